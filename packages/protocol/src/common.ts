@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { MAX_EXT_BYTES, MAX_TEXT_LENGTH, MAX_VIEW_SECONDS, MIN_TTL_SECONDS } from './limits.ts';
+
+const encoder = new TextEncoder();
+
+/** Byte length of a value's JSON, as the wire would carry it. */
+export function jsonByteLength(value: unknown): number {
+  return encoder.encode(JSON.stringify(value)).length;
+}
+
+/** Lowercase letters, digits, `_ . -`; 3–32 characters, starting with a letter or digit. */
+export const Username = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{2,31}$/, 'username: 3–32 of a-z 0-9 _ . -, starting with a letter or digit');
+export type Username = z.infer<typeof Username>;
+
+export const Password = z.string().min(8, 'password: at least 8 characters').max(256);
+
+/** Free-text device label chosen by the app, e.g. "Firefox on Linux". */
+export const DeviceName = z.string().trim().min(1).max(64);
+
+/** Server-generated id (messages, devices, users). Opaque to clients. */
+export const Id = z.string().min(1).max(64);
+
+/** Request id chosen by the client to match a `reply` or `error` to its request. */
+export const RequestId = z.string().min(1).max(64);
+
+/** Client-generated idempotency key of a send; a retried send with the same key is a no-op. */
+export const ClientKey = z.string().min(8).max(64);
+
+/** Milliseconds since the Unix epoch, by the server's clock. */
+export const Timestamp = z.number().int().nonnegative();
+
+/** Position in a user's event log. Strictly increasing; a device resumes after the last one it stored. */
+export const Cursor = z.number().int().nonnegative();
+
+/** App attributes passed through untouched: a JSON object of at most 4 KiB. */
+export const Ext = z
+  .record(z.string(), z.unknown())
+  .refine((v) => jsonByteLength(v) <= MAX_EXT_BYTES, {
+    message: `ext: at most ${MAX_EXT_BYTES} bytes of JSON`,
+  });
+export type Ext = z.infer<typeof Ext>;
+
+export const Text = z.string().max(MAX_TEXT_LENGTH);
+
+/** What a sender may ask for; the server fills defaults and clamps ttl to its `--max-ttl`. */
+export const BurnRequest = z.object({
+  ttlSeconds: z.number().int().min(MIN_TTL_SECONDS).optional(),
+  viewSeconds: z.number().int().min(0).max(MAX_VIEW_SECONDS).optional(),
+});
+export type BurnRequest = z.infer<typeof BurnRequest>;
+
+/** The burn policy as stored: `expiresAt` is the server's deadline for an unopened message. */
+export const BurnPolicy = z.object({
+  ttlSeconds: z.number().int().min(MIN_TTL_SECONDS),
+  viewSeconds: z.number().int().min(0),
+  expiresAt: Timestamp,
+});
+export type BurnPolicy = z.infer<typeof BurnPolicy>;
+
+export const BurnReason = z.enum(['opened', 'expired', 'revoked']);
+export type BurnReason = z.infer<typeof BurnReason>;
+
+export const ReceiptType = z.enum(['delivered', 'read']);
+export type ReceiptType = z.infer<typeof ReceiptType>;
+
+/**
+ * A message as the server shows it to a device.
+ * A burn message (`burn` present) never carries `text` or `ext` here: it is sealed, and its
+ * content leaves the server only in the reply to the first `open`. `size` is the content's
+ * byte length so an app can draw a sealed bubble.
+ */
+export const MessageView = z.object({
+  id: Id,
+  /** `dm:<a>:<b>` with the two usernames sorted; see `conversationId`. */
+  conversation: z.string(),
+  from: Username,
+  to: Username,
+  sentAt: Timestamp,
+  burn: BurnPolicy.optional(),
+  size: z.number().int().nonnegative(),
+  text: Text.optional(),
+  ext: Ext.optional(),
+});
+export type MessageView = z.infer<typeof MessageView>;
+
+/** The conversation id of two users: `dm:` and their usernames, sorted, joined by `:`. */
+export function conversationId(a: string, b: string): string {
+  return a < b ? `dm:${a}:${b}` : `dm:${b}:${a}`;
+}
+
+/** The other participant of a 1:1 conversation, seen from `me`. */
+export function peerOf(conversation: string, me: string): string {
+  const [, a, b] = conversation.split(':');
+  return a === me ? (b ?? '') : (a ?? '');
+}

@@ -1,0 +1,129 @@
+/**
+ * Every error code Cinder puts on the wire, in one map. HTTP bodies carry
+ * `{ error: { code, message } }`, WebSocket `error` frames carry `{ code, message }`.
+ */
+export const ERROR_CODES = {
+  /** The input failed validation: malformed JSON, unknown frame type, wrong field types. */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** No valid credentials: wrong password, unknown or revoked device token, no `hello` yet. */
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  /** A participant in the wrong role: the sender opening, the recipient revoking. */
+  FORBIDDEN: 'FORBIDDEN',
+  /** The thing does not exist, or exists but the caller may not learn that it does. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** A username that is already taken. */
+  CONFLICT: 'CONFLICT',
+  /** The burn message was already opened, expired or revoked. */
+  BURNED: 'BURNED',
+  /** The frame or body is larger than the server accepts. */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** Too many requests; retry later. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** The client gave up waiting (for the connection or for a reply). */
+  TIMEOUT: 'TIMEOUT',
+  /** The client and server speak different protocol versions. */
+  UNSUPPORTED_PROTOCOL: 'UNSUPPORTED_PROTOCOL',
+  /** The server cannot serve right now (shutting down, storage unavailable). */
+  UNAVAILABLE: 'UNAVAILABLE',
+  /** The connection closed before the reply arrived; the outcome is unknown. */
+  DISCONNECTED: 'DISCONNECTED',
+  /** A bug on the server; the message never carries details. */
+  INTERNAL: 'INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+/** Codes after which the same request may succeed if retried unchanged. */
+export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'RATE_LIMITED',
+  'TIMEOUT',
+  'UNAVAILABLE',
+  'DISCONNECTED',
+]);
+
+/** HTTP status for each code: the one place codes map to statuses. */
+export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  BURNED: 410,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  TIMEOUT: 504,
+  UNSUPPORTED_PROTOCOL: 426,
+  UNAVAILABLE: 503,
+  DISCONNECTED: 503,
+  INTERNAL: 500,
+};
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
+
+/** True when a request that failed with `code` may succeed if sent again. */
+export function isRetryable(code: ErrorCode): boolean {
+  return RETRYABLE_CODES.has(code);
+}
+
+/**
+ * The one error class of Cinder, on the server and in the SDK.
+ * `message` is safe to show and to log: it never carries message content.
+ */
+export class CinderError extends Error {
+  override readonly name = 'CinderError';
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown }) {
+    super(message ?? defaultMessage(code), options);
+    this.code = code;
+  }
+
+  /** Whether retrying the same request may succeed. */
+  get retryable(): boolean {
+    return isRetryable(this.code);
+  }
+
+  /** Normalise anything thrown into a CinderError; unknown errors become INTERNAL without details. */
+  static from(error: unknown): CinderError {
+    if (error instanceof CinderError) return error;
+    return new CinderError('INTERNAL', undefined, { cause: error });
+  }
+
+  /** The `{ code, message }` shape the wire carries. */
+  toWire(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+function defaultMessage(code: ErrorCode): string {
+  switch (code) {
+    case 'BAD_REQUEST':
+      return 'The request is not valid';
+    case 'UNAUTHORIZED':
+      return 'Not signed in';
+    case 'FORBIDDEN':
+      return 'Not allowed';
+    case 'NOT_FOUND':
+      return 'Not found';
+    case 'CONFLICT':
+      return 'Already exists';
+    case 'BURNED':
+      return 'This message has burned';
+    case 'PAYLOAD_TOO_LARGE':
+      return 'Too large';
+    case 'RATE_LIMITED':
+      return 'Too many requests';
+    case 'TIMEOUT':
+      return 'Timed out';
+    case 'UNSUPPORTED_PROTOCOL':
+      return 'Unsupported protocol version';
+    case 'UNAVAILABLE':
+      return 'Service unavailable';
+    case 'DISCONNECTED':
+      return 'Connection lost before the reply';
+    case 'INTERNAL':
+      return 'Internal error';
+  }
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { DeviceName, Id, Password, Timestamp, Username } from './common.ts';
+
+/** `POST /v1/accounts` (register) and `POST /v1/sessions` (login) take the same body. */
+export const CredentialsBody = z.object({
+  username: Username,
+  password: Password,
+  deviceName: DeviceName.optional(),
+});
+export type CredentialsBody = z.infer<typeof CredentialsBody>;
+
+/**
+ * Answer to register (201) and login (200): a new device and its token. The token is shown
+ * once; the server keeps only its hash. Send it in `hello` and as `Authorization: Bearer`.
+ */
+export const SessionResponse = z.object({
+  user: z.object({ id: Id, username: Username }),
+  device: z.object({ id: Id, name: DeviceName }),
+  token: z.string(),
+});
+export type SessionResponse = z.infer<typeof SessionResponse>;
+
+export const DeviceInfo = z.object({
+  id: Id,
+  name: DeviceName,
+  createdAt: Timestamp,
+  lastSeenAt: Timestamp.nullable(),
+  /** True for the device whose token made the request. */
+  current: z.boolean(),
+});
+export type DeviceInfo = z.infer<typeof DeviceInfo>;
+
+/** `GET /v1/devices` (Bearer): this account's devices that are signed in. */
+export const DevicesResponse = z.object({ devices: z.array(DeviceInfo) });
+export type DevicesResponse = z.infer<typeof DevicesResponse>;
+
+/** Body of every HTTP error response. */
+export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** `GET /healthz`: 200 when the server can serve. */
+export const HealthResponse = z.object({ ok: z.literal(true), protocol: z.number().int() });
+export type HealthResponse = z.infer<typeof HealthResponse>;
+
+/** HTTP routes, relative to the server's base URL. `DELETE /v1/devices/:id` signs a device out. */
+export const ROUTES = {
+  register: '/v1/accounts',
+  login: '/v1/sessions',
+  devices: '/v1/devices',
+  health: '/healthz',
+} as const;

@@ -1,0 +1,39 @@
+/** Wire protocol version. The server refuses a `hello` with another one (UNSUPPORTED_PROTOCOL). */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest `ext` object, measured as UTF-8 bytes of its JSON. */
+export const MAX_EXT_BYTES = 4096;
+/** Longest message text, in UTF-16 code units (JavaScript string length). */
+export const MAX_TEXT_LENGTH = 16_384;
+/** Default largest inbound WebSocket frame, in bytes; the server flag `--max-frame-bytes` changes it. */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
+
+/** Shortest time a burn message may live unopened. */
+export const MIN_TTL_SECONDS = 1;
+/** Unopened lifetime when the sender gives none: 7 days. */
+export const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
+/** Default server cap on `ttlSeconds` (`--max-ttl`): 30 days. Longer requests are clamped. */
+export const DEFAULT_MAX_TTL_SECONDS = 30 * 24 * 3600;
+/** Longest view window a sender may ask for: 1 day. 0 means "until the reader closes it". */
+export const MAX_VIEW_SECONDS = 24 * 3600;
+/** Default tombstone (and event log) retention (`--tombstone-retention`): 30 days. */
+export const DEFAULT_TOMBSTONE_RETENTION_SECONDS = 30 * 24 * 3600;
+
+/** Path of the WebSocket gateway, relative to the server's base URL. */
+export const WS_PATH = '/v1/ws';
+
+/** WebSocket close codes Cinder uses (4000–4999 is the application range). */
+export const CLOSE_CODES = {
+  /** Normal close by either side. */
+  NORMAL: 1000,
+  /** Server shutting down; reconnect with backoff. */
+  GOING_AWAY: 1001,
+  /** Frame over the hard cap; the connection cannot continue. */
+  TOO_BIG: 1009,
+  /** The device token is unknown or was revoked; do not reconnect. */
+  UNAUTHORIZED: 4001,
+  /** The client speaks another protocol version; do not reconnect. */
+  UNSUPPORTED_PROTOCOL: 4002,
+  /** No `hello` within the deadline. */
+  HELLO_TIMEOUT: 4003,
+} as const;

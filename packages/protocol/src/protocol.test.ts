@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CinderError,
+  conversationId,
+  HTTP_STATUS,
+  MAX_EXT_BYTES,
+  parseClientFrame,
+  parseServerFrame,
+  peerOf,
+  RETRYABLE_CODES,
+} from './index.ts';
+
+describe('parseClientFrame', () => {
+  it('accepts a valid send frame', () => {
+    const r = parseClientFrame(
+      JSON.stringify({ type: 'send', rid: 'r1', key: 'k-12345678', to: 'bob', text: 'hi', burn: {} }),
+    );
+    expect(r.ok).toBe(true);
+  });
+
+  it('rejects malformed JSON as BAD_REQUEST without a rid', () => {
+    const r = parseClientFrame('{nope');
+    expect(r).toMatchObject({ ok: false, rid: null });
+    if (!r.ok) expect(r.error.code).toBe('BAD_REQUEST');
+  });
+
+  it('rejects an unknown type and keeps the rid', () => {
+    const r = parseClientFrame(JSON.stringify({ type: 'explode', rid: 'r9' }));
+    expect(r).toMatchObject({ ok: false, rid: 'r9' });
+  });
+
+  it('rejects wrong field types without echoing values', () => {
+    const secret = 'do-not-echo-this-value';
+    const r = parseClientFrame(
+      JSON.stringify({ type: 'send', rid: 'r2', key: 'k-12345678', to: 'bob', text: 5, ext: secret }),
+    );
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.rid).toBe('r2');
+      expect(r.error.message).not.toContain(secret);
+    }
+  });
+
+  it('rejects ext over 4 KiB', () => {
+    const ext = { pad: 'x'.repeat(MAX_EXT_BYTES) };
+    const r = parseClientFrame(
+      JSON.stringify({ type: 'send', rid: 'r3', key: 'k-12345678', to: 'bob', text: '', ext }),
+    );
+    expect(r.ok).toBe(false);
+  });
+});
+
+describe('parseServerFrame', () => {
+  it('accepts a sealed message event and rejects an unknown error code', () => {
+    const ok = parseServerFrame(
+      JSON.stringify({
+        type: 'events',
+        cursor: 3,
+        events: [
+          {
+            kind: 'message',
+            seq: 3,
+            message: {
+              id: 'm1',
+              conversation: 'dm:alice:bob',
+              from: 'alice',
+              to: 'bob',
+              sentAt: 1,
+              size: 5,
+              burn: { ttlSeconds: 10, viewSeconds: 0, expiresAt: 10_001 },
+            },
+          },
+        ],
+      }),
+    );
+    expect(ok.ok).toBe(true);
+    const bad = parseServerFrame(JSON.stringify({ type: 'error', rid: null, code: 'WAT', message: '' }));
+    expect(bad.ok).toBe(false);
+  });
+});
+
+describe('errors and helpers', () => {
+  it('maps every code to a status and normalises unknown errors', () => {
+    for (const status of Object.values(HTTP_STATUS)) expect(status).toBeGreaterThanOrEqual(400);
+    const e = CinderError.from(new Error('secret detail'));
+    expect(e.code).toBe('INTERNAL');
+    expect(e.message).not.toContain('secret');
+    expect(RETRYABLE_CODES.has('BURNED')).toBe(false);
+    expect(new CinderError('RATE_LIMITED').retryable).toBe(true);
+  });
+
+  it('builds symmetric conversation ids', () => {
+    expect(conversationId('bob', 'alice')).toBe('dm:alice:bob');
+    expect(conversationId('alice', 'bob')).toBe('dm:alice:bob');
+    expect(peerOf('dm:alice:bob', 'alice')).toBe('bob');
+    expect(peerOf('dm:alice:bob', 'bob')).toBe('alice');
+  });
+});
