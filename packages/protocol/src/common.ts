@@ -35,11 +35,9 @@ export const Timestamp = z.number().int().nonnegative();
 export const Cursor = z.number().int().nonnegative();
 
 /** App attributes passed through untouched: a JSON object of at most 4 KiB. */
-export const Ext = z
-  .record(z.string(), z.unknown())
-  .refine((v) => jsonByteLength(v) <= MAX_EXT_BYTES, {
-    message: `ext: at most ${MAX_EXT_BYTES} bytes of JSON`,
-  });
+export const Ext = z.record(z.string(), z.unknown()).refine((v) => jsonByteLength(v) <= MAX_EXT_BYTES, {
+  message: `ext: at most ${MAX_EXT_BYTES} bytes of JSON`,
+});
 export type Ext = z.infer<typeof Ext>;
 
 export const Text = z.string().max(MAX_TEXT_LENGTH);
