@@ -1,0 +1,133 @@
+import { CinderError } from '@cinder/sdk';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Harness, marker, sleep, waitFor } from '../helpers/harness.ts';
+import { RawDevice } from '../helpers/raw-device.ts';
+
+async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p;
+    return { code: 'OK', message: '' };
+  } catch (e) {
+    if (!(e instanceof CinderError)) throw e;
+    return { code: e.code, message: e.message };
+  }
+}
+
+describe('contract 11: only participants', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await Harness.start();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('a third user cannot open, revoke, read or learn of the message: same answer as for a made-up id', async () => {
+    const alice = await h.user('alice');
+    const bob = await h.user('bob');
+    const carol = await h.user('carol');
+    const text = marker();
+    const burn = await alice.client.send('bob', text, { burn: true });
+    const normal = await alice.client.send('bob', 'normal');
+    await waitFor(() => bob.messages.find((m) => m.id === normal.id));
+
+    for (const id of [burn.id, normal.id]) {
+      const fake = `${id.slice(0, -3)}zzz`;
+      for (const op of ['open', 'revoke', 'markRead'] as const) {
+        const real = await errorOf(carol.client[op](id));
+        const never = await errorOf(carol.client[op](fake));
+        expect(real.code).toBe('NOT_FOUND');
+        expect(real).toEqual(never);
+      }
+    }
+    // Carol never heard of either message.
+    await sleep(200);
+    const wire = carol.rec.frames.join('\n');
+    expect(wire).not.toContain(burn.id);
+    expect(wire).not.toContain(normal.id);
+    expect(wire).not.toContain(text);
+    expect(carol.messages).toEqual([]);
+    expect(carol.burned).toEqual([]);
+    // The message is intact for its recipient.
+    expect((await bob.client.open(burn.id)).text).toBe(text);
+    // ...and Carol did not hear of the burn either.
+    await waitFor(() => alice.burned.length === 1);
+    expect(carol.rec.frames.join('\n')).not.toContain(burn.id);
+  });
+
+  it('devices(): an account sees its own devices and can sign one out everywhere', async () => {
+    const alice = await h.user('alice');
+    const alice2 = await h.device('alice');
+    const list = await alice.client.devices();
+    expect(list).toHaveLength(2);
+    const other = list.find((d) => !d.current)!;
+    await alice.client.revokeDevice(other.id);
+    await waitFor(() => alice2.client.state === 'unauthorized', 5000, 'the revoked device to be signed out');
+    expect(await alice.client.devices()).toHaveLength(1);
+    const err = await errorOf(alice2.client.connect());
+    expect(err.code).toBe('UNAUTHORIZED');
+  });
+});
+
+describe('contract 10: idempotent', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await Harness.start();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('duplicate send, receipt, open and revoke frames are no-ops', async () => {
+    const alice = await RawDevice.register(h.url, 'alice');
+    const bob = await RawDevice.register(h.url, 'bob');
+    await alice.connect();
+    await bob.connect();
+
+    const frame = { type: 'send', key: 'dup-key-0001', to: 'bob', text: 'once', burn: { ttlSeconds: 60 } };
+    const r1 = await alice.request(frame);
+    const r2 = await alice.request(frame);
+    expect(r1.type).toBe('reply');
+    expect(r2.type).toBe('reply');
+    const id = (r1 as { result: { id: string } }).result.id;
+    expect((r2 as { result: { id: string } }).result.id).toBe(id);
+
+    await bob.next((f) => f.type === 'events' && f.events.some((e) => e.kind === 'message'));
+    // Repeat delivered receipts: the sender hears one.
+    await bob.request({ type: 'delivered', ids: [id] });
+    await bob.request({ type: 'delivered', ids: [id, id] });
+    const opened = await bob.request({ type: 'open', id });
+    expect(opened.type).toBe('reply');
+    const again = await bob.request({ type: 'open', id });
+    expect(again).toMatchObject({ type: 'error', code: 'BURNED' });
+    const revoke = await alice.request({ type: 'revoke', id });
+    expect(revoke).toMatchObject({ type: 'error', code: 'BURNED' });
+    // The same key after the burn still answers with the original id, and sends nothing new.
+    const r3 = await alice.request(frame);
+    expect((r3 as { result: { id: string } }).result.id).toBe(id);
+    await sleep(300);
+
+    const events = (d: RawDevice) => d.frames.flatMap((f) => (f.type === 'events' ? f.events : []));
+    expect(events(bob).filter((e) => e.kind === 'message')).toHaveLength(1);
+    expect(events(bob).filter((e) => e.kind === 'burned')).toHaveLength(1);
+    expect(events(alice).filter((e) => e.kind === 'receipt' && e.type === 'delivered')).toHaveLength(1);
+    expect(events(alice).filter((e) => e.kind === 'burned')).toHaveLength(1);
+    alice.close();
+    bob.close();
+  });
+
+  it('the SDK applies no event twice across reconnects', async () => {
+    const alice = await h.user('alice');
+    const bob = await h.user('bob');
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await alice.client.send('bob', `n${i}`)).id);
+    await waitFor(() => bob.messages.length === 5);
+    await bob.client.close();
+    await bob.client.connect();
+    await alice.client.send('bob', 'after');
+    await waitFor(() => bob.messages.length === 6);
+    await sleep(200);
+    expect(new Set(bob.messages.map((m) => m.id)).size).toBe(6);
+    expect((await bob.client.messages('alice')).map((m) => m.text)).toEqual(['n0', 'n1', 'n2', 'n3', 'n4', 'after']);
+  });
+});

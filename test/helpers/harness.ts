@@ -1,0 +1,176 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CinderClient, MemoryStore } from '@cinder/sdk';
+import { type CinderServer, type ServerOptions, startServer } from '@cinder/server';
+import { WebSocket } from 'ws';
+
+/** A random 32-byte marker, hex: the plaintext tests search for. */
+export function marker(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/** Poll `check` until it returns truthy or `ms` pass; returns the last value. */
+export async function waitFor<T>(check: () => T | Promise<T>, ms = 5000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Every raw frame a client received, as text: proves what crossed the wire. */
+export interface Recorder {
+  frames: string[];
+  WebSocket: typeof WebSocket;
+}
+
+/** A `ws` WebSocket subclass that records every inbound frame before the SDK sees it. */
+export function recorder(): Recorder {
+  const frames: string[] = [];
+  class RecordingWebSocket extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args);
+      this.on('message', (data) => frames.push(data.toString()));
+    }
+  }
+  return { frames, WebSocket: RecordingWebSocket };
+}
+
+export interface TestClient {
+  client: CinderClient;
+  store: MemoryStore;
+  rec: Recorder;
+  messages: Array<{ id: string; text?: string | undefined; [k: string]: unknown }>;
+  receipts: Array<{ messageId: string; type: string; by: string }>;
+  burned: Array<{ messageId: string; reason: string; at: number; conversation: string }>;
+}
+
+/** A server on port 0 with its own data dir, and helpers to make SDK clients against it. */
+export class Harness {
+  readonly clients: CinderClient[] = [];
+  private constructor(
+    readonly server: CinderServer,
+    readonly dataDir: string,
+  ) {}
+
+  static async start(options: Partial<ServerOptions> = {}): Promise<Harness> {
+    const dataDir = await mkdtemp(join(tmpdir(), 'cinder-acc-'));
+    const server = await startServer({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', ...options });
+    return new Harness(server, dataDir);
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  /** A client with a recording socket and event logs. Not yet signed in. */
+  client(store = new MemoryStore()): TestClient {
+    const rec = recorder();
+    const client = new CinderClient({ url: this.url, store, WebSocket: rec.WebSocket as never });
+    this.clients.push(client);
+    const t: TestClient = { client, store, rec, messages: [], receipts: [], burned: [] };
+    client.on('message', (m) => t.messages.push(m as TestClient['messages'][number]));
+    client.on('receipt', (r) => t.receipts.push(r));
+    client.on('burned', (b) => t.burned.push(b));
+    return t;
+  }
+
+  /** Register `username` on a fresh client. */
+  async user(username: string, password = `${username}-long-password`): Promise<TestClient> {
+    const t = this.client();
+    await t.client.register(username, password);
+    return t;
+  }
+
+  /** Another device of an existing account, logged in on a fresh client. */
+  async device(username: string, password = `${username}-long-password`): Promise<TestClient> {
+    const t = this.client();
+    await t.client.login(username, password);
+    return t;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.clients.map((c) => c.close()));
+    await this.server.close();
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The real server as a child process (`npm start`'s entry point), for restart and crash tests. */
+export class ServerProcess {
+  child: ChildProcess | null = null;
+  url = '';
+  port = 0;
+
+  constructor(
+    readonly dataDir: string,
+    readonly extraArgs: string[] = [],
+  ) {}
+
+  async start(port = this.port): Promise<void> {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(root, 'packages/server/src/main.ts'),
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+        '--data-dir',
+        this.dataDir,
+        '--log-level',
+        'info',
+        ...this.extraArgs,
+      ],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.child = child;
+    this.url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      let err = '';
+      const timer = setTimeout(() => reject(new Error(`server did not start: ${out}${err}`)), 30_000);
+      child.stderr?.on('data', (d) => {
+        err += d;
+      });
+      child.stdout?.on('data', (d) => {
+        out += d;
+        for (const line of out.split('\n')) {
+          try {
+            const rec = JSON.parse(line) as { msg?: string; url?: string };
+            if (rec.msg === 'listening' && rec.url) {
+              clearTimeout(timer);
+              resolve(rec.url);
+              return;
+            }
+          } catch {}
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}${err}`)));
+    });
+    this.port = Number(new URL(this.url).port);
+  }
+
+  /** Stop with a signal and wait for the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    const code = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    child.kill(signal);
+    this.child = null;
+    return code;
+  }
+}
