@@ -1,0 +1,76 @@
+import { CinderError, ErrorBody, isErrorCode } from '@cinder/protocol';
+
+/** The part of `fetch` the SDK uses, so any compatible implementation can be passed in. */
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+
+/** A schema that can validate a response body (any zod schema fits). */
+interface BodySchema<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false };
+}
+
+/** `base` without trailing slashes, so routes append cleanly (and a path prefix survives). */
+export function joinUrl(base: string, path: string): string {
+  return base.replace(/\/+$/, '') + path;
+}
+
+/** The WebSocket URL of a server: same host and path prefix, `ws:` for `http:`, `wss:` for `https:`. */
+export function toWebSocketUrl(base: string, path: string): string {
+  return joinUrl(base, path).replace(/^http(s?):/i, 'ws$1:');
+}
+
+/**
+ * One HTTP call to the server. Error bodies become `CinderError`s with the server's code; a
+ * network failure is `UNAVAILABLE`; a body that does not match `schema` is `INTERNAL`.
+ */
+export async function httpRequest<T>(
+  fetch: FetchLike,
+  url: string,
+  options: { method: string; body?: unknown; token?: string; schema?: BodySchema<T> },
+): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  const init: Parameters<FetchLike>[1] = { method: options.method, headers };
+  if (options.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(options.body);
+  }
+  let response: Awaited<ReturnType<FetchLike>>;
+  let text: string;
+  try {
+    response = await fetch(url, init);
+    text = await response.text();
+  } catch (error) {
+    throw new CinderError('UNAVAILABLE', 'Cannot reach the server', { cause: error });
+  }
+  const json = parseJson(text);
+  if (!response.ok) throw errorFromBody(response.status, json);
+  if (!options.schema) return undefined as T;
+  const parsed = options.schema.safeParse(json);
+  if (!parsed.success) throw new CinderError('INTERNAL', 'Unexpected response from the server');
+  return parsed.data;
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function errorFromBody(status: number, json: unknown): CinderError {
+  const body = ErrorBody.safeParse(json);
+  if (body.success && isErrorCode(body.data.error.code)) {
+    return new CinderError(body.data.error.code, body.data.error.message);
+  }
+  // No Cinder body (a proxy answered?): fall back on the status.
+  if (status === 401) return new CinderError('UNAUTHORIZED');
+  if (status === 404) return new CinderError('NOT_FOUND');
+  if (status === 429) return new CinderError('RATE_LIMITED');
+  if (status >= 500) return new CinderError('UNAVAILABLE', `Server error (HTTP ${status})`);
+  return new CinderError('BAD_REQUEST', `Unexpected HTTP ${status}`);
+}

@@ -1,0 +1,104 @@
+import type { Identity, PendingSend, StoredMessage, Tombstone } from '../types.ts';
+import {
+  byMessageOrder,
+  byOutboxOrder,
+  byTombstoneOrder,
+  type StoreChanges,
+  sealIfReceivedBurn,
+} from './store.ts';
+
+/**
+ * The whole store as plain in-memory maps. MemoryStore is this; FileStore is this plus a file
+ * rewritten after each commit. Keeping the logic here means both behave identically.
+ */
+export class StoreState {
+  identity: Identity | null = null;
+  cursor: number | null = null;
+  readonly messages = new Map<string, StoredMessage>();
+  readonly tombstones = new Map<string, Tombstone>();
+  readonly outbox = new Map<string, PendingSend>();
+
+  apply(changes: StoreChanges): void {
+    if (changes.identity !== undefined) this.identity = changes.identity && { ...changes.identity };
+    if (changes.cursor !== undefined) this.cursor = changes.cursor;
+    for (const m of changes.putMessages ?? []) this.messages.set(m.id, sealIfReceivedBurn(m));
+    for (const id of changes.deleteMessages ?? []) this.messages.delete(id);
+    for (const t of changes.putTombstones ?? []) this.tombstones.set(t.id, { ...t });
+    for (const p of changes.putOutbox ?? []) this.outbox.set(p.key, structuredClone(p));
+    for (const key of changes.deleteOutbox ?? []) this.outbox.delete(key);
+  }
+
+  clear(): void {
+    this.identity = null;
+    this.cursor = null;
+    this.messages.clear();
+    this.tombstones.clear();
+    this.outbox.clear();
+  }
+
+  getIdentity(): Identity | null {
+    return this.identity && { ...this.identity };
+  }
+
+  getMessage(id: string): StoredMessage | undefined {
+    const m = this.messages.get(id);
+    return m && structuredClone(m);
+  }
+
+  listMessages(conversation?: string): StoredMessage[] {
+    return [...this.messages.values()]
+      .filter((m) => conversation === undefined || m.conversation === conversation)
+      .sort(byMessageOrder)
+      .map((m) => structuredClone(m));
+  }
+
+  getTombstone(id: string): Tombstone | undefined {
+    const t = this.tombstones.get(id);
+    return t && { ...t };
+  }
+
+  listTombstones(conversation?: string): Tombstone[] {
+    return [...this.tombstones.values()]
+      .filter((t) => conversation === undefined || t.conversation === conversation)
+      .sort(byTombstoneOrder)
+      .map((t) => ({ ...t }));
+  }
+
+  listOutbox(): PendingSend[] {
+    return [...this.outbox.values()].sort(byOutboxOrder).map((p) => structuredClone(p));
+  }
+
+  /** A JSON-ready snapshot (FileStore's file format, version 1). */
+  toJSON(): StoreFile {
+    return {
+      version: 1,
+      identity: this.identity,
+      cursor: this.cursor,
+      messages: [...this.messages.values()],
+      tombstones: [...this.tombstones.values()],
+      outbox: [...this.outbox.values()],
+    };
+  }
+
+  static fromJSON(file: StoreFile): StoreState {
+    const state = new StoreState();
+    state.apply({
+      identity: file.identity,
+      cursor: file.cursor,
+      putMessages: file.messages,
+      putTombstones: file.tombstones,
+      putOutbox: file.outbox,
+    });
+    return state;
+  }
+}
+
+/** FileStore's on-disk format. */
+export interface StoreFile {
+  version: 1;
+  identity: Identity | null;
+  cursor: number | null;
+  messages: StoredMessage[];
+  tombstones: Tombstone[];
+  outbox: PendingSend[];
+}

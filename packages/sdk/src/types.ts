@@ -1,0 +1,132 @@
+import type { BurnPolicy, BurnReason, BurnRequest, Ext, ReceiptType } from '@cinder/protocol';
+
+/**
+ * A message as a device sees it. `text` is absent (and `ext` is `{}`) on a sealed burn message:
+ * its content leaves the server only in the reply to `open`.
+ */
+export interface Message {
+  id: string;
+  /** `dm:<a>:<b>`, the two usernames sorted. */
+  conversation: string;
+  from: string;
+  to: string;
+  /** Server time, ms since the epoch. */
+  sentAt: number;
+  /** Present on a burn message; `expiresAt` is the server's deadline for an unopened message. */
+  burn?: BurnPolicy;
+  /** Byte length of the content, so a sealed message can still be drawn at the right size. */
+  size: number;
+  text?: string;
+  ext: Ext;
+}
+
+/** Delivery state of a message this account sent, as far as this device has heard. */
+export type MessageStatus = 'sent' | 'delivered' | 'read';
+
+/** A message in this device's local store. */
+export interface StoredMessage extends Message {
+  /** True when this account sent it (from this device or another one). */
+  mine: boolean;
+  /** Own messages only. */
+  status?: MessageStatus;
+  /** Received messages only: when this device read or opened it. */
+  readAt?: number;
+}
+
+/** What `send` resolves with: the stored copy of the message, with the server's id. */
+export type SentMessage = StoredMessage;
+
+/** What `open` returns. For a burn message this is the only copy of the content anywhere. */
+export interface OpenedMessage {
+  id: string;
+  text: string;
+  ext: Ext;
+  /** View window of a burn message (0 = until the reader closes it); absent for a normal message. */
+  viewSeconds?: number;
+}
+
+/** Options of `send`. */
+export interface SendOptions {
+  /** Make it a burn message. `true` takes the server's defaults (ttl 7 days, view window 0). */
+  burn?: true | BurnRequest;
+  /** App attributes passed through untouched (a JSON object, at most 4 KiB). */
+  ext?: Ext;
+}
+
+/** The `receipt` event: the peer received or read one of this account's messages. */
+export interface Receipt {
+  messageId: string;
+  conversation: string;
+  type: ReceiptType;
+  /** The recipient's username. */
+  by: string;
+  at: number;
+}
+
+/** The `burned` event: a message was destroyed everywhere. Never carries content. */
+export interface Burned {
+  messageId: string;
+  conversation: string;
+  reason: BurnReason;
+  at: number;
+}
+
+/** Local placeholder of a burned message, kept so the app can draw "message burned". Never content. */
+export interface Tombstone {
+  id: string;
+  conversation: string;
+  from?: string;
+  to?: string;
+  sentAt?: number;
+  reason: BurnReason;
+  at: number;
+}
+
+/** One line of the conversation list. */
+export interface ConversationSummary {
+  conversation: string;
+  /** The other participant's username. */
+  peer: string;
+  /** Newest of: a stored message's `sentAt`, a tombstone's `at`. */
+  lastActivityAt: number;
+  /** Newest stored message (sealed burn messages have no `text`). */
+  lastMessage?: StoredMessage;
+  /** Received normal messages not read on this device. */
+  unread: number;
+  /** Received burn messages not yet opened. */
+  sealed: number;
+}
+
+/** The signed-in device. */
+export interface Me {
+  userId: string;
+  username: string;
+  deviceId: string;
+  deviceName: string;
+}
+
+/** What a store keeps to resume a device: `Me` plus the server and the device token. */
+export interface Identity extends Me {
+  /** Base URL of the server this device belongs to. */
+  url: string;
+  /** Device token; a secret, sent in `hello` and as a Bearer token. */
+  token: string;
+}
+
+/** A send waiting in the outbox until the server stores it. Retried with the same `key`. */
+export interface PendingSend {
+  /** Client-generated idempotency key; the server stores a retried key once. */
+  key: string;
+  to: string;
+  text: string;
+  ext?: Ext;
+  burn?: BurnRequest;
+  createdAt: number;
+}
+
+/**
+ * Connection state of a client.
+ * `connected` means in sync: the backlog is applied and events arrive live.
+ * `unauthorized` is final until the next `login`/`register`: the device was revoked.
+ */
+export type ClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed' | 'unauthorized';
