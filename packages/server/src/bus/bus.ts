@@ -1,0 +1,15 @@
+/** Stops a subscription. */
+export type Unsubscribe = () => Promise<void>;
+
+/**
+ * Moves opaque payloads between server nodes: an in-process implementation now, Redis
+ * pub/sub later. What the payloads mean and who gets them is decided once, in the server's
+ * hub (`core/hub.ts`); a bus only moves bytes. Delivery is at most once, in publish order per
+ * channel and publisher.
+ */
+export interface Bus {
+  publish(channel: string, payload: string): Promise<void>;
+  /** Resolves once the subscription is active: payloads published afterwards reach `handler`. */
+  subscribe(channel: string, handler: (payload: string) => void): Promise<Unsubscribe>;
+  close(): Promise<void>;
+}

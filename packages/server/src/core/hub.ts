@@ -1,0 +1,124 @@
+import type { Bus, Unsubscribe } from '../bus/bus.ts';
+import { type Logger, safeError } from '../logger.ts';
+
+/** A connected device as the hub sees it. */
+export interface HubMember {
+  readonly userId: string;
+  readonly deviceId: string;
+  /** The user's log may have grown: pull new events. */
+  wake(): void;
+  /** The device was signed out: close with 4001. */
+  revoke(): void;
+}
+
+// What the hub puts on the bus. The bus only moves these bytes; their meaning lives here.
+const WAKE = 'e';
+const REVOKE_PREFIX = 'k:';
+
+function channelOf(userId: string): string {
+  return `cinder:user:${userId}`;
+}
+
+/**
+ * Routes wake-ups and sign-outs to the devices of a user, wherever they are connected: every
+ * node subscribes to the channel of each user it holds a connection for, and publishes to the
+ * channel of each user whose log grew. Payloads carry no events: a woken device pulls from
+ * storage after its own cursor, so order and completeness come from the log, never the bus.
+ */
+export class Hub {
+  readonly #bus: Bus;
+  readonly #logger: Logger;
+  readonly #members = new Map<string, Set<HubMember>>();
+  readonly #subscriptions = new Map<string, Promise<Unsubscribe>>();
+  readonly #pending = new Set<string>();
+  #flush: NodeJS.Immediate | null = null;
+
+  constructor(bus: Bus, logger: Logger) {
+    this.#bus = bus;
+    this.#logger = logger;
+  }
+
+  /** Count of connected members on this node. */
+  get size(): number {
+    let n = 0;
+    for (const set of this.#members.values()) n += set.size;
+    return n;
+  }
+
+  /** Register a member; resolves once it will hear every later wake-up. */
+  async join(member: HubMember): Promise<void> {
+    let set = this.#members.get(member.userId);
+    if (!set) {
+      set = new Set();
+      this.#members.set(member.userId, set);
+    }
+    set.add(member);
+    let subscription = this.#subscriptions.get(member.userId);
+    if (!subscription) {
+      subscription = this.#bus.subscribe(channelOf(member.userId), (payload) =>
+        this.#receive(member.userId, payload),
+      );
+      this.#subscriptions.set(member.userId, subscription);
+    }
+    await subscription;
+  }
+
+  leave(member: HubMember): void {
+    const set = this.#members.get(member.userId);
+    if (!set?.delete(member) || set.size > 0) return;
+    this.#members.delete(member.userId);
+    const subscription = this.#subscriptions.get(member.userId);
+    this.#subscriptions.delete(member.userId);
+    subscription
+      ?.then((unsubscribe) => unsubscribe())
+      .catch((error: unknown) => this.#logger.warn({ err: safeError(error) }, 'bus unsubscribe failed'));
+  }
+
+  /**
+   * Wake every device of these users. Coalesced per event-loop turn: many appends to one
+   * user's log in the same turn cost one publish and one pull per device.
+   */
+  notify(userIds: readonly string[]): void {
+    if (userIds.length === 0) return;
+    for (const id of userIds) this.#pending.add(id);
+    this.#flush ??= setImmediate(() => this.#publishPending());
+  }
+
+  /** Close every connection of a signed-out device, on every node. */
+  revokeDevice(userId: string, deviceId: string): void {
+    this.#publish(userId, REVOKE_PREFIX + deviceId);
+  }
+
+  async close(): Promise<void> {
+    if (this.#flush) clearImmediate(this.#flush);
+    this.#flush = null;
+    this.#pending.clear();
+    this.#members.clear();
+    const subscriptions = [...this.#subscriptions.values()];
+    this.#subscriptions.clear();
+    await Promise.allSettled(subscriptions.map(async (s) => (await s)()));
+  }
+
+  #publishPending(): void {
+    this.#flush = null;
+    for (const userId of this.#pending) this.#publish(userId, WAKE);
+    this.#pending.clear();
+  }
+
+  #publish(userId: string, payload: string): void {
+    this.#bus
+      .publish(channelOf(userId), payload)
+      .catch((error: unknown) => this.#logger.warn({ err: safeError(error) }, 'bus publish failed'));
+  }
+
+  #receive(userId: string, payload: string): void {
+    const set = this.#members.get(userId);
+    if (!set) return;
+    if (payload === WAKE) {
+      for (const member of set) member.wake();
+    } else if (payload.startsWith(REVOKE_PREFIX)) {
+      const deviceId = payload.slice(REVOKE_PREFIX.length);
+      for (const member of [...set]) if (member.deviceId === deviceId) member.revoke();
+    }
+  }
+}

@@ -1,0 +1,160 @@
+import type { Event, ServerFrame } from '@cinder/protocol';
+import { type Logger, safeError } from '../logger.ts';
+import type { Storage } from '../storage/storage.ts';
+
+/** Where a device's sync frames go (its WebSocket). */
+export interface SyncTransport {
+  send(frame: ServerFrame): void;
+  /** False while the socket's send buffer is full: the sync pauses until `resume()`. */
+  writable(): boolean;
+  /** The sync cannot continue (storage failed): close the connection. */
+  fail(): void;
+}
+
+/** Events read (and sent) per storage call. */
+const EVENT_PAGE = 256;
+/** Messages per `resync` frame. */
+const RESYNC_PAGE = 200;
+
+/**
+ * The sync of one connected device: a full `resync` or the backlog after its cursor, `synced`,
+ * then live events. Backlog and live are one mechanism, a pull from the log after the last seq
+ * scanned, so nothing is interleaved, reordered, skipped or sent twice; wake-ups that arrive
+ * while a pull runs just make it pull again.
+ */
+export class DeviceSync {
+  readonly #storage: Storage;
+  readonly #userId: string;
+  readonly #deviceId: string;
+  readonly #transport: SyncTransport;
+  readonly #logger: Logger;
+  #state: 'idle' | 'syncing' | 'live' | 'closed' = 'idle';
+  /** Highest seq of this user's log already considered for this device. */
+  #scanned = 0;
+  #pulling = false;
+  #dirty = false;
+
+  constructor(options: {
+    storage: Storage;
+    userId: string;
+    deviceId: string;
+    transport: SyncTransport;
+    logger: Logger;
+  }) {
+    this.#storage = options.storage;
+    this.#userId = options.userId;
+    this.#deviceId = options.deviceId;
+    this.#transport = options.transport;
+    this.#logger = options.logger;
+  }
+
+  /** Begin syncing from the device's `hello` cursor. */
+  async start(cursor: number | null): Promise<void> {
+    if (this.#state !== 'idle') return;
+    this.#state = 'syncing';
+    this.#pulling = true;
+    try {
+      const { head, floor } = await this.#storage.logBounds();
+      // A cursor past the head comes from another database: start over like a new device.
+      if (cursor === null || cursor < floor || cursor > head) {
+        await this.#resync(head);
+        this.#scanned = head;
+      } else {
+        this.#scanned = cursor;
+      }
+    } catch (error) {
+      this.#failed(error);
+      return;
+    } finally {
+      this.#pulling = false;
+    }
+    await this.#pull();
+  }
+
+  /** The user's log may have grown. */
+  wake(): void {
+    if (this.#state === 'idle' || this.#pulling) {
+      this.#dirty = true;
+      return;
+    }
+    if (this.#state !== 'closed') void this.#pull();
+  }
+
+  /** The socket drained: continue if there is more to send. */
+  resume(): void {
+    if (this.#state === 'syncing' || this.#dirty) this.wake();
+  }
+
+  close(): void {
+    this.#state = 'closed';
+  }
+
+  async #resync(head: number): Promise<void> {
+    let after: number | null = null;
+    do {
+      const page: Awaited<ReturnType<Storage['listLiveMessages']>> = await this.#storage.listLiveMessages(
+        this.#userId,
+        after,
+        RESYNC_PAGE,
+      );
+      if (this.#isClosed()) return;
+      this.#transport.send({
+        type: 'resync',
+        messages: page.messages,
+        done: page.next === null,
+        cursor: head,
+      });
+      after = page.next;
+    } while (after !== null);
+  }
+
+  async #pull(): Promise<void> {
+    if (this.#pulling) {
+      this.#dirty = true;
+      return;
+    }
+    this.#pulling = true;
+    try {
+      for (;;) {
+        this.#dirty = false;
+        if (this.#state === 'closed') return;
+        if (!this.#transport.writable()) {
+          this.#dirty = true; // resume() continues
+          return;
+        }
+        const page = await this.#storage.readEvents(this.#userId, this.#scanned, EVENT_PAGE);
+        if (this.#isClosed()) return;
+        this.#scanned = page.last;
+        const events: Event[] = [];
+        for (const logged of page.events) {
+          // A device never gets its own send back as an event: it has the reply.
+          if (logged.originDevice !== this.#deviceId) events.push(logged.event);
+        }
+        const lastEvent = events.at(-1);
+        if (lastEvent) this.#transport.send({ type: 'events', events, cursor: lastEvent.seq });
+        if (page.more) continue;
+        if (this.#state === 'syncing') {
+          this.#state = 'live';
+          this.#transport.send({ type: 'synced', cursor: this.#scanned });
+        }
+        if (!this.#dirty) return;
+      }
+    } catch (error) {
+      this.#failed(error);
+    } finally {
+      this.#pulling = false;
+    }
+  }
+
+  /** A method, not a field read, so the compiler does not narrow the state across awaits. */
+  #isClosed(): boolean {
+    return this.#state === 'closed';
+  }
+
+  #failed(error: unknown): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#logger.error({ err: safeError(error), deviceId: this.#deviceId }, 'sync failed');
+    this.#transport.fail();
+  }
+}

@@ -1,0 +1,4 @@
+export { parseDuration, parseServerArgs } from './args.ts';
+export type { LogLevel, RateLimitOptions, ServerOptions } from './config.ts';
+export { runMain } from './run-main.ts';
+export { type CinderServer, startServer } from './server.ts';

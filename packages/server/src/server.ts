@@ -1,0 +1,153 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { MemoryBus } from './bus/memory-bus.ts';
+import { resolveConfig, type ServerOptions } from './config.ts';
+import { Accounts } from './core/accounts.ts';
+import { BurnEngine } from './core/burn-engine.ts';
+import { Hub } from './core/hub.ts';
+import { Metrics } from './core/metrics.ts';
+import { createLimiters } from './core/rate-limit.ts';
+import { Sweeper } from './core/sweeper.ts';
+import { createApp } from './http/app.ts';
+import { createLogger, safeError } from './logger.ts';
+import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
+import { Gateway } from './ws/gateway.ts';
+
+/** A running Cinder server. */
+export interface CinderServer extends AsyncDisposable {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  /** The port it listens on (the real one when started with port 0). */
+  readonly port: number;
+  /**
+   * Graceful stop: stop accepting, close sockets with 1001, finish the sweep, checkpoint the
+   * WAL and close the database. Safe to call more than once.
+   */
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * Start a Cinder server: SQLite storage under `dataDir` (recovered and checkpointed before
+ * anything is served), the HTTP API and web app, the WebSocket gateway and the expiry sweeper.
+ * Resolves once it is listening; logs `{ msg: "listening", url }`.
+ */
+export async function startServer(options: ServerOptions = {}): Promise<CinderServer> {
+  const config = resolveConfig(options);
+  const { logger, flush } = createLogger(config.logLevel, config.logFile);
+  const storage = new SqliteStorage({ dataDir: config.dataDir, logger });
+  try {
+    await storage.init();
+  } catch (error) {
+    logger.fatal({ err: safeError(error) }, 'storage failed to open');
+    flush();
+    throw error;
+  }
+
+  const now = config.now;
+  const bus = new MemoryBus();
+  const metrics = new Metrics(now());
+  const hub = new Hub(bus, logger);
+  const limiters = createLimiters(config.rateLimits, now);
+  const accounts = new Accounts({ storage, hub, limiters, now, logger });
+  const engine = new BurnEngine({
+    storage,
+    hub,
+    limiters,
+    metrics,
+    logger,
+    now,
+    maxTtlSeconds: config.maxTtlSeconds,
+  });
+  const sweeper = new Sweeper({
+    engine,
+    storage,
+    metrics,
+    logger,
+    now,
+    intervalMs: config.sweepIntervalMs,
+    retentionSeconds: config.tombstoneRetentionSeconds,
+  });
+  const app = createApp({
+    accounts,
+    storage,
+    metrics,
+    logger,
+    now,
+    webRoot: config.webRoot,
+    corsOrigin: config.corsOrigin,
+  });
+  const httpServer = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const gateway = new Gateway({
+    accounts,
+    engine,
+    storage,
+    hub,
+    metrics,
+    logger,
+    now,
+    maxFrameBytes: config.maxFrameBytes,
+    helloTimeoutMs: config.helloTimeoutMs,
+    heartbeatMs: config.heartbeatMs,
+  });
+  gateway.attach(httpServer);
+
+  let address: AddressInfo;
+  try {
+    // Burn what expired while the server was down before anyone can see it.
+    await sweeper.runOnce();
+    address = await listen(httpServer, config.port, config.host);
+  } catch (error) {
+    logger.fatal({ err: safeError(error), port: config.port, host: config.host }, 'failed to start');
+    await gateway.close();
+    await storage.close();
+    flush();
+    throw error;
+  }
+  sweeper.start();
+  const url = `http://${urlHost(config.host)}:${address.port}`;
+  logger.info({ url, dataDir: config.dataDir }, 'listening');
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      logger.info({}, 'shutting down');
+      const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await gateway.close();
+      await sweeper.stop();
+      await hub.close();
+      await bus.close();
+      httpServer.closeIdleConnections();
+      const cut = setTimeout(() => httpServer.closeAllConnections(), 2000);
+      await httpClosed;
+      clearTimeout(cut);
+      await storage.close();
+      logger.info({}, 'stopped');
+      flush();
+    })();
+    return closing;
+  };
+
+  return {
+    url,
+    port: address.port,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

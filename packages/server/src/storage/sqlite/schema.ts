@@ -1,0 +1,89 @@
+/**
+ * The SQLite schema. A burn message's content lives only in its `messages` row, so a burn is a
+ * row delete (zeroed by `secure_delete`); tombstones and events never hold content, and message
+ * events point at their message instead of copying it, so a burned message cannot be replayed.
+ */
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS users (
+  id TEXT PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS devices (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  last_seen_at INTEGER,
+  cursor INTEGER
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS devices_user ON devices (user_id);
+
+CREATE TABLE IF NOT EXISTS messages (
+  n INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  conversation TEXT NOT NULL,
+  sender_id TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  recipient_id TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  sent_at INTEGER NOT NULL,
+  ttl_seconds INTEGER,
+  view_seconds INTEGER,
+  expires_at INTEGER,
+  size INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  ext TEXT
+);
+CREATE INDEX IF NOT EXISTS messages_sender ON messages (sender_id, n);
+CREATE INDEX IF NOT EXISTS messages_recipient ON messages (recipient_id, n);
+CREATE INDEX IF NOT EXISTS messages_expiry ON messages (expires_at) WHERE expires_at IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS tombstones (
+  message_id TEXT PRIMARY KEY,
+  conversation TEXT NOT NULL,
+  sender_id TEXT NOT NULL,
+  recipient_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  burned_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tombstones_burned_at ON tombstones (burned_at);
+
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  conversation TEXT NOT NULL,
+  origin_device TEXT,
+  detail TEXT,
+  by_name TEXT,
+  at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_user ON events (user_id, seq);
+CREATE INDEX IF NOT EXISTS events_message ON events (message_id) WHERE kind = 'message';
+CREATE INDEX IF NOT EXISTS events_at ON events (at);
+
+CREATE TABLE IF NOT EXISTS receipts (
+  message_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  PRIMARY KEY (message_id, type)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS sends (
+  device_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  result TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (device_id, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sends_at ON sends (at);
+`;

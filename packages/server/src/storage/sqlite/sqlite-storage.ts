@@ -1,0 +1,706 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type BurnReason,
+  CinderError,
+  type Event,
+  type MessageView,
+  type SendResult,
+} from '@cinder/protocol';
+import type {
+  ActOutcome,
+  Appended,
+  DeviceAuth,
+  DeviceRecord,
+  EventPage,
+  ExpireOutcome,
+  InsertOutcome,
+  LogBounds,
+  LoggedEvent,
+  MessageFacts,
+  NewMessage,
+  OpenOutcome,
+  Party,
+  PruneOutcome,
+  Storage,
+  StorageLogger,
+  UserRecord,
+} from '../storage.ts';
+import { openBetterSqlite3 } from './better-sqlite3.ts';
+import { SCHEMA } from './schema.ts';
+import type { SqliteDatabase, SqliteOpener, SqliteStatement } from './sqlite-database.ts';
+
+/** Options of the embedded SQLite storage. */
+export interface SqliteStorageOptions {
+  /** Directory holding `cinder.db` and its WAL; created if missing. */
+  dataDir: string;
+  /** How to open the file. @default better-sqlite3 */
+  open?: SqliteOpener;
+  /**
+   * Delay between a burn and the `wal_checkpoint(TRUNCATE)` that removes the burned bytes from
+   * the WAL; burns in the meantime share one checkpoint. Well within the 5 s contract.
+   * @default 250
+   */
+  checkpointDelayMs?: number;
+  logger?: StorageLogger;
+}
+
+/** File name of the database inside the data directory. */
+export const DATABASE_FILE = 'cinder.db';
+
+interface MessageRow {
+  n: number;
+  id: string;
+  conversation: string;
+  sender_id: string;
+  sender: string;
+  recipient_id: string;
+  recipient: string;
+  sent_at: number;
+  ttl_seconds: number | null;
+  view_seconds: number | null;
+  expires_at: number | null;
+  size: number;
+  /** Null when the query sealed it (burn message). */
+  text: string | null;
+  ext: string | null;
+}
+
+interface EventRow {
+  seq: number;
+  kind: 'message' | 'receipt' | 'burned';
+  message_id: string;
+  conversation: string;
+  origin_device: string | null;
+  detail: string | null;
+  by_name: string | null;
+  at: number;
+  // joined message columns (message events only)
+  m_id: string | null;
+  sender: string | null;
+  recipient: string | null;
+  sent_at: number | null;
+  ttl_seconds: number | null;
+  view_seconds: number | null;
+  expires_at: number | null;
+  size: number | null;
+  text: string | null;
+  ext: string | null;
+}
+
+interface TombstoneRow {
+  sender_id: string;
+  recipient_id: string;
+  reason: BurnReason;
+}
+
+interface Statements {
+  insertUser: SqliteStatement;
+  userByName: SqliteStatement;
+  insertDevice: SqliteStatement;
+  deviceByToken: SqliteStatement;
+  devicesOfUser: SqliteStatement;
+  deleteDevice: SqliteStatement;
+  touchDevice: SqliteStatement;
+  setCursor: SqliteStatement;
+  sendByKey: SqliteStatement;
+  insertSend: SqliteStatement;
+  insertMessage: SqliteStatement;
+  messageById: SqliteStatement;
+  deleteMessage: SqliteStatement;
+  deleteMessageEvents: SqliteStatement;
+  deleteReceipts: SqliteStatement;
+  insertTombstone: SqliteStatement;
+  tombstoneById: SqliteStatement;
+  insertEvent: SqliteStatement;
+  insertReceipt: SqliteStatement;
+  dueMessages: SqliteStatement;
+  readEvents: SqliteStatement;
+  head: SqliteStatement;
+  floor: SqliteStatement;
+  setFloor: SqliteStatement;
+  liveMessages: SqliteStatement;
+  lastEventBefore: SqliteStatement;
+  pruneEvents: SqliteStatement;
+  pruneTombstones: SqliteStatement;
+  pruneSends: SqliteStatement;
+}
+
+const EMPTY: string[] = [];
+
+function parseExt(json: string | null): Record<string, unknown> {
+  return json === null ? {} : (JSON.parse(json) as Record<string, unknown>);
+}
+
+/** The view of a message row; `text` is null in rows whose query sealed them. */
+function viewOf(row: {
+  id: string;
+  conversation: string;
+  sender: string;
+  recipient: string;
+  sent_at: number;
+  ttl_seconds: number | null;
+  view_seconds: number | null;
+  expires_at: number | null;
+  size: number;
+  text: string | null;
+  ext: string | null;
+}): MessageView {
+  if (row.expires_at !== null) {
+    return {
+      id: row.id,
+      conversation: row.conversation,
+      from: row.sender,
+      to: row.recipient,
+      sentAt: row.sent_at,
+      burn: {
+        ttlSeconds: row.ttl_seconds ?? 0,
+        viewSeconds: row.view_seconds ?? 0,
+        expiresAt: row.expires_at,
+      },
+      size: row.size,
+    };
+  }
+  return {
+    id: row.id,
+    conversation: row.conversation,
+    from: row.sender,
+    to: row.recipient,
+    sentAt: row.sent_at,
+    size: row.size,
+    text: row.text ?? '',
+    ext: parseExt(row.ext),
+  };
+}
+
+// Columns of a message that are safe to show anyone in the conversation: the content only for
+// normal messages. Sealing happens in SQL so a burn message's content is never even read.
+const SEALED_COLUMNS = `m.n, m.id, m.conversation, m.sender, m.recipient, m.sent_at, m.ttl_seconds,
+  m.view_seconds, m.expires_at, m.size,
+  CASE WHEN m.expires_at IS NULL THEN m.text END AS text,
+  CASE WHEN m.expires_at IS NULL THEN m.ext END AS ext`;
+
+/**
+ * Storage on embedded SQLite (better-sqlite3): WAL, `secure_delete`, prepared statements, one
+ * transaction per verb. After every burn a debounced `wal_checkpoint(TRUNCATE)` moves the zeroed
+ * pages into the database file and empties the WAL, so burned bytes leave every file.
+ */
+export class SqliteStorage implements Storage {
+  readonly #options: SqliteStorageOptions;
+  #db: SqliteDatabase | null = null;
+  #s: Statements | null = null;
+  #checkpointTimer: NodeJS.Timeout | null = null;
+  #tx!: {
+    insert: (input: { deviceId: string; key: string; message: NewMessage; at: number }) => InsertOutcome;
+    open: (input: { id: string; userId: string; at: number }) => OpenOutcome;
+    revoke: (input: { id: string; userId: string; at: number }) => ActOutcome;
+    read: (input: { id: string; reader: Party; at: number }) => ActOutcome;
+    delivered: (input: { ids: readonly string[]; recipient: Party; at: number }) => Appended;
+    expire: (now: number, limit: number) => ExpireOutcome;
+    prune: (before: number) => PruneOutcome;
+    deleteDevice: (userId: string, deviceId: string) => boolean;
+  };
+
+  constructor(options: SqliteStorageOptions) {
+    this.#options = options;
+  }
+
+  async init(): Promise<void> {
+    mkdirSync(this.#options.dataDir, { recursive: true });
+    const db = (this.#options.open ?? openBetterSqlite3)(join(this.#options.dataDir, DATABASE_FILE));
+    this.#db = db;
+    db.pragma('journal_mode = WAL');
+    // A crash may have left burned bytes in the WAL (committed burns not yet checkpointed):
+    // fold the zeroed pages into the file and empty the WAL before anything is served.
+    this.#checkpointNow();
+    db.pragma('secure_delete = ON');
+    // NORMAL in WAL mode: a crash loses nothing, a power cut may lose the last commits.
+    db.pragma('synchronous = NORMAL');
+    // Sorts and temp tables stay in memory so content never lands in a temp file.
+    db.pragma('temp_store = MEMORY');
+    db.pragma('foreign_keys = OFF');
+    db.exec(SCHEMA);
+    db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('floor', 0)").run();
+    this.#s = this.#prepare(db);
+    this.#tx = {
+      insert: db.transaction((input) => this.#insertTx(input)),
+      open: db.transaction((input) => this.#openTx(input)),
+      revoke: db.transaction((input) => this.#revokeTx(input)),
+      read: db.transaction((input) => this.#readTx(input)),
+      delivered: db.transaction((input) => this.#deliveredTx(input)),
+      expire: db.transaction((now, limit) => this.#expireTx(now, limit)),
+      prune: db.transaction((before) => this.#pruneTx(before)),
+      deleteDevice: db.transaction((userId, deviceId) => this.#deleteDeviceTx(userId, deviceId)),
+    };
+  }
+
+  async close(): Promise<void> {
+    const db = this.#db;
+    if (!db) return;
+    if (this.#checkpointTimer) clearTimeout(this.#checkpointTimer);
+    this.#checkpointTimer = null;
+    this.#checkpointNow();
+    db.close();
+    this.#db = null;
+    this.#s = null;
+  }
+
+  async ping(): Promise<void> {
+    this.#stmts();
+  }
+
+  #stmts(): Statements {
+    if (!this.#s) throw new CinderError('UNAVAILABLE', 'Storage is closed');
+    return this.#s;
+  }
+
+  #prepare(db: SqliteDatabase): Statements {
+    const p = (sql: string) => db.prepare(sql);
+    return {
+      insertUser: p('INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?)'),
+      userByName: p('SELECT id, username, password_hash, created_at FROM users WHERE username = ?'),
+      insertDevice: p(
+        'INSERT INTO devices (id, user_id, name, token_hash, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, NULL)',
+      ),
+      deviceByToken: p(`SELECT d.id, d.user_id, d.name, d.created_at, d.last_seen_at, u.username
+        FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = ?`),
+      devicesOfUser: p(
+        'SELECT id, user_id, name, created_at, last_seen_at FROM devices WHERE user_id = ? ORDER BY created_at, id',
+      ),
+      deleteDevice: p('DELETE FROM devices WHERE id = ? AND user_id = ?'),
+      touchDevice: p('UPDATE devices SET last_seen_at = ? WHERE id = ?'),
+      setCursor: p('UPDATE devices SET cursor = max(coalesce(cursor, 0), ?) WHERE id = ?'),
+      sendByKey: p('SELECT result FROM sends WHERE device_id = ? AND key = ?'),
+      insertSend: p('INSERT INTO sends (device_id, key, result, at) VALUES (?, ?, ?, ?)'),
+      insertMessage: p(`INSERT INTO messages (id, conversation, sender_id, sender, recipient_id, recipient,
+        sent_at, ttl_seconds, view_seconds, expires_at, size, text, ext)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      messageById: p(`SELECT n, id, conversation, sender_id, sender, recipient_id, recipient, sent_at,
+        ttl_seconds, view_seconds, expires_at, size, text, ext FROM messages WHERE id = ?`),
+      deleteMessage: p('DELETE FROM messages WHERE n = ?'),
+      deleteMessageEvents: p("DELETE FROM events WHERE message_id = ? AND kind = 'message'"),
+      deleteReceipts: p('DELETE FROM receipts WHERE message_id = ?'),
+      insertTombstone: p(`INSERT OR IGNORE INTO tombstones
+        (message_id, conversation, sender_id, recipient_id, reason, burned_at) VALUES (?, ?, ?, ?, ?, ?)`),
+      tombstoneById: p('SELECT sender_id, recipient_id, reason FROM tombstones WHERE message_id = ?'),
+      insertEvent:
+        p(`INSERT INTO events (user_id, kind, message_id, conversation, origin_device, detail, by_name, at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertReceipt: p('INSERT OR IGNORE INTO receipts (message_id, type) VALUES (?, ?)'),
+      dueMessages: p(`SELECT n, id, conversation, sender_id, sender, recipient_id, recipient, sent_at,
+        ttl_seconds, view_seconds, expires_at, size, NULL AS text, NULL AS ext
+        FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?`),
+      readEvents:
+        p(`SELECT e.seq, e.kind, e.message_id, e.conversation, e.origin_device, e.detail, e.by_name, e.at,
+        m.id AS m_id, m.sender, m.recipient, m.sent_at, m.ttl_seconds, m.view_seconds, m.expires_at, m.size,
+        CASE WHEN m.expires_at IS NULL THEN m.text END AS text,
+        CASE WHEN m.expires_at IS NULL THEN m.ext END AS ext
+        FROM events e LEFT JOIN messages m ON e.kind = 'message' AND m.id = e.message_id
+        WHERE e.user_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?`),
+      head: p("SELECT seq FROM sqlite_sequence WHERE name = 'events'"),
+      floor: p("SELECT value FROM meta WHERE key = 'floor'"),
+      setFloor: p("UPDATE meta SET value = max(value, ?) WHERE key = 'floor'"),
+      liveMessages: p(`SELECT ${SEALED_COLUMNS} FROM messages m
+        WHERE m.n > ? AND (m.sender_id = ? OR m.recipient_id = ?) ORDER BY m.n LIMIT ?`),
+      lastEventBefore: p('SELECT max(seq) AS seq FROM events WHERE at < ?'),
+      pruneEvents: p('DELETE FROM events WHERE seq <= ?'),
+      pruneTombstones: p('DELETE FROM tombstones WHERE burned_at < ?'),
+      pruneSends: p('DELETE FROM sends WHERE at < ?'),
+    };
+  }
+
+  // -------------------------------------------------------------------------
+  // Accounts and devices
+  // -------------------------------------------------------------------------
+
+  async createUser(user: UserRecord): Promise<void> {
+    try {
+      this.#stmts().insertUser.run(user.id, user.username, user.passwordHash, user.createdAt);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new CinderError('CONFLICT', 'This username is taken');
+      }
+      throw error;
+    }
+  }
+
+  async findUserByUsername(username: string): Promise<UserRecord | null> {
+    const row = this.#stmts().userByName.get(username) as
+      | { id: string; username: string; password_hash: string; created_at: number }
+      | undefined;
+    return row
+      ? { id: row.id, username: row.username, passwordHash: row.password_hash, createdAt: row.created_at }
+      : null;
+  }
+
+  async createDevice(device: DeviceRecord & { tokenHash: string }): Promise<void> {
+    this.#stmts().insertDevice.run(device.id, device.userId, device.name, device.tokenHash, device.createdAt);
+  }
+
+  async findDeviceByTokenHash(tokenHash: string): Promise<DeviceAuth | null> {
+    const row = this.#stmts().deviceByToken.get(tokenHash) as
+      | {
+          id: string;
+          user_id: string;
+          name: string;
+          created_at: number;
+          last_seen_at: number | null;
+          username: string;
+        }
+      | undefined;
+    if (!row) return null;
+    return {
+      device: {
+        id: row.id,
+        userId: row.user_id,
+        name: row.name,
+        createdAt: row.created_at,
+        lastSeenAt: row.last_seen_at,
+      },
+      user: { id: row.user_id, username: row.username },
+    };
+  }
+
+  async listDevices(userId: string): Promise<DeviceRecord[]> {
+    const rows = this.#stmts().devicesOfUser.all(userId) as Array<{
+      id: string;
+      user_id: string;
+      name: string;
+      created_at: number;
+      last_seen_at: number | null;
+    }>;
+    return rows.map((row) => ({
+      id: row.id,
+      userId: row.user_id,
+      name: row.name,
+      createdAt: row.created_at,
+      lastSeenAt: row.last_seen_at,
+    }));
+  }
+
+  async deleteDevice(userId: string, deviceId: string): Promise<boolean> {
+    this.#stmts();
+    return this.#tx.deleteDevice(userId, deviceId);
+  }
+
+  #deleteDeviceTx(userId: string, deviceId: string): boolean {
+    return this.#stmts().deleteDevice.run(deviceId, userId).changes > 0;
+  }
+
+  async touchDevice(deviceId: string, at: number): Promise<void> {
+    this.#stmts().touchDevice.run(at, deviceId);
+  }
+
+  async setDeviceCursor(deviceId: string, cursor: number): Promise<void> {
+    this.#stmts().setCursor.run(cursor, deviceId);
+  }
+
+  // -------------------------------------------------------------------------
+  // Messages and the burn verbs
+  // -------------------------------------------------------------------------
+
+  async insertMessage(input: {
+    deviceId: string;
+    key: string;
+    message: NewMessage;
+    at: number;
+  }): Promise<InsertOutcome> {
+    this.#stmts();
+    return this.#tx.insert(input);
+  }
+
+  #insertTx(input: { deviceId: string; key: string; message: NewMessage; at: number }): InsertOutcome {
+    const s = this.#stmts();
+    const prior = s.sendByKey.get(input.deviceId, input.key) as { result: string } | undefined;
+    if (prior) return { result: JSON.parse(prior.result) as SendResult, created: false, notify: EMPTY };
+    const m = input.message;
+    s.insertMessage.run(
+      m.id,
+      m.conversation,
+      m.from.id,
+      m.from.username,
+      m.to.id,
+      m.to.username,
+      m.sentAt,
+      m.burn?.ttlSeconds ?? null,
+      m.burn?.viewSeconds ?? null,
+      m.burn?.expiresAt ?? null,
+      m.size,
+      m.text,
+      m.ext === null ? null : JSON.stringify(m.ext),
+    );
+    s.insertEvent.run(m.to.id, 'message', m.id, m.conversation, null, null, null, m.sentAt);
+    s.insertEvent.run(m.from.id, 'message', m.id, m.conversation, input.deviceId, null, null, m.sentAt);
+    const result: SendResult = { id: m.id, conversation: m.conversation, sentAt: m.sentAt, size: m.size };
+    if (m.burn) result.burn = m.burn;
+    s.insertSend.run(input.deviceId, input.key, JSON.stringify(result), input.at);
+    return { result, created: true, notify: [m.to.id, m.from.id] };
+  }
+
+  async openMessage(input: { id: string; userId: string; at: number }): Promise<OpenOutcome> {
+    this.#stmts();
+    return this.#tx.open(input);
+  }
+
+  #openTx(input: { id: string; userId: string; at: number }): OpenOutcome {
+    const row = this.#stmts().messageById.get(input.id) as MessageRow | undefined;
+    if (!row) return { outcome: 'refused', facts: this.#tombstoneFacts(input.id), notify: EMPTY };
+    if (row.expires_at !== null) {
+      if (row.expires_at <= input.at) return this.#expireRefusal(row, input.at);
+      if (row.recipient_id !== input.userId)
+        return { outcome: 'refused', facts: liveFacts(row), notify: EMPTY };
+      const text = row.text ?? '';
+      const ext = parseExt(row.ext);
+      const viewSeconds = row.view_seconds ?? 0;
+      this.#burnRow(row, 'opened', input.at);
+      return { outcome: 'taken', text, ext, viewSeconds, notify: [row.sender_id, row.recipient_id] };
+    }
+    if (row.recipient_id !== input.userId)
+      return { outcome: 'refused', facts: liveFacts(row), notify: EMPTY };
+    const added = this.#addReceipt(row, 'read', row.recipient, input.at);
+    return {
+      outcome: 'read',
+      text: row.text ?? '',
+      ext: parseExt(row.ext),
+      notify: added ? [row.sender_id] : EMPTY,
+    };
+  }
+
+  async revokeMessage(input: { id: string; userId: string; at: number }): Promise<ActOutcome> {
+    this.#stmts();
+    return this.#tx.revoke(input);
+  }
+
+  #revokeTx(input: { id: string; userId: string; at: number }): ActOutcome {
+    const row = this.#stmts().messageById.get(input.id) as MessageRow | undefined;
+    if (!row) return { outcome: 'refused', facts: this.#tombstoneFacts(input.id), notify: EMPTY };
+    if (row.expires_at !== null && row.expires_at <= input.at) return this.#expireRefusal(row, input.at);
+    if (row.expires_at === null || row.sender_id !== input.userId) {
+      return { outcome: 'refused', facts: liveFacts(row), notify: EMPTY };
+    }
+    this.#burnRow(row, 'revoked', input.at);
+    return { outcome: 'done', notify: [row.sender_id, row.recipient_id] };
+  }
+
+  async readMessage(input: { id: string; reader: Party; at: number }): Promise<ActOutcome> {
+    this.#stmts();
+    return this.#tx.read(input);
+  }
+
+  #readTx(input: { id: string; reader: Party; at: number }): ActOutcome {
+    const row = this.#stmts().messageById.get(input.id) as MessageRow | undefined;
+    if (!row) return { outcome: 'refused', facts: this.#tombstoneFacts(input.id), notify: EMPTY };
+    if (row.expires_at !== null || row.recipient_id !== input.reader.id) {
+      return { outcome: 'refused', facts: liveFacts(row), notify: EMPTY };
+    }
+    const added = this.#addReceipt(row, 'read', input.reader.username, input.at);
+    return { outcome: 'done', notify: added ? [row.sender_id] : EMPTY };
+  }
+
+  async markDelivered(input: { ids: readonly string[]; recipient: Party; at: number }): Promise<Appended> {
+    this.#stmts();
+    return this.#tx.delivered(input);
+  }
+
+  #deliveredTx(input: { ids: readonly string[]; recipient: Party; at: number }): Appended {
+    const s = this.#stmts();
+    const notify = new Set<string>();
+    for (const id of input.ids) {
+      const row = s.messageById.get(id) as MessageRow | undefined;
+      if (!row || row.recipient_id !== input.recipient.id) continue;
+      if (row.expires_at !== null && row.expires_at <= input.at) continue;
+      if (this.#addReceipt(row, 'delivered', input.recipient.username, input.at)) notify.add(row.sender_id);
+    }
+    return { notify: [...notify] };
+  }
+
+  async expireDue(now: number, limit: number): Promise<ExpireOutcome> {
+    this.#stmts();
+    return this.#tx.expire(now, limit);
+  }
+
+  #expireTx(now: number, limit: number): ExpireOutcome {
+    const rows = this.#stmts().dueMessages.all(now, limit) as MessageRow[];
+    const notify = new Set<string>();
+    const burned = rows.map((row) => {
+      this.#burnRow(row, 'expired', now);
+      notify.add(row.sender_id);
+      notify.add(row.recipient_id);
+      return { messageId: row.id, conversation: row.conversation, reason: 'expired' as const };
+    });
+    return { burned, notify: [...notify] };
+  }
+
+  /** A burn message found past its deadline burns now, and the request is refused as burned. */
+  #expireRefusal(row: MessageRow, at: number): { outcome: 'refused'; facts: MessageFacts; notify: string[] } {
+    this.#burnRow(row, 'expired', at);
+    return {
+      outcome: 'refused',
+      facts: { state: 'burned', senderId: row.sender_id, recipientId: row.recipient_id, reason: 'expired' },
+      notify: [row.sender_id, row.recipient_id],
+    };
+  }
+
+  /** Delete the content and every queued copy, keep a tombstone, tell both users. Inside a transaction. */
+  #burnRow(row: MessageRow, reason: BurnReason, at: number): void {
+    const s = this.#stmts();
+    s.deleteMessage.run(row.n);
+    s.deleteMessageEvents.run(row.id);
+    s.deleteReceipts.run(row.id);
+    s.insertTombstone.run(row.id, row.conversation, row.sender_id, row.recipient_id, reason, at);
+    s.insertEvent.run(row.sender_id, 'burned', row.id, row.conversation, null, reason, null, at);
+    s.insertEvent.run(row.recipient_id, 'burned', row.id, row.conversation, null, reason, null, at);
+    this.#scheduleCheckpoint();
+  }
+
+  /** Add a receipt once per message and type; true when it was new (an event was appended). */
+  #addReceipt(row: MessageRow, type: 'delivered' | 'read', by: string, at: number): boolean {
+    const s = this.#stmts();
+    if (s.insertReceipt.run(row.id, type).changes === 0) return false;
+    s.insertEvent.run(row.sender_id, 'receipt', row.id, row.conversation, null, type, by, at);
+    return true;
+  }
+
+  #tombstoneFacts(id: string): MessageFacts | null {
+    const t = this.#stmts().tombstoneById.get(id) as TombstoneRow | undefined;
+    return t
+      ? { state: 'burned', senderId: t.sender_id, recipientId: t.recipient_id, reason: t.reason }
+      : null;
+  }
+
+  // -------------------------------------------------------------------------
+  // The event log
+  // -------------------------------------------------------------------------
+
+  async readEvents(userId: string, after: number, limit: number): Promise<EventPage> {
+    const rows = this.#stmts().readEvents.all(userId, after, limit) as EventRow[];
+    const events: LoggedEvent[] = [];
+    for (const row of rows) {
+      const event = eventOf(row);
+      if (event) events.push({ event, originDevice: row.origin_device });
+    }
+    return { events, last: rows.at(-1)?.seq ?? after, more: rows.length === limit };
+  }
+
+  async logBounds(): Promise<LogBounds> {
+    const s = this.#stmts();
+    const head = (s.head.get() as { seq: number } | undefined)?.seq ?? 0;
+    const floor = (s.floor.get() as { value: number } | undefined)?.value ?? 0;
+    return { head, floor };
+  }
+
+  async listLiveMessages(
+    userId: string,
+    after: number | null,
+    limit: number,
+  ): Promise<{ messages: MessageView[]; next: number | null }> {
+    const rows = this.#stmts().liveMessages.all(after ?? 0, userId, userId, limit) as MessageRow[];
+    const last = rows.at(-1);
+    return { messages: rows.map(viewOf), next: rows.length === limit && last ? last.n : null };
+  }
+
+  async prune(before: number): Promise<PruneOutcome> {
+    this.#stmts();
+    return this.#tx.prune(before);
+  }
+
+  #pruneTx(before: number): PruneOutcome {
+    const s = this.#stmts();
+    // Delete a prefix of the log (everything up to the last old event) so the floor is exact.
+    const last = (s.lastEventBefore.get(before) as { seq: number | null } | undefined)?.seq ?? null;
+    let events = 0;
+    if (last !== null) {
+      events = s.pruneEvents.run(last).changes;
+      s.setFloor.run(last);
+    }
+    const tombstones = s.pruneTombstones.run(before).changes;
+    const sendKeys = s.pruneSends.run(before).changes;
+    return { events, tombstones, sendKeys };
+  }
+
+  // -------------------------------------------------------------------------
+  // Checkpoints: how burned bytes leave the WAL
+  // -------------------------------------------------------------------------
+
+  #scheduleCheckpoint(): void {
+    // Not a sliding debounce: under a steady stream of burns one still runs every delay.
+    if (this.#checkpointTimer) return;
+    this.#checkpointTimer = setTimeout(() => {
+      this.#checkpointTimer = null;
+      if (!this.#checkpointNow()) this.#scheduleCheckpoint();
+    }, this.#options.checkpointDelayMs ?? 250);
+    this.#checkpointTimer.unref();
+  }
+
+  /** Run `wal_checkpoint(TRUNCATE)`; false when a reader blocked it (retry later). */
+  #checkpointNow(): boolean {
+    const db = this.#db;
+    if (!db) return true;
+    try {
+      const rows = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{
+        busy: number;
+        log: number;
+        checkpointed: number;
+      }>;
+      const busy = rows[0]?.busy ?? 0;
+      this.#options.logger?.debug({ busy }, 'wal checkpoint');
+      return busy === 0;
+    } catch (error) {
+      this.#options.logger?.warn({ err: { type: (error as Error)?.name } }, 'wal checkpoint failed');
+      return false;
+    }
+  }
+}
+
+function liveFacts(row: MessageRow): MessageFacts {
+  return {
+    state: 'live',
+    senderId: row.sender_id,
+    recipientId: row.recipient_id,
+    burn: row.expires_at !== null,
+  };
+}
+
+function eventOf(row: EventRow): Event | null {
+  switch (row.kind) {
+    case 'message':
+      // The message burned (or is being burned): its event is never delivered.
+      if (row.m_id === null || row.sender === null || row.recipient === null) return null;
+      return {
+        kind: 'message',
+        seq: row.seq,
+        message: viewOf({
+          id: row.m_id,
+          conversation: row.conversation,
+          sender: row.sender,
+          recipient: row.recipient,
+          sent_at: row.sent_at ?? row.at,
+          ttl_seconds: row.ttl_seconds,
+          view_seconds: row.view_seconds,
+          expires_at: row.expires_at,
+          size: row.size ?? 0,
+          text: row.text,
+          ext: row.ext,
+        }),
+      };
+    case 'receipt':
+      return {
+        kind: 'receipt',
+        seq: row.seq,
+        messageId: row.message_id,
+        conversation: row.conversation,
+        type: row.detail === 'read' ? 'read' : 'delivered',
+        by: row.by_name ?? '',
+        at: row.at,
+      };
+    case 'burned':
+      return {
+        kind: 'burned',
+        seq: row.seq,
+        messageId: row.message_id,
+        conversation: row.conversation,
+        reason: (row.detail ?? 'opened') as BurnReason,
+        at: row.at,
+      };
+  }
+}

@@ -1,0 +1,204 @@
+import type { BurnPolicy, BurnReason, Event, MessageView, SendResult } from '@cinder/protocol';
+
+/** An account as stored. `passwordHash` is an argon2id PHC string. */
+export interface UserRecord {
+  id: string;
+  username: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+/** A signed-in device. Only the SHA-256 of its token is stored. */
+export interface DeviceRecord {
+  id: string;
+  userId: string;
+  name: string;
+  createdAt: number;
+  lastSeenAt: number | null;
+}
+
+/** A device found by its token, with its account: what a connection or request runs as. */
+export interface DeviceAuth {
+  device: DeviceRecord;
+  user: { id: string; username: string };
+}
+
+/** A participant of a message, by id (for logs and roles) and username (for views). */
+export interface Party {
+  id: string;
+  username: string;
+}
+
+/** A new message as the burn engine hands it to storage. */
+export interface NewMessage {
+  id: string;
+  conversation: string;
+  from: Party;
+  to: Party;
+  sentAt: number;
+  /** Present for a burn message: its content is sealed and deleted when it burns. */
+  burn?: BurnPolicy;
+  size: number;
+  text: string;
+  ext: Record<string, unknown> | null;
+}
+
+/**
+ * What storage knows about a message it did not act on, so the engine can pick the error:
+ * live (with its kind and roles), burned (tombstone still retained), or nothing (`null`).
+ */
+export type MessageFacts =
+  | { state: 'live'; senderId: string; recipientId: string; burn: boolean }
+  | { state: 'burned'; senderId: string; recipientId: string; reason: BurnReason };
+
+/** Users whose event logs grew: the server wakes their devices. */
+export interface Appended {
+  notify: string[];
+}
+
+/** Outcome of `insertMessage`: the stored result, or the first result for a retried key. */
+export interface InsertOutcome extends Appended {
+  result: SendResult;
+  /** False when the (device, key) pair was already used: nothing was written. */
+  created: boolean;
+}
+
+/** Outcome of `openMessage`. */
+export type OpenOutcome =
+  | (Appended & {
+      outcome: 'taken';
+      /** The content, read and deleted in the same transaction. */
+      text: string;
+      ext: Record<string, unknown>;
+      viewSeconds: number;
+    })
+  | (Appended & { outcome: 'read'; text: string; ext: Record<string, unknown> })
+  | { outcome: 'refused'; facts: MessageFacts | null; notify: string[] };
+
+/** Outcome of `revokeMessage` and `readMessage`: done, or the facts of a refusal. */
+export type ActOutcome =
+  | (Appended & { outcome: 'done' })
+  | { outcome: 'refused'; facts: MessageFacts | null; notify: string[] };
+
+/** One burn done by the sweeper. */
+export interface BurnedRecord {
+  messageId: string;
+  conversation: string;
+  reason: BurnReason;
+}
+
+/** Outcome of `expireDue`. */
+export interface ExpireOutcome extends Appended {
+  burned: BurnedRecord[];
+}
+
+/** An event read back from a user's log, with the device whose action wrote it (if any). */
+export interface LoggedEvent {
+  event: Event;
+  /** The device that sent the message of a `message` event: it never receives that event. */
+  originDevice: string | null;
+}
+
+/** A page of a user's log. */
+export interface EventPage {
+  events: LoggedEvent[];
+  last: number;
+  more: boolean;
+}
+
+/** The event log's bounds: events with seq in (floor, head] are all retained. */
+export interface LogBounds {
+  /** Highest seq ever assigned (0 when none). */
+  head: number;
+  /** Highest seq pruned (0 when none): a cursor below it cannot resume and gets a resync. */
+  floor: number;
+}
+
+/** Outcome of `prune`. */
+export interface PruneOutcome {
+  events: number;
+  tombstones: number;
+  sendKeys: number;
+}
+
+/**
+ * Storage for Cinder, as domain verbs. Every verb that burns a message is one transaction
+ * that reads what it must, deletes the content and every queued copy, writes the tombstone
+ * and appends the `burned` events: the engine never sees a half-burned message.
+ *
+ * Implementations must make a user's events visible in seq order (an event with a higher seq
+ * is never readable before a lower one of the same user), because devices resume by seq.
+ */
+export interface Storage {
+  /** Open, migrate and recover (for SQLite: checkpoint the WAL so burned bytes are gone). */
+  init(): Promise<void>;
+  /** Flush and close. The storage is unusable afterwards. */
+  close(): Promise<void>;
+  /** Cheap liveness check for `/healthz`. */
+  ping(): Promise<void>;
+
+  /** Create a user; throws `CinderError('CONFLICT')` if the username is taken. */
+  createUser(user: UserRecord): Promise<void>;
+  findUserByUsername(username: string): Promise<UserRecord | null>;
+  createDevice(device: DeviceRecord & { tokenHash: string }): Promise<void>;
+  /** The device (and account) holding a token hash, or null when unknown or revoked. */
+  findDeviceByTokenHash(tokenHash: string): Promise<DeviceAuth | null>;
+  listDevices(userId: string): Promise<DeviceRecord[]>;
+  /** Delete a device of that user; false when the user has no such device. */
+  deleteDevice(userId: string, deviceId: string): Promise<boolean>;
+  touchDevice(deviceId: string, at: number): Promise<void>;
+  /** Remember how far the device has stored its log (from `ack`). */
+  setDeviceCursor(deviceId: string, cursor: number): Promise<void>;
+
+  /**
+   * Store a message and append its `message` event to both users' logs, unless
+   * (deviceId, key) was used before: then return that first result and write nothing.
+   */
+  insertMessage(input: {
+    deviceId: string;
+    key: string;
+    message: NewMessage;
+    at: number;
+  }): Promise<InsertOutcome>;
+  /**
+   * The open verb, in one transaction. A live burn message whose recipient is `userId` and whose
+   * deadline is after `at`: read its content, delete it and its queued events, write the tombstone
+   * and `burned` events (`taken`). A live normal message whose recipient is `userId`: return it and
+   * add its `read` receipt once (`read`). A burn message past its deadline burns as `expired` and is
+   * refused. Anything else is refused with the facts.
+   */
+  openMessage(input: { id: string; userId: string; at: number }): Promise<OpenOutcome>;
+  /** Burn as `revoked` a live unexpired burn message sent by `userId`; otherwise refuse with facts. */
+  revokeMessage(input: { id: string; userId: string; at: number }): Promise<ActOutcome>;
+  /** Add the `read` receipt of a live normal message received by `reader`; otherwise refuse. */
+  readMessage(input: { id: string; reader: Party; at: number }): Promise<ActOutcome>;
+  /** Add `delivered` receipts for the live messages of `ids` received by `recipient`; others are ignored. */
+  markDelivered(input: { ids: readonly string[]; recipient: Party; at: number }): Promise<Appended>;
+  /** Burn (`expired`) up to `limit` burn messages whose deadline is at or before `now`. */
+  expireDue(now: number, limit: number): Promise<ExpireOutcome>;
+
+  /**
+   * Scan up to `limit` entries of a user's log after `after`, in seq order. Message events of
+   * burned messages never appear. `last` is the highest seq scanned (`after` when none) and
+   * `more` says the scan stopped at `limit`.
+   */
+  readEvents(userId: string, after: number, limit: number): Promise<EventPage>;
+  logBounds(): Promise<LogBounds>;
+  /**
+   * Live messages of a user's conversations for a resync, in send order, `limit` at a time after
+   * the page token `after` (null for the first page). Burn messages are sealed (no text or ext).
+   */
+  listLiveMessages(
+    userId: string,
+    after: number | null,
+    limit: number,
+  ): Promise<{ messages: MessageView[]; next: number | null }>;
+  /** Delete events, tombstones and send keys older than `before`, raising the log floor. */
+  prune(before: number): Promise<PruneOutcome>;
+}
+
+/** The logging a storage may do (a subset of pino's Logger). Never pass content. */
+export interface StorageLogger {
+  debug(fields: Record<string, unknown>, msg: string): void;
+  warn(fields: Record<string, unknown>, msg: string): void;
+}

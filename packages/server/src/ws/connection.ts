@@ -1,0 +1,335 @@
+import {
+  CinderError,
+  CLOSE_CODES,
+  type ErrorCode,
+  type HelloFrame,
+  PROTOCOL_VERSION,
+  parseClientFrame,
+  type RequestFrame,
+  type ServerFrame,
+} from '@cinder/protocol';
+import type { RawData, WebSocket } from 'ws';
+import type { Accounts, DeviceIdentity } from '../core/accounts.ts';
+import type { BurnEngine } from '../core/burn-engine.ts';
+import type { Hub, HubMember } from '../core/hub.ts';
+import type { Metrics } from '../core/metrics.ts';
+import { DeviceSync } from '../core/sync.ts';
+import { type Logger, safeError } from '../logger.ts';
+import type { Storage } from '../storage/storage.ts';
+
+/** What a connection needs from the server. */
+export interface ConnectionDeps {
+  accounts: Accounts;
+  engine: BurnEngine;
+  storage: Storage;
+  hub: Hub;
+  metrics: Metrics;
+  logger: Logger;
+  now: () => number;
+  maxFrameBytes: number;
+  helloTimeoutMs: number;
+}
+
+/** Above this many buffered bytes the sync pauses until the socket drains. */
+const HIGH_WATER_BYTES = 1024 * 1024;
+/** A client this far behind on reading is not reading at all: drop it. */
+const HARD_LIMIT_BYTES = 64 * 1024 * 1024;
+
+function byteLengthOf(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return data instanceof ArrayBuffer ? data.byteLength : data.length;
+}
+
+function textOf(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}
+
+/** The `rid` of a frame we refuse to process, when it can be read; never anything else from it. */
+function ridOf(text: string): string | null {
+  try {
+    const raw: unknown = JSON.parse(text);
+    if (typeof raw === 'object' && raw !== null && 'rid' in raw) {
+      const rid = (raw as { rid: unknown }).rid;
+      if (typeof rid === 'string' && rid.length > 0 && rid.length <= 64) return rid;
+    }
+  } catch {
+    // not JSON: no rid
+  }
+  return null;
+}
+
+/**
+ * One WebSocket: the frame edge (size check, `parseClientFrame`, typed errors), the hello
+ * handshake, request dispatch and the device's sync. Code behind it only sees parsed frames.
+ * Nothing a client sends can throw out of here.
+ */
+export class Connection implements HubMember {
+  readonly #ws: WebSocket;
+  readonly #deps: ConnectionDeps;
+  #state: 'hello' | 'authenticating' | 'ready' | 'closed' = 'hello';
+  #identity: DeviceIdentity | null = null;
+  #sync: DeviceSync | null = null;
+  /** Frames that arrived while the hello was being checked, handled in order after it. */
+  #queued: string[] = [];
+  #helloTimer: NodeJS.Timeout | null;
+  #awaitingDrain = false;
+  /** Set by the gateway's heartbeat; cleared by each pong. */
+  alive = true;
+
+  constructor(ws: WebSocket, deps: ConnectionDeps) {
+    this.#ws = ws;
+    this.#deps = deps;
+    deps.metrics.connections++;
+    this.#helloTimer = setTimeout(() => {
+      if (this.#state === 'hello' || this.#state === 'authenticating') {
+        this.close(CLOSE_CODES.HELLO_TIMEOUT, 'No hello in time');
+      }
+    }, deps.helloTimeoutMs);
+    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
+    ws.on('pong', () => {
+      this.alive = true;
+    });
+    ws.on('error', (error) => {
+      // 1009 (over the hard cap) and protocol errors land here; ws closes the socket itself.
+      deps.logger.debug({ err: safeError(error) }, 'websocket error');
+    });
+    ws.on('close', () => this.#onClose());
+  }
+
+  get userId(): string {
+    return this.#identity?.userId ?? '';
+  }
+
+  get deviceId(): string {
+    return this.#identity?.deviceId ?? '';
+  }
+
+  /** Hub: the user's log grew. */
+  wake(): void {
+    this.#sync?.wake();
+  }
+
+  /** Hub: this device was signed out. */
+  revoke(): void {
+    this.close(CLOSE_CODES.UNAUTHORIZED, 'Device signed out');
+  }
+
+  /** Ping for the heartbeat. */
+  ping(): void {
+    this.alive = false;
+    try {
+      this.#ws.ping();
+    } catch {
+      // the socket is closing
+    }
+  }
+
+  terminate(): void {
+    this.#ws.terminate();
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#sync?.close();
+    try {
+      this.#ws.close(code, reason);
+    } catch {
+      this.#ws.terminate();
+    }
+  }
+
+  /** Resolves once the socket is closed. */
+  closed(): Promise<void> {
+    if (this.#ws.readyState === this.#ws.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => this.#ws.once('close', () => resolve()));
+  }
+
+  #onMessage(data: RawData, _isBinary: boolean): void {
+    if (this.#state === 'closed') return;
+    this.#deps.metrics.framesIn++;
+    if (byteLengthOf(data) > this.#deps.maxFrameBytes) {
+      this.#sendError(
+        ridOf(textOf(data)),
+        new CinderError('PAYLOAD_TOO_LARGE', `Frames are limited to ${this.#deps.maxFrameBytes} bytes`),
+      );
+      return;
+    }
+    const text = textOf(data);
+    if (this.#state === 'authenticating') {
+      this.#queued.push(text);
+      return;
+    }
+    this.#handle(text);
+  }
+
+  #handle(text: string): void {
+    const parsed = parseClientFrame(text);
+    if (!parsed.ok) {
+      this.#sendError(parsed.rid, parsed.error);
+      return;
+    }
+    const frame = parsed.value;
+    if (frame.type === 'hello') {
+      if (this.#state !== 'hello')
+        this.#sendError(null, new CinderError('BAD_REQUEST', 'Already said hello'));
+      else void this.#hello(frame);
+      return;
+    }
+    if (this.#state !== 'ready' || !this.#identity) {
+      this.#sendError(frame.rid, new CinderError('UNAUTHORIZED', 'Send hello first'));
+      return;
+    }
+    void this.#request(this.#identity, frame);
+  }
+
+  async #hello(frame: HelloFrame): Promise<void> {
+    if (frame.protocol !== PROTOCOL_VERSION) {
+      this.#sendError(
+        null,
+        new CinderError('UNSUPPORTED_PROTOCOL', `This server speaks protocol ${PROTOCOL_VERSION}`),
+      );
+      this.close(CLOSE_CODES.UNSUPPORTED_PROTOCOL, 'Unsupported protocol');
+      return;
+    }
+    this.#state = 'authenticating';
+    let identity: DeviceIdentity;
+    try {
+      identity = await this.#deps.accounts.authenticate(frame.token);
+    } catch (error) {
+      const err = CinderError.from(error);
+      if (err.code === 'INTERNAL') this.#deps.logger.error({ err: safeError(error) }, 'hello failed');
+      if (this.#isClosed()) return;
+      this.#sendError(null, err.code === 'INTERNAL' ? err : new CinderError('UNAUTHORIZED', err.message));
+      this.close(CLOSE_CODES.UNAUTHORIZED, 'Unauthorized');
+      return;
+    }
+    if (this.#isClosed()) return;
+    if (this.#helloTimer) clearTimeout(this.#helloTimer);
+    this.#helloTimer = null;
+    this.#identity = identity;
+    this.#state = 'ready';
+    this.#send({
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      user: { id: identity.userId, username: identity.username },
+      device: { id: identity.deviceId, name: identity.deviceName },
+      serverTime: this.#deps.now(),
+    });
+    const sync = new DeviceSync({
+      storage: this.#deps.storage,
+      userId: identity.userId,
+      deviceId: identity.deviceId,
+      logger: this.#deps.logger,
+      transport: {
+        send: (f) => this.#send(f),
+        writable: () => !this.#awaitingDrain && this.#ws.bufferedAmount < HIGH_WATER_BYTES,
+        fail: () => this.close(1011, 'Server error'),
+      },
+    });
+    this.#sync = sync;
+    this.#deps.logger.debug({ deviceId: identity.deviceId, cursor: frame.cursor }, 'device connected');
+    try {
+      await this.#deps.hub.join(this);
+    } catch (error) {
+      this.#deps.logger.error({ err: safeError(error) }, 'hub join failed');
+      this.close(1011, 'Server error');
+      return;
+    }
+    if (this.#isClosed()) {
+      this.#deps.hub.leave(this);
+      return;
+    }
+    const queued = this.#queued;
+    this.#queued = [];
+    for (const text of queued) this.#handle(text);
+    await sync.start(frame.cursor);
+  }
+
+  async #request(who: DeviceIdentity, frame: RequestFrame): Promise<void> {
+    const { engine } = this.#deps;
+    try {
+      let result: unknown;
+      switch (frame.type) {
+        case 'send':
+          result = await engine.send(who, frame);
+          break;
+        case 'open':
+          result = await engine.open(who, frame.id);
+          break;
+        case 'read':
+          result = await engine.read(who, frame.id);
+          break;
+        case 'delivered':
+          result = await engine.delivered(who, frame.ids);
+          break;
+        case 'revoke':
+          result = await engine.revoke(who, frame.id);
+          break;
+        case 'ack':
+          result = await engine.ack(who, frame.cursor);
+          break;
+        case 'ping':
+          result = { serverTime: this.#deps.now() };
+          break;
+      }
+      this.#send({ type: 'reply', rid: frame.rid, result });
+    } catch (error) {
+      const err = CinderError.from(error);
+      if (err.code === 'INTERNAL') {
+        this.#deps.logger.error({ err: safeError(error), type: frame.type }, 'request failed');
+      } else {
+        this.#deps.logger.debug(
+          { code: err.code, type: frame.type, deviceId: who.deviceId },
+          'request refused',
+        );
+      }
+      this.#sendError(frame.rid, err);
+    }
+  }
+
+  #sendError(rid: string | null, error: CinderError): void {
+    this.#deps.metrics.frameErrors++;
+    const code: ErrorCode = error.code;
+    this.#send({ type: 'error', rid, code, message: error.message });
+  }
+
+  #send(frame: ServerFrame): void {
+    const ws = this.#ws;
+    if (ws.readyState !== ws.OPEN) return;
+    const data = JSON.stringify(frame);
+    const buffered = ws.bufferedAmount;
+    if (buffered > HARD_LIMIT_BYTES) {
+      this.#deps.logger.warn({ deviceId: this.deviceId, buffered }, 'client not reading; dropping it');
+      this.#state = 'closed';
+      ws.terminate();
+      return;
+    }
+    if (!this.#awaitingDrain && buffered + data.length >= HIGH_WATER_BYTES) {
+      // The callback fires once this frame reached the kernel: the sync may continue.
+      this.#awaitingDrain = true;
+      ws.send(data, () => {
+        this.#awaitingDrain = false;
+        this.#sync?.resume();
+      });
+      return;
+    }
+    ws.send(data);
+  }
+
+  /** A method, not a field read, so the compiler does not narrow the state across awaits. */
+  #isClosed(): boolean {
+    return this.#state === 'closed';
+  }
+
+  #onClose(): void {
+    this.#state = 'closed';
+    if (this.#helloTimer) clearTimeout(this.#helloTimer);
+    this.#helloTimer = null;
+    this.#sync?.close();
+    if (this.#identity) this.#deps.hub.leave(this);
+    this.#queued = [];
+    this.#deps.metrics.connections--;
+  }
+}
