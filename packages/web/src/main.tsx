@@ -1,5 +1,28 @@
+import { CinderClient, IndexedDbStore } from '@cinder/sdk';
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { App } from './app.tsx';
+import { deviceName } from './session/device-name.ts';
+import { SessionController } from './session/session-controller.ts';
+import './styles/index.css';
 
-// Placeholder until the web app (issue 3) lands: the server serves this build at `/`.
+// One IndexedDB database per browser profile: the saved device, its cursor and its messages.
+// Opened burn text never goes there; it lives in React state only.
+const session = new SessionController(
+  () =>
+    new CinderClient({
+      url: window.location.origin,
+      store: new IndexedDbStore('cinder'),
+      deviceName: deviceName(),
+    }),
+);
+void session.start();
+
 const root = document.getElementById('root');
-if (root) createRoot(root).render(<h1>Cinder</h1>);
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <App session={session} />
+    </StrictMode>,
+  );
+}

@@ -1,0 +1,256 @@
+import type { CinderClient } from '@cinder/sdk';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useLiveQuery } from '../hooks/use-live-query.ts';
+import { useNow } from '../hooks/use-now.ts';
+import { useRevealed } from '../hooks/use-revealed.ts';
+import type { BurnSettings } from '../lib/burn-options.ts';
+import { describeError } from '../lib/errors.ts';
+import { buildTimeline, type PendingSend, type TimelineItem } from '../lib/timeline.ts';
+import { touch } from '../session/changes.ts';
+import type { Me } from '../session/sdk-types.ts';
+import { Avatar } from './avatar.tsx';
+import { BurnedPlaceholder } from './burned-placeholder.tsx';
+import { Composer, type ComposerPrefs } from './composer.tsx';
+import { type Connection, ConnectionBadge } from './connection-badge.tsx';
+import { DaySeparator } from './day-separator.tsx';
+import { BackIcon, FlameIcon } from './icons.tsx';
+import { OwnBurnBubble } from './own-burn-bubble.tsx';
+import { PendingBubble } from './pending-bubble.tsx';
+import { RevealedBubble } from './revealed-bubble.tsx';
+import { SealedBubble } from './sealed-bubble.tsx';
+import { TextBubble } from './text-bubble.tsx';
+
+/** Props of {@link ConversationView}. */
+export interface ConversationViewProps {
+  client: CinderClient;
+  me: Me;
+  peer: string;
+  connection: Connection;
+  prefs: ComposerPrefs;
+  onPrefsChange: (prefs: ComposerPrefs) => void;
+}
+
+/** One conversation: the timeline of normal and burn messages, and the composer. */
+export function ConversationView({
+  client,
+  me,
+  peer,
+  connection,
+  prefs,
+  onPrefsChange,
+}: ConversationViewProps) {
+  const { data, refresh } = useLiveQuery(client, peer, async () => {
+    // One load for both, so a message never vanishes before its placeholder appears.
+    const [messages, burned] = await Promise.all([client.messages(peer), client.burnedMessages(peer)]);
+    return { messages, burned };
+  });
+  const { revealed, opening, failures, open, close } = useRevealed(client);
+  const [pending, setPending] = useState<readonly PendingSend[]>([]);
+  const visible = usePageVisible();
+
+  const items = useMemo(
+    () =>
+      buildTimeline({
+        me: me.username,
+        messages: data?.messages ?? [],
+        burned: data?.burned ?? [],
+        revealed,
+        pending,
+      }),
+    [me.username, data, revealed, pending],
+  );
+  const hasLiveBurns = items.some((i) => i.kind === 'sealed' || i.kind === 'own-burn');
+  const now = useNow(1000, hasLiveBurns);
+
+  useMarkRead(client, data?.messages, visible);
+  const timeline = useStickToBottom(items.length);
+
+  const send = useCallback(
+    async (item: PendingSend) => {
+      setPending((list) => [...list.filter((p) => p.key !== item.key), { ...item, error: null }]);
+      try {
+        await client.send(peer, item.text, item.burn ? { burn: item.burn } : {});
+        await refresh();
+        touch(client);
+        setPending((list) => list.filter((p) => p.key !== item.key));
+      } catch (error) {
+        const reason = describeError(error, { peer });
+        setPending((list) => list.map((p) => (p.key === item.key ? { ...p, error: reason } : p)));
+      }
+    },
+    [client, peer, refresh],
+  );
+
+  const onSend = useCallback(
+    (text: string, burn: BurnSettings | null) => {
+      timeline.stick();
+      void send({ key: nextKey(), text, burn, createdAt: Date.now(), error: null });
+    },
+    [send, timeline],
+  );
+
+  const loaded = data !== undefined;
+  const empty = loaded && items.length === 0;
+
+  return (
+    <section className="conversation" aria-label={`Conversation with ${peer}`}>
+      <header className="conversation__header">
+        <a className="icon-button conversation__back" href="#/" aria-label="Back to chats">
+          <BackIcon />
+        </a>
+        <Avatar name={peer} />
+        <div className="conversation__title">
+          <h2>{peer}</h2>
+          <p className="conversation__subtitle">
+            <FlameIcon />
+            Burn messages are destroyed everywhere once opened
+          </p>
+        </div>
+        <span className="conversation__connection">
+          <ConnectionBadge connection={connection} />
+        </span>
+      </header>
+
+      {connection !== 'connected' && (
+        <p className={`banner banner--${connection}`}>
+          {connection === 'offline'
+            ? 'You are offline. Messages you send will go out when the connection is back.'
+            : 'Reconnecting… Messages you send will go out when the connection is back.'}
+        </p>
+      )}
+
+      <div className="timeline" ref={timeline.ref} onScroll={timeline.onScroll}>
+        {empty ? (
+          <div className="timeline__empty">
+            <Avatar name={peer} size="lg" />
+            <p>
+              This is the start of your chat with <strong>{peer}</strong>.
+            </p>
+            <p className="timeline__hint">
+              Flip the <FlameIcon /> flame to send a message that burns after reading.
+            </p>
+          </div>
+        ) : (
+          <ol className="timeline__list" aria-label={`Messages with ${peer}`}>
+            {items.map((item) => (
+              <li
+                key={item.key}
+                className={rowClass(item)}
+                data-message-id={item.kind === 'day' ? undefined : item.key}
+              >
+                {renderItem(item)}
+              </li>
+            ))}
+          </ol>
+        )}
+      </div>
+
+      <Composer peer={peer} prefs={prefs} onPrefsChange={onPrefsChange} onSend={onSend} />
+    </section>
+  );
+
+  function renderItem(item: TimelineItem) {
+    switch (item.kind) {
+      case 'day':
+        return <DaySeparator at={item.at} />;
+      case 'text':
+        return <TextBubble message={item.message} />;
+      case 'own-burn':
+        return <OwnBurnBubble client={client} message={item.message} now={now} />;
+      case 'sealed':
+        return (
+          <SealedBubble
+            message={item.message}
+            now={now}
+            opening={opening.has(item.message.id)}
+            failure={failures.get(item.message.id) ?? null}
+            onOpen={() => void open(item.message)}
+          />
+        );
+      case 'revealed':
+        return <RevealedBubble revealed={item.revealed} onClose={() => close(item.revealed.id)} />;
+      case 'burned':
+        return <BurnedPlaceholder placeholder={item.placeholder} mine={item.mine} peer={peer} />;
+      case 'pending':
+        return (
+          <PendingBubble
+            pending={item.pending}
+            connected={connection === 'connected'}
+            onRetry={() => void send(item.pending)}
+            onDiscard={() => setPending((list) => list.filter((p) => p.key !== item.pending.key))}
+          />
+        );
+    }
+  }
+
+  function rowClass(item: TimelineItem): string {
+    switch (item.kind) {
+      case 'day':
+        return 'row row--center';
+      case 'text':
+        return item.message.mine ? 'row row--mine' : 'row row--theirs';
+      case 'own-burn':
+      case 'pending':
+        return 'row row--mine';
+      case 'sealed':
+      case 'revealed':
+        return 'row row--theirs';
+      case 'burned':
+        return item.mine === null ? 'row row--center' : item.mine ? 'row row--mine' : 'row row--theirs';
+    }
+  }
+}
+
+let keys = 0;
+/** A key for a pending row; only needs to be unique on this page (the SDK makes the send's own key). */
+function nextKey(): string {
+  keys += 1;
+  return `${Date.now()}-${keys}`;
+}
+
+/** Sends read receipts for incoming normal messages while the page is visible. */
+function useMarkRead(
+  client: CinderClient,
+  messages: readonly { id: string; mine: boolean; burn?: unknown; readAt?: number | undefined }[] | undefined,
+  visible: boolean,
+): void {
+  const requested = useRef(new Set<string>());
+  useEffect(() => {
+    if (!messages || !visible) return;
+    const unread = messages.filter(
+      (m) => !m.mine && !m.burn && m.readAt === undefined && !requested.current.has(m.id),
+    );
+    if (unread.length === 0) return;
+    for (const m of unread) requested.current.add(m.id);
+    void Promise.allSettled(unread.map((m) => client.markRead(m.id))).then(() => touch(client));
+  }, [client, messages, visible]);
+}
+
+function usePageVisible(): boolean {
+  const [visible, setVisible] = useState(() => document.visibilityState === 'visible');
+  useEffect(() => {
+    const update = () => setVisible(document.visibilityState === 'visible');
+    document.addEventListener('visibilitychange', update);
+    return () => document.removeEventListener('visibilitychange', update);
+  }, []);
+  return visible;
+}
+
+/** Keeps the timeline scrolled to the newest message unless the reader scrolled up. */
+function useStickToBottom(count: number) {
+  const ref = useRef<HTMLDivElement>(null);
+  const stuck = useRef(true);
+  const onScroll = useCallback(() => {
+    const el = ref.current;
+    if (el) stuck.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+  }, []);
+  const stick = useCallback(() => {
+    stuck.current = true;
+  }, []);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: scroll again whenever rows are added.
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (el && stuck.current) el.scrollTop = el.scrollHeight;
+  }, [count]);
+  return useMemo(() => ({ ref, onScroll, stick }), [onScroll, stick]);
+}

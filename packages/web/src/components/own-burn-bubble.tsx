@@ -1,0 +1,82 @@
+import type { CinderClient } from '@cinder/sdk';
+import { useState } from 'react';
+import { describeError } from '../lib/errors.ts';
+import { formatClock, formatFull, formatLeft, formatSeconds } from '../lib/format.ts';
+import { touch } from '../session/changes.ts';
+import type { StoredMessage } from '../session/sdk-types.ts';
+import { FlameIcon, UndoIcon } from './icons.tsx';
+import { MessageStatus } from './message-status.tsx';
+
+/** Props of {@link OwnBurnBubble}. */
+export interface OwnBurnBubbleProps {
+  client: CinderClient;
+  message: StoredMessage;
+  now: number;
+}
+
+/**
+ * My unopened burn message: the text stays on this device until the burn, with its status, the
+ * time left for the recipient to open it, and a Revoke action.
+ */
+export function OwnBurnBubble({ client, message, now }: OwnBurnBubbleProps) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const burn = message.burn;
+  const expiresAt = burn?.expiresAt ?? now;
+
+  async function revoke() {
+    setBusy(true);
+    setError(null);
+    try {
+      await client.revoke(message.id);
+      touch(client);
+    } catch (e) {
+      setError(describeError(e));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="bubble-group">
+      <div className="bubble bubble--mine bubble--burn" data-kind="own-burn">
+        <span className="bubble__badge">
+          <FlameIcon />
+          Burn after reading
+        </span>
+        {message.text !== undefined ? (
+          <p className="bubble__text">{message.text}</p>
+        ) : (
+          <p className="bubble__text bubble__text--muted">Sent from your other device</p>
+        )}
+        <p className="bubble__policy">
+          {burn && burn.viewSeconds > 0
+            ? `Visible ${formatSeconds(burn.viewSeconds)} once opened`
+            : 'Visible until closed'}
+          {' · '}
+          {expiresAt > now ? `burns unopened in ${formatLeft(expiresAt, now)}` : 'expiring…'}
+        </p>
+      </div>
+      <p className="meta">
+        <time dateTime={new Date(message.sentAt).toISOString()} title={formatFull(message.sentAt)}>
+          {formatClock(message.sentAt)}
+        </time>
+        <MessageStatus status={message.status} />
+        <button
+          type="button"
+          className="link-button"
+          onClick={revoke}
+          disabled={busy}
+          aria-label={`Revoke burn message sent at ${formatClock(message.sentAt)}`}
+        >
+          <UndoIcon />
+          {busy ? 'Revoking…' : 'Revoke'}
+        </button>
+      </p>
+      {error && (
+        <p className="inline-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

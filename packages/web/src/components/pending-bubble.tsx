@@ -1,0 +1,48 @@
+import type { PendingSend } from '../lib/timeline.ts';
+import { AlertIcon, ClockIcon, FlameIcon } from './icons.tsx';
+
+/** Props of {@link PendingBubble}. */
+export interface PendingBubbleProps {
+  pending: PendingSend;
+  connected: boolean;
+  onRetry: () => void;
+  onDiscard: () => void;
+}
+
+/** A message on its way (or that failed), shown until the server confirms it. */
+export function PendingBubble({ pending, connected, onRetry, onDiscard }: PendingBubbleProps) {
+  const burn = pending.burn !== null;
+  return (
+    <div className="bubble-group">
+      <div
+        className={`bubble bubble--mine bubble--pending${burn ? ' bubble--burn' : ''}${pending.error ? ' bubble--failed' : ''}`}
+        data-kind="pending"
+      >
+        {burn && (
+          <span className="bubble__badge">
+            <FlameIcon />
+            Burn after reading
+          </span>
+        )}
+        <p className="bubble__text">{pending.text}</p>
+      </div>
+      {pending.error ? (
+        <p className="meta meta--error" role="alert">
+          <AlertIcon />
+          <span>Not sent: {pending.error}</span>
+          <button type="button" className="link-button" onClick={onRetry}>
+            Retry
+          </button>
+          <button type="button" className="link-button" onClick={onDiscard}>
+            Discard
+          </button>
+        </p>
+      ) : (
+        <p className="meta">
+          <ClockIcon />
+          <span>{connected ? 'Sending…' : 'Waiting for connection…'}</span>
+        </p>
+      )}
+    </div>
+  );
+}

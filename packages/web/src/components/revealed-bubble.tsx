@@ -1,0 +1,82 @@
+import { type KeyboardEvent, useEffect, useRef } from 'react';
+import { useNow } from '../hooks/use-now.ts';
+import { formatClock } from '../lib/format.ts';
+import type { Revealed } from '../lib/timeline.ts';
+import { CountdownRing } from './countdown-ring.tsx';
+import { FlameIcon } from './icons.tsx';
+
+/** Props of {@link RevealedBubble}. */
+export interface RevealedBubbleProps {
+  revealed: Revealed;
+  onClose: () => void;
+}
+
+/**
+ * An opened burn message: the text, the view window running out, then the burn animation.
+ * The server burned it already; this is the only copy, and it lives in memory.
+ */
+export function RevealedBubble({ revealed, onClose }: RevealedBubbleProps) {
+  const burning = revealed.phase === 'burning';
+  const timed = revealed.viewSeconds > 0;
+  const now = useNow(200, timed && !burning);
+  const totalMs = revealed.viewSeconds * 1000;
+  const remainingMs = Math.max(0, revealed.openedAt + totalMs - now);
+  const ref = useRef<HTMLElement>(null);
+
+  // Move focus to the text the reader asked to see, so keyboard and screen-reader users land on it.
+  useEffect(() => {
+    ref.current?.focus();
+  }, []);
+
+  function onKeyDown(event: KeyboardEvent) {
+    if (event.key === 'Escape') onClose();
+  }
+
+  return (
+    <div className="bubble-group">
+      <article
+        ref={ref}
+        tabIndex={-1}
+        className={
+          burning
+            ? 'bubble bubble--theirs bubble--revealed bubble--burning'
+            : 'bubble bubble--theirs bubble--revealed'
+        }
+        data-kind="revealed"
+        aria-label={`Burn message from ${revealed.from}`}
+        onKeyDown={onKeyDown}
+      >
+        <p className="bubble__text">{revealed.text}</p>
+        <div className="revealed__footer">
+          {burning ? (
+            <span className="revealed__label">
+              <FlameIcon />
+              Burning…
+            </span>
+          ) : timed ? (
+            <>
+              <CountdownRing remainingMs={remainingMs} totalMs={totalMs} />
+              <span className="revealed__label" data-countdown={Math.ceil(remainingMs / 1000)}>
+                Burns in {Math.ceil(remainingMs / 1000)} s
+              </span>
+            </>
+          ) : (
+            <span className="revealed__label">
+              <FlameIcon />
+              Burns when you close it
+            </span>
+          )}
+          {!burning && (
+            <button type="button" className="button button--ember button--small" onClick={onClose}>
+              {timed ? 'Burn now' : 'Close & burn'}
+            </button>
+          )}
+        </div>
+      </article>
+      <p className="meta">
+        <time dateTime={new Date(revealed.sentAt).toISOString()}>{formatClock(revealed.sentAt)}</time>
+        <span>opened {formatClock(revealed.openedAt)}</span>
+      </p>
+    </div>
+  );
+}

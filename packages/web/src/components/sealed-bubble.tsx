@@ -1,0 +1,59 @@
+import { formatClock, formatLeft, formatSeconds, formatSize } from '../lib/format.ts';
+import type { StoredMessage } from '../session/sdk-types.ts';
+import { FlameIcon, LockIcon } from './icons.tsx';
+
+/** Props of {@link SealedBubble}. */
+export interface SealedBubbleProps {
+  message: StoredMessage;
+  now: number;
+  opening: boolean;
+  failure: string | null;
+  onOpen: () => void;
+}
+
+/**
+ * A burn message that has not been opened: no content, only who sent it, when, and how long it
+ * will wait. Opening is an explicit press of this button and nothing else.
+ */
+export function SealedBubble({ message, now, opening, failure, onOpen }: SealedBubbleProps) {
+  const burn = message.burn;
+  const expiresAt = burn?.expiresAt ?? now;
+  const expired = expiresAt <= now;
+  const readFor =
+    burn && burn.viewSeconds > 0 ? `${formatSeconds(burn.viewSeconds)} to read` : 'read until you close it';
+  return (
+    <div className="bubble-group">
+      <button
+        type="button"
+        className="sealed"
+        data-kind="sealed"
+        onClick={onOpen}
+        disabled={opening || expired}
+        aria-label={`Burn message from ${message.from}, sent ${formatClock(message.sentAt)}. ${
+          expired ? 'Expiring.' : `Tap to view; ${readFor}. Burns unopened in ${formatLeft(expiresAt, now)}.`
+        }`}
+      >
+        <span className="sealed__icon" aria-hidden="true">
+          {opening ? <span className="spinner" /> : <LockIcon />}
+        </span>
+        <span className="sealed__body">
+          <span className="sealed__title">
+            {opening ? 'Opening…' : expired ? 'Expiring…' : 'Tap to view'}
+          </span>
+          <span className="sealed__meta">
+            <FlameIcon />
+            {message.from} · {formatClock(message.sentAt)} · {formatLeft(expiresAt, now)} left
+          </span>
+          <span className="sealed__meta sealed__meta--soft">
+            {readFor} · {formatSize(message.size)}
+          </span>
+        </span>
+      </button>
+      {failure && (
+        <p className="inline-error" role="alert">
+          {failure}
+        </p>
+      )}
+    </div>
+  );
+}

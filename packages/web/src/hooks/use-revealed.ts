@@ -1,0 +1,117 @@
+import type { CinderClient } from '@cinder/sdk';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { BURN_ANIMATION_MS } from '../lib/burn-options.ts';
+import { describeError, hasCode } from '../lib/errors.ts';
+import type { Revealed } from '../lib/timeline.ts';
+import type { StoredMessage } from '../session/sdk-types.ts';
+
+/** Opened burn messages of one conversation view, their timers, and open failures. */
+export interface RevealedState {
+  revealed: ReadonlyMap<string, Revealed>;
+  /** Ids whose `open` is in flight. */
+  opening: ReadonlySet<string>;
+  /** Why an open failed, by message id (safe to show: never content). */
+  failures: ReadonlyMap<string, string>;
+  open: (message: StoredMessage) => Promise<void>;
+  /** End the view window now: play the burn animation, then forget the text. */
+  close: (id: string) => void;
+}
+
+/**
+ * The only place opened burn text lives: React state of the open conversation view. It is never
+ * written to IndexedDB or web storage; leaving the conversation or reloading drops it, and each
+ * entry is dropped when its view window ends.
+ */
+export function useRevealed(client: CinderClient): RevealedState {
+  const [revealed, setRevealed] = useState<ReadonlyMap<string, Revealed>>(new Map());
+  const [opening, setOpening] = useState<ReadonlySet<string>>(new Set());
+  const [failures, setFailures] = useState<ReadonlyMap<string, string>>(new Map());
+  const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
+  const mounted = useRef(true);
+
+  useEffect(() => {
+    mounted.current = true;
+    const pending = timers.current;
+    return () => {
+      mounted.current = false;
+      for (const timer of pending.values()) clearTimeout(timer);
+      pending.clear();
+    };
+  }, []);
+
+  const schedule = useCallback((id: string, ms: number, run: () => void) => {
+    clearTimeout(timers.current.get(id));
+    timers.current.set(
+      id,
+      setTimeout(() => {
+        timers.current.delete(id);
+        if (mounted.current) run();
+      }, ms),
+    );
+  }, []);
+
+  const close = useCallback(
+    (id: string) => {
+      setRevealed((current) => {
+        const entry = current.get(id);
+        if (!entry || entry.phase === 'burning') return current;
+        return withEntry(current, id, { ...entry, phase: 'burning' });
+      });
+      schedule(id, BURN_ANIMATION_MS, () => setRevealed((current) => without(current, id)));
+    },
+    [schedule],
+  );
+
+  const open = useCallback(
+    async (message: StoredMessage) => {
+      const id = message.id;
+      setOpening((current) => new Set(current).add(id));
+      setFailures((current) => without(current, id));
+      try {
+        const result = await client.open(id);
+        if (!mounted.current) return;
+        const viewSeconds = result.viewSeconds ?? message.burn?.viewSeconds ?? 0;
+        const entry: Revealed = {
+          id,
+          from: message.from,
+          sentAt: message.sentAt,
+          text: result.text,
+          viewSeconds,
+          openedAt: Date.now(),
+          phase: 'showing',
+        };
+        setRevealed((current) => withEntry(current, id, entry));
+        if (viewSeconds > 0) schedule(id, viewSeconds * 1000, () => close(id));
+      } catch (error) {
+        if (!mounted.current) return;
+        const reason = hasCode(error, 'DISCONNECTED')
+          ? 'The connection dropped while opening. If the server had already burned it, the text is lost.'
+          : hasCode(error, 'BURNED')
+            ? 'This message burned before it could be shown.'
+            : describeError(error);
+        setFailures((current) => withEntry(current, id, reason));
+      } finally {
+        if (mounted.current) setOpening((current) => without(current, id));
+      }
+    },
+    [client, schedule, close],
+  );
+
+  return { revealed, opening, failures, open, close };
+}
+
+function withEntry<V>(map: ReadonlyMap<string, V>, id: string, value: V): ReadonlyMap<string, V> {
+  return new Map(map).set(id, value);
+}
+
+function without<T extends ReadonlyMap<string, unknown> | ReadonlySet<string>>(collection: T, id: string): T {
+  if (!collection.has(id)) return collection;
+  if (collection instanceof Map) {
+    const next = new Map(collection);
+    next.delete(id);
+    return next as unknown as T;
+  }
+  const next = new Set(collection as ReadonlySet<string>);
+  next.delete(id);
+  return next as unknown as T;
+}

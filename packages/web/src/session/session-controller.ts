@@ -1,0 +1,126 @@
+import { type CinderClient, CinderError } from '@cinder/sdk';
+import type { ClientState, Me } from './sdk-types.ts';
+
+/** Where the app is in the account lifecycle. */
+export type Session =
+  | { status: 'starting' }
+  | { status: 'unreachable' }
+  | { status: 'signed-out'; notice: string | null }
+  | { status: 'signed-in'; client: CinderClient; me: Me };
+
+/** How long a saved device waits for its first connection before the app shows it anyway (offline). */
+const RESUME_GRACE_MS = 3000;
+/** Pause between attempts while the server cannot be reached at start-up. */
+const RETRY_MS = 3000;
+
+/**
+ * Owns the one CinderClient of the page: resumes the saved device on load, signs in and out,
+ * and notices when the device was signed out elsewhere. React reads it with useSyncExternalStore.
+ */
+export class SessionController {
+  #client: CinderClient;
+  #session: Session = { status: 'starting' };
+  readonly #listeners = new Set<() => void>();
+  readonly #create: () => CinderClient;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #disposed = false;
+
+  constructor(create: () => CinderClient) {
+    this.#create = create;
+    this.#client = this.#adopt(create());
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  getSnapshot = (): Session => this.#session;
+
+  /** Resume the device saved in this browser, if any. Never throws. */
+  async start(): Promise<void> {
+    const client = this.#client;
+    const connecting = client.connect().then(
+      () => 'connected' as const,
+      (error: unknown) => error,
+    );
+    // A saved device whose server is down should still open the app (offline, reconnecting).
+    const outcome = await Promise.race([connecting, delay(RESUME_GRACE_MS).then(() => 'slow' as const)]);
+    if (client !== this.#client || this.#disposed) return;
+    if (outcome === 'connected' || (outcome === 'slow' && client.me)) {
+      this.#signedIn();
+      return;
+    }
+    if (outcome === 'slow') {
+      const late = await connecting;
+      if (client !== this.#client || this.#disposed) return;
+      if (late === 'connected') return this.#signedIn();
+      return this.#failedToStart(late);
+    }
+    this.#failedToStart(outcome);
+  }
+
+  /** Create an account or sign in with an existing one; throws a CinderError for the form to show. */
+  async signIn(mode: 'register' | 'login', username: string, password: string): Promise<void> {
+    const client = this.#client;
+    if (mode === 'register') await client.register(username, password);
+    else await client.login(username, password);
+    if (client === this.#client) this.#signedIn();
+  }
+
+  /** Sign this device out on the server and forget it locally. */
+  async signOut(notice: string | null = null): Promise<void> {
+    const old = this.#client;
+    this.#client = this.#adopt(this.#create());
+    this.#set({ status: 'signed-out', notice });
+    try {
+      await old.signOut();
+    } catch {
+      // Offline: the local store is what matters here; the server token expires with the device.
+    }
+    await old.close().catch(() => {});
+  }
+
+  /** Close the client (page teardown). */
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    clearTimeout(this.#retryTimer);
+    await this.#client.close().catch(() => {});
+  }
+
+  #adopt(client: CinderClient): CinderClient {
+    client.on('state', (state: ClientState) => {
+      // The server revoked this device (or its token): go back to the sign-in screen.
+      if (state === 'unauthorized' && client === this.#client && this.#session.status === 'signed-in') {
+        void this.signOut('This device was signed out. Sign in again to keep chatting.');
+      }
+    });
+    return client;
+  }
+
+  #signedIn(): void {
+    const me = this.#client.me;
+    this.#set(
+      me ? { status: 'signed-in', client: this.#client, me } : { status: 'signed-out', notice: null },
+    );
+  }
+
+  #failedToStart(error: unknown): void {
+    if (error instanceof CinderError && error.code === 'UNAUTHORIZED') {
+      this.#set({ status: 'signed-out', notice: null });
+      return;
+    }
+    // The server is unreachable and no device is saved: nothing to show but a retry.
+    this.#set({ status: 'unreachable' });
+    this.#retryTimer = setTimeout(() => void this.start(), RETRY_MS);
+  }
+
+  #set(session: Session): void {
+    this.#session = session;
+    for (const listener of this.#listeners) listener();
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
