@@ -1,0 +1,385 @@
+import { CinderError, type Event } from '@cinder/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { NewMessage, Party, Storage } from '../src/storage/storage.ts';
+
+/** A storage under test and how to dispose of it. */
+export interface StorageFixture {
+  storage: Storage;
+  cleanup(): Promise<void>;
+}
+
+let counter = 0;
+
+function party(name: string): Party {
+  return { id: `u_${name}`, username: name };
+}
+
+const alice = party('alice');
+const bob = party('bob');
+const carol = party('carol');
+
+function message(overrides: Partial<NewMessage> & { burn?: NewMessage['burn'] } = {}): NewMessage {
+  counter += 1;
+  const m: NewMessage = {
+    id: `m_${counter}_${Math.random().toString(36).slice(2)}`,
+    conversation: 'dm:alice:bob',
+    from: alice,
+    to: bob,
+    sentAt: 1_000,
+    size: 6,
+    text: 'secret',
+    ext: { fire: true },
+    ...overrides,
+  };
+  return m;
+}
+
+const burnPolicy = { ttlSeconds: 60, viewSeconds: 0, expiresAt: 61_000 };
+
+async function allEvents(storage: Storage, userId: string, after = 0): Promise<Event[]> {
+  const out: Event[] = [];
+  let cursor = after;
+  for (;;) {
+    const page = await storage.readEvents(userId, cursor, 100);
+    out.push(...page.events.map((e) => e.event));
+    cursor = page.last;
+    if (!page.more) return out;
+  }
+}
+
+/**
+ * The contract every `Storage` implementation must pass (SQLite now, PostgreSQL later):
+ * accounts, idempotent insert, the atomic take, racing takes, events after a cursor, sealing,
+ * receipts, expiry, revoke and pruning.
+ */
+export function runStorageContract(name: string, options: { create: () => Promise<StorageFixture> }): void {
+  describe(`storage contract: ${name}`, () => {
+    let fixture: StorageFixture;
+    let storage: Storage;
+
+    beforeEach(async () => {
+      fixture = await options.create();
+      storage = fixture.storage;
+      for (const p of [alice, bob, carol]) {
+        await storage.createUser({ id: p.id, username: p.username, passwordHash: 'x', createdAt: 1 });
+      }
+    });
+
+    afterEach(async () => {
+      await fixture.cleanup();
+    });
+
+    it('refuses a taken username with CONFLICT', async () => {
+      const error = await storage
+        .createUser({ id: 'u_other', username: 'alice', passwordHash: 'y', createdAt: 2 })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CinderError);
+      expect((error as CinderError).code).toBe('CONFLICT');
+      expect((await storage.findUserByUsername('alice'))?.id).toBe(alice.id);
+      expect(await storage.findUserByUsername('nobody')).toBeNull();
+    });
+
+    it('finds devices by token hash and forgets deleted ones', async () => {
+      await storage.createDevice({
+        id: 'd1',
+        userId: alice.id,
+        name: 'one',
+        createdAt: 5,
+        lastSeenAt: null,
+        tokenHash: 'h1',
+      });
+      await storage.createDevice({
+        id: 'd2',
+        userId: alice.id,
+        name: 'two',
+        createdAt: 6,
+        lastSeenAt: null,
+        tokenHash: 'h2',
+      });
+      expect(await storage.findDeviceByTokenHash('h1')).toEqual({
+        device: { id: 'd1', userId: alice.id, name: 'one', createdAt: 5, lastSeenAt: null },
+        user: { id: alice.id, username: 'alice' },
+      });
+      await storage.touchDevice('d1', 9);
+      expect((await storage.listDevices(alice.id)).map((d) => [d.id, d.lastSeenAt])).toEqual([
+        ['d1', 9],
+        ['d2', null],
+      ]);
+      expect(await storage.deleteDevice(bob.id, 'd1')).toBe(false);
+      expect(await storage.deleteDevice(alice.id, 'd1')).toBe(true);
+      expect(await storage.findDeviceByTokenHash('h1')).toBeNull();
+      expect((await storage.listDevices(alice.id)).map((d) => d.id)).toEqual(['d2']);
+    });
+
+    it('inserts once per (device, key) and appends a message event to both logs', async () => {
+      const m = message();
+      const first = await storage.insertMessage({ deviceId: 'd1', key: 'key-0001', message: m, at: 1_000 });
+      expect(first.created).toBe(true);
+      expect(first.notify.sort()).toEqual([alice.id, bob.id].sort());
+      expect(first.result).toEqual({ id: m.id, conversation: m.conversation, sentAt: 1_000, size: 6 });
+      const retry = await storage.insertMessage({
+        deviceId: 'd1',
+        key: 'key-0001',
+        message: message({ text: 'other' }),
+        at: 2_000,
+      });
+      expect(retry.created).toBe(false);
+      expect(retry.result).toEqual(first.result);
+      const other = await storage.insertMessage({
+        deviceId: 'd2',
+        key: 'key-0001',
+        message: message(),
+        at: 2_000,
+      });
+      expect(other.created).toBe(true);
+      expect((await allEvents(storage, bob.id)).filter((e) => e.kind === 'message')).toHaveLength(2);
+      const aliceLog = await storage.readEvents(alice.id, 0, 10);
+      expect(aliceLog.events.map((e) => e.originDevice)).toEqual(['d1', 'd2']);
+    });
+
+    it('keeps burn messages sealed in the log and in resync listings', async () => {
+      const burn = message({ burn: burnPolicy });
+      const normal = message({ text: 'hello', ext: { a: 1 } });
+      await storage.insertMessage({ deviceId: 'd1', key: 'key-burn1', message: burn, at: 1_000 });
+      await storage.insertMessage({ deviceId: 'd1', key: 'key-norm1', message: normal, at: 1_000 });
+      const views = (await allEvents(storage, bob.id)).flatMap((e) =>
+        e.kind === 'message' ? [e.message] : [],
+      );
+      expect(views[0]).toEqual({
+        id: burn.id,
+        conversation: 'dm:alice:bob',
+        from: 'alice',
+        to: 'bob',
+        sentAt: 1_000,
+        burn: burnPolicy,
+        size: 6,
+      });
+      expect(views[1]).toMatchObject({ id: normal.id, text: 'hello', ext: { a: 1 } });
+      const listed = await storage.listLiveMessages(alice.id, null, 10);
+      expect(listed.next).toBeNull();
+      expect(listed.messages.map((m) => m.id)).toEqual([burn.id, normal.id]);
+      expect(listed.messages[0]).not.toHaveProperty('text');
+      expect(listed.messages[0]).not.toHaveProperty('ext');
+      expect((await storage.listLiveMessages(carol.id, null, 10)).messages).toEqual([]);
+    });
+
+    it('takes a burn message atomically: content once, then tombstone facts', async () => {
+      const m = message({ burn: burnPolicy });
+      await storage.insertMessage({ deviceId: 'd1', key: 'key-take1', message: m, at: 1_000 });
+      expect(await storage.openMessage({ id: m.id, userId: alice.id, at: 2_000 })).toEqual({
+        outcome: 'refused',
+        facts: { state: 'live', senderId: alice.id, recipientId: bob.id, burn: true },
+        notify: [],
+      });
+      const taken = await storage.openMessage({ id: m.id, userId: bob.id, at: 2_000 });
+      expect(taken).toMatchObject({ outcome: 'taken', text: 'secret', ext: { fire: true }, viewSeconds: 0 });
+      const again = await storage.openMessage({ id: m.id, userId: bob.id, at: 2_001 });
+      expect(again).toMatchObject({
+        outcome: 'refused',
+        facts: { state: 'burned', senderId: alice.id, recipientId: bob.id, reason: 'opened' },
+      });
+      for (const user of [alice, bob]) {
+        const events = await allEvents(storage, user.id);
+        expect(events.filter((e) => e.kind === 'message')).toEqual([]);
+        expect(events.filter((e) => e.kind === 'burned')).toEqual([
+          expect.objectContaining({
+            kind: 'burned',
+            messageId: m.id,
+            conversation: 'dm:alice:bob',
+            reason: 'opened',
+            at: 2_000,
+          }),
+        ]);
+      }
+      expect((await storage.listLiveMessages(bob.id, null, 10)).messages).toEqual([]);
+      expect(await storage.openMessage({ id: 'm_never', userId: bob.id, at: 2_000 })).toEqual({
+        outcome: 'refused',
+        facts: null,
+        notify: [],
+      });
+    });
+
+    it('lets exactly one of many racing takes win', async () => {
+      const m = message({ burn: burnPolicy });
+      await storage.insertMessage({ deviceId: 'd1', key: 'key-race1', message: m, at: 1_000 });
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => storage.openMessage({ id: m.id, userId: bob.id, at: 2_000 })),
+      );
+      expect(results.filter((r) => r.outcome === 'taken')).toHaveLength(1);
+      expect(results.filter((r) => r.outcome === 'refused')).toHaveLength(19);
+      expect((await allEvents(storage, bob.id)).filter((e) => e.kind === 'burned')).toHaveLength(1);
+    });
+
+    it('opens a normal message for its recipient and adds one read receipt', async () => {
+      const m = message();
+      await storage.insertMessage({ deviceId: 'd1', key: 'key-norm2', message: m, at: 1_000 });
+      const first = await storage.openMessage({ id: m.id, userId: bob.id, at: 2_000 });
+      expect(first).toMatchObject({
+        outcome: 'read',
+        text: 'secret',
+        ext: { fire: true },
+        notify: [alice.id],
+      });
+      const second = await storage.openMessage({ id: m.id, userId: bob.id, at: 2_001 });
+      expect(second).toMatchObject({ outcome: 'read', notify: [] });
+      expect(await storage.readMessage({ id: m.id, reader: bob, at: 2_002 })).toEqual({
+        outcome: 'done',
+        notify: [],
+      });
+      const receipts = (await allEvents(storage, alice.id)).filter((e) => e.kind === 'receipt');
+      expect(receipts).toEqual([
+        expect.objectContaining({
+          messageId: m.id,
+          type: 'read',
+          by: 'bob',
+          at: 2_000,
+          conversation: 'dm:alice:bob',
+        }),
+      ]);
+      expect((await allEvents(storage, bob.id)).filter((e) => e.kind === 'receipt')).toEqual([]);
+    });
+
+    it('adds delivered receipts once, only for the recipient of live messages', async () => {
+      const a = message();
+      const b = message({ burn: burnPolicy });
+      await storage.insertMessage({ deviceId: 'd1', key: 'key-del01', message: a, at: 1_000 });
+      await storage.insertMessage({ deviceId: 'd1', key: 'key-del02', message: b, at: 1_000 });
+      expect(
+        await storage.markDelivered({ ids: [a.id, b.id, 'm_none'], recipient: carol, at: 2_000 }),
+      ).toEqual({
+        notify: [],
+      });
+      expect(await storage.markDelivered({ ids: [a.id, b.id, 'm_none'], recipient: bob, at: 2_000 })).toEqual(
+        {
+          notify: [alice.id],
+        },
+      );
+      expect(await storage.markDelivered({ ids: [a.id, b.id], recipient: bob, at: 2_001 })).toEqual({
+        notify: [],
+      });
+      const receipts = (await allEvents(storage, alice.id)).filter((e) => e.kind === 'receipt');
+      expect(receipts.map((r) => (r.kind === 'receipt' ? [r.messageId, r.type] : null))).toEqual([
+        [a.id, 'delivered'],
+        [b.id, 'delivered'],
+      ]);
+    });
+
+    it('revokes only for the sender, and only unburned burn messages', async () => {
+      const m = message({ burn: burnPolicy });
+      const normal = message();
+      await storage.insertMessage({ deviceId: 'd1', key: 'key-rev01', message: m, at: 1_000 });
+      await storage.insertMessage({ deviceId: 'd1', key: 'key-rev02', message: normal, at: 1_000 });
+      expect(await storage.revokeMessage({ id: m.id, userId: bob.id, at: 2_000 })).toMatchObject({
+        outcome: 'refused',
+      });
+      expect(await storage.revokeMessage({ id: normal.id, userId: alice.id, at: 2_000 })).toMatchObject({
+        outcome: 'refused',
+        facts: { state: 'live', burn: false },
+      });
+      expect(await storage.revokeMessage({ id: m.id, userId: alice.id, at: 2_000 })).toMatchObject({
+        outcome: 'done',
+      });
+      expect(await storage.revokeMessage({ id: m.id, userId: alice.id, at: 2_001 })).toMatchObject({
+        outcome: 'refused',
+        facts: { state: 'burned', reason: 'revoked' },
+      });
+      expect(await storage.openMessage({ id: m.id, userId: bob.id, at: 2_002 })).toMatchObject({
+        outcome: 'refused',
+      });
+    });
+
+    it('expires due burn messages, and a late open finds them burned', async () => {
+      const due = message({ burn: { ttlSeconds: 1, viewSeconds: 0, expiresAt: 2_000 } });
+      const later = message({ burn: { ttlSeconds: 9, viewSeconds: 0, expiresAt: 10_000 } });
+      const lazy = message({ burn: { ttlSeconds: 2, viewSeconds: 0, expiresAt: 3_000 } });
+      for (const m of [due, later, lazy]) {
+        await storage.insertMessage({ deviceId: 'd1', key: `key-${m.id}`, message: m, at: 1_000 });
+      }
+      const expired = await storage.expireDue(2_000, 100);
+      expect(expired.burned).toEqual([
+        { messageId: due.id, conversation: 'dm:alice:bob', reason: 'expired' },
+      ]);
+      expect(expired.notify.sort()).toEqual([alice.id, bob.id].sort());
+      expect((await storage.expireDue(2_500, 100)).burned).toEqual([]);
+      // Not swept yet, but past its deadline: the open burns it as expired and is refused.
+      expect(await storage.openMessage({ id: lazy.id, userId: bob.id, at: 3_000 })).toMatchObject({
+        outcome: 'refused',
+        facts: { state: 'burned', reason: 'expired' },
+      });
+      const burned = (await allEvents(storage, bob.id)).filter((e) => e.kind === 'burned');
+      expect(burned.map((e) => (e.kind === 'burned' ? [e.messageId, e.reason] : null))).toEqual([
+        [due.id, 'expired'],
+        [lazy.id, 'expired'],
+      ]);
+      expect((await storage.listLiveMessages(bob.id, null, 10)).messages.map((m) => m.id)).toEqual([
+        later.id,
+      ]);
+    });
+
+    it('reads events after a cursor in pages, in seq order, for that user only', async () => {
+      for (let i = 0; i < 7; i++) {
+        await storage.insertMessage({
+          deviceId: 'd1',
+          key: `key-page-${i}`,
+          message: message(),
+          at: 1_000 + i,
+        });
+      }
+      await storage.insertMessage({
+        deviceId: 'd3',
+        key: 'key-carol',
+        message: message({ from: carol, to: alice, conversation: 'dm:alice:carol' }),
+        at: 2_000,
+      });
+      const first = await storage.readEvents(bob.id, 0, 3);
+      expect(first.events).toHaveLength(3);
+      expect(first.more).toBe(true);
+      const seqs = first.events.map((e) => e.event.seq);
+      expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+      expect(first.last).toBe(seqs[2]);
+      const rest = await allEvents(storage, bob.id, first.last);
+      expect(rest).toHaveLength(4);
+      expect(rest.every((e) => e.seq > first.last)).toBe(true);
+      const empty = await storage.readEvents(bob.id, rest.at(-1)?.seq ?? 0, 3);
+      expect(empty).toEqual({ events: [], last: rest.at(-1)?.seq, more: false });
+      const bounds = await storage.logBounds();
+      expect(bounds.floor).toBe(0);
+      expect(bounds.head).toBeGreaterThanOrEqual(rest.at(-1)?.seq ?? 0);
+    });
+
+    it('prunes the log and tombstones before a time and raises the floor', async () => {
+      const old = message({ burn: burnPolicy });
+      await storage.insertMessage({ deviceId: 'd1', key: 'key-old01', message: old, at: 1_000 });
+      await storage.openMessage({ id: old.id, userId: bob.id, at: 1_500 });
+      const fresh = message({ sentAt: 50_000 });
+      await storage.insertMessage({ deviceId: 'd1', key: 'key-new01', message: fresh, at: 50_000 });
+      const before = await storage.logBounds();
+      const pruned = await storage.prune(10_000);
+      expect(pruned.events).toBeGreaterThan(0);
+      expect(pruned.tombstones).toBe(1);
+      expect(pruned.sendKeys).toBe(1);
+      const after = await storage.logBounds();
+      expect(after.head).toBe(before.head);
+      expect(after.floor).toBeGreaterThan(0);
+      const remaining = await allEvents(storage, bob.id);
+      expect(remaining.map((e) => e.kind)).toEqual(['message']);
+      expect(remaining.every((e) => e.seq > after.floor)).toBe(true);
+      // Past retention a burned id is forgotten: the same answer as one that never existed.
+      expect(await storage.openMessage({ id: old.id, userId: bob.id, at: 60_000 })).toMatchObject({
+        facts: null,
+      });
+      // The send key is gone too: the same key makes a new message.
+      const again = await storage.insertMessage({
+        deviceId: 'd1',
+        key: 'key-old01',
+        message: message(),
+        at: 60_000,
+      });
+      expect(again.created).toBe(true);
+      // Live messages are never pruned.
+      expect((await storage.listLiveMessages(bob.id, null, 10)).messages.map((m) => m.id)).toContain(
+        fresh.id,
+      );
+    });
+  });
+}
