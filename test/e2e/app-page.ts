@@ -108,6 +108,11 @@ export class AppPage {
     return this.page.locator(`[data-kind="${kind}"]`);
   }
 
+  /** A message bubble in the open conversation whose text includes `text`. */
+  message(text: string): Locator {
+    return this.page.locator('.timeline').getByText(text);
+  }
+
   /** The connection badge the person can see. */
   connection(): Locator {
     return this.page.locator('[data-connection]:visible').first();

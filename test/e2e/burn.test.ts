@@ -78,7 +78,7 @@ describeBrowser('web: burn after reading between two browsers', () => {
     await alice.shot('04-alice-sent-burn');
 
     // Bob opens: the text and the countdown; then it burns.
-    await sealed.click();
+    await sealed.getByRole('button', { name: /Burn message from alice/ }).click();
     const revealed = bob.bubbles('revealed');
     await revealed.waitFor();
     expect(await revealed.textContent()).toContain(secret);

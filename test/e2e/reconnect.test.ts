@@ -39,7 +39,7 @@ describeBrowser('web: the server restarts mid-conversation', () => {
     await alice.openChat('bob');
     await alice.send('before the restart');
     await bob.openChat('alice');
-    await bob.page.getByText('before the restart').waitFor();
+    await bob.message('before the restart').waitFor();
 
     // A mark on each page's window: still there afterwards means no reload happened.
     for (const app of [alice, bob])
@@ -54,7 +54,7 @@ describeBrowser('web: the server restarts mid-conversation', () => {
     }
     // A message written during the outage waits for the connection instead of failing.
     await alice.send('written while the server was down');
-    await alice.page.getByText('Waiting for connection…').waitFor();
+    await alice.message('Waiting for connection…').waitFor();
     await alice.shot('11-alice-reconnecting');
 
     await server.start(server.port);
@@ -62,13 +62,13 @@ describeBrowser('web: the server restarts mid-conversation', () => {
       await app.connection().filter({ hasText: 'Connected' }).waitFor({ timeout: 15_000 });
       expect(await app.page.evaluate(() => (window as { __sameLoad?: boolean }).__sameLoad)).toBe(true);
     }
-    await bob.page.getByText('written while the server was down').waitFor({ timeout: 10_000 });
+    await bob.message('written while the server was down').waitFor({ timeout: 10_000 });
 
     // And the conversation carries on, both ways.
     await bob.send('after the restart, from bob');
-    await alice.page.getByText('after the restart, from bob').waitFor();
+    await alice.message('after the restart, from bob').waitFor();
     await alice.send('and back from alice');
-    await bob.page.getByText('and back from alice').waitFor();
+    await bob.message('and back from alice').waitFor();
     await bob.shot('12-bob-after-restart');
     alice.expectNoProblems();
     bob.expectNoProblems();

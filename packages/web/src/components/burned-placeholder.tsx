@@ -14,10 +14,9 @@ export interface BurnedPlaceholderProps {
 export function BurnedPlaceholder({ placeholder, mine, peer }: BurnedPlaceholderProps) {
   const at = formatClock(placeholder.at);
   return (
-    <div className="bubble-group">
+    <div className="bubble-group" data-kind="burned">
       <p
         className={`placeholder placeholder--${placeholder.reason}`}
-        data-kind="burned"
         data-reason={placeholder.reason}
         title={formatFull(placeholder.at)}
       >

@@ -37,8 +37,8 @@ export function OwnBurnBubble({ client, message, now }: OwnBurnBubbleProps) {
   }
 
   return (
-    <div className="bubble-group">
-      <div className="bubble bubble--mine bubble--burn" data-kind="own-burn">
+    <div className="bubble-group" data-kind="own-burn">
+      <div className="bubble bubble--mine bubble--burn">
         <span className="bubble__badge">
           <FlameIcon />
           Burn after reading

@@ -13,10 +13,9 @@ export interface PendingBubbleProps {
 export function PendingBubble({ pending, connected, onRetry, onDiscard }: PendingBubbleProps) {
   const burn = pending.burn !== null;
   return (
-    <div className="bubble-group">
+    <div className="bubble-group" data-kind="pending">
       <div
         className={`bubble bubble--mine bubble--pending${burn ? ' bubble--burn' : ''}${pending.error ? ' bubble--failed' : ''}`}
-        data-kind="pending"
       >
         {burn && (
           <span className="bubble__badge">

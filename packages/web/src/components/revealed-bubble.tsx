@@ -33,7 +33,7 @@ export function RevealedBubble({ revealed, onClose }: RevealedBubbleProps) {
   }
 
   return (
-    <div className="bubble-group">
+    <div className="bubble-group" data-kind="revealed">
       <article
         ref={ref}
         tabIndex={-1}
@@ -42,7 +42,6 @@ export function RevealedBubble({ revealed, onClose }: RevealedBubbleProps) {
             ? 'bubble bubble--theirs bubble--revealed bubble--burning'
             : 'bubble bubble--theirs bubble--revealed'
         }
-        data-kind="revealed"
         aria-label={`Burn message from ${revealed.from}`}
         onKeyDown={onKeyDown}
       >

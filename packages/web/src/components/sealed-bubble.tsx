@@ -22,11 +22,10 @@ export function SealedBubble({ message, now, opening, failure, onOpen }: SealedB
   const readFor =
     burn && burn.viewSeconds > 0 ? `${formatSeconds(burn.viewSeconds)} to read` : 'read until you close it';
   return (
-    <div className="bubble-group">
+    <div className="bubble-group" data-kind="sealed">
       <button
         type="button"
         className="sealed"
-        data-kind="sealed"
         onClick={onOpen}
         disabled={opening || expired}
         aria-label={`Burn message from ${message.from}, sent ${formatClock(message.sentAt)}. ${

@@ -5,8 +5,8 @@ import { MessageStatus } from './message-status.tsx';
 /** A normal (non-burn) message, mine or theirs. */
 export function TextBubble({ message }: { message: StoredMessage }) {
   return (
-    <div className="bubble-group">
-      <div className={message.mine ? 'bubble bubble--mine' : 'bubble bubble--theirs'} data-kind="text">
+    <div className="bubble-group" data-kind="text">
+      <div className={message.mine ? 'bubble bubble--mine' : 'bubble bubble--theirs'}>
         <p className="bubble__text">{message.text ?? ''}</p>
       </div>
       <p className="meta">
