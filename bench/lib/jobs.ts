@@ -1,0 +1,211 @@
+import type { LatencySummary } from './latency.ts';
+
+/**
+ * Messages between the orchestrator (`run.ts`) and its child processes (servers and load
+ * generators), sent over Node's IPC channel. Children are separate processes so that the server
+ * under test never shares an event loop or a core's time slice with the load.
+ */
+
+/** What a load generator needs to act as one authenticated device. */
+export interface DeviceCreds {
+  username: string;
+  /** Device token from `POST /v1/accounts` (Cinder); the username itself for the baseline. */
+  token: string;
+}
+
+/** Two users talking: Alice sends burn messages, Bob opens them. */
+export interface Pair {
+  alice: DeviceCreds;
+  bob: DeviceCreds;
+}
+
+/** Fields every traffic job shares. */
+interface TrafficJobBase {
+  /** Server base URL, `http://127.0.0.1:<port>`. */
+  url: string;
+  /** Server process id: the load generator reads its CPU time at the window's edges. */
+  serverPid: number;
+  pairs: Pair[];
+  /** Run-unique token in every message text; the disk check searches the data dir for it. */
+  marker: string;
+  /** Cycles started before this much time has passed are warm-up and not measured. */
+  warmupMs: number;
+  /** Length of the measured window after the warm-up. */
+  durationMs: number;
+  /** Hard cap on cycles started, so the loop is bounded in count as well as time. */
+  maxCycles: number;
+  /** How long to wait for in-flight cycles to finish once starting stops. */
+  drainMs: number;
+  /** Validate one inbound frame in this many with `parseServerFrame` (1 = every frame). */
+  validateEvery: number;
+}
+
+/** Saturation: every pair keeps `window` cycles in flight, starting one as soon as one ends. */
+export interface ClosedLoopJob extends TrafficJobBase {
+  kind: 'closed';
+  window: number;
+}
+
+/** Fixed offered rate: cycles start on a schedule whatever the server's pace (open loop). */
+export interface OpenLoopJob extends TrafficJobBase {
+  kind: 'open';
+  /** Offered burn cycles per second over all pairs. */
+  rate: number;
+  /** Stop offering load when this many cycles are in flight (the server has fallen behind). */
+  maxInFlight: number;
+}
+
+/** Connect `devices` and hold them idle until the orchestrator says `release`. */
+export interface IdleJob {
+  kind: 'idle';
+  url: string;
+  devices: DeviceCreds[];
+  /** Source addresses to spread sockets over (127.0.0.x) when one runs out of ports. */
+  localAddresses: string[];
+  /** Connections being opened at once. */
+  concurrency: number;
+}
+
+/** Reconnect sync: one of Bob's devices is offline while `events` events accumulate. */
+export interface SyncJob {
+  kind: 'sync';
+  url: string;
+  serverPid: number;
+  alice: DeviceCreds;
+  /** Bob's device that stays online and opens half of the messages. */
+  bobOnline: DeviceCreds;
+  /** Bob's device that goes offline, then reconnects and is timed. */
+  bobOffline: DeviceCreds;
+  /** Events the offline device must receive on reconnect. */
+  events: number;
+  /** How many timed reconnects to make from the same cursor. */
+  repeats: number;
+  marker: string;
+}
+
+/** Any job a load generator runs. */
+export type LoadJob = ClosedLoopJob | OpenLoopJob | IdleJob | SyncJob;
+
+/** Tally of things that must not happen; every field but the frame counts must be zero. */
+export interface Correctness {
+  started: number;
+  completed: number;
+  /** Cycles started that never completed within the drain time. */
+  lost: number;
+  /** `error` frames received, by code. */
+  errors: Record<string, number>;
+  /** A burn message delivered with `text` or `ext` (it must be sealed). */
+  sealedViolations: number;
+  /** An `open` reply whose text is not what Alice sent, or that did not burn. */
+  contentMismatches: number;
+  /** The same message delivered twice to a device, or burned twice. */
+  duplicates: number;
+  /** Events about messages this load generator never sent or had already finished with. */
+  unexpected: number;
+  /** Inbound frames that failed `parseServerFrame`. */
+  invalidFrames: number;
+  /** Inbound frames validated with `parseServerFrame`. */
+  framesValidated: number;
+}
+
+/** Result of a closed- or open-loop traffic job. */
+export interface TrafficResult {
+  kind: 'closed' | 'open';
+  pairs: number;
+  window?: number;
+  offeredRate?: number;
+  /** True when the open loop stopped offering load because too many cycles were in flight. */
+  overloaded: boolean;
+  /** Cycles completed (Alice got `burned`) inside the measured window. */
+  cyclesInWindow: number;
+  windowMs: number;
+  /** Completed cycles per second inside the window. */
+  rate: number;
+  serverCpuMs: number;
+  /** Server CPU per completed cycle, µs. */
+  serverCpuUsPerCycle: number;
+  /** Server CPU use over the window, percent of one core. */
+  serverCpuPercent: number;
+  /** Load generator CPU use over the window, percent of one core. */
+  loadgenCpuPercent: number;
+  latency: {
+    sendToStored: LatencySummary;
+    sendToDelivered: LatencySummary;
+    openToBurned: LatencySummary;
+    cycle: LatencySummary;
+  };
+  correctness: Correctness;
+  /** `Sec-WebSocket-Extensions` the server accepted (empty: no permessage-deflate). */
+  extensions: string;
+}
+
+/** Result of an idle job, sent when every device is connected. */
+export interface IdleConnected {
+  connected: number;
+  failed: number;
+  connectMs: number;
+  /** Extensions accepted on a probe connection that offered permessage-deflate. */
+  deflateOffered: string;
+}
+
+/** Result of a sync job. */
+export interface SyncResult {
+  events: number;
+  /** Time from opening the socket to `synced`, one per repeat, ms. */
+  syncMs: number[];
+  /** Frames and bytes the reconnecting device received, first repeat. */
+  frames: number;
+  bytes: number;
+  /** Time to accumulate the backlog (sends and opens), ms. */
+  setupMs: number;
+  correctness: Correctness;
+}
+
+/** Load generator → orchestrator. */
+export type LoadgenMessage =
+  | { type: 'ready' }
+  | { type: 'connected'; result: IdleConnected }
+  | { type: 'result'; result: TrafficResult | SyncResult | { released: number } }
+  | { type: 'failed'; error: string };
+
+/** Orchestrator → load generator. */
+export type LoadgenCommand = { type: 'job'; job: LoadJob } | { type: 'release' };
+
+/** Server child → orchestrator. */
+export type ServerMessage =
+  | { type: 'listening'; url: string }
+  | { type: 'memory'; memory: NodeJS.MemoryUsage }
+  | { type: 'failed'; error: string };
+
+/** Orchestrator → server child. `gc` runs a full collection, then answers `memory`. */
+export type ServerCommand = { type: 'gc' } | { type: 'stop' };
+
+/** An empty tally. */
+export function emptyCorrectness(): Correctness {
+  return {
+    started: 0,
+    completed: 0,
+    lost: 0,
+    errors: {},
+    sealedViolations: 0,
+    contentMismatches: 0,
+    duplicates: 0,
+    unexpected: 0,
+    invalidFrames: 0,
+    framesValidated: 0,
+  };
+}
+
+/** True when nothing that must not happen did. */
+export function isCorrect(c: Correctness): boolean {
+  return (
+    c.lost === 0 &&
+    Object.keys(c.errors).length === 0 &&
+    c.sealedViolations === 0 &&
+    c.contentMismatches === 0 &&
+    c.duplicates === 0 &&
+    c.unexpected === 0 &&
+    c.invalidFrames === 0 &&
+    c.started === c.completed
+  );
+}

@@ -1,0 +1,136 @@
+import { parseArgs } from 'node:util';
+
+/** Scenario ids, in the order they run. */
+export const SCENARIOS = ['idle', 'sat100', 'sat1000', 'latency', 'sync'] as const;
+export type ScenarioId = (typeof SCENARIOS)[number];
+
+/** Everything a run is parameterised by; recorded in the results. */
+export interface Settings {
+  mode: 'quick' | 'full';
+  scenarios: ScenarioId[];
+  targets: Array<'cinder' | 'baseline'>;
+  /** Pairs of the small and large saturation runs; the large set also carries the latency runs. */
+  smallPairs: number;
+  largePairs: number;
+  /** Cycles each pair keeps in flight in the saturation runs. */
+  window: number;
+  warmupMs: number;
+  durationMs: number;
+  /** Offered rates of the latency runs, cycles/s. */
+  rates: number[];
+  /** Idle authenticated devices connected in the memory scenario. */
+  idleDevices: number;
+  /** Events that accumulate while a device is offline. */
+  syncEvents: number;
+  syncRepeats: number;
+  /** Validate one inbound frame in this many during traffic (1 = all). */
+  validateEvery: number;
+  /** Write a CPU profile of the Cinder server during a saturated run and summarise it. */
+  profile: boolean;
+  /** Keep the data directories after the run. */
+  keep: boolean;
+  outDir: string;
+}
+
+const FULL = {
+  smallPairs: 100,
+  largePairs: 1000,
+  window: 4,
+  warmupMs: 2_000,
+  durationMs: 10_000,
+  rates: [2_000, 5_000, 10_000],
+  idleDevices: 10_000,
+  syncEvents: 10_000,
+  syncRepeats: 5,
+} as const;
+
+/** The `--quick` run: every scenario, shorter windows, fewer idle devices; under a minute. */
+const QUICK = {
+  ...FULL,
+  warmupMs: 500,
+  durationMs: 2_000,
+  idleDevices: 2_000,
+  syncRepeats: 3,
+} as const;
+
+const USAGE = `npm run bench -- [options]
+  --quick                 every scenario, short windows (under a minute)
+  --only <ids>            comma-separated subset of: ${SCENARIOS.join(', ')}
+  --targets <list>        cinder,baseline (default both)
+  --idle-devices <n>      idle devices to connect (default ${FULL.idleDevices}; quick ${QUICK.idleDevices})
+  --window <n>            cycles in flight per pair in saturation runs (default ${FULL.window})
+  --duration <ms>         measured window per run (default ${FULL.durationMs}; quick ${QUICK.durationMs})
+  --rates <list>          offered rates for latency runs (default ${FULL.rates.join(',')})
+  --validate-every <n>    validate 1 in n inbound frames with zod during traffic (default 8)
+  --profile               CPU-profile the Cinder server in a saturated run (writes bench/results/profile/)
+  --keep                  keep the data directories
+  --out <dir>             results directory (default bench/results)`;
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer`);
+  return n;
+}
+
+/** Parse the command line into settings; throws with the usage on a bad flag. */
+export function parseSettings(argv: string[], defaultOut: string): Settings {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    values = parse(argv).values;
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  }
+  if (values.help) throw new Error(USAGE);
+  const base = values.quick ? QUICK : FULL;
+  const only = values.only?.split(',').map((s) => s.trim()) ?? [...SCENARIOS];
+  for (const id of only) {
+    if (!(SCENARIOS as readonly string[]).includes(id)) throw new Error(`unknown scenario ${id}\n${USAGE}`);
+  }
+  const targets = (values.targets?.split(',').map((s) => s.trim()) ?? [
+    'cinder',
+    'baseline',
+  ]) as Settings['targets'];
+  for (const t of targets)
+    if (t !== 'cinder' && t !== 'baseline') throw new Error(`unknown target ${t}\n${USAGE}`);
+  return {
+    mode: values.quick ? 'quick' : 'full',
+    scenarios: SCENARIOS.filter((id) => only.includes(id)),
+    targets,
+    smallPairs: base.smallPairs,
+    largePairs: base.largePairs,
+    window: positive('window', values.window, base.window),
+    warmupMs: base.warmupMs,
+    durationMs: positive('duration', values.duration, base.durationMs),
+    rates: values.rates?.split(',').map((r) => positive('rates', r, 1)) ?? [...base.rates],
+    idleDevices: positive('idle-devices', values['idle-devices'], base.idleDevices),
+    syncEvents: base.syncEvents,
+    syncRepeats: base.syncRepeats,
+    validateEvery: positive('validate-every', values['validate-every'], 8),
+    profile: values.profile ?? false,
+    keep: values.keep ?? false,
+    outDir: values.out ?? defaultOut,
+  };
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean' },
+      only: { type: 'string' },
+      targets: { type: 'string' },
+      'idle-devices': { type: 'string' },
+      window: { type: 'string' },
+      duration: { type: 'string' },
+      rates: { type: 'string' },
+      'validate-every': { type: 'string' },
+      profile: { type: 'boolean' },
+      keep: { type: 'boolean' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+}

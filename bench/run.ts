@@ -1,0 +1,200 @@
+/**
+ * `npm run bench`: Cinder against the bare baseline in the same run, on this machine.
+ * See bench/README.md for what each scenario measures and how to read the table.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchUsername, loginDevice, registerDevices } from './lib/accounts.ts';
+import { scanForMarker, waitForCleanDisk } from './lib/disk-scan.ts';
+import type { DeviceCreds } from './lib/jobs.ts';
+import { machineInfo } from './lib/machine.ts';
+import { parseSettings, type Settings } from './lib/options.ts';
+import { BENCH_DIR } from './lib/paths.ts';
+import { runProfile } from './lib/profile.ts';
+import {
+  type BenchResults,
+  cinderProblems,
+  evaluateGoals,
+  type PerTarget,
+  toMarkdown,
+} from './lib/report.ts';
+import { runIdle, runLatency, runSaturation, runSyncScenario, type TargetRun } from './lib/scenarios.ts';
+import { ServerTarget, type TargetKind } from './lib/server-target.ts';
+
+/** Sockets a server process may hold below its open-file limit (files, the listener, the database). */
+const FD_HEADROOM = 200;
+/** The contract's bound on content outliving its burn on disk, plus time for one scan. */
+const DISK_CLEAN_WITHIN_MS = 6_000;
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function devicesNeeded(settings: Settings): number {
+  let n = 0;
+  if (settings.scenarios.includes('idle')) n = Math.max(n, settings.idleDevices);
+  if (settings.scenarios.includes('sat100')) n = Math.max(n, 2 * settings.smallPairs);
+  if (settings.scenarios.includes('sat1000') || settings.scenarios.includes('latency'))
+    n = Math.max(n, 2 * settings.largePairs);
+  return n;
+}
+
+async function prepare(
+  kind: TargetKind,
+  settings: Settings,
+  root: string,
+  run: string,
+  marker: string,
+): Promise<TargetRun> {
+  const dataDir = join(root, kind);
+  await mkdir(dataDir, { recursive: true });
+  const server = await ServerTarget.start({ kind, dataDir });
+  const count = devicesNeeded(settings);
+  const started = performance.now();
+  const usernames = Array.from({ length: count }, (_, i) => benchUsername(run, 'u', i));
+  const devices: DeviceCreds[] = await registerDevices(kind, server.url, usernames, (done) =>
+    log(`  ${kind}: registered ${done}/${count}`),
+  );
+  let sync: TargetRun['sync'];
+  if (settings.scenarios.includes('sync')) {
+    const [alice, bobOnline] = await registerDevices(kind, server.url, [
+      benchUsername(run, 'sa', 0),
+      benchUsername(run, 'sb', 0),
+    ]);
+    if (alice === undefined || bobOnline === undefined) throw new Error('sync registration failed');
+    const bobOffline = await loginDevice(kind, server.url, bobOnline.username);
+    sync = { alice, bobOnline, bobOffline };
+  }
+  if (kind === 'cinder')
+    log(`  cinder: ${count} devices registered in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return { server, devices, sync, marker };
+}
+
+async function main(): Promise<void> {
+  const settings = parseSettings(process.argv.slice(2), join(BENCH_DIR, 'results'));
+  await mkdir(settings.outDir, { recursive: true });
+  if (settings.profile) {
+    await runProfile(settings);
+    return;
+  }
+  const began = performance.now();
+  const machine = await machineInfo();
+  const run = randomBytes(3).toString('hex');
+  // Every message text carries the marker; the disk check searches the data dirs for it.
+  const marker = `burnmark${randomBytes(6).toString('hex')}`;
+  const notes: string[] = [];
+  const maxIdle = machine.openFilesLimit > 0 ? machine.openFilesLimit - FD_HEADROOM : settings.idleDevices;
+  const requestedIdle = settings.idleDevices;
+  if (settings.idleDevices > maxIdle) {
+    notes.push(
+      `idle devices capped at ${maxIdle} (asked ${requestedIdle}): the open-file limit here is ${machine.openFilesLimit} per process and cannot be raised without CAP_SYS_RESOURCE, and a server holds one descriptor per socket.`,
+    );
+    settings.idleDevices = maxIdle;
+  }
+  const root = await mkdtemp(join(tmpdir(), 'cinder-bench-'));
+  log(
+    `bench ${settings.mode}: ${settings.scenarios.join(', ')} on ${settings.targets.join(' + ')} (data in ${root})`,
+  );
+
+  const runs = new Map<TargetKind, TargetRun>();
+  const results: BenchResults = {
+    machine,
+    settings: { ...settings, outDir: undefined } as unknown as BenchResults['settings'],
+    saturation: [],
+    latency: [],
+    disk: {},
+    goals: [],
+    correct: true,
+    problems: [],
+    notes,
+    durationMs: 0,
+  };
+  try {
+    for (const kind of settings.targets) runs.set(kind, await prepare(kind, settings, root, run, marker));
+    // Each scenario runs on every target back to back, so both see the same machine weather.
+    const each = async <T>(
+      label: string,
+      fn: (r: TargetRun) => Promise<T>,
+      show: (r: T) => string,
+    ): Promise<PerTarget<T>> => {
+      const out: PerTarget<T> = {};
+      for (const [kind, r] of runs) {
+        const value = await fn(r);
+        out[kind] = value;
+        log(`  ${kind.padEnd(8)} ${label}: ${show(value)}`);
+      }
+      return out;
+    };
+    for (const id of settings.scenarios) {
+      switch (id) {
+        case 'idle':
+          results.idle = {
+            requested: requestedIdle,
+            result: await each(
+              `idle ${settings.idleDevices}`,
+              (r) => runIdle(r, settings.idleDevices),
+              (v) => `${v.devices} devices, ${(v.rssPerDeviceBytes / 1024).toFixed(1)} KB RSS/device`,
+            ),
+          };
+          break;
+        case 'sat100':
+        case 'sat1000': {
+          const pairs = id === 'sat100' ? settings.smallPairs : settings.largePairs;
+          const result = await each(
+            `saturation ${pairs} pairs`,
+            (r) => runSaturation(r, pairs, settings),
+            (v) =>
+              `${Math.round(v.rate)} cycles/s, ${Math.round(v.serverCpuUsPerCycle)} µs/cycle, server ${Math.round(v.serverCpuPercent)}% CPU`,
+          );
+          results.saturation.push({ pairs, result });
+          break;
+        }
+        case 'latency':
+          for (const rate of settings.rates) {
+            const result = await each(
+              `latency @ ${rate}/s`,
+              (r) => runLatency(r, rate, settings),
+              (v) =>
+                `p99 stored ${v.latency.sendToStored.p99.toFixed(2)} delivered ${v.latency.sendToDelivered.p99.toFixed(2)} open→burned ${v.latency.openToBurned.p99.toFixed(2)} ms${v.overloaded ? ' (overloaded)' : ''}`,
+            );
+            results.latency.push({ rate, result });
+          }
+          break;
+        case 'sync':
+          results.sync = await each(
+            `sync ${settings.syncEvents} events`,
+            (r) => runSyncScenario(r, settings),
+            (v) => `${v.syncMs.map((x) => x.toFixed(0)).join(', ')} ms`,
+          );
+          break;
+      }
+    }
+    for (const [kind, r] of runs) {
+      // Only Cinder promises a clean disk; the baseline is scanned once to show what it leaves.
+      results.disk[kind] =
+        kind === 'cinder'
+          ? await waitForCleanDisk(r.server.dataDir, marker, DISK_CLEAN_WITHIN_MS)
+          : { ...(await scanForMarker(r.server.dataDir, marker)), cleanAfterMs: null };
+    }
+  } finally {
+    await Promise.all([...runs.values()].map((r) => r.server.stop()));
+    if (!settings.keep) await rm(root, { recursive: true, force: true });
+  }
+  results.goals = evaluateGoals(results);
+  results.problems = cinderProblems(results);
+  results.correct = results.problems.length === 0;
+  results.durationMs = performance.now() - began;
+  const markdown = toMarkdown(results);
+  await writeFile(join(settings.outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(settings.outDir, 'latest.md'), markdown);
+  process.stdout.write(`${markdown}\n`);
+  log(`done in ${(results.durationMs / 1000).toFixed(1)} s; results in ${settings.outDir}/latest.{json,md}`);
+  if (!results.correct) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  log(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exit(1);
+});
