@@ -1,6 +1,7 @@
 import { useSyncExternalStore } from 'react';
 import { AuthScreen } from './components/auth-screen.tsx';
 import { ChatShell } from './components/chat-shell.tsx';
+import { ElsewhereScreen } from './components/elsewhere-screen.tsx';
 import { Splash } from './components/splash.tsx';
 import type { SessionController } from './session/session-controller.ts';
 
@@ -12,6 +13,8 @@ export function App({ session }: { session: SessionController }) {
       return <Splash />;
     case 'unreachable':
       return <Splash unreachable />;
+    case 'elsewhere':
+      return <ElsewhereScreen onUseHere={() => void session.start(true)} />;
     case 'signed-out':
       return <AuthScreen notice={current.notice} onSubmit={(mode, u, p) => session.signIn(mode, u, p)} />;
     case 'signed-in':

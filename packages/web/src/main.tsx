@@ -4,6 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app.tsx';
 import { deviceName } from './session/device-name.ts';
 import { SessionController } from './session/session-controller.ts';
+import { TabLock } from './session/tab-lock.ts';
 import './styles/index.css';
 
 // One IndexedDB database per browser profile: the saved device, its cursor and its messages.
@@ -15,6 +16,7 @@ const session = new SessionController(
       store: new IndexedDbStore('cinder'),
       deviceName: deviceName(),
     }),
+  new TabLock('cinder-active-tab'),
 );
 void session.start();
 

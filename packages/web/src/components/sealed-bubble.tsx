@@ -1,4 +1,4 @@
-import { formatClock, formatLeft, formatSeconds, formatSize } from '../lib/format.ts';
+import { formatClock, formatLeft, formatSeconds } from '../lib/format.ts';
 import type { StoredMessage } from '../session/sdk-types.ts';
 import { FlameIcon, LockIcon } from './icons.tsx';
 
@@ -20,7 +20,7 @@ export function SealedBubble({ message, now, opening, failure, onOpen }: SealedB
   const expiresAt = burn?.expiresAt ?? now;
   const expired = expiresAt <= now;
   const readFor =
-    burn && burn.viewSeconds > 0 ? `${formatSeconds(burn.viewSeconds)} to read` : 'read until you close it';
+    burn && burn.viewSeconds > 0 ? `${formatSeconds(burn.viewSeconds)} to read` : 'Open until closed';
   return (
     <div className="bubble-group" data-kind="sealed">
       <button
@@ -40,11 +40,11 @@ export function SealedBubble({ message, now, opening, failure, onOpen }: SealedB
             {opening ? 'Opening…' : expired ? 'Expiring…' : 'Tap to view'}
           </span>
           <span className="sealed__meta">
-            <FlameIcon />
-            {message.from} · {formatClock(message.sentAt)} · {formatLeft(expiresAt, now)} left
+            From {message.from} · {formatClock(message.sentAt)}
           </span>
           <span className="sealed__meta sealed__meta--soft">
-            {readFor} · {formatSize(message.size)}
+            <FlameIcon />
+            {readFor} · {expired ? 'expiring' : `burns in ${formatLeft(expiresAt, now)}`}
           </span>
         </span>
       </button>

@@ -1,10 +1,13 @@
 import { type CinderClient, CinderError } from '@cinder/sdk';
 import type { ClientState, Me } from './sdk-types.ts';
+import type { TabLock } from './tab-lock.ts';
 
 /** Where the app is in the account lifecycle. */
 export type Session =
   | { status: 'starting' }
   | { status: 'unreachable' }
+  /** Another tab of this browser is the active Cinder tab. */
+  | { status: 'elsewhere' }
   | { status: 'signed-out'; notice: string | null }
   | { status: 'signed-in'; client: CinderClient; me: Me };
 
@@ -22,12 +25,16 @@ export class SessionController {
   #session: Session = { status: 'starting' };
   readonly #listeners = new Set<() => void>();
   readonly #create: () => CinderClient;
+  readonly #lock: TabLock | null;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #disposed = false;
 
-  constructor(create: () => CinderClient) {
+  /** `lock` keeps a second tab from driving the same store at the same time. */
+  constructor(create: () => CinderClient, lock: TabLock | null = null) {
     this.#create = create;
+    this.#lock = lock;
     this.#client = this.#adopt(create());
+    if (lock) lock.onLost = () => void this.#lostTab();
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -37,8 +44,21 @@ export class SessionController {
 
   getSnapshot = (): Session => this.#session;
 
+  /** Become the active tab (taking over from another one if `takeOver`), then resume. Never throws. */
+  async start(takeOver = false): Promise<void> {
+    if (this.#lock && !(await this.#lock.acquire(takeOver))) {
+      this.#set({ status: 'elsewhere' });
+      return;
+    }
+    if (takeOver) {
+      this.#client = this.#adopt(this.#create());
+      this.#set({ status: 'starting' });
+    }
+    await this.#resume();
+  }
+
   /** Resume the device saved in this browser, if any. Never throws. */
-  async start(): Promise<void> {
+  async #resume(): Promise<void> {
     const client = this.#client;
     const connecting = client.connect().then(
       () => 'connected' as const,
@@ -71,14 +91,16 @@ export class SessionController {
   /** Sign this device out on the server and forget it locally. */
   async signOut(notice: string | null = null): Promise<void> {
     const old = this.#client;
-    this.#client = this.#adopt(this.#create());
-    this.#set({ status: 'signed-out', notice });
+    this.#set({ status: 'starting' });
     try {
       await old.signOut();
     } catch {
-      // Offline: the local store is what matters here; the server token expires with the device.
+      // Offline: the SDK has cleared the local store anyway, which is what matters on this device.
     }
     await old.close().catch(() => {});
+    // Only now: the next account must not write to the store while the old one is being cleared.
+    this.#client = this.#adopt(this.#create());
+    this.#set({ status: 'signed-out', notice });
   }
 
   /** Close the client (page teardown). */
@@ -112,7 +134,15 @@ export class SessionController {
     }
     // The server is unreachable and no device is saved: nothing to show but a retry.
     this.#set({ status: 'unreachable' });
-    this.#retryTimer = setTimeout(() => void this.start(), RETRY_MS);
+    this.#retryTimer = setTimeout(() => void this.#resume(), RETRY_MS);
+  }
+
+  /** Another tab took over: let go of the store and say so. */
+  async #lostTab(): Promise<void> {
+    clearTimeout(this.#retryTimer);
+    const old = this.#client;
+    this.#set({ status: 'elsewhere' });
+    await old.close().catch(() => {});
   }
 
   #set(session: Session): void {

@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { AppPage } from './app-page.ts';
+import { describeBrowser, launchChromium } from './browser.ts';
+import { ensureWebBuilt } from './web-build.ts';
+import { startWebServer, type WebServer } from './web-server.ts';
+
+describeBrowser('web: keyboard use, "until closed" and a second tab', () => {
+  let server: WebServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    server = await startWebServer();
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('sends and opens a burn message with the keyboard alone; Escape burns it', async () => {
+    const aliceCtx = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+    const bobCtx = await browser.newContext({ viewport: { width: 1100, height: 720 }, colorScheme: 'dark' });
+    contexts.push(aliceCtx, bobCtx);
+    const alice = await AppPage.open(aliceCtx, server.url, 'alice');
+    const bob = await AppPage.open(bobCtx, server.url, 'bob');
+    await alice.signUp('kalice');
+    await bob.signUp('kbob');
+    const { page } = alice;
+    const keys = page.keyboard;
+
+    // Start the chat from the sidebar field with Enter; the composer takes focus.
+    await page.getByLabel('Start a chat with username').focus();
+    await keys.type('kbob');
+    await keys.press('Enter');
+    await page.getByRole('heading', { name: 'kbob', exact: true }).waitFor();
+    const box = page.getByRole('textbox', { name: 'Message to kbob' });
+    await expect.poll(() => box.evaluate((el) => el === document.activeElement)).toBe(true);
+
+    // Shift+Tab to the flame, Space turns burn on; pick "Until closed" with the arrow keys.
+    await keys.press('Shift+Tab');
+    await keys.press('Space');
+    const toggle = page.getByRole('button', { name: 'Burn after reading' });
+    expect(await toggle.getAttribute('aria-pressed')).toBe('true');
+    await page.getByRole('radio', { name: '30 s', exact: true }).focus();
+    await keys.press('ArrowRight');
+    expect(await page.getByRole('radio', { name: 'Until closed' }).isChecked()).toBe(true);
+    const secret = `keyboard secret ${randomBytes(6).toString('hex')}`;
+    await page.getByRole('textbox', { name: 'Burn message to kbob' }).focus();
+    await keys.type(secret);
+    await keys.press('Enter');
+    await alice.bubbles('own-burn').waitFor();
+
+    // Bob: the sealed bubble is a real button, so Enter opens it; focus moves to the text.
+    await bob.openChat('kalice');
+    const sealed = bob.bubbles('sealed').getByRole('button');
+    await sealed.focus();
+    await bob.page.keyboard.press('Enter');
+    const revealed = bob.bubbles('revealed');
+    await revealed.waitFor();
+    expect(await revealed.textContent()).toContain(secret);
+    expect(await revealed.textContent()).toContain('Burns when you close it');
+    expect(await revealed.locator('article').evaluate((el) => el === document.activeElement)).toBe(true);
+    await bob.page.waitForTimeout(1500); // no timer: it stays until closed
+    expect(await revealed.count()).toBe(1);
+    await bob.shot('13-bob-until-closed');
+
+    await bob.page.keyboard.press('Escape');
+    await bob.bubbles('burned').waitFor();
+    expect(await bob.everything()).not.toContain(secret);
+    await alice.bubbles('burned').waitFor();
+    expect(await alice.everything()).not.toContain(secret);
+    alice.expectNoProblems();
+    bob.expectNoProblems();
+  }, 45_000);
+
+  it('a second tab of the same browser asks before taking over the device', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 900, height: 640 } });
+    contexts.push(ctx);
+    const first = await AppPage.open(ctx, server.url, 'tab one');
+    await first.signUp('tabby');
+
+    const second = await AppPage.open(ctx, server.url, 'tab two');
+    await second.page.getByText('Cinder is open in another tab.').waitFor();
+    await second.page.getByRole('button', { name: 'Use here' }).click();
+    await second.me('tabby').waitFor();
+    await second.connection().filter({ hasText: 'Connected' }).waitFor();
+    await first.page.getByText('Cinder is open in another tab.').waitFor();
+    // Taking over resumed the same device: no new sign-in.
+    expect(second.signIns).toEqual([]);
+    first.expectNoProblems();
+    second.expectNoProblems();
+  }, 30_000);
+});
