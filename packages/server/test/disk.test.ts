@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ChildServer, spawnServer } from './child-server.ts';
+import { RawClient, register, sendFrame, sleep, tempDir, testServer } from './helpers.ts';
+
+/** Every file under `dir` whose bytes contain `marker` (UTF-8). */
+function filesContaining(dir: string, marker: string): string[] {
+  const needle = Buffer.from(marker, 'utf8');
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name);
+      const stat = statSync(path);
+      if (stat.isDirectory()) walk(path);
+      else if (readFileSync(path).includes(needle)) found.push(name);
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (check()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(50);
+  }
+}
+
+describe('nothing left on disk', () => {
+  const children: ChildServer[] = [];
+  afterEach(async () => {
+    for (const c of children.splice(0)) {
+      if (c.child.exitCode === null && c.child.signalCode === null) {
+        c.child.kill('SIGKILL');
+        await c.exited;
+      }
+    }
+  });
+
+  it('removes a burned message’s bytes from every file in the data dir within 5 s', async () => {
+    await using server = await testServer();
+    const marker = randomBytes(32).toString('hex');
+    const extMarker = randomBytes(32).toString('hex');
+    const alice = await register(server);
+    const bob = await register(server);
+    const a = await RawClient.connect(server.url, alice.token);
+    const b = await RawClient.connect(server.url, bob.token);
+    // A long text spills into SQLite overflow pages: those must be wiped too.
+    const longMarker = randomBytes(32).toString('hex');
+    const longText = `${longMarker}${'x'.repeat(12_000)}${longMarker}`;
+    const sent = await a.ok<{ id: string }>(
+      sendFrame(bob.user.username, marker, { burn: {}, ext: { m: extMarker } }),
+    );
+    const long = await a.ok<{ id: string }>(sendFrame(bob.user.username, longText, { burn: {} }));
+    // The content is on disk while the message lives: otherwise this test could not fail.
+    const markers = [marker, extMarker, longMarker];
+    for (const m of markers) expect(filesContaining(server.dataDir, m).length).toBeGreaterThan(0);
+
+    expect((await b.ok<{ text: string }>({ type: 'open', id: sent.id })).text).toBe(marker);
+    expect((await b.ok<{ text: string }>({ type: 'open', id: long.id })).text).toBe(longText);
+    const started = Date.now();
+    const gone = await until(
+      () => markers.every((m) => filesContaining(server.dataDir, m).length === 0),
+      5000,
+    );
+    expect(gone, `still in ${markers.flatMap((m) => filesContaining(server.dataDir, m)).join(', ')}`).toBe(
+      true,
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+    a.close();
+    b.close();
+  });
+
+  it('after a crash (SIGKILL right after the burn), the bytes are gone before /healthz answers', async () => {
+    const dir = tempDir();
+    try {
+      const marker = randomBytes(32).toString('hex');
+      const first = await spawnServer(['--port', '0', '--data-dir', dir.path, '--log-level', 'info']);
+      children.push(first);
+      const alice = await register(first);
+      const bob = await register(first);
+      const a = await RawClient.connect(first.url, alice.token);
+      const b = await RawClient.connect(first.url, bob.token);
+      const sent = await a.ok<{ id: string }>(sendFrame(bob.user.username, marker, { burn: {} }));
+      await b.ok({ type: 'open', id: sent.id });
+      first.child.kill('SIGKILL');
+      expect((await first.exited).signal).toBe('SIGKILL');
+      // Killed before the debounced checkpoint: the burned bytes are still in the WAL.
+      expect(filesContaining(dir.path, marker).length).toBeGreaterThan(0);
+
+      const second = await spawnServer(['--port', '0', '--data-dir', dir.path, '--log-level', 'info']);
+      children.push(second);
+      let healthy = false;
+      for (let i = 0; i < 100 && !healthy; i++) {
+        healthy = (await fetch(`${second.url}/healthz`).catch(() => null))?.status === 200;
+        if (!healthy) await sleep(50);
+      }
+      expect(healthy).toBe(true);
+      expect(filesContaining(dir.path, marker)).toEqual([]);
+      // And the burn stayed burned.
+      const b2 = await RawClient.connect(second.url, bob.token);
+      expect(await b2.request({ type: 'open', id: sent.id })).toMatchObject({ code: 'BURNED' });
+      b2.close();
+      second.child.kill('SIGTERM');
+      expect((await second.exited).code).toBe(0);
+    } finally {
+      dir.remove();
+    }
+  });
+});
