@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { postJson, RawClient, register, sendFrame, tempDir, testServer } from './helpers.ts';
+
+describe('logs', () => {
+  it('never contain message content, even at trace level', async () => {
+    const logs = tempDir('cinder-logs-');
+    const logFile = join(logs.path, 'server.log');
+    const marker = randomBytes(32).toString('hex');
+    try {
+      const server = await testServer({ logLevel: 'trace', logFile, maxFrameBytes: 8192 });
+      try {
+        const alice = await register(server);
+        const bob = await register(server);
+        const a = await RawClient.connect(server.url, alice.token);
+        const b = await RawClient.connect(server.url, bob.token);
+        const burn = await a.ok<{ id: string }>(
+          sendFrame(bob.user.username, marker, { burn: {}, ext: { m: marker } }),
+        );
+        const normal = await a.ok<{ id: string }>(
+          sendFrame(bob.user.username, marker, { ext: { [marker]: marker } }),
+        );
+        await b.ok({ type: 'delivered', ids: [burn.id, normal.id] });
+        await b.ok({ type: 'open', id: burn.id });
+        await b.ok({ type: 'open', id: normal.id });
+        // Errors around content: burned, forbidden, malformed, unknown, oversize, wrong types.
+        await b.request({ type: 'open', id: burn.id });
+        await a.request({ type: 'open', id: normal.id });
+        await a.request({ type: 'open', id: marker });
+        await a.request(sendFrame(marker.slice(0, 30), marker));
+        a.send(`{"type":"send","text":"${marker}"`);
+        a.send({ type: marker, rid: 'r-x', text: marker });
+        a.send({
+          type: 'send',
+          rid: 'r-y',
+          key: 'key-12345678',
+          to: bob.user.username,
+          text: marker.repeat(200),
+        });
+        a.send({ type: 'send', rid: 'r-z', key: 'key-12345678', to: bob.user.username, text: { marker } });
+        await a.settle();
+        await postJson(`${server.url}/v1/accounts`, { username: marker, password: marker });
+        await postJson(`${server.url}/v1/sessions`, { username: 'abc', password: marker });
+        await fetch(`${server.url}/v1/${marker}`);
+        await fetch(`${server.url}/${marker}`);
+        a.close();
+        b.close();
+      } finally {
+        await server[Symbol.asyncDispose]();
+      }
+      const log = readFileSync(logFile, 'utf8');
+      // The log is really written at trace level: otherwise this test could not fail.
+      expect(log).toContain('"msg":"message burned"');
+      expect(log).toContain('"msg":"message stored"');
+      expect(log).toContain('"msg":"request refused"');
+      expect(log.split('\n').length).toBeGreaterThan(20);
+      expect(log).not.toContain(marker);
+      expect(log).not.toContain(marker.slice(0, 30));
+    } finally {
+      logs.remove();
+    }
+  });
+});

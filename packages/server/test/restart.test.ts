@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ChildServer, spawnServer } from './child-server.ts';
+import { RawClient, register, sendFrame, tempDir } from './helpers.ts';
+
+describe('restart', () => {
+  const children: ChildServer[] = [];
+  afterEach(async () => {
+    for (const c of children.splice(0)) {
+      if (c.child.exitCode === null && c.child.signalCode === null) {
+        c.child.kill('SIGKILL');
+        await c.exited;
+      }
+    }
+  });
+
+  it('keeps stored messages and burns across a graceful restart on the same port', async () => {
+    const dir = tempDir();
+    try {
+      const first = await spawnServer(['--port', '0', '--data-dir', dir.path]);
+      children.push(first);
+      const alice = await register(first);
+      const bob = await register(first);
+      const a = await RawClient.connect(first.url, alice.token);
+      const normal = await a.ok<{ id: string }>(sendFrame(bob.user.username, 'survives', { ext: { x: 1 } }));
+      const sealed = await a.ok<{ id: string }>(
+        sendFrame(bob.user.username, 'survives sealed', { burn: {} }),
+      );
+      const opened = await a.ok<{ id: string }>(sendFrame(bob.user.username, 'burns now', { burn: {} }));
+      const b = await RawClient.connect(first.url, bob.token);
+      await b.ok({ type: 'open', id: opened.id });
+      const cursor = b.events().at(-1)?.seq ?? 0;
+      b.close();
+
+      const aClosed = a.closed;
+      first.child.kill('SIGTERM');
+      expect((await first.exited).code).toBe(0);
+      expect((await aClosed).code).toBe(1001);
+
+      // Environment variables work too; the flag wins over CINDER_PORT.
+      const second = await spawnServer(['--port', String(first.port)], {
+        CINDER_DATA_DIR: dir.path,
+        CINDER_PORT: '1',
+      });
+      children.push(second);
+      expect(second.port).toBe(first.port);
+
+      const fresh = await RawClient.connect(second.url, bob.token, null);
+      const listed = fresh.frames.flatMap((f) => (f.type === 'resync' ? f.messages : []));
+      expect(listed.map((m) => m.id)).toEqual([normal.id, sealed.id]);
+      expect(listed[0]).toMatchObject({ text: 'survives', ext: { x: 1 } });
+      expect(listed[1]).not.toHaveProperty('text');
+      fresh.close();
+
+      const resumed = await RawClient.connect(second.url, bob.token, cursor);
+      expect(resumed.frames.map((f) => f.type)).toEqual(['welcome', 'synced']);
+      expect(await resumed.request({ type: 'open', id: opened.id })).toMatchObject({ code: 'BURNED' });
+      expect(await resumed.ok({ type: 'open', id: sealed.id })).toMatchObject({
+        text: 'survives sealed',
+        burned: true,
+      });
+      resumed.close();
+
+      second.child.kill('SIGINT');
+      expect((await second.exited).code).toBe(0);
+    } finally {
+      dir.remove();
+    }
+  });
+});
