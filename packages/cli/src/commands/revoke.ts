@@ -1,0 +1,14 @@
+import { Command } from 'commander';
+import { type CliContext, out, sessionFor } from '../context.ts';
+
+/** `cinder revoke <id>`: the sender burns its own unopened burn message everywhere. */
+export function revokeCommand(ctx: CliContext): Command {
+  return new Command('revoke')
+    .description('burn your own unopened burn message everywhere')
+    .argument('<id>', 'message id, as printed by cinder send')
+    .action(async (id: string, _options: unknown, cmd: Command) => {
+      await using session = await sessionFor(ctx, cmd);
+      await session.client.revoke(id);
+      out(ctx.io, `revoked ${id}`);
+    });
+}

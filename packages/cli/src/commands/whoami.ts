@@ -1,0 +1,28 @@
+import { Command } from 'commander';
+import { type CliContext, globalsOf, out, outJson } from '../context.ts';
+import { lockProfile, requireIdentity, resolveProfile } from '../profile.ts';
+
+interface WhoamiOptions {
+  json?: boolean;
+}
+
+/** `cinder whoami`: who this profile is signed in as, and where. Offline: reads the profile only. */
+export function whoamiCommand(ctx: CliContext): Command {
+  return new Command('whoami')
+    .description('print the username this profile is signed in as (offline)')
+    .option('--json', 'print { username, deviceId, deviceName, server, profile } as JSON')
+    .action(async (options: WhoamiOptions, cmd: Command) => {
+      const profile = resolveProfile(globalsOf(cmd).profile, ctx.io.env);
+      const identity = await (async () => {
+        await using _lock = await lockProfile(profile);
+        return requireIdentity(profile);
+      })();
+      if (options.json) {
+        // Never the token: it is the device's secret.
+        const { username, deviceId, deviceName, url } = identity;
+        outJson(ctx.io, { username, deviceId, deviceName, server: url, profile: profile.name });
+      } else {
+        out(ctx.io, identity.username);
+      }
+    });
+}

@@ -1,0 +1,69 @@
+import { formatDuration } from './duration.ts';
+
+/**
+ * Make untrusted text safe to show on one terminal line: control characters (including ESC,
+ * which could rewrite the screen or the window title) and line breaks become visible escapes.
+ */
+export function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    if (c === '\n') return '⏎';
+    if (c === '\t') return ' ';
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
+/**
+ * Make untrusted text safe to show on a terminal over several lines: keeps line breaks and
+ * tabs, escapes every other control character.
+ */
+export function multiLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => {
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** A timestamp as local `YYYY-MM-DD HH:MM:SS`, sortable and unambiguous in a terminal. */
+export function formatTime(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return (
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+  );
+}
+
+/** `burns in 58m` for a deadline in the future, `burning` once it has passed (the sweeper is due). */
+export function burnsIn(expiresAt: number, now: number): string {
+  const left = Math.ceil((expiresAt - now) / 1000);
+  return left > 0 ? `burns in ${formatDuration(left)}` : 'burning';
+}
+
+/** The fields of a message a listing line needs; both stored messages and events have them. */
+export interface ListedMessage {
+  id: string;
+  from: string;
+  sentAt: number;
+  burn?: { expiresAt: number } | undefined;
+  text?: string | undefined;
+  /** Sent by this account (absent on live events, which are never this device's own sends). */
+  mine?: boolean | undefined;
+}
+
+/**
+ * One message as `id  time  from  body`. A burn message this device cannot read shows a
+ * sealed placeholder: the local store never holds its content, so there is nothing to leak.
+ */
+export function messageLine(m: ListedMessage, now: number): string {
+  return `${m.id}  ${formatTime(m.sentAt)}  ${m.from}  ${messageBody(m, now)}`;
+}
+
+function messageBody(m: ListedMessage, now: number): string {
+  if (!m.burn) return oneLine(m.text ?? '');
+  const left = burnsIn(m.burn.expiresAt, now);
+  // The sender's own device keeps its text until the burn; its other devices see it sealed.
+  if (m.text !== undefined) return `[burn · unopened · ${left}] ${oneLine(m.text)}`;
+  if (m.mine) return `[sealed · sent · ${left}]`;
+  return `[sealed · ${left} · cinder open ${m.id}]`;
+}
