@@ -82,7 +82,7 @@ describeBrowser('web: burn after reading between two browsers', () => {
     const revealed = bob.bubbles('revealed');
     await revealed.waitFor();
     expect(await revealed.textContent()).toContain(secret);
-    await expect.poll(() => revealed.textContent()).toMatch(/Burns in [1-5] s/);
+    await expect.poll(() => revealed.textContent()).toMatch(/Burns in [1-5]\ss/);
     await bob.shot('05-bob-revealed');
     const openedAt = Date.now();
 

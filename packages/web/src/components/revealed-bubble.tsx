@@ -56,7 +56,7 @@ export function RevealedBubble({ revealed, onClose }: RevealedBubbleProps) {
             <>
               <CountdownRing remainingMs={remainingMs} totalMs={totalMs} />
               <span className="revealed__label" data-countdown={Math.ceil(remainingMs / 1000)}>
-                Burns in {Math.ceil(remainingMs / 1000)} s
+                {`Burns in ${Math.ceil(remainingMs / 1000)}\u00a0s`}
               </span>
             </>
           ) : (

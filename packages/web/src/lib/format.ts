@@ -3,6 +3,9 @@ const weekday = new Intl.DateTimeFormat(undefined, { weekday: 'short' });
 const shortDate = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
 const fullDate = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
+/** Numbers stay on one line with their unit ("6 d" never wraps between 6 and d). */
+const NBSP = '\u00a0';
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -29,16 +32,16 @@ export function formatActivity(at: number, now: number = Date.now()): string {
 /** Time left until `deadline`, coarse as a person reads it: "6 d", "23 h", "14 min", "9 s". */
 export function formatLeft(deadline: number, now: number = Date.now()): string {
   const ms = Math.max(0, deadline - now);
-  if (ms >= 2 * DAY) return `${Math.floor(ms / DAY)} d`;
-  if (ms >= 2 * HOUR) return `${Math.floor(ms / HOUR)} h`;
-  if (ms >= 2 * MINUTE) return `${Math.floor(ms / MINUTE)} min`;
-  return `${Math.ceil(ms / 1000)} s`;
+  if (ms >= 2 * DAY) return `${Math.floor(ms / DAY)}${NBSP}d`;
+  if (ms >= 2 * HOUR) return `${Math.floor(ms / HOUR)}${NBSP}h`;
+  if (ms >= 2 * MINUTE) return `${Math.floor(ms / MINUTE)}${NBSP}min`;
+  return `${Math.ceil(ms / 1000)}${NBSP}s`;
 }
 
 /** A duration in seconds as a short label: "5 s", "1 h", "7 d". */
 export function formatSeconds(seconds: number): string {
-  if (seconds % 86_400 === 0) return `${seconds / 86_400} d`;
-  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
-  if (seconds % 60 === 0) return `${seconds / 60} min`;
-  return `${seconds} s`;
+  if (seconds % 86_400 === 0) return `${seconds / 86_400}${NBSP}d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600}${NBSP}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}${NBSP}min`;
+  return `${seconds}${NBSP}s`;
 }
