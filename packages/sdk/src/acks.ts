@@ -34,6 +34,15 @@ export class Acks {
       this.#deliveredTimer ??= setTimeout(() => this.#flushDelivered(), DELIVERED_DELAY_MS);
   }
 
+  /**
+   * Send the queued delivered receipts now. Called before `read`/`open`: a message is received
+   * before it is read, and the sender should hear it in that order.
+   */
+  flushDelivered(): void {
+    if (this.#deliveredTimer) clearTimeout(this.#deliveredTimer);
+    this.#flushDelivered();
+  }
+
   /** The cursor moved: acknowledge it soon. */
   cursorMoved(): void {
     this.#ackTimer ??= setTimeout(() => this.#flushAck(), ACK_DELAY_MS);
@@ -51,6 +60,7 @@ export class Acks {
 
   #flushDelivered(): void {
     this.#deliveredTimer = null;
+    if (this.#delivered.size === 0) return;
     const ids = [...this.#delivered];
     this.#delivered.clear();
     for (let i = 0; i < ids.length; i += MAX_DELIVERED_IDS) {

@@ -299,6 +299,7 @@ export class CinderClient {
    */
   async open(id: string): Promise<OpenedMessage> {
     this.#assertLive();
+    this.#acks.flushDelivered();
     const result = await this.#connection.request(
       { type: 'open', id },
       { timeoutMs: this.#requestTimeoutMs },
@@ -321,6 +322,7 @@ export class CinderClient {
     this.#assertLive();
     const local = await this.#store.getMessage(id);
     if (local?.burn) throw new CinderError('BAD_REQUEST', 'Burn messages are opened, not read');
+    this.#acks.flushDelivered();
     await this.#connection.request({ type: 'read', id }, { timeoutMs: this.#requestTimeoutMs });
     await this.#serial.run(async () => {
       const current = await this.#store.getMessage(id);

@@ -103,8 +103,8 @@ export class Sync {
     await this.#store.commit({ putMessages: put, deleteMessages: dropped, cursor: frame.cursor });
     this.cursor = frame.cursor;
     added.sort((a, b) => a.sentAt - b.sentAt);
-    for (const message of added) this.#hooks.message(toPublicMessage(message));
     this.#hooks.delivered(added.filter((m) => !m.mine).map((m) => m.id));
+    for (const message of added) this.#hooks.message(toPublicMessage(message));
   }
 
   /** Move the cursor forward (never back), e.g. to `synced.cursor`. */
@@ -144,8 +144,9 @@ export class Sync {
     const message = toStoredMessage(event.message, me);
     await this.#store.commit({ putMessages: [message], cursor: event.seq });
     this.cursor = event.seq;
-    this.#hooks.message(toPublicMessage(message));
+    // Queued before the app hears of it, so a `markRead` from the handler finds it queued.
     if (!message.mine) this.#hooks.delivered([id]);
+    this.#hooks.message(toPublicMessage(message));
   }
 
   async #receipt(event: ReceiptEvent): Promise<void> {

@@ -101,6 +101,17 @@ describe('CinderClient: accounts, messages, receipts', () => {
     expect(alice.events.message).toEqual([]);
   });
 
+  it('sends the delivered receipt before the read receipt when the app reads at once', async () => {
+    const alice = await user();
+    const bob = await user();
+    bob.client.on('message', (m) => {
+      void bob.client.markRead(m.id);
+    });
+    await alice.client.send(bob.name, 'read me now');
+    await waitFor(() => alice.events.receipt.length === 2, 'both receipts');
+    expect(alice.events.receipt.map((r) => r.type)).toEqual(['delivered', 'read']);
+  });
+
   it('open() of a normal message returns it and marks it read', async () => {
     const alice = await user();
     const bob = await user();
