@@ -15,6 +15,11 @@ import {
   waitFor,
 } from './helpers.ts';
 
+/** The rid of the first request of `type` the device sent. */
+function ridOf(d: Device, type: string): unknown {
+  return d.net.sent.find((f) => f.type === type)?.rid;
+}
+
 describe('CinderClient over a bad network', () => {
   let server: TestServer;
   let devices: Device[];
@@ -94,7 +99,7 @@ describe('CinderClient over a bad network', () => {
     const alice = await user();
     const bob = await user();
     // The server stores the message and replies; the reply is lost with the socket.
-    alice.net.dropWhen = (frame) => frame.type === 'reply' && alice.net.sent.at(-1)?.type === 'send';
+    alice.net.dropWhen = (frame) => frame.type === 'reply' && frame.rid === ridOf(alice, 'send');
     const sent = await alice.client.send(bob.name, 'exactly once');
     const sends = alice.net.sent.filter((f) => f.type === 'send');
     expect(sends).toHaveLength(2);
@@ -140,7 +145,7 @@ describe('CinderClient over a bad network', () => {
     const sent = await alice.client.send(bob.name, 'lost with the reply', { burn: true });
     await waitFor(() => bob.events.message.length === 1, 'delivery');
 
-    bob.net.dropWhen = (frame) => frame.type === 'reply' && bob.net.sent.at(-1)?.type === 'open';
+    bob.net.dropWhen = (frame) => frame.type === 'reply' && frame.rid === ridOf(bob, 'open');
     const error = await bob.client.open(sent.id).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CinderError);
     expect((error as CinderError).code).toBe('DISCONNECTED');
