@@ -5,6 +5,14 @@ import { defineConfig } from 'vite';
 // every script and stylesheet as a file: no inline bootstrap, no data: URIs, no style attributes.
 export default defineConfig({
   plugins: [react()],
+  // `npm run dev -w @cinder/web`: hot reload on :5173, API and WebSocket proxied to `npm start` on :8080,
+  // so the app still talks to its own origin as it does in production.
+  server: {
+    proxy: {
+      '/v1': { target: 'http://127.0.0.1:8080', ws: true },
+      '/healthz': 'http://127.0.0.1:8080',
+    },
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
