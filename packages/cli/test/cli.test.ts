@@ -33,7 +33,7 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-function envFor(profile: string): NodeJS.ProcessEnv {
+function envFor(profile: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: home,
@@ -41,12 +41,13 @@ function envFor(profile: string): NodeJS.ProcessEnv {
     CINDER_URL: server.url,
     CINDER_PROFILE: profile,
     CINDER_PASSWORD: `${profile}-long-password`,
+    ...extra,
   };
 }
 
-function start(profile: string, args: string[]): ChildProcess {
+function start(profile: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: envFor(profile),
+    env: envFor(profile, extraEnv),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
@@ -56,7 +57,12 @@ function start(profile: string, args: string[]): ChildProcess {
 
 /** Run the real binary as `profile` and collect its output. */
 function cinder(profile: string, ...args: string[]): Promise<Result> {
-  const child = start(profile, args);
+  return cinderWith(profile, {}, ...args);
+}
+
+/** Run the real binary as `profile` with extra environment. */
+function cinderWith(profile: string, extraEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<Result> {
+  const child = start(profile, args, extraEnv);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d) => {
@@ -144,5 +150,89 @@ describe('cinder, two profiles, one burn round trip', () => {
       expect(await readFile(file, 'utf8')).not.toContain(marker);
       expect((await stat(file)).mode & 0o777).toBe(0o600);
     }
+  });
+});
+
+describe('cinder errors, revoke and profiles', () => {
+  it('reports usage errors with exit 2 and failures as "error: … (CODE)" with exit 1, never echoing content', async () => {
+    const marker = randomBytes(16).toString('hex');
+    ok(await cinder('dave', 'register', 'dave'));
+
+    const badTtl = await cinder('dave', 'send', 'dave', 'x', '--ttl', '1x');
+    expect(badTtl.code).toBe(2);
+    expect(badTtl.stderr).toContain('invalid duration');
+
+    const badExt = await cinder('dave', 'send', 'dave', marker, '--ext', `{"${marker}`);
+    expect(badExt.code).toBe(2);
+    expect(badExt.stderr).toContain('--ext is not valid JSON');
+    expect(badExt.stderr).not.toContain(marker);
+
+    const missing = await cinder('dave', 'open', 'm_does_not_exist');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^error: .+ \(NOT_FOUND\)\n$/);
+
+    const noProfile = await cinder('nobody', 'inbox');
+    expect(noProfile.code).toBe(1);
+    expect(noProfile.stderr).toMatch(/^error: profile "nobody" is not signed in.* \(UNAUTHORIZED\)\n$/);
+
+    const unknown = await cinder('dave', 'frobnicate');
+    expect(unknown.code).toBe(2);
+  });
+
+  it('lets only the sender revoke, and a revoked message cannot be opened', async () => {
+    const marker = randomBytes(16).toString('hex');
+    ok(await cinder('erin', 'register', 'erin'));
+    ok(await cinder('frank', 'register', 'frank'));
+    const id = ok(await cinder('erin', 'send', 'frank', marker, '--ttl', '1h')).trim();
+
+    const senderOpens = await cinder('erin', 'open', id);
+    expect(senderOpens.code).toBe(1);
+    expect(senderOpens.stderr).toContain('(FORBIDDEN)');
+
+    const recipientRevokes = await cinder('frank', 'revoke', id);
+    expect(recipientRevokes.code).toBe(1);
+    expect(recipientRevokes.stderr).toContain('(FORBIDDEN)');
+
+    expect(ok(await cinder('erin', 'revoke', id))).toContain(id);
+    const late = await cinder('frank', 'open', id);
+    expect(late.code).toBe(1);
+    expect(late.stderr).toContain('(BURNED)');
+    expect(late.stdout + late.stderr).not.toContain(marker);
+    expect(await readFile(join(home, 'erin.json'), 'utf8')).not.toContain(marker);
+  });
+
+  it('serialises concurrent commands on one profile without losing or tearing anything', async () => {
+    ok(await cinder('gina', 'register', 'gina'));
+    ok(await cinder('hank', 'register', 'hank'));
+    const texts = ['one', 'two', 'three', 'four'].map((t) => `${t}-${randomBytes(4).toString('hex')}`);
+    const results = await Promise.all(texts.map((t) => cinder('gina', 'send', 'hank', t)));
+    const ids = results.map((r) => ok(r).trim());
+    expect(new Set(ids).size).toBe(4);
+
+    const listed = ok(await cinder('gina', 'inbox', 'hank', '--json'));
+    const messages = JSON.parse(listed) as Array<{ id: string; text: string }>;
+    expect(messages.map((m) => m.id).sort()).toEqual([...ids].sort());
+    expect(messages.map((m) => m.text).sort()).toEqual([...texts].sort());
+    // Still one valid store file, and no lock left behind.
+    JSON.parse(await readFile(join(home, 'gina.json'), 'utf8'));
+    await expect(stat(join(home, 'gina.lock'))).rejects.toThrow();
+  });
+
+  it('logout signs the device out on the server and deletes the profile', async () => {
+    ok(await cinder('ivan', 'register', 'ivan'));
+    const env = { CINDER_PASSWORD: 'ivan-long-password' };
+    ok(await cinderWith('ivan2', env, 'login', 'ivan'));
+    const before = JSON.parse(ok(await cinder('ivan', 'devices', '--json'))) as unknown[];
+    expect(before).toHaveLength(2);
+
+    expect(ok(await cinder('ivan2', 'logout'))).toContain('logged out');
+    await expect(stat(join(home, 'ivan2.json'))).rejects.toThrow();
+    const after = JSON.parse(ok(await cinder('ivan', 'devices', '--json'))) as Array<{ current: boolean }>;
+    expect(after).toHaveLength(1);
+    expect(after[0]?.current).toBe(true);
+
+    const gone = await cinder('ivan2', 'whoami');
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('(UNAUTHORIZED)');
   });
 });

@@ -37,7 +37,12 @@ export function listenCommand(ctx: CliContext): Command {
         beforeConnect: (client) => {
           client.on('message', (m) => {
             if (json) outJson(ctx.io, { event: 'message', ...m });
-            else out(ctx.io, `message  ${messageLine(m, Date.now())}`);
+            // Own messages sent from another device of this account: not for us to open.
+            else
+              out(
+                ctx.io,
+                `message  ${messageLine({ ...m, mine: m.from === client.me?.username }, Date.now())}`,
+              );
           });
           client.on('receipt', (r) => {
             if (json) outJson(ctx.io, { event: 'receipt', ...r });
