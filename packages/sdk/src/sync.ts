@@ -79,10 +79,11 @@ export class Sync {
     const listed = new Map(this.#resync.map((view) => [view.id, view]));
     this.#resync = null;
     const stored = new Map((await this.#store.listMessages()).map((m) => [m.id, m]));
+    const burned = new Set((await this.#store.listTombstones()).map((t) => t.id));
     const put: StoredMessage[] = [];
     const added: StoredMessage[] = [];
     for (const view of listed.values()) {
-      if (await this.#store.getTombstone(view.id)) continue;
+      if (burned.has(view.id)) continue;
       const fresh = toStoredMessage(view, me);
       const known = stored.get(view.id);
       if (!known) {
