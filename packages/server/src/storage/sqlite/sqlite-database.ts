@@ -7,7 +7,10 @@ export interface SqliteDatabase {
   exec(sql: string): void;
   /** Run a pragma; with `simple`, return the first column of the first row. */
   pragma(source: string, options?: { simple?: boolean }): unknown;
-  /** Wrap `fn` so each call runs in one transaction (rolled back if it throws). */
+  /**
+   * Wrap `fn` so each call runs in one transaction, rolled back if it throws. Called inside
+   * another transaction, it runs in a savepoint instead (only its own work is rolled back).
+   */
   transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
   close(): void;
 }
