@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { ConversationSummary, Me } from '../session/sdk-types.ts';
 import { Avatar } from './avatar.tsx';
 import { Brand } from './brand.tsx';
@@ -18,6 +19,7 @@ export interface SidebarProps {
 
 /** The left column: who I am, the connection, new chat, and the chat list. */
 export function Sidebar({ me, connection, conversations, active, now, onSignOut }: SidebarProps) {
+  const [confirming, setConfirming] = useState(false);
   return (
     <aside className="sidebar" aria-label="Chats and account">
       <header className="sidebar__header">
@@ -27,22 +29,47 @@ export function Sidebar({ me, connection, conversations, active, now, onSignOut 
       <NewChatForm me={me.username} />
       <ConversationList conversations={conversations} active={active} now={now} />
       <footer className="sidebar__footer">
-        <Avatar name={me.username} size="sm" />
-        <span className="sidebar__me">
-          <span className="sidebar__username" data-testid="me">
-            {me.username}
-          </span>
-          <span className="sidebar__device">{me.deviceName}</span>
-        </span>
-        <button
-          type="button"
-          className="icon-button"
-          onClick={onSignOut}
-          aria-label="Sign out"
-          title="Sign out"
-        >
-          <LogOutIcon />
-        </button>
+        {confirming ? (
+          <div className="sign-out">
+            <p className="sign-out__text">
+              Sign out? This browser forgets your chats; messages still waiting on the server come back when
+              you sign in again.
+            </p>
+            <div className="sign-out__actions">
+              {/* Focus lands on the harmless choice, since the icon button that had it is gone. */}
+              <button
+                type="button"
+                className="button button--small"
+                ref={(el) => el?.focus()}
+                onClick={() => setConfirming(false)}
+              >
+                Cancel
+              </button>
+              <button type="button" className="button button--small button--primary" onClick={onSignOut}>
+                Sign out
+              </button>
+            </div>
+          </div>
+        ) : (
+          <>
+            <Avatar name={me.username} size="sm" />
+            <span className="sidebar__me">
+              <span className="sidebar__username" data-testid="me">
+                {me.username}
+              </span>
+              <span className="sidebar__device">{me.deviceName}</span>
+            </span>
+            <button
+              type="button"
+              className="icon-button"
+              onClick={() => setConfirming(true)}
+              aria-label="Sign out…"
+              title="Sign out"
+            >
+              <LogOutIcon />
+            </button>
+          </>
+        )}
       </footer>
     </aside>
   );

@@ -6,7 +6,7 @@ import { describeBrowser, launchChromium } from './browser.ts';
 import { ensureWebBuilt } from './web-build.ts';
 import { startWebServer, type WebServer } from './web-server.ts';
 
-describeBrowser('web: keyboard use, "until closed" and a second tab', () => {
+describeBrowser('web: keyboard use, "until closed", a second tab, signing out', () => {
   let server: WebServer;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
@@ -95,5 +95,38 @@ describeBrowser('web: keyboard use, "until closed" and a second tab', () => {
     expect(second.signIns).toEqual([]);
     first.expectNoProblems();
     second.expectNoProblems();
+  }, 30_000);
+
+  it('signing out forgets the chats in this browser; signing in again brings back what the server holds', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 900, height: 640 } });
+    const otherCtx = await browser.newContext({ viewport: { width: 900, height: 640 } });
+    contexts.push(ctx, otherCtx);
+    const leaver = await AppPage.open(ctx, server.url, 'leaver');
+    const stayer = await AppPage.open(otherCtx, server.url, 'stayer');
+    await leaver.signUp('leaver');
+    await stayer.signUp('stayer');
+    await stayer.openChat('leaver');
+    await stayer.send('remember me');
+    await stayer.send('still sealed', { view: '5 s' });
+    await leaver.openChat('stayer');
+    await leaver.bubbles('sealed').waitFor();
+    await leaver.message('remember me').waitFor();
+
+    await leaver.page.getByRole('button', { name: 'Sign out…' }).click();
+    await leaver.page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await leaver.page.getByRole('tab', { name: 'Sign in' }).waitFor();
+    expect(await leaver.storage()).not.toContain('remember me');
+
+    await leaver.page.getByRole('tab', { name: 'Sign in' }).click();
+    await leaver.page.getByLabel('Username').fill('leaver');
+    await leaver.page.getByLabel('Password').fill('leaver-long-password');
+    await leaver.page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await leaver.me('leaver').waitFor();
+    await leaver.openChat('stayer');
+    await leaver.message('remember me').waitFor();
+    // Sealed is still sealed on the new device: signing in is not opening.
+    await leaver.bubbles('sealed').waitFor();
+    expect(leaver.signIns).toHaveLength(2);
+    leaver.expectNoProblems();
   }, 30_000);
 });
