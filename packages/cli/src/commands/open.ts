@@ -47,10 +47,11 @@ async function openOnce(ctx: CliContext, cmd: Command, id: string) {
         cause: error,
       });
     }
-    if (error instanceof CinderError && error.code === 'DISCONNECTED') {
+    // The server may have burned it and the reply with the only copy of the content been lost.
+    if (error instanceof CinderError && (error.code === 'DISCONNECTED' || error.code === 'TIMEOUT')) {
       throw new CinderError(
-        'DISCONNECTED',
-        'the connection dropped before the reply: if this was a burn message, its content is lost',
+        error.code,
+        'no reply from the server: if this was a burn message, it may have burned with its content',
         { cause: error },
       );
     }
