@@ -27,7 +27,6 @@ export class SessionController {
   readonly #create: () => CinderClient;
   readonly #lock: TabLock | null;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
-  #disposed = false;
 
   /** `lock` keeps a second tab from driving the same store at the same time. */
   constructor(create: () => CinderClient, lock: TabLock | null = null) {
@@ -66,18 +65,16 @@ export class SessionController {
     );
     // A saved device whose server is down should still open the app (offline, reconnecting).
     const outcome = await Promise.race([connecting, delay(RESUME_GRACE_MS).then(() => 'slow' as const)]);
-    if (client !== this.#client || this.#disposed) return;
+    if (client !== this.#client) return;
     if (outcome === 'connected' || (outcome === 'slow' && client.me)) {
       this.#signedIn();
       return;
     }
-    if (outcome === 'slow') {
-      const late = await connecting;
-      if (client !== this.#client || this.#disposed) return;
-      if (late === 'connected') return this.#signedIn();
-      return this.#failedToStart(late);
-    }
-    this.#failedToStart(outcome);
+    // Still connecting and no device loaded yet: wait for the SDK's own verdict (or its TIMEOUT).
+    const final = outcome === 'slow' ? await connecting : outcome;
+    if (client !== this.#client) return;
+    if (final === 'connected') this.#signedIn();
+    else this.#failedToStart(final);
   }
 
   /** Create an account or sign in with an existing one; throws a CinderError for the form to show. */
@@ -101,13 +98,6 @@ export class SessionController {
     // Only now: the next account must not write to the store while the old one is being cleared.
     this.#client = this.#adopt(this.#create());
     this.#set({ status: 'signed-out', notice });
-  }
-
-  /** Close the client (page teardown). */
-  async dispose(): Promise<void> {
-    this.#disposed = true;
-    clearTimeout(this.#retryTimer);
-    await this.#client.close().catch(() => {});
   }
 
   #adopt(client: CinderClient): CinderClient {
