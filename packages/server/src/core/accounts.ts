@@ -91,6 +91,11 @@ export class Accounts {
     };
   }
 
+  /** Whether `token` still belongs to a signed-in device (a read only). */
+  async isSignedIn(token: string): Promise<boolean> {
+    return (await this.#storage.findDeviceByTokenHash(hashToken(token))) !== null;
+  }
+
   async listDevices(who: DeviceIdentity): Promise<DevicesResponse> {
     const devices = await this.#storage.listDevices(who.userId);
     return {

@@ -241,6 +241,11 @@ export class Connection implements HubMember {
       this.#deps.hub.leave(this);
       return;
     }
+    // A sign-out between the token check and joining the hub sent its 4001 to nobody: check again.
+    if (!(await this.#deps.accounts.isSignedIn(frame.token).catch(() => false))) {
+      this.revoke();
+      return;
+    }
     const queued = this.#queued;
     this.#queued = [];
     for (const text of queued) this.#handle(text);
