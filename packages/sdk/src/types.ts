@@ -4,7 +4,7 @@ import type { BurnPolicy, BurnReason, BurnRequest, Ext, ReceiptType } from '@cin
  * A message as a device sees it. `text` is absent (and `ext` is `{}`) on a sealed burn message:
  * its content leaves the server only in the reply to `open`.
  */
-export interface Message {
+export type Message = {
   id: string;
   /** `dm:<a>:<b>`, the two usernames sorted. */
   conversation: string;
@@ -18,61 +18,61 @@ export interface Message {
   size: number;
   text?: string;
   ext: Ext;
-}
+};
 
 /** Delivery state of a message this account sent, as far as this device has heard. */
 export type MessageStatus = 'sent' | 'delivered' | 'read';
 
 /** A message in this device's local store. */
-export interface StoredMessage extends Message {
+export type StoredMessage = Message & {
   /** True when this account sent it (from this device or another one). */
   mine: boolean;
   /** Own messages only. */
   status?: MessageStatus;
   /** Received messages only: when this device read or opened it. */
   readAt?: number;
-}
+};
 
 /** What `send` resolves with: the stored copy of the message, with the server's id. */
 export type SentMessage = StoredMessage;
 
 /** What `open` returns. For a burn message this is the only copy of the content anywhere. */
-export interface OpenedMessage {
+export type OpenedMessage = {
   id: string;
   text: string;
   ext: Ext;
   /** View window of a burn message (0 = until the reader closes it); absent for a normal message. */
   viewSeconds?: number;
-}
+};
 
 /** Options of `send`. */
-export interface SendOptions {
+export type SendOptions = {
   /** Make it a burn message. `true` takes the server's defaults (ttl 7 days, view window 0). */
   burn?: true | BurnRequest;
   /** App attributes passed through untouched (a JSON object, at most 4 KiB). */
   ext?: Ext;
-}
+};
 
 /** The `receipt` event: the peer received or read one of this account's messages. */
-export interface Receipt {
+export type Receipt = {
   messageId: string;
   conversation: string;
   type: ReceiptType;
   /** The recipient's username. */
   by: string;
   at: number;
-}
+};
 
 /** The `burned` event: a message was destroyed everywhere. Never carries content. */
-export interface Burned {
+export type Burned = {
   messageId: string;
   conversation: string;
   reason: BurnReason;
   at: number;
-}
+};
 
 /** Local placeholder of a burned message, kept so the app can draw "message burned". Never content. */
-export interface Tombstone {
+export type Tombstone = {
   id: string;
   conversation: string;
   from?: string;
@@ -80,10 +80,10 @@ export interface Tombstone {
   sentAt?: number;
   reason: BurnReason;
   at: number;
-}
+};
 
 /** One line of the conversation list. */
-export interface ConversationSummary {
+export type ConversationSummary = {
   conversation: string;
   /** The other participant's username. */
   peer: string;
@@ -95,26 +95,26 @@ export interface ConversationSummary {
   unread: number;
   /** Received burn messages not yet opened. */
   sealed: number;
-}
+};
 
 /** The signed-in device. */
-export interface Me {
+export type Me = {
   userId: string;
   username: string;
   deviceId: string;
   deviceName: string;
-}
+};
 
 /** What a store keeps to resume a device: `Me` plus the server and the device token. */
-export interface Identity extends Me {
+export type Identity = Me & {
   /** Base URL of the server this device belongs to. */
   url: string;
   /** Device token; a secret, sent in `hello` and as a Bearer token. */
   token: string;
-}
+};
 
 /** A send waiting in the outbox until the server stores it. Retried with the same `key`. */
-export interface PendingSend {
+export type PendingSend = {
   /** Client-generated idempotency key; the server stores a retried key once. */
   key: string;
   to: string;
@@ -122,7 +122,7 @@ export interface PendingSend {
   ext?: Ext;
   burn?: BurnRequest;
   createdAt: number;
-}
+};
 
 /**
  * Connection state of a client.
