@@ -1,5 +1,6 @@
 import type { CinderClient } from '@cinder/sdk';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useArrivals } from '../hooks/use-arrivals.ts';
 import { useLiveQuery } from '../hooks/use-live-query.ts';
 import { useNow } from '../hooks/use-now.ts';
 import { useRevealed } from '../hooks/use-revealed.ts';
@@ -63,6 +64,7 @@ export function ConversationView({
   const now = useNow(1000, hasLiveBurns);
 
   useMarkRead(client, data?.messages, visible);
+  const announcement = useArrivals(data?.messages);
   const timeline = useStickToBottom(items.length);
 
   const send = useCallback(
@@ -144,6 +146,10 @@ export function ConversationView({
           </ol>
         )}
       </div>
+
+      <p className="visually-hidden" aria-live="polite">
+        {announcement}
+      </p>
 
       <Composer peer={peer} prefs={prefs} onPrefsChange={onPrefsChange} onSend={onSend} />
     </section>
