@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type CinderServer, startServer } from '@cinder/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,6 +108,7 @@ describe('cinder, two profiles, one burn round trip', () => {
 
     // alice's device keeps her own text until the burn.
     expect(ok(await cinder('alice', 'inbox', 'bob'))).toContain(marker);
+    expect(await readFile(join(home, 'alice.json'), 'utf8')).toContain(marker);
 
     const inbox = ok(await cinder('bob', 'inbox'));
     expect(inbox).toContain(id);
@@ -130,6 +132,10 @@ describe('cinder, two profiles, one burn round trip', () => {
       reason: 'opened',
     });
     expect(await heard).not.toContain(marker);
+    // listen deletes alice's own copy from her profile as it hears the burn, not at her next command.
+    const aliceFile = join(home, 'alice.json');
+    for (let i = 0; i < 100 && (await readFile(aliceFile, 'utf8')).includes(marker); i++) await sleep(50);
+    expect(await readFile(aliceFile, 'utf8')).not.toContain(marker);
     const exited = new Promise((resolve) => listener.on('exit', resolve));
     listener.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -1,9 +1,9 @@
 import { CinderError } from '@cinder/protocol';
 import type { Burned, CinderClient, ClientState } from '@cinder/sdk';
 import { Command } from 'commander';
-import { type CliContext, note, out, outJson, sessionFor } from '../context.ts';
+import { type CliContext, globalsOf, note, out, outJson, sessionFor } from '../context.ts';
 import { formatTime, messageLine } from '../format.ts';
-import type { Profile } from '../profile.ts';
+import { type Profile, resolveProfile } from '../profile.ts';
 import { withProfileStore } from '../session.ts';
 
 interface ListenOptions {
@@ -24,13 +24,13 @@ export function listenCommand(ctx: CliContext): Command {
     .option('--json', 'one JSON object per line: { event, ...payload }')
     .action(async (options: ListenOptions, cmd: Command) => {
       const json = options.json === true;
+      // Known before connecting: burns in the sync backlog are purged from the file too.
+      const profile = resolveProfile(globalsOf(cmd).profile, ctx.io.env);
       let purging: Promise<void> = Promise.resolve();
-      let profile: Profile | null = null;
       const onBurned = (b: Burned): void => {
         if (json) outJson(ctx.io, { event: 'burned', ...b });
         else out(ctx.io, `burned   ${b.messageId}  ${formatTime(b.at)}  ${b.reason}`);
-        const target = profile;
-        if (target) purging = purging.then(() => purge(ctx, target, b.messageId));
+        purging = purging.then(() => purge(ctx, profile, b.messageId));
       };
       await using session = await sessionFor(ctx, cmd, {
         detached: true,
@@ -51,7 +51,6 @@ export function listenCommand(ctx: CliContext): Command {
           client.on('burned', onBurned);
         },
       });
-      profile = session.profile;
       note(
         ctx.io,
         `cinder: listening as ${session.identity.username} on ${session.identity.url} (Ctrl-C to stop)`,
