@@ -10,7 +10,7 @@ import { benchUsername, loginDevice, registerDevices } from './lib/accounts.ts';
 import { scanForMarker, waitForCleanDisk } from './lib/disk-scan.ts';
 import type { DeviceCreds } from './lib/jobs.ts';
 import { machineInfo } from './lib/machine.ts';
-import { parseSettings, type Settings } from './lib/options.ts';
+import { parseSettings, type ScenarioId, type Settings } from './lib/options.ts';
 import { BENCH_DIR } from './lib/paths.ts';
 import { runProfile } from './lib/profile.ts';
 import {
@@ -20,7 +20,14 @@ import {
   type PerTarget,
   toMarkdown,
 } from './lib/report.ts';
-import { runIdle, runLatency, runSaturation, runSyncScenario, type TargetRun } from './lib/scenarios.ts';
+import {
+  closeTraffic,
+  runIdle,
+  runLatency,
+  runSaturation,
+  runSyncScenario,
+  type TargetRun,
+} from './lib/scenarios.ts';
 import { ServerTarget, type TargetKind } from './lib/server-target.ts';
 
 /** Sockets a server process may hold below its open-file limit (files, the listener, the database). */
@@ -50,7 +57,7 @@ async function prepare(
 ): Promise<TargetRun> {
   const dataDir = join(root, kind);
   await mkdir(dataDir, { recursive: true });
-  const server = await ServerTarget.start({ kind, dataDir });
+  let server = await ServerTarget.start({ kind, dataDir });
   const count = devicesNeeded(settings);
   const started = performance.now();
   const usernames = Array.from({ length: count }, (_, i) => benchUsername(run, 'u', i));
@@ -67,9 +74,19 @@ async function prepare(
     const bobOffline = await loginDevice(kind, server.url, bobOnline.username);
     sync = { alice, bobOnline, bobOffline };
   }
-  if (kind === 'cinder')
+  if (kind === 'cinder') {
     log(`  cinder: ${count} devices registered in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return { server, devices, sync, marker };
+  }
+  const uses = (id: ScenarioId): boolean => settings.scenarios.includes(id);
+  if (uses('idle')) {
+    // A fresh process on the same data: registration hashed thousands of passwords (argon2, 19 MiB
+    // each), and the allocator keeps that memory resident; idle sockets would then fill it without
+    // growing the RSS, and the per-device figure would come out too low.
+    await server.stop();
+    server = await ServerTarget.start({ kind, dataDir });
+  }
+  const trafficPairs = uses('sat1000') || uses('latency') ? settings.largePairs : settings.smallPairs;
+  return { server, devices, sync, marker, trafficPairs };
 }
 
 async function main(): Promise<void> {
@@ -112,7 +129,11 @@ async function main(): Promise<void> {
     durationMs: 0,
   };
   try {
-    for (const kind of settings.targets) runs.set(kind, await prepare(kind, settings, root, run, marker));
+    // Prepared side by side: nothing is measured yet, and the baseline has no accounts to create.
+    const prepared = await Promise.all(
+      settings.targets.map((kind) => prepare(kind, settings, root, run, marker)),
+    );
+    for (const [i, kind] of settings.targets.entries()) runs.set(kind, prepared[i] as TargetRun);
     // Each scenario runs on every target back to back, so both see the same machine weather.
     const each = async <T>(
       label: string,
@@ -163,6 +184,8 @@ async function main(): Promise<void> {
           }
           break;
         case 'sync':
+          // The traffic pairs are done; their sockets would only sit idle beside the sync.
+          await Promise.all([...runs.values()].map(closeTraffic));
           results.sync = await each(
             `sync ${settings.syncEvents} events`,
             (r) => runSyncScenario(r, settings),
@@ -179,6 +202,7 @@ async function main(): Promise<void> {
           : { ...(await scanForMarker(r.server.dataDir, marker)), cleanAfterMs: null };
     }
   } finally {
+    await Promise.all([...runs.values()].map(closeTraffic));
     await Promise.all([...runs.values()].map((r) => r.server.stop()));
     if (!settings.keep) await rm(root, { recursive: true, force: true });
   }

@@ -15,9 +15,10 @@ export type TakeResult =
   | { ok: false; code: 'BURNED' | 'FORBIDDEN' };
 
 /**
- * The bare baseline's storage: one SQLite file, WAL, `synchronous = NORMAL`, a message table and a
- * per-user event log (so offline devices can catch up, as any chat backend must). Each request is
- * its own small transaction, the way a first implementation would do it: no batching.
+ * The bare baseline's storage: one SQLite file, WAL, `synchronous = NORMAL` (what Cinder uses), a
+ * message table and a per-user event log (so offline devices can catch up, as any chat backend
+ * must). The verbs do not open transactions themselves: the server decides how many requests share
+ * one (`inTransaction`).
  */
 export class BaselineStore {
   private readonly db: Database.Database;
@@ -29,8 +30,7 @@ export class BaselineStore {
   private readonly selectEvents: Database.Statement;
   private readonly selectLive: Database.Statement;
   private readonly selectHead: Database.Statement;
-  private readonly sendTx: (from: string, to: string, text: string, ext: string) => SendOutcome;
-  private readonly takeTx: (user: string, id: number) => TakeResult;
+  private readonly runInTransaction: (fn: () => unknown) => unknown;
 
   constructor(dataDir: string) {
     this.db = new Database(join(dataDir, 'baseline.db'));
@@ -63,60 +63,58 @@ export class BaselineStore {
       'SELECT id, sender, recipient, sent_at, length(text) AS size FROM messages WHERE sender = ? OR recipient = ?',
     );
     this.selectHead = this.db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM events');
+    this.runInTransaction = this.db.transaction((fn: () => unknown) => fn());
+  }
 
-    this.sendTx = this.db.transaction((from: string, to: string, text: string, ext: string) => {
-      const sentAt = Date.now();
-      const id = Number(this.insertMessage.run(from, to, text, ext, sentAt).lastInsertRowid);
-      const view: MessageView = {
-        id: String(id),
-        conversation: conversationId(from, to),
-        from,
-        to,
-        sentAt,
-        burn: { ttlSeconds: 3600, viewSeconds: 0, expiresAt: sentAt + 3_600_000 },
-        size: Buffer.byteLength(text),
-      };
-      const body = JSON.stringify({ kind: 'message', message: view });
-      const events = [to, from].map((user) => ({
-        seq: Number(this.insertEvent.run(user, id, 'message', body).lastInsertRowid),
-        user,
-        body,
-      }));
-      return { view, events };
-    });
-
-    this.takeTx = this.db.transaction((user: string, id: number): TakeResult => {
-      const row = this.selectMessage.get(id) as
-        | { sender: string; recipient: string; text: string; ext: string }
-        | undefined;
-      if (row === undefined) return { ok: false, code: 'BURNED' };
-      if (row.recipient !== user) return { ok: false, code: 'FORBIDDEN' };
-      this.deleteMessage.run(id);
-      this.deleteMessageEvents.run(id);
-      const body = JSON.stringify({
-        kind: 'burned',
-        messageId: String(id),
-        conversation: conversationId(row.sender, row.recipient),
-        reason: 'opened',
-        at: Date.now(),
-      });
-      const events = [row.sender, row.recipient].map((who) => ({
-        seq: Number(this.insertEvent.run(who, id, 'burned', body).lastInsertRowid),
-        user: who,
-        body,
-      }));
-      return { ok: true, text: row.text, ext: row.ext, events };
-    });
+  /** Run `fn` in one transaction (nested calls become savepoints). */
+  inTransaction<T>(fn: () => T): T {
+    return this.runInTransaction(fn) as T;
   }
 
   /** Store a message and its two `message` events (recipient's and sender's log). */
   send(from: string, to: string, text: string, ext: string): SendOutcome {
-    return this.sendTx(from, to, text, ext);
+    const sentAt = Date.now();
+    const id = Number(this.insertMessage.run(from, to, text, ext, sentAt).lastInsertRowid);
+    const view: MessageView = {
+      id: String(id),
+      conversation: conversationId(from, to),
+      from,
+      to,
+      sentAt,
+      burn: { ttlSeconds: 3600, viewSeconds: 0, expiresAt: sentAt + 3_600_000 },
+      size: Buffer.byteLength(text),
+    };
+    const body = JSON.stringify({ kind: 'message', message: view });
+    const events = [to, from].map((user) => ({
+      seq: Number(this.insertEvent.run(user, id, 'message', body).lastInsertRowid),
+      user,
+      body,
+    }));
+    return { view, events };
   }
 
   /** The atomic take: read the content, delete it and its events, append two `burned` events. */
   take(user: string, id: number): TakeResult {
-    return this.takeTx(user, id);
+    const row = this.selectMessage.get(id) as
+      | { sender: string; recipient: string; text: string; ext: string }
+      | undefined;
+    if (row === undefined) return { ok: false, code: 'BURNED' };
+    if (row.recipient !== user) return { ok: false, code: 'FORBIDDEN' };
+    this.deleteMessage.run(id);
+    this.deleteMessageEvents.run(id);
+    const body = JSON.stringify({
+      kind: 'burned',
+      messageId: String(id),
+      conversation: conversationId(row.sender, row.recipient),
+      reason: 'opened',
+      at: Date.now(),
+    });
+    const events = [row.sender, row.recipient].map((who) => ({
+      seq: Number(this.insertEvent.run(who, id, 'burned', body).lastInsertRowid),
+      user: who,
+      body,
+    }));
+    return { ok: true, text: row.text, ext: row.ext, events };
   }
 
   /** A user's events after `cursor`, oldest first. */

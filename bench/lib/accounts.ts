@@ -40,7 +40,7 @@ async function post(url: string, route: string, body: CredentialsBody): Promise<
 
 /**
  * Create devices for `usernames`: for Cinder, one account (and its first device) each over
- * `POST /v1/accounts`; for the baseline, which has no accounts, the username is the token.
+ * `POST /v1/accounts`; for the baselines, which have no accounts, the username is the token.
  */
 export async function registerDevices(
   kind: TargetKind,
@@ -48,7 +48,7 @@ export async function registerDevices(
   usernames: readonly string[],
   onProgress?: (done: number) => void,
 ): Promise<DeviceCreds[]> {
-  if (kind === 'baseline') return usernames.map((username) => ({ username, token: username }));
+  if (kind !== 'cinder') return usernames.map((username) => ({ username, token: username }));
   let done = 0;
   return mapPool(usernames, REGISTER_CONCURRENCY, async (username) => {
     const creds = await post(url, ROUTES.register, { username, password: PASSWORD, deviceName: 'bench' });
@@ -59,6 +59,6 @@ export async function registerDevices(
 
 /** A second device for an existing user (`POST /v1/sessions`); the baseline just reuses the name. */
 export async function loginDevice(kind: TargetKind, url: string, username: string): Promise<DeviceCreds> {
-  if (kind === 'baseline') return { username, token: username };
+  if (kind !== 'cinder') return { username, token: username };
   return post(url, ROUTES.login, { username, password: PASSWORD, deviceName: 'bench-2' });
 }

@@ -19,13 +19,23 @@ export interface Pair {
   bob: DeviceCreds;
 }
 
+/**
+ * Connect these pairs and keep them connected; the traffic jobs that follow in the same load
+ * generator run over the first `pairs` of them (reconnecting thousands of sockets per run would
+ * only slow the benchmark down).
+ */
+export interface ConnectPairsJob {
+  kind: 'pairs';
+  url: string;
+  pairs: Pair[];
+}
+
 /** Fields every traffic job shares. */
 interface TrafficJobBase {
-  /** Server base URL, `http://127.0.0.1:<port>`. */
-  url: string;
   /** Server process id: the load generator reads its CPU time at the window's edges. */
   serverPid: number;
-  pairs: Pair[];
+  /** How many of the connected pairs carry traffic. */
+  pairs: number;
   /** Run-unique token in every message text; the disk check searches the data dir for it. */
   marker: string;
   /** Cycles started before this much time has passed are warm-up and not measured. */
@@ -84,7 +94,7 @@ export interface SyncJob {
 }
 
 /** Any job a load generator runs. */
-export type LoadJob = ClosedLoopJob | OpenLoopJob | IdleJob | SyncJob;
+export type LoadJob = ConnectPairsJob | ClosedLoopJob | OpenLoopJob | IdleJob | SyncJob;
 
 /** Tally of things that must not happen; every field but the frame counts must be zero. */
 export interface Correctness {
@@ -137,6 +147,11 @@ export interface TrafficResult {
   correctness: Correctness;
   /** `Sec-WebSocket-Extensions` the server accepted (empty: no permessage-deflate). */
   extensions: string;
+  /**
+   * The measured window on the monotonic clock, µs (the clock V8 stamps CPU profile samples with,
+   * shared by every process on the machine), to cut a server profile down to the window.
+   */
+  windowMonotonicUs: [number, number];
 }
 
 /** Result of an idle job, sent when every device is connected. */
@@ -168,8 +183,8 @@ export type LoadgenMessage =
   | { type: 'result'; result: TrafficResult | SyncResult | { released: number } }
   | { type: 'failed'; error: string };
 
-/** Orchestrator → load generator. */
-export type LoadgenCommand = { type: 'job'; job: LoadJob } | { type: 'release' };
+/** Orchestrator → load generator. `exit` ends a pairs session. */
+export type LoadgenCommand = { type: 'job'; job: LoadJob } | { type: 'release' } | { type: 'exit' };
 
 /** Server child → orchestrator. */
 export type ServerMessage =

@@ -1,11 +1,14 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import type {
+  ClosedLoopJob,
   IdleConnected,
   IdleJob,
   LoadgenCommand,
   LoadgenMessage,
-  LoadJob,
+  OpenLoopJob,
+  Pair,
+  SyncJob,
   SyncResult,
   TrafficResult,
 } from './jobs.ts';
@@ -28,28 +31,27 @@ class Loadgen {
     child.once('exit', () => this.waiter?.());
   }
 
-  static start(): Loadgen {
+  /** Fork a load generator; with `cpuProfileDir` it writes a CPU profile there when it exits. */
+  static start(cpuProfileDir?: string): Loadgen {
+    const execArgv = ['--import', 'tsx'];
+    if (cpuProfileDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', cpuProfileDir);
     return new Loadgen(
-      fork(SCRIPT, [], {
-        cwd: REPO_DIR,
-        execArgv: ['--import', 'tsx'],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      }),
+      fork(SCRIPT, [], { cwd: REPO_DIR, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
     );
   }
 
   send(command: LoadgenCommand): void {
-    this.child.send(command);
+    if (this.child.connected) this.child.send(command);
   }
 
-  /** The next message, or an error if the process failed or died. */
+  /** The next message, or an error if the process failed, died or took longer than `timeoutMs`. */
   async next(timeoutMs: number): Promise<LoadgenMessage> {
     const deadline = Date.now() + timeoutMs;
     while (this.inbox.length === 0) {
       if (this.child.exitCode !== null || this.child.signalCode !== null)
         throw new Error('load generator exited');
       if (Date.now() > deadline) {
-        this.child.kill('SIGKILL');
+        this.kill();
         throw new Error('load generator timed out');
       }
       await new Promise<void>((resolve) => {
@@ -66,28 +68,70 @@ class Loadgen {
     return message;
   }
 
+  /** Send a job and wait for a message of type `expect`. */
+  async ask<T extends LoadgenMessage['type']>(
+    command: LoadgenCommand,
+    expect: T,
+    timeoutMs: number,
+  ): Promise<Extract<LoadgenMessage, { type: T }>> {
+    this.send(command);
+    const message = await this.next(timeoutMs);
+    if (message.type !== expect)
+      throw new Error(`load generator answered ${message.type}, expected ${expect}`);
+    return message as Extract<LoadgenMessage, { type: T }>;
+  }
+
   kill(): void {
     this.child.kill('SIGKILL');
   }
 
+  /** Wait for the process to end, killing it if it does not within 10 s. */
   async exit(): Promise<void> {
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    const timer = setTimeout(() => this.kill(), 10_000);
     await this.exited;
     clearTimeout(timer);
   }
 }
 
-/** Run one traffic or sync job in a fresh load generator process and return its result. */
-export async function runJob(
-  job: Exclude<LoadJob, IdleJob>,
-  timeoutMs: number,
-): Promise<TrafficResult | SyncResult> {
+/** A load generator holding connected pairs, running traffic jobs on them one after another. */
+export class TrafficLoadgen {
+  private constructor(private readonly loadgen: Loadgen) {}
+
+  /** Fork a load generator and connect `pairs` to the server at `url`. */
+  static async start(
+    url: string,
+    pairs: Pair[],
+    timeoutMs: number,
+    cpuProfileDir?: string,
+  ): Promise<TrafficLoadgen> {
+    const loadgen = Loadgen.start(cpuProfileDir);
+    try {
+      await loadgen.ask({ type: 'job', job: { kind: 'pairs', url, pairs } }, 'ready', timeoutMs);
+    } catch (error) {
+      loadgen.kill();
+      throw error;
+    }
+    return new TrafficLoadgen(loadgen);
+  }
+
+  /** Run one traffic job and return its result. */
+  async run(job: ClosedLoopJob | OpenLoopJob, timeoutMs: number): Promise<TrafficResult> {
+    const message = await this.loadgen.ask({ type: 'job', job }, 'result', timeoutMs);
+    return message.result as TrafficResult;
+  }
+
+  /** Close the pairs and end the process (which writes its CPU profile, if asked for). */
+  async close(): Promise<void> {
+    this.loadgen.send({ type: 'exit' });
+    await this.loadgen.exit();
+  }
+}
+
+/** Run the sync job in a fresh load generator process. */
+export async function runSyncJob(job: SyncJob, timeoutMs: number): Promise<SyncResult> {
   const loadgen = Loadgen.start();
   try {
-    loadgen.send({ type: 'job', job });
-    const message = await loadgen.next(timeoutMs);
-    if (message.type !== 'result') throw new Error(`unexpected ${message.type}`);
-    return message.result as TrafficResult | SyncResult;
+    return (await loadgen.ask({ type: 'job', job }, 'result', timeoutMs)).result as SyncResult;
   } finally {
     await loadgen.exit();
   }
@@ -105,13 +149,10 @@ export async function holdIdle(jobs: IdleJob[], timeoutMs: number): Promise<Idle
   let connected: IdleConnected[];
   try {
     connected = await Promise.all(
-      jobs.map(async (job, i) => {
-        const loadgen = loadgens[i] as Loadgen;
-        loadgen.send({ type: 'job', job });
-        const message = await loadgen.next(timeoutMs);
-        if (message.type !== 'connected') throw new Error(`unexpected ${message.type}`);
-        return message.result;
-      }),
+      jobs.map(
+        async (job, i) =>
+          (await (loadgens[i] as Loadgen).ask({ type: 'job', job }, 'connected', timeoutMs)).result,
+      ),
     );
   } catch (error) {
     for (const loadgen of loadgens) loadgen.kill();
@@ -122,8 +163,7 @@ export async function holdIdle(jobs: IdleJob[], timeoutMs: number): Promise<Idle
     async release() {
       await Promise.all(
         loadgens.map(async (loadgen) => {
-          loadgen.send({ type: 'release' });
-          await loadgen.next(timeoutMs);
+          await loadgen.ask({ type: 'release' }, 'result', timeoutMs);
           await loadgen.exit();
         }),
       );

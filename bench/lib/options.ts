@@ -8,7 +8,8 @@ export type ScenarioId = (typeof SCENARIOS)[number];
 export interface Settings {
   mode: 'quick' | 'full';
   scenarios: ScenarioId[];
-  targets: Array<'cinder' | 'baseline'>;
+  /** Servers to measure: Cinder, the batched bare baseline, and optionally the naive one. */
+  targets: Array<'cinder' | 'baseline' | 'naive'>;
   /** Pairs of the small and large saturation runs; the large set also carries the latency runs. */
   smallPairs: number;
   largePairs: number;
@@ -56,7 +57,8 @@ const QUICK = {
 const USAGE = `npm run bench -- [options]
   --quick                 every scenario, short windows (under a minute)
   --only <ids>            comma-separated subset of: ${SCENARIOS.join(', ')}
-  --targets <list>        cinder,baseline (default both)
+  --targets <list>        any of cinder,baseline,naive (default cinder,baseline; naive is the
+                          baseline with one transaction and one write per request)
   --idle-devices <n>      idle devices to connect (default ${FULL.idleDevices}; quick ${QUICK.idleDevices})
   --window <n>            cycles in flight per pair in saturation runs (default ${FULL.window})
   --duration <ms>         measured window per run (default ${FULL.durationMs}; quick ${QUICK.durationMs})
@@ -91,8 +93,9 @@ export function parseSettings(argv: string[], defaultOut: string): Settings {
     'cinder',
     'baseline',
   ]) as Settings['targets'];
-  for (const t of targets)
-    if (t !== 'cinder' && t !== 'baseline') throw new Error(`unknown target ${t}\n${USAGE}`);
+  for (const t of targets) {
+    if (t !== 'cinder' && t !== 'baseline' && t !== 'naive') throw new Error(`unknown target ${t}\n${USAGE}`);
+  }
   return {
     mode: values.quick ? 'quick' : 'full',
     scenarios: SCENARIOS.filter((id) => only.includes(id)),

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CpuProfile, summarize, summaryMarkdown } from '../profile/summarize.ts';
 import { benchUsername, registerDevices } from './accounts.ts';
+import type { TrafficResult } from './jobs.ts';
 import type { Settings } from './options.ts';
-import { runSaturation } from './scenarios.ts';
+import { closeTraffic, runSaturation, type TargetRun } from './scenarios.ts';
 import { ServerTarget } from './server-target.ts';
 
 /**
@@ -23,6 +24,8 @@ export async function runProfile(settings: Settings): Promise<void> {
   try {
     for (const kind of settings.targets) {
       const profileDir = join(root, `${kind}-profile`);
+      const loadgenDir = join(root, `${kind}-loadgen-profile`);
+      let window: [number, number] = [0, 0];
       const dataDir = join(root, kind);
       await mkdir(dataDir, { recursive: true });
       const server = await ServerTarget.start({ kind, dataDir, cpuProfileDir: profileDir });
@@ -31,28 +34,44 @@ export async function runProfile(settings: Settings): Promise<void> {
           benchUsername(run, 'p', i),
         );
         const devices = await registerDevices(kind, server.url, usernames);
-        const result = await runSaturation(
-          { server, devices, sync: undefined, marker },
-          settings.smallPairs,
-          settings,
-        );
+        const target: TargetRun = {
+          server,
+          devices,
+          sync: undefined,
+          marker,
+          trafficPairs: settings.smallPairs,
+          loadgenProfileDir: loadgenDir,
+        };
+        let result: TrafficResult;
+        try {
+          result = await runSaturation(target, settings.smallPairs, settings);
+        } finally {
+          await closeTraffic(target);
+        }
         process.stderr.write(
           `  ${kind} profiled run: ${Math.round(result.rate)} cycles/s, ${Math.round(result.serverCpuUsPerCycle)} µs/cycle\n`,
         );
+        window = result.windowMonotonicUs;
         parts.push(
           `${kind}: ${Math.round(result.rate)} cycles/s, ${Math.round(result.serverCpuUsPerCycle)} µs server CPU per cycle (profiling slows both).\n`,
         );
       } finally {
         await server.stop();
       }
-      const file = (await readdir(profileDir)).find((f) => f.endsWith('.cpuprofile'));
-      if (file === undefined) throw new Error(`${kind}: no CPU profile was written`);
-      const text = await readFile(join(profileDir, file), 'utf8');
+      const text = await readProfile(profileDir);
       await writeFile(join(dir, `${kind}.cpuprofile`), text);
+      // The load generator's profile shows whether it, not the server, was the bottleneck.
+      const loadgenText = await readProfile(loadgenDir);
+      await writeFile(join(dir, `${kind}-loadgen.cpuprofile`), loadgenText);
+      const [fromUs, toUs] = window;
       parts.push(
         summaryMarkdown(
-          `${kind} server, saturated (${settings.smallPairs} pairs)`,
-          summarize(JSON.parse(text) as CpuProfile),
+          `${kind} server, saturated (${settings.smallPairs} pairs), measured window only`,
+          summarize(JSON.parse(text) as CpuProfile, { fromUs, toUs }),
+        ),
+        summaryMarkdown(
+          `${kind} load generator, same window`,
+          summarize(JSON.parse(loadgenText) as CpuProfile, { fromUs, toUs, limit: 12 }),
         ),
       );
     }
@@ -62,4 +81,13 @@ export async function runProfile(settings: Settings): Promise<void> {
   const markdown = parts.join('\n');
   await writeFile(join(dir, 'summary.md'), markdown);
   process.stdout.write(`${markdown}\n`);
+}
+
+/** The main thread's profile: the largest one (tsx's module loader thread writes a small second one). */
+async function readProfile(dir: string): Promise<string> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+  const sized = await Promise.all(files.map(async (f) => ({ f, size: (await stat(join(dir, f))).size })));
+  const main = sized.sort((a, b) => b.size - a.size)[0];
+  if (main === undefined) throw new Error(`no CPU profile was written in ${dir}`);
+  return readFile(join(dir, main.f), 'utf8');
 }

@@ -5,11 +5,20 @@ import type { MachineInfo } from './machine.ts';
 import type { Settings } from './options.ts';
 import type { IdleResult } from './scenarios.ts';
 
-/** One value per target. */
+/** One value per target (`naive` is the baseline in per-request mode, when asked for). */
 export interface PerTarget<T> {
   cinder?: T;
   baseline?: T;
+  naive?: T;
 }
+
+/** Column order and headings of the targets. */
+const TARGETS = [
+  ['cinder', 'Cinder'],
+  ['baseline', 'baseline'],
+  ['naive', 'naive baseline'],
+] as const;
+type Target = (typeof TARGETS)[number][0];
 
 /** The disk check of one target. */
 export type DiskResult = DiskScan & { cleanAfterMs: number | null };
@@ -56,54 +65,72 @@ export function syncMedianMs(result: SyncResult): number {
   return median(result.syncMs);
 }
 
-type Row = [scenario: string, metric: string, cinder: string, baseline: string, ratio: string];
+/** Builds table rows with one column per target present and a ratio to each baseline. */
+class Rows {
+  readonly rows: string[][] = [];
+  private scenario = '';
 
-function row(
-  scenario: string,
-  metric: string,
-  c: number | undefined,
-  b: number | undefined,
-  fmt: (n: number) => string,
-): Row {
-  return [scenario, metric, c === undefined ? '–' : fmt(c), b === undefined ? '–' : fmt(b), ratio(c, b)];
+  constructor(private readonly targets: readonly Target[]) {}
+
+  /** Headings: scenario, metric, one per target, one ratio per baseline. */
+  header(): string[] {
+    const names = this.targets.map((t) => TARGETS.find(([k]) => k === t)?.[1] ?? t);
+    const ratios = this.baselines().map((t) => `Cinder/${TARGETS.find(([k]) => k === t)?.[1] ?? t}`);
+    return ['scenario', 'metric', ...names, ...ratios];
+  }
+
+  align(): string[] {
+    return ['---', '---', ...this.targets.map(() => '---:'), ...this.baselines().map(() => '---:')];
+  }
+
+  /** Start a scenario: its label shows on its first row only. */
+  section(label: string): this {
+    this.scenario = label;
+    return this;
+  }
+
+  /** A numeric metric; the ratio columns divide Cinder's value by each baseline's. */
+  number<T>(metric: string, r: PerTarget<T>, pick: (v: T) => number, fmt: (n: number) => string): this {
+    const value = (t: Target): number | undefined => (r[t] === undefined ? undefined : pick(r[t] as T));
+    return this.push(
+      metric,
+      this.targets.map((t) => {
+        const v = value(t);
+        return v === undefined ? '–' : fmt(v);
+      }),
+      this.baselines().map((t) => ratio(value('cinder'), value(t))),
+    );
+  }
+
+  /** A metric shown as text; `ratioOf` picks the number the ratio columns compare. */
+  text<T>(
+    metric: string,
+    r: PerTarget<T>,
+    show: (v: T) => string,
+    ratioOf: (v: T) => number,
+    prefix = '',
+  ): this {
+    const num = (t: Target): number | undefined => (r[t] === undefined ? undefined : ratioOf(r[t] as T));
+    return this.push(
+      metric,
+      this.targets.map((t) => (r[t] === undefined ? '–' : show(r[t] as T))),
+      this.baselines().map((t) => `${prefix}${ratio(num('cinder'), num(t))}`),
+    );
+  }
+
+  private push(metric: string, values: string[], ratios: string[]): this {
+    this.rows.push([this.scenario, metric, ...values, ...ratios]);
+    this.scenario = '';
+    return this;
+  }
+
+  private baselines(): Target[] {
+    return this.targets.includes('cinder') ? this.targets.filter((t) => t !== 'cinder') : [];
+  }
 }
 
 function pct(summary: LatencySummary): string {
   return `${ms(summary.p50)} / ${ms(summary.p99)} / ${ms(summary.p999)}`;
-}
-
-function latencyRows(scenario: string, r: PerTarget<TrafficResult>): Row[] {
-  const rows: Row[] = [];
-  const metrics = [
-    ['send→stored', 'sendToStored'],
-    ['send→delivered', 'sendToDelivered'],
-    ['open→sender burned', 'openToBurned'],
-  ] as const;
-  for (const [label, key] of metrics) {
-    const c = r.cinder?.latency[key];
-    const b = r.baseline?.latency[key];
-    rows.push([
-      scenario,
-      `${label} p50 / p99 / p99.9 ms`,
-      c ? pct(c) : '–',
-      b ? pct(b) : '–',
-      `p99 ${ratio(c?.p99, b?.p99)}`,
-    ]);
-    scenario = '';
-  }
-  const achieved = (t: TrafficResult | undefined): string =>
-    t === undefined ? '–' : `${int(t.rate)}${t.overloaded ? ' (overloaded)' : ''}`;
-  rows.push([
-    '',
-    'achieved cycles/s',
-    achieved(r.cinder),
-    achieved(r.baseline),
-    ratio(r.cinder?.rate, r.baseline?.rate),
-  ]);
-  rows.push(
-    row('', 'server CPU µs/cycle', r.cinder?.serverCpuUsPerCycle, r.baseline?.serverCpuUsPerCycle, int),
-  );
-  return rows;
 }
 
 function correctnessLine(c: Correctness | undefined): string {
@@ -145,70 +172,59 @@ export function toMarkdown(results: BenchResults): string {
       `Windows: ${s.warmupMs / 1000} s warm-up + ${s.durationMs / 1000} s measured; saturation window ${s.window} cycles per pair.`,
   );
   out.push('');
-  const rows: Row[] = [];
+  const targets = TARGETS.map(([t]) => t).filter((t) => s.targets.includes(t));
+  const rows = new Rows(targets);
   if (results.idle) {
-    const { cinder: c, baseline: b } = results.idle.result;
-    const label = `idle, ${int(c?.devices ?? b?.devices ?? results.idle.requested)} devices`;
-    rows.push(row(label, 'server RSS per device', c?.rssPerDeviceBytes, b?.rssPerDeviceBytes, kb));
-    rows.push(row('', 'V8 heap per device', c?.heapPerDeviceBytes, b?.heapPerDeviceBytes, kb));
+    const r = results.idle.result;
+    rows.section(`idle, ${int(r.cinder?.devices ?? r.baseline?.devices ?? results.idle.requested)} devices`);
+    rows.number('server RSS per device', r, (v) => v.rssPerDeviceBytes, kb);
+    rows.number('V8 heap per device', r, (v) => v.heapPerDeviceBytes, kb);
   }
-  for (const { pairs, result } of results.saturation) {
-    const label = `saturation, ${int(pairs)} pairs`;
-    rows.push(row(label, 'burn cycles/s', result.cinder?.rate, result.baseline?.rate, int));
-    rows.push(
-      row(
-        '',
-        'server CPU µs/cycle',
-        result.cinder?.serverCpuUsPerCycle,
-        result.baseline?.serverCpuUsPerCycle,
-        int,
-      ),
-    );
-    rows.push(
-      row(
-        '',
-        'server CPU % of a core',
-        result.cinder?.serverCpuPercent,
-        result.baseline?.serverCpuPercent,
-        int,
-      ),
-    );
-    rows.push(
-      row(
-        '',
-        'load generator CPU %',
-        result.cinder?.loadgenCpuPercent,
-        result.baseline?.loadgenCpuPercent,
-        int,
-      ),
-    );
-    rows.push([
-      '',
+  for (const { pairs, result: r } of results.saturation) {
+    rows.section(`saturation, ${int(pairs)} pairs`);
+    rows.number('burn cycles/s', r, (v) => v.rate, int);
+    rows.number('server CPU µs/cycle', r, (v) => v.serverCpuUsPerCycle, int);
+    rows.number('server CPU % of a core', r, (v) => v.serverCpuPercent, int);
+    rows.number('load generator CPU %', r, (v) => v.loadgenCpuPercent, int);
+    rows.text(
       'cycle p50 / p99 ms',
-      result.cinder ? `${ms(result.cinder.latency.cycle.p50)} / ${ms(result.cinder.latency.cycle.p99)}` : '–',
-      result.baseline
-        ? `${ms(result.baseline.latency.cycle.p50)} / ${ms(result.baseline.latency.cycle.p99)}`
-        : '–',
-      `p99 ${ratio(result.cinder?.latency.cycle.p99, result.baseline?.latency.cycle.p99)}`,
-    ]);
+      r,
+      (v) => `${ms(v.latency.cycle.p50)} / ${ms(v.latency.cycle.p99)}`,
+      (v) => v.latency.cycle.p99,
+      'p99 ',
+    );
   }
-  for (const { rate, result } of results.latency)
-    rows.push(...latencyRows(`latency @ ${int(rate)}/s offered`, result));
+  for (const { rate, result: r } of results.latency) {
+    rows.section(`latency @ ${int(rate)}/s offered`);
+    const metrics = [
+      ['send→stored', 'sendToStored'],
+      ['send→delivered', 'sendToDelivered'],
+      ['open→sender burned', 'openToBurned'],
+    ] as const;
+    for (const [label, key] of metrics) {
+      rows.text(
+        `${label} p50 / p99 / p99.9 ms`,
+        r,
+        (v) => pct(v.latency[key]),
+        (v) => v.latency[key].p99,
+        'p99 ',
+      );
+    }
+    rows.text(
+      'achieved cycles/s',
+      r,
+      (v) => `${int(v.rate)}${v.overloaded ? ' (overloaded)' : ''}`,
+      (v) => v.rate,
+    );
+    rows.number('server CPU µs/cycle', r, (v) => v.serverCpuUsPerCycle, int);
+  }
   if (results.sync) {
-    const { cinder: c, baseline: b } = results.sync;
-    const label = `reconnect sync, ${int(c?.events ?? b?.events ?? 0)} events`;
-    rows.push(row(label, 'time to synced, median ms', c && syncMedianMs(c), b && syncMedianMs(b), ms));
-    rows.push(row('', 'bytes received', c?.bytes, b?.bytes, int));
+    const r = results.sync;
+    rows.section(`reconnect sync, ${int(r.cinder?.events ?? r.baseline?.events ?? 0)} events`);
+    rows.number('time to synced, median ms', r, syncMedianMs, ms);
+    rows.number('bytes received', r, (v) => v.bytes, int);
   }
-  out.push(
-    table(['scenario', 'metric', 'Cinder', 'baseline', 'Cinder/baseline'], rows, [
-      '---',
-      '---',
-      '---:',
-      '---:',
-      '---:',
-    ]),
-  );
+  out.push(table(rows.header(), rows.rows, rows.align()));
   out.push('');
   if (results.goals.length > 0) {
     out.push('### Speed to reach (issue 4)');
@@ -225,47 +241,37 @@ export function toMarkdown(results: BenchResults): string {
   out.push('### Correctness');
   out.push('');
   const checks: string[][] = [];
+  const per = <T>(label: string, r: PerTarget<T>, show: (v: T | undefined) => string): void => {
+    checks.push([label, ...targets.map((t) => show(r[t]))]);
+  };
   for (const { pairs, result } of results.saturation) {
-    checks.push([
-      `saturation ${int(pairs)} pairs`,
-      correctnessLine(result.cinder?.correctness),
-      correctnessLine(result.baseline?.correctness),
-    ]);
+    per(`saturation ${int(pairs)} pairs`, result, (v) => correctnessLine(v?.correctness));
   }
   for (const { rate, result } of results.latency) {
-    checks.push([
-      `latency @ ${int(rate)}/s`,
-      correctnessLine(result.cinder?.correctness),
-      correctnessLine(result.baseline?.correctness),
-    ]);
+    per(`latency @ ${int(rate)}/s`, result, (v) => correctnessLine(v?.correctness));
   }
-  if (results.sync) {
-    checks.push([
-      'reconnect sync',
-      correctnessLine(results.sync.cinder?.correctness),
-      correctnessLine(results.sync.baseline?.correctness),
-    ]);
-  }
-  const disk = (d: DiskResult | undefined): string => {
+  if (results.sync) per('reconnect sync', results.sync, (v) => correctnessLine(v?.correctness));
+  per('data dir holds no burned content', results.disk, (d) => {
     if (d === undefined) return '–';
-    if (d.clean) return `✅ clean (${ms((d.cleanAfterMs ?? 0) / 1000)} s after the last burn)`;
-    return `❌ ${d.hits.reduce((n, h) => n + h.count, 0)} copies in ${d.hits.map((h) => h.file).join(', ')}`;
-  };
-  checks.push(['data dir holds no burned content', disk(results.disk.cinder), disk(results.disk.baseline)]);
+    if (d.clean) return `✅ clean ${ms((d.cleanAfterMs ?? 0) / 1000)} s after the last burn`;
+    const copies = d.hits.reduce((n, h) => n + h.count, 0);
+    return `❌ ${int(copies)} copies in ${d.hits.map((h) => h.file).join(', ')}`;
+  });
   if (results.idle) {
-    const deflate = (r: IdleResult | undefined): string =>
+    per('permessage-deflate when a client offers it', results.idle.result, (r) =>
       r === undefined
         ? '–'
         : r.deflateOffered === ''
           ? '✅ not negotiated'
-          : `negotiated: ${r.deflateOffered}`;
-    checks.push([
-      'permessage-deflate when a client offers it',
-      deflate(results.idle.result.cinder),
-      deflate(results.idle.result.baseline),
-    ]);
+          : `negotiated: ${r.deflateOffered}`,
+    );
   }
-  out.push(table(['check', 'Cinder', 'baseline'], checks, ['---', '---', '---']));
+  out.push(
+    table(['check', ...targets.map((t) => TARGETS.find(([k]) => k === t)?.[1] ?? t)], checks, [
+      '---',
+      ...targets.map(() => '---'),
+    ]),
+  );
   if (results.problems.length > 0 || results.notes.length > 0) {
     out.push('');
     for (const p of results.problems) out.push(`- ❌ ${p}`);

@@ -1,5 +1,5 @@
 import type { DeviceCreds, IdleJob, Pair, SyncResult, TrafficResult } from './jobs.ts';
-import { holdIdle, runJob } from './loadgen-client.ts';
+import { holdIdle, runSyncJob, TrafficLoadgen } from './loadgen-client.ts';
 import type { Settings } from './options.ts';
 import type { ServerTarget } from './server-target.ts';
 
@@ -11,6 +11,18 @@ export interface TargetRun {
   /** Alice, Bob's online device and Bob's offline device for the sync scenario. */
   sync: { alice: DeviceCreds; bobOnline: DeviceCreds; bobOffline: DeviceCreds } | undefined;
   marker: string;
+  /** Pairs the traffic load generator connects: the most any traffic scenario of the run uses. */
+  trafficPairs: number;
+  /** The traffic load generator, once started; close it with `closeTraffic`. */
+  traffic?: TrafficLoadgen;
+  /** Where the traffic load generator writes a CPU profile (profile runs). */
+  loadgenProfileDir?: string;
+}
+
+/** Close the target's traffic load generator, if one was started. */
+export async function closeTraffic(run: TargetRun): Promise<void> {
+  await run.traffic?.close();
+  delete run.traffic;
 }
 
 /** Result of the idle memory scenario on one target. */
@@ -84,19 +96,30 @@ export async function runIdle(run: TargetRun, count: number): Promise<IdleResult
   };
 }
 
-/** Saturation: `pairs` pairs, each keeping `settings.window` cycles in flight. */
+/** The traffic load generator of a target, started (and its pairs connected) on first use. */
+async function trafficOf(run: TargetRun): Promise<TrafficLoadgen> {
+  run.traffic ??= await TrafficLoadgen.start(
+    run.server.url,
+    pairsOf(run.devices, run.trafficPairs),
+    SETUP_BUDGET_MS,
+    run.loadgenProfileDir,
+  );
+  return run.traffic;
+}
+
+/** Saturation: `pairs` pairs, each keeping `settings.window` cycles in flight (closed loop). */
 export async function runSaturation(
   run: TargetRun,
   pairs: number,
   settings: Settings,
 ): Promise<TrafficResult> {
   const seconds = (settings.warmupMs + settings.durationMs) / 1000;
-  return (await runJob(
+  const traffic = await trafficOf(run);
+  return traffic.run(
     {
       kind: 'closed',
-      url: run.server.url,
       serverPid: run.server.pid,
-      pairs: pairsOf(run.devices, pairs),
+      pairs,
       marker: run.marker,
       warmupMs: settings.warmupMs,
       durationMs: settings.durationMs,
@@ -106,19 +129,19 @@ export async function runSaturation(
       validateEvery: settings.validateEvery,
       window: settings.window,
     },
-    SETUP_BUDGET_MS + seconds * 1000 + DRAIN_MS,
-  )) as TrafficResult;
+    seconds * 1000 + DRAIN_MS + 30_000,
+  );
 }
 
 /** Latency at a fixed offered rate over the large set of pairs (open loop). */
 export async function runLatency(run: TargetRun, rate: number, settings: Settings): Promise<TrafficResult> {
   const seconds = (settings.warmupMs + settings.durationMs) / 1000;
-  return (await runJob(
+  const traffic = await trafficOf(run);
+  return traffic.run(
     {
       kind: 'open',
-      url: run.server.url,
       serverPid: run.server.pid,
-      pairs: pairsOf(run.devices, settings.largePairs),
+      pairs: settings.largePairs,
       marker: run.marker,
       warmupMs: settings.warmupMs,
       durationMs: settings.durationMs,
@@ -129,14 +152,14 @@ export async function runLatency(run: TargetRun, rate: number, settings: Setting
       // One second of backlog means the server is not keeping up; latency is then meaningless.
       maxInFlight: Math.max(1_000, rate),
     },
-    SETUP_BUDGET_MS + seconds * 1000 + DRAIN_MS,
-  )) as TrafficResult;
+    seconds * 1000 + DRAIN_MS + 30_000,
+  );
 }
 
 /** Reconnect sync after `settings.syncEvents` events accumulated. */
 export async function runSyncScenario(run: TargetRun, settings: Settings): Promise<SyncResult> {
   if (run.sync === undefined) throw new Error('sync devices were not registered');
-  return (await runJob(
+  return runSyncJob(
     {
       kind: 'sync',
       url: run.server.url,
@@ -147,5 +170,5 @@ export async function runSyncScenario(run: TargetRun, settings: Settings): Promi
       marker: run.marker,
     },
     SETUP_BUDGET_MS + 60_000,
-  )) as SyncResult;
+  );
 }

@@ -4,8 +4,8 @@ import type { ServerCommand, ServerMessage } from './jobs.ts';
 import { BENCH_DIR, REPO_DIR } from './paths.ts';
 import { readRssBytes } from './proc-stats.ts';
 
-/** Which server a target runs. */
-export type TargetKind = 'cinder' | 'baseline';
+/** Which server a target runs: Cinder, the bare baseline batched per tick, or per request. */
+export type TargetKind = 'cinder' | 'baseline' | 'naive';
 
 /** Options of `ServerTarget.start`. */
 export interface StartOptions {
@@ -17,9 +17,10 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
-const SCRIPTS: Record<TargetKind, string> = {
-  cinder: join(BENCH_DIR, 'server-process.ts'),
-  baseline: join(BENCH_DIR, 'baseline', 'server.ts'),
+const COMMANDS: Record<TargetKind, string[]> = {
+  cinder: [join(BENCH_DIR, 'server-process.ts')],
+  baseline: [join(BENCH_DIR, 'baseline', 'server.ts'), '--mode', 'batched'],
+  naive: [join(BENCH_DIR, 'baseline', 'server.ts'), '--mode', 'naive'],
 };
 
 /** Lines of server output kept to explain a failure. */
@@ -45,7 +46,7 @@ export class ServerTarget {
     if (options.cpuProfileDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir);
     const child = spawn(
       process.execPath,
-      [...execArgv, SCRIPTS[options.kind], '--data-dir', options.dataDir],
+      [...execArgv, ...COMMANDS[options.kind], '--data-dir', options.dataDir],
       {
         cwd: REPO_DIR,
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

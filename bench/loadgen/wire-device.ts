@@ -35,9 +35,16 @@ export class FrameCheck {
    * @param tally where validation counts and failures are added.
    */
   constructor(
-    private readonly every: number,
-    readonly tally: Correctness,
+    private every: number,
+    public tally: Correctness,
   ) {}
+
+  /** Start counting into a new tally, e.g. for the next job on the same sockets. */
+  reset(every: number, tally: Correctness): void {
+    this.every = every;
+    this.tally = tally;
+    this.seen = 0;
+  }
 
   /** Parse one inbound frame, validating it when its turn comes. */
   parse(text: string): ServerFrame {

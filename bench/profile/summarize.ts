@@ -100,8 +100,22 @@ function add(map: Map<string, number>, key: string, us: number): void {
   map.set(key, (map.get(key) ?? 0) + us);
 }
 
-/** Attribute each sample's time (the delta to the next sample) to its stack. */
-export function summarize(profile: CpuProfile, limit = 25): ProfileSummary {
+/** Which samples to count: those stamped inside [fromUs, toUs] on the monotonic clock. */
+export interface SummaryOptions {
+  /** Rows per table. @default 25 */
+  limit?: number;
+  fromUs?: number;
+  toUs?: number;
+}
+
+/**
+ * Attribute each sample's time (the delta to the next sample) to its stack. With a window, only
+ * samples inside it count, so start-up and set-up do not dilute the saturated part.
+ */
+export function summarize(profile: CpuProfile, options: SummaryOptions = {}): ProfileSummary {
+  const limit = options.limit ?? 25;
+  const from = options.fromUs ?? Number.NEGATIVE_INFINITY;
+  const to = options.toUs ?? Number.POSITIVE_INFINITY;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -110,7 +124,10 @@ export function summarize(profile: CpuProfile, limit = 25): ProfileSummary {
   const inclusiveFile = new Map<string, number>();
   let busy = 0;
   let total = 0;
+  let stamp = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
+    stamp += profile.timeDeltas[i] ?? 0;
+    if (stamp < from || stamp > to) continue;
     const us = profile.timeDeltas[i + 1] ?? 0;
     const leaf = byId.get(profile.samples[i] as number);
     if (leaf === undefined) continue;
