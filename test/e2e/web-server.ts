@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer } from '@cinder/server';
+import { type ServerOptions, startServer } from '@cinder/server';
 import { WEB_ROOT } from './web-build.ts';
 
 /** A real Cinder server on 127.0.0.1 port 0 serving the built web app, with its own data dir. */
@@ -11,7 +11,7 @@ export interface WebServer {
 }
 
 /** Start a server in this process; `close` stops it and deletes its data. */
-export async function startWebServer(): Promise<WebServer> {
+export async function startWebServer(options: ServerOptions = {}): Promise<WebServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'cinder-e2e-'));
   const server = await startServer({
     port: 0,
@@ -19,6 +19,7 @@ export async function startWebServer(): Promise<WebServer> {
     dataDir,
     logLevel: 'silent',
     webRoot: WEB_ROOT,
+    ...options,
   });
   return {
     url: server.url,
