@@ -96,7 +96,8 @@ function ok(result: Result): string {
   return result.stdout;
 }
 
-describe('cinder, two profiles, one burn round trip', () => {
+// Each step spawns the real binary (node + tsx): allow for a busy machine.
+describe('cinder, two profiles, one burn round trip', { timeout: 120_000 }, () => {
   it('sends, lists sealed, opens once, burns everywhere', async () => {
     const marker = randomBytes(16).toString('hex');
     expect(ok(await cinder('alice', 'register', 'alice'))).toContain('alice');
@@ -159,7 +160,7 @@ describe('cinder, two profiles, one burn round trip', () => {
   });
 });
 
-describe('cinder errors, revoke and profiles', () => {
+describe('cinder errors, revoke and profiles', { timeout: 120_000 }, () => {
   it('reports usage errors with exit 2 and failures as "error: … (CODE)" with exit 1, never echoing content', async () => {
     const marker = randomBytes(16).toString('hex');
     ok(await cinder('dave', 'register', 'dave'));
