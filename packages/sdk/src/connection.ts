@@ -85,6 +85,10 @@ export class Connection {
   #status: ConnectionStatus | null = null;
   #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   #heartbeat: ReturnType<typeof setInterval> | null = null;
+  /** Until ready, a socket that goes silent this long is given up (a server stuck mid-sync). */
+  #syncWatchdog: ReturnType<typeof setTimeout> | null = null;
+  /** The server refused this socket's hello; its close, whatever the code, is final. */
+  #refused: CinderError | null = null;
   #ridSeq = 0;
   #waiting: Pending[] = [];
   readonly #inflight = new Map<string, Pending>();
@@ -186,6 +190,7 @@ export class Connection {
   }
 
   async #hello(socket: WebSocketLike, socketId: number): Promise<void> {
+    this.#watchSync();
     try {
       const hello = await this.#options.hello();
       if (this.#socket === socket && socketId === this.#socketId) socket.send(JSON.stringify(hello));
@@ -206,6 +211,9 @@ export class Connection {
       return;
     }
     const frame = parsed.value;
+    // Until `synced` arrives the server owes frames; after it, a slow local apply is no stall.
+    if (frame.type === 'synced') this.#stopWatchdog();
+    else if (!this.#ready) this.#watchSync();
     switch (frame.type) {
       case 'reply':
         this.#settle(frame.rid, frame.result);
@@ -213,10 +221,10 @@ export class Connection {
       case 'error': {
         const error = new CinderError(isErrorCode(frame.code) ? frame.code : 'INTERNAL', frame.message);
         if (frame.rid !== null) this.#fail(frame.rid, error);
-        // A refused hello is followed by its close code (4001, 4002), handled in #closed.
-        else if (error.code !== 'UNAUTHORIZED' && error.code !== 'UNSUPPORTED_PROTOCOL') {
-          this.#options.onError(error);
-        }
+        // A refused hello is followed by its close (4001, 4002), handled in #closed.
+        else if (error.code === 'UNAUTHORIZED' || error.code === 'UNSUPPORTED_PROTOCOL')
+          this.#refused = error;
+        else this.#options.onError(error);
         return;
       }
       case 'welcome':
@@ -237,8 +245,13 @@ export class Connection {
       safeParse(value: unknown): { success: true; data: unknown } | { success: false };
     };
     const parsed = schema.safeParse(result);
-    if (parsed.success) pending.resolve(parsed.data);
-    else pending.reject(new CinderError('INTERNAL', `Invalid ${pending.body.type} reply from the server`));
+    if (parsed.success) {
+      pending.resolve(parsed.data);
+      return;
+    }
+    const error = new CinderError('INTERNAL', `Invalid ${pending.body.type} reply from the server`);
+    this.#options.onError(error);
+    pending.reject(error);
   }
 
   #fail(rid: string, error: CinderError): void {
@@ -275,14 +288,18 @@ export class Connection {
     this.#socket = null;
     this.#ready = false;
     this.#stopHeartbeat();
-    if (code === CLOSE_CODES.UNAUTHORIZED || code === CLOSE_CODES.UNSUPPORTED_PROTOCOL) {
-      const error =
-        code === CLOSE_CODES.UNAUTHORIZED
-          ? new CinderError('UNAUTHORIZED', 'This device was signed out')
-          : new CinderError('UNSUPPORTED_PROTOCOL');
+    const refused = this.#refused;
+    this.#refused = null;
+    const error =
+      code === CLOSE_CODES.UNAUTHORIZED || refused?.code === 'UNAUTHORIZED'
+        ? new CinderError('UNAUTHORIZED', 'This device was signed out')
+        : code === CLOSE_CODES.UNSUPPORTED_PROTOCOL || refused?.code === 'UNSUPPORTED_PROTOCOL'
+          ? new CinderError('UNSUPPORTED_PROTOCOL')
+          : null;
+    if (error) {
       this.#running = false;
       this.#rejectAll(error);
-      this.#setStatus(code === CLOSE_CODES.UNAUTHORIZED ? 'unauthorized' : 'closed', error);
+      this.#setStatus(error.code === 'UNAUTHORIZED' ? 'unauthorized' : 'closed', error);
       return;
     }
     // Replies to requests already sent are lost with the socket. Idempotent ones go out again
@@ -360,6 +377,25 @@ export class Connection {
   #stopHeartbeat(): void {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = null;
+    this.#stopWatchdog();
+  }
+
+  #stopWatchdog(): void {
+    if (this.#syncWatchdog) clearTimeout(this.#syncWatchdog);
+    this.#syncWatchdog = null;
+  }
+
+  /** (Re)arm the sync watchdog: every frame before `synced` proves progress. */
+  #watchSync(): void {
+    this.#stopWatchdog();
+    const socket = this.#socket;
+    this.#syncWatchdog = setTimeout(() => {
+      this.#syncWatchdog = null;
+      if (this.#socket === socket && !this.#ready) {
+        this.#options.onError(new CinderError('TIMEOUT', 'The server stopped answering during sync'));
+        this.#drop();
+      }
+    }, this.#options.requestTimeoutMs);
   }
 
   #setStatus(status: ConnectionStatus, error?: CinderError): void {

@@ -189,6 +189,16 @@ describe('CinderClient over a bad network', () => {
     expect(alice.client.state).toBe('unauthorized');
   });
 
+  it('gives up on a socket whose server goes silent during sync, and tries again', async () => {
+    const alice = await user({ requestTimeoutMs: 500 });
+    alice.net.blackhole = true;
+    alice.net.cut();
+    await waitFor(() => alice.events.error.some((e) => e.code === 'TIMEOUT'), 'sync watchdog');
+    expect(alice.client.state).toBe('reconnecting');
+    alice.net.blackhole = false;
+    await waitFor(() => alice.client.state === 'connected', 'connected again');
+  });
+
   it('drops an invalid frame with an error event and keeps working', async () => {
     const alice = await user();
     const bob = await user();

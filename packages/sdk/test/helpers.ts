@@ -76,6 +76,8 @@ export interface Network {
   /** Types of the inbound frames, in order. */
   received: string[];
   offline: boolean;
+  /** Inbound frames vanish (the socket stays open): a server that stopped answering. */
+  blackhole: boolean;
   /** When it returns true for an inbound frame, the frame is lost and the socket killed. */
   dropWhen: ((frame: { type: string; [key: string]: unknown }) => boolean) | null;
   /** Kill every open socket (no close handshake), like a pulled cable. */
@@ -93,6 +95,7 @@ export function network(): Network {
     sent: [],
     received: [],
     offline: false,
+    blackhole: false,
     dropWhen: null,
     cut() {
       for (const socket of sockets) socket.terminate();
@@ -114,6 +117,7 @@ export function network(): Network {
     override emit(event: string | symbol, ...args: unknown[]): boolean {
       if (event === 'message') {
         const frame = JSON.parse(String(args[0] as RawData));
+        if (net.blackhole) return false;
         net.received.push(String(frame.type));
         if (net.dropWhen?.(frame)) {
           net.dropWhen = null;
