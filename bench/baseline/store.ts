@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { conversationId, type MessageView } from '@cinder/protocol';
 import Database from 'better-sqlite3';
@@ -33,6 +34,7 @@ export class BaselineStore {
   private readonly runInTransaction: (fn: () => unknown) => unknown;
 
   constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
     this.db = new Database(join(dataDir, 'baseline.db'));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');

@@ -45,7 +45,13 @@ export interface CpuMark {
   cpuMs: number;
 }
 
-/** Read a process's CPU time now. */
+/** Read a process's CPU time now; NaN if the process is gone (a run whose server died still reports). */
 export function markCpu(pid: number): CpuMark {
-  return { wallMs: performance.now(), cpuMs: readCpuMs(pid) };
+  let cpuMs = Number.NaN;
+  try {
+    cpuMs = readCpuMs(pid);
+  } catch {
+    // No such process: the traffic result will show the lost cycles.
+  }
+  return { wallMs: performance.now(), cpuMs };
 }

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { emptyCorrectness, type TrafficResult } from './jobs.ts';
+import type { LatencySummary } from './latency.ts';
+import type { MachineInfo } from './machine.ts';
+import { type BenchResults, cinderProblems, evaluateGoals, toMarkdown } from './report.ts';
+
+const lat = (p99: number): LatencySummary => ({ count: 100, p50: p99 / 2, p99, p999: p99 * 2, max: p99 * 3 });
+
+function traffic(rate: number, overrides: Partial<TrafficResult> = {}): TrafficResult {
+  const correctness = { ...emptyCorrectness(), started: 100, completed: 100 };
+  return {
+    kind: 'closed',
+    pairs: 100,
+    window: 4,
+    overloaded: false,
+    cyclesInWindow: rate,
+    windowMs: 1000,
+    rate,
+    serverCpuMs: 900,
+    serverCpuUsPerCycle: 900_000 / rate,
+    serverCpuPercent: 90,
+    loadgenCpuPercent: 50,
+    latency: { sendToStored: lat(1), sendToDelivered: lat(2), openToBurned: lat(3), cycle: lat(4) },
+    correctness,
+    extensions: '',
+    windowMonotonicUs: [0, 1],
+    ...overrides,
+  };
+}
+
+const machine: MachineInfo = {
+  cpu: 'test cpu',
+  cores: 2,
+  memoryGiB: 4,
+  kernel: '6',
+  node: 'v20',
+  sqlite: '3',
+  packages: {},
+  commit: 'abc',
+  openFilesLimit: 20_000,
+  date: '2025-01-01T00:00:00.000Z',
+};
+
+function results(cinderRate: number, baselineRate: number): BenchResults {
+  return {
+    machine,
+    settings: {
+      mode: 'quick',
+      scenarios: ['sat100'],
+      targets: ['cinder', 'baseline'],
+      smallPairs: 100,
+      largePairs: 1000,
+      window: 4,
+      warmupMs: 500,
+      durationMs: 1000,
+      rates: [],
+      idleDevices: 0,
+      syncEvents: 0,
+      syncRepeats: 0,
+      validateEvery: 8,
+      profile: false,
+      keep: false,
+    },
+    saturation: [{ pairs: 100, result: { cinder: traffic(cinderRate), baseline: traffic(baselineRate) } }],
+    latency: [],
+    disk: {},
+    goals: [],
+    correct: true,
+    problems: [],
+    notes: [],
+    durationMs: 0,
+  };
+}
+
+describe('report', () => {
+  it('shows each target and the Cinder/baseline ratio', () => {
+    const md = toMarkdown(results(15_000, 30_000));
+    expect(md).toContain('| scenario | metric | Cinder | baseline | Cinder/baseline |');
+    expect(md).toContain('| saturation, 100 pairs | burn cycles/s | 15,000 | 30,000 | 0.50 |');
+  });
+
+  it('passes the throughput goal only at 30,000/s and half the baseline', () => {
+    expect(evaluateGoals(results(31_000, 60_000))[0]?.pass).toBe(true);
+    expect(evaluateGoals(results(31_000, 70_000))[0]?.pass).toBe(false);
+    expect(evaluateGoals(results(29_000, 40_000))[0]?.pass).toBe(false);
+  });
+
+  it('reports lost cycles and a dirty disk as problems', () => {
+    const r = results(1, 1);
+    const c = r.saturation[0]?.result.cinder;
+    if (c) c.correctness = { ...c.correctness, completed: 90, lost: 10 };
+    r.disk.cinder = {
+      clean: false,
+      hits: [{ file: 'cinder.db-wal', count: 3 }],
+      bytesScanned: 1,
+      cleanAfterMs: null,
+    };
+    const problems = cinderProblems(r);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toContain('lost 10');
+    expect(toMarkdown(r)).toContain('❌ 3 copies in cinder.db-wal');
+  });
+});
