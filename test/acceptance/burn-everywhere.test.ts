@@ -22,7 +22,11 @@ describe('contract 3: burned everywhere', () => {
 
     await bob.client.open(sent.id);
     for (const d of [alice, alice2, bob, bob2]) {
-      const b = await waitFor(() => d.burned.find((x) => x.messageId === sent.id), 5000, 'burned on every device');
+      const b = await waitFor(
+        () => d.burned.find((x) => x.messageId === sent.id),
+        5000,
+        'burned on every device',
+      );
       expect(b).toMatchObject({ messageId: sent.id, conversation: 'dm:alice:bob', reason: 'opened' });
       expect(typeof b.at).toBe('number');
     }

@@ -128,6 +128,13 @@ describe('contract 10: idempotent', () => {
     await waitFor(() => bob.messages.length === 6);
     await sleep(200);
     expect(new Set(bob.messages.map((m) => m.id)).size).toBe(6);
-    expect((await bob.client.messages('alice')).map((m) => m.text)).toEqual(['n0', 'n1', 'n2', 'n3', 'n4', 'after']);
+    expect((await bob.client.messages('alice')).map((m) => m.text)).toEqual([
+      'n0',
+      'n1',
+      'n2',
+      'n3',
+      'n4',
+      'after',
+    ]);
   });
 });

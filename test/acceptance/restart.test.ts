@@ -20,7 +20,10 @@ describe('restart', () => {
 
     const alice = new CinderClient({ url: srv.url, store: new MemoryStore() });
     const bob = new CinderClient({ url: srv.url, store: new MemoryStore() });
-    cleanup.push(() => alice.close(), () => bob.close());
+    cleanup.push(
+      () => alice.close(),
+      () => bob.close(),
+    );
     const bobGot: string[] = [];
     const bobBurned: string[] = [];
     bob.on('message', (m) => bobGot.push(m.id));

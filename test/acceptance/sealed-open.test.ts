@@ -36,7 +36,11 @@ describe('contract 1: sealed until opened', () => {
     }
     const seen = bob.messages.find((m) => m.id === sent.id)!;
     expect(seen.text).toBeUndefined();
-    expect(seen).toMatchObject({ from: 'alice', to: 'bob', burn: { ttlSeconds: 7 * 24 * 3600, viewSeconds: 0 } });
+    expect(seen).toMatchObject({
+      from: 'alice',
+      to: 'bob',
+      burn: { ttlSeconds: 7 * 24 * 3600, viewSeconds: 0 },
+    });
     expect(JSON.stringify(seen)).not.toContain(extSecret);
     expect(alice2.messages.find((m) => m.id === sent.id)?.text).toBeUndefined();
 
@@ -82,7 +86,10 @@ describe('contract 2: open is atomic and at most once', () => {
     const bob = await h.user('bob');
     const bob2 = await h.device('bob');
     const text = marker();
-    const sent = await alice.client.send('bob', text, { burn: { ttlSeconds: 600, viewSeconds: 10 }, ext: { k: 1 } });
+    const sent = await alice.client.send('bob', text, {
+      burn: { ttlSeconds: 600, viewSeconds: 10 },
+      ext: { k: 1 },
+    });
     await waitFor(() => bob.messages.find((m) => m.id === sent.id));
 
     expect(await codeOf(alice.client.open(sent.id))).toBe('FORBIDDEN');

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CinderClient, MemoryStore } from '@cinder/sdk';
+import { CinderClient, MemoryStore, type WebSocketConstructor } from '@cinder/sdk';
 import { type CinderServer, type ServerOptions, startServer } from '@cinder/server';
 import { WebSocket } from 'ws';
 
@@ -14,11 +14,15 @@ export function marker(): string {
 }
 
 /** Poll `check` until it returns truthy or `ms` pass; returns the last value. */
-export async function waitFor<T>(check: () => T | Promise<T>, ms = 5000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  ms = 5000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
@@ -31,7 +35,7 @@ export function sleep(ms: number): Promise<void> {
 /** Every raw frame a client received, as text: proves what crossed the wire. */
 export interface Recorder {
   frames: string[];
-  WebSocket: typeof WebSocket;
+  WebSocket: WebSocketConstructor;
 }
 
 /** A `ws` WebSocket subclass that records every inbound frame before the SDK sees it. */
@@ -43,7 +47,7 @@ export function recorder(): Recorder {
       this.on('message', (data) => frames.push(data.toString()));
     }
   }
-  return { frames, WebSocket: RecordingWebSocket };
+  return { frames, WebSocket: RecordingWebSocket as unknown as WebSocketConstructor };
 }
 
 export interface TestClient {
@@ -76,7 +80,7 @@ export class Harness {
   /** A client with a recording socket and event logs. Not yet signed in. */
   client(store = new MemoryStore()): TestClient {
     const rec = recorder();
-    const client = new CinderClient({ url: this.url, store, WebSocket: rec.WebSocket as never });
+    const client = new CinderClient({ url: this.url, store, WebSocket: rec.WebSocket });
     this.clients.push(client);
     const t: TestClient = { client, store, rec, messages: [], receipts: [], burned: [] };
     client.on('message', (m) => t.messages.push(m as TestClient['messages'][number]));
