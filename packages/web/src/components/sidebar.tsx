@@ -23,7 +23,9 @@ export function Sidebar({ me, connection, conversations, active, now, onSignOut 
   return (
     <aside className="sidebar" aria-label="Chats and account">
       <header className="sidebar__header">
-        <Brand compact />
+        <h1 className="sidebar__title">
+          <Brand compact />
+        </h1>
         <ConnectionBadge connection={connection} />
       </header>
       <NewChatForm me={me.username} />
