@@ -8,8 +8,10 @@ export type { Logger };
 /** A logger and how to flush it before exit. */
 export interface ServerLogger {
   logger: Logger;
-  /** Write out buffered lines (call before closing). */
+  /** Write out buffered lines. */
   flush(): void;
+  /** Flush, silence the logger (late calls become no-ops) and release a log file. */
+  close(): void;
 }
 
 /**
@@ -39,14 +41,20 @@ export function createLogger(level: LogLevel, file: string | null): ServerLogger
     },
     destination,
   );
+  const flush = () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // Nothing buffered yet (the stream is still opening): nothing to lose.
+    }
+  };
   return {
     logger,
-    flush: () => {
-      try {
-        destination.flushSync();
-      } catch {
-        // Nothing buffered yet (the stream is still opening): nothing to lose.
-      }
+    flush,
+    close: () => {
+      flush();
+      logger.level = 'silent';
+      if (file) destination.end();
     },
   };
 }

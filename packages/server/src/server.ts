@@ -50,13 +50,13 @@ function urlHost(host: string): string {
  */
 export async function startServer(options: ServerOptions = {}): Promise<CinderServer> {
   const config = resolveConfig(options);
-  const { logger, flush } = createLogger(config.logLevel, config.logFile);
+  const { logger, close: closeLogger } = createLogger(config.logLevel, config.logFile);
   const storage = new SqliteStorage({ dataDir: config.dataDir, logger });
   try {
     await storage.init();
   } catch (error) {
     logger.fatal({ err: safeError(error) }, 'storage failed to open');
-    flush();
+    closeLogger();
     throw error;
   }
 
@@ -117,7 +117,7 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
     logger.fatal({ err: safeError(error), port: config.port, host: config.host }, 'failed to start');
     await gateway.close();
     await storage.close();
-    flush();
+    closeLogger();
     throw error;
   }
   sweeper.start();
@@ -139,7 +139,7 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
       clearTimeout(cut);
       await storage.close();
       logger.info({}, 'stopped');
-      flush();
+      closeLogger();
     })();
     return closing;
   };
