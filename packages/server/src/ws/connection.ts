@@ -201,8 +201,10 @@ export class Connection implements HubMember {
       const err = CinderError.from(error);
       if (err.code === 'INTERNAL') this.#deps.logger.error({ err: safeError(error) }, 'hello failed');
       if (this.#isClosed()) return;
-      this.#sendError(null, err.code === 'INTERNAL' ? err : new CinderError('UNAUTHORIZED', err.message));
-      this.close(CLOSE_CODES.UNAUTHORIZED, 'Unauthorized');
+      this.#sendError(null, err);
+      // Only a bad token means "do not reconnect"; anything else (shutting down) is worth a retry.
+      if (err.code === 'UNAUTHORIZED') this.close(CLOSE_CODES.UNAUTHORIZED, 'Unauthorized');
+      else this.close(1013, 'Try again later');
       return;
     }
     if (this.#isClosed()) return;
