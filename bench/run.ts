@@ -35,8 +35,11 @@ const FD_HEADROOM = 200;
 /** The contract's bound on content outliving its burn on disk, plus time for one scan. */
 const DISK_CLEAN_WITHIN_MS = 6_000;
 
+const began = performance.now();
+
+/** Progress on stderr, stamped with the time since start (stdout carries only the table). */
 function log(line: string): void {
-  process.stderr.write(`${line}\n`);
+  process.stderr.write(`[${((performance.now() - began) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
 }
 
 function devicesNeeded(settings: Settings): number {
@@ -96,7 +99,6 @@ async function main(): Promise<void> {
     await runProfile(settings);
     return;
   }
-  const began = performance.now();
   const machine = await machineInfo();
   const run = randomBytes(3).toString('hex');
   // Every message text carries the marker; the disk check searches the data dirs for it.

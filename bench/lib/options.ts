@@ -48,8 +48,8 @@ const FULL = {
 /** The `--quick` run: every scenario, shorter windows, fewer idle devices; under a minute. */
 const QUICK = {
   ...FULL,
-  warmupMs: 500,
-  durationMs: 2_000,
+  warmupMs: 300,
+  durationMs: 1_500,
   idleDevices: 2_000,
   syncRepeats: 3,
 } as const;

@@ -78,7 +78,7 @@ export async function runIdle(run: TargetRun, count: number): Promise<IdleResult
   }
   const hold = await holdIdle(jobs, SETUP_BUDGET_MS * 2);
   // Let the server settle (timers, buffers) before measuring.
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await new Promise((resolve) => setTimeout(resolve, 500));
   const after = await run.server.gc();
   const rssAfter = run.server.rss();
   await hold.release();
