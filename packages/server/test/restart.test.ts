@@ -28,6 +28,8 @@ describe('restart', () => {
       const opened = await a.ok<{ id: string }>(sendFrame(bob.user.username, 'burns now', { burn: {} }));
       const b = await RawClient.connect(first.url, bob.token);
       await b.ok({ type: 'open', id: opened.id });
+      // The burned event follows the open reply; the cursor must include it.
+      await b.waitForEvent((e) => e.kind === 'burned' && e.messageId === opened.id);
       const cursor = b.events().at(-1)?.seq ?? 0;
       b.close();
 
