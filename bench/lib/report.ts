@@ -177,8 +177,10 @@ export function toMarkdown(results: BenchResults): string {
   if (results.idle) {
     const r = results.idle.result;
     rows.section(`idle, ${int(r.cinder?.devices ?? r.baseline?.devices ?? results.idle.requested)} devices`);
-    rows.number('server RSS per device', r, (v) => v.rssPerDeviceBytes, kb);
+    rows.number('server RSS per device (growth / devices)', r, (v) => v.rssPerDeviceBytes, kb);
+    rows.number('server RSS per device, marginal (2nd half)', r, (v) => v.rssMarginalPerDeviceBytes, kb);
     rows.number('V8 heap per device', r, (v) => v.heapPerDeviceBytes, kb);
+    rows.number('external (Buffers, native) per device', r, (v) => v.externalPerDeviceBytes, kb);
   }
   for (const { pairs, result: r } of results.saturation) {
     rows.section(`saturation, ${int(pairs)} pairs`);

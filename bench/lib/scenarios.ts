@@ -34,15 +34,19 @@ export interface IdleResult {
   rssAfterBytes: number;
   /** Server RSS growth per connected idle device, after a full GC before and after. */
   rssPerDeviceBytes: number;
+  /** RSS growth per device over the second half of the devices alone: the marginal cost. */
+  rssMarginalPerDeviceBytes: number;
   /** V8 heap growth per device (a part of the RSS growth). */
   heapPerDeviceBytes: number;
+  /** Growth of memory outside the V8 heap that V8 knows of (Buffers, native objects) per device. */
+  externalPerDeviceBytes: number;
   connectMs: number;
   /** Extensions the server accepted when a client offered permessage-deflate ('' = none). */
   deflateOffered: string;
 }
 
 /** Sockets per load generator process in the idle scenario, well under the open-file limit. */
-const DEVICES_PER_LOADGEN = 10_000;
+const DEVICES_PER_LOADGEN = 5_000;
 /** Time for in-flight cycles to finish after the window closes. */
 const DRAIN_MS = 5_000;
 /** Budget for connecting a run's devices before the traffic starts. */
@@ -60,39 +64,64 @@ function pairsOf(devices: DeviceCreds[], count: number): Pair[] {
   return pairs;
 }
 
-/** Connect `count` idle devices, measure the server's RSS growth per device, release them. */
-export async function runIdle(run: TargetRun, count: number): Promise<IdleResult> {
-  const devices = run.devices.slice(0, count);
-  const before = await run.server.gc();
-  const rssBefore = run.server.rss();
+function idleJobs(url: string, devices: DeviceCreds[], firstAddress: number): IdleJob[] {
   const jobs: IdleJob[] = [];
   for (let i = 0; i < devices.length; i += DEVICES_PER_LOADGEN) {
     jobs.push({
       kind: 'idle',
-      url: run.server.url,
+      url,
       devices: devices.slice(i, i + DEVICES_PER_LOADGEN),
       // Distinct source addresses per load generator keep each under the ephemeral port range.
-      localAddresses: [`127.0.0.${1 + jobs.length}`],
+      localAddresses: [`127.0.0.${firstAddress + jobs.length}`],
       concurrency: 128,
     });
   }
-  const hold = await holdIdle(jobs, SETUP_BUDGET_MS * 2);
-  // Let the server settle (timers, buffers) before measuring.
+  return jobs;
+}
+
+/** Memory of the server after a full GC and a moment to settle (timers, buffers). */
+async function settledMemory(run: TargetRun): Promise<{ rss: number; heap: number; external: number }> {
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const after = await run.server.gc();
-  const rssAfter = run.server.rss();
-  await hold.release();
-  const connected = hold.connected.reduce((sum, c) => sum + c.connected, 0);
+  const memory = await run.server.gc();
+  return { rss: run.server.rss(), heap: memory.heapUsed, external: memory.external };
+}
+
+/**
+ * Connect `count` idle devices in two halves, measuring the server's memory before, between and
+ * after; then release them. The growth over all devices divided by their number is the headline
+ * (it includes one-off costs such as the young generation growing during the connection burst);
+ * the growth over the second half alone is the marginal cost of one more device.
+ */
+export async function runIdle(run: TargetRun, count: number): Promise<IdleResult> {
+  const devices = run.devices.slice(0, count);
+  const half = Math.ceil(devices.length / 2);
+  const first = idleJobs(run.server.url, devices.slice(0, half), 1);
+  const second = idleJobs(run.server.url, devices.slice(half), 1 + first.length);
+  const m0 = await settledMemory(run);
+  const holdFirst = await holdIdle(first, SETUP_BUDGET_MS * 2);
+  const m1 = await settledMemory(run);
+  const holdSecond = await holdIdle(second, SETUP_BUDGET_MS * 2).catch(async (error: unknown) => {
+    await holdFirst.release();
+    throw error;
+  });
+  const m2 = await settledMemory(run);
+  await Promise.all([holdFirst.release(), holdSecond.release()]);
+  const all = [...holdFirst.connected, ...holdSecond.connected];
+  const connected = all.reduce((sum, c) => sum + c.connected, 0);
+  const secondCount = holdSecond.connected.reduce((sum, c) => sum + c.connected, 0);
+  const per = (bytes: number, n: number): number => (n > 0 ? bytes / n : Number.NaN);
   return {
     devices: connected,
-    failed: hold.connected.reduce((sum, c) => sum + c.failed, 0),
-    loadgens: jobs.length,
-    rssBeforeBytes: rssBefore,
-    rssAfterBytes: rssAfter,
-    rssPerDeviceBytes: connected > 0 ? (rssAfter - rssBefore) / connected : Number.NaN,
-    heapPerDeviceBytes: connected > 0 ? (after.heapUsed - before.heapUsed) / connected : Number.NaN,
-    connectMs: Math.max(...hold.connected.map((c) => c.connectMs)),
-    deflateOffered: hold.connected[0]?.deflateOffered ?? '',
+    failed: all.reduce((sum, c) => sum + c.failed, 0),
+    loadgens: first.length + second.length,
+    rssBeforeBytes: m0.rss,
+    rssAfterBytes: m2.rss,
+    rssPerDeviceBytes: per(m2.rss - m0.rss, connected),
+    rssMarginalPerDeviceBytes: per(m2.rss - m1.rss, secondCount),
+    heapPerDeviceBytes: per(m2.heap - m0.heap, connected),
+    externalPerDeviceBytes: per(m2.external - m0.external, connected),
+    connectMs: Math.max(...all.map((c) => c.connectMs)),
+    deflateOffered: all[0]?.deflateOffered ?? '',
   };
 }
 
