@@ -37,6 +37,8 @@ const DISK_CLEAN_WITHIN_MS = 6_000;
 
 const began = performance.now();
 
+const fixed = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : '–');
+
 /** Progress on stderr, stamped with the time since start (stdout carries only the table). */
 function log(line: string): void {
   process.stderr.write(`[${((performance.now() - began) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
@@ -180,7 +182,7 @@ async function main(): Promise<void> {
               `latency @ ${rate}/s`,
               (r) => runLatency(r, rate, settings),
               (v) =>
-                `p99 stored ${v.latency.sendToStored.p99.toFixed(2)} delivered ${v.latency.sendToDelivered.p99.toFixed(2)} open→burned ${v.latency.openToBurned.p99.toFixed(2)} ms${v.overloaded ? ' (overloaded)' : ''}`,
+                `p99 stored ${fixed(v.latency.sendToStored.p99)} delivered ${fixed(v.latency.sendToDelivered.p99)} open→burned ${fixed(v.latency.openToBurned.p99)} ms${v.overloaded ? ' (overloaded)' : ''}`,
             );
             results.latency.push({ rate, result });
           }

@@ -36,7 +36,13 @@ class Loadgen {
     const execArgv = ['--import', 'tsx'];
     if (cpuProfileDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', cpuProfileDir);
     return new Loadgen(
-      fork(SCRIPT, [], { cwd: REPO_DIR, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+      fork(SCRIPT, [], {
+        cwd: REPO_DIR,
+        execArgv,
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        // Structured clone keeps NaN (a percentile of no samples) as NaN; JSON would make it null.
+        serialization: 'advanced',
+      }),
     );
   }
 
