@@ -94,6 +94,10 @@ async function prepare(
   return { server, devices, sync, marker, trafficPairs };
 }
 
+function withoutOutDir({ outDir: _, ...rest }: Settings): BenchResults['settings'] {
+  return rest;
+}
+
 async function main(): Promise<void> {
   const settings = parseSettings(process.argv.slice(2), join(BENCH_DIR, 'results'));
   await mkdir(settings.outDir, { recursive: true });
@@ -122,7 +126,7 @@ async function main(): Promise<void> {
   const runs = new Map<TargetKind, TargetRun>();
   const results: BenchResults = {
     machine,
-    settings: { ...settings, outDir: undefined } as unknown as BenchResults['settings'],
+    settings: withoutOutDir(settings),
     saturation: [],
     latency: [],
     disk: {},

@@ -48,6 +48,10 @@ interface TrafficJobBase {
   drainMs: number;
   /** Validate one inbound frame in this many with `parseServerFrame` (1 = every frame). */
   validateEvery: number;
+  /** Bob sends a `delivered` receipt for each frame's messages before opening them (as the SDK does). */
+  receipts: boolean;
+  /** Devices acknowledge their cursor at most this often (the SDK: 200 ms); 0 never. */
+  ackEveryMs: number;
 }
 
 /** Saturation: every pair keeps `window` cycles in flight, starting one as soon as one ends. */
@@ -124,8 +128,14 @@ export interface TrafficResult {
   pairs: number;
   window?: number;
   offeredRate?: number;
-  /** True when the open loop stopped offering load because too many cycles were in flight. */
+  /**
+   * True when the open loop stopped offering load because too many cycles were in flight. Its
+   * latencies then cover the cycles offered until then; cycles/s and CPU still cover the window,
+   * in which the server works through the backlog at its own pace.
+   */
   overloaded: boolean;
+  /** When the open loop gave up, ms after it started. */
+  overloadedAfterMs?: number;
   /** Cycles completed (Alice got `burned`) inside the measured window. */
   cyclesInWindow: number;
   windowMs: number;

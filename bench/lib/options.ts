@@ -26,6 +26,10 @@ export interface Settings {
   syncRepeats: number;
   /** Validate one inbound frame in this many during traffic (1 = all). */
   validateEvery: number;
+  /** Bob sends `delivered` before each open, as the SDK does. */
+  receipts: boolean;
+  /** Devices acknowledge their cursor at most this often, ms (the SDK: 200); 0 never. */
+  ackEveryMs: number;
   /** Write a CPU profile of the Cinder server during a saturated run and summarise it. */
   profile: boolean;
   /** Keep the data directories after the run. */
@@ -64,6 +68,8 @@ const USAGE = `npm run bench -- [options]
   --duration <ms>         measured window per run (default ${FULL.durationMs}; quick ${QUICK.durationMs})
   --rates <list>          offered rates for latency runs (default ${FULL.rates.join(',')})
   --validate-every <n>    validate 1 in n inbound frames with zod during traffic (default 8)
+  --receipts              Bob sends a delivered receipt before opening, as the SDK does
+  --ack-ms <n>            devices ack their cursor at most every n ms, as the SDK does (default 200; 0 never)
   --profile               CPU-profile the Cinder server in a saturated run (writes bench/results/profile/)
   --keep                  keep the data directories
   --out <dir>             results directory (default bench/results)`;
@@ -110,6 +116,8 @@ export function parseSettings(argv: string[], defaultOut: string): Settings {
     syncEvents: base.syncEvents,
     syncRepeats: base.syncRepeats,
     validateEvery: positive('validate-every', values['validate-every'], 8),
+    receipts: values.receipts ?? false,
+    ackEveryMs: values['ack-ms'] === '0' ? 0 : positive('ack-ms', values['ack-ms'], 200),
     profile: values.profile ?? false,
     keep: values.keep ?? false,
     outDir: values.out ?? defaultOut,
@@ -128,6 +136,8 @@ function parse(argv: string[]) {
       duration: { type: 'string' },
       rates: { type: 'string' },
       'validate-every': { type: 'string' },
+      receipts: { type: 'boolean' },
+      'ack-ms': { type: 'string' },
       profile: { type: 'boolean' },
       keep: { type: 'boolean' },
       out: { type: 'string' },

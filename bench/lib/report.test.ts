@@ -58,6 +58,8 @@ function results(cinderRate: number, baselineRate: number): BenchResults {
       syncEvents: 0,
       syncRepeats: 0,
       validateEvery: 8,
+      receipts: false,
+      ackEveryMs: 200,
       profile: false,
       keep: false,
     },

@@ -215,7 +215,8 @@ export function toMarkdown(results: BenchResults): string {
     rows.text(
       'achieved cycles/s',
       r,
-      (v) => `${int(v.rate)}${v.overloaded ? ' (overloaded)' : ''}`,
+      (v) =>
+        `${int(v.rate)}${v.overloadedAfterMs === undefined ? '' : ` (overloaded after ${(v.overloadedAfterMs / 1000).toFixed(1)} s)`}`,
       (v) => v.rate,
     );
     rows.number('server CPU µs/cycle', r, (v) => v.serverCpuUsPerCycle, int);

@@ -156,6 +156,8 @@ export async function runSaturation(
       maxCycles: Math.ceil(seconds * 500_000),
       drainMs: DRAIN_MS,
       validateEvery: settings.validateEvery,
+      receipts: settings.receipts,
+      ackEveryMs: settings.ackEveryMs,
       window: settings.window,
     },
     seconds * 1000 + DRAIN_MS + 30_000,
@@ -177,6 +179,8 @@ export async function runLatency(run: TargetRun, rate: number, settings: Setting
       maxCycles: Math.ceil(seconds * rate),
       drainMs: DRAIN_MS,
       validateEvery: settings.validateEvery,
+      receipts: settings.receipts,
+      ackEveryMs: settings.ackEveryMs,
       rate,
       // One second of backlog means the server is not keeping up; latency is then meaningless.
       maxInFlight: Math.max(1_000, rate),

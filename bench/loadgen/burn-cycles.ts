@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Event, OpenResult, SendResult } from '@cinder/protocol';
 import type { Correctness } from '../lib/jobs.ts';
-import { LatencyRecorder } from '../lib/latency.ts';
+import { CycleLog } from './cycle-log.ts';
 import type { Answer, WireDevice } from './wire-device.ts';
 
 /** Alice's and Bob's connected devices, and how many cycles they have in flight. */
@@ -35,6 +35,9 @@ type Early = Omit<Cycle, 'n' | 'pair' | 'text' | 'intendedAt'>;
 /** Burn policy of every benchmark message: long enough that the sweeper never races an open. */
 const BURN = { ttlSeconds: 3600, viewSeconds: 0 } as const;
 
+/** Most ids one `delivered` frame may carry (protocol limit). */
+const MAX_DELIVERED_IDS = 500;
+
 /** Pad message texts to a typical chat message length. */
 const TEXT_LENGTH = 64;
 
@@ -42,21 +45,15 @@ const TEXT_LENGTH = 64;
  * Runs burn cycles over connected pairs and checks each one end to end:
  * Alice `send` → reply (stored) → Bob gets the sealed `message` event (delivered) → Bob `open`
  * → reply with Alice's text and `burned: true` → Alice gets the `burned` event.
- * Latencies are recorded for cycles whose intended start lies in the measured window.
+ * Every completed cycle's times go to `log`; the caller summarises the window it measured.
  */
 export class BurnCycles {
   readonly tally: Correctness;
-  readonly sendToStored = new LatencyRecorder();
-  readonly sendToDelivered = new LatencyRecorder();
-  readonly openToBurned = new LatencyRecorder();
-  readonly cycle = new LatencyRecorder();
+  /** Times of every completed cycle; the traffic runner picks the window afterwards. */
+  readonly log = new CycleLog();
   /** Called when a cycle finishes (completed or failed), e.g. to start the next one. */
   onFinish: (pair: PairDevices) => void = () => {};
   inFlight = 0;
-  /** Completion times inside [windowStart, windowEnd) are counted as throughput. */
-  windowStart = Number.POSITIVE_INFINITY;
-  windowEnd = Number.POSITIVE_INFINITY;
-  completedInWindow = 0;
 
   private next = 0;
   /** Per-process tag so that keys and texts never repeat across load generator runs. */
@@ -65,9 +62,17 @@ export class BurnCycles {
   private readonly finished = new Set<string>();
   private readonly drained: Array<() => void> = [];
 
+  /**
+   * @param marker run-unique token put in every text.
+   * @param tally where the checks count.
+   * @param options `receipts`: Bob sends `delivered` for each frame's messages before opening them,
+   *   as the SDK does (it flushes pending receipts before an open); `ackEveryMs`: devices
+   *   acknowledge their cursor this often at most (0: never).
+   */
   constructor(
     private readonly marker: string,
     tally: Correctness,
+    private readonly options: { receipts: boolean; ackEveryMs: number },
   ) {
     this.tally = tally;
   }
@@ -79,6 +84,8 @@ export class BurnCycles {
     const stray = (frame: { code: string }): void => this.countError(frame.code);
     pair.alice.onStrayError = stray;
     pair.bob.onStrayError = stray;
+    pair.alice.ackEvery(this.options.ackEveryMs, stray);
+    pair.bob.ackEvery(this.options.ackEveryMs, stray);
   }
 
   /** Start one cycle on `pair`; `intendedAt` is when it should have started. */
@@ -126,6 +133,14 @@ export class BurnCycles {
 
   private onBobEvents(pair: PairDevices, events: Event[]): void {
     const now = performance.now();
+    if (this.options.receipts) {
+      const ids = events.flatMap((event) => (event.kind === 'message' ? [event.message.id] : []));
+      for (let i = 0; i < ids.length; i += MAX_DELIVERED_IDS) {
+        pair.bob.request({ type: 'delivered', ids: ids.slice(i, i + MAX_DELIVERED_IDS) }, (answer) => {
+          if (answer.type === 'error') this.countError(answer.code);
+        });
+      }
+    }
     for (const event of events) {
       if (event.kind !== 'message') continue; // Bob's own `burned` events are not part of the cycle.
       const message = event.message;
@@ -196,13 +211,14 @@ export class BurnCycles {
     }
     if (cycle.storedAt === undefined || cycle.openedAt === undefined || cycle.burnedAt === undefined) return;
     if (cycle.openText !== cycle.text || cycle.openBurned !== true) this.tally.contentMismatches++;
-    if (cycle.intendedAt >= this.windowStart && cycle.intendedAt < this.windowEnd) {
-      this.sendToStored.record(cycle.storedAt - cycle.intendedAt);
-      this.sendToDelivered.record((cycle.deliveredAt ?? cycle.openedAt) - cycle.intendedAt);
-      this.openToBurned.record(cycle.burnedAt - (cycle.openAt ?? cycle.openedAt));
-      this.cycle.record(cycle.burnedAt - cycle.intendedAt);
-    }
-    if (cycle.burnedAt >= this.windowStart && cycle.burnedAt < this.windowEnd) this.completedInWindow++;
+    this.log.record({
+      intendedAt: cycle.intendedAt,
+      burnedAt: cycle.burnedAt,
+      sendToStored: cycle.storedAt - cycle.intendedAt,
+      sendToDelivered: (cycle.deliveredAt ?? cycle.openedAt) - cycle.intendedAt,
+      openToBurned: cycle.burnedAt - (cycle.openAt ?? cycle.openedAt),
+      cycle: cycle.burnedAt - cycle.intendedAt,
+    });
     this.tally.completed++;
     this.finish(cycle);
   }

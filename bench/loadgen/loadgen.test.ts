@@ -54,9 +54,11 @@ const closed = (serverPid: number, count: number) =>
     marker: MARKER,
     warmupMs: 100,
     durationMs: 500,
-    maxCycles: 300,
+    maxCycles: 1_000_000,
     drainMs: 5_000,
     validateEvery: 1,
+    receipts: true,
+    ackEveryMs: 50,
     window: 2,
   }) as const;
 
@@ -68,7 +70,6 @@ describe.each(['cinder', 'baseline', 'naive'] as const)('burn cycles against %s'
     const result = await loadgen.run(closed(target.pid, 3), 30_000);
     const { started } = result.correctness;
     expect(started).toBeGreaterThan(0);
-    expect(started).toBeLessThanOrEqual(300);
     expect(isCorrect(result.correctness)).toBe(true);
     // Every inbound frame was validated: at least the two replies of each cycle (events may share frames).
     expect(result.correctness.framesValidated).toBeGreaterThanOrEqual(2 * started);
@@ -76,7 +77,7 @@ describe.each(['cinder', 'baseline', 'naive'] as const)('burn cycles against %s'
     expect(result.extensions).toBe('');
     // The same sockets carry a second run (an open loop) without cross-talk.
     const open = await loadgen.run(
-      { ...closed(target.pid, 3), kind: 'open', rate: 500, maxInFlight: 1_000, maxCycles: 200 },
+      { ...closed(target.pid, 3), kind: 'open', rate: 500, maxInFlight: 1_000, maxCycles: 300 },
       30_000,
     );
     expect(open.correctness.completed).toBeGreaterThan(0);
@@ -91,10 +92,7 @@ describe('the checks can fail', () => {
     const target = await server('baseline');
     const list = await pairs('baseline', target.url, 2);
     const loadgen = await traffic(target.url, list);
-    const running = loadgen.run(
-      { ...closed(target.pid, 2), durationMs: 3_000, drainMs: 500, maxCycles: 1e6 },
-      30_000,
-    );
+    const running = loadgen.run({ ...closed(target.pid, 2), durationMs: 3_000, drainMs: 500 }, 30_000);
     await new Promise((resolve) => setTimeout(resolve, 800));
     await target.stop();
     const result = await running;

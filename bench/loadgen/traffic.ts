@@ -46,14 +46,15 @@ export class TrafficSession {
     const pairs = this.pairs.slice(0, job.pairs);
     const tally: Correctness = emptyCorrectness();
     this.check.reset(job.validateEvery, tally);
-    const cycles = new BurnCycles(job.marker, tally);
+    const cycles = new BurnCycles(job.marker, tally, { receipts: job.receipts, ackEveryMs: job.ackEveryMs });
     for (const pair of pairs) cycles.attach(pair);
     readCpuMs(job.serverPid); // Look up the clock tick once, outside the window.
 
     let stopped = false;
     const canStart = (): boolean => !stopped && tally.started < job.maxCycles;
     const origin = performance.now();
-    let overloaded = false;
+    /** When the open loop gave up offering load, ms after `origin`; undefined if it never did. */
+    let overloadedAt: number | undefined;
 
     if (job.kind === 'closed') {
       cycles.onFinish = (pair) => {
@@ -70,7 +71,7 @@ export class TrafficSession {
         const now = performance.now();
         while (canStart() && origin + slot * interval <= now) {
           if (cycles.inFlight >= job.maxInFlight) {
-            overloaded = true;
+            overloadedAt = now;
             stopped = true;
             return;
           }
@@ -86,23 +87,28 @@ export class TrafficSession {
     const monoStart = monotonicUs();
     const start = markCpu(job.serverPid);
     const loadStart = process.cpuUsage();
-    cycles.windowStart = start.wallMs;
     await sleepUntil(start.wallMs + job.durationMs);
     const end = markCpu(job.serverPid);
     const monoEnd = monotonicUs();
     const loadUsed = process.cpuUsage(loadStart);
-    cycles.windowEnd = end.wallMs;
     stopped = true;
     await cycles.drain(job.drainMs);
 
     const windowMs = end.wallMs - start.wallMs;
     const serverCpuMs = end.cpuMs - start.cpuMs;
-    const done = cycles.completedInWindow;
+    const done = cycles.log.completedBetween(start.wallMs, end.wallMs);
+    // An overloaded run stopped offering load, maybe before the window: its latencies are those of
+    // the cycles it did offer, up to the moment it gave up.
+    const latency =
+      overloadedAt === undefined
+        ? cycles.log.latencies(start.wallMs, end.wallMs)
+        : cycles.log.latencies(origin, overloadedAt);
     return {
       kind: job.kind,
       pairs: pairs.length,
       ...(job.kind === 'closed' ? { window: job.window } : { offeredRate: job.rate }),
-      overloaded,
+      overloaded: overloadedAt !== undefined,
+      ...(overloadedAt === undefined ? {} : { overloadedAfterMs: overloadedAt - origin }),
       cyclesInWindow: done,
       windowMs,
       rate: (done * 1000) / windowMs,
@@ -110,12 +116,7 @@ export class TrafficSession {
       serverCpuUsPerCycle: done > 0 ? (serverCpuMs * 1000) / done : Number.NaN,
       serverCpuPercent: (serverCpuMs / windowMs) * 100,
       loadgenCpuPercent: ((loadUsed.user + loadUsed.system) / 1000 / windowMs) * 100,
-      latency: {
-        sendToStored: cycles.sendToStored.summary(),
-        sendToDelivered: cycles.sendToDelivered.summary(),
-        openToBurned: cycles.openToBurned.summary(),
-        cycle: cycles.cycle.summary(),
-      },
+      latency,
       correctness: tally,
       extensions: pairs[0]?.alice.extensions ?? '',
       windowMonotonicUs: [monoStart, monoEnd],

@@ -107,6 +107,9 @@ export class WireDevice {
 
   private nextRid = 0;
   private corked = false;
+  private acks: { everyMs: number; onError: (frame: ErrorFrame) => void } | undefined;
+  private ackTimer: NodeJS.Timeout | undefined;
+  private acked: number | null = null;
   private readonly pending = new Map<string, (answer: Answer) => void>();
   private closed: Promise<void>;
 
@@ -212,6 +215,28 @@ export class WireDevice {
     });
   }
 
+  /**
+   * Acknowledge the cursor at most once per `everyMs` after events arrive, as the SDK does (it
+   * debounces acks by 200 ms); `onError` hears of refused acks. 0 stops acknowledging.
+   */
+  ackEvery(everyMs: number, onError: (frame: ErrorFrame) => void): void {
+    this.acks = everyMs > 0 ? { everyMs, onError } : undefined;
+  }
+
+  private scheduleAck(): void {
+    if (this.acks === undefined || this.ackTimer !== undefined) return;
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = undefined;
+      const acks = this.acks;
+      if (acks === undefined || this.cursor === null || this.cursor === this.acked) return;
+      if (this.ws.readyState !== WebSocket.OPEN) return;
+      this.acked = this.cursor;
+      this.request({ type: 'ack', cursor: this.cursor }, (answer) => {
+        if (answer.type === 'error') acks.onError(answer);
+      });
+    }, this.acks.everyMs);
+  }
+
   /** Requests still waiting for an answer. */
   get inFlight(): number {
     return this.pending.size;
@@ -219,6 +244,8 @@ export class WireDevice {
 
   /** Close the socket and wait until it is closed. */
   async close(): Promise<void> {
+    this.acks = undefined;
+    if (this.ackTimer) clearTimeout(this.ackTimer);
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
       this.ws.close(1000);
     }
@@ -247,6 +274,7 @@ export class WireDevice {
       case 'events':
         this.cursor = frame.cursor;
         this.onEvents(frame.events);
+        this.scheduleAck();
         return frame;
       default:
         return frame;
