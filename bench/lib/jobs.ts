@@ -146,6 +146,10 @@ export interface TrafficResult {
   serverCpuUsPerCycle: number;
   /** Server CPU use over the window, percent of one core. */
   serverCpuPercent: number;
+  /** Server write syscalls (socket and file) per completed cycle: shows whether writes are batched. */
+  serverWriteSyscallsPerCycle: number;
+  /** Bytes the server wrote to storage per completed cycle (WAL, database). */
+  serverDiskBytesPerCycle: number;
   /** Load generator CPU use over the window, percent of one core. */
   loadgenCpuPercent: number;
   latency: {

@@ -37,21 +37,40 @@ export function readRssBytes(pid: number): number {
   return match?.[1] ? Number(match[1]) * 1024 : Number.NaN;
 }
 
-/** A CPU-time reading of a process at a moment, to measure the CPU spent between two readings. */
+/** I/O counters of a process (/proc/<pid>/io). */
+export interface IoCounters {
+  /** write-family syscalls: socket writes and file writes alike. */
+  writeSyscalls: number;
+  /** Bytes the process caused to be written to storage (the SQLite WAL and database). */
+  diskWriteBytes: number;
+}
+
+/** Read a process's I/O counters. */
+export function readIo(pid: number): IoCounters {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const field = (name: string): number =>
+    Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? Number.NaN);
+  return { writeSyscalls: field('syscw'), diskWriteBytes: field('write_bytes') };
+}
+
+/** Readings of a process at a moment, to measure what it spent between two readings. */
 export interface CpuMark {
   /** Wall clock, `performance.now()` ms. */
   wallMs: number;
   /** Process CPU time so far, ms. */
   cpuMs: number;
+  io: IoCounters;
 }
 
-/** Read a process's CPU time now; NaN if the process is gone (a run whose server died still reports). */
+/** Read a process's CPU time and I/O counters now; NaN if the process is gone. */
 export function markCpu(pid: number): CpuMark {
   let cpuMs = Number.NaN;
+  let io: IoCounters = { writeSyscalls: Number.NaN, diskWriteBytes: Number.NaN };
   try {
     cpuMs = readCpuMs(pid);
+    io = readIo(pid);
   } catch {
-    // No such process: the traffic result will show the lost cycles.
+    // No such process (a run whose server died still reports; its lost cycles show why).
   }
-  return { wallMs: performance.now(), cpuMs };
+  return { wallMs: performance.now(), cpuMs, io };
 }

@@ -19,6 +19,8 @@ function traffic(rate: number, overrides: Partial<TrafficResult> = {}): TrafficR
     serverCpuMs: 900,
     serverCpuUsPerCycle: 900_000 / rate,
     serverCpuPercent: 90,
+    serverWriteSyscallsPerCycle: 3,
+    serverDiskBytesPerCycle: 1000,
     loadgenCpuPercent: 50,
     latency: { sendToStored: lat(1), sendToDelivered: lat(2), openToBurned: lat(3), cycle: lat(4) },
     correctness,

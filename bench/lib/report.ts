@@ -187,6 +187,13 @@ export function toMarkdown(results: BenchResults): string {
     rows.number('burn cycles/s', r, (v) => v.rate, int);
     rows.number('server CPU µs/cycle', r, (v) => v.serverCpuUsPerCycle, int);
     rows.number('server CPU % of a core', r, (v) => v.serverCpuPercent, int);
+    rows.number(
+      'server write syscalls/cycle',
+      r,
+      (v) => v.serverWriteSyscallsPerCycle,
+      (n) => n.toFixed(1),
+    );
+    rows.number('server disk writes/cycle', r, (v) => v.serverDiskBytesPerCycle, kb);
     rows.number('load generator CPU %', r, (v) => v.loadgenCpuPercent, int);
     rows.text(
       'cycle p50 / p99 ms',

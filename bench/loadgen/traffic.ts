@@ -115,6 +115,8 @@ export class TrafficSession {
       serverCpuMs,
       serverCpuUsPerCycle: done > 0 ? (serverCpuMs * 1000) / done : Number.NaN,
       serverCpuPercent: (serverCpuMs / windowMs) * 100,
+      serverWriteSyscallsPerCycle: (end.io.writeSyscalls - start.io.writeSyscalls) / done,
+      serverDiskBytesPerCycle: (end.io.diskWriteBytes - start.io.diskWriteBytes) / done,
       loadgenCpuPercent: ((loadUsed.user + loadUsed.system) / 1000 / windowMs) * 100,
       latency,
       correctness: tally,
