@@ -194,7 +194,7 @@ export function toMarkdown(results: BenchResults): string {
       (n) => n.toFixed(1),
     );
     rows.number('server disk writes/cycle', r, (v) => v.serverDiskBytesPerCycle, kb);
-    rows.number('load generator CPU %', r, (v) => v.loadgenCpuPercent, int);
+    rows.number('load generator CPU % of a core', r, (v) => v.loadgenCpuPercent, int);
     rows.text(
       'cycle p50 / p99 ms',
       r,
@@ -227,6 +227,8 @@ export function toMarkdown(results: BenchResults): string {
       (v) => v.rate,
     );
     rows.number('server CPU µs/cycle', r, (v) => v.serverCpuUsPerCycle, int);
+    rows.number('server CPU % of a core', r, (v) => v.serverCpuPercent, int);
+    rows.number('load generator CPU % of a core', r, (v) => v.loadgenCpuPercent, int);
   }
   if (results.sync) {
     const r = results.sync;
