@@ -1,0 +1,151 @@
+import type { BurnReason, Event, MessageView } from '@cinder/protocol';
+import type { MessageFacts } from '../storage.ts';
+
+// node-postgres returns `bigint` columns as strings (they may exceed 2^53); every value Cinder
+// keeps in one (times in ms, seqs, row numbers) fits a double, so rows are read through `Number`.
+type Int8 = string | number;
+
+/** A `messages` row. `text`/`ext` are null for burn messages: their content is in `burn_contents`. */
+export interface MessageRow {
+  n: Int8;
+  id: string;
+  conversation: string;
+  sender_id: string;
+  sender: string;
+  recipient_id: string;
+  recipient: string;
+  sent_at: Int8;
+  ttl_seconds: number | null;
+  view_seconds: number | null;
+  expires_at: Int8 | null;
+  size: number;
+  text: string | null;
+  ext: string | null;
+}
+
+/** Columns of `MessageRow`, for `SELECT`s from `messages` aliased `m`. */
+export const MESSAGE_COLUMNS = `m.n, m.id, m.conversation, m.sender_id, m.sender, m.recipient_id, m.recipient,
+  m.sent_at, m.ttl_seconds, m.view_seconds, m.expires_at, m.size, m.text, m.ext`;
+
+/** An `events` row joined with its message (message events only). */
+export interface EventRow {
+  seq: Int8;
+  kind: 'message' | 'receipt' | 'burned';
+  message_id: string;
+  conversation: string;
+  origin_device: string | null;
+  detail: string | null;
+  by_name: string | null;
+  at: Int8;
+  m_id: string | null;
+  sender: string | null;
+  recipient: string | null;
+  sent_at: Int8 | null;
+  ttl_seconds: number | null;
+  view_seconds: number | null;
+  expires_at: Int8 | null;
+  size: number | null;
+  text: string | null;
+  ext: string | null;
+}
+
+/** Columns of `EventRow`, for `events e LEFT JOIN messages m`. */
+export const EVENT_COLUMNS = `e.seq, e.kind, e.message_id, e.conversation, e.origin_device, e.detail, e.by_name, e.at,
+  m.id AS m_id, m.sender, m.recipient, m.sent_at, m.ttl_seconds, m.view_seconds, m.expires_at, m.size, m.text, m.ext`;
+
+/** A number from a `bigint` column. */
+export function int(value: Int8): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+/** `ext` as stored (JSON text, or null for none). */
+export function parseExt(json: string | null): Record<string, unknown> {
+  return json === null ? {} : (JSON.parse(json) as Record<string, unknown>);
+}
+
+/** The view of a message row: sealed (no text or ext) for a burn message. */
+export function viewOf(row: MessageRow): MessageView {
+  if (row.expires_at !== null) {
+    return {
+      id: row.id,
+      conversation: row.conversation,
+      from: row.sender,
+      to: row.recipient,
+      sentAt: int(row.sent_at),
+      burn: {
+        ttlSeconds: row.ttl_seconds ?? 0,
+        viewSeconds: row.view_seconds ?? 0,
+        expiresAt: int(row.expires_at),
+      },
+      size: row.size,
+    };
+  }
+  return {
+    id: row.id,
+    conversation: row.conversation,
+    from: row.sender,
+    to: row.recipient,
+    sentAt: int(row.sent_at),
+    size: row.size,
+    text: row.text ?? '',
+    ext: parseExt(row.ext),
+  };
+}
+
+/** What a refusal of a live message says. */
+export function liveFacts(row: MessageRow): MessageFacts {
+  return {
+    state: 'live',
+    senderId: row.sender_id,
+    recipientId: row.recipient_id,
+    burn: row.expires_at !== null,
+  };
+}
+
+/** The event of a log row; null for the message event of a message that burned. */
+export function eventOf(row: EventRow): Event | null {
+  const seq = int(row.seq);
+  switch (row.kind) {
+    case 'message':
+      if (row.m_id === null || row.sender === null || row.recipient === null) return null;
+      return {
+        kind: 'message',
+        seq,
+        message: viewOf({
+          n: 0,
+          id: row.m_id,
+          conversation: row.conversation,
+          sender_id: '',
+          sender: row.sender,
+          recipient_id: '',
+          recipient: row.recipient,
+          sent_at: row.sent_at ?? row.at,
+          ttl_seconds: row.ttl_seconds,
+          view_seconds: row.view_seconds,
+          expires_at: row.expires_at,
+          size: row.size ?? 0,
+          text: row.text,
+          ext: row.ext,
+        }),
+      };
+    case 'receipt':
+      return {
+        kind: 'receipt',
+        seq,
+        messageId: row.message_id,
+        conversation: row.conversation,
+        type: row.detail === 'read' ? 'read' : 'delivered',
+        by: row.by_name ?? '',
+        at: int(row.at),
+      };
+    case 'burned':
+      return {
+        kind: 'burned',
+        seq,
+        messageId: row.message_id,
+        conversation: row.conversation,
+        reason: (row.detail ?? 'opened') as BurnReason,
+        at: int(row.at),
+      };
+  }
+}

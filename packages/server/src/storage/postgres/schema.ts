@@ -1,0 +1,118 @@
+/** Version of the schema `migrate` creates, kept in `meta` for later migrations. */
+export const SCHEMA_VERSION = 1;
+
+/** A double-quoted SQL identifier. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * The PostgreSQL schema, every name qualified by `s` (a quoted schema name). As in SQLite, a
+ * message's metadata, events, tombstones and receipts never hold content. Unlike SQLite, a burn
+ * message's content lives in its own table, `burn_contents`: PostgreSQL has no secure delete, so
+ * the server rewrites or vacuums that table after burns (see `Scrubber`), which stays cheap
+ * because it only ever holds unopened burn messages. Normal messages keep their text inline.
+ *
+ * `lock_logs` takes, in this order, the shared log barrier and each user's log lock (keys sorted
+ * by the caller): PL/pgSQL so the order is explicit, in one round trip. See `PostgresStorage`.
+ */
+export function schemaStatements(s: string): string[] {
+  return [
+    `CREATE SCHEMA IF NOT EXISTS ${s}`,
+    `CREATE TABLE IF NOT EXISTS ${s}.meta (
+      key text PRIMARY KEY,
+      value bigint NOT NULL
+    )`,
+    `INSERT INTO ${s}.meta (key, value) VALUES ('floor', 0), ('version', ${SCHEMA_VERSION})
+      ON CONFLICT (key) DO NOTHING`,
+    `CREATE TABLE IF NOT EXISTS ${s}.users (
+      id text PRIMARY KEY,
+      username text NOT NULL UNIQUE,
+      password_hash text NOT NULL,
+      created_at bigint NOT NULL
+    )`,
+    `CREATE TABLE IF NOT EXISTS ${s}.devices (
+      id text PRIMARY KEY,
+      user_id text NOT NULL,
+      name text NOT NULL,
+      token_hash text NOT NULL UNIQUE,
+      created_at bigint NOT NULL,
+      last_seen_at bigint,
+      cursor bigint
+    )`,
+    `CREATE INDEX IF NOT EXISTS devices_user ON ${s}.devices (user_id)`,
+    `CREATE TABLE IF NOT EXISTS ${s}.messages (
+      n bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      id text NOT NULL UNIQUE,
+      conversation text NOT NULL,
+      sender_id text NOT NULL,
+      sender text NOT NULL,
+      recipient_id text NOT NULL,
+      recipient text NOT NULL,
+      sent_at bigint NOT NULL,
+      ttl_seconds integer,
+      view_seconds integer,
+      expires_at bigint,
+      size integer NOT NULL,
+      text text,
+      ext text
+    )`,
+    `CREATE INDEX IF NOT EXISTS messages_sender ON ${s}.messages (sender_id, n)`,
+    `CREATE INDEX IF NOT EXISTS messages_recipient ON ${s}.messages (recipient_id, n)`,
+    `CREATE INDEX IF NOT EXISTS messages_expiry ON ${s}.messages (expires_at) WHERE expires_at IS NOT NULL`,
+    // No constraint that a row could violate beyond its key: PostgreSQL's own log quotes a
+    // failing row ("Failing row contains ..."), and here that row would be content.
+    `CREATE TABLE IF NOT EXISTS ${s}.burn_contents (
+      message_id text PRIMARY KEY,
+      text text NOT NULL,
+      ext text
+    )`,
+    `CREATE TABLE IF NOT EXISTS ${s}.tombstones (
+      message_id text PRIMARY KEY,
+      conversation text NOT NULL,
+      sender_id text NOT NULL,
+      recipient_id text NOT NULL,
+      reason text NOT NULL,
+      burned_at bigint NOT NULL
+    )`,
+    `CREATE INDEX IF NOT EXISTS tombstones_burned_at ON ${s}.tombstones (burned_at)`,
+    // CACHE 1 (the default), so nextval is monotonic across connections: the log relies on it.
+    `CREATE SEQUENCE IF NOT EXISTS ${s}.event_seq AS bigint CACHE 1`,
+    `CREATE TABLE IF NOT EXISTS ${s}.events (
+      seq bigint PRIMARY KEY,
+      user_id text NOT NULL,
+      kind text NOT NULL,
+      message_id text NOT NULL,
+      conversation text NOT NULL,
+      origin_device text,
+      detail text,
+      by_name text,
+      at bigint NOT NULL
+    )`,
+    `CREATE INDEX IF NOT EXISTS events_user ON ${s}.events (user_id, seq)`,
+    `CREATE INDEX IF NOT EXISTS events_message ON ${s}.events (message_id) WHERE kind = 'message'`,
+    `CREATE INDEX IF NOT EXISTS events_at ON ${s}.events (at)`,
+    `CREATE TABLE IF NOT EXISTS ${s}.receipts (
+      message_id text NOT NULL,
+      type text NOT NULL,
+      PRIMARY KEY (message_id, type)
+    )`,
+    `CREATE TABLE IF NOT EXISTS ${s}.sends (
+      device_id text NOT NULL,
+      key text NOT NULL,
+      result text NOT NULL,
+      at bigint NOT NULL,
+      PRIMARY KEY (device_id, key)
+    )`,
+    `CREATE INDEX IF NOT EXISTS sends_at ON ${s}.sends (at)`,
+    `CREATE OR REPLACE FUNCTION ${s}.lock_logs(barrier bigint, ns integer, keys integer[])
+      RETURNS void LANGUAGE plpgsql AS $$
+      DECLARE k integer;
+      BEGIN
+        PERFORM pg_advisory_xact_lock_shared(barrier);
+        FOREACH k IN ARRAY keys LOOP
+          PERFORM pg_advisory_xact_lock(ns, k);
+        END LOOP;
+      END $$`,
+  ];
+}

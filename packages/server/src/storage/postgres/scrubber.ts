@@ -1,0 +1,134 @@
+import type { StorageLogger } from '../storage.ts';
+import type { PostgresPool } from './postgres-pool.ts';
+
+/**
+ * What the server does to `burn_contents` after burns, so deleted content leaves the table's
+ * files:
+ * - `rewrite`: `VACUUM FULL` (a new file holding only live rows; the old one is truncated at
+ *   commit). Burned bytes leave the heap at once, but it locks the table while it copies.
+ * - `vacuum`: plain `VACUUM`, which does not block. It frees dead rows, and the page compaction
+ *   usually overwrites their bytes, but not always: a row that was the newest on its page stays
+ *   in the page's free space until a later row lands on it.
+ * - `auto`: `rewrite` while the table is at most `rewriteMaxBytes`, `vacuum` above.
+ * - `off`: leave it to autovacuum.
+ * Neither reaches the write-ahead log: see docs/postgres.md.
+ */
+export type ScrubMode = 'auto' | 'rewrite' | 'vacuum' | 'off';
+
+/** Options of the scrubber. */
+export interface ScrubberOptions {
+  pool: PostgresPool;
+  /** Qualified, quoted name of the content table. */
+  table: string;
+  /** @default 'auto' */
+  mode?: ScrubMode;
+  /** Delay between a burn and the scrub it triggers; burns in the meantime share it. @default 1000 */
+  delayMs?: number;
+  /** Largest table (with its TOAST and index) that `auto` rewrites. @default 16 MiB */
+  rewriteMaxBytes?: number;
+  /** How long a rewrite waits for its lock before giving up until the next run. @default 250 */
+  lockTimeoutMs?: number;
+  logger?: StorageLogger;
+}
+
+/**
+ * Runs the scrub after burns: debounced (one run serves every burn committed before it starts),
+ * never overlapping, and again after a run if more burns came in while it ran. A rewrite that
+ * cannot get its lock quickly gives up rather than queue every burn behind it, and retries later.
+ */
+export class Scrubber {
+  readonly #options: ScrubberOptions;
+  readonly #mode: ScrubMode;
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<void> | null = null;
+  #pending = false;
+  #closed = false;
+
+  constructor(options: ScrubberOptions) {
+    this.#options = options;
+    this.#mode = options.mode ?? 'auto';
+  }
+
+  /** A burn committed: scrub within `delayMs`. */
+  schedule(): void {
+    if (this.#mode === 'off' || this.#closed) return;
+    this.#pending = true;
+    if (this.#timer || this.#running) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.run();
+    }, this.#options.delayMs ?? 1000);
+    this.#timer.unref();
+  }
+
+  /** Scrub now (startup, shutdown, tests); waits for a run in progress first. */
+  async run(): Promise<void> {
+    if (this.#mode === 'off') return;
+    while (this.#running) await this.#running;
+    this.#pending = false;
+    this.#running = this.#scrub().finally(() => {
+      this.#running = null;
+      if (this.#pending) {
+        this.#pending = false;
+        this.schedule();
+      }
+    });
+    await this.#running;
+  }
+
+  /** Stop scheduling; run once more if a burn is still waiting for its scrub. */
+  async close(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const pending = this.#pending;
+    this.#closed = true;
+    while (this.#running) await this.#running;
+    if (pending) await this.#scrub();
+  }
+
+  async #scrub(): Promise<void> {
+    const { pool, table, logger } = this.#options;
+    const started = performance.now();
+    let client: Awaited<ReturnType<PostgresPool['connect']>> | null = null;
+    let mode: 'rewrite' | 'vacuum' = 'vacuum';
+    let failed = false;
+    try {
+      client = await pool.connect();
+      mode = await this.#pick(client);
+      if (mode === 'rewrite') {
+        // VACUUM runs outside a transaction, so the timeout is set on the session and reset.
+        await client.query(`SET lock_timeout = ${Math.max(1, this.#options.lockTimeoutMs ?? 250)}`);
+        try {
+          await client.query(`VACUUM FULL ${table}`);
+        } finally {
+          await client.query('RESET lock_timeout');
+        }
+      } else {
+        await client.query(`VACUUM ${table}`);
+      }
+      logger?.debug({ mode, ms: Math.round(performance.now() - started) }, 'burn_contents scrubbed');
+    } catch (error) {
+      failed = true;
+      const code = (error as { code?: unknown }).code;
+      // 55P03: the rewrite could not get its lock in time (busy table); try again later.
+      if (code === '55P03' && !this.#closed) this.#pending = true;
+      logger?.warn(
+        { mode, err: { type: (error as Error)?.name, code: typeof code === 'string' ? code : undefined } },
+        'burn_contents scrub failed',
+      );
+    } finally {
+      // After a failure the session may be in any state (or broken): do not reuse it.
+      client?.release(failed);
+    }
+  }
+
+  async #pick(client: { query: PostgresPool['query'] }): Promise<'rewrite' | 'vacuum'> {
+    if (this.#mode === 'rewrite' || this.#mode === 'vacuum') return this.#mode;
+    const { rows } = await client.query<{ bytes: string }>(
+      'SELECT pg_total_relation_size($1::regclass) AS bytes',
+      [this.#options.table],
+    );
+    const bytes = Number(rows[0]?.bytes ?? 0);
+    return bytes <= (this.#options.rewriteMaxBytes ?? 16 * 1024 * 1024) ? 'rewrite' : 'vacuum';
+  }
+}
