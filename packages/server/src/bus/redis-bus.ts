@@ -1,0 +1,188 @@
+import { Redis } from 'ioredis';
+import type { Bus, Unsubscribe } from './bus.ts';
+
+/**
+ * The subset of a Redis client the bus uses (modelled on ioredis), so the bus depends on this
+ * interface and tests or other drivers can stand in for it.
+ */
+export interface RedisConnection {
+  publish(channel: string, message: string): Promise<unknown>;
+  subscribe(channel: string): Promise<unknown>;
+  unsubscribe(channel: string): Promise<unknown>;
+  on(event: 'message', listener: (channel: string, message: string) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  /** Open the connection (created lazily). */
+  connect(): Promise<unknown>;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}
+
+/** Opens a Redis connection for a URL, not yet connected. */
+export type RedisOpener = (url: string) => RedisConnection;
+
+/** The logging the bus may do (a subset of pino's Logger). Payloads are never logged. */
+export interface BusLogger {
+  warn(fields: Record<string, unknown>, msg: string): void;
+}
+
+/** Options of the Redis bus. */
+export interface RedisBusOptions {
+  /** `redis://[:password@]host:6379[/db]`. Never logged. */
+  url: string;
+  /**
+   * Prepended to every channel: the nodes of one Cinder cluster share it, and a cluster with
+   * another prefix on the same Redis hears nothing of it (parallel tests use one each).
+   * @default ''
+   */
+  prefix?: string;
+  /** How to open a connection. @default ioredis */
+  open?: RedisOpener;
+  logger?: BusLogger;
+}
+
+/** Host and port of a URL, for messages: never its password. */
+function where(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '6379'}`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+function openIoredis(url: string): RedisConnection {
+  // Lazy, so `connect()` reports an unreachable Redis at startup instead of retrying silently.
+  return new Redis(url, { lazyConnect: true, connectionName: 'cinder' }) as unknown as RedisConnection;
+}
+
+/**
+ * A bus over Redis pub/sub, between the nodes of a cluster. One connection publishes; one
+ * subscriber connection carries every channel this node listens to, and its messages are fanned
+ * out to the handlers here. Like Redis pub/sub, delivery is at most once (nothing is queued for a
+ * node while its connection is down; ioredis reconnects and resubscribes), in publish order per
+ * channel and publisher.
+ */
+export class RedisBus implements Bus {
+  readonly #options: RedisBusOptions;
+  readonly #prefix: string;
+  readonly #handlers = new Map<string, Set<(payload: string) => void>>();
+  /** The SUBSCRIBE in flight or done per channel, so later subscribers wait for it too. */
+  readonly #subscribed = new Map<string, Promise<unknown>>();
+  #pub: RedisConnection | null = null;
+  #sub: RedisConnection | null = null;
+  #closed = false;
+
+  constructor(options: RedisBusOptions) {
+    this.#options = options;
+    this.#prefix = options.prefix ?? '';
+  }
+
+  /** Open both connections; rejects when Redis cannot be reached. */
+  async connect(): Promise<void> {
+    const open = this.#options.open ?? openIoredis;
+    const pub = open(this.#options.url);
+    const sub = open(this.#options.url);
+    let lastError: (Error & { code?: unknown }) | null = null;
+    for (const [role, connection] of [
+      ['publisher', pub],
+      ['subscriber', sub],
+    ] as const) {
+      connection.on('error', (error: Error & { code?: unknown }) => {
+        lastError = error;
+        this.#options.logger?.warn(
+          { role, err: { type: error.name, code: typeof error.code === 'string' ? error.code : undefined } },
+          'redis connection error',
+        );
+      });
+    }
+    sub.on('message', (channel, message) => this.#deliver(channel, message));
+    try {
+      await Promise.all([pub.connect(), sub.connect()]);
+    } catch (error) {
+      pub.disconnect();
+      sub.disconnect();
+      // ioredis rejects with "Connection is closed."; the cause (ECONNREFUSED, …) came as an event.
+      const cause = lastError ?? error;
+      const code = (cause as { code?: unknown }).code;
+      const why = typeof code === 'string' ? code : cause instanceof Error ? cause.message : String(cause);
+      throw new Error(`Cannot connect to Redis at ${where(this.#options.url)}: ${why}`, { cause });
+    }
+    this.#pub = pub;
+    this.#sub = sub;
+  }
+
+  async publish(channel: string, payload: string): Promise<void> {
+    if (this.#closed) return;
+    await this.#connection(this.#pub).publish(this.#prefix + channel, payload);
+  }
+
+  async subscribe(channel: string, handler: (payload: string) => void): Promise<Unsubscribe> {
+    const sub = this.#connection(this.#sub);
+    const full = this.#prefix + channel;
+    // Wrap so the same function subscribed twice is two subscriptions.
+    const entry = (payload: string) => handler(payload);
+    let handlers = this.#handlers.get(full);
+    if (!handlers) {
+      handlers = new Set();
+      this.#handlers.set(full, handlers);
+      // Commands on one connection run in order, so a SUBSCRIBE sent after an UNSUBSCRIBE of
+      // the same channel leaves it subscribed.
+      this.#subscribed.set(full, sub.subscribe(full));
+    }
+    handlers.add(entry);
+    try {
+      await this.#subscribed.get(full);
+    } catch (error) {
+      this.#remove(full, entry);
+      throw error;
+    }
+    return async () => {
+      const unsubscribe = this.#remove(full, entry);
+      if (unsubscribe) await unsubscribe;
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#handlers.clear();
+    this.#subscribed.clear();
+    const connections = [this.#pub, this.#sub];
+    this.#pub = null;
+    this.#sub = null;
+    await Promise.all(
+      connections.map(async (connection) => {
+        if (!connection) return;
+        try {
+          await connection.quit();
+        } catch {
+          connection.disconnect();
+        }
+      }),
+    );
+  }
+
+  /** Drop a handler; returns the UNSUBSCRIBE when it was the channel's last one. */
+  #remove(full: string, entry: (payload: string) => void): Promise<unknown> | null {
+    const handlers = this.#handlers.get(full);
+    if (!handlers?.delete(entry) || handlers.size > 0) return null;
+    this.#handlers.delete(full);
+    this.#subscribed.delete(full);
+    if (!this.#sub) return null;
+    return this.#sub.unsubscribe(full).catch((error: unknown) => {
+      this.#options.logger?.warn({ err: { type: (error as Error)?.name } }, 'redis unsubscribe failed');
+    });
+  }
+
+  #deliver(channel: string, payload: string): void {
+    const handlers = this.#handlers.get(channel);
+    if (!handlers) return;
+    for (const handler of [...handlers]) handler(payload);
+  }
+
+  #connection(connection: RedisConnection | null): RedisConnection {
+    if (this.#closed) throw new Error('Bus is closed');
+    if (!connection) throw new Error('Bus is not connected: call connect() first');
+    return connection;
+  }
+}

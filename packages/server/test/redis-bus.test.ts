@@ -1,0 +1,79 @@
+import { expect, it } from 'vitest';
+import { RedisBus } from '../src/bus/redis-bus.ts';
+import { runBusContract } from './bus-contract.ts';
+import { sleep } from './helpers.ts';
+import { describeWithServices, TEST_REDIS_URL, uniquePrefix } from './services.ts';
+
+async function connected(prefix: string): Promise<RedisBus> {
+  const bus = new RedisBus({ url: TEST_REDIS_URL, prefix });
+  await bus.connect();
+  return bus;
+}
+
+await describeWithServices('redis bus', ['redis'], () => {
+  runBusContract('redis', {
+    create: async () => {
+      // Two nodes: separate connections, one cluster prefix.
+      const prefix = uniquePrefix();
+      const a = await connected(prefix);
+      const b = await connected(prefix);
+      return {
+        a,
+        b,
+        cleanup: async () => {
+          await a.close();
+          await b.close();
+        },
+      };
+    },
+  });
+
+  it('keeps clusters with different prefixes apart on one Redis', async () => {
+    const one = await connected(uniquePrefix());
+    const other = await connected(uniquePrefix());
+    try {
+      const heardByOther: string[] = [];
+      const heardByOne: string[] = [];
+      await other.subscribe('c', (p) => heardByOther.push(p));
+      await one.subscribe('c', (p) => heardByOne.push(p));
+      await one.publish('c', 'mine');
+      const deadline = Date.now() + 2000;
+      while (heardByOne.length === 0 && Date.now() < deadline) await sleep(5);
+      // Published after 'mine' was delivered: had 'mine' crossed over, it would arrive first.
+      await other.publish('c', 'theirs');
+      const until = Date.now() + 2000;
+      while (heardByOther.length === 0 && Date.now() < until) await sleep(5);
+      expect(heardByOne).toEqual(['mine']);
+      expect(heardByOther).toEqual(['theirs']);
+    } finally {
+      await Promise.all([one.close(), other.close()]);
+    }
+  });
+
+  it('resubscribes a channel unsubscribed and subscribed again in one breath', async () => {
+    const prefix = uniquePrefix();
+    const a = await connected(prefix);
+    const b = await connected(prefix);
+    try {
+      const got: string[] = [];
+      const stop = await b.subscribe('c', () => got.push('first'));
+      // The UNSUBSCRIBE and the new SUBSCRIBE go out back to back on one connection.
+      const stopping = stop();
+      const again = b.subscribe('c', (p) => got.push(p));
+      await stopping;
+      await again;
+      await a.publish('c', 'after');
+      const deadline = Date.now() + 2000;
+      while (got.length === 0 && Date.now() < deadline) await sleep(5);
+      expect(got).toEqual(['after']);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('rejects connect with a clear error when Redis cannot be reached', async () => {
+    const bus = new RedisBus({ url: 'redis://127.0.0.1:1', prefix: uniquePrefix() });
+    await expect(bus.connect()).rejects.toThrow(/Cannot connect to Redis at 127\.0\.0\.1:1: ECONNREFUSED/);
+    await bus.close();
+  });
+});
