@@ -75,8 +75,8 @@ export const SERVER_USAGE = `Options (flags win over environment variables):
   --port <n>                  CINDER_PORT                 default 8080
   --host <addr>               CINDER_HOST                 default 127.0.0.1 (0.0.0.0 serves a network)
   --data-dir <dir>            CINDER_DATA_DIR             default ./data (SQLite database and WAL)
-  --database-url <url>        CINDER_DATABASE_URL         PostgreSQL (not built yet)
-  --redis-url <url>           CINDER_REDIS_URL            Redis pub/sub (not built yet)
+  --database-url <url>        CINDER_DATABASE_URL         PostgreSQL instead of SQLite (postgres://…)
+  --redis-url <url>           CINDER_REDIS_URL            Redis pub/sub between nodes (several nodes need it)
   --max-ttl <duration>        CINDER_MAX_TTL              default 30d (cap on a burn message's ttl)
   --tombstone-retention <d>   CINDER_TOMBSTONE_RETENTION  default 30d
   --max-frame-bytes <size>    CINDER_MAX_FRAME_BYTES      default 64k

@@ -27,10 +27,14 @@ export interface ServerOptions {
   host?: string;
   /** Directory of the SQLite database and its WAL. @default './data' */
   dataDir?: string;
-  /** PostgreSQL URL. Not supported yet: `startServer` rejects when it is set. */
+  /** PostgreSQL URL (`postgres://…`): store everything there instead of SQLite under `dataDir`. */
   databaseUrl?: string;
-  /** Redis URL. Not supported yet: `startServer` rejects when it is set. */
+  /** PostgreSQL schema of Cinder's tables, created if missing; nodes of one cluster share it. @default 'public' */
+  databaseSchema?: string;
+  /** Redis URL (`redis://…`): wake devices on other nodes over Redis pub/sub. Several nodes need it and PostgreSQL. */
   redisUrl?: string;
+  /** Prefix of this cluster's Redis channels, so clusters can share one Redis. @default '' */
+  redisPrefix?: string;
   /** Cap on a burn message's `ttlSeconds`; longer requests are clamped. @default DEFAULT_MAX_TTL_SECONDS (30 days) */
   maxTtlSeconds?: number;
   /** How long tombstones and the event log are kept. @default DEFAULT_TOMBSTONE_RETENTION_SECONDS (30 days) */
@@ -62,6 +66,10 @@ export interface ServerConfig {
   port: number;
   host: string;
   dataDir: string;
+  databaseUrl: string | null;
+  databaseSchema: string;
+  redisUrl: string | null;
+  redisPrefix: string;
   maxTtlSeconds: number;
   tombstoneRetentionSeconds: number;
   maxFrameBytes: number;
@@ -85,23 +93,17 @@ function positiveInt(name: string, value: number | undefined, fallback: number, 
   return value;
 }
 
-/** Apply defaults and check ranges; throws an Error with a clear message for bad values or unsupported backends. */
+/** Apply defaults and check ranges; throws an Error with a clear message for bad values. */
 export function resolveConfig(options: ServerOptions = {}): ServerConfig {
-  if (options.databaseUrl) {
-    throw new Error(
-      'PostgreSQL storage (--database-url / CINDER_DATABASE_URL) is not built yet; omit it to use SQLite under --data-dir',
-    );
-  }
-  if (options.redisUrl) {
-    throw new Error(
-      'Redis pub/sub (--redis-url / CINDER_REDIS_URL) is not built yet; omit it to run a single node',
-    );
-  }
   const limits = options.rateLimits;
   return {
     port: positiveInt('port', options.port, 8080, 0),
     host: options.host ?? '127.0.0.1',
     dataDir: options.dataDir ?? './data',
+    databaseUrl: options.databaseUrl || null,
+    databaseSchema: options.databaseSchema ?? 'public',
+    redisUrl: options.redisUrl || null,
+    redisPrefix: options.redisPrefix ?? '',
     maxTtlSeconds: positiveInt(
       'maxTtlSeconds',
       options.maxTtlSeconds,

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import { MemoryBus } from './bus/memory-bus.ts';
+import type { Bus } from './bus/bus.ts';
 import { resolveConfig, type ServerOptions } from './config.ts';
 import { Accounts } from './core/accounts.ts';
 import { BurnEngine } from './core/burn-engine.ts';
@@ -11,7 +11,7 @@ import { createLimiters } from './core/rate-limit.ts';
 import { Sweeper } from './core/sweeper.ts';
 import { createApp } from './http/app.ts';
 import { createLogger, safeError } from './logger.ts';
-import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
+import { createBus, createStorage, describeBackends } from './storage/create-storage.ts';
 import { Gateway } from './ws/gateway.ts';
 
 /** A running Cinder server. */
@@ -45,13 +45,14 @@ function urlHost(host: string): string {
 
 /**
  * Start a Cinder server: SQLite storage under `dataDir` (recovered and checkpointed before
- * anything is served), the HTTP API and web app, the WebSocket gateway and the expiry sweeper.
+ * anything is served) or PostgreSQL (`databaseUrl`), an in-process or Redis (`redisUrl`) bus,
+ * the HTTP API and web app, the WebSocket gateway and the expiry sweeper.
  * Resolves once it is listening; logs `{ msg: "listening", url }`.
  */
 export async function startServer(options: ServerOptions = {}): Promise<CinderServer> {
   const config = resolveConfig(options);
   const { logger, close: closeLogger } = createLogger(config.logLevel, config.logFile);
-  const storage = new SqliteStorage({ dataDir: config.dataDir, logger });
+  const storage = createStorage(config, logger);
   try {
     await storage.init();
   } catch (error) {
@@ -59,9 +60,17 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
     closeLogger();
     throw error;
   }
+  let bus: Bus;
+  try {
+    bus = await createBus(config, logger);
+  } catch (error) {
+    logger.fatal({ err: safeError(error) }, 'bus failed to connect');
+    await storage.close();
+    closeLogger();
+    throw error;
+  }
 
   const now = config.now;
-  const bus = new MemoryBus();
   const metrics = new Metrics(now());
   const hub = new Hub(bus, logger);
   const limiters = createLimiters(config.rateLimits, now);
@@ -116,13 +125,14 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
   } catch (error) {
     logger.fatal({ err: safeError(error), port: config.port, host: config.host }, 'failed to start');
     await gateway.close();
+    await bus.close();
     await storage.close();
     closeLogger();
     throw error;
   }
   sweeper.start();
   const url = `http://${urlHost(config.host)}:${address.port}`;
-  logger.info({ url, dataDir: config.dataDir }, 'listening');
+  logger.info({ url, dataDir: config.dataDir, ...describeBackends(config) }, 'listening');
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration, parseServerArgs, startServer } from '../src/index.ts';
 import { runServerProcess } from './child-server.ts';
+import { tempDir } from './helpers.ts';
 
 describe('parseServerArgs', () => {
   it('reads flags and environment, flags winning', () => {
@@ -51,14 +52,21 @@ describe('parseServerArgs', () => {
     expect(() => parseDuration('-1')).toThrow();
   });
 
-  it('fails fast on --database-url and --redis-url until they are built', async () => {
-    await expect(startServer({ databaseUrl: 'postgres://x' })).rejects.toThrow(/PostgreSQL.*not built yet/);
-    await expect(startServer({ redisUrl: 'redis://x' })).rejects.toThrow(/Redis.*not built yet/);
-    const run = await runServerProcess(['--database-url', 'postgres://localhost/cinder']);
+  it('fails clearly, without echoing passwords, when PostgreSQL or Redis cannot be reached', async () => {
+    await expect(
+      startServer({ databaseUrl: 'postgres://cinder:s3cret@127.0.0.1:1/cinder', logLevel: 'silent' }),
+    ).rejects.toThrow(/^Cannot open PostgreSQL at 127\.0\.0\.1:1\/cinder: .*ECONNREFUSED/);
+    const run = await runServerProcess(['--database-url', 'postgres://cinder:s3cret@127.0.0.1:1/cinder']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/PostgreSQL.*not built yet/);
-    const env = await runServerProcess([], { CINDER_REDIS_URL: 'redis://localhost' });
+    expect(run.stderr).toMatch(/Cannot open PostgreSQL at 127\.0\.0\.1:1\/cinder/);
+    // Redis is connected after the storage opens: SQLite, in a temp dir.
+    const dir = tempDir();
+    const env = await runServerProcess(['--data-dir', dir.path], {
+      CINDER_REDIS_URL: 'redis://:s3cret@127.0.0.1:1',
+    });
+    dir.remove();
     expect(env.code).toBe(1);
-    expect(env.stderr).toMatch(/Redis.*not built yet/);
+    expect(env.stderr).toMatch(/Cannot connect to Redis at 127\.0\.0\.1:1: ECONNREFUSED/);
+    expect(run.stderr + run.stdout + env.stderr + env.stdout).not.toContain('s3cret');
   });
 });

@@ -1,0 +1,50 @@
+import type { Bus } from '../bus/bus.ts';
+import { MemoryBus } from '../bus/memory-bus.ts';
+import { type BusLogger, RedisBus } from '../bus/redis-bus.ts';
+import { PostgresStorage } from './postgres/postgres-storage.ts';
+import { SqliteStorage } from './sqlite/sqlite-storage.ts';
+import type { Storage, StorageLogger } from './storage.ts';
+
+/** The part of the server's configuration that picks the storage and the bus. */
+export interface BackendConfig {
+  /** SQLite's directory, used when `databaseUrl` is null. */
+  dataDir: string;
+  /** PostgreSQL URL, or null for SQLite. */
+  databaseUrl: string | null;
+  /** PostgreSQL schema. */
+  databaseSchema: string;
+  /** Redis URL, or null for the in-process bus. */
+  redisUrl: string | null;
+  /** Prefix of the Redis channels of this cluster. */
+  redisPrefix: string;
+}
+
+/** Which backends a configuration picks, for logs (never the URLs: they may hold passwords). */
+export function describeBackends(config: BackendConfig): {
+  storage: 'sqlite' | 'postgres';
+  bus: 'memory' | 'redis';
+} {
+  return {
+    storage: config.databaseUrl ? 'postgres' : 'sqlite',
+    bus: config.redisUrl ? 'redis' : 'memory',
+  };
+}
+
+/** PostgreSQL when a database URL is set, else SQLite under `dataDir`. Not yet initialised. */
+export function createStorage(config: BackendConfig, logger: StorageLogger): Storage {
+  if (config.databaseUrl) {
+    return new PostgresStorage({ url: config.databaseUrl, schema: config.databaseSchema, logger });
+  }
+  return new SqliteStorage({ dataDir: config.dataDir, logger });
+}
+
+/**
+ * Redis pub/sub when a Redis URL is set (connected; rejects if Redis cannot be reached), else
+ * the in-process bus of a single node.
+ */
+export async function createBus(config: BackendConfig, logger: BusLogger): Promise<Bus> {
+  if (!config.redisUrl) return new MemoryBus();
+  const bus = new RedisBus({ url: config.redisUrl, prefix: config.redisPrefix, logger });
+  await bus.connect();
+  return bus;
+}
