@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import type { SessionResponse } from '@cinder/protocol';
+import { afterEach, expect, it } from 'vitest';
+import { login, RawClient, register, sendFrame, sleep, testServer } from './helpers.ts';
+import {
+  describeWithServices,
+  dropSchema,
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+  uniquePrefix,
+  uniqueSchema,
+} from './services.ts';
+
+type Node = Awaited<ReturnType<typeof testServer>>;
+
+await describeWithServices(
+  'cluster: two nodes on one PostgreSQL schema and one Redis prefix',
+  ['postgres', 'redis'],
+  () => {
+    const release: Array<() => Promise<void> | void> = [];
+
+    afterEach(async () => {
+      for (const step of release.splice(0).reverse()) await step();
+    });
+
+    async function cluster(): Promise<{ a: Node; b: Node }> {
+      const schema = uniqueSchema();
+      const shared = {
+        databaseUrl: TEST_DATABASE_URL,
+        databaseSchema: schema,
+        redisUrl: TEST_REDIS_URL,
+        redisPrefix: uniquePrefix(),
+      };
+      release.push(() => dropSchema(schema));
+      const a = await testServer(shared);
+      release.push(() => a[Symbol.asyncDispose]());
+      const b = await testServer(shared);
+      release.push(() => b[Symbol.asyncDispose]());
+      return { a, b };
+    }
+
+    async function connect(node: Node, session: SessionResponse): Promise<RawClient> {
+      const client = await RawClient.connect(node.url, session.token);
+      release.push(() => client.close());
+      return client;
+    }
+
+    /** Alice on node A (and a second device on B); Bob on A and on B. */
+    async function people() {
+      const { a, b } = await cluster();
+      const alice = await register(a);
+      const alice2 = await login(b, alice.user.username);
+      const bob = await register(b);
+      const bob2 = await login(a, bob.user.username);
+      return {
+        a,
+        b,
+        alice,
+        bob,
+        bob2,
+        aliceA: await connect(a, alice),
+        aliceB: await connect(b, alice2),
+        bobA: await connect(a, bob2),
+        bobB: await connect(b, bob),
+      };
+    }
+
+    it('delivers a burn message sealed across nodes, and an open on node B burns it on every device', async () => {
+      const { alice, bob, aliceA, aliceB, bobA, bobB } = await people();
+      const marker = randomBytes(12).toString('hex');
+      const sent = await aliceA.ok<{ id: string }>(sendFrame(bob.user.username, marker, { burn: { ttlSeconds: 600 } }));
+      for (const device of [aliceB, bobA, bobB]) {
+        const event = await device.waitForEvent((e) => e.kind === 'message' && e.message.id === sent.id);
+        expect(event).toMatchObject({ message: { from: alice.user.username, to: bob.user.username } });
+        expect(event.kind === 'message' && 'text' in event.message).toBe(false);
+      }
+      for (const device of [aliceA, aliceB, bobA]) expect(device.raw.join('')).not.toContain(marker);
+
+      const opened = await bobB.request({ type: 'open', id: sent.id });
+      expect(opened).toMatchObject({ type: 'reply', result: { id: sent.id, text: marker, burned: true } });
+      for (const device of [aliceA, aliceB, bobA, bobB]) {
+        await device.waitForEvent(
+          (e) => e.kind === 'burned' && e.messageId === sent.id && e.reason === 'opened',
+        );
+      }
+      // Only the one reply ever carried the content.
+      for (const device of [aliceA, aliceB, bobA]) expect(device.raw.join('')).not.toContain(marker);
+      expect(await bobA.request({ type: 'open', id: sent.id })).toMatchObject({
+        type: 'error',
+        code: 'BURNED',
+      });
+    });
+
+    it('lets exactly one of two opens racing from both nodes win', async () => {
+      const { bob, aliceA, bobA, bobB } = await people();
+      for (let i = 0; i < 5; i++) {
+        const sent = await aliceA.ok<{ id: string }>(
+          sendFrame(bob.user.username, `race ${i}`, { burn: { ttlSeconds: 600 } }),
+        );
+        await bobA.waitForEvent((e) => e.kind === 'message' && e.message.id === sent.id);
+        await bobB.waitForEvent((e) => e.kind === 'message' && e.message.id === sent.id);
+        const answers = await Promise.all([
+          bobA.request({ type: 'open', id: sent.id }),
+          bobB.request({ type: 'open', id: sent.id }),
+        ]);
+        expect(answers.filter((x) => x.type === 'reply')).toHaveLength(1);
+        expect(answers.filter((x) => x.type === 'error' && x.code === 'BURNED')).toHaveLength(1);
+        await aliceA.waitForEvent((e) => e.kind === 'burned' && e.messageId === sent.id);
+      }
+      await aliceA.settle();
+      expect(aliceA.events().filter((e) => e.kind === 'burned')).toHaveLength(5);
+    });
+
+    it('closes a device revoked through node A on node B with 4001', async () => {
+      const { a, bob, bob2, bobA, bobB } = await people();
+      const res = await fetch(`${a.url}/v1/devices/${bob.device.id}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${bob2.token}` },
+      });
+      expect(res.status).toBe(204);
+      expect((await bobB.closed).code).toBe(4001);
+      // The other device stays connected.
+      await bobA.settle();
+    });
+
+    it('burns an expired message once, with both nodes sweeping', async () => {
+      const { a, b, bob, aliceA, aliceB, bobA, bobB } = await people();
+      const sent = await aliceA.ok<{ id: string }>(
+        sendFrame(bob.user.username, 'short-lived', { burn: { ttlSeconds: 1 } }),
+      );
+      for (const device of [aliceA, aliceB, bobA, bobB]) {
+        await device.waitForEvent(
+          (e) => e.kind === 'burned' && e.messageId === sent.id && e.reason === 'expired',
+          5000,
+        );
+      }
+      // Give a second burn (and its event) every chance to happen.
+      await sleep(600);
+      for (const device of [aliceA, aliceB, bobA, bobB]) {
+        await device.settle();
+        expect(device.events().filter((e) => e.kind === 'burned' && e.messageId === sent.id)).toHaveLength(1);
+      }
+      const swept = await Promise.all(
+        [a, b].map(async (node) => {
+          const metrics = (await (await fetch(`${node.url}/metrics`)).json()) as {
+            sweeper: { burned: number };
+          };
+          return metrics.sweeper.burned;
+        }),
+      );
+      expect((swept[0] ?? 0) + (swept[1] ?? 0)).toBe(1);
+    });
+
+    it('answers /healthz from the database', async () => {
+      const { a, b } = await cluster();
+      for (const node of [a, b]) expect((await fetch(`${node.url}/healthz`)).status).toBe(200);
+    });
+  },
+);
