@@ -1,0 +1,279 @@
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import pg from 'pg';
+import { afterEach, expect, it } from 'vitest';
+import { PostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
+import type { ScrubMode } from '../src/storage/postgres/scrubber.ts';
+import type { NewMessage } from '../src/storage/storage.ts';
+import { type ChildServer, spawnServer } from './child-server.ts';
+import { RawClient, register, sendFrame, sleep, tempDir, testServer } from './helpers.ts';
+import { describeWithServices, dropSchema, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
+
+/**
+ * Where a burned message's bytes remain in a PostgreSQL cluster's files (SPEC contract 9: "for
+ * PostgreSQL, document what holds and measure it"). Needs the cluster's data directory on this
+ * machine, readable (root), and a superuser (SHOW data_directory, CHECKPOINT). The measurements
+ * behind docs/postgres.md print with CINDER_PG_DISK_REPORT=1.
+ */
+
+const REPORT = process.env.CINDER_PG_DISK_REPORT === '1';
+
+async function admin(url = TEST_DATABASE_URL): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return client;
+}
+
+async function sql(text: string, url = TEST_DATABASE_URL): Promise<pg.QueryResult> {
+  const client = await admin(url);
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The data directory and this database's folder in it, or why they cannot be searched. */
+async function locate(url = TEST_DATABASE_URL): Promise<{ dataDir: string; dbDir: string } | string> {
+  try {
+    const dataDir = String((await sql('SHOW data_directory', url)).rows[0]?.data_directory);
+    const oid = String(
+      (await sql('SELECT oid FROM pg_database WHERE datname = current_database()', url)).rows[0]?.oid,
+    );
+    const dbDir = join(dataDir, 'base', oid);
+    readdirSync(dbDir);
+    readdirSync(join(dataDir, 'pg_wal'));
+    return { dataDir, dbDir };
+  } catch (error) {
+    return `the PostgreSQL data directory cannot be read here (${(error as Error).message})`;
+  }
+}
+
+/** Files under `dir` (relative to `root`) holding any of the markers. */
+function filesContaining(dir: string, markers: readonly string[], root = dir): string[] {
+  const needles = markers.map((m) => Buffer.from(m, 'utf8'));
+  const found: string[] = [];
+  const walk = (d: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return; // removed while walking (a dropped relation)
+    }
+    for (const name of names) {
+      const path = join(d, name);
+      try {
+        const stat = statSync(path);
+        if (stat.isDirectory()) walk(path);
+        else if (stat.size > 0) {
+          const bytes = readFileSync(path);
+          if (needles.some((n) => bytes.includes(n))) found.push(relative(root, path));
+        }
+      } catch {
+        // a file unlinked between readdir and read: not a place the bytes remain
+      }
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (check()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(100);
+  }
+}
+
+const located = await locate();
+
+await describeWithServices('postgres: burned bytes on disk', ['postgres'], () => {
+  if (typeof located === 'string') {
+    it.skip(`needs the data directory: ${located}`, () => {});
+    console.warn(
+      `\n${'!'.repeat(78)}\n!! SKIPPED suite "postgres: burned bytes on disk": ${located}.\n${'!'.repeat(78)}\n`,
+    );
+    return;
+  }
+  const { dataDir, dbDir } = located;
+  const release: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const step of release.splice(0).reverse()) await step();
+  });
+
+  it('removes a burned message from the database files within 5 s of the open', async () => {
+    const schema = uniqueSchema();
+    release.push(() => dropSchema(schema));
+    await using server = await testServer({ databaseUrl: TEST_DATABASE_URL, databaseSchema: schema });
+    const marker = randomBytes(24).toString('hex');
+    const extMarker = randomBytes(24).toString('hex');
+    // Long and random, so PostgreSQL stores it out of line (TOAST) and uncompressed.
+    const longMarker = randomBytes(24).toString('hex');
+    const longText = `${longMarker}${randomBytes(4000).toString('hex')}`;
+    const alice = await register(server);
+    const bob = await register(server);
+    const a = await RawClient.connect(server.url, alice.token);
+    release.push(() => a.close());
+    const b = await RawClient.connect(server.url, bob.token);
+    release.push(() => b.close());
+    const short = await a.ok<{ id: string }>(
+      sendFrame(bob.user.username, marker, { burn: {}, ext: { m: extMarker } }),
+    );
+    const long = await a.ok<{ id: string }>(sendFrame(bob.user.username, longText, { burn: {} }));
+    // While the messages live their content is in the files (after a checkpoint): otherwise
+    // this test could not fail.
+    await sql('CHECKPOINT');
+    for (const m of [marker, extMarker, longMarker]) expect(filesContaining(dbDir, [m])).not.toEqual([]);
+
+    for (const id of [short.id, long.id]) {
+      expect(await b.request({ type: 'open', id })).toMatchObject({ type: 'reply' });
+    }
+    const gone = await until(
+      () => filesContaining(dbDir, [marker, extMarker, longMarker]).length === 0,
+      5000,
+    );
+    expect(gone, `still in ${filesContaining(dbDir, [marker, extMarker, longMarker]).join(', ')}`).toBe(true);
+    // And they stay gone once the cluster writes out its buffers.
+    await sql('CHECKPOINT');
+    expect(filesContaining(dbDir, [marker, extMarker, longMarker])).toEqual([]);
+  });
+
+  it('after a crash right after a burn, scrubs before /healthz answers again', async () => {
+    // The server has no schema flag: the child gets a database of its own.
+    const database = `cinder_crash_${process.pid}_${randomBytes(4).toString('hex')}`;
+    await sql(`CREATE DATABASE ${database}`);
+    release.push(() => sql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+    const url = new URL(TEST_DATABASE_URL);
+    url.pathname = `/${database}`;
+    const where = await locate(url.href);
+    if (typeof where === 'string') throw new Error(where);
+    const dir = tempDir();
+    release.push(() => dir.remove());
+    const children: ChildServer[] = [];
+    release.push(async () => {
+      for (const c of children) {
+        if (c.child.exitCode === null && c.child.signalCode === null) {
+          c.child.kill('SIGKILL');
+          await c.exited;
+        }
+      }
+    });
+    const args = ['--port', '0', '--data-dir', dir.path, '--database-url', url.href, '--log-level', 'info'];
+    const first = await spawnServer(args);
+    children.push(first);
+    const marker = randomBytes(24).toString('hex');
+    const alice = await register(first);
+    const bob = await register(first);
+    const a = await RawClient.connect(first.url, alice.token);
+    const b = await RawClient.connect(first.url, bob.token);
+    const sent = await a.ok<{ id: string }>(sendFrame(bob.user.username, marker, { burn: {} }));
+    await sql('CHECKPOINT');
+    expect(filesContaining(where.dbDir, [marker])).not.toEqual([]);
+    expect(await b.request({ type: 'open', id: sent.id })).toMatchObject({ type: 'reply' });
+    // Killed before its scrub (1 s after the burn) could run.
+    first.child.kill('SIGKILL');
+    await first.exited;
+    a.close();
+    b.close();
+    // The dead row's bytes are still in the heap file: the case the restart must handle.
+    await sql('CHECKPOINT');
+    expect(filesContaining(where.dbDir, [marker])).not.toEqual([]);
+
+    const second = await spawnServer(args);
+    children.push(second);
+    expect(filesContaining(where.dbDir, [marker])).toEqual([]);
+    expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
+  });
+
+  it('measures where the bytes remain: heap, WAL, after scrub and checkpoint', async () => {
+    const rows: string[][] = [];
+    const modes: ScrubMode[] = ['rewrite', 'vacuum', 'off'];
+    for (const mode of modes) {
+      const schema = uniqueSchema();
+      release.push(() => dropSchema(schema));
+      const storage = new PostgresStorage({
+        url: TEST_DATABASE_URL,
+        schema,
+        scrub: mode,
+        scrubDelayMs: 60_000,
+      });
+      await storage.init();
+      release.push(() => storage.close());
+      const at = Date.now();
+      const burn = { ttlSeconds: 600, viewSeconds: 0, expiresAt: at + 600_000 };
+      const message = (text: string): NewMessage => ({
+        id: `m_${randomBytes(8).toString('hex')}`,
+        conversation: 'dm:alice:bob',
+        from: { id: 'u_alice', username: 'alice' },
+        to: { id: 'u_bob', username: 'bob' },
+        sentAt: at,
+        burn,
+        size: text.length,
+        text,
+        ext: null,
+      });
+      // Other live messages share the page; the marker is the newest row on it (the worst case
+      // for a plain VACUUM, whose compaction moves only older rows).
+      for (let i = 0; i < 20; i++) {
+        await storage.insertMessage({ deviceId: 'd', key: `k${i}`, message: message(`filler ${i}`), at });
+      }
+      const marker = randomBytes(24).toString('hex');
+      const m = message(marker);
+      await storage.insertMessage({ deviceId: 'd', key: 'marker', message: m, at });
+      const where = () => {
+        const inDb = filesContaining(dbDir, [marker]).length > 0;
+        const inWal = filesContaining(join(dataDir, 'pg_wal'), [marker]).length;
+        const elsewhere = filesContaining(dataDir, [marker]).filter(
+          (f) => !f.startsWith('pg_wal') && !join(dataDir, f).startsWith(dbDir),
+        );
+        return { inDb, inWal, elsewhere };
+      };
+      const record = (stage: string) => {
+        const w = where();
+        rows.push([mode, stage, w.inDb ? 'yes' : 'no', String(w.inWal), w.elsewhere.join(' ') || '-']);
+        return w;
+      };
+      // Written ahead before anything else: the WAL has it from the insert on.
+      expect(record('sent').inWal).toBeGreaterThan(0);
+      await sql('CHECKPOINT');
+      expect(record('sent, CHECKPOINT').inDb).toBe(true);
+      const opened = await storage.openMessage({ id: m.id, userId: 'u_bob', at: at + 1 });
+      expect(opened.outcome).toBe('taken');
+      record('opened (row deleted)');
+      await sql('CHECKPOINT');
+      record('opened, CHECKPOINT');
+      await storage.scrub();
+      const scrubbed = record(`server scrub (${mode})`);
+      if (mode === 'rewrite') expect(scrubbed.inDb).toBe(false);
+      await sql('CHECKPOINT');
+      const settled = record('scrub, CHECKPOINT');
+      if (mode === 'rewrite') expect(settled.inDb).toBe(false);
+      if (REPORT) {
+        // Forces WAL segment switches on the shared test cluster: only when measuring.
+        for (let i = 0; i < 2; i++) {
+          await sql('SELECT pg_switch_wal()');
+          await sql('CHECKPOINT');
+        }
+        record('2 x (pg_switch_wal, CHECKPOINT)');
+      }
+    }
+    if (REPORT) {
+      const settings = await sql(
+        `SELECT name, setting FROM pg_settings WHERE name IN
+         ('server_version', 'wal_recycle', 'min_wal_size', 'max_wal_size', 'wal_keep_size', 'full_page_writes',
+          'wal_compression', 'checkpoint_timeout', 'archive_mode') ORDER BY name`,
+      );
+      const table = [
+        '| scrub | stage | in database files | WAL segments holding it | elsewhere |',
+        '| --- | --- | --- | --- | --- |',
+        ...rows.map((r) => `| ${r.join(' | ')} |`),
+      ];
+      console.info(
+        `\nPostgreSQL ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(' ')}\n${table.join('\n')}\n`,
+      );
+    }
+  });
+});
