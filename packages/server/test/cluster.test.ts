@@ -17,7 +17,7 @@ await describeWithServices(
   'cluster: two nodes on one PostgreSQL schema and one Redis prefix',
   ['postgres', 'redis'],
   () => {
-    const release: Array<() => Promise<void> | void> = [];
+    const release: Array<() => unknown> = [];
 
     afterEach(async () => {
       for (const step of release.splice(0).reverse()) await step();
@@ -68,7 +68,9 @@ await describeWithServices(
     it('delivers a burn message sealed across nodes, and an open on node B burns it on every device', async () => {
       const { alice, bob, aliceA, aliceB, bobA, bobB } = await people();
       const marker = randomBytes(12).toString('hex');
-      const sent = await aliceA.ok<{ id: string }>(sendFrame(bob.user.username, marker, { burn: { ttlSeconds: 600 } }));
+      const sent = await aliceA.ok<{ id: string }>(
+        sendFrame(bob.user.username, marker, { burn: { ttlSeconds: 600 } }),
+      );
       for (const device of [aliceB, bobA, bobB]) {
         const event = await device.waitForEvent((e) => e.kind === 'message' && e.message.id === sent.id);
         expect(event).toMatchObject({ message: { from: alice.user.username, to: bob.user.username } });

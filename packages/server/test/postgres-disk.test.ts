@@ -99,7 +99,7 @@ await describeWithServices('postgres: burned bytes on disk', ['postgres'], () =>
     return;
   }
   const { dataDir, dbDir } = located;
-  const release: Array<() => Promise<void> | void> = [];
+  const release: Array<() => unknown> = [];
   afterEach(async () => {
     for (const step of release.splice(0).reverse()) await step();
   });

@@ -24,5 +24,5 @@ export function openNodePostgresPool(url: string, options: NodePostgresOptions =
     // Type and code only: a driver message may quote a statement's parameters.
     options.logger?.warn({ err: { type: error.name, code: error.code } }, 'idle postgres connection failed');
   });
-  return pool as unknown as PostgresPool;
+  return pool;
 }
