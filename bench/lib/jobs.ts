@@ -129,14 +129,15 @@ export interface TrafficResult {
   window?: number;
   offeredRate?: number;
   /**
-   * True when the open loop stopped offering load because too many cycles were in flight. Its
-   * latencies then cover the cycles offered until then; cycles/s and CPU still cover the window,
-   * in which the server works through the backlog at its own pace.
+   * True when the open loop stopped offering load because too many cycles were in flight. The run
+   * is then measured whole, from its first cycle to its last completion (the fixed window may have
+   * held nothing): latencies of the cycles offered until it gave up, and the pace and CPU at which
+   * the server worked through them.
    */
   overloaded: boolean;
   /** When the open loop gave up, ms after it started. */
   overloadedAfterMs?: number;
-  /** Cycles completed (Alice got `burned`) inside the measured window. */
+  /** Cycles completed (Alice got `burned`) inside the measured window (whole run if overloaded). */
   cyclesInWindow: number;
   windowMs: number;
   /** Completed cycles per second inside the window. */

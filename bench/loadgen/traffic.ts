@@ -52,6 +52,7 @@ export class TrafficSession {
 
     let stopped = false;
     const canStart = (): boolean => !stopped && tally.started < job.maxCycles;
+    const first = { mark: markCpu(job.serverPid), load: process.cpuUsage(), mono: monotonicUs() };
     const origin = performance.now();
     /** When the open loop gave up offering load, ms after `origin`; undefined if it never did. */
     let overloadedAt: number | undefined;
@@ -84,30 +85,30 @@ export class TrafficSession {
     }
 
     await sleepUntil(origin + job.warmupMs);
-    const monoStart = monotonicUs();
-    const start = markCpu(job.serverPid);
-    const loadStart = process.cpuUsage();
-    await sleepUntil(start.wallMs + job.durationMs);
-    const end = markCpu(job.serverPid);
-    const monoEnd = monotonicUs();
-    const loadUsed = process.cpuUsage(loadStart);
+    const start = { mark: markCpu(job.serverPid), load: process.cpuUsage(), mono: monotonicUs() };
+    await sleepUntil(start.mark.wallMs + job.durationMs);
+    const end = { mark: markCpu(job.serverPid), load: process.cpuUsage(), mono: monotonicUs() };
     stopped = true;
     await cycles.drain(job.drainMs);
+    const drained = { mark: markCpu(job.serverPid), load: process.cpuUsage(), mono: monotonicUs() };
 
-    const windowMs = end.wallMs - start.wallMs;
-    const serverCpuMs = end.cpuMs - start.cpuMs;
-    const done = cycles.log.completedBetween(start.wallMs, end.wallMs);
-    // An overloaded run stopped offering load, maybe before the window: its latencies are those of
-    // the cycles it did offer, up to the moment it gave up.
-    const latency =
-      overloadedAt === undefined
-        ? cycles.log.latencies(start.wallMs, end.wallMs)
-        : cycles.log.latencies(origin, overloadedAt);
+    // An overloaded run stopped offering load, maybe before the window even began. It is then
+    // measured whole, from the first cycle to the last completion: latencies of the cycles it
+    // offered, and the pace and CPU at which the server worked through them.
+    const overloaded = overloadedAt !== undefined;
+    const [from, to] = overloaded ? [first, drained] : [start, end];
+    const done = overloaded ? tally.completed : cycles.log.completedBetween(from.mark.wallMs, to.mark.wallMs);
+    const latency = overloaded
+      ? cycles.log.latencies(origin, overloadedAt ?? origin)
+      : cycles.log.latencies(from.mark.wallMs, to.mark.wallMs);
+    const windowMs = to.mark.wallMs - from.mark.wallMs;
+    const serverCpuMs = to.mark.cpuMs - from.mark.cpuMs;
+    const loadCpuMs = (to.load.user + to.load.system - from.load.user - from.load.system) / 1000;
     return {
       kind: job.kind,
       pairs: pairs.length,
       ...(job.kind === 'closed' ? { window: job.window } : { offeredRate: job.rate }),
-      overloaded: overloadedAt !== undefined,
+      overloaded,
       ...(overloadedAt === undefined ? {} : { overloadedAfterMs: overloadedAt - origin }),
       cyclesInWindow: done,
       windowMs,
@@ -115,13 +116,13 @@ export class TrafficSession {
       serverCpuMs,
       serverCpuUsPerCycle: done > 0 ? (serverCpuMs * 1000) / done : Number.NaN,
       serverCpuPercent: (serverCpuMs / windowMs) * 100,
-      serverWriteSyscallsPerCycle: (end.io.writeSyscalls - start.io.writeSyscalls) / done,
-      serverDiskBytesPerCycle: (end.io.diskWriteBytes - start.io.diskWriteBytes) / done,
-      loadgenCpuPercent: ((loadUsed.user + loadUsed.system) / 1000 / windowMs) * 100,
+      serverWriteSyscallsPerCycle: (to.mark.io.writeSyscalls - from.mark.io.writeSyscalls) / done,
+      serverDiskBytesPerCycle: (to.mark.io.diskWriteBytes - from.mark.io.diskWriteBytes) / done,
+      loadgenCpuPercent: (loadCpuMs / windowMs) * 100,
       latency,
       correctness: tally,
       extensions: pairs[0]?.alice.extensions ?? '',
-      windowMonotonicUs: [monoStart, monoEnd],
+      windowMonotonicUs: [from.mono, to.mono],
     };
   }
 
