@@ -82,6 +82,8 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** SQLSTATEs after which the whole transaction can simply run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const ATTEMPTS = 3;
+/** How long the startup scrub waits for its table lock (other nodes may be busy with it). */
+const STARTUP_LOCK_TIMEOUT_MS = 10_000;
 
 /**
  * Storage on PostgreSQL, for several server nodes sharing one database. Every verb that burns is
@@ -134,7 +136,7 @@ export class PostgresStorage implements Storage {
         ...(this.#options.logger ? { logger: this.#options.logger } : {}),
       });
       // A crash may have left burns unscrubbed: scrub before anything is served.
-      await this.#scrubber.run();
+      await this.#scrubber.run(STARTUP_LOCK_TIMEOUT_MS);
     } catch (error) {
       this.#pool = null;
       await pool.end().catch(() => {});

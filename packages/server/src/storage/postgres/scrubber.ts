@@ -61,12 +61,15 @@ export class Scrubber {
     this.#timer.unref();
   }
 
-  /** Scrub now (startup, shutdown, tests); waits for a run in progress first. */
-  async run(): Promise<void> {
+  /**
+   * Scrub now (startup, tests); waits for a run in progress first. `lockTimeoutMs` overrides the
+   * option for this run: at startup nothing is served yet, so waiting longer costs nobody.
+   */
+  async run(lockTimeoutMs?: number): Promise<void> {
     if (this.#mode === 'off') return;
     while (this.#running) await this.#running;
     this.#pending = false;
-    this.#running = this.#scrub().finally(() => {
+    this.#running = this.#scrub(lockTimeoutMs).finally(() => {
       this.#running = null;
       if (this.#pending) {
         this.#pending = false;
@@ -86,7 +89,7 @@ export class Scrubber {
     if (pending) await this.#scrub();
   }
 
-  async #scrub(): Promise<void> {
+  async #scrub(lockTimeoutMs = this.#options.lockTimeoutMs ?? 250): Promise<void> {
     const { pool, table, logger } = this.#options;
     const started = performance.now();
     let client: Awaited<ReturnType<PostgresPool['connect']>> | null = null;
@@ -97,7 +100,7 @@ export class Scrubber {
       mode = await this.#pick(client);
       if (mode === 'rewrite') {
         // VACUUM runs outside a transaction, so the timeout is set on the session and reset.
-        await client.query(`SET lock_timeout = ${Math.max(1, this.#options.lockTimeoutMs ?? 250)}`);
+        await client.query(`SET lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
         try {
           await client.query(`VACUUM FULL ${table}`);
         } finally {
