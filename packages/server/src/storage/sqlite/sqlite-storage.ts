@@ -134,7 +134,30 @@ interface WriteOp {
   ok: boolean;
   value: unknown;
   error: unknown;
+  /** What the write did to the log, applied to the in-memory tails once it is committed. */
+  effects: TailEffect[] | null;
 }
+
+/**
+ * The recent part of one user's log, in memory: every retained event of the user with a seq
+ * above `base`, in seq order, exactly as `readEvents` would read them from the database. Live
+ * delivery reads here instead of querying the log for each woken device.
+ */
+interface UserTail {
+  base: number;
+  events: LoggedEvent[];
+}
+
+/** A change to the log made by a write, mirrored into the tails after its commit. */
+type TailEffect =
+  | { kind: 'append'; userId: string; logged: LoggedEvent }
+  | { kind: 'unmessage'; userIds: readonly string[]; messageId: string }
+  | { kind: 'clear' };
+
+/** Events kept per user tail; older ones are read from the database (a device far behind). */
+const TAIL_EVENTS = 128;
+/** Users whose tails are kept; the oldest tail is dropped beyond this. */
+const TAIL_USERS = 50_000;
 
 const EMPTY: string[] = [];
 
@@ -205,6 +228,9 @@ export class SqliteStorage implements Storage {
   #batch!: (ops: WriteOp[]) => void;
   #queue: WriteOp[] = [];
   #flushScheduled = false;
+  readonly #tails = new Map<string, UserTail>();
+  /** Effects of the write running now (inside the batch), or null outside one. */
+  #effects: TailEffect[] | null = null;
 
   constructor(options: SqliteStorageOptions) {
     this.#options = options;
@@ -232,11 +258,16 @@ export class SqliteStorage implements Storage {
     this.#batch = db.transaction((ops: WriteOp[]) => {
       for (const op of ops) {
         // A savepoint each: one failing write (a taken username) rolls back alone.
+        const effects: TailEffect[] = [];
+        this.#effects = effects;
         try {
           op.value = atomic(op.run);
           op.ok = true;
+          op.effects = effects;
         } catch (error) {
           op.error = error;
+        } finally {
+          this.#effects = null;
         }
       }
     });
@@ -337,6 +368,7 @@ export class SqliteStorage implements Storage {
         ok: false,
         value: undefined,
         error: undefined,
+        effects: null,
       });
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
@@ -358,6 +390,8 @@ export class SqliteStorage implements Storage {
       for (const op of ops) op.reject(error);
       return;
     }
+    // Committed: the tails follow the log before anyone can be woken to read it.
+    for (const op of ops) if (op.ok && op.effects) for (const e of op.effects) this.#applyEffect(e);
     for (const op of ops) {
       if (op.ok) op.resolve(op.value);
       else op.reject(op.error);
@@ -477,6 +511,7 @@ export class SqliteStorage implements Storage {
     const prior = s.sendByKey.get(input.deviceId, input.key) as { result: string } | undefined;
     if (prior) return { result: JSON.parse(prior.result) as SendResult, created: false, notify: EMPTY };
     const m = input.message;
+    const extJson = m.ext === null ? null : JSON.stringify(m.ext);
     s.insertMessage.run(
       m.id,
       m.conversation,
@@ -490,10 +525,32 @@ export class SqliteStorage implements Storage {
       m.burn?.expiresAt ?? null,
       m.size,
       m.text,
-      m.ext === null ? null : JSON.stringify(m.ext),
+      extJson,
     );
-    s.insertEvent.run(m.to.id, 'message', m.id, m.conversation, null, null, null, m.sentAt);
-    s.insertEvent.run(m.from.id, 'message', m.id, m.conversation, input.deviceId, null, null, m.sentAt);
+    const toSeq = this.#seqOf(
+      s.insertEvent.run(m.to.id, 'message', m.id, m.conversation, null, null, null, m.sentAt),
+    );
+    const fromSeq = this.#seqOf(
+      s.insertEvent.run(m.from.id, 'message', m.id, m.conversation, input.deviceId, null, null, m.sentAt),
+    );
+    if (this.#tails.has(m.to.id) || this.#tails.has(m.from.id)) {
+      // The same sealed view the log query builds (content only for a normal message).
+      const message = viewOf({
+        id: m.id,
+        conversation: m.conversation,
+        sender: m.from.username,
+        recipient: m.to.username,
+        sent_at: m.sentAt,
+        ttl_seconds: m.burn?.ttlSeconds ?? null,
+        view_seconds: m.burn?.viewSeconds ?? null,
+        expires_at: m.burn?.expiresAt ?? null,
+        size: m.size,
+        text: m.burn ? null : m.text,
+        ext: m.burn ? null : extJson,
+      });
+      this.#tailAppend(m.to.id, { kind: 'message', seq: toSeq, message }, null);
+      this.#tailAppend(m.from.id, { kind: 'message', seq: fromSeq, message }, input.deviceId);
+    }
     const result: SendResult = { id: m.id, conversation: m.conversation, sentAt: m.sentAt, size: m.size };
     if (m.burn) result.burn = m.burn;
     s.insertSend.run(input.deviceId, input.key, JSON.stringify(result), input.at);
@@ -606,8 +663,23 @@ export class SqliteStorage implements Storage {
     s.deleteMessageEvents.run(row.id);
     s.deleteReceipts.run(row.id);
     s.insertTombstone.run(row.id, row.conversation, row.sender_id, row.recipient_id, reason, at);
-    s.insertEvent.run(row.sender_id, 'burned', row.id, row.conversation, null, reason, null, at);
-    s.insertEvent.run(row.recipient_id, 'burned', row.id, row.conversation, null, reason, null, at);
+    if (this.#tails.has(row.sender_id) || this.#tails.has(row.recipient_id)) {
+      this.#effects?.push({
+        kind: 'unmessage',
+        userIds: [row.sender_id, row.recipient_id],
+        messageId: row.id,
+      });
+    }
+    for (const userId of [row.sender_id, row.recipient_id]) {
+      const seq = this.#seqOf(
+        s.insertEvent.run(userId, 'burned', row.id, row.conversation, null, reason, null, at),
+      );
+      this.#tailAppend(
+        userId,
+        { kind: 'burned', seq, messageId: row.id, conversation: row.conversation, reason, at },
+        null,
+      );
+    }
     this.#scheduleCheckpoint();
   }
 
@@ -615,7 +687,14 @@ export class SqliteStorage implements Storage {
   #addReceipt(row: MessageRow, type: 'delivered' | 'read', by: string, at: number): boolean {
     const s = this.#stmts();
     if (s.insertReceipt.run(row.id, type).changes === 0) return false;
-    s.insertEvent.run(row.sender_id, 'receipt', row.id, row.conversation, null, type, by, at);
+    const seq = this.#seqOf(
+      s.insertEvent.run(row.sender_id, 'receipt', row.id, row.conversation, null, type, by, at),
+    );
+    this.#tailAppend(
+      row.sender_id,
+      { kind: 'receipt', seq, messageId: row.id, conversation: row.conversation, type, by, at },
+      null,
+    );
     return true;
   }
 
@@ -631,13 +710,68 @@ export class SqliteStorage implements Storage {
   // -------------------------------------------------------------------------
 
   async readEvents(userId: string, after: number, limit: number): Promise<EventPage> {
+    const tail = this.#tails.get(userId);
+    if (tail && after >= tail.base) return pageOfTail(tail, after, limit);
     const rows = this.#stmts().readEvents.all(userId, after, limit) as EventRow[];
     const events: LoggedEvent[] = [];
     for (const row of rows) {
       const event = eventOf(row);
       if (event) events.push({ event, originDevice: row.origin_device });
     }
-    return { events, last: rows.at(-1)?.seq ?? after, more: rows.length === limit };
+    const last = rows.at(-1)?.seq ?? after;
+    const more = rows.length === limit;
+    // The read reached the end of this user's log: later appends are mirrored from here on.
+    if (!more && !tail) this.#startTail(userId, last);
+    return { events, last, more };
+  }
+
+  #seqOf(result: { lastInsertRowid: number | bigint }): number {
+    return Number(result.lastInsertRowid);
+  }
+
+  /** Record an appended event for the user's tail (if it has one) once the write commits. */
+  #tailAppend(userId: string, event: Event, originDevice: string | null): void {
+    if (this.#effects && this.#tails.has(userId)) {
+      this.#effects.push({ kind: 'append', userId, logged: { event, originDevice } });
+    }
+  }
+
+  #startTail(userId: string, base: number): void {
+    if (this.#tails.size >= TAIL_USERS) {
+      const oldest = this.#tails.keys().next();
+      if (!oldest.done) this.#tails.delete(oldest.value);
+    }
+    this.#tails.set(userId, { base, events: [] });
+  }
+
+  #applyEffect(effect: TailEffect): void {
+    switch (effect.kind) {
+      case 'append': {
+        const tail = this.#tails.get(effect.userId);
+        if (!tail) return;
+        tail.events.push(effect.logged);
+        if (tail.events.length > TAIL_EVENTS) {
+          // Forget the older half: reads after it go to the database.
+          const dropped = tail.events.splice(0, TAIL_EVENTS / 2);
+          tail.base = dropped.at(-1)?.event.seq ?? tail.base;
+        }
+        return;
+      }
+      case 'unmessage':
+        // A burned message's events leave the log with it, and so the tails.
+        for (const userId of effect.userIds) {
+          const tail = this.#tails.get(userId);
+          if (!tail) continue;
+          const i = tail.events.findIndex(
+            (l) => l.event.kind === 'message' && l.event.message.id === effect.messageId,
+          );
+          if (i >= 0) tail.events.splice(i, 1);
+        }
+        return;
+      case 'clear':
+        this.#tails.clear();
+        return;
+    }
   }
 
   async logBounds(): Promise<LogBounds> {
@@ -669,6 +803,7 @@ export class SqliteStorage implements Storage {
     if (last !== null) {
       events = s.pruneEvents.run(last).changes;
       s.setFloor.run(last);
+      if (events > 0) this.#effects?.push({ kind: 'clear' });
     }
     const tombstones = s.pruneTombstones.run(before).changes;
     const sendKeys = s.pruneSends.run(before).changes;
@@ -707,6 +842,16 @@ export class SqliteStorage implements Storage {
       return false;
     }
   }
+}
+
+/** A page of a tail, like the log query's: up to `limit` events after `after`. */
+function pageOfTail(tail: UserTail, after: number, limit: number): EventPage {
+  const list = tail.events;
+  let start = list.length;
+  while (start > 0 && (list[start - 1]?.event.seq ?? 0) > after) start--;
+  const available = list.length - start;
+  const events = available === 0 ? [] : list.slice(start, start + limit);
+  return { events, last: events.at(-1)?.event.seq ?? after, more: available > limit };
 }
 
 function liveFacts(row: MessageRow): MessageFacts {

@@ -1,0 +1,145 @@
+import type { Event } from '@cinder/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
+import type { LoggedEvent, NewMessage, Party } from '../src/storage/storage.ts';
+import { tempDir } from './helpers.ts';
+
+const alice: Party = { id: 'u_alice', username: 'alice' };
+const bob: Party = { id: 'u_bob', username: 'bob' };
+
+let counter = 0;
+function message(overrides: Partial<NewMessage> = {}): NewMessage {
+  counter += 1;
+  return {
+    id: `m_tail_${counter}`,
+    conversation: 'dm:alice:bob',
+    from: alice,
+    to: bob,
+    sentAt: 1_000 + counter,
+    size: 6,
+    text: 'secret',
+    ext: { fire: true, nested: { n: counter } },
+    ...overrides,
+  };
+}
+
+const burn = { ttlSeconds: 60, viewSeconds: 5, expiresAt: 61_000 };
+
+/** Every event of a user after `after`, page by page. */
+async function read(storage: SqliteStorage, userId: string, after: number): Promise<LoggedEvent[]> {
+  const out: LoggedEvent[] = [];
+  let cursor = after;
+  for (;;) {
+    const page = await storage.readEvents(userId, cursor, 7);
+    out.push(...page.events);
+    cursor = page.last;
+    if (!page.more) return out;
+  }
+}
+
+// Live delivery reads a user's recent log from memory; these tests hold it to what a second
+// connection reads from the database file after the same writes.
+describe('sqlite storage: in-memory log tails', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let live: SqliteStorage;
+
+  beforeEach(async () => {
+    dir = tempDir('cinder-tail-');
+    live = new SqliteStorage({ dataDir: dir.path });
+    await live.init();
+    for (const p of [alice, bob]) {
+      await live.createUser({ id: p.id, username: p.username, passwordHash: 'x', createdAt: 1 });
+    }
+  });
+
+  afterEach(async () => {
+    await live.close();
+    dir.remove();
+  });
+
+  async function fromDisk(userId: string, after: number): Promise<LoggedEvent[]> {
+    const other = new SqliteStorage({ dataDir: dir.path });
+    await other.init();
+    try {
+      return await read(other, userId, after);
+    } finally {
+      await other.close();
+    }
+  }
+
+  it('serves the same events as the database after every kind of write', async () => {
+    // Some history before the tails start, so the tails begin part-way into the log.
+    const early = message({ burn });
+    await live.insertMessage({ deviceId: 'd_a', key: 'k-early', message: early, at: 1_000 });
+    const cursors = {
+      alice: (await live.readEvents(alice.id, 0, 100)).last,
+      bob: (await live.readEvents(bob.id, 0, 100)).last,
+    };
+    expect(cursors.bob).toBeGreaterThan(0);
+
+    const normal = message();
+    const opened = message({ burn });
+    const revoked = message({ burn });
+    const kept = message({ burn, ext: null });
+    const sameTurn = message({ burn });
+    const writes: Promise<unknown>[] = [];
+    for (const [i, m] of [normal, opened, revoked, kept].entries()) {
+      writes.push(live.insertMessage({ deviceId: 'd_a', key: `k-${i}`, message: m, at: 2_000 }));
+    }
+    await Promise.all(writes);
+    // A message sent and opened in the same batch: its message event never shows.
+    await Promise.all([
+      live.insertMessage({ deviceId: 'd_a', key: 'k-same', message: sameTurn, at: 2_500 }),
+      live.openMessage({ id: sameTurn.id, userId: bob.id, at: 2_500 }),
+    ]);
+    await live.openMessage({ id: opened.id, userId: bob.id, at: 3_000 });
+    await live.revokeMessage({ id: revoked.id, userId: alice.id, at: 3_000 });
+    await live.markDelivered({ ids: [normal.id, kept.id], recipient: bob, at: 3_100 });
+    await live.readMessage({ id: normal.id, reader: bob, at: 3_200 });
+    // A failing write in the batch rolls back alone; its events must not appear.
+    await Promise.allSettled([
+      live.createUser({ id: 'u_dup', username: 'alice', passwordHash: 'x', createdAt: 2 }),
+      live.openMessage({ id: early.id, userId: bob.id, at: 3_300 }),
+    ]);
+    await live.expireDue(70_000, 100);
+
+    for (const [user, after] of [
+      [alice, cursors.alice],
+      [bob, cursors.bob],
+    ] as const) {
+      const memory = await read(live, user.id, after);
+      expect(memory).toEqual(await fromDisk(user.id, after));
+      const kinds = memory.map((l) => l.event.kind);
+      expect(kinds).toContain('burned');
+      const messageIds = memory.flatMap((l) => (l.event.kind === 'message' ? [l.event.message.id] : []));
+      expect(messageIds).toEqual([normal.id]);
+    }
+    const aliceEvents = (await read(live, alice.id, cursors.alice)).map((l) => l.event);
+    expect(aliceEvents.filter((e): e is Extract<Event, { kind: 'receipt' }> => e.kind === 'receipt')).toEqual(
+      [
+        expect.objectContaining({ messageId: normal.id, type: 'delivered', by: 'bob' }),
+        expect.objectContaining({ messageId: kept.id, type: 'delivered', by: 'bob' }),
+        expect.objectContaining({ messageId: normal.id, type: 'read', by: 'bob' }),
+      ],
+    );
+  });
+
+  it('pages a long tail and falls back to the database for cursors before it', async () => {
+    const start = (await live.readEvents(bob.id, 0, 100)).last;
+    for (let i = 0; i < 300; i++) {
+      await live.insertMessage({
+        deviceId: 'd_a',
+        key: `k-long-${i}`,
+        message: message({ burn }),
+        at: 2_000,
+      });
+    }
+    const all = await read(live, bob.id, start);
+    expect(all).toHaveLength(300);
+    expect(all).toEqual(await fromDisk(bob.id, start));
+    const middle = all[150]?.event.seq ?? 0;
+    expect(await read(live, bob.id, middle)).toEqual(all.slice(151));
+    const seqs = all.map((l) => l.event.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+});
