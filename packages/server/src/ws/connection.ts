@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import {
   CinderError,
   CLOSE_CODES,
@@ -74,12 +75,20 @@ export class Connection implements HubMember {
   #queued: string[] = [];
   #helloTimer: NodeJS.Timeout | null;
   #awaitingDrain = false;
+  /** The TCP socket under the WebSocket, corked while frames of this turn are gathered. */
+  readonly #socket: Duplex | null;
+  #corked = false;
   /** Set by the gateway's heartbeat; cleared by each pong. */
   alive = true;
 
-  constructor(ws: WebSocket, deps: ConnectionDeps) {
+  /**
+   * @param socket the upgraded TCP socket under `ws`: frames sent in one event-loop turn are
+   *   written to it together (one syscall instead of one per frame).
+   */
+  constructor(ws: WebSocket, deps: ConnectionDeps, socket: Duplex | null = null) {
     this.#ws = ws;
     this.#deps = deps;
+    this.#socket = socket;
     deps.metrics.connections++;
     this.#helloTimer = setTimeout(() => {
       if (this.#state === 'hello' || this.#state === 'authenticating') {
@@ -313,6 +322,7 @@ export class Connection implements HubMember {
       ws.terminate();
       return;
     }
+    this.#cork();
     if (!this.#awaitingDrain && buffered + data.length >= HIGH_WATER_BYTES) {
       // The callback fires once this frame reached the kernel: the sync may continue.
       this.#awaitingDrain = true;
@@ -323,6 +333,22 @@ export class Connection implements HubMember {
       return;
     }
     ws.send(data);
+  }
+
+  /**
+   * Hold this turn's frames and write them at once in the next check phase: a reply and the
+   * events its commit woke (delivered by the hub's own immediate, queued before ours) leave in
+   * one write. Corks nest, so ws's own cork per frame still works inside.
+   */
+  #cork(): void {
+    const socket = this.#socket;
+    if (this.#corked || !socket) return;
+    this.#corked = true;
+    socket.cork();
+    setImmediate(() => {
+      this.#corked = false;
+      socket.uncork();
+    });
   }
 
   /** A method, not a field read, so the compiler does not narrow the state across awaits. */

@@ -56,7 +56,7 @@ export class Gateway {
       return;
     }
     this.#wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection = new Connection(ws, this.#options);
+      const connection = new Connection(ws, this.#options, socket);
       this.#connections.add(connection);
       ws.once('close', () => this.#connections.delete(connection));
     });
