@@ -10,7 +10,7 @@ import { benchUsername, loginDevice, registerDevices } from './lib/accounts.ts';
 import { scanForMarker, waitForCleanDisk } from './lib/disk-scan.ts';
 import type { DeviceCreds } from './lib/jobs.ts';
 import { machineInfo } from './lib/machine.ts';
-import { parseSettings, type ScenarioId, type Settings } from './lib/options.ts';
+import { parseSettings, type ScenarioId, type Settings, UsageError } from './lib/options.ts';
 import { BENCH_DIR } from './lib/paths.ts';
 import { runProfile } from './lib/profile.ts';
 import {
@@ -227,6 +227,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    (error.exitCode === 0 ? process.stdout : process.stderr).write(`${error.message}\n`);
+    process.exit(error.exitCode);
+  }
   log(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.exit(1);
 });

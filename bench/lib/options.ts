@@ -74,10 +74,23 @@ const USAGE = `npm run bench -- [options]
   --keep                  keep the data directories
   --out <dir>             results directory (default bench/results)`;
 
+/** A bad command line, or `--help`: shown as is, without a stack. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    /** 0 for `--help`, 2 for a bad flag. */
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
 function positive(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UsageError(`--${name} must be a positive integer\n${USAGE}`, 2);
   return n;
 }
 
@@ -87,20 +100,22 @@ export function parseSettings(argv: string[], defaultOut: string): Settings {
   try {
     values = parse(argv).values;
   } catch (error) {
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`, 2);
   }
-  if (values.help) throw new Error(USAGE);
+  if (values.help) throw new UsageError(USAGE, 0);
   const base = values.quick ? QUICK : FULL;
   const only = values.only?.split(',').map((s) => s.trim()) ?? [...SCENARIOS];
   for (const id of only) {
-    if (!(SCENARIOS as readonly string[]).includes(id)) throw new Error(`unknown scenario ${id}\n${USAGE}`);
+    if (!(SCENARIOS as readonly string[]).includes(id))
+      throw new UsageError(`unknown scenario ${id}\n${USAGE}`, 2);
   }
   const targets = (values.targets?.split(',').map((s) => s.trim()) ?? [
     'cinder',
     'baseline',
   ]) as Settings['targets'];
   for (const t of targets) {
-    if (t !== 'cinder' && t !== 'baseline' && t !== 'naive') throw new Error(`unknown target ${t}\n${USAGE}`);
+    if (t !== 'cinder' && t !== 'baseline' && t !== 'naive')
+      throw new UsageError(`unknown target ${t}\n${USAGE}`, 2);
   }
   return {
     mode: values.quick ? 'quick' : 'full',
