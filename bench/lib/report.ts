@@ -298,7 +298,8 @@ export function evaluateGoals(results: BenchResults): Goal[] {
   const goals: Goal[] = [];
   for (const { pairs, result } of results.saturation) {
     const c = result.cinder;
-    if (c === undefined) continue;
+    // The issue sets goals for 100 and 1,000 pairs only (a quick run's large set is smaller).
+    if (c === undefined || (pairs !== 100 && pairs !== 1000)) continue;
     const need = pairs >= 1000 ? 20_000 : 30_000;
     const b = result.baseline;
     const share = b ? c.rate / b.rate : undefined;
@@ -319,12 +320,13 @@ export function evaluateGoals(results: BenchResults): Goal[] {
     });
   }
   const idle = results.idle?.result.cinder;
-  if (idle) {
+  // Judged at 10,000 devices or more: with fewer, one-off growth weighs on each device.
+  if (idle && idle.devices >= 10_000) {
     goals.push({
       goal: `server RSS per idle device (${int(idle.devices)} devices)`,
       target: '≤ 10 KB at 10,000 devices',
       measured: kb(idle.rssPerDeviceBytes),
-      pass: idle.rssPerDeviceBytes <= 10 * 1024 && idle.devices >= 10_000,
+      pass: idle.rssPerDeviceBytes <= 10 * 1024,
     });
   }
   const sync = results.sync?.cinder;
