@@ -97,10 +97,12 @@ describe('sqlite storage: in-memory log tails', () => {
     await live.markDelivered({ ids: [normal.id, kept.id], recipient: bob, at: 3_100 });
     await live.readMessage({ id: normal.id, reader: bob, at: 3_200 });
     // A failing write in the batch rolls back alone; its events must not appear.
-    await Promise.allSettled([
+    const [conflict, take] = await Promise.allSettled([
       live.createUser({ id: 'u_dup', username: 'alice', passwordHash: 'x', createdAt: 2 }),
       live.openMessage({ id: early.id, userId: bob.id, at: 3_300 }),
     ]);
+    expect(conflict.status === 'rejected' && (conflict.reason as { code?: unknown }).code).toBe('CONFLICT');
+    expect(take.status === 'fulfilled' && take.value.outcome).toBe('taken');
     await live.expireDue(70_000, 100);
 
     for (const [user, after] of [

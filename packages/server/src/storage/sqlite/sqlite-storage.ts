@@ -154,6 +154,12 @@ type TailEffect =
   | { kind: 'unmessage'; userIds: readonly string[]; messageId: string }
   | { kind: 'clear' };
 
+/** Accounts kept in the username cache; the oldest is dropped beyond this. */
+const CACHED_USERS = 100_000;
+
+/** Thrown inside a batch to roll it back and rerun it with a savepoint per write. */
+class BatchRetry extends Error {}
+
 /** Events kept per user tail; older ones are read from the database (a device far behind). */
 const TAIL_EVENTS = 128;
 /** Users whose tails are kept; the oldest tail is dropped beyond this. */
@@ -229,6 +235,8 @@ export class SqliteStorage implements Storage {
   #queue: WriteOp[] = [];
   #flushScheduled = false;
   readonly #tails = new Map<string, UserTail>();
+  /** Accounts found by username (never negative answers: the name may be registered later). */
+  readonly #users = new Map<string, UserRecord>();
   /** Effects of the write running now (inside the batch), or null outside one. */
   #effects: TailEffect[] | null = null;
 
@@ -255,22 +263,38 @@ export class SqliteStorage implements Storage {
     this.#s = this.#prepare(db);
     // In a transaction already, a wrapped function runs in a savepoint.
     const atomic = db.transaction((fn: () => unknown) => fn());
-    this.#batch = db.transaction((ops: WriteOp[]) => {
+    const run = (ops: WriteOp[], isolate: boolean): void => {
       for (const op of ops) {
-        // A savepoint each: one failing write (a taken username) rolls back alone.
         const effects: TailEffect[] = [];
         this.#effects = effects;
         try {
-          op.value = atomic(op.run);
+          op.value = isolate ? atomic(op.run) : op.run();
           op.ok = true;
           op.effects = effects;
         } catch (error) {
+          // Without savepoints a failed write may have left half its work: undo the batch.
+          if (!isolate) throw new BatchRetry();
+          op.ok = false;
           op.error = error;
         } finally {
           this.#effects = null;
         }
       }
-    });
+    };
+    // Writes almost never fail, so a batch first runs without a savepoint per write (they cost
+    // more than the writes); if one fails, the whole transaction rolls back and the batch runs
+    // again with a savepoint each, so that one failing write (a taken username) fails alone.
+    const fast = db.transaction((ops: WriteOp[]) => run(ops, false));
+    const isolated = db.transaction((ops: WriteOp[]) => run(ops, true));
+    this.#batch = (ops) => {
+      try {
+        fast(ops);
+      } catch (error) {
+        if (!(error instanceof BatchRetry)) throw error;
+        for (const op of ops) op.ok = false;
+        isolated(ops);
+      }
+    };
   }
 
   async close(): Promise<void> {
@@ -416,12 +440,26 @@ export class SqliteStorage implements Storage {
   }
 
   async findUserByUsername(username: string): Promise<UserRecord | null> {
+    const cached = this.#users.get(username);
+    if (cached) return { ...cached };
     const row = this.#stmts().userByName.get(username) as
       | { id: string; username: string; password_hash: string; created_at: number }
       | undefined;
-    return row
-      ? { id: row.id, username: row.username, passwordHash: row.password_hash, createdAt: row.created_at }
-      : null;
+    if (!row) return null;
+    const user = {
+      id: row.id,
+      username: row.username,
+      passwordHash: row.password_hash,
+      createdAt: row.created_at,
+    };
+    // Accounts are never renamed, re-keyed or deleted, so a found one stays true: every send
+    // looks its recipient up by name, and this keeps that off the database.
+    if (this.#users.size >= CACHED_USERS) {
+      const oldest = this.#users.keys().next();
+      if (!oldest.done) this.#users.delete(oldest.value);
+    }
+    this.#users.set(username, user);
+    return { ...user };
   }
 
   async createDevice(device: DeviceRecord & { tokenHash: string }): Promise<void> {
