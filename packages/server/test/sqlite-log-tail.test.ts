@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import type { Event } from '@cinder/protocol';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
+import { DATABASE_FILE, SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 import type { LoggedEvent, NewMessage, Party } from '../src/storage/storage.ts';
 import { tempDir } from './helpers.ts';
 
@@ -143,5 +145,42 @@ describe('sqlite storage: in-memory log tails', () => {
     expect(await read(live, bob.id, middle)).toEqual(all.slice(151));
     const seqs = all.map((l) => l.event.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+});
+
+describe('sqlite storage: acked cursors', () => {
+  it('keeps the highest ack of each device and writes it by close', async () => {
+    const dir = tempDir('cinder-cursor-');
+    try {
+      const storage = new SqliteStorage({ dataDir: dir.path });
+      await storage.init();
+      await storage.createUser({ id: alice.id, username: alice.username, passwordHash: 'x', createdAt: 1 });
+      for (const id of ['d1', 'd2']) {
+        await storage.createDevice({
+          id,
+          userId: alice.id,
+          name: id,
+          createdAt: 1,
+          lastSeenAt: null,
+          tokenHash: id,
+        });
+      }
+      await storage.setDeviceCursor('d1', 5);
+      await storage.setDeviceCursor('d1', 9);
+      await storage.setDeviceCursor('d1', 7);
+      await storage.setDeviceCursor('d2', 3);
+      await storage.close();
+      const db = new Database(join(dir.path, DATABASE_FILE), { readonly: true });
+      try {
+        expect(db.prepare('SELECT id, cursor FROM devices ORDER BY id').all()).toEqual([
+          { id: 'd1', cursor: 9 },
+          { id: 'd2', cursor: 3 },
+        ]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      dir.remove();
+    }
   });
 });

@@ -154,6 +154,9 @@ type TailEffect =
   | { kind: 'unmessage'; userIds: readonly string[]; messageId: string }
   | { kind: 'clear' };
 
+/** How often acked cursors are written. */
+const CURSOR_FLUSH_MS = 1000;
+
 /** Accounts kept in the username cache; the oldest is dropped beyond this. */
 const CACHED_USERS = 100_000;
 
@@ -235,6 +238,9 @@ export class SqliteStorage implements Storage {
   #queue: WriteOp[] = [];
   #flushScheduled = false;
   readonly #tails = new Map<string, UserTail>();
+  /** Acked cursors not written yet, by device. */
+  readonly #cursors = new Map<string, number>();
+  #cursorTimer: NodeJS.Timeout | null = null;
   /** Accounts found by username (never negative answers: the name may be registered later). */
   readonly #users = new Map<string, UserRecord>();
   /** Effects of the write running now (inside the batch), or null outside one. */
@@ -300,6 +306,8 @@ export class SqliteStorage implements Storage {
   async close(): Promise<void> {
     const db = this.#db;
     if (!db) return;
+    if (this.#cursorTimer) clearTimeout(this.#cursorTimer);
+    this.#writeCursors();
     this.#flush();
     if (this.#checkpointTimer) clearTimeout(this.#checkpointTimer);
     this.#checkpointTimer = null;
@@ -527,8 +535,33 @@ export class SqliteStorage implements Storage {
     await this.#write(() => this.#stmts().touchDevice.run(at, deviceId));
   }
 
+  /**
+   * Acks arrive several times a second per busy device and nothing reads the stored cursor on
+   * the hot path, so they gather in memory and are written together once per `CURSOR_FLUSH_MS`
+   * (and at close). Losing the last second of acks in a crash only means resending a few events,
+   * which clients drop by seq.
+   */
   async setDeviceCursor(deviceId: string, cursor: number): Promise<void> {
-    await this.#write(() => this.#stmts().setCursor.run(cursor, deviceId));
+    this.#stmts();
+    const prior = this.#cursors.get(deviceId);
+    if (prior === undefined || cursor > prior) this.#cursors.set(deviceId, cursor);
+    if (!this.#cursorTimer) {
+      this.#cursorTimer = setTimeout(() => this.#writeCursors(), CURSOR_FLUSH_MS);
+      this.#cursorTimer.unref();
+    }
+  }
+
+  #writeCursors(): void {
+    this.#cursorTimer = null;
+    if (this.#cursors.size === 0 || !this.#s) return;
+    const cursors = [...this.#cursors];
+    this.#cursors.clear();
+    this.#write(() => {
+      const s = this.#stmts();
+      for (const [deviceId, cursor] of cursors) s.setCursor.run(cursor, deviceId);
+    }).catch((error: unknown) =>
+      this.#options.logger?.warn({ err: { type: (error as Error)?.name } }, 'cursor write failed'),
+    );
   }
 
   // -------------------------------------------------------------------------
