@@ -122,8 +122,22 @@ export class DeviceSync {
           this.#dirty = true; // resume() continues
           return;
         }
-        const page = await this.#storage.readEvents(this.#userId, this.#scanned, EVENT_PAGE);
+        const after = this.#scanned;
+        const page = await this.#storage.readEvents(this.#userId, after, EVENT_PAGE);
         if (this.#isClosed()) return;
+        if (this.#state === 'syncing') {
+          // A prune that ran after this cursor was accepted (between logBounds() and this read)
+          // may have deleted events the device never got: the page would look complete while it
+          // is not. The floor says so; such a device starts over like one with a pruned cursor.
+          const { head, floor } = await this.#storage.logBounds();
+          if (this.#isClosed()) return;
+          if (floor > after) {
+            await this.#resync(head);
+            if (this.#isClosed()) return;
+            this.#scanned = head;
+            continue;
+          }
+        }
         this.#scanned = page.last;
         const events: Event[] = [];
         for (const logged of page.events) {
