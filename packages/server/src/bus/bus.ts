@@ -11,5 +11,11 @@ export interface Bus {
   publish(channel: string, payload: string): Promise<void>;
   /** Resolves once the subscription is active: payloads published afterwards reach `handler`. */
   subscribe(channel: string, handler: (payload: string) => void): Promise<Unsubscribe>;
+  /**
+   * Optional: call `listener` each time the bus got its subscriptions back after losing them (a
+   * network bus reconnecting). Payloads published in between were lost, so the hub wakes every
+   * local device to pull what it missed. Returns a function that removes the listener.
+   */
+  onResubscribed?(listener: () => void): () => void;
   close(): Promise<void>;
 }

@@ -32,10 +32,14 @@ export class Hub {
   readonly #subscriptions = new Map<string, Promise<Unsubscribe>>();
   readonly #pending = new Set<string>();
   #flush: NodeJS.Immediate | null = null;
+  readonly #offResubscribed: (() => void) | null;
 
   constructor(bus: Bus, logger: Logger) {
     this.#bus = bus;
     this.#logger = logger;
+    // Pub/sub is at most once: wake-ups published while this node was cut off are gone, so
+    // every local device pulls once; a pull that finds nothing new costs one read.
+    this.#offResubscribed = bus.onResubscribed?.(() => this.#wakeAll()) ?? null;
   }
 
   /** Count of connected members on this node. */
@@ -90,6 +94,7 @@ export class Hub {
   }
 
   async close(): Promise<void> {
+    this.#offResubscribed?.();
     if (this.#flush) clearImmediate(this.#flush);
     this.#flush = null;
     this.#pending.clear();
@@ -97,6 +102,11 @@ export class Hub {
     const subscriptions = [...this.#subscriptions.values()];
     this.#subscriptions.clear();
     await Promise.allSettled(subscriptions.map(async (s) => (await s)()));
+  }
+
+  #wakeAll(): void {
+    this.#logger.info({ members: this.size }, 'bus resubscribed; waking every local device');
+    for (const set of this.#members.values()) for (const member of set) member.wake();
   }
 
   #publishPending(): void {
