@@ -1,5 +1,6 @@
+import { Redis } from 'ioredis';
 import { expect, it } from 'vitest';
-import { RedisBus } from '../src/bus/redis-bus.ts';
+import { RedisBus, type RedisConnection } from '../src/bus/redis-bus.ts';
 import { runBusContract } from './bus-contract.ts';
 import { sleep } from './helpers.ts';
 import { describeWithServices, TEST_REDIS_URL, uniquePrefix } from './services.ts';
@@ -75,5 +76,45 @@ await describeWithServices('redis bus', ['redis'], () => {
     const bus = new RedisBus({ url: 'redis://127.0.0.1:1', prefix: uniquePrefix() });
     await expect(bus.connect()).rejects.toThrow(/Cannot connect to Redis at 127\.0\.0\.1:1: ECONNREFUSED/);
     await bus.close();
+  });
+
+  it('announces a resubscription after its subscriber connection was cut, and hears again', async () => {
+    const prefix = uniquePrefix();
+    const opened: Redis[] = [];
+    const node = new RedisBus({
+      url: TEST_REDIS_URL,
+      prefix,
+      open: (url) => {
+        const redis = new Redis(url, { lazyConnect: true, connectionName: 'cinder-test' });
+        opened.push(redis);
+        return redis as unknown as RedisConnection;
+      },
+    });
+    await node.connect();
+    const other = await connected(prefix);
+    const admin = new Redis(TEST_REDIS_URL);
+    try {
+      const heard: string[] = [];
+      await node.subscribe('u', (p) => heard.push(p));
+      let resubscribed = 0;
+      node.onResubscribed(() => {
+        resubscribed += 1;
+      });
+      // The subscriber is the second connection opened; cut it from the server side.
+      const port = opened[1]?.stream?.localPort;
+      expect(port).toBeTypeOf('number');
+      await admin.call('CLIENT', 'KILL', 'ADDR', `127.0.0.1:${port}`);
+      const deadline = Date.now() + 5000;
+      while (resubscribed === 0 && Date.now() < deadline) await sleep(20);
+      expect(resubscribed).toBe(1);
+      await other.publish('u', 'after');
+      const heardBy = Date.now() + 2000;
+      while (heard.length === 0 && Date.now() < heardBy) await sleep(20);
+      expect(heard).toEqual(['after']);
+    } finally {
+      admin.disconnect();
+      await other.close();
+      await node.close();
+    }
   });
 });

@@ -11,6 +11,8 @@ export interface RedisConnection {
   unsubscribe(channel: string): Promise<unknown>;
   on(event: 'message', listener: (channel: string, message: string) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** Connected and usable: at the first connect and after every reconnect. */
+  on(event: 'ready', listener: () => void): unknown;
   /** Open the connection (created lazily). */
   connect(): Promise<unknown>;
   quit(): Promise<unknown>;
@@ -71,6 +73,7 @@ export class RedisBus implements Bus {
   #pub: RedisConnection | null = null;
   #sub: RedisConnection | null = null;
   #closed = false;
+  readonly #resubscribedListeners = new Set<() => void>();
 
   constructor(options: RedisBusOptions) {
     this.#options = options;
@@ -96,6 +99,13 @@ export class RedisBus implements Bus {
       });
     }
     sub.on('message', (channel, message) => this.#deliver(channel, message));
+    let readies = 0;
+    sub.on('ready', () => {
+      // The first is the connect below; later ones follow a reconnect, whose resubscription
+      // ioredis sends right after this event. Messages published meanwhile were lost.
+      readies += 1;
+      if (readies > 1 && !this.#closed) setImmediate(() => void this.#afterReconnect(sub));
+    });
     try {
       await Promise.all([pub.connect(), sub.connect()]);
     } catch (error) {
@@ -140,6 +150,27 @@ export class RedisBus implements Bus {
       const unsubscribe = this.#remove(full, entry);
       if (unsubscribe) await unsubscribe;
     };
+  }
+
+  onResubscribed(listener: () => void): () => void {
+    this.#resubscribedListeners.add(listener);
+    return () => {
+      this.#resubscribedListeners.delete(listener);
+    };
+  }
+
+  /** Once the channels are subscribed again, tell the listeners (the hub wakes its devices). */
+  async #afterReconnect(sub: RedisConnection): Promise<void> {
+    // Commands on one connection run in order: when this SUBSCRIBE (of a channel already in
+    // ioredis's resubscription) is confirmed, every channel is live again.
+    const channel = this.#handlers.keys().next();
+    try {
+      if (!channel.done) await sub.subscribe(channel.value);
+    } catch (error) {
+      this.#options.logger?.warn({ err: { type: (error as Error)?.name } }, 'redis resubscribe failed');
+    }
+    if (this.#closed) return;
+    for (const listener of [...this.#resubscribedListeners]) listener();
   }
 
   async close(): Promise<void> {
