@@ -33,6 +33,8 @@ export interface ConnectionDeps {
 
 /** Above this many buffered bytes the sync pauses until the socket drains. */
 const HIGH_WATER_BYTES = 1024 * 1024;
+/** Frames this big are written at once instead of waiting for the end of the turn. */
+const UNCORK_BYTES = 16 * 1024;
 /** A client this far behind on reading is not reading at all: drop it. */
 const HARD_LIMIT_BYTES = 64 * 1024 * 1024;
 
@@ -330,9 +332,12 @@ export class Connection implements HubMember {
         this.#awaitingDrain = false;
         this.#sync?.resume();
       });
-      return;
+    } else {
+      ws.send(data);
     }
-    ws.send(data);
+    // A big frame (a backlog or resync page) is worth a write of its own right away, so the
+    // client starts reading while the next page is prepared.
+    if (data.length >= UNCORK_BYTES) this.#uncork();
   }
 
   /**
@@ -345,10 +350,13 @@ export class Connection implements HubMember {
     if (this.#corked || !socket) return;
     this.#corked = true;
     socket.cork();
-    setImmediate(() => {
-      this.#corked = false;
-      socket.uncork();
-    });
+    setImmediate(() => this.#uncork());
+  }
+
+  #uncork(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#socket?.uncork();
   }
 
   /** A method, not a field read, so the compiler does not narrow the state across awaits. */
