@@ -7,9 +7,10 @@ let poolOffset = pool.length;
 
 /**
  * A random, unguessable id (128 bits) with a kind prefix (`u_`, `d_`, `m_`). Message ids start
- * with the time in fixed-width hex so that they sort roughly by creation: every index keyed by a
- * message id (messages, events, tombstones, receipts) then grows at its right edge, and a batch
- * of sends dirties a few pages instead of one per message in each index. Senders and recipients
+ * with the time and a counter in fixed-width hex, so they sort by creation: every index keyed by
+ * a message id (messages, events, tombstones, receipts) grows at its right edge, where a batch of
+ * sends dirties a few pages instead of one per message in each index, and messages sent in the
+ * same millisecond keep their order where views sort by time, then id. Senders and recipients
  * see the send time anyway, and nobody else ever sees a message id.
  */
 export function newId(prefix: 'u' | 'd' | 'm'): string {
@@ -19,8 +20,22 @@ export function newId(prefix: 'u' | 'd' | 'm'): string {
   }
   const id = pool.toString('base64url', poolOffset, poolOffset + ID_BYTES);
   poolOffset += ID_BYTES;
-  if (prefix === 'm') return `m_${Date.now().toString(16).padStart(12, '0')}${id}`;
+  if (prefix === 'm') return `m_${timeOrder()}${id}`;
   return `${prefix}_${id}`;
+}
+
+let lastMs = 0;
+let inMs = 0;
+
+/** The time in ms (12 hex digits) and a counter within the ms (6 hex digits): ids sort by creation. */
+function timeOrder(): string {
+  const ms = Date.now();
+  if (ms === lastMs) inMs += 1;
+  else {
+    lastMs = ms;
+    inMs = 0;
+  }
+  return ms.toString(16).padStart(12, '0') + inMs.toString(16).padStart(6, '0');
 }
 
 /** A new device token: 32 random bytes, base64url. Shown once; only its hash is stored. */
