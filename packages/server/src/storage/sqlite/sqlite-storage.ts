@@ -343,7 +343,9 @@ export class SqliteStorage implements Storage {
       touchDevice: p('UPDATE devices SET last_seen_at = ? WHERE id = ?'),
       setCursor: p('UPDATE devices SET cursor = max(coalesce(cursor, 0), ?) WHERE id = ?'),
       sendByKey: p('SELECT result FROM sends WHERE device_id = ? AND key = ?'),
-      insertSend: p('INSERT INTO sends (device_id, key, result, at) VALUES (?, ?, ?, ?)'),
+      insertSend: p(
+        'INSERT INTO sends (device_id, key, result, at) VALUES (?, ?, ?, ?) ON CONFLICT (device_id, key) DO NOTHING',
+      ),
       insertMessage: p(`INSERT INTO messages (id, conversation, sender_id, sender, recipient_id, recipient,
         sent_at, ttl_seconds, view_seconds, expires_at, size, text, ext)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -579,9 +581,14 @@ export class SqliteStorage implements Storage {
 
   #insertTx(input: { deviceId: string; key: string; message: NewMessage; at: number }): InsertOutcome {
     const s = this.#stmts();
-    const prior = s.sendByKey.get(input.deviceId, input.key) as { result: string } | undefined;
-    if (prior) return { result: JSON.parse(prior.result) as SendResult, created: false, notify: EMPTY };
     const m = input.message;
+    const result: SendResult = { id: m.id, conversation: m.conversation, sentAt: m.sentAt, size: m.size };
+    if (m.burn) result.burn = m.burn;
+    // Claim the key first: a retried key finds it taken, writes nothing and gets the first result.
+    if (s.insertSend.run(input.deviceId, input.key, JSON.stringify(result), input.at).changes === 0) {
+      const prior = s.sendByKey.get(input.deviceId, input.key) as { result: string };
+      return { result: JSON.parse(prior.result) as SendResult, created: false, notify: EMPTY };
+    }
     const extJson = m.ext === null ? null : JSON.stringify(m.ext);
     s.insertMessage.run(
       m.id,
@@ -622,9 +629,6 @@ export class SqliteStorage implements Storage {
       this.#tailAppend(m.to.id, { kind: 'message', seq: toSeq, message }, null);
       this.#tailAppend(m.from.id, { kind: 'message', seq: fromSeq, message }, input.deviceId);
     }
-    const result: SendResult = { id: m.id, conversation: m.conversation, sentAt: m.sentAt, size: m.size };
-    if (m.burn) result.burn = m.burn;
-    s.insertSend.run(input.deviceId, input.key, JSON.stringify(result), input.at);
     return { result, created: true, notify: [m.to.id, m.from.id] };
   }
 
