@@ -389,8 +389,13 @@ export class CinderClient {
       const summary = summaryOf(tombstone.conversation);
       summary.lastActivityAt = Math.max(summary.lastActivityAt, tombstone.at);
     }
+    // Ties within one millisecond: server ids sort in creation order, so the later last message wins.
+    const lastId = (s: ConversationSummary) => s.lastMessage?.id ?? '';
     return [...summaries.values()].sort(
-      (a, b) => b.lastActivityAt - a.lastActivityAt || a.conversation.localeCompare(b.conversation),
+      (a, b) =>
+        b.lastActivityAt - a.lastActivityAt ||
+        (lastId(a) < lastId(b) ? 1 : lastId(a) > lastId(b) ? -1 : 0) ||
+        a.conversation.localeCompare(b.conversation),
     );
   }
 
