@@ -1,4 +1,5 @@
 import { type BurnReason, CinderError, type MessageView, type SendResult } from '@cinder/protocol';
+import { type EventRow, eventOf, int, liveFacts, type MessageRow, parseExt, viewOf } from '../rows.ts';
 import type {
   ActOutcome,
   Appended,
@@ -18,20 +19,10 @@ import type {
   StorageLogger,
   UserRecord,
 } from '../storage.ts';
+import { EVENT_COLUMNS, MESSAGE_COLUMNS } from './columns.ts';
 import { type LogLockKeys, logLockKeys, userLockKeys } from './log-locks.ts';
 import { openNodePostgresPool } from './node-postgres.ts';
 import type { PostgresPool, PostgresPoolOpener, PostgresQueryable } from './postgres-pool.ts';
-import {
-  EVENT_COLUMNS,
-  type EventRow,
-  eventOf,
-  int,
-  liveFacts,
-  MESSAGE_COLUMNS,
-  type MessageRow,
-  parseExt,
-  viewOf,
-} from './rows.ts';
 import { quoteIdent, schemaStatements } from './schema.ts';
 import { Scrubber, type ScrubMode } from './scrubber.ts';
 

@@ -7,6 +7,7 @@ import {
   type MessageView,
   type SendResult,
 } from '@cinder/protocol';
+import { eventOf, liveFacts, parseExt, viewOf } from '../rows.ts';
 import type {
   ActOutcome,
   Appended,
@@ -169,51 +170,6 @@ const TAIL_EVENTS = 128;
 const TAIL_USERS = 50_000;
 
 const EMPTY: string[] = [];
-
-function parseExt(json: string | null): Record<string, unknown> {
-  return json === null ? {} : (JSON.parse(json) as Record<string, unknown>);
-}
-
-/** The view of a message row; `text` is null in rows whose query sealed them. */
-function viewOf(row: {
-  id: string;
-  conversation: string;
-  sender: string;
-  recipient: string;
-  sent_at: number;
-  ttl_seconds: number | null;
-  view_seconds: number | null;
-  expires_at: number | null;
-  size: number;
-  text: string | null;
-  ext: string | null;
-}): MessageView {
-  if (row.expires_at !== null) {
-    return {
-      id: row.id,
-      conversation: row.conversation,
-      from: row.sender,
-      to: row.recipient,
-      sentAt: row.sent_at,
-      burn: {
-        ttlSeconds: row.ttl_seconds ?? 0,
-        viewSeconds: row.view_seconds ?? 0,
-        expiresAt: row.expires_at,
-      },
-      size: row.size,
-    };
-  }
-  return {
-    id: row.id,
-    conversation: row.conversation,
-    from: row.sender,
-    to: row.recipient,
-    sentAt: row.sent_at,
-    size: row.size,
-    text: row.text ?? '',
-    ext: parseExt(row.ext),
-  };
-}
 
 // Columns of a message that are safe to show anyone in the conversation: the content only for
 // normal messages. Sealing happens in SQL so a burn message's content is never even read.
@@ -927,57 +883,4 @@ function pageOfTail(tail: UserTail, after: number, limit: number): EventPage {
   const available = list.length - start;
   const events = available === 0 ? [] : list.slice(start, start + limit);
   return { events, last: events.at(-1)?.event.seq ?? after, more: available > limit };
-}
-
-function liveFacts(row: MessageRow): MessageFacts {
-  return {
-    state: 'live',
-    senderId: row.sender_id,
-    recipientId: row.recipient_id,
-    burn: row.expires_at !== null,
-  };
-}
-
-function eventOf(row: EventRow): Event | null {
-  switch (row.kind) {
-    case 'message':
-      // The message burned (or is being burned): its event is never delivered.
-      if (row.m_id === null || row.sender === null || row.recipient === null) return null;
-      return {
-        kind: 'message',
-        seq: row.seq,
-        message: viewOf({
-          id: row.m_id,
-          conversation: row.conversation,
-          sender: row.sender,
-          recipient: row.recipient,
-          sent_at: row.sent_at ?? row.at,
-          ttl_seconds: row.ttl_seconds,
-          view_seconds: row.view_seconds,
-          expires_at: row.expires_at,
-          size: row.size ?? 0,
-          text: row.text,
-          ext: row.ext,
-        }),
-      };
-    case 'receipt':
-      return {
-        kind: 'receipt',
-        seq: row.seq,
-        messageId: row.message_id,
-        conversation: row.conversation,
-        type: row.detail === 'read' ? 'read' : 'delivered',
-        by: row.by_name ?? '',
-        at: row.at,
-      };
-    case 'burned':
-      return {
-        kind: 'burned',
-        seq: row.seq,
-        messageId: row.message_id,
-        conversation: row.conversation,
-        reason: (row.detail ?? 'opened') as BurnReason,
-        at: row.at,
-      };
-  }
 }

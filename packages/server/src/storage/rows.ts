@@ -1,11 +1,12 @@
 import type { BurnReason, Event, MessageView } from '@cinder/protocol';
-import type { MessageFacts } from '../storage.ts';
+import type { MessageFacts } from './storage.ts';
 
 // node-postgres returns `bigint` columns as strings (they may exceed 2^53); every value Cinder
 // keeps in one (times in ms, seqs, row numbers) fits a double, so rows are read through `Number`.
-type Int8 = string | number;
+// SQLite returns numbers. Both storages map rows to protocol values here, once.
+export type Int8 = string | number;
 
-/** A `messages` row. `text`/`ext` are null for burn messages: their content is in `burn_contents`. */
+/** A `messages` row. `text`/`ext` are null when the row is sealed (a burn message). */
 export interface MessageRow {
   n: Int8;
   id: string;
@@ -22,10 +23,6 @@ export interface MessageRow {
   text: string | null;
   ext: string | null;
 }
-
-/** Columns of `MessageRow`, for `SELECT`s from `messages` aliased `m`. */
-export const MESSAGE_COLUMNS = `m.n, m.id, m.conversation, m.sender_id, m.sender, m.recipient_id, m.recipient,
-  m.sent_at, m.ttl_seconds, m.view_seconds, m.expires_at, m.size, m.text, m.ext`;
 
 /** An `events` row joined with its message (message events only). */
 export interface EventRow {
@@ -49,10 +46,6 @@ export interface EventRow {
   ext: string | null;
 }
 
-/** Columns of `EventRow`, for `events e LEFT JOIN messages m`. */
-export const EVENT_COLUMNS = `e.seq, e.kind, e.message_id, e.conversation, e.origin_device, e.detail, e.by_name, e.at,
-  m.id AS m_id, m.sender, m.recipient, m.sent_at, m.ttl_seconds, m.view_seconds, m.expires_at, m.size, m.text, m.ext`;
-
 /** A number from a `bigint` column. */
 export function int(value: Int8): number {
   return typeof value === 'number' ? value : Number(value);
@@ -63,8 +56,11 @@ export function parseExt(json: string | null): Record<string, unknown> {
   return json === null ? {} : (JSON.parse(json) as Record<string, unknown>);
 }
 
+/** The columns `viewOf` reads. */
+export type ViewRow = Omit<MessageRow, 'n' | 'sender_id' | 'recipient_id'>;
+
 /** The view of a message row: sealed (no text or ext) for a burn message. */
-export function viewOf(row: MessageRow): MessageView {
+export function viewOf(row: ViewRow): MessageView {
   if (row.expires_at !== null) {
     return {
       id: row.id,
@@ -107,17 +103,15 @@ export function eventOf(row: EventRow): Event | null {
   const seq = int(row.seq);
   switch (row.kind) {
     case 'message':
+      // The message burned (or is being burned): its event is never delivered.
       if (row.m_id === null || row.sender === null || row.recipient === null) return null;
       return {
         kind: 'message',
         seq,
         message: viewOf({
-          n: 0,
           id: row.m_id,
           conversation: row.conversation,
-          sender_id: '',
           sender: row.sender,
-          recipient_id: '',
           recipient: row.recipient,
           sent_at: row.sent_at ?? row.at,
           ttl_seconds: row.ttl_seconds,
