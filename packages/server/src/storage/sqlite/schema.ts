@@ -70,7 +70,6 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_user ON events (user_id, seq);
 CREATE INDEX IF NOT EXISTS events_message ON events (message_id) WHERE kind = 'message';
-CREATE INDEX IF NOT EXISTS events_at ON events (at);
 
 CREATE TABLE IF NOT EXISTS receipts (
   message_id TEXT NOT NULL,

@@ -121,7 +121,8 @@ interface Statements {
   floor: SqliteStatement;
   setFloor: SqliteStatement;
   liveMessages: SqliteStatement;
-  lastEventBefore: SqliteStatement;
+  firstEventFrom: SqliteStatement;
+  lastEventBelow: SqliteStatement;
   pruneEvents: SqliteStatement;
   pruneTombstones: SqliteStatement;
   pruneSends: SqliteStatement;
@@ -221,6 +222,8 @@ export class SqliteStorage implements Storage {
     db.pragma('temp_store = MEMORY');
     db.pragma('foreign_keys = OFF');
     db.exec(SCHEMA);
+    // Data dirs from before pruning by seq still have the index on event time.
+    db.exec('DROP INDEX IF EXISTS events_at');
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('floor', 0)").run();
     this.#s = this.#prepare(db);
     // In a transaction already, a wrapped function runs in a savepoint.
@@ -332,7 +335,11 @@ export class SqliteStorage implements Storage {
       setFloor: p("UPDATE meta SET value = max(value, ?) WHERE key = 'floor'"),
       liveMessages: p(`SELECT ${SEALED_COLUMNS} FROM messages m
         WHERE m.n > ? AND (m.sender_id = ? OR m.recipient_id = ?) ORDER BY m.n LIMIT ?`),
-      lastEventBefore: p('SELECT max(seq) AS seq FROM events WHERE at < ?'),
+      // No index on `at` (one fewer entry written per event): the log is in time order, so the
+      // first event at or past the cutoff is found by walking from the oldest, which stops at once
+      // past the events this prune deletes anyway.
+      firstEventFrom: p('SELECT seq FROM events WHERE at >= ? ORDER BY seq LIMIT 1'),
+      lastEventBelow: p('SELECT max(seq) AS seq FROM events WHERE seq < ?'),
       pruneEvents: p('DELETE FROM events WHERE seq <= ?'),
       pruneTombstones: p('DELETE FROM tombstones WHERE burned_at < ?'),
       pruneSends: p('DELETE FROM sends WHERE at < ?'),
@@ -829,7 +836,9 @@ export class SqliteStorage implements Storage {
   #pruneTx(before: number): PruneOutcome {
     const s = this.#stmts();
     // Delete a prefix of the log (everything up to the last old event) so the floor is exact.
-    const last = (s.lastEventBefore.get(before) as { seq: number | null } | undefined)?.seq ?? null;
+    const first = (s.firstEventFrom.get(before) as { seq: number } | undefined)?.seq;
+    const below = first ?? Number.MAX_SAFE_INTEGER;
+    const last = (s.lastEventBelow.get(below) as { seq: number | null } | undefined)?.seq ?? null;
     let events = 0;
     if (last !== null) {
       events = s.pruneEvents.run(last).changes;
