@@ -44,4 +44,58 @@ describe('sqlite schema migration', () => {
       await storage.close();
     }
   });
+
+  it('gives messages of an old data dir the seqs of their events, so a burn still deletes them', async () => {
+    const dir = tempDir('cinder-migrate-');
+    dirs.push(dir);
+    const path = `${dir.path}/${DATABASE_FILE}`;
+    const alice = { id: 'u_alice', username: 'alice' };
+    const bob = { id: 'u_bob', username: 'bob' };
+    const burn = { ttlSeconds: 600, viewSeconds: 0, expiresAt: Date.now() + 600_000 };
+    const base = { conversation: 'dm:alice:bob', from: alice, to: bob, size: 1, text: 'x', ext: null };
+    const first = new SqliteStorage({ dataDir: dir.path });
+    await first.init();
+    for (const p of [alice, bob]) await first.createUser({ ...p, passwordHash: 'x', createdAt: 1 });
+    const at = Date.now();
+    for (const id of ['m_one', 'm_two']) {
+      await first.insertMessage({
+        deviceId: 'd1',
+        key: `k-${id}`,
+        message: { ...base, id, sentAt: at, burn },
+        at,
+      });
+    }
+    await first.close();
+    // The shape before: no seq columns, an index on events by message id.
+    const old = new Database(path);
+    old.exec(`ALTER TABLE messages DROP COLUMN to_seq; ALTER TABLE messages DROP COLUMN from_seq;
+      CREATE INDEX events_message ON events (message_id) WHERE kind = 'message';`);
+    old.close();
+
+    const storage = new SqliteStorage({ dataDir: dir.path });
+    await storage.init();
+    try {
+      expect(indexesOf(path)).not.toContain('events_message');
+      expect(await storage.openMessage({ id: 'm_one', userId: bob.id, at: Date.now() })).toMatchObject({
+        outcome: 'taken',
+      });
+    } finally {
+      await storage.close();
+    }
+    const db = new Database(path, { readonly: true });
+    try {
+      const left = db
+        .prepare("SELECT message_id AS id FROM events WHERE kind = 'message' ORDER BY seq")
+        .all();
+      expect(left).toEqual([{ id: 'm_two' }, { id: 'm_two' }]);
+      const seqs = db.prepare("SELECT to_seq, from_seq FROM messages WHERE id = 'm_two'").get() as {
+        to_seq: number | null;
+        from_seq: number | null;
+      };
+      expect(seqs.to_seq).not.toBeNull();
+      expect(seqs.from_seq).toBeGreaterThan(seqs.to_seq ?? 0);
+    } finally {
+      db.close();
+    }
+  });
 });

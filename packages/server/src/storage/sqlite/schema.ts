@@ -2,6 +2,8 @@
  * The SQLite schema. A burn message's content lives only in its `messages` row, so a burn is a
  * row delete (zeroed by `secure_delete`); tombstones and events never hold content, and message
  * events point at their message instead of copying it, so a burned message cannot be replayed.
+ * A message row keeps the seqs of its two `message` events (`to_seq`, `from_seq`), so a burn
+ * deletes them by seq and the log needs no index by message id.
  */
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -41,7 +43,9 @@ CREATE TABLE IF NOT EXISTS messages (
   expires_at INTEGER,
   size INTEGER NOT NULL,
   text TEXT NOT NULL,
-  ext TEXT
+  ext TEXT,
+  to_seq INTEGER,
+  from_seq INTEGER
 );
 CREATE INDEX IF NOT EXISTS messages_sender ON messages (sender_id, n);
 CREATE INDEX IF NOT EXISTS messages_recipient ON messages (recipient_id, n);
@@ -69,7 +73,6 @@ CREATE TABLE IF NOT EXISTS events (
   at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_user ON events (user_id, seq);
-CREATE INDEX IF NOT EXISTS events_message ON events (message_id) WHERE kind = 'message';
 
 CREATE TABLE IF NOT EXISTS receipts (
   message_id TEXT NOT NULL,

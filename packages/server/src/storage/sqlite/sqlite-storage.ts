@@ -65,6 +65,9 @@ interface MessageRow {
   /** Null when the query sealed it (burn message). */
   text: string | null;
   ext: string | null;
+  /** Seqs of its `message` events (selected only where a burn may follow; null once pruned). */
+  to_seq?: number | null;
+  from_seq?: number | null;
 }
 
 interface EventRow {
@@ -224,6 +227,7 @@ export class SqliteStorage implements Storage {
     db.exec(SCHEMA);
     // Data dirs from before pruning by seq still have the index on event time.
     db.exec('DROP INDEX IF EXISTS events_at');
+    this.#migrateEventSeqs(db);
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('floor', 0)").run();
     this.#s = this.#prepare(db);
     // In a transaction already, a wrapped function runs in a savepoint.
@@ -260,6 +264,23 @@ export class SqliteStorage implements Storage {
         isolated(ops);
       }
     };
+  }
+
+  /**
+   * Data dirs from before `messages.to_seq`/`from_seq`: add the columns, fill them from the log
+   * (through the old index by message id, still there), then drop that index.
+   */
+  #migrateEventSeqs(db: SqliteDatabase): void {
+    const columns = db.prepare('PRAGMA table_info(messages)').all() as { name: string }[];
+    if (columns.some((c) => c.name === 'to_seq')) return;
+    db.exec(`BEGIN;
+      ALTER TABLE messages ADD COLUMN to_seq INTEGER;
+      ALTER TABLE messages ADD COLUMN from_seq INTEGER;
+      UPDATE messages SET
+        to_seq = (SELECT min(seq) FROM events e WHERE e.message_id = messages.id AND e.kind = 'message'),
+        from_seq = (SELECT max(seq) FROM events e WHERE e.message_id = messages.id AND e.kind = 'message');
+      DROP INDEX IF EXISTS events_message;
+      COMMIT;`);
   }
 
   async close(): Promise<void> {
@@ -306,12 +327,12 @@ export class SqliteStorage implements Storage {
         'INSERT INTO sends (device_id, key, result, at) VALUES (?, ?, ?, ?) ON CONFLICT (device_id, key) DO NOTHING',
       ),
       insertMessage: p(`INSERT INTO messages (id, conversation, sender_id, sender, recipient_id, recipient,
-        sent_at, ttl_seconds, view_seconds, expires_at, size, text, ext)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        sent_at, ttl_seconds, view_seconds, expires_at, size, text, ext, to_seq, from_seq)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       messageById: p(`SELECT n, id, conversation, sender_id, sender, recipient_id, recipient, sent_at,
-        ttl_seconds, view_seconds, expires_at, size, text, ext FROM messages WHERE id = ?`),
+        ttl_seconds, view_seconds, expires_at, size, text, ext, to_seq, from_seq FROM messages WHERE id = ?`),
       deleteMessage: p('DELETE FROM messages WHERE n = ?'),
-      deleteMessageEvents: p("DELETE FROM events WHERE message_id = ? AND kind = 'message'"),
+      deleteMessageEvents: p('DELETE FROM events WHERE seq IN (?, ?)'),
       deleteReceipts: p('DELETE FROM receipts WHERE message_id = ?'),
       insertTombstone: p(`INSERT OR IGNORE INTO tombstones
         (message_id, conversation, sender_id, recipient_id, reason, burned_at) VALUES (?, ?, ?, ?, ?, ?)`),
@@ -321,7 +342,7 @@ export class SqliteStorage implements Storage {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       insertReceipt: p('INSERT OR IGNORE INTO receipts (message_id, type) VALUES (?, ?)'),
       dueMessages: p(`SELECT n, id, conversation, sender_id, sender, recipient_id, recipient, sent_at,
-        ttl_seconds, view_seconds, expires_at, size, NULL AS text, NULL AS ext
+        ttl_seconds, view_seconds, expires_at, size, NULL AS text, NULL AS ext, to_seq, from_seq
         FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?`),
       readEvents:
         p(`SELECT e.seq, e.kind, e.message_id, e.conversation, e.origin_device, e.detail, e.by_name, e.at,
@@ -553,6 +574,13 @@ export class SqliteStorage implements Storage {
       return { result: JSON.parse(prior.result) as SendResult, created: false, notify: EMPTY };
     }
     const extJson = m.ext === null ? null : JSON.stringify(m.ext);
+    // Events first: the message row keeps their seqs, so a burn deletes them by seq.
+    const toSeq = this.#seqOf(
+      s.insertEvent.run(m.to.id, 'message', m.id, m.conversation, null, null, null, m.sentAt),
+    );
+    const fromSeq = this.#seqOf(
+      s.insertEvent.run(m.from.id, 'message', m.id, m.conversation, input.deviceId, null, null, m.sentAt),
+    );
     s.insertMessage.run(
       m.id,
       m.conversation,
@@ -567,12 +595,8 @@ export class SqliteStorage implements Storage {
       m.size,
       m.text,
       extJson,
-    );
-    const toSeq = this.#seqOf(
-      s.insertEvent.run(m.to.id, 'message', m.id, m.conversation, null, null, null, m.sentAt),
-    );
-    const fromSeq = this.#seqOf(
-      s.insertEvent.run(m.from.id, 'message', m.id, m.conversation, input.deviceId, null, null, m.sentAt),
+      toSeq,
+      fromSeq,
     );
     if (this.#tails.has(m.to.id) || this.#tails.has(m.from.id)) {
       // The same sealed view the log query builds (content only for a normal message).
@@ -698,7 +722,7 @@ export class SqliteStorage implements Storage {
   #burnRow(row: MessageRow, reason: BurnReason, at: number): void {
     const s = this.#stmts();
     s.deleteMessage.run(row.n);
-    s.deleteMessageEvents.run(row.id);
+    s.deleteMessageEvents.run(row.to_seq ?? null, row.from_seq ?? null);
     s.deleteReceipts.run(row.id);
     s.insertTombstone.run(row.id, row.conversation, row.sender_id, row.recipient_id, reason, at);
     if (this.#tails.has(row.sender_id) || this.#tails.has(row.recipient_id)) {
