@@ -1,50 +1,33 @@
 import { randomBytes } from 'node:crypto';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { AppPage, until } from './app-page.ts';
-import { describeBrowser, launchChromium } from './browser.ts';
-import { ensureWebBuilt } from './web-build.ts';
-import { startWebServer, type WebServer } from './web-server.ts';
+import { describeBrowser } from './browser.ts';
+import { useBrowserSuite } from './suite.ts';
 
 describeBrowser('web: burn after reading between two browsers', () => {
-  let server: WebServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    server = await startWebServer();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = useBrowserSuite();
 
   it('seals, reveals with a countdown, burns on both sides, and stays burned after reload', async () => {
     // Alice on a laptop in light mode; Bob on a phone in dark mode.
-    const aliceCtx = await browser.newContext({
+    const aliceCtx = await suite.newContext({
       viewport: { width: 1200, height: 780 },
       colorScheme: 'light',
     });
-    const bobCtx = await browser.newContext({
+    const bobCtx = await suite.newContext({
       viewport: { width: 390, height: 780 },
       colorScheme: 'dark',
       isMobile: true,
       hasTouch: true,
     });
-    contexts.push(aliceCtx, bobCtx);
 
     // The served app carries a strict CSP.
-    const res = await fetch(server.url);
+    const res = await fetch(suite.url);
     const csp = res.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("script-src 'self'");
     expect(await res.text()).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
 
-    const alice = await AppPage.open(aliceCtx, server.url, 'alice');
-    const bob = await AppPage.open(bobCtx, server.url, 'bob');
+    const alice = await AppPage.open(aliceCtx, suite.url, 'alice');
+    const bob = await AppPage.open(bobCtx, suite.url, 'bob');
     await alice.page.getByRole('heading', { name: /then it’s ash/i }).waitFor();
     await alice.shot('01-sign-up');
     await alice.signUp('alice');

@@ -1,30 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { AppPage } from './app-page.ts';
-import { describeBrowser, launchChromium } from './browser.ts';
-import { ensureWebBuilt } from './web-build.ts';
-import { startWebServer, type WebServer } from './web-server.ts';
+import { describeBrowser } from './browser.ts';
+import { useBrowserSuite } from './suite.ts';
 
 describeBrowser('web: an unopened burn message expires', () => {
-  let server: WebServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    // The server clamps every ttl to its --max-ttl: 6 s here, so "1 hour" expires while we watch.
-    server = await startWebServer({ maxTtlSeconds: 6 });
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  // The server clamps every ttl to its --max-ttl: 6 s here, so "1 hour" expires while we watch.
+  const suite = useBrowserSuite({ maxTtlSeconds: 6 });
 
   it('the sealed bubble counts down its lifetime, then both sides show "expired unopened"', async () => {
-    const alice = await AppPage.open(await browser.newContext(), server.url, 'alice');
-    const bob = await AppPage.open(await browser.newContext({ colorScheme: 'dark' }), server.url, 'bob');
+    const alice = await AppPage.open(await suite.newContext(), suite.url, 'alice');
+    const bob = await AppPage.open(await suite.newContext({ colorScheme: 'dark' }), suite.url, 'bob');
     await alice.signUp('ealice');
     await bob.signUp('ebob');
     const secret = `never opened ${randomBytes(6).toString('hex')}`;

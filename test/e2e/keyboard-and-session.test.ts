@@ -1,34 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { AppPage } from './app-page.ts';
-import { describeBrowser, launchChromium } from './browser.ts';
-import { ensureWebBuilt } from './web-build.ts';
-import { startWebServer, type WebServer } from './web-server.ts';
+import { describeBrowser } from './browser.ts';
+import { useBrowserSuite } from './suite.ts';
 
 describeBrowser('web: keyboard use, "until closed", a second tab, signing out', () => {
-  let server: WebServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    server = await startWebServer();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = useBrowserSuite();
 
   it('sends and opens a burn message with the keyboard alone; Escape burns it', async () => {
-    const aliceCtx = await browser.newContext({ viewport: { width: 1100, height: 720 } });
-    const bobCtx = await browser.newContext({ viewport: { width: 1100, height: 720 }, colorScheme: 'dark' });
-    contexts.push(aliceCtx, bobCtx);
-    const alice = await AppPage.open(aliceCtx, server.url, 'alice');
-    const bob = await AppPage.open(bobCtx, server.url, 'bob');
+    const aliceCtx = await suite.newContext({ viewport: { width: 1100, height: 720 } });
+    const bobCtx = await suite.newContext({ viewport: { width: 1100, height: 720 }, colorScheme: 'dark' });
+    const alice = await AppPage.open(aliceCtx, suite.url, 'alice');
+    const bob = await AppPage.open(bobCtx, suite.url, 'bob');
     await alice.signUp('kalice');
     await bob.signUp('kbob');
     const { page } = alice;
@@ -80,12 +63,11 @@ describeBrowser('web: keyboard use, "until closed", a second tab, signing out', 
   }, 45_000);
 
   it('a second tab of the same browser asks before taking over the device', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 900, height: 640 } });
-    contexts.push(ctx);
-    const first = await AppPage.open(ctx, server.url, 'tab one');
+    const ctx = await suite.newContext({ viewport: { width: 900, height: 640 } });
+    const first = await AppPage.open(ctx, suite.url, 'tab one');
     await first.signUp('tabby');
 
-    const second = await AppPage.open(ctx, server.url, 'tab two');
+    const second = await AppPage.open(ctx, suite.url, 'tab two');
     await second.page.getByText('Cinder is open in another tab.').waitFor();
     await second.page.getByRole('button', { name: 'Use here' }).click();
     await second.me('tabby').waitFor();
@@ -98,11 +80,10 @@ describeBrowser('web: keyboard use, "until closed", a second tab, signing out', 
   }, 30_000);
 
   it('signing out forgets the chats in this browser; signing in again brings back what the server holds', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 900, height: 640 } });
-    const otherCtx = await browser.newContext({ viewport: { width: 900, height: 640 } });
-    contexts.push(ctx, otherCtx);
-    const leaver = await AppPage.open(ctx, server.url, 'leaver');
-    const stayer = await AppPage.open(otherCtx, server.url, 'stayer');
+    const ctx = await suite.newContext({ viewport: { width: 900, height: 640 } });
+    const otherCtx = await suite.newContext({ viewport: { width: 900, height: 640 } });
+    const leaver = await AppPage.open(ctx, suite.url, 'leaver');
+    const stayer = await AppPage.open(otherCtx, suite.url, 'stayer');
     await leaver.signUp('leaver');
     await stayer.signUp('stayer');
     await stayer.openChat('leaver');
