@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CinderClient, MemoryStore, type WebSocketConstructor } from '@cinder/sdk';
 import { type CinderServer, type ServerOptions, startServer } from '@cinder/server';
 import { WebSocket } from 'ws';
+import { type ChildServer, spawnServer } from '../../packages/server/test/child-server.ts';
 
 /** A random 32-byte marker, hex: the plaintext tests search for. */
 export function marker(): string {
@@ -110,11 +109,9 @@ export class Harness {
   }
 }
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
 /** The real server as a child process (`npm start`'s entry point), for restart and crash tests. */
 export class ServerProcess {
-  child: ChildProcess | null = null;
+  private running: ChildServer | null = null;
   url = '';
   port = 0;
 
@@ -124,57 +121,25 @@ export class ServerProcess {
   ) {}
 
   async start(port = this.port): Promise<void> {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(root, 'packages/server/src/main.ts'),
-        '--port',
-        String(port),
-        '--host',
-        '127.0.0.1',
-        '--data-dir',
-        this.dataDir,
-        '--log-level',
-        'info',
-        ...this.extraArgs,
-      ],
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    this.child = child;
-    this.url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      let err = '';
-      const timer = setTimeout(() => reject(new Error(`server did not start: ${out}${err}`)), 30_000);
-      child.stderr?.on('data', (d) => {
-        err += d;
-      });
-      child.stdout?.on('data', (d) => {
-        out += d;
-        for (const line of out.split('\n')) {
-          try {
-            const rec = JSON.parse(line) as { msg?: string; url?: string };
-            if (rec.msg === 'listening' && rec.url) {
-              clearTimeout(timer);
-              resolve(rec.url);
-              return;
-            }
-          } catch {}
-        }
-      });
-      child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}${err}`)));
-    });
-    this.port = Number(new URL(this.url).port);
+    this.running = await spawnServer([
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--data-dir',
+      this.dataDir,
+      ...this.extraArgs,
+    ]);
+    this.url = this.running.url;
+    this.port = this.running.port;
   }
 
   /** Stop with a signal and wait for the exit code. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
-    const code = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    child.kill(signal);
-    this.child = null;
-    return code;
+    const running = this.running;
+    if (!running) return null;
+    this.running = null;
+    if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill(signal);
+    return (await running.exited).code;
   }
 }

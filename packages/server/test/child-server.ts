@@ -14,16 +14,21 @@ export interface ChildServer {
   stderr(): string;
 }
 
+/** `node --import tsx src/main.ts <args>` with stdout and stderr piped. */
+function spawnMain(args: readonly string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
 /** Spawn the server with these flags and wait for its `listening` log line. */
 export async function spawnServer(
   args: readonly string[],
   env: Record<string, string> = {},
 ): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnMain(args, env);
   let stdout = '';
   let stderr = '';
   child.stderr?.on('data', (d) => {
@@ -62,11 +67,7 @@ export function runServerProcess(
   args: readonly string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnMain(args, env);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d) => {
