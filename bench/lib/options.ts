@@ -32,6 +32,8 @@ export interface Settings {
   ackEveryMs: number;
   /** Write a CPU profile of the Cinder server during a saturated run and summarise it. */
   profile: boolean;
+  /** With `profile`: profile an open-loop run at this offered rate over the large pairs instead. */
+  profileRate: number | undefined;
   /** Keep the data directories after the run. */
   keep: boolean;
   outDir: string;
@@ -76,6 +78,7 @@ const USAGE = `npm run bench -- [options]
   --receipts              Bob sends a delivered receipt before opening, as the SDK does
   --ack-ms <n>            devices ack their cursor at most every n ms, as the SDK does (default 200; 0 never)
   --profile               CPU-profile the Cinder server in a saturated run (writes bench/results/profile/)
+  --profile-rate <n>      with --profile: profile an open-loop run at n cycles/s over the large pairs
   --keep                  keep the data directories
   --out <dir>             results directory (default bench/results)`;
 
@@ -139,6 +142,8 @@ export function parseSettings(argv: string[], defaultOut: string): Settings {
     receipts: values.receipts ?? false,
     ackEveryMs: values['ack-ms'] === '0' ? 0 : positive('ack-ms', values['ack-ms'], 200),
     profile: values.profile ?? false,
+    profileRate:
+      values['profile-rate'] === undefined ? undefined : positive('profile-rate', values['profile-rate'], 1),
     keep: values.keep ?? false,
     outDir: values.out ?? defaultOut,
   };
@@ -159,6 +164,7 @@ function parse(argv: string[]) {
       receipts: { type: 'boolean' },
       'ack-ms': { type: 'string' },
       profile: { type: 'boolean' },
+      'profile-rate': { type: 'string' },
       keep: { type: 'boolean' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },

@@ -6,7 +6,7 @@ import { type CpuProfile, summarize, summaryMarkdown } from '../profile/summariz
 import { benchUsername, registerDevices } from './accounts.ts';
 import type { TrafficResult } from './jobs.ts';
 import type { Settings } from './options.ts';
-import { closeTraffic, runSaturation, type TargetRun } from './scenarios.ts';
+import { closeTraffic, runLatency, runSaturation, type TargetRun } from './scenarios.ts';
 import { ServerTarget } from './server-target.ts';
 
 /**
@@ -21,6 +21,7 @@ export async function runProfile(settings: Settings): Promise<void> {
   const run = randomBytes(3).toString('hex');
   const marker = `burnmark${randomBytes(6).toString('hex')}`;
   const parts: string[] = [];
+  const pairs = settings.profileRate === undefined ? settings.smallPairs : settings.largePairs;
   try {
     for (const kind of settings.targets) {
       const profileDir = join(root, `${kind}-profile`);
@@ -30,21 +31,22 @@ export async function runProfile(settings: Settings): Promise<void> {
       await mkdir(dataDir, { recursive: true });
       const server = await ServerTarget.start({ kind, dataDir, cpuProfileDir: profileDir });
       try {
-        const usernames = Array.from({ length: 2 * settings.smallPairs }, (_, i) =>
-          benchUsername(run, 'p', i),
-        );
+        const usernames = Array.from({ length: 2 * pairs }, (_, i) => benchUsername(run, 'p', i));
         const devices = await registerDevices(kind, server.url, usernames);
         const target: TargetRun = {
           server,
           devices,
           sync: undefined,
           marker,
-          trafficPairs: settings.smallPairs,
+          trafficPairs: pairs,
           loadgenProfileDir: loadgenDir,
         };
         let result: TrafficResult;
         try {
-          result = await runSaturation(target, settings.smallPairs, settings);
+          result =
+            settings.profileRate === undefined
+              ? await runSaturation(target, pairs, settings)
+              : await runLatency(target, settings.profileRate, settings);
         } finally {
           await closeTraffic(target);
         }
@@ -66,7 +68,9 @@ export async function runProfile(settings: Settings): Promise<void> {
       const [fromUs, toUs] = window;
       parts.push(
         summaryMarkdown(
-          `${kind} server, saturated (${settings.smallPairs} pairs), measured window only`,
+          settings.profileRate === undefined
+            ? `${kind} server, saturated (${pairs} pairs), measured window only`
+            : `${kind} server, ${settings.profileRate}/s offered (${pairs} pairs), measured window only`,
           summarize(JSON.parse(text) as CpuProfile, { fromUs, toUs }),
         ),
         summaryMarkdown(

@@ -63,6 +63,7 @@ function results(cinderRate: number, baselineRate: number): BenchResults {
       receipts: false,
       ackEveryMs: 200,
       profile: false,
+      profileRate: undefined,
       keep: false,
     },
     saturation: [{ pairs: 100, result: { cinder: traffic(cinderRate), baseline: traffic(baselineRate) } }],
