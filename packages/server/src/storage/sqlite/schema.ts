@@ -88,4 +88,13 @@ CREATE TABLE IF NOT EXISTS sends (
   PRIMARY KEY (device_id, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS sends_at ON sends (at);
+
+-- Send keys claimed since the last fold into \`sends\` (send-keys.ts): appended in rowid order.
+CREATE TABLE IF NOT EXISTS send_log (
+  n INTEGER PRIMARY KEY,
+  device_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  result TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
 `;

@@ -29,6 +29,7 @@ import type {
 } from '../storage.ts';
 import { openBetterSqlite3 } from './better-sqlite3.ts';
 import { SCHEMA } from './schema.ts';
+import { type FoldStep, SendKeyStage, type SendKeyStatements, type StagedKey } from './send-keys.ts';
 import type { SqliteDatabase, SqliteOpener, SqliteStatement } from './sqlite-database.ts';
 
 /** Options of the embedded SQLite storage. */
@@ -43,6 +44,8 @@ export interface SqliteStorageOptions {
    * @default 1000
    */
   checkpointDelayMs?: number;
+  /** Send keys staged in `send_log` before a fold into `sends` starts (see send-keys.ts). @default 4096 */
+  sendKeyFoldAt?: number;
   logger?: StorageLogger;
 }
 
@@ -108,7 +111,9 @@ interface Statements {
   touchDevice: SqliteStatement;
   setCursor: SqliteStatement;
   sendByKey: SqliteStatement;
-  insertSend: SqliteStatement;
+  logSend: SqliteStatement;
+  foldSend: SqliteStatement;
+  clearSendLog: SqliteStatement;
   insertMessage: SqliteStatement;
   messageById: SqliteStatement;
   deleteMessage: SqliteStatement;
@@ -139,8 +144,8 @@ interface WriteOp {
   ok: boolean;
   value: unknown;
   error: unknown;
-  /** What the write did to the log, applied to the in-memory tails once it is committed. */
-  effects: TailEffect[] | null;
+  /** What the write did, applied to the in-memory state (tails, send keys) once it is committed. */
+  effects: Effect[] | null;
 }
 
 /**
@@ -153,17 +158,24 @@ interface UserTail {
   events: LoggedEvent[];
 }
 
-/** A change to the log made by a write, mirrored into the tails after its commit. */
-type TailEffect =
+/** A change made by a write, mirrored into memory (tails, send keys) after its commit. */
+type Effect =
   | { kind: 'append'; userId: string; logged: LoggedEvent }
   | { kind: 'unmessage'; userIds: readonly string[]; messageId: string }
-  | { kind: 'clear' };
+  | { kind: 'clear' }
+  | { kind: 'sendKey'; claim: StagedKey }
+  | { kind: 'folded'; step: FoldStep };
 
 /** How often acked cursors are written. */
 const CURSOR_FLUSH_MS = 1000;
 
 /** Accounts kept in the username cache; the oldest is dropped beyond this. */
 const CACHED_USERS = 100_000;
+
+/** Send keys folded into `sends` per write turn while a fold runs. */
+const FOLD_CHUNK = 256;
+/** A quiet server folds what is staged after this long, so the memory holds nothing for long. */
+const FOLD_IDLE_MS = 10_000;
 
 /** Thrown inside a batch to roll it back and rerun it with a savepoint per write. */
 class BatchRetry extends Error {}
@@ -204,7 +216,12 @@ export class SqliteStorage implements Storage {
   /** Accounts found by username (never negative answers: the name may be registered later). */
   readonly #users = new Map<string, UserRecord>();
   /** Effects of the write running now (inside the batch), or null outside one. */
-  #effects: TailEffect[] | null = null;
+  #effects: Effect[] | null = null;
+  /** Send keys claimed since the last fold (send-keys.ts). */
+  #sendKeys!: SendKeyStage;
+  #sendKeyStatements!: SendKeyStatements;
+  #foldQueued = false;
+  #foldTimer: NodeJS.Timeout | null = null;
 
   constructor(options: SqliteStorageOptions) {
     this.#options = options;
@@ -229,12 +246,22 @@ export class SqliteStorage implements Storage {
     db.exec('DROP INDEX IF EXISTS events_at');
     this.#migrateEventSeqs(db);
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('floor', 0)").run();
-    this.#s = this.#prepare(db);
+    // Send keys a crash left in the staging log join the keyed table before anything is served.
+    this.#foldSendLog(db);
+    const s = this.#prepare(db);
+    this.#s = s;
+    this.#sendKeys = new SendKeyStage({ foldAt: this.#options.sendKeyFoldAt ?? 4096, chunk: FOLD_CHUNK });
+    this.#sendKeyStatements = {
+      log: (deviceId, key, result, at) => this.#seqOf(s.logSend.run(deviceId, key, result, at)),
+      find: (deviceId, key) => (s.sendByKey.get(deviceId, key) as { result: string } | undefined)?.result,
+      fold: (c) => s.foldSend.run(c.deviceId, c.key, c.result, c.at),
+      clearLog: (upTo) => s.clearSendLog.run(upTo),
+    };
     // In a transaction already, a wrapped function runs in a savepoint.
     const atomic = db.transaction((fn: () => unknown) => fn());
     const run = (ops: WriteOp[], isolate: boolean): void => {
       for (const op of ops) {
-        const effects: TailEffect[] = [];
+        const effects: Effect[] = [];
         this.#effects = effects;
         try {
           op.value = isolate ? atomic(op.run) : op.run();
@@ -245,6 +272,7 @@ export class SqliteStorage implements Storage {
           if (!isolate) throw new BatchRetry();
           op.ok = false;
           op.error = error;
+          for (const e of effects) if (e.kind === 'sendKey') this.#sendKeys.dropped(e.claim);
         } finally {
           this.#effects = null;
         }
@@ -261,6 +289,7 @@ export class SqliteStorage implements Storage {
       } catch (error) {
         if (!(error instanceof BatchRetry)) throw error;
         for (const op of ops) op.ok = false;
+        this.#sendKeys.endTransaction();
         isolated(ops);
       }
     };
@@ -283,12 +312,24 @@ export class SqliteStorage implements Storage {
       COMMIT;`);
   }
 
+  /** Fold every staged send key into `sends` at once (start-up and close; nothing else runs). */
+  #foldSendLog(db: SqliteDatabase): void {
+    db.exec(`BEGIN;
+      INSERT OR IGNORE INTO sends (device_id, key, result, at)
+        SELECT device_id, key, result, at FROM send_log ORDER BY device_id, key;
+      DELETE FROM send_log;
+      COMMIT;`);
+  }
+
   async close(): Promise<void> {
     const db = this.#db;
     if (!db) return;
     if (this.#cursorTimer) clearTimeout(this.#cursorTimer);
+    if (this.#foldTimer) clearTimeout(this.#foldTimer);
+    this.#foldTimer = null;
     this.#writeCursors();
     this.#flush();
+    this.#foldSendLog(db);
     if (this.#checkpointTimer) clearTimeout(this.#checkpointTimer);
     this.#checkpointTimer = null;
     this.#checkpointNow();
@@ -323,9 +364,9 @@ export class SqliteStorage implements Storage {
       touchDevice: p('UPDATE devices SET last_seen_at = ? WHERE id = ?'),
       setCursor: p('UPDATE devices SET cursor = max(coalesce(cursor, 0), ?) WHERE id = ?'),
       sendByKey: p('SELECT result FROM sends WHERE device_id = ? AND key = ?'),
-      insertSend: p(
-        'INSERT INTO sends (device_id, key, result, at) VALUES (?, ?, ?, ?) ON CONFLICT (device_id, key) DO NOTHING',
-      ),
+      logSend: p('INSERT INTO send_log (device_id, key, result, at) VALUES (?, ?, ?, ?)'),
+      foldSend: p('INSERT OR IGNORE INTO sends (device_id, key, result, at) VALUES (?, ?, ?, ?)'),
+      clearSendLog: p('DELETE FROM send_log WHERE n <= ?'),
       insertMessage: p(`INSERT INTO messages (id, conversation, sender_id, sender, recipient_id, recipient,
         sent_at, ttl_seconds, view_seconds, expires_at, size, text, ext, to_seq, from_seq)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -407,12 +448,49 @@ export class SqliteStorage implements Storage {
       // The commit itself failed: nothing of this batch happened.
       for (const op of ops) op.reject(error);
       return;
+    } finally {
+      this.#sendKeys.endTransaction();
     }
     // Committed: the tails follow the log before anyone can be woken to read it.
     for (const op of ops) if (op.ok && op.effects) for (const e of op.effects) this.#applyEffect(e);
     for (const op of ops) {
       if (op.ok) op.resolve(op.value);
       else op.reject(op.error);
+    }
+    this.#foldSendKeys(false);
+  }
+
+  /**
+   * Keep the send-key fold going: start one when enough keys are staged (or, with `force`, any),
+   * and queue its next chunk as a write of the next turn. A quiet server folds after a while.
+   */
+  #foldSendKeys(force: boolean): void {
+    if (!this.#db) return;
+    const keys = this.#sendKeys;
+    if (keys.shouldFold(force)) keys.startFold();
+    if (keys.folding && !this.#foldQueued) {
+      this.#foldQueued = true;
+      this.#write(() => {
+        const step = keys.foldStep(this.#sendKeyStatements);
+        this.#effects?.push({ kind: 'folded', step });
+      }).then(
+        () => {
+          this.#foldQueued = false;
+          this.#foldSendKeys(false);
+        },
+        (error: unknown) => {
+          // Tried again after the next write; the staged keys stay in memory and in send_log.
+          this.#foldQueued = false;
+          this.#options.logger?.warn({ err: { type: (error as Error)?.name } }, 'send key fold failed');
+        },
+      );
+    }
+    if (keys.size > 0 && !keys.folding && !this.#foldTimer) {
+      this.#foldTimer = setTimeout(() => {
+        this.#foldTimer = null;
+        this.#foldSendKeys(true);
+      }, FOLD_IDLE_MS);
+      this.#foldTimer.unref();
     }
   }
 
@@ -569,10 +647,16 @@ export class SqliteStorage implements Storage {
     const result: SendResult = { id: m.id, conversation: m.conversation, sentAt: m.sentAt, size: m.size };
     if (m.burn) result.burn = m.burn;
     // Claim the key first: a retried key finds it taken, writes nothing and gets the first result.
-    if (s.insertSend.run(input.deviceId, input.key, JSON.stringify(result), input.at).changes === 0) {
-      const prior = s.sendByKey.get(input.deviceId, input.key) as { result: string };
-      return { result: JSON.parse(prior.result) as SendResult, created: false, notify: EMPTY };
-    }
+    const claim = this.#sendKeys.claim(
+      this.#sendKeyStatements,
+      input.deviceId,
+      input.key,
+      JSON.stringify(result),
+      input.at,
+    );
+    if ('prior' in claim)
+      return { result: JSON.parse(claim.prior) as SendResult, created: false, notify: EMPTY };
+    this.#effects?.push({ kind: 'sendKey', claim: claim.claimed });
     const extJson = m.ext === null ? null : JSON.stringify(m.ext);
     // Events first: the message row keeps their seqs, so a burn deletes them by seq.
     const toSeq = this.#seqOf(
@@ -806,7 +890,7 @@ export class SqliteStorage implements Storage {
     this.#tails.set(userId, { base, events: [] });
   }
 
-  #applyEffect(effect: TailEffect): void {
+  #applyEffect(effect: Effect): void {
     switch (effect.kind) {
       case 'append': {
         const tail = this.#tails.get(effect.userId);
@@ -832,6 +916,12 @@ export class SqliteStorage implements Storage {
         return;
       case 'clear':
         this.#tails.clear();
+        return;
+      case 'sendKey':
+        this.#sendKeys.committed(effect.claim);
+        return;
+      case 'folded':
+        this.#sendKeys.folded(effect.step);
         return;
     }
   }
@@ -870,6 +960,8 @@ export class SqliteStorage implements Storage {
       if (events > 0) this.#effects?.push({ kind: 'clear' });
     }
     const tombstones = s.pruneTombstones.run(before).changes;
+    const step = this.#sendKeys.foldAll(this.#sendKeyStatements);
+    if (step) this.#effects?.push({ kind: 'folded', step });
     const sendKeys = s.pruneSends.run(before).changes;
     return { events, tombstones, sendKeys };
   }
