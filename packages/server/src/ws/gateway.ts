@@ -12,6 +12,11 @@ export interface GatewayOptions extends ConnectionDeps {
 /** How long `close()` waits for clients to answer the close handshake before cutting them. */
 const CLOSE_GRACE_MS = 2000;
 
+/** Until ws takes an upgraded socket over, an error just ends it (one listener for all sockets). */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 /**
  * The WebSocket gateway at `WS_PATH`: upgrades, the ping/pong heartbeat, and the set of live
  * connections. Compression is off: it costs CPU per frame and invites compression oracles.
@@ -24,7 +29,7 @@ export class Gateway {
   #closing = false;
 
   constructor(options: GatewayOptions) {
-    this.#options = options;
+    this.#options = { ...options, onClosed: (connection) => this.#connections.delete(connection) };
     this.#wss = new WebSocketServer({
       noServer: true,
       perMessageDeflate: false,
@@ -48,7 +53,7 @@ export class Gateway {
   }
 
   #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     const path = (request.url ?? '').split('?', 1)[0];
     if (path !== WS_PATH || this.#closing) {
       const status = this.#closing ? '503 Service Unavailable' : '404 Not Found';
@@ -56,9 +61,9 @@ export class Gateway {
       return;
     }
     this.#wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection = new Connection(ws, this.#options, socket);
-      this.#connections.add(connection);
-      ws.once('close', () => this.#connections.delete(connection));
+      // ws handles the socket's errors from here on.
+      socket.off('error', destroyOnError);
+      this.#connections.add(new Connection(ws, this.#options, socket));
     });
   }
 
