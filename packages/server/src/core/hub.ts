@@ -28,8 +28,11 @@ function channelOf(userId: string): string {
 export class Hub {
   readonly #bus: Bus;
   readonly #logger: Logger;
-  readonly #members = new Map<string, Set<HubMember>>();
-  readonly #subscriptions = new Map<string, Promise<Unsubscribe>>();
+  // Per connected user, kept small because an idle device's memory is mostly this kind of entry:
+  // one member is held as is (a Set only for a user with several devices here), and a
+  // subscription is its promise only until it resolves, then just its unsubscribe function.
+  readonly #members = new Map<string, HubMember | Set<HubMember>>();
+  readonly #subscriptions = new Map<string, Promise<Unsubscribe> | Unsubscribe>();
   readonly #pending = new Set<string>();
   #flush: NodeJS.Immediate | null = null;
   readonly #offResubscribed: (() => void) | null;
@@ -45,36 +48,48 @@ export class Hub {
   /** Count of connected members on this node. */
   get size(): number {
     let n = 0;
-    for (const set of this.#members.values()) n += set.size;
+    for (const held of this.#members.values()) n += held instanceof Set ? held.size : 1;
     return n;
   }
 
   /** Register a member; resolves once it will hear every later wake-up. */
   async join(member: HubMember): Promise<void> {
-    let set = this.#members.get(member.userId);
-    if (!set) {
-      set = new Set();
-      this.#members.set(member.userId, set);
+    const { userId } = member;
+    const held = this.#members.get(userId);
+    if (held === undefined) this.#members.set(userId, member);
+    else if (held instanceof Set) held.add(member);
+    else if (held !== member) this.#members.set(userId, new Set([held, member]));
+    const subscription = this.#subscriptions.get(userId);
+    if (typeof subscription === 'function') return;
+    if (subscription) {
+      await subscription;
+      return;
     }
-    set.add(member);
-    let subscription = this.#subscriptions.get(member.userId);
-    if (!subscription) {
-      subscription = this.#bus.subscribe(channelOf(member.userId), (payload) =>
-        this.#receive(member.userId, payload),
-      );
-      this.#subscriptions.set(member.userId, subscription);
-    }
-    await subscription;
+    const pending = this.#bus.subscribe(channelOf(userId), (payload) => this.#receive(userId, payload));
+    this.#subscriptions.set(userId, pending);
+    const unsubscribe = await pending.catch((error: unknown) => {
+      if (this.#subscriptions.get(userId) === pending) this.#subscriptions.delete(userId);
+      throw error;
+    });
+    // Still wanted (no leave of the last member meanwhile): keep just the function.
+    if (this.#subscriptions.get(userId) === pending) this.#subscriptions.set(userId, unsubscribe);
   }
 
   leave(member: HubMember): void {
-    const set = this.#members.get(member.userId);
-    if (!set?.delete(member) || set.size > 0) return;
-    this.#members.delete(member.userId);
-    const subscription = this.#subscriptions.get(member.userId);
-    this.#subscriptions.delete(member.userId);
-    subscription
-      ?.then((unsubscribe) => unsubscribe())
+    const { userId } = member;
+    const held = this.#members.get(userId);
+    if (held instanceof Set) {
+      held.delete(member);
+      if (held.size === 1) this.#members.set(userId, held.values().next().value as HubMember);
+      return;
+    }
+    if (held !== member) return;
+    this.#members.delete(userId);
+    const subscription = this.#subscriptions.get(userId);
+    this.#subscriptions.delete(userId);
+    if (subscription === undefined) return;
+    Promise.resolve(subscription)
+      .then((unsubscribe) => unsubscribe())
       .catch((error: unknown) => this.#logger.warn({ err: safeError(error) }, 'bus unsubscribe failed'));
   }
 
@@ -106,7 +121,10 @@ export class Hub {
 
   #wakeAll(): void {
     this.#logger.info({ members: this.size }, 'bus resubscribed; waking every local device');
-    for (const set of this.#members.values()) for (const member of set) member.wake();
+    for (const held of this.#members.values()) {
+      if (held instanceof Set) for (const member of held) member.wake();
+      else held.wake();
+    }
   }
 
   #publishPending(): void {
@@ -122,13 +140,17 @@ export class Hub {
   }
 
   #receive(userId: string, payload: string): void {
-    const set = this.#members.get(userId);
-    if (!set) return;
+    const held = this.#members.get(userId);
+    if (!held) return;
     if (payload === WAKE) {
-      for (const member of set) member.wake();
+      if (held instanceof Set) for (const member of held) member.wake();
+      else held.wake();
     } else if (payload.startsWith(REVOKE_PREFIX)) {
       const deviceId = payload.slice(REVOKE_PREFIX.length);
-      for (const member of [...set]) if (member.deviceId === deviceId) member.revoke();
+      // A copy: revoking closes the connection, which leaves (changes the set) right away.
+      for (const member of held instanceof Set ? [...held] : [held]) {
+        if (member.deviceId === deviceId) member.revoke();
+      }
     }
   }
 }
