@@ -61,8 +61,9 @@ CREATE TABLE IF NOT EXISTS tombstones (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tombstones_burned_at ON tombstones (burned_at);
 
+-- seq comes from the storage's counter (data dirs from before it keep AUTOINCREMENT, harmlessly).
 CREATE TABLE IF NOT EXISTS events (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   user_id TEXT NOT NULL,
   kind TEXT NOT NULL,
   message_id TEXT NOT NULL,

@@ -125,7 +125,6 @@ interface Statements {
   insertReceipt: SqliteStatement;
   dueMessages: SqliteStatement;
   readEvents: SqliteStatement;
-  head: SqliteStatement;
   floor: SqliteStatement;
   setFloor: SqliteStatement;
   liveMessages: SqliteStatement;
@@ -217,6 +216,8 @@ export class SqliteStorage implements Storage {
   readonly #users = new Map<string, UserRecord>();
   /** Effects of the write running now (inside the batch), or null outside one. */
   #effects: Effect[] | null = null;
+  /** The seq the next event gets (see #appendEvent). */
+  #nextSeq = 1;
   /** Send keys claimed since the last fold (send-keys.ts). */
   #sendKeys!: SendKeyStage;
   #sendKeyStatements!: SendKeyStatements;
@@ -248,11 +249,12 @@ export class SqliteStorage implements Storage {
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('floor', 0)").run();
     // Send keys a crash left in the staging log join the keyed table before anything is served.
     this.#foldSendLog(db);
+    this.#nextSeq = this.#highestSeq(db) + 1;
     const s = this.#prepare(db);
     this.#s = s;
     this.#sendKeys = new SendKeyStage({ foldAt: this.#options.sendKeyFoldAt ?? 4096, chunk: FOLD_CHUNK });
     this.#sendKeyStatements = {
-      log: (deviceId, key, result, at) => this.#seqOf(s.logSend.run(deviceId, key, result, at)),
+      log: (deviceId, key, result, at) => this.#rowidOf(s.logSend.run(deviceId, key, result, at)),
       find: (deviceId, key) => (s.sendByKey.get(deviceId, key) as { result: string } | undefined)?.result,
       fold: (c) => s.foldSend.run(c.deviceId, c.key, c.result, c.at),
       clearLog: (upTo) => s.clearSendLog.run(upTo),
@@ -310,6 +312,24 @@ export class SqliteStorage implements Storage {
         from_seq = (SELECT max(seq) FROM events e WHERE e.message_id = messages.id AND e.kind = 'message');
       DROP INDEX IF EXISTS events_message;
       COMMIT;`);
+  }
+
+  /** The highest seq ever handed out: in the log, below the pruned floor, or (older data dirs) AUTOINCREMENT's. */
+  #highestSeq(db: SqliteDatabase): number {
+    const one = (sql: string) =>
+      Number((db.prepare(sql).get() as { seq: number | null } | undefined)?.seq ?? 0);
+    const autoincrement = (
+      db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'sqlite_sequence'").get() as {
+        n: number;
+      }
+    ).n
+      ? one("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
+      : 0;
+    return Math.max(
+      one('SELECT max(seq) AS seq FROM events'),
+      one("SELECT value AS seq FROM meta WHERE key = 'floor'"),
+      autoincrement,
+    );
   }
 
   /** Fold every staged send key into `sends` at once (start-up and close; nothing else runs). */
@@ -379,8 +399,8 @@ export class SqliteStorage implements Storage {
         (message_id, conversation, sender_id, recipient_id, reason, burned_at) VALUES (?, ?, ?, ?, ?, ?)`),
       tombstoneById: p('SELECT sender_id, recipient_id, reason FROM tombstones WHERE message_id = ?'),
       insertEvent:
-        p(`INSERT INTO events (user_id, kind, message_id, conversation, origin_device, detail, by_name, at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+        p(`INSERT INTO events (seq, user_id, kind, message_id, conversation, origin_device, detail, by_name, at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       insertReceipt: p('INSERT OR IGNORE INTO receipts (message_id, type) VALUES (?, ?)'),
       dueMessages: p(`SELECT n, id, conversation, sender_id, sender, recipient_id, recipient, sent_at,
         ttl_seconds, view_seconds, expires_at, size, NULL AS text, NULL AS ext, to_seq, from_seq
@@ -392,7 +412,6 @@ export class SqliteStorage implements Storage {
         CASE WHEN m.expires_at IS NULL THEN m.ext END AS ext
         FROM events e LEFT JOIN messages m ON e.kind = 'message' AND m.id = e.message_id
         WHERE e.user_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?`),
-      head: p("SELECT seq FROM sqlite_sequence WHERE name = 'events'"),
       floor: p("SELECT value FROM meta WHERE key = 'floor'"),
       setFloor: p("UPDATE meta SET value = max(value, ?) WHERE key = 'floor'"),
       liveMessages: p(`SELECT ${SEALED_COLUMNS} FROM messages m
@@ -659,11 +678,17 @@ export class SqliteStorage implements Storage {
     this.#effects?.push({ kind: 'sendKey', claim: claim.claimed });
     const extJson = m.ext === null ? null : JSON.stringify(m.ext);
     // Events first: the message row keeps their seqs, so a burn deletes them by seq.
-    const toSeq = this.#seqOf(
-      s.insertEvent.run(m.to.id, 'message', m.id, m.conversation, null, null, null, m.sentAt),
-    );
-    const fromSeq = this.#seqOf(
-      s.insertEvent.run(m.from.id, 'message', m.id, m.conversation, input.deviceId, null, null, m.sentAt),
+    const toSeq = this.#appendEvent(s, m.to.id, 'message', m.id, m.conversation, null, null, null, m.sentAt);
+    const fromSeq = this.#appendEvent(
+      s,
+      m.from.id,
+      'message',
+      m.id,
+      m.conversation,
+      input.deviceId,
+      null,
+      null,
+      m.sentAt,
     );
     s.insertMessage.run(
       m.id,
@@ -817,9 +842,7 @@ export class SqliteStorage implements Storage {
       });
     }
     for (const userId of [row.sender_id, row.recipient_id]) {
-      const seq = this.#seqOf(
-        s.insertEvent.run(userId, 'burned', row.id, row.conversation, null, reason, null, at),
-      );
+      const seq = this.#appendEvent(s, userId, 'burned', row.id, row.conversation, null, reason, null, at);
       this.#tailAppend(
         userId,
         { kind: 'burned', seq, messageId: row.id, conversation: row.conversation, reason, at },
@@ -833,9 +856,7 @@ export class SqliteStorage implements Storage {
   #addReceipt(row: MessageRow, type: 'delivered' | 'read', by: string, at: number): boolean {
     const s = this.#stmts();
     if (s.insertReceipt.run(row.id, type).changes === 0) return false;
-    const seq = this.#seqOf(
-      s.insertEvent.run(row.sender_id, 'receipt', row.id, row.conversation, null, type, by, at),
-    );
+    const seq = this.#appendEvent(s, row.sender_id, 'receipt', row.id, row.conversation, null, type, by, at);
     this.#tailAppend(
       row.sender_id,
       { kind: 'receipt', seq, messageId: row.id, conversation: row.conversation, type, by, at },
@@ -871,7 +892,29 @@ export class SqliteStorage implements Storage {
     return { events, last, more };
   }
 
-  #seqOf(result: { lastInsertRowid: number | bigint }): number {
+  /**
+   * Append an event with the next seq. Seqs come from a counter rather than AUTOINCREMENT (whose
+   * `sqlite_sequence` row is read and rewritten on every insert); a rolled-back batch leaves a
+   * gap, which cursors do not mind. At start the counter continues past every seq ever handed
+   * out: the highest in the log, the pruned floor, and `sqlite_sequence` of older data dirs.
+   */
+  #appendEvent(
+    s: Statements,
+    userId: string,
+    kind: 'message' | 'burned' | 'receipt',
+    messageId: string,
+    conversation: string,
+    originDevice: string | null,
+    detail: string | null,
+    byName: string | null,
+    at: number,
+  ): number {
+    const seq = this.#nextSeq++;
+    s.insertEvent.run(seq, userId, kind, messageId, conversation, originDevice, detail, byName, at);
+    return seq;
+  }
+
+  #rowidOf(result: { lastInsertRowid: number | bigint }): number {
     return Number(result.lastInsertRowid);
   }
 
@@ -928,7 +971,7 @@ export class SqliteStorage implements Storage {
 
   async logBounds(): Promise<LogBounds> {
     const s = this.#stmts();
-    const head = (s.head.get() as { seq: number } | undefined)?.seq ?? 0;
+    const head = this.#nextSeq - 1;
     const floor = (s.floor.get() as { value: number } | undefined)?.value ?? 0;
     return { head, floor };
   }
