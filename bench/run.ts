@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchUsername, loginDevice, registerDevices } from './lib/accounts.ts';
 import { scanForMarker, waitForCleanDisk } from './lib/disk-scan.ts';
-import type { DeviceCreds } from './lib/jobs.ts';
+import type { DeviceCreds, TrafficResult } from './lib/jobs.ts';
 import { machineInfo } from './lib/machine.ts';
 import { parseSettings, type ScenarioId, type Settings, UsageError } from './lib/options.ts';
 import { BENCH_DIR } from './lib/paths.ts';
@@ -20,6 +20,7 @@ import {
   type PerTarget,
   toMarkdown,
 } from './lib/report.ts';
+import { combineRounds } from './lib/rounds.ts';
 import {
   closeTraffic,
   runIdle,
@@ -32,6 +33,8 @@ import { ServerTarget, type TargetKind } from './lib/server-target.ts';
 
 /** Sockets a server process may hold below its open-file limit (files, the listener, the database). */
 const FD_HEADROOM = 200;
+/** Warm-up of every saturation round after a target's first (the server is warm already). */
+const ROUND_WARMUP_MS = 500;
 /** The contract's bound on content outliving its burn on disk, plus time for one scan. */
 const DISK_CLEAN_WITHIN_MS = 6_000;
 
@@ -171,12 +174,26 @@ async function main(): Promise<void> {
         case 'sat100':
         case 'sat1000': {
           const pairs = id === 'sat100' ? settings.smallPairs : settings.largePairs;
-          const result = await each(
-            `saturation ${pairs} pairs`,
-            (r) => runSaturation(r, pairs, settings),
-            (v) =>
-              `${Math.round(v.rate)} cycles/s, ${Math.round(v.serverCpuUsPerCycle)} µs/cycle, server ${Math.round(v.serverCpuPercent)}% CPU`,
-          );
+          // Rounds alternate the targets (rounds.ts); each is a slice of the measured window.
+          const rounds = new Map<TargetKind, TrafficResult[]>();
+          for (let i = 0; i < settings.rounds; i++) {
+            const round = await each(
+              `saturation ${pairs} pairs${settings.rounds > 1 ? `, round ${i + 1}/${settings.rounds}` : ''}`,
+              (r) =>
+                runSaturation(r, pairs, {
+                  ...settings,
+                  warmupMs: i === 0 ? settings.warmupMs : ROUND_WARMUP_MS,
+                  durationMs: Math.round(settings.durationMs / settings.rounds),
+                }),
+              (v) =>
+                `${Math.round(v.rate)} cycles/s, ${Math.round(v.serverCpuUsPerCycle)} µs/cycle, server ${Math.round(v.serverCpuPercent)}% CPU`,
+            );
+            for (const [kind, value] of Object.entries(round) as Array<[TargetKind, TrafficResult]>) {
+              rounds.set(kind, [...(rounds.get(kind) ?? []), value]);
+            }
+          }
+          const result: PerTarget<TrafficResult> = {};
+          for (const [kind, list] of rounds) result[kind] = combineRounds(list);
           results.saturation.push({ pairs, result });
           break;
         }

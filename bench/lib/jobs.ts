@@ -167,6 +167,8 @@ export interface TrafficResult {
    * shared by every process on the machine), to cut a server profile down to the window.
    */
   windowMonotonicUs: [number, number];
+  /** Saturation in rounds (rounds.ts): each round's rate and CPU; this result is the median round. */
+  rounds?: Array<{ rate: number; serverCpuUsPerCycle: number }>;
 }
 
 /** Result of an idle job, sent when every device is connected. */

@@ -15,6 +15,8 @@ export interface Settings {
   largePairs: number;
   /** Cycles each pair keeps in flight in the saturation runs. */
   window: number;
+  /** Saturation runs alternate targets this many times, each a slice of the window (rounds.ts). */
+  rounds: number;
   warmupMs: number;
   durationMs: number;
   /** Offered rates of the latency runs, cycles/s. */
@@ -43,6 +45,7 @@ const FULL = {
   smallPairs: 100,
   largePairs: 1000,
   window: 4,
+  rounds: 3,
   warmupMs: 2_000,
   durationMs: 10_000,
   rates: [2_000, 5_000, 10_000],
@@ -59,6 +62,7 @@ const FULL = {
 const QUICK = {
   ...FULL,
   largePairs: 500,
+  rounds: 1,
   warmupMs: 300,
   durationMs: 1_500,
   idleDevices: 1_000,
@@ -72,6 +76,7 @@ const USAGE = `npm run bench -- [options]
                           baseline with one transaction and one write per request)
   --idle-devices <n>      idle devices to connect (default ${FULL.idleDevices}; quick ${QUICK.idleDevices})
   --window <n>            cycles in flight per pair in saturation runs (default ${FULL.window})
+  --rounds <n>            saturation rounds per target, interleaved across targets (default ${FULL.rounds}; quick ${QUICK.rounds})
   --duration <ms>         measured window per run (default ${FULL.durationMs}; quick ${QUICK.durationMs})
   --rates <list>          offered rates for latency runs (default ${FULL.rates.join(',')})
   --validate-every <n>    validate 1 in n inbound frames with zod during traffic (default 8)
@@ -132,6 +137,7 @@ export function parseSettings(argv: string[], defaultOut: string): Settings {
     smallPairs: base.smallPairs,
     largePairs: base.largePairs,
     window: positive('window', values.window, base.window),
+    rounds: positive('rounds', values.rounds, base.rounds),
     warmupMs: base.warmupMs,
     durationMs: positive('duration', values.duration, base.durationMs),
     rates: values.rates?.split(',').map((r) => positive('rates', r, 1)) ?? [...base.rates],
@@ -158,6 +164,7 @@ function parse(argv: string[]) {
       targets: { type: 'string' },
       'idle-devices': { type: 'string' },
       window: { type: 'string' },
+      rounds: { type: 'string' },
       duration: { type: 'string' },
       rates: { type: 'string' },
       'validate-every': { type: 'string' },

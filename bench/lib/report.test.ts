@@ -53,6 +53,7 @@ function results(cinderRate: number, baselineRate: number): BenchResults {
       smallPairs: 100,
       largePairs: 1000,
       window: 4,
+      rounds: 1,
       warmupMs: 500,
       durationMs: 1000,
       rates: [],
@@ -82,6 +83,19 @@ describe('report', () => {
     const md = toMarkdown(results(15_000, 30_000));
     expect(md).toContain('| scenario | metric | Cinder | baseline | Cinder/baseline |');
     expect(md).toContain('| saturation, 100 pairs | burn cycles/s | 15,000 | 30,000 | 0.50 |');
+  });
+
+  it('lists the rounds of an interleaved saturation run, and the ratio of the slowest', () => {
+    const r = results(6_000, 12_000);
+    const sat = r.saturation[0]?.result;
+    if (sat?.cinder && sat.baseline) {
+      sat.cinder.rounds = [7_000, 5_000, 6_000].map((rate) => ({ rate, serverCpuUsPerCycle: 1 }));
+      sat.baseline.rounds = [12_000, 10_000, 14_000].map((rate) => ({ rate, serverCpuUsPerCycle: 1 }));
+    }
+    expect(toMarkdown(r)).toContain(
+      '|  | cycles/s of each round, in order (median above) | 7,000 · 5,000 · 6,000 | 12,000 · 10,000 · 14,000 | slowest 0.50 |',
+    );
+    expect(toMarkdown(results(6_000, 12_000))).not.toContain('each round');
   });
 
   it('passes the throughput goal only at 30,000/s and half the baseline', () => {

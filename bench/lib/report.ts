@@ -169,7 +169,7 @@ export function toMarkdown(results: BenchResults): string {
       `${Object.entries(m.packages)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}; commit ${m.commit}. ` +
-      `Windows: ${s.warmupMs / 1000} s warm-up + ${s.durationMs / 1000} s measured; saturation window ${s.window} cycles per pair.`,
+      `Windows: ${s.warmupMs / 1000} s warm-up + ${s.durationMs / 1000} s measured; saturation window ${s.window} cycles per pair${s.rounds > 1 ? `, in ${s.rounds} rounds of ${(s.durationMs / s.rounds / 1000).toFixed(1)} s per target, interleaved across targets` : ''}.`,
   );
   out.push('');
   const targets = TARGETS.map(([t]) => t).filter((t) => s.targets.includes(t));
@@ -185,6 +185,15 @@ export function toMarkdown(results: BenchResults): string {
   for (const { pairs, result: r } of results.saturation) {
     rows.section(`saturation, ${int(pairs)} pairs`);
     rows.number('burn cycles/s', r, (v) => v.rate, int);
+    if (Object.values(r).some((v) => (v?.rounds?.length ?? 0) > 1)) {
+      rows.text(
+        'cycles/s of each round, in order (median above)',
+        r,
+        (v) => (v.rounds ?? [v]).map((x) => int(x.rate)).join(' · '),
+        (v) => Math.min(...(v.rounds ?? [v]).map((x) => x.rate)),
+        'slowest ',
+      );
+    }
     rows.number('server CPU µs/cycle', r, (v) => v.serverCpuUsPerCycle, int);
     rows.number('server CPU % of a core', r, (v) => v.serverCpuPercent, int);
     rows.number(

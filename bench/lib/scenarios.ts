@@ -140,7 +140,10 @@ async function trafficOf(run: TargetRun): Promise<TrafficLoadgen> {
 export async function runSaturation(
   run: TargetRun,
   pairs: number,
-  settings: Settings,
+  settings: Pick<
+    Settings,
+    'warmupMs' | 'durationMs' | 'validateEvery' | 'receipts' | 'ackEveryMs' | 'window'
+  >,
 ): Promise<TrafficResult> {
   const seconds = (settings.warmupMs + settings.durationMs) / 1000;
   const traffic = await trafficOf(run);
