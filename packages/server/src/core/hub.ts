@@ -1,5 +1,6 @@
 import type { Bus, Unsubscribe } from '../bus/bus.ts';
 import { type Logger, safeError } from '../logger.ts';
+import { atTurnEnd } from '../turn.ts';
 
 /** A connected device as the hub sees it. */
 export interface HubMember {
@@ -34,7 +35,7 @@ export class Hub {
   readonly #members = new Map<string, HubMember | Set<HubMember>>();
   readonly #subscriptions = new Map<string, Promise<Unsubscribe> | Unsubscribe>();
   readonly #pending = new Set<string>();
-  #flush: NodeJS.Immediate | null = null;
+  #flushQueued = false;
   readonly #offResubscribed: (() => void) | null;
 
   constructor(bus: Bus, logger: Logger) {
@@ -100,7 +101,9 @@ export class Hub {
   notify(userIds: readonly string[]): void {
     if (userIds.length === 0) return;
     for (const id of userIds) this.#pending.add(id);
-    this.#flush ??= setImmediate(() => this.#publishPending());
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    atTurnEnd('wake', () => this.#publishPending());
   }
 
   /** Close every connection of a signed-out device, on every node. */
@@ -110,8 +113,6 @@ export class Hub {
 
   async close(): Promise<void> {
     this.#offResubscribed?.();
-    if (this.#flush) clearImmediate(this.#flush);
-    this.#flush = null;
     this.#pending.clear();
     this.#members.clear();
     const subscriptions = [...this.#subscriptions.values()];
@@ -128,7 +129,7 @@ export class Hub {
   }
 
   #publishPending(): void {
-    this.#flush = null;
+    this.#flushQueued = false;
     for (const userId of this.#pending) this.#publish(userId, WAKE);
     this.#pending.clear();
   }

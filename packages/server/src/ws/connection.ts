@@ -17,6 +17,7 @@ import type { Metrics } from '../core/metrics.ts';
 import { DeviceSync, type SyncTransport } from '../core/sync.ts';
 import { type Logger, safeError } from '../logger.ts';
 import type { Storage } from '../storage/storage.ts';
+import { atTurnEnd } from '../turn.ts';
 
 /** What a connection needs from the server. */
 export interface ConnectionDeps {
@@ -392,16 +393,16 @@ export class Connection implements HubMember, SyncTransport {
   }
 
   /**
-   * Hold this turn's frames and write them at once in the next check phase: a reply and the
-   * events its commit woke (delivered by the hub's own immediate, queued before ours) leave in
-   * one write. Corks nest, so ws's own cork per frame still works inside.
+   * Hold this turn's frames and write them at once at the end of the turn (turn.ts): a reply
+   * and the events its commit woke leave in one write, in the check phase of the commit. Corks
+   * nest, so ws's own cork per frame still works inside.
    */
   #cork(): void {
     const socket = this.#socket;
     if (this.#corked || !socket) return;
     this.#corked = true;
     socket.cork();
-    setImmediate(() => this.#uncork());
+    atTurnEnd('write', () => this.#uncork());
   }
 
   #uncork(): void {

@@ -7,6 +7,7 @@ import {
   type MessageView,
   type SendResult,
 } from '@cinder/protocol';
+import { scheduleTurnEnd } from '../../turn.ts';
 import { eventOf, liveFacts, parseExt, viewOf } from '../rows.ts';
 import type {
   ActOutcome,
@@ -451,6 +452,8 @@ export class SqliteStorage implements Storage {
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
         setImmediate(() => this.#flush());
+        // Wake-ups and socket writes this commit causes go out in the same check phase.
+        scheduleTurnEnd();
       }
     });
   }

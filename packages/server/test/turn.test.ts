@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { atTurnEnd, scheduleTurnEnd } from '../src/turn.ts';
+
+// The wake-ups and socket writes a commit causes run in the commit's own check phase, after the
+// microtasks it started, not an event-loop iteration later (see src/turn.ts).
+
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+describe('turn end', () => {
+  it('runs wake-ups, then writes, in the check phase of the commit, after its microtasks', async () => {
+    const order: string[] = [];
+    setImmediate(() => {
+      order.push('commit');
+      // Replies follow the commit a few microtasks later; the next iteration's immediate is
+      // queued from here, in the same check phase.
+      void Promise.resolve()
+        .then(() => undefined)
+        .then(() => {
+          atTurnEnd('wake', () => {
+            order.push('wake');
+            // A woken device pulls and sends in microtasks after the wake-up step.
+            queueMicrotask(() => atTurnEnd('write', () => order.push('write')));
+          });
+          setImmediate(() => order.push('next iteration'));
+        });
+    });
+    scheduleTurnEnd();
+    await settle();
+    expect(order).toEqual(['commit', 'wake', 'write', 'next iteration']);
+  });
+
+  it('without a commit in the turn, or once its writes ran, falls back to an immediate of its own', async () => {
+    const order: string[] = [];
+    atTurnEnd('write', () => order.push('alone'));
+    expect(order).toEqual([]);
+    await settle();
+    expect(order).toEqual(['alone']);
+
+    setImmediate(() => order.push('commit'));
+    scheduleTurnEnd();
+    scheduleTurnEnd(); // one turn end per turn
+    atTurnEnd('write', () => {
+      order.push('write');
+      atTurnEnd('write', () => order.push('late write'));
+    });
+    await settle();
+    expect(order).toEqual(['alone', 'commit', 'write', 'late write']);
+  });
+});
