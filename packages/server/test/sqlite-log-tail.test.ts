@@ -183,4 +183,49 @@ describe('sqlite storage: acked cursors', () => {
       dir.remove();
     }
   });
+
+  it('writes the acks of many devices a chunk per turn, all of them, and the rest at close', async () => {
+    const dir = tempDir('cinder-cursors-');
+    const storage = new SqliteStorage({ dataDir: dir.path });
+    try {
+      await storage.init();
+      await storage.createUser({ id: alice.id, username: alice.username, passwordHash: 'x', createdAt: 1 });
+      const ids = Array.from({ length: 700 }, (_, i) => `dev${String(i).padStart(3, '0')}`);
+      for (const id of ids) {
+        await storage.createDevice({
+          id,
+          userId: alice.id,
+          name: id,
+          createdAt: 1,
+          lastSeenAt: null,
+          tokenHash: id,
+        });
+      }
+      const stored = () => {
+        const db = new Database(join(dir.path, DATABASE_FILE), { readonly: true });
+        try {
+          return (db.prepare('SELECT count(*) AS n FROM devices WHERE cursor = 11').get() as { n: number }).n;
+        } finally {
+          db.close();
+        }
+      };
+      for (const id of ids) await storage.setDeviceCursor(id, 11);
+      // Written about a second later, in chunks over a few turns, every one of them.
+      const deadline = Date.now() + 5_000;
+      while (stored() < ids.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(stored()).toBe(ids.length);
+      // Acked again and closed before the timer: close writes them all at once.
+      for (const id of ids) await storage.setDeviceCursor(id, 12);
+      await storage.close();
+      const db = new Database(join(dir.path, DATABASE_FILE), { readonly: true });
+      try {
+        expect(db.prepare('SELECT count(*) AS n FROM devices WHERE cursor = 12').get()).toEqual({ n: 700 });
+      } finally {
+        db.close();
+      }
+    } finally {
+      await storage.close();
+      dir.remove();
+    }
+  });
 });
