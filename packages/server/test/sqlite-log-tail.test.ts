@@ -1,28 +1,15 @@
-import { join } from 'node:path';
 import type { Event } from '@cinder/protocol';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DATABASE_FILE, SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
-import type { LoggedEvent, NewMessage, Party } from '../src/storage/storage.ts';
+import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
+import type { LoggedEvent, NewMessage } from '../src/storage/storage.ts';
 import { tempDir } from './helpers.ts';
-
-const alice: Party = { id: 'u_alice', username: 'alice' };
-const bob: Party = { id: 'u_bob', username: 'bob' };
+import { addDevices, alice, bob, countRows, newMessage, readDatabase } from './storage-fixtures.ts';
 
 let counter = 0;
+/** A message whose ext differs from every other's, so the tail and the database can be compared. */
 function message(overrides: Partial<NewMessage> = {}): NewMessage {
   counter += 1;
-  return {
-    id: `m_tail_${counter}`,
-    conversation: 'dm:alice:bob',
-    from: alice,
-    to: bob,
-    sentAt: 1_000 + counter,
-    size: 6,
-    text: 'secret',
-    ext: { fire: true, nested: { n: counter } },
-    ...overrides,
-  };
+  return newMessage({ ext: { fire: true, nested: { n: counter } }, ...overrides });
 }
 
 const burn = { ttlSeconds: 60, viewSeconds: 5, expiresAt: 61_000 };
@@ -155,30 +142,18 @@ describe('sqlite storage: acked cursors', () => {
       const storage = new SqliteStorage({ dataDir: dir.path });
       await storage.init();
       await storage.createUser({ id: alice.id, username: alice.username, passwordHash: 'x', createdAt: 1 });
-      for (const id of ['d1', 'd2']) {
-        await storage.createDevice({
-          id,
-          userId: alice.id,
-          name: id,
-          createdAt: 1,
-          lastSeenAt: null,
-          tokenHash: id,
-        });
-      }
+      await addDevices(storage, alice.id, ['d1', 'd2']);
       await storage.setDeviceCursor('d1', 5);
       await storage.setDeviceCursor('d1', 9);
       await storage.setDeviceCursor('d1', 7);
       await storage.setDeviceCursor('d2', 3);
       await storage.close();
-      const db = new Database(join(dir.path, DATABASE_FILE), { readonly: true });
-      try {
-        expect(db.prepare('SELECT id, cursor FROM devices ORDER BY id').all()).toEqual([
-          { id: 'd1', cursor: 9 },
-          { id: 'd2', cursor: 3 },
-        ]);
-      } finally {
-        db.close();
-      }
+      expect(
+        readDatabase(dir.path, (db) => db.prepare('SELECT id, cursor FROM devices ORDER BY id').all()),
+      ).toEqual([
+        { id: 'd1', cursor: 9 },
+        { id: 'd2', cursor: 3 },
+      ]);
     } finally {
       dir.remove();
     }
@@ -191,24 +166,8 @@ describe('sqlite storage: acked cursors', () => {
       await storage.init();
       await storage.createUser({ id: alice.id, username: alice.username, passwordHash: 'x', createdAt: 1 });
       const ids = Array.from({ length: 700 }, (_, i) => `dev${String(i).padStart(3, '0')}`);
-      for (const id of ids) {
-        await storage.createDevice({
-          id,
-          userId: alice.id,
-          name: id,
-          createdAt: 1,
-          lastSeenAt: null,
-          tokenHash: id,
-        });
-      }
-      const stored = () => {
-        const db = new Database(join(dir.path, DATABASE_FILE), { readonly: true });
-        try {
-          return (db.prepare('SELECT count(*) AS n FROM devices WHERE cursor = 11').get() as { n: number }).n;
-        } finally {
-          db.close();
-        }
-      };
+      await addDevices(storage, alice.id, ids);
+      const stored = () => countRows(dir.path, 'devices WHERE cursor = 11');
       for (const id of ids) await storage.setDeviceCursor(id, 11);
       // Written about a second later, in chunks over a few turns, every one of them.
       const deadline = Date.now() + 5_000;
@@ -217,12 +176,7 @@ describe('sqlite storage: acked cursors', () => {
       // Acked again and closed before the timer: close writes them all at once.
       for (const id of ids) await storage.setDeviceCursor(id, 12);
       await storage.close();
-      const db = new Database(join(dir.path, DATABASE_FILE), { readonly: true });
-      try {
-        expect(db.prepare('SELECT count(*) AS n FROM devices WHERE cursor = 12').get()).toEqual({ n: 700 });
-      } finally {
-        db.close();
-      }
+      expect(countRows(dir.path, 'devices WHERE cursor = 12')).toBe(700);
     } finally {
       await storage.close();
       dir.remove();

@@ -1,42 +1,18 @@
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DATABASE_FILE, SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
-import type { NewMessage, Party } from '../src/storage/storage.ts';
+import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 import { tempDir } from './helpers.ts';
+import { alice, bob, countRows, newMessage } from './storage-fixtures.ts';
 
 // Send keys are claimed in an append-only `send_log` and folded into `sends` in key order
 // (send-keys.ts). Whatever stage a key is in, a retry must get the first result and nothing else
 // may be sent twice: these tests retry keys while staged, while folding, after folding, after a
 // crash that left the staging log behind, and after a batch that rolled a claim back.
 
-const alice: Party = { id: 'u_alice', username: 'alice' };
-const bob: Party = { id: 'u_bob', username: 'bob' };
-let counter = 0;
+const message = (id?: string) => newMessage(id === undefined ? {} : { id });
 
-function message(id = `m_${++counter}_${Math.random().toString(36).slice(2)}`): NewMessage {
-  return {
-    id,
-    conversation: 'dm:alice:bob',
-    from: alice,
-    to: bob,
-    sentAt: 1_000 + counter,
-    size: 6,
-    text: 'secret',
-    ext: null,
-  };
-}
-
-/** Rows in the staging log and the folded table, read through a second connection. */
+/** Rows in the staging log and the folded table. */
 function tableCounts(dir: string): { staged: number; folded: number } {
-  const db = new Database(join(dir, DATABASE_FILE), { readonly: true });
-  try {
-    const count = (table: string) =>
-      (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-    return { staged: count('send_log'), folded: count('sends') };
-  } finally {
-    db.close();
-  }
+  return { staged: countRows(dir, 'send_log'), folded: countRows(dir, 'sends') };
 }
 
 async function until(check: () => boolean, what: string): Promise<void> {

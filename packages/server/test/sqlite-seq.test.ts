@@ -1,32 +1,13 @@
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DATABASE_FILE, SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
-import type { NewMessage, Party } from '../src/storage/storage.ts';
+import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 import { tempDir } from './helpers.ts';
+import { alice, bob, countRows, hourBurn, newMessage } from './storage-fixtures.ts';
 
 // Event seqs come from a counter in the storage, not AUTOINCREMENT. A seq must never be handed
 // out twice, across restarts too, even when the events holding the highest seqs are gone: a
 // device's cursor would otherwise skip the new events that reused its old seqs.
 
-const alice: Party = { id: 'u_alice', username: 'alice' };
-const bob: Party = { id: 'u_bob', username: 'bob' };
-let counter = 0;
-
-function burnMessage(): NewMessage {
-  counter += 1;
-  return {
-    id: `m_${counter}_${Math.random().toString(36).slice(2)}`,
-    conversation: 'dm:alice:bob',
-    from: alice,
-    to: bob,
-    sentAt: 1_000,
-    size: 6,
-    text: 'secret',
-    ext: null,
-    burn: { ttlSeconds: 3600, viewSeconds: 0, expiresAt: 3_601_000 },
-  };
-}
+const burnMessage = () => newMessage({ burn: hourBurn });
 
 describe('sqlite event seqs', () => {
   let dir: ReturnType<typeof tempDir>;
@@ -82,12 +63,7 @@ describe('sqlite event seqs', () => {
     await s.prune(Date.now() + 60_000);
     expect(await s.logBounds()).toEqual({ head: 12, floor: 12 });
     s = await reopen();
-    const db = new Database(join(dir.path, DATABASE_FILE), { readonly: true });
-    try {
-      expect(db.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 0 });
-    } finally {
-      db.close();
-    }
+    expect(countRows(dir.path, 'events')).toBe(0);
     expect(await s.logBounds()).toEqual({ head: 12, floor: 12 });
     await s.insertMessage({ deviceId: 'd1', key: 'k9', message: burnMessage(), at: 3_000 });
     const page = await s.readEvents(bob.id, 12, 10);
