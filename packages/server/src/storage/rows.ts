@@ -6,41 +6,44 @@ import type { MessageFacts } from './storage.ts';
 // SQLite returns numbers. Both storages map rows to protocol values here, once.
 export type Int8 = string | number;
 
-/** A `messages` row. `text`/`ext` are null when the row is sealed (a burn message). */
-export interface MessageRow {
-  n: Int8;
+/**
+ * A `messages` row. `text`/`ext` are null when the row is sealed (a burn message). `I` is how
+ * the driver returns integer columns (SQLite: always numbers).
+ */
+export interface MessageRow<I extends Int8 = Int8> {
+  n: I;
   id: string;
   conversation: string;
   sender_id: string;
   sender: string;
   recipient_id: string;
   recipient: string;
-  sent_at: Int8;
+  sent_at: I;
   ttl_seconds: number | null;
   view_seconds: number | null;
-  expires_at: Int8 | null;
+  expires_at: I | null;
   size: number;
   text: string | null;
   ext: string | null;
 }
 
 /** An `events` row joined with its message (message events only). */
-export interface EventRow {
-  seq: Int8;
+export interface EventRow<I extends Int8 = Int8> {
+  seq: I;
   kind: 'message' | 'receipt' | 'burned';
   message_id: string;
   conversation: string;
   origin_device: string | null;
   detail: string | null;
   by_name: string | null;
-  at: Int8;
+  at: I;
   m_id: string | null;
   sender: string | null;
   recipient: string | null;
-  sent_at: Int8 | null;
+  sent_at: I | null;
   ttl_seconds: number | null;
   view_seconds: number | null;
-  expires_at: Int8 | null;
+  expires_at: I | null;
   size: number | null;
   text: string | null;
   ext: string | null;

@@ -8,7 +8,14 @@ import {
   type SendResult,
 } from '@cinder/protocol';
 import { scheduleTurnEnd } from '../../turn.ts';
-import { eventOf, liveFacts, parseExt, viewOf } from '../rows.ts';
+import {
+  eventOf,
+  liveFacts,
+  parseExt,
+  type EventRow as SharedEventRow,
+  type MessageRow as SharedMessageRow,
+  viewOf,
+} from '../rows.ts';
 import type {
   ActOutcome,
   Appended,
@@ -53,48 +60,14 @@ export interface SqliteStorageOptions {
 /** File name of the database inside the data directory. */
 export const DATABASE_FILE = 'cinder.db';
 
-interface MessageRow {
-  n: number;
-  id: string;
-  conversation: string;
-  sender_id: string;
-  sender: string;
-  recipient_id: string;
-  recipient: string;
-  sent_at: number;
-  ttl_seconds: number | null;
-  view_seconds: number | null;
-  expires_at: number | null;
-  size: number;
-  /** Null when the query sealed it (burn message). */
-  text: string | null;
-  ext: string | null;
-  /** Seqs of its `message` events (selected only where a burn may follow; null once pruned). */
+/** A message row as SQLite returns it, with the seqs of its two `message` events. */
+interface MessageRow extends SharedMessageRow<number> {
+  /** Selected only where a burn may follow; null once pruned. */
   to_seq?: number | null;
   from_seq?: number | null;
 }
 
-interface EventRow {
-  seq: number;
-  kind: 'message' | 'receipt' | 'burned';
-  message_id: string;
-  conversation: string;
-  origin_device: string | null;
-  detail: string | null;
-  by_name: string | null;
-  at: number;
-  // joined message columns (message events only)
-  m_id: string | null;
-  sender: string | null;
-  recipient: string | null;
-  sent_at: number | null;
-  ttl_seconds: number | null;
-  view_seconds: number | null;
-  expires_at: number | null;
-  size: number | null;
-  text: string | null;
-  ext: string | null;
-}
+type EventRow = SharedEventRow<number>;
 
 interface TombstoneRow {
   sender_id: string;
