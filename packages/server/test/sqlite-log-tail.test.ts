@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 import type { LoggedEvent, NewMessage } from '../src/storage/storage.ts';
 import { tempDir } from './helpers.ts';
-import { addDevices, alice, bob, countRows, newMessage, readDatabase } from './storage-fixtures.ts';
+import { addDevices, addUsers, alice, bob, countRows, newMessage, readDatabase } from './storage-fixtures.ts';
 
 let counter = 0;
 /** A message whose ext differs from every other's, so the tail and the database can be compared. */
@@ -36,9 +36,7 @@ describe('sqlite storage: in-memory log tails', () => {
     dir = tempDir('cinder-tail-');
     live = new SqliteStorage({ dataDir: dir.path });
     await live.init();
-    for (const p of [alice, bob]) {
-      await live.createUser({ id: p.id, username: p.username, passwordHash: 'x', createdAt: 1 });
-    }
+    await addUsers(live);
   });
 
   afterEach(async () => {
@@ -141,7 +139,7 @@ describe('sqlite storage: acked cursors', () => {
     try {
       const storage = new SqliteStorage({ dataDir: dir.path });
       await storage.init();
-      await storage.createUser({ id: alice.id, username: alice.username, passwordHash: 'x', createdAt: 1 });
+      await addUsers(storage, [alice]);
       await addDevices(storage, alice.id, ['d1', 'd2']);
       await storage.setDeviceCursor('d1', 5);
       await storage.setDeviceCursor('d1', 9);
@@ -164,7 +162,7 @@ describe('sqlite storage: acked cursors', () => {
     const storage = new SqliteStorage({ dataDir: dir.path });
     try {
       await storage.init();
-      await storage.createUser({ id: alice.id, username: alice.username, passwordHash: 'x', createdAt: 1 });
+      await addUsers(storage, [alice]);
       const ids = Array.from({ length: 700 }, (_, i) => `dev${String(i).padStart(3, '0')}`);
       await addDevices(storage, alice.id, ids);
       const stored = () => countRows(dir.path, 'devices WHERE cursor = 11');

@@ -2,22 +2,21 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE, SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 import { tempDir } from './helpers.ts';
+import { addUsers, bob, newMessage, readDatabase } from './storage-fixtures.ts';
 
 const dirs: { remove(): void }[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) dir.remove();
 });
 
-function indexesOf(path: string): string[] {
-  const db = new Database(path, { readonly: true });
-  try {
-    const rows = db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")
-      .all();
-    return (rows as { name: string }[]).map((r) => r.name);
-  } finally {
-    db.close();
-  }
+function indexesOf(dataDir: string): string[] {
+  return readDatabase(dataDir, (db) =>
+    (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").all() as {
+        name: string;
+      }[]
+    ).map((r) => r.name),
+  );
 }
 
 describe('sqlite schema migration', () => {
@@ -32,12 +31,12 @@ describe('sqlite schema migration', () => {
     const old = new Database(path);
     old.exec('CREATE INDEX events_at ON events (at)');
     old.close();
-    expect(indexesOf(path)).toContain('events_at');
+    expect(indexesOf(dir.path)).toContain('events_at');
 
     const storage = new SqliteStorage({ dataDir: dir.path });
     await storage.init();
     try {
-      expect(indexesOf(path)).not.toContain('events_at');
+      expect(indexesOf(dir.path)).not.toContain('events_at');
       expect(await storage.prune(Date.now())).toEqual({ events: 0, tombstones: 0, sendKeys: 0 });
       expect((await storage.logBounds()).floor).toBe(0);
     } finally {
@@ -49,19 +48,16 @@ describe('sqlite schema migration', () => {
     const dir = tempDir('cinder-migrate-');
     dirs.push(dir);
     const path = `${dir.path}/${DATABASE_FILE}`;
-    const alice = { id: 'u_alice', username: 'alice' };
-    const bob = { id: 'u_bob', username: 'bob' };
     const burn = { ttlSeconds: 600, viewSeconds: 0, expiresAt: Date.now() + 600_000 };
-    const base = { conversation: 'dm:alice:bob', from: alice, to: bob, size: 1, text: 'x', ext: null };
     const first = new SqliteStorage({ dataDir: dir.path });
     await first.init();
-    for (const p of [alice, bob]) await first.createUser({ ...p, passwordHash: 'x', createdAt: 1 });
+    await addUsers(first);
     const at = Date.now();
     for (const id of ['m_one', 'm_two']) {
       await first.insertMessage({
         deviceId: 'd1',
         key: `k-${id}`,
-        message: { ...base, id, sentAt: at, burn },
+        message: newMessage({ id, sentAt: at, size: 1, text: 'x', burn }),
         at,
       });
     }
@@ -75,27 +71,26 @@ describe('sqlite schema migration', () => {
     const storage = new SqliteStorage({ dataDir: dir.path });
     await storage.init();
     try {
-      expect(indexesOf(path)).not.toContain('events_message');
+      expect(indexesOf(dir.path)).not.toContain('events_message');
       expect(await storage.openMessage({ id: 'm_one', userId: bob.id, at: Date.now() })).toMatchObject({
         outcome: 'taken',
       });
     } finally {
       await storage.close();
     }
-    const db = new Database(path, { readonly: true });
-    try {
-      const left = db
-        .prepare("SELECT message_id AS id FROM events WHERE kind = 'message' ORDER BY seq")
-        .all();
-      expect(left).toEqual([{ id: 'm_two' }, { id: 'm_two' }]);
-      const seqs = db.prepare("SELECT to_seq, from_seq FROM messages WHERE id = 'm_two'").get() as {
-        to_seq: number | null;
-        from_seq: number | null;
-      };
-      expect(seqs.to_seq).not.toBeNull();
-      expect(seqs.from_seq).toBeGreaterThan(seqs.to_seq ?? 0);
-    } finally {
-      db.close();
-    }
+    const left = readDatabase(dir.path, (db) =>
+      db.prepare("SELECT message_id AS id FROM events WHERE kind = 'message' ORDER BY seq").all(),
+    );
+    expect(left).toEqual([{ id: 'm_two' }, { id: 'm_two' }]);
+    const seqs = readDatabase(
+      dir.path,
+      (db) =>
+        db.prepare("SELECT to_seq, from_seq FROM messages WHERE id = 'm_two'").get() as {
+          to_seq: number | null;
+          from_seq: number | null;
+        },
+    );
+    expect(seqs.to_seq).not.toBeNull();
+    expect(seqs.from_seq).toBeGreaterThan(seqs.to_seq ?? 0);
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 import { tempDir } from './helpers.ts';
-import { alice, bob, countRows, newMessage } from './storage-fixtures.ts';
+import { addUsers, countRows, newMessage } from './storage-fixtures.ts';
 
 // Send keys are claimed in an append-only `send_log` and folded into `sends` in key order
 // (send-keys.ts). Whatever stage a key is in, a retry must get the first result and nothing else
@@ -30,8 +30,7 @@ describe('sqlite send keys: staged, folded, recovered', () => {
   async function storage(foldAt = 8): Promise<SqliteStorage> {
     const s = new SqliteStorage({ dataDir: dir.path, sendKeyFoldAt: foldAt });
     await s.init();
-    await s.createUser({ ...alice, passwordHash: 'x', createdAt: 1 }).catch(() => undefined);
-    await s.createUser({ ...bob, passwordHash: 'x', createdAt: 1 }).catch(() => undefined);
+    await addUsers(s);
     open.push(s);
     return s;
   }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 import { tempDir } from './helpers.ts';
-import { alice, bob, countRows, hourBurn, newMessage } from './storage-fixtures.ts';
+import { addUsers, bob, countRows, hourBurn, newMessage } from './storage-fixtures.ts';
 
 // Event seqs come from a counter in the storage, not AUTOINCREMENT. A seq must never be handed
 // out twice, across restarts too, even when the events holding the highest seqs are gone: a
@@ -36,7 +36,7 @@ describe('sqlite event seqs', () => {
 
   it('continues after the highest seq handed out, across a restart', async () => {
     let s = await open();
-    for (const p of [alice, bob]) await s.createUser({ ...p, passwordHash: 'x', createdAt: 1 });
+    await addUsers(s);
     const m = burnMessage();
     await s.insertMessage({ deviceId: 'd1', key: 'k1', message: m, at: 1_000 });
     await s.openMessage({ id: m.id, userId: bob.id, at: 2_000 });
@@ -52,7 +52,7 @@ describe('sqlite event seqs', () => {
 
   it('never reuses the seqs of pruned events, even when the whole log was pruned', async () => {
     let s = await open();
-    for (const p of [alice, bob]) await s.createUser({ ...p, passwordHash: 'x', createdAt: 1 });
+    await addUsers(s);
     for (let i = 0; i < 3; i++) {
       const m = burnMessage();
       await s.insertMessage({ deviceId: 'd1', key: `k${i}`, message: m, at: 1_000 });

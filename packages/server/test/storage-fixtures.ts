@@ -15,6 +15,11 @@ export const bob = party('bob');
 
 let counter = 0;
 
+/** Create the accounts of these parties (Alice and Bob by default). */
+export async function addUsers(storage: Storage, parties: readonly Party[] = [alice, bob]): Promise<void> {
+  for (const p of parties) await storage.createUser({ ...p, passwordHash: 'x', createdAt: 1 });
+}
+
 /** A message from Alice to Bob with a unique id (normal unless `burn` is given). */
 export function newMessage(overrides: Partial<NewMessage> = {}): NewMessage {
   counter += 1;

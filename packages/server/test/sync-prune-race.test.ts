@@ -3,11 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeviceSync } from '../src/core/sync.ts';
 import { createLogger } from '../src/logger.ts';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
-import type { EventPage, NewMessage, Party } from '../src/storage/storage.ts';
+import type { EventPage, NewMessage } from '../src/storage/storage.ts';
 import { tempDir } from './helpers.ts';
-
-const alice: Party = { id: 'u_alice', username: 'alice' };
-const bob: Party = { id: 'u_bob', username: 'bob' };
+import { addUsers, bob, newMessage } from './storage-fixtures.ts';
 
 /** Real SQLite storage whose first log read is preceded by a prune: the race, made certain. */
 class PruneBeforeFirstRead extends SqliteStorage {
@@ -24,16 +22,7 @@ class PruneBeforeFirstRead extends SqliteStorage {
 }
 
 function message(n: number, sentAt: number): NewMessage {
-  return {
-    id: `m_race_${n}`,
-    conversation: 'dm:alice:bob',
-    from: alice,
-    to: bob,
-    sentAt,
-    size: 4,
-    text: 'text',
-    ext: null,
-  };
+  return newMessage({ id: `m_race_${n}`, sentAt, size: 4, text: 'text' });
 }
 
 describe('device sync: a prune racing a resume', () => {
@@ -44,9 +33,7 @@ describe('device sync: a prune racing a resume', () => {
     dir = tempDir('cinder-race-');
     storage = new PruneBeforeFirstRead({ dataDir: dir.path });
     await storage.init();
-    for (const p of [alice, bob]) {
-      await storage.createUser({ id: p.id, username: p.username, passwordHash: 'x', createdAt: 1 });
-    }
+    await addUsers(storage);
   });
 
   afterEach(async () => {
