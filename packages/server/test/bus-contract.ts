@@ -1,12 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bus } from '../src/bus/bus.ts';
+import { until } from './helpers.ts';
 
-async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+/** Wait up to 2 s for what a bus delivers. */
+async function delivered(check: () => boolean): Promise<void> {
+  expect(await until(check, 2000, 5)).toBe(true);
 }
 
 /** The contract of every `Bus` (in-process now, Redis later). `create` may return two nodes' buses on one network. */
@@ -30,7 +28,7 @@ export function runBusContract(
       await fixture.b.subscribe('c1', (p) => got.push(p));
       await fixture.b.subscribe('c2', (p) => other.push(p));
       for (const p of ['1', '2', '3']) await fixture.a.publish('c1', p);
-      await until(() => got.length === 3);
+      await delivered(() => got.length === 3);
       expect(got).toEqual(['1', '2', '3']);
       expect(other).toEqual([]);
     });
@@ -41,10 +39,10 @@ export function runBusContract(
       const stop = await fixture.b.subscribe('c', (p) => first.push(p));
       await fixture.b.subscribe('c', (p) => second.push(p));
       await fixture.a.publish('c', 'x');
-      await until(() => first.length === 1 && second.length === 1);
+      await delivered(() => first.length === 1 && second.length === 1);
       await stop();
       await fixture.a.publish('c', 'y');
-      await until(() => second.length === 2);
+      await delivered(() => second.length === 2);
       expect(first).toEqual(['x']);
       expect(second).toEqual(['x', 'y']);
     });

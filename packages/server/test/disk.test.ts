@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ChildServer, spawnServer } from './child-server.ts';
-import { RawClient, register, sendFrame, sleep, tempDir, testServer } from './helpers.ts';
+import { RawClient, register, sendFrame, sleep, tempDir, testServer, until } from './helpers.ts';
 
 /** Every file under `dir` whose bytes contain `marker` (UTF-8). */
 function filesContaining(dir: string, marker: string): string[] {
@@ -19,15 +19,6 @@ function filesContaining(dir: string, marker: string): string[] {
   };
   walk(dir);
   return found;
-}
-
-async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (check()) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(50);
-  }
 }
 
 describe('nothing left on disk', () => {
@@ -66,6 +57,7 @@ describe('nothing left on disk', () => {
     const gone = await until(
       () => markers.every((m) => filesContaining(server.dataDir, m).length === 0),
       5000,
+      50,
     );
     expect(gone, `still in ${markers.flatMap((m) => filesContaining(server.dataDir, m)).join(', ')}`).toBe(
       true,

@@ -7,7 +7,7 @@ import { PostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
 import type { ScrubMode } from '../src/storage/postgres/scrubber.ts';
 import type { NewMessage } from '../src/storage/storage.ts';
 import { type ChildServer, spawnServer } from './child-server.ts';
-import { RawClient, register, sendFrame, sleep, tempDir, testServer } from './helpers.ts';
+import { RawClient, register, sendFrame, tempDir, testServer, until } from './helpers.ts';
 import { describeWithServices, dropSchema, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
 
 /**
@@ -87,15 +87,6 @@ function filesContaining(dir: string, markers: readonly string[], root = dir): s
   return found;
 }
 
-async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (check()) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(100);
-  }
-}
-
 const located = await locate();
 
 await describeWithServices('postgres: burned bytes on disk', ['postgres'], () => {
@@ -146,6 +137,7 @@ await describeWithServices('postgres: burned bytes on disk', ['postgres'], () =>
     const gone = await until(
       () => filesContaining(dbDir, [marker, extMarker, longMarker]).length === 0,
       5000,
+      100,
     );
     expect(gone, `still in ${filesContaining(dbDir, [marker, extMarker, longMarker]).join(', ')}`).toBe(true);
     // And they stay gone once the cluster writes out its buffers.

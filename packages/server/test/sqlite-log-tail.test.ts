@@ -2,7 +2,7 @@ import type { Event } from '@cinder/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 import type { LoggedEvent, NewMessage } from '../src/storage/storage.ts';
-import { tempDir } from './helpers.ts';
+import { tempDir, until } from './helpers.ts';
 import { addDevices, addUsers, alice, bob, countRows, newMessage, readDatabase } from './storage-fixtures.ts';
 
 let counter = 0;
@@ -168,8 +168,7 @@ describe('sqlite storage: acked cursors', () => {
       const stored = () => countRows(dir.path, 'devices WHERE cursor = 11');
       for (const id of ids) await storage.setDeviceCursor(id, 11);
       // Written about a second later, in chunks over a few turns, every one of them.
-      const deadline = Date.now() + 5_000;
-      while (stored() < ids.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await until(() => stored() === ids.length, 5_000, 50);
       expect(stored()).toBe(ids.length);
       // Acked again and closed before the timer: close writes them all at once.
       for (const id of ids) await storage.setDeviceCursor(id, 12);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
-import { tempDir } from './helpers.ts';
+import { tempDir, until } from './helpers.ts';
 import { addUsers, countRows, newMessage } from './storage-fixtures.ts';
 
 // Send keys are claimed in an append-only `send_log` and folded into `sends` in key order
@@ -13,14 +13,6 @@ const message = (id?: string) => newMessage(id === undefined ? {} : { id });
 /** Rows in the staging log and the folded table. */
 function tableCounts(dir: string): { staged: number; folded: number } {
   return { staged: countRows(dir, 'send_log'), folded: countRows(dir, 'sends') };
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('sqlite send keys: staged, folded, recovered', () => {
@@ -75,7 +67,7 @@ describe('sqlite send keys: staged, folded, recovered', () => {
       expect(retry).toMatchObject({ created: false, result: { id } });
     }
     // Folding runs a chunk per turn; with 8 per fold most keys are in `sends` by now.
-    await until(() => tableCounts(dir.path).folded >= 40, 'the folds');
+    expect(await until(() => tableCounts(dir.path).folded >= 40, 5_000, 5)).toBe(true);
     const counts = tableCounts(dir.path);
     expect(counts.folded + counts.staged).toBe(41);
     expect(counts.staged).toBeLessThan(8);
