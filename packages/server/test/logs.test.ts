@@ -62,4 +62,25 @@ describe('logs', () => {
       logs.remove();
     }
   });
+
+  it('keep the class and code of the errors they log', async () => {
+    const logs = tempDir('cinder-logs-');
+    const logFile = join(logs.path, 'server.log');
+    try {
+      // Nothing listens on port 1: the Redis bus logs a warning per failed connection, then
+      // the server refuses to start.
+      await expect(
+        testServer({ logLevel: 'warn', logFile, redisUrl: 'redis://127.0.0.1:1' }),
+      ).rejects.toThrow();
+      const lines = readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { msg: string; err?: { type?: string; code?: string } });
+      const warning = lines.find((line) => line.msg === 'redis connection error');
+      expect(warning?.err).toMatchObject({ type: 'Error', code: 'ECONNREFUSED' });
+      for (const line of lines) if (line.err) expect(line.err.type).not.toBe('object');
+    } finally {
+      logs.remove();
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { safeError } from '../safe-error.ts';
 import type { Bus, Unsubscribe } from './bus.ts';
 
 /**
@@ -92,10 +93,7 @@ export class RedisBus implements Bus {
     ] as const) {
       connection.on('error', (error: Error & { code?: unknown }) => {
         lastError = error;
-        this.#options.logger?.warn(
-          { role, err: { type: error.name, code: typeof error.code === 'string' ? error.code : undefined } },
-          'redis connection error',
-        );
+        this.#options.logger?.warn({ role, err: safeError(error) }, 'redis connection error');
       });
     }
     sub.on('message', (channel, message) => this.#deliver(channel, message));
@@ -167,7 +165,7 @@ export class RedisBus implements Bus {
     try {
       if (!channel.done) await sub.subscribe(channel.value);
     } catch (error) {
-      this.#options.logger?.warn({ err: { type: (error as Error)?.name } }, 'redis resubscribe failed');
+      this.#options.logger?.warn({ err: safeError(error) }, 'redis resubscribe failed');
     }
     if (this.#closed) return;
     for (const listener of [...this.#resubscribedListeners]) listener();
@@ -201,7 +199,7 @@ export class RedisBus implements Bus {
     this.#subscribed.delete(full);
     if (!this.#sub) return null;
     return this.#sub.unsubscribe(full).catch((error: unknown) => {
-      this.#options.logger?.warn({ err: { type: (error as Error)?.name } }, 'redis unsubscribe failed');
+      this.#options.logger?.warn({ err: safeError(error) }, 'redis unsubscribe failed');
     });
   }
 

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { safeError } from '../../safe-error.ts';
 import type { StorageLogger } from '../storage.ts';
 import type { PostgresPool } from './postgres-pool.ts';
 
@@ -22,7 +23,7 @@ export function openNodePostgresPool(url: string, options: NodePostgresOptions =
   });
   pool.on('error', (error: Error & { code?: string }) => {
     // Type and code only: a driver message may quote a statement's parameters.
-    options.logger?.warn({ err: { type: error.name, code: error.code } }, 'idle postgres connection failed');
+    options.logger?.warn({ err: safeError(error) }, 'idle postgres connection failed');
   });
   return pool;
 }

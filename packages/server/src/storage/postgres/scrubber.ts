@@ -1,3 +1,4 @@
+import { safeError } from '../../safe-error.ts';
 import type { StorageLogger } from '../storage.ts';
 import type { PostgresPool } from './postgres-pool.ts';
 
@@ -115,10 +116,7 @@ export class Scrubber {
       const code = (error as { code?: unknown }).code;
       // 55P03: the rewrite could not get its lock in time (busy table); try again later.
       if (code === '55P03' && !this.#closed) this.#pending = true;
-      logger?.warn(
-        { mode, err: { type: (error as Error)?.name, code: typeof code === 'string' ? code : undefined } },
-        'burn_contents scrub failed',
-      );
+      logger?.warn({ mode, err: safeError(error) }, 'burn_contents scrub failed');
     } finally {
       // After a failure the session may be in any state (or broken): do not reuse it.
       client?.release(failed);

@@ -7,6 +7,7 @@ import {
   type MessageView,
   type SendResult,
 } from '@cinder/protocol';
+import { safeError } from '../../safe-error.ts';
 import { scheduleTurnEnd } from '../../turn.ts';
 import {
   eventOf,
@@ -484,7 +485,7 @@ export class SqliteStorage implements Storage {
         (error: unknown) => {
           // Tried again after the next write; the staged keys stay in memory and in send_log.
           this.#foldQueued = false;
-          this.#options.logger?.warn({ err: { type: (error as Error)?.name } }, 'send key fold failed');
+          this.#options.logger?.warn({ err: safeError(error) }, 'send key fold failed');
         },
       );
     }
@@ -634,7 +635,7 @@ export class SqliteStorage implements Storage {
       const s = this.#stmts();
       for (const [deviceId, cursor] of chunk) s.setCursor.run(cursor, deviceId);
     }).catch((error: unknown) =>
-      this.#options.logger?.warn({ err: { type: (error as Error)?.name } }, 'cursor write failed'),
+      this.#options.logger?.warn({ err: safeError(error) }, 'cursor write failed'),
     );
     // The rest follows a turn later; a close writes whatever is left at once.
     if (this.#cursorBacklog.length > 0) setImmediate(() => this.#writeCursorChunk(false));
@@ -1030,7 +1031,7 @@ export class SqliteStorage implements Storage {
       this.#options.logger?.debug({ busy }, 'wal checkpoint');
       return busy === 0;
     } catch (error) {
-      this.#options.logger?.warn({ err: { type: (error as Error)?.name } }, 'wal checkpoint failed');
+      this.#options.logger?.warn({ err: safeError(error) }, 'wal checkpoint failed');
       return false;
     }
   }
