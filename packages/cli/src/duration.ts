@@ -1,39 +1,4 @@
-import { CinderError } from '@cinder/protocol';
-
-const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
-
-/**
- * Parse a human duration into whole seconds: `90` (seconds), `10s`, `30m`, `1h`, `7d`, `2w`,
- * or a sum of parts such as `1h30m`. Throws `BAD_REQUEST` for anything else, and for values
- * that are not whole seconds or are too large to be meaningful.
- */
-export function parseDuration(input: string): number {
-  const text = input.trim().toLowerCase();
-  if (/^\d+$/.test(text)) return checked(Number(text), input);
-  const part = /(\d+(?:\.\d+)?)([smhdw])/gy;
-  let total = 0;
-  let consumed = 0;
-  for (let match = part.exec(text); match !== null; match = part.exec(text)) {
-    const [, amount = '', unit = ''] = match;
-    total += Number(amount) * (UNIT_SECONDS[unit] ?? Number.NaN);
-    consumed = part.lastIndex;
-  }
-  if (text.length === 0 || consumed !== text.length) {
-    throw new CinderError(
-      'BAD_REQUEST',
-      `invalid duration "${input}": use e.g. 90, 10s, 30m, 1h, 7d or 1h30m`,
-    );
-  }
-  return checked(total, input);
-}
-
-function checked(seconds: number, input: string): number {
-  // Rounding would silently change what the user asked for; say so instead.
-  if (!Number.isSafeInteger(seconds)) {
-    throw new CinderError('BAD_REQUEST', `invalid duration "${input}": must be a whole number of seconds`);
-  }
-  return seconds;
-}
+export { parseDuration } from '@cinder/protocol';
 
 /**
  * Format seconds as a short, rounded-down human duration for status lines:

@@ -167,7 +167,7 @@ describe('cinder errors, revoke and profiles', { timeout: 120_000 }, () => {
 
     const badTtl = await cinder('dave', 'send', 'dave', 'x', '--ttl', '1x');
     expect(badTtl.code).toBe(2);
-    expect(badTtl.stderr).toContain('invalid duration');
+    expect(badTtl.stderr).toContain('Not a duration: "1x"');
 
     const badExt = await cinder('dave', 'send', 'dave', marker, '--ext', `{"${marker}`);
     expect(badExt.code).toBe(2);

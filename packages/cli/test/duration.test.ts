@@ -1,8 +1,12 @@
-import { CinderError } from '@cinder/protocol';
+import { CinderError, parseDuration as protocolParseDuration } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from '../src/duration.ts';
 
 describe('parseDuration', () => {
+  it("is the protocol package's, the one the server's flags use", () => {
+    expect(parseDuration).toBe(protocolParseDuration);
+  });
+
   it.each([
     ['0', 0],
     ['90', 90],
@@ -19,7 +23,7 @@ describe('parseDuration', () => {
     expect(parseDuration(input)).toBe(seconds);
   });
 
-  it.each(['', 'h', '10x', '1h 30m', '-5s', '10s5', 'abc', '1.5s', '1e3'])(
+  it.each(['', 'h', '10x', '1h 30m', '10 s', '-5s', '10s5', 'abc', '1.5s', '1e3'])(
     'rejects %j as BAD_REQUEST',
     (input) => {
       const attempt = (): number => parseDuration(input);

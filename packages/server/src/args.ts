@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
+import { DURATION_HINT, parseDuration } from '@cinder/protocol';
 import type { LogLevel, ServerOptions } from './config.ts';
+
+export { parseDuration };
 
 const LOG_LEVELS: ReadonlySet<string> = new Set([
   'fatal',
@@ -10,15 +13,6 @@ const LOG_LEVELS: ReadonlySet<string> = new Set([
   'trace',
   'silent',
 ]);
-
-const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
-
-/** Seconds from `90`, `10s`, `5m`, `1h`, `30d` or `2w`. Throws on anything else. */
-export function parseDuration(value: string): number {
-  const match = /^(\d+)\s*([smhdw]?)$/i.exec(value.trim());
-  if (!match?.[1]) throw new Error(`Not a duration: "${value}" (use seconds or 10s, 5m, 1h, 30d, 2w)`);
-  return Number(match[1]) * (UNIT_SECONDS[(match[2] || 's').toLowerCase()] ?? 1);
-}
 
 /** Bytes from `65536`, `64k` / `64KiB` or `1m` / `1MiB`. */
 function parseBytes(value: string): number {
@@ -40,51 +34,124 @@ function parseLogLevel(value: string): LogLevel {
   return value as LogLevel;
 }
 
-/** Each flag, its environment variable, and how to read it into `ServerOptions`. */
-const FLAGS = {
-  port: { env: 'CINDER_PORT', set: (o: ServerOptions, v: string) => (o.port = parsePort(v)) },
-  host: { env: 'CINDER_HOST', set: (o: ServerOptions, v: string) => (o.host = v) },
-  'data-dir': { env: 'CINDER_DATA_DIR', set: (o: ServerOptions, v: string) => (o.dataDir = v) },
-  'database-url': { env: 'CINDER_DATABASE_URL', set: (o: ServerOptions, v: string) => (o.databaseUrl = v) },
-  'redis-url': { env: 'CINDER_REDIS_URL', set: (o: ServerOptions, v: string) => (o.redisUrl = v) },
+/** One server flag: its environment variable, how it reads, and what `--help` says of it. */
+export interface ServerFlag {
+  /** Environment variable read when the flag is not given. */
+  env: string;
+  /** Placeholder of the value in help texts, e.g. `<duration>`. */
+  arg: string;
+  /** The default, as a person would write it (`--help` and the README show it). */
+  default: string;
+  /** One line on what it does. */
+  help: string;
+  /** Read the value into the options; throws an Error with a clear message for a bad value. */
+  set(options: ServerOptions, value: string): void;
+}
+
+/**
+ * Every server flag, once: `parseServerArgs`, `SERVER_USAGE`, `cinder serve --help` and the
+ * README's configuration table (checked by a test) all come from this table.
+ */
+export const SERVER_FLAGS = {
+  port: {
+    env: 'CINDER_PORT',
+    arg: '<n>',
+    default: '8080',
+    help: 'HTTP and WebSocket port',
+    set: (o, v) => (o.port = parsePort(v)),
+  },
+  host: {
+    env: 'CINDER_HOST',
+    arg: '<addr>',
+    default: '127.0.0.1',
+    help: '0.0.0.0 serves a network',
+    set: (o, v) => (o.host = v),
+  },
+  'data-dir': {
+    env: 'CINDER_DATA_DIR',
+    arg: '<dir>',
+    default: './data',
+    help: 'SQLite database and WAL',
+    set: (o, v) => (o.dataDir = v),
+  },
+  'database-url': {
+    env: 'CINDER_DATABASE_URL',
+    arg: '<url>',
+    default: 'SQLite',
+    help: 'postgres://user:pass@host:5432/db: PostgreSQL instead of SQLite (tables created at start)',
+    set: (o, v) => (o.databaseUrl = v),
+  },
+  'redis-url': {
+    env: 'CINDER_REDIS_URL',
+    arg: '<url>',
+    default: 'in-process',
+    help: 'redis://host:6379: Redis pub/sub between nodes; several nodes need it and PostgreSQL',
+    set: (o, v) => (o.redisUrl = v),
+  },
   'max-ttl': {
     env: 'CINDER_MAX_TTL',
-    set: (o: ServerOptions, v: string) => (o.maxTtlSeconds = parseDuration(v)),
+    arg: '<duration>',
+    default: '30d',
+    help: "cap on a burn message's unopened lifetime (longer requests are clamped)",
+    set: (o, v) => (o.maxTtlSeconds = parseDuration(v)),
   },
   'tombstone-retention': {
     env: 'CINDER_TOMBSTONE_RETENTION',
-    set: (o: ServerOptions, v: string) => (o.tombstoneRetentionSeconds = parseDuration(v)),
+    arg: '<duration>',
+    default: '30d',
+    help: 'how long tombstones and the event log are kept; a device offline longer does a full resync',
+    set: (o, v) => (o.tombstoneRetentionSeconds = parseDuration(v)),
   },
   'max-frame-bytes': {
     env: 'CINDER_MAX_FRAME_BYTES',
-    set: (o: ServerOptions, v: string) => (o.maxFrameBytes = parseBytes(v)),
+    arg: '<size>',
+    default: '64k',
+    help: 'largest inbound WebSocket frame (larger: a `PAYLOAD_TOO_LARGE` error frame)',
+    set: (o, v) => (o.maxFrameBytes = parseBytes(v)),
   },
   'log-level': {
     env: 'CINDER_LOG_LEVEL',
-    set: (o: ServerOptions, v: string) => (o.logLevel = parseLogLevel(v)),
+    arg: '<level>',
+    default: 'info',
+    help: '`fatal` … `trace`, `silent`; no level ever logs content',
+    set: (o, v) => (o.logLevel = parseLogLevel(v)),
   },
-  'log-file': { env: 'CINDER_LOG_FILE', set: (o: ServerOptions, v: string) => (o.logFile = v) },
-  'web-root': { env: 'CINDER_WEB_ROOT', set: (o: ServerOptions, v: string) => (o.webRoot = v) },
-  'cors-origin': { env: 'CINDER_CORS_ORIGIN', set: (o: ServerOptions, v: string) => (o.corsOrigin = v) },
-} as const satisfies Record<string, { env: string; set: (o: ServerOptions, v: string) => unknown }>;
+  'log-file': {
+    env: 'CINDER_LOG_FILE',
+    arg: '<path>',
+    default: 'stdout',
+    help: 'write the JSON log to a file (created 600)',
+    set: (o, v) => (o.logFile = v),
+  },
+  'web-root': {
+    env: 'CINDER_WEB_ROOT',
+    arg: '<dir>',
+    default: 'packages/web/dist',
+    help: 'the web app the server serves at `/`',
+    set: (o, v) => (o.webRoot = v),
+  },
+  'cors-origin': {
+    env: 'CINDER_CORS_ORIGIN',
+    arg: '<origin>',
+    default: 'none',
+    help: 'allow one other origin to call the API',
+    set: (o, v) => (o.corsOrigin = v),
+  },
+} as const satisfies Record<string, ServerFlag>;
 
-type Flag = keyof typeof FLAGS;
+type Flag = keyof typeof SERVER_FLAGS;
 
-/** Usage text of the server flags (for `--help` of `cinder serve` and `main.ts`). */
+function usageLine(name: string, flag: ServerFlag): string {
+  const left = `  --${name} ${flag.arg}`.padEnd(34);
+  return `${left}${flag.env.padEnd(30)}${flag.help.replaceAll('`', '')} (default ${flag.default})`;
+}
+
+/** Usage text of the server flags (for `--help` of `main.ts`). */
 export const SERVER_USAGE = `Options (flags win over environment variables):
-  --port <n>                  CINDER_PORT                 default 8080
-  --host <addr>               CINDER_HOST                 default 127.0.0.1 (0.0.0.0 serves a network)
-  --data-dir <dir>            CINDER_DATA_DIR             default ./data (SQLite database and WAL)
-  --database-url <url>        CINDER_DATABASE_URL         PostgreSQL instead of SQLite (postgres://…)
-  --redis-url <url>           CINDER_REDIS_URL            Redis pub/sub between nodes (several nodes need it)
-  --max-ttl <duration>        CINDER_MAX_TTL              default 30d (cap on a burn message's ttl)
-  --tombstone-retention <d>   CINDER_TOMBSTONE_RETENTION  default 30d
-  --max-frame-bytes <size>    CINDER_MAX_FRAME_BYTES      default 64k
-  --log-level <level>         CINDER_LOG_LEVEL            default info (fatal error warn info debug trace silent)
-  --log-file <path>           CINDER_LOG_FILE             default stdout
-  --web-root <dir>            CINDER_WEB_ROOT             default packages/web/dist
-  --cors-origin <origin>      CINDER_CORS_ORIGIN          default none (same origin only)
-Durations are seconds or 10s, 5m, 1h, 30d, 2w.`;
+${Object.entries(SERVER_FLAGS)
+  .map(([name, flag]) => usageLine(name, flag))
+  .join('\n')}
+Durations are ${DURATION_HINT}.`;
 
 /**
  * Server options from command-line flags and environment variables (flags win). Throws an Error
@@ -96,12 +163,12 @@ export function parseServerArgs(
 ): ServerOptions {
   const { values } = parseArgs({
     args: [...argv],
-    options: Object.fromEntries(Object.keys(FLAGS).map((name) => [name, { type: 'string' as const }])),
+    options: Object.fromEntries(Object.keys(SERVER_FLAGS).map((name) => [name, { type: 'string' as const }])),
     strict: true,
     allowPositionals: false,
   });
   const options: ServerOptions = {};
-  for (const [name, flag] of Object.entries(FLAGS) as Array<[Flag, (typeof FLAGS)[Flag]]>) {
+  for (const [name, flag] of Object.entries(SERVER_FLAGS) as Array<[Flag, ServerFlag]>) {
     const fromEnv = env[flag.env];
     if (fromEnv !== undefined && fromEnv !== '') flag.set(options, fromEnv);
     const fromFlag = values[name];

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseServerArgs, startServer } from '../src/index.ts';
+import { parseDuration, parseServerArgs, SERVER_FLAGS, SERVER_USAGE, startServer } from '../src/index.ts';
 import { runServerProcess } from './child-server.ts';
 import { tempDir } from './helpers.ts';
 
@@ -68,5 +69,34 @@ describe('parseServerArgs', () => {
     expect(env.code).toBe(1);
     expect(env.stderr).toMatch(/Cannot connect to Redis at 127\.0\.0\.1:1: ECONNREFUSED/);
     expect(run.stderr + run.stdout + env.stderr + env.stdout).not.toContain('s3cret');
+  });
+
+  it('read durations with the one parser the CLI uses too', () => {
+    for (const ok of ['90', '10s', '1h30m', '1.5h', ' 2W ', '1d2h3m4s']) {
+      const seconds = parseDuration(ok);
+      expect(parseServerArgs(['--max-ttl', ok], {})).toEqual({ maxTtlSeconds: seconds });
+    }
+    expect(parseServerArgs(['--max-ttl', '1h30m'], {})).toEqual({ maxTtlSeconds: 5400 });
+    for (const bad of ['10 s', '1h 30m', '', '1.5s', '-5s', '1e3', '10x']) {
+      expect(() => parseDuration(bad)).toThrow(/duration/i);
+      expect(() => parseServerArgs([`--max-ttl=${bad}`], {})).toThrow(/duration/i);
+    }
+  });
+});
+
+describe('the flag table', () => {
+  it('is what --help and the README configuration table show, flag by flag', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const rows = new Map<string, string[]>();
+    for (const line of readme.split('\n')) {
+      const cells = line.split('|').map((cell) => cell.trim());
+      const flag = /^`--([a-z-]+)`$/.exec(cells[1] ?? '')?.[1];
+      if (flag) rows.set(flag, cells.slice(2, 4).map((cell) => cell.replaceAll('`', '')));
+    }
+    expect([...rows.keys()].sort()).toEqual(Object.keys(SERVER_FLAGS).sort());
+    for (const [name, flag] of Object.entries(SERVER_FLAGS)) {
+      expect(rows.get(name), name).toEqual([flag.env, flag.default]);
+      expect(SERVER_USAGE).toContain(`--${name} ${flag.arg}`);
+    }
   });
 });

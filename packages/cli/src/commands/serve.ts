@@ -1,24 +1,13 @@
 import { CinderError } from '@cinder/protocol';
-import { type CinderServer, parseServerArgs, type ServerOptions, startServer } from '@cinder/server';
+import {
+  type CinderServer,
+  parseServerArgs,
+  SERVER_FLAGS,
+  type ServerOptions,
+  startServer,
+} from '@cinder/server';
 import { Command } from 'commander';
 import { type CliContext, note } from '../context.ts';
-
-// Declared here only so `cinder serve --help` lists them; the server's own parser reads the
-// values (and the CINDER_* environment), so `cinder serve` and `npm start` cannot drift apart.
-const SERVER_FLAGS: ReadonlyArray<[flags: string, description: string]> = [
-  ['--port <port>', 'port to listen on (env CINDER_PORT, default 8080)'],
-  ['--host <host>', 'interface to bind (env CINDER_HOST, default 127.0.0.1; 0.0.0.0 serves a network)'],
-  ['--data-dir <dir>', 'SQLite data directory (env CINDER_DATA_DIR, default ./data)'],
-  ['--database-url <url>', 'PostgreSQL URL instead of SQLite (env CINDER_DATABASE_URL)'],
-  ['--redis-url <url>', 'Redis URL for pub/sub between nodes (env CINDER_REDIS_URL)'],
-  ['--max-ttl <duration>', 'cap on a burn message unopened lifetime (default 30 days)'],
-  ['--tombstone-retention <duration>', 'how long tombstones are kept (default 30 days)'],
-  ['--max-frame-bytes <bytes>', 'largest inbound WebSocket frame (default 65536)'],
-  ['--log-level <level>', 'fatal, error, warn, info (default), debug, trace or silent'],
-  ['--log-file <path>', 'write logs to this file instead of stdout'],
-  ['--web-root <dir>', 'directory of the web app to serve (default packages/web/dist)'],
-  ['--cors-origin <origin>', 'allow this browser origin (default: same origin only)'],
-];
 
 /** `cinder serve`: run a server in this process until SIGINT / SIGTERM. */
 export function serveCommand(ctx: CliContext): Command {
@@ -56,7 +45,14 @@ export function serveCommand(ctx: CliContext): Command {
       note(ctx.io, 'cinder: shutting down');
       await server.close();
     });
-  for (const [flags, description] of SERVER_FLAGS) command.option(flags, description);
+  // Declared only so `cinder serve --help` lists them, from the server's own flag table; the
+  // server's parser reads the values (and the CINDER_* environment), so the two cannot drift.
+  for (const [name, flag] of Object.entries(SERVER_FLAGS)) {
+    command.option(
+      `--${name} ${flag.arg}`,
+      `${flag.help.replaceAll('`', '')} (env ${flag.env}, default ${flag.default})`,
+    );
+  }
   return command;
 }
 
