@@ -91,7 +91,11 @@ describe('the flag table', () => {
     for (const line of readme.split('\n')) {
       const cells = line.split('|').map((cell) => cell.trim());
       const flag = /^`--([a-z-]+)`$/.exec(cells[1] ?? '')?.[1];
-      if (flag) rows.set(flag, cells.slice(2, 4).map((cell) => cell.replaceAll('`', '')));
+      if (flag)
+        rows.set(
+          flag,
+          cells.slice(2, 4).map((cell) => cell.replaceAll('`', '')),
+        );
     }
     expect([...rows.keys()].sort()).toEqual(Object.keys(SERVER_FLAGS).sort());
     for (const [name, flag] of Object.entries(SERVER_FLAGS)) {
