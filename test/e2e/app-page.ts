@@ -2,7 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { CspWatch } from './csp-watch.ts';
 import { ROOT } from './web-build.ts';
+
+/** Every page opened since the last `takeOpenedPages()`: the browser suites check them after each test. */
+const opened = new Set<AppPage>();
+
+/** The pages opened since the last call (and forget them). */
+export function takeOpenedPages(): AppPage[] {
+  const pages = [...opened];
+  opened.clear();
+  return pages;
+}
 
 /** Screenshots of the main states land here (gitignored). */
 export const SHOTS_DIR = join(ROOT, 'test-results/e2e');
@@ -34,10 +45,13 @@ export interface BurnChoice {
 
 /**
  * Drives the Cinder web app in one page the way a person would: by labels, roles and visible text.
- * It also records what should never happen: CSP violations, page errors, and extra sign-ins.
+ * It also records what should never happen: CSP violations (seen through the DevTools protocol,
+ * see csp-watch.ts), page errors, and extra sign-ins.
  */
 export class AppPage {
   readonly problems: string[] = [];
+  /** Set by `open`: the DevTools listener for CSP violations. */
+  private watch: CspWatch | undefined;
   /** POSTs to the register / login routes: a resumed device makes none. */
   readonly signIns: string[] = [];
 
@@ -60,6 +74,8 @@ export class AppPage {
   static async open(context: BrowserContext, url: string, name: string): Promise<AppPage> {
     const page = await context.newPage();
     const app = new AppPage(page, name);
+    app.watch = await CspWatch.attach(page, (problem) => app.problems.push(problem));
+    opened.add(app);
     await page.goto(url);
     return app;
   }
@@ -178,6 +194,12 @@ export class AppPage {
     const path = join(SHOTS_DIR, `${name}.png`);
     await this.page.screenshot({ path, animations: 'disabled' });
     return path;
+  }
+
+  /** Wait until Chromium has reported what it saw so far, then fail on any problem. */
+  async checkProblems(): Promise<void> {
+    await this.watch?.flush();
+    this.expectNoProblems();
   }
 
   /** Fail on any CSP violation or uncaught page error seen so far. */

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium } from 'playwright-core';
-import { describe, it } from 'vitest';
+import { afterEach, describe, it } from 'vitest';
+import { takeOpenedPages } from './app-page.ts';
 
 /** Debian's Chromium. `CINDER_CHROMIUM` points elsewhere (e.g. a local Chrome). */
 export const CHROMIUM_PATH = process.env.CINDER_CHROMIUM ?? '/usr/bin/chromium';
@@ -20,10 +21,19 @@ const ARGS = [
 /**
  * `describe` for a browser suite. Without Chromium the suite is skipped with a loud warning, or,
  * when `CINDER_REQUIRE_BROWSER=1` (CI), it fails: a browser test nobody runs must not pass silently.
+ * After each test, every page it opened through `AppPage.open` is checked: a CSP violation or an
+ * uncaught page error fails the test even if the test never asked.
  */
 export function describeBrowser(suite: string, body: () => void): void {
   if (existsSync(CHROMIUM_PATH)) {
-    describe(suite, body);
+    describe(suite, () => {
+      // Registered first, so it runs after the suite's own afterEach (hooks run as a stack);
+      // a page closed by then still has its problems recorded.
+      afterEach(async () => {
+        for (const app of takeOpenedPages()) await app.checkProblems();
+      });
+      body();
+    });
     return;
   }
   const why = `no Chromium at ${CHROMIUM_PATH} (install Debian's "chromium" package, or set CINDER_CHROMIUM)`;

@@ -1,3 +1,5 @@
+// First: zod must be configured before any schema exists (see the module).
+import './zod-jitless.ts';
 import { CinderClient, IndexedDbStore } from '@cinder/sdk';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
