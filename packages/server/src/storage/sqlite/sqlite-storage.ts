@@ -37,6 +37,7 @@ import type {
   UserRecord,
 } from '../storage.ts';
 import { openBetterSqlite3 } from './better-sqlite3.ts';
+import { BURN_CONTENT_INSERT, burnContentPad, usablePageSize } from './burn-content.ts';
 import { SCHEMA } from './schema.ts';
 import { type FoldStep, SendKeyStage, type SendKeyStatements, type StagedKey } from './send-keys.ts';
 import type { SqliteDatabase, SqliteOpener, SqliteStatement } from './sqlite-database.ts';
@@ -92,6 +93,9 @@ interface Statements {
   insertMessage: SqliteStatement;
   messageById: SqliteStatement;
   deleteMessage: SqliteStatement;
+  insertBurnContent: SqliteStatement;
+  burnContentByN: SqliteStatement;
+  deleteBurnContent: SqliteStatement;
   deleteMessageEvents: SqliteStatement;
   deleteReceipts: SqliteStatement;
   insertTombstone: SqliteStatement;
@@ -177,8 +181,11 @@ const SEALED_COLUMNS = `m.n, m.id, m.conversation, m.sender, m.recipient, m.sent
 /**
  * Storage on embedded SQLite (better-sqlite3): WAL, `secure_delete`, prepared statements. Each
  * write verb is atomic (a savepoint); the writes of one event-loop turn share one transaction
- * (group commit), which is what makes thousands of burns a second cheap. After every burn a debounced `wal_checkpoint(TRUNCATE)` moves the zeroed
- * pages into the database file and empties the WAL, so burned bytes leave every file.
+ * (group commit), which is what makes thousands of burns a second cheap. A burn message's content
+ * lies only in overflow pages of `burn_content` (burn-content.ts), which SQLite never copies and
+ * `secure_delete` zeroes when the burn deletes the row; after every burn a debounced
+ * `wal_checkpoint(TRUNCATE)` moves the zeroed pages into the database file and empties the WAL,
+ * so burned bytes leave every file.
  */
 export class SqliteStorage implements Storage {
   readonly #options: SqliteStorageOptions;
@@ -206,6 +213,8 @@ export class SqliteStorage implements Storage {
   #sendKeyStatements!: SendKeyStatements;
   #foldQueued = false;
   #foldTimer: NodeJS.Timeout | null = null;
+  /** Usable bytes of a page, which sizes the padding of `burn_content` rows (burn-content.ts). */
+  #usablePageSize = 4096;
 
   constructor(options: SqliteStorageOptions) {
     this.#options = options;
@@ -213,7 +222,8 @@ export class SqliteStorage implements Storage {
 
   async init(): Promise<void> {
     mkdirSync(this.#options.dataDir, { recursive: true });
-    const db = (this.#options.open ?? openBetterSqlite3)(join(this.#options.dataDir, DATABASE_FILE));
+    const file = join(this.#options.dataDir, DATABASE_FILE);
+    const db = (this.#options.open ?? openBetterSqlite3)(file);
     this.#db = db;
     db.pragma('journal_mode = WAL');
     // A crash may have left burned bytes in the WAL (committed burns not yet checkpointed):
@@ -229,6 +239,8 @@ export class SqliteStorage implements Storage {
     // Data dirs from before pruning by seq still have the index on event time.
     db.exec('DROP INDEX IF EXISTS events_at');
     this.#migrateEventSeqs(db);
+    this.#usablePageSize = usablePageSize(file, Number(db.pragma('page_size', { simple: true })));
+    this.#moveBurnContent(db);
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('floor', 0)").run();
     // Send keys a crash left in the staging log join the keyed table before anything is served.
     this.#foldSendLog(db);
@@ -295,6 +307,39 @@ export class SqliteStorage implements Storage {
         from_seq = (SELECT max(seq) FROM events e WHERE e.message_id = messages.id AND e.kind = 'message');
       DROP INDEX IF EXISTS events_message;
       COMMIT;`);
+  }
+
+  /**
+   * Data dirs from before `burn_content` (and their leftovers of earlier burns in the free space
+   * of live pages): move the content of unburned burn messages to `burn_content`, then rewrite
+   * the whole file with VACUUM (in memory: temp_store) and checkpoint it, once. The flag is set
+   * after the VACUUM, so a crash in between does it again.
+   */
+  #moveBurnContent(db: SqliteDatabase): void {
+    if (db.prepare("SELECT 1 FROM meta WHERE key = 'burn_content'").get()) return;
+    const rows = db
+      .prepare(`SELECT n, text, ext FROM messages
+        WHERE expires_at IS NOT NULL AND n NOT IN (SELECT n FROM burn_content)`)
+      .all() as Array<{ n: number; text: string; ext: string | null }>;
+    const insert = db.prepare(BURN_CONTENT_INSERT);
+    const clear = db.prepare("UPDATE messages SET text = '', ext = NULL WHERE n = ?");
+    db.transaction(() => {
+      for (const row of rows) {
+        insert.run(row.n, this.#padFor(row.text, row.ext), row.text, row.ext);
+        clear.run(row.n);
+      }
+    })();
+    db.exec('VACUUM');
+    this.#checkpointNow();
+    db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('burn_content', 1)").run();
+  }
+
+  #padFor(text: string, ext: string | null): number {
+    return burnContentPad(
+      this.#usablePageSize,
+      Buffer.byteLength(text, 'utf8'),
+      ext === null ? null : Buffer.byteLength(ext, 'utf8'),
+    );
   }
 
   /** The highest seq ever handed out: in the log, below the pruned floor, or (older data dirs) AUTOINCREMENT's. */
@@ -376,6 +421,9 @@ export class SqliteStorage implements Storage {
       messageById: p(`SELECT n, id, conversation, sender_id, sender, recipient_id, recipient, sent_at,
         ttl_seconds, view_seconds, expires_at, size, text, ext, to_seq, from_seq FROM messages WHERE id = ?`),
       deleteMessage: p('DELETE FROM messages WHERE n = ?'),
+      insertBurnContent: p(BURN_CONTENT_INSERT),
+      burnContentByN: p('SELECT text, ext FROM burn_content WHERE n = ?'),
+      deleteBurnContent: p('DELETE FROM burn_content WHERE n = ?'),
       deleteMessageEvents: p('DELETE FROM events WHERE seq IN (?, ?)'),
       deleteReceipts: p('DELETE FROM receipts WHERE message_id = ?'),
       insertTombstone: p(`INSERT OR IGNORE INTO tombstones
@@ -684,7 +732,8 @@ export class SqliteStorage implements Storage {
       null,
       m.sentAt,
     );
-    s.insertMessage.run(
+    // A burn message's content goes to `burn_content` alone (burn-content.ts); its row holds ''.
+    const inserted = s.insertMessage.run(
       m.id,
       m.conversation,
       m.from.id,
@@ -696,11 +745,15 @@ export class SqliteStorage implements Storage {
       m.burn?.viewSeconds ?? null,
       m.burn?.expiresAt ?? null,
       m.size,
-      m.text,
-      extJson,
+      m.burn ? '' : m.text,
+      m.burn ? null : extJson,
       toSeq,
       fromSeq,
     );
+    if (m.burn) {
+      const n = this.#rowidOf(inserted);
+      s.insertBurnContent.run(n, this.#padFor(m.text, extJson), m.text, extJson);
+    }
     if (this.#tails.has(m.to.id) || this.#tails.has(m.from.id)) {
       // The same sealed view the log query builds (content only for a normal message).
       const message = viewOf({
@@ -733,8 +786,11 @@ export class SqliteStorage implements Storage {
       if (row.expires_at <= input.at) return this.#expireRefusal(row, input.at);
       if (row.recipient_id !== input.userId)
         return { outcome: 'refused', facts: liveFacts(row), notify: EMPTY };
-      const text = row.text ?? '';
-      const ext = parseExt(row.ext);
+      const content = this.#stmts().burnContentByN.get(row.n) as
+        | { text: string; ext: string | null }
+        | undefined;
+      const text = content?.text ?? '';
+      const ext = parseExt(content?.ext ?? null);
       const viewSeconds = row.view_seconds ?? 0;
       this.#burnRow(row, 'opened', input.at);
       return { outcome: 'taken', text, ext, viewSeconds, notify: [row.sender_id, row.recipient_id] };
@@ -825,6 +881,7 @@ export class SqliteStorage implements Storage {
   #burnRow(row: MessageRow, reason: BurnReason, at: number): void {
     const s = this.#stmts();
     s.deleteMessage.run(row.n);
+    s.deleteBurnContent.run(row.n);
     s.deleteMessageEvents.run(row.to_seq ?? null, row.from_seq ?? null);
     s.deleteReceipts.run(row.id);
     s.insertTombstone.run(row.id, row.conversation, row.sender_id, row.recipient_id, reason, at);
