@@ -25,7 +25,7 @@ describe('contracts 5–8: expiry, revoke, view window, burns are not receipts',
     const bob = await h.user('bob');
     const sent = await alice.client.send('bob', marker(), { burn: { ttlSeconds: 2, viewSeconds: 0 } });
     expect(sent.burn?.expiresAt).toBe(sent.sentAt + 2000);
-    const b = await waitFor(() => bob.burned.find((x) => x.messageId === sent.id), 6000, 'expiry');
+    const b = await waitFor(() => bob.burned.find((x) => x.messageId === sent.id), undefined, 'expiry');
     expect(b.reason).toBe('expired');
     // By the server's clock: the burn happened after the deadline and within 1 s of it.
     expect(b.at).toBeGreaterThanOrEqual(sent.burn!.expiresAt);

@@ -1,6 +1,7 @@
+import type { ServerFrame } from '@cinder/protocol';
 import { CinderError } from '@cinder/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Harness, marker, sleep, waitFor } from '../helpers/harness.ts';
+import { Harness, marker, waitFor } from '../helpers/harness.ts';
 import { RawDevice } from '../helpers/raw-device.ts';
 
 async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
@@ -40,13 +41,15 @@ describe('contract 11: only participants', () => {
         expect(real).toEqual(never);
       }
     }
-    // Carol never heard of either message.
-    await sleep(200);
+    // Carol never heard of either message. A barrier instead of a pause: her events arrive in log
+    // order, so once a later message to her is there, anything about these would be there too.
+    const barrier = await bob.client.send('carol', 'barrier');
+    await waitFor(() => carol.messages.find((m) => m.id === barrier.id), undefined, 'the barrier message');
     const wire = carol.rec.frames.join('\n');
     expect(wire).not.toContain(burn.id);
     expect(wire).not.toContain(normal.id);
     expect(wire).not.toContain(text);
-    expect(carol.messages).toEqual([]);
+    expect(carol.messages.map((m) => m.id)).toEqual([barrier.id]);
     expect(carol.burned).toEqual([]);
     // The message is intact for its recipient.
     expect((await bob.client.open(burn.id)).text).toBe(text);
@@ -62,7 +65,11 @@ describe('contract 11: only participants', () => {
     expect(list).toHaveLength(2);
     const other = list.find((d) => !d.current)!;
     await alice.client.revokeDevice(other.id);
-    await waitFor(() => alice2.client.state === 'unauthorized', 5000, 'the revoked device to be signed out');
+    await waitFor(
+      () => alice2.client.state === 'unauthorized',
+      undefined,
+      'the revoked device to be signed out',
+    );
     expect(await alice.client.devices()).toHaveLength(1);
     const err = await errorOf(alice2.client.connect());
     expect(err.code).toBe('UNAUTHORIZED');
@@ -105,10 +112,21 @@ describe('contract 10: idempotent', () => {
     // The same key after the burn still answers with the original id, and sends nothing new.
     const r3 = await alice.request(frame);
     expect((r3 as { result: { id: string } }).result.id).toBe(id);
-    await sleep(300);
+
+    // Barriers instead of a pause: one more message each way. A device's events arrive in log
+    // order, so once the barrier is there, any duplicate event would be there too.
+    const idOf = (f: ServerFrame) => (f as { result: { id: string } }).result.id;
+    const toBob = idOf(await alice.request({ type: 'send', key: 'barrier-to-bob', to: 'bob', text: 'b' }));
+    const toAlice = idOf(
+      await bob.request({ type: 'send', key: 'barrier-to-alice', to: 'alice', text: 'b' }),
+    );
+    const got = (id: string) => (f: ServerFrame) =>
+      f.type === 'events' && f.events.some((e) => e.kind === 'message' && e.message.id === id);
+    await bob.next(got(toBob));
+    await alice.next(got(toAlice));
 
     const events = (d: RawDevice) => d.frames.flatMap((f) => (f.type === 'events' ? f.events : []));
-    expect(events(bob).filter((e) => e.kind === 'message')).toHaveLength(1);
+    expect(events(bob).filter((e) => e.kind === 'message' && e.message.id !== toBob)).toHaveLength(1);
     expect(events(bob).filter((e) => e.kind === 'burned')).toHaveLength(1);
     expect(events(alice).filter((e) => e.kind === 'receipt' && e.type === 'delivered')).toHaveLength(1);
     expect(events(alice).filter((e) => e.kind === 'burned')).toHaveLength(1);
@@ -126,8 +144,12 @@ describe('contract 10: idempotent', () => {
     await bob.client.connect();
     await alice.client.send('bob', 'after');
     await waitFor(() => bob.messages.length === 6);
-    await sleep(200);
-    expect(new Set(bob.messages.map((m) => m.id)).size).toBe(6);
+    // A barrier instead of a pause: events arrive in log order, so once a later message is there,
+    // a duplicate of an earlier one would be there too.
+    const barrier = await alice.client.send('bob', 'barrier');
+    await waitFor(() => bob.messages.find((m) => m.id === barrier.id), undefined, 'the barrier');
+    expect(bob.messages).toHaveLength(7);
+    expect(new Set(bob.messages.map((m) => m.id)).size).toBe(7);
     expect((await bob.client.messages('alice')).map((m) => m.text)).toEqual([
       'n0',
       'n1',
@@ -135,6 +157,7 @@ describe('contract 10: idempotent', () => {
       'n3',
       'n4',
       'after',
+      'barrier',
     ]);
   });
 });

@@ -32,7 +32,7 @@ describe('contract 1: sealed until opened', () => {
 
     const sent = await alice.client.send('bob', text, { burn: true, ext: { secret: extSecret } });
     for (const d of [bob, bob2, alice2]) {
-      await waitFor(() => d.messages.find((m) => m.id === sent.id), 5000, 'sealed delivery');
+      await waitFor(() => d.messages.find((m) => m.id === sent.id), undefined, 'sealed delivery');
     }
     const seen = bob.messages.find((m) => m.id === sent.id)!;
     expect(seen.text).toBeUndefined();
@@ -131,7 +131,7 @@ describe('contract 2: open is atomic and at most once', () => {
     // Open, then drop the socket before reading the reply.
     raw.sendRaw(JSON.stringify({ type: 'open', rid: 'lost', id: sent.id }));
     raw.terminate();
-    await waitFor(() => alice.burned.find((b) => b.messageId === sent.id), 5000, 'the burn');
+    await waitFor(() => alice.burned.find((b) => b.messageId === sent.id), undefined, 'the burn');
 
     const again = await RawDevice.login(h.url, 'bob');
     await again.connect();

@@ -41,8 +41,8 @@ describe('the seed pattern still works', () => {
     const sent = await alice.client.send('bob', 'self-destructing hello', { ext: { fire: true } });
     expect((await alice.client.messages('bob')).map((m) => m.id)).toContain(sent.id);
 
-    await waitFor(() => bobHandled.includes(sent.id), 5000, 'bob to handle the message');
-    await waitFor(() => aliceRemoved.includes(sent.id), 5000, 'alice to get the read receipt');
+    await waitFor(() => bobHandled.includes(sent.id), undefined, 'bob to handle the message');
+    await waitFor(() => aliceRemoved.includes(sent.id), undefined, 'alice to get the read receipt');
 
     expect(await bob.client.messages('alice')).toEqual([]);
     expect(await alice.client.messages('bob')).toEqual([]);

@@ -18,8 +18,19 @@ export function takeOpenedPages(): AppPage[] {
 /** Screenshots of the main states land here (gitignored). */
 export const SHOTS_DIR = join(ROOT, 'test-results/e2e');
 
+/**
+ * How long any one wait for a condition may take (Playwright actions and locator waits, `until`,
+ * `expect.poll`). Generous on purpose: on a machine with a load average of 20 one step can take
+ * seconds, and a wait that passes returns as soon as its condition holds.
+ */
+export const WAIT_MS = 60_000;
+/** Timeout of one browser test: several such waits, on a loaded machine. */
+export const TEST_MS = 240_000;
+/** Timeout of a browser suite's setup (a stale web app is rebuilt, Chromium starts). */
+export const SETUP_MS = 300_000;
+
 /** Poll `check` until it is truthy; fail with `what` after `ms`. */
-export async function until<T>(check: () => T | Promise<T>, what: string, ms = 10_000): Promise<T> {
+export async function until<T>(check: () => T | Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
   for (;;) {
@@ -73,6 +84,7 @@ export class AppPage {
   /** Open the app at `url` in a new page of `context`. */
   static async open(context: BrowserContext, url: string, name: string): Promise<AppPage> {
     const page = await context.newPage();
+    page.setDefaultTimeout(WAIT_MS);
     const app = new AppPage(page, name);
     app.watch = await CspWatch.attach(page, (problem) => app.problems.push(problem));
     opened.add(app);

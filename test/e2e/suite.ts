@@ -1,6 +1,7 @@
 import type { ServerOptions } from '@cinder/server';
 import type { Browser, BrowserContext, BrowserContextOptions } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { SETUP_MS } from './app-page.ts';
 import { launchChromium } from './browser.ts';
 import { ensureWebBuilt } from './web-build.ts';
 import { startWebServer, type WebServer } from './web-server.ts';
@@ -26,13 +27,13 @@ export function useBrowserSuite(options: ServerOptions = {}): BrowserSuite {
     await ensureWebBuilt();
     server = await startWebServer(options);
     browser = await launchChromium();
-  });
+  }, SETUP_MS);
 
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
     await server?.close();
-  });
+  }, SETUP_MS);
 
   return {
     get url() {

@@ -12,10 +12,17 @@ export function marker(): string {
   return randomBytes(32).toString('hex');
 }
 
+/**
+ * How long one wait for a condition may take before the test fails. Generous on purpose: on a
+ * machine with a load average of 20 a step can take seconds, and a wait returns as soon as its
+ * condition holds.
+ */
+export const WAIT_MS = 30_000;
+
 /** Poll `check` until it returns truthy or `ms` pass; returns the last value. */
 export async function waitFor<T>(
   check: () => T | Promise<T>,
-  ms = 5000,
+  ms = WAIT_MS,
   what = 'condition',
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;

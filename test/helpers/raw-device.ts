@@ -1,5 +1,6 @@
 import { PROTOCOL_VERSION, ROUTES, type ServerFrame, type SessionResponse, WS_PATH } from '@cinder/protocol';
 import { WebSocket } from 'ws';
+import { WAIT_MS } from './harness.ts';
 
 /**
  * A device speaking the wire protocol by hand, for tests that need frames the SDK would never
@@ -36,6 +37,8 @@ export class RawDevice {
 
   /** Open the socket, say hello and wait for `synced`. */
   async connect(cursor: number | null = null): Promise<void> {
+    // This socket's `synced`, not one from an earlier connection of this device.
+    const from = this.frames.length;
     const ws = new WebSocket(new URL(WS_PATH, this.url.replace(/^http/, 'ws')));
     this.ws = ws;
     ws.on('message', (data) => {
@@ -48,7 +51,7 @@ export class RawDevice {
       ws.once('error', reject);
     });
     ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, token: this.session.token, cursor }));
-    await this.next((f) => f.type === 'synced');
+    await this.next((f) => f.type === 'synced', from);
   }
 
   sendRaw(text: string): void {
@@ -64,7 +67,7 @@ export class RawDevice {
   }
 
   /** Wait for a frame matching `pred` at index ≥ `from`. */
-  async next(pred: (f: ServerFrame) => boolean, from = 0, ms = 5000): Promise<ServerFrame> {
+  async next(pred: (f: ServerFrame) => boolean, from = 0, ms = WAIT_MS): Promise<ServerFrame> {
     const deadline = Date.now() + ms;
     for (;;) {
       const found = this.frames.slice(from).find(pred);
