@@ -1,11 +1,19 @@
 import { z } from 'zod';
-import { MAX_EXT_BYTES, MAX_TEXT_LENGTH, MAX_VIEW_SECONDS, MIN_TTL_SECONDS } from './limits.ts';
+import { isWellFormed, JSON_PROBLEM_MESSAGES, jsonValueProblem } from './json.ts';
+import {
+  MAX_EXT_BYTES,
+  MAX_EXT_DEPTH,
+  MAX_TEXT_LENGTH,
+  MAX_VIEW_SECONDS,
+  MIN_TTL_SECONDS,
+} from './limits.ts';
 
-const encoder = new TextEncoder();
-
-/** Byte length of a value's JSON, as the wire would carry it. */
-export function jsonByteLength(value: unknown): number {
-  return encoder.encode(JSON.stringify(value)).length;
+/**
+ * A string that UTF-8 storage keeps exactly: no lone surrogates (SQLite and PostgreSQL would turn
+ * them into U+FFFD). Refused rather than changed; the message names no value.
+ */
+function wellFormed(schema: z.ZodString): z.ZodString {
+  return schema.refine(isWellFormed, { message: 'must be well-formed Unicode (no lone surrogates)' });
 }
 
 /** Lowercase letters, digits, `_ . -`; 3–32 characters, starting with a letter or digit. */
@@ -14,19 +22,19 @@ export const Username = z
   .regex(/^[a-z0-9][a-z0-9_.-]{2,31}$/, 'username: 3–32 of a-z 0-9 _ . -, starting with a letter or digit');
 export type Username = z.infer<typeof Username>;
 
-export const Password = z.string().min(8, 'password: at least 8 characters').max(256);
+export const Password = wellFormed(z.string().min(8, 'password: at least 8 characters').max(256));
 
 /** Free-text device label chosen by the app, e.g. "Firefox on Linux". */
-export const DeviceName = z.string().trim().min(1).max(64);
+export const DeviceName = wellFormed(z.string().trim().min(1).max(64));
 
 /** Server-generated id (messages, devices, users). Opaque to clients. */
-export const Id = z.string().min(1).max(64);
+export const Id = wellFormed(z.string().min(1).max(64));
 
 /** Request id chosen by the client to match a `reply` or `error` to its request. */
-export const RequestId = z.string().min(1).max(64);
+export const RequestId = wellFormed(z.string().min(1).max(64));
 
 /** Client-generated idempotency key of a send; a retried send with the same key is a no-op. */
-export const ClientKey = z.string().min(8).max(64);
+export const ClientKey = wellFormed(z.string().min(8).max(64));
 
 /** Milliseconds since the Unix epoch, by the server's clock. */
 export const Timestamp = z.number().int().nonnegative();
@@ -34,13 +42,31 @@ export const Timestamp = z.number().int().nonnegative();
 /** Position in a user's event log. Strictly increasing; a device resumes after the last one it stored. */
 export const Cursor = z.number().int().nonnegative();
 
-/** App attributes passed through untouched: a JSON object of at most 4 KiB. */
-export const Ext = z.record(z.string(), z.unknown()).refine((v) => jsonByteLength(v) <= MAX_EXT_BYTES, {
-  message: `ext: at most ${MAX_EXT_BYTES} bytes of JSON`,
-});
+const EXT_LIMITS = { maxDepth: MAX_EXT_DEPTH, maxBytes: MAX_EXT_BYTES };
+const EXT_MESSAGES = {
+  ...JSON_PROBLEM_MESSAGES,
+  depth: `nested deeper than ${MAX_EXT_DEPTH} levels`,
+  size: `at most ${MAX_EXT_BYTES} bytes of JSON`,
+};
+
+/**
+ * App attributes passed through exactly: a JSON object of at most 4 KiB and `MAX_EXT_DEPTH`
+ * levels. Refused (never changed): lone surrogates in keys or strings, `__proto__` keys, values
+ * JSON cannot carry (see `jsonValueProblem`). The object is passed on as is, not rebuilt.
+ */
+export const Ext = z
+  .custom<Record<string, unknown>>(
+    (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+    'expected a JSON object',
+  )
+  .superRefine((v, ctx) => {
+    const problem = jsonValueProblem(v, EXT_LIMITS);
+    if (problem) ctx.addIssue({ code: 'custom', message: EXT_MESSAGES[problem] });
+  });
 export type Ext = z.infer<typeof Ext>;
 
-export const Text = z.string().max(MAX_TEXT_LENGTH);
+/** Message text: at most `MAX_TEXT_LENGTH` UTF-16 code units, well-formed Unicode. */
+export const Text = wellFormed(z.string().max(MAX_TEXT_LENGTH));
 
 /** What a sender may ask for; the server fills defaults and clamps ttl to its `--max-ttl`. */
 export const BurnRequest = z.object({

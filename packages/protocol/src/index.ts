@@ -4,5 +4,6 @@ export * from './errors.ts';
 export * from './events.ts';
 export * from './frames.ts';
 export * from './http.ts';
+export * from './json.ts';
 export * from './limits.ts';
 export * from './parse.ts';

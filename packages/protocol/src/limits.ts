@@ -3,6 +3,11 @@ export const PROTOCOL_VERSION = 1;
 
 /** Largest `ext` object, measured as UTF-8 bytes of its JSON. */
 export const MAX_EXT_BYTES = 4096;
+/**
+ * Deepest nesting of arrays and objects inside `ext`; `ext` itself is level 1, so
+ * `{"a":{"b":1}}` is 2 levels deep. Deeper: BAD_REQUEST.
+ */
+export const MAX_EXT_DEPTH = 32;
 /** Longest message text, in UTF-16 code units (JavaScript string length). */
 export const MAX_TEXT_LENGTH = 16_384;
 /** Default largest inbound WebSocket frame, in bytes; the server flag `--max-frame-bytes` changes it. */

@@ -1,50 +1,88 @@
 import { CinderError } from './errors.ts';
 import { ClientFrame, ServerFrame } from './frames.ts';
+import { decodeUtf8, isWellFormed, parseJson } from './json.ts';
 
 /** Outcome of parsing one inbound frame: the value, or the typed error to answer with. */
 export type ParseResult<T> =
   | { ok: true; value: T }
   | { ok: false; error: CinderError /** the request id, when it could be read */; rid: string | null };
 
+/** The issues part of a zod `safeParse` failure, as `describeIssue` reads it. */
+export interface SchemaIssues {
+  issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>;
+}
+
+interface Schema<T> {
+  safeParse(v: unknown): { success: true; data: T } | { success: false; error: SchemaIssues };
+}
+
+/**
+ * Where an input is wrong, for a BAD_REQUEST message: the field path down to a frame's or body's
+ * own fields (`ext`, `burn.ttlSeconds`, `ids.3`) and the rule, never a value. Paths inside
+ * `ext` are cut at `ext`: its keys are the app's and may carry content.
+ */
+export function describeIssue(error: SchemaIssues, whole: string): string {
+  const issue = error.issues[0];
+  if (!issue) return `Invalid ${whole}`;
+  const path = issue.path[0] === 'ext' ? ['ext'] : issue.path;
+  const where = path.length > 0 ? path.map(String).join('.') : whole;
+  return `${where}: ${issue.message}`;
+}
+
+/**
+ * Parse a JSON text (or UTF-8 bytes) and validate it; never throws. Refused with a message that
+ * says what is wrong and never echoes values: bytes that are not UTF-8, invalid JSON (or JSON too
+ * deep for the engine's parser), and schema failures.
+ * `whole` names the input in messages ("frame", "body").
+ */
+export function parseInput<T>(
+  schema: Schema<T>,
+  input: string | Uint8Array,
+  whole: string,
+): { ok: true; value: T; raw: unknown } | { ok: false; message: string; raw: unknown } {
+  try {
+    const text = typeof input === 'string' ? input : decodeUtf8(input);
+    if (typeof text !== 'string') {
+      return { ok: false, message: `The ${whole} is not valid UTF-8`, raw: undefined };
+    }
+    const json = parseJson(text);
+    if (!json.ok) {
+      const message =
+        json.reason === 'depth' ? `The ${whole} nests too deeply` : `The ${whole} is not valid JSON`;
+      return { ok: false, message, raw: undefined };
+    }
+    const parsed = schema.safeParse(json.value);
+    if (parsed.success) return { ok: true, value: parsed.data, raw: json.value };
+    return { ok: false, message: describeIssue(parsed.error, whole), raw: json.value };
+  } catch {
+    // A schema that throws is a bug here; the input still gets a typed answer.
+    return { ok: false, message: `Invalid ${whole}`, raw: undefined };
+  }
+}
+
 function ridOf(raw: unknown): string | null {
-  if (typeof raw === 'object' && raw !== null && 'rid' in raw) {
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw) && Object.hasOwn(raw, 'rid')) {
     const rid = (raw as { rid: unknown }).rid;
-    if (typeof rid === 'string' && rid.length > 0 && rid.length <= 64) return rid;
+    if (typeof rid === 'string' && rid.length > 0 && rid.length <= 64 && isWellFormed(rid)) return rid;
   }
   return null;
 }
 
-function parseWith<T>(
-  schema: {
-    safeParse(
-      v: unknown,
-    ):
-      | { success: true; data: T }
-      | { success: false; error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> } };
-  },
-  text: string,
-): ParseResult<T> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return { ok: false, error: new CinderError('BAD_REQUEST', 'Frame is not valid JSON'), rid: null };
-  }
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  // Describe where the frame is wrong, never echo its values (they may be content).
-  const issue = parsed.error.issues[0];
-  const where = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'frame';
-  const message = issue ? `${where}: ${issue.message}` : 'Invalid frame';
-  return { ok: false, error: new CinderError('BAD_REQUEST', message), rid: ridOf(raw) };
+function parseFrame<T>(schema: Schema<T>, input: string | Uint8Array): ParseResult<T> {
+  const result = parseInput(schema, input, 'frame');
+  if (result.ok) return { ok: true, value: result.value };
+  return { ok: false, error: new CinderError('BAD_REQUEST', result.message), rid: ridOf(result.raw) };
 }
 
-/** Parse and validate a frame a client sent. Used by the server at the socket edge. */
-export function parseClientFrame(text: string): ParseResult<ClientFrame> {
-  return parseWith(ClientFrame, text);
+/**
+ * Parse and validate a frame a client sent (text, or the bytes of a binary frame, which must be
+ * UTF-8). Used by the server at the socket edge. Total: any input gives a frame or BAD_REQUEST.
+ */
+export function parseClientFrame(input: string | Uint8Array): ParseResult<ClientFrame> {
+  return parseFrame(ClientFrame, input);
 }
 
-/** Parse and validate a frame the server sent. Used by the SDK at the socket edge. */
-export function parseServerFrame(text: string): ParseResult<ServerFrame> {
-  return parseWith(ServerFrame, text);
+/** Parse and validate a frame the server sent. Used by the SDK at the socket edge. Never throws. */
+export function parseServerFrame(input: string | Uint8Array): ParseResult<ServerFrame> {
+  return parseFrame(ServerFrame, input);
 }
