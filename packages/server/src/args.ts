@@ -28,6 +28,13 @@ function parsePort(value: string): number {
   return port;
 }
 
+function parseCount(value: string, what: string, min: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < min || !Number.isSafeInteger(n))
+    throw new Error(`Not a ${what}: "${value}" (use a whole number ≥ ${min})`);
+  return n;
+}
+
 function parseLogLevel(value: string): LogLevel {
   if (!LOG_LEVELS.has(value))
     throw new Error(`Not a log level: "${value}" (use ${[...LOG_LEVELS].join(', ')})`);
@@ -136,6 +143,62 @@ export const SERVER_FLAGS = {
     default: 'none',
     help: 'allow one other origin to call the API',
     set: (o, v) => (o.corsOrigin = v),
+  },
+  'request-timeout': {
+    env: 'CINDER_REQUEST_TIMEOUT',
+    arg: '<duration>',
+    default: '20s',
+    help: 'an HTTP connection must send a whole request within this, and is closed if silent this long before its first one',
+    set: (o, v) => (o.requestTimeoutMs = parseDuration(v) * 1000),
+  },
+  'max-connections-per-address': {
+    env: 'CINDER_MAX_CONNECTIONS_PER_ADDRESS',
+    arg: '<n>',
+    default: '256',
+    help: 'open connections from one address (an IPv6 /64); more get 429. 0: no cap; not applied with --trust-proxy',
+    set: (o, v) => (o.maxConnectionsPerAddress = parseCount(v, 'count', 0)),
+  },
+  'max-connections': {
+    env: 'CINDER_MAX_CONNECTIONS',
+    arg: '<n>',
+    default: 'open-file limit − 5%',
+    help: 'open connections in all; at the cap the oldest silent one is closed, or the new one gets 503. 0: no cap',
+    set: (o, v) => (o.maxConnections = parseCount(v, 'count', 0)),
+  },
+  'max-buffered-per-connection': {
+    env: 'CINDER_MAX_BUFFERED_PER_CONNECTION',
+    arg: '<size>',
+    default: '8m',
+    help: 'bytes queued for a WebSocket client that does not read before it is cut (close 4004); reading its requests stops at 1 MiB',
+    set: (o, v) => (o.maxBufferedPerConnection = parseBytes(v)),
+  },
+  'max-buffered-total': {
+    env: 'CINDER_MAX_BUFFERED_TOTAL',
+    arg: '<size>',
+    default: '256m',
+    help: 'bytes queued for all WebSocket clients together; over it clients holding 256 KiB or more are cut',
+    set: (o, v) => (o.maxBufferedTotal = parseBytes(v)),
+  },
+  'trust-proxy': {
+    env: 'CINDER_TRUST_PROXY',
+    arg: '<hops>',
+    default: '0',
+    help: 'reverse proxies in front: the client address is the n-th X-Forwarded-For entry from the right (0: the TCP peer)',
+    set: (o, v) => (o.trustProxy = parseCount(v, 'hop count', 0)),
+  },
+  'registrations-per-hour': {
+    env: 'CINDER_REGISTRATIONS_PER_HOUR',
+    arg: '<n>',
+    default: '20',
+    help: 'accounts created from one address per hour',
+    set: (o, v) => (o.rateLimits = { ...o.rateLimits, registrationsPerHour: parseCount(v, 'count', 1) }),
+  },
+  'login-failures-per-address': {
+    env: 'CINDER_LOGIN_FAILURES_PER_ADDRESS',
+    arg: '<n>',
+    default: '50',
+    help: 'failed logins from one address over all accounts per 10 minutes (20 per account and address, 100 per account an hour)',
+    set: (o, v) => (o.rateLimits = { ...o.rateLimits, loginFailuresPerAddress: parseCount(v, 'count', 1) }),
   },
 } as const satisfies Record<string, ServerFlag>;
 

@@ -5,16 +5,35 @@ import {
   DEFAULT_TOMBSTONE_RETENTION_SECONDS,
   MIN_TTL_SECONDS,
 } from '@cinder/protocol';
+import { defaultMaxConnections } from './http/connection-guard.ts';
 
 /** pino log levels. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-/** Rate limits per account or device. Defaults never get in the way of a person. */
+/**
+ * Rate limits per address, account or device. Defaults never get in the way of a person.
+ * Failed logins and registrations are counted cluster-wide when `redisUrl` is set; the rest
+ * per node (a device talks to one node). Each "per N minutes" limit is also its burst.
+ */
 export interface RateLimitOptions {
-  /** Logins per account per minute (burst and refill). @default 30 */
-  loginsPerMinute?: number;
+  /** Failed logins of one account from one address per 10 minutes. Successful logins never count. @default 20 */
+  loginFailuresPerAccountAndAddress?: number;
+  /** Failed logins from one address over all accounts per 10 minutes (password spraying). @default 50 */
+  loginFailuresPerAddress?: number;
+  /**
+   * Failed logins of one account from all addresses per hour. Past it only addresses the account
+   * signed in or registered from in the last 30 days may try. @default 100
+   */
+  loginFailuresPerAccount?: number;
+  /** Accounts created from one address per hour. @default 20 */
+  registrationsPerHour?: number;
   /** `open` requests per device per second; bursts up to 5× this. @default 200 */
   opensPerSecond?: number;
+  /**
+   * Content bytes (text UTF-8 + `ext` JSON) returned by `open` per device per second; bursts
+   * up to 2× this. @default 8 MiB (100 opens a second of the largest messages fit)
+   */
+  openBytesPerSecond?: number;
   /** `send` requests per device per second; bursts up to 5× this. @default 200 */
   sendsPerSecond?: number;
 }
@@ -53,10 +72,40 @@ export interface ServerOptions {
   rateLimits?: RateLimitOptions | false;
   /** Allow this origin to call the HTTP API cross-origin (CORS). @default undefined (same origin only) */
   corsOrigin?: string;
+  /**
+   * Reverse proxies in front of the server: with n > 0 the client address (for rate limits)
+   * is the n-th X-Forwarded-For entry from the right; with 0 the TCP peer's. @default 0
+   */
+  trustProxy?: number;
   /** Close connections that send no `hello` within this time (4003). @default 10000 */
   helloTimeoutMs?: number;
   /** Interval of WebSocket pings; a socket that missed the previous pong is dropped. @default 30000 */
   heartbeatMs?: number;
+  /**
+   * An HTTP connection must send a complete request (headers and body) within this time, and one
+   * that stays silent this long before its first request is closed. Upgraded sockets have
+   * `helloTimeoutMs` instead; between requests node's keep-alive timeout (5 s) applies. @default 20000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Open connections (HTTP and WebSocket) from one address, an IPv6 /64 counting as one; the next
+   * one is answered 429. 0: no cap. Not applied when `trustProxy` > 0 (every connection then
+   * comes from the proxy, which should cap per client). @default 256
+   */
+  maxConnectionsPerAddress?: number;
+  /**
+   * Open connections in all. At the cap the oldest connection that has not spoken yet (no
+   * request, no hello) is closed to make room, or the new one is answered 503 when all have.
+   * 0: no cap. @default the open-file limit less 5% (at least 64) where it can be read (Linux), else 0
+   */
+  maxConnections?: number;
+  /**
+   * Bytes queued for one WebSocket client that does not read before it is disconnected (4004).
+   * Reading its requests already stops at 1 MiB queued. @default 8 MiB
+   */
+  maxBufferedPerConnection?: number;
+  /** Bytes queued for all WebSocket clients together; over it, clients holding 256 KiB or more are cut. @default 256 MiB */
+  maxBufferedTotal?: number;
   /** Clock in ms since the epoch, for tests. @default Date.now */
   now?: () => number;
 }
@@ -79,10 +128,19 @@ export interface ServerConfig {
   webRoot: string;
   rateLimits: Required<RateLimitOptions> | false;
   corsOrigin: string | null;
+  trustProxy: number;
   helloTimeoutMs: number;
   heartbeatMs: number;
+  requestTimeoutMs: number;
+  maxConnectionsPerAddress: number;
+  maxConnections: number;
+  maxBufferedPerConnection: number;
+  maxBufferedTotal: number;
   now: () => number;
 }
+
+/** Default of `RateLimitOptions.openBytesPerSecond`: 8 MiB. */
+export const DEFAULT_OPEN_BYTES_PER_SECOND = 8 * 1024 * 1024;
 
 /** Default directory of the built web app, next to this package. */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url));
@@ -124,13 +182,52 @@ export function resolveConfig(options: ServerOptions = {}): ServerConfig {
       limits === false
         ? false
         : {
-            loginsPerMinute: positiveInt('loginsPerMinute', limits?.loginsPerMinute, 30),
+            loginFailuresPerAccountAndAddress: positiveInt(
+              'loginFailuresPerAccountAndAddress',
+              limits?.loginFailuresPerAccountAndAddress,
+              20,
+            ),
+            loginFailuresPerAddress: positiveInt(
+              'loginFailuresPerAddress',
+              limits?.loginFailuresPerAddress,
+              50,
+            ),
+            loginFailuresPerAccount: positiveInt(
+              'loginFailuresPerAccount',
+              limits?.loginFailuresPerAccount,
+              100,
+            ),
+            registrationsPerHour: positiveInt('registrationsPerHour', limits?.registrationsPerHour, 20),
             opensPerSecond: positiveInt('opensPerSecond', limits?.opensPerSecond, 200),
+            openBytesPerSecond: positiveInt(
+              'openBytesPerSecond',
+              limits?.openBytesPerSecond,
+              DEFAULT_OPEN_BYTES_PER_SECOND,
+            ),
             sendsPerSecond: positiveInt('sendsPerSecond', limits?.sendsPerSecond, 200),
           },
     corsOrigin: options.corsOrigin ?? null,
+    trustProxy: positiveInt('trustProxy', options.trustProxy, 0, 0),
     helloTimeoutMs: positiveInt('helloTimeoutMs', options.helloTimeoutMs, 10_000),
     heartbeatMs: positiveInt('heartbeatMs', options.heartbeatMs, 30_000),
+    requestTimeoutMs: positiveInt('requestTimeoutMs', options.requestTimeoutMs, 20_000, 100),
+    maxConnectionsPerAddress: positiveInt(
+      'maxConnectionsPerAddress',
+      options.maxConnectionsPerAddress,
+      256,
+      0,
+    ),
+    maxConnections:
+      options.maxConnections === undefined
+        ? defaultMaxConnections()
+        : positiveInt('maxConnections', options.maxConnections, 0, 0),
+    maxBufferedPerConnection: positiveInt(
+      'maxBufferedPerConnection',
+      options.maxBufferedPerConnection,
+      8 * 1024 * 1024,
+      64 * 1024,
+    ),
+    maxBufferedTotal: positiveInt('maxBufferedTotal', options.maxBufferedTotal, 256 * 1024 * 1024, 64 * 1024),
     now: options.now ?? Date.now,
   };
 }

@@ -73,7 +73,11 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
   const now = config.now;
   const metrics = new Metrics(now());
   const hub = new Hub(bus, logger);
-  const limiters = createLimiters(config.rateLimits, now);
+  const limiters = createLimiters(config.rateLimits, now, {
+    redisUrl: config.redisUrl,
+    redisPrefix: config.redisPrefix,
+    logger,
+  });
   const accounts = new Accounts({ storage, hub, limiters, now, logger });
   const engine = new BurnEngine({
     storage,
@@ -101,6 +105,7 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
     now,
     webRoot: config.webRoot,
     corsOrigin: config.corsOrigin,
+    trustProxy: config.trustProxy,
   });
   const httpServer = createAdaptorServer({ fetch: app.fetch }) as Server;
   const gateway = new Gateway({
@@ -126,6 +131,7 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
     logger.fatal({ err: safeError(error), port: config.port, host: config.host }, 'failed to start');
     await gateway.close();
     await bus.close();
+    await limiters.close();
     await storage.close();
     closeLogger();
     throw error;
@@ -143,6 +149,7 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
       await sweeper.stop();
       await hub.close();
       await bus.close();
+      await limiters.close();
       httpServer.closeIdleConnections();
       const cut = setTimeout(() => httpServer.closeAllConnections(), 2000);
       await httpClosed;

@@ -48,8 +48,12 @@ export class Accounts {
     this.#logger = options.logger;
   }
 
-  /** Create an account and its first device. CONFLICT when the username is taken. */
-  async register(body: CredentialsBody): Promise<SessionResponse> {
+  /**
+   * Create an account and its first device. CONFLICT when the username is taken; RATE_LIMITED
+   * when `address` (a client address key) created too many accounts lately.
+   */
+  async register(body: CredentialsBody, address: string): Promise<SessionResponse> {
+    const limit = await this.#limiters.signIn?.beginRegistration(address);
     if (await this.#storage.findUserByUsername(body.username)) {
       throw new CinderError('CONFLICT', 'This username is taken');
     }
@@ -61,21 +65,32 @@ export class Accounts {
     };
     await this.#storage.createUser(user); // CONFLICT if a racing register won
     this.#logger.info({ userId: user.id }, 'account created');
+    await limit?.registered(user.username);
     return this.#newDevice(user, body.deviceName);
   }
 
-  /** Sign in: a new device with a new token. UNAUTHORIZED for a wrong username or password. */
-  async login(body: CredentialsBody): Promise<SessionResponse> {
-    if (this.#limiters.login && !this.#limiters.login.tryTake(body.username)) {
-      this.#logger.warn({}, 'login rate limited');
-      throw new CinderError('RATE_LIMITED', 'Too many sign-in attempts; wait a minute');
+  /**
+   * Sign in: a new device with a new token. UNAUTHORIZED for a wrong username or password;
+   * RATE_LIMITED, before any password is checked, when `address` (a client address key) or
+   * the account failed too often lately (see `SignInLimits`).
+   */
+  async login(body: CredentialsBody, address: string): Promise<SessionResponse> {
+    const attempt = await this.#limiters.signIn?.beginLogin(address, body.username);
+    let verified = false;
+    try {
+      const user = await this.#storage.findUserByUsername(body.username);
+      const ok = user
+        ? await verify(user.passwordHash, body.password)
+        : await verify(await this.#decoyHash(), body.password).then(() => false);
+      verified = true;
+      if (!user || !ok) throw new CinderError('UNAUTHORIZED', 'Wrong username or password');
+      await attempt?.succeeded();
+      return await this.#newDevice(user, body.deviceName);
+    } catch (error) {
+      // Only a wrong password counts; a storage error is not the client's guess.
+      if (!verified) await attempt?.notAttempted();
+      throw error;
     }
-    const user = await this.#storage.findUserByUsername(body.username);
-    const ok = user
-      ? await verify(user.passwordHash, body.password)
-      : await verify(await this.#decoyHash(), body.password).then(() => false);
-    if (!user || !ok) throw new CinderError('UNAUTHORIZED', 'Wrong username or password');
-    return this.#newDevice(user, body.deviceName);
   }
 
   /** The device holding `token`, or UNAUTHORIZED. Marks it seen. */

@@ -13,7 +13,7 @@ import type { DeviceIdentity } from './accounts.ts';
 import type { Hub } from './hub.ts';
 import { newId } from './ids.ts';
 import type { Metrics } from './metrics.ts';
-import type { Limiters } from './rate-limit.ts';
+import { type Limiters, MAX_OPEN_BYTES } from './rate-limit.ts';
 
 const EMPTY: EmptyResult = Object.freeze({}) as EmptyResult;
 
@@ -101,17 +101,23 @@ export class BurnEngine {
   /** Burn message: take the content and burn it, at most once. Normal message: return it and mark it read. */
   async open(who: DeviceIdentity, id: string): Promise<OpenResult> {
     this.#limiters.open?.take(who.deviceId);
-    const outcome = await this.#storage.openMessage({ id, userId: who.userId, at: this.#now() });
-    this.#hub.notify(outcome.notify);
-    switch (outcome.outcome) {
-      case 'taken':
-        this.#burned(id, 'opened');
-        return { id, text: outcome.text, ext: outcome.ext, viewSeconds: outcome.viewSeconds, burned: true };
-      case 'read':
-        return { id, text: outcome.text, ext: outcome.ext, burned: false };
-      case 'refused':
+    // Reserve the most an open can return; what the message did not use is given back below.
+    const bytes = this.#limiters.openBytes;
+    bytes?.take(who.deviceId, MAX_OPEN_BYTES);
+    let used = 0;
+    try {
+      const outcome = await this.#storage.openMessage({ id, userId: who.userId, at: this.#now() });
+      this.#hub.notify(outcome.notify);
+      if (outcome.outcome === 'refused') {
         this.#expiredOnTheWay(id, outcome.facts, outcome.notify);
         throw refusal(who, outcome.facts, 'open');
+      }
+      used = contentBytes(outcome.text, outcome.ext);
+      if (outcome.outcome === 'read') return { id, text: outcome.text, ext: outcome.ext, burned: false };
+      this.#burned(id, 'opened');
+      return { id, text: outcome.text, ext: outcome.ext, viewSeconds: outcome.viewSeconds, burned: true };
+    } finally {
+      bytes?.refund(who.deviceId, MAX_OPEN_BYTES - Math.min(used, MAX_OPEN_BYTES));
     }
   }
 
@@ -176,6 +182,11 @@ export class BurnEngine {
   #expiredOnTheWay(id: string, facts: MessageFacts | null, notify: readonly string[]): void {
     if (notify.length > 0 && facts?.state === 'burned') this.#burned(id, 'expired');
   }
+}
+
+/** Bytes of an opened message's content, as the open byte budget counts them. */
+function contentBytes(text: string, ext: unknown): number {
+  return Buffer.byteLength(text, 'utf8') + (ext == null ? 0 : Buffer.byteLength(JSON.stringify(ext), 'utf8'));
 }
 
 /**

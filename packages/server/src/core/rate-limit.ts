@@ -1,8 +1,12 @@
-import { CinderError } from '@cinder/protocol';
+import { CinderError, MAX_EXT_BYTES, MAX_TEXT_LENGTH } from '@cinder/protocol';
+import { MemoryBucketStore } from './limits/bucket-store.ts';
+import { type LimitsLogger, RedisBucketStore } from './limits/redis-bucket-store.ts';
+import { type SignInLimitSettings, SignInLimits } from './limits/sign-in-limits.ts';
 
 /**
- * Token buckets by key: `capacity` requests at once, refilled at `perSecond`. Buckets that are
- * full again are forgotten on the next sweep so idle keys cost nothing.
+ * Token buckets by key: `capacity` tokens at once, refilled at `perSecond`. Buckets that are
+ * full again are forgotten on the next sweep so idle keys cost nothing. In memory: for what a
+ * device does on the node it is connected to.
  */
 export class RateLimiter {
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
@@ -17,25 +21,32 @@ export class RateLimiter {
     this.#now = options.now;
   }
 
-  /** Take one token for `key`; false when the bucket is empty. */
-  tryTake(key: string): boolean {
+  /** Take `cost` tokens for `key`; false (and nothing taken) when the bucket holds fewer. */
+  tryTake(key: string, cost = 1): boolean {
     const now = this.#now();
     if (now - this.#lastSweep > 60_000) this.#sweep(now);
     const bucket = this.#buckets.get(key);
     if (!bucket) {
-      this.#buckets.set(key, { tokens: this.#capacity - 1, at: now });
+      if (cost > this.#capacity) return false;
+      this.#buckets.set(key, { tokens: this.#capacity - cost, at: now });
       return true;
     }
     bucket.tokens = Math.min(this.#capacity, bucket.tokens + Math.max(0, now - bucket.at) * this.#perMs);
     bucket.at = now;
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
+    if (bucket.tokens < cost) return false;
+    bucket.tokens -= cost;
     return true;
   }
 
-  /** Take one token or throw `RATE_LIMITED`. */
-  take(key: string): void {
-    if (!this.tryTake(key)) throw new CinderError('RATE_LIMITED');
+  /** Take `cost` tokens or throw `RATE_LIMITED`. */
+  take(key: string, cost = 1): void {
+    if (!this.tryTake(key, cost)) throw new CinderError('RATE_LIMITED');
+  }
+
+  /** Give back `amount` tokens taken earlier (never above the capacity). */
+  refund(key: string, amount: number): void {
+    const bucket = this.#buckets.get(key);
+    if (bucket) bucket.tokens = Math.min(this.#capacity, bucket.tokens + amount);
   }
 
   #sweep(now: number): void {
@@ -46,22 +57,56 @@ export class RateLimiter {
   }
 }
 
+/**
+ * The most content one `open` can return: the longest text, 3 UTF-8 bytes per UTF-16 unit,
+ * and the largest `ext`. An open reserves this much of the byte budget and gives back what the
+ * message did not use, so opens in flight together cannot outrun the budget.
+ */
+export const MAX_OPEN_BYTES = MAX_TEXT_LENGTH * 3 + MAX_EXT_BYTES;
+
 /** The limiters the server uses; a disabled one always allows. */
 export interface Limiters {
-  login: RateLimiter | null;
+  /** Failed logins and registrations (cluster-wide with Redis). */
+  signIn: SignInLimits | null;
+  /** `open` requests per device. */
   open: RateLimiter | null;
+  /** Content bytes returned by `open` per device (text UTF-8 + `ext` JSON). */
+  openBytes: RateLimiter | null;
+  /** `send` requests per device. */
   send: RateLimiter | null;
+  close(): Promise<void>;
 }
 
-/** Build the limiters from resolved options (`false`: none). */
+/** The limits of `ServerConfig.rateLimits`. */
+export interface LimitSettings extends SignInLimitSettings {
+  opensPerSecond: number;
+  openBytesPerSecond: number;
+  sendsPerSecond: number;
+}
+
+/**
+ * Build the limiters from resolved options (`false`: none). With a Redis URL the sign-in
+ * limits live in Redis under the cluster's prefix, shared by its nodes; otherwise in memory.
+ */
 export function createLimiters(
-  limits: { loginsPerMinute: number; opensPerSecond: number; sendsPerSecond: number } | false,
+  limits: LimitSettings | false,
   now: () => number,
+  shared: { redisUrl: string | null; redisPrefix: string; logger: LimitsLogger },
 ): Limiters {
-  if (!limits) return { login: null, open: null, send: null };
+  if (!limits) return { signIn: null, open: null, openBytes: null, send: null, close: async () => {} };
+  const store = shared.redisUrl
+    ? new RedisBucketStore({ url: shared.redisUrl, prefix: shared.redisPrefix, now, logger: shared.logger })
+    : new MemoryBucketStore(now);
+  const signIn = new SignInLimits(store, limits, shared.logger);
   return {
-    login: new RateLimiter({ capacity: limits.loginsPerMinute, perSecond: limits.loginsPerMinute / 60, now }),
+    signIn,
     open: new RateLimiter({ capacity: limits.opensPerSecond * 5, perSecond: limits.opensPerSecond, now }),
+    openBytes: new RateLimiter({
+      capacity: Math.max(2 * limits.openBytesPerSecond, MAX_OPEN_BYTES),
+      perSecond: limits.openBytesPerSecond,
+      now,
+    }),
     send: new RateLimiter({ capacity: limits.sendsPerSecond * 5, perSecond: limits.sendsPerSecond, now }),
+    close: () => signIn.close(),
   };
 }

@@ -12,9 +12,10 @@ import type { Accounts, DeviceIdentity } from '../core/accounts.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Logger } from '../logger.ts';
 import type { Storage } from '../storage/storage.ts';
+import { clientAddress } from './client-address.ts';
 import { errorResponse, onError } from './errors.ts';
 import { readJson } from './json-body.ts';
-import { securityHeaders } from './security-headers.ts';
+import { noStore, securityHeaders } from './security-headers.ts';
 import { webApp } from './static.ts';
 
 /** What the HTTP API needs from the server. */
@@ -26,6 +27,8 @@ export interface AppDeps {
   now: () => number;
   webRoot: string;
   corsOrigin: string | null;
+  /** Reverse proxies trusted to say the client's address (see `clientAddress`). */
+  trustProxy: number;
 }
 
 /** Largest JSON body the API reads (credentials are far smaller). */
@@ -45,7 +48,8 @@ export function createApp(deps: AppDeps): Hono {
       'http',
     );
   });
-  app.use('*', securityHeaders);
+  app.use('*', securityHeaders(deps.corsOrigin));
+  app.use('/v1/*', noStore);
   if (deps.corsOrigin) {
     app.use(
       '/v1/*',
@@ -76,9 +80,14 @@ export function createApp(deps: AppDeps): Hono {
   };
 
   app.post(ROUTES.register, async (c) =>
-    c.json(await accounts.register(await readJson(c, CredentialsBody)), 201),
+    c.json(
+      await accounts.register(await readJson(c, CredentialsBody), clientAddress(c, deps.trustProxy)),
+      201,
+    ),
   );
-  app.post(ROUTES.login, async (c) => c.json(await accounts.login(await readJson(c, CredentialsBody)), 200));
+  app.post(ROUTES.login, async (c) =>
+    c.json(await accounts.login(await readJson(c, CredentialsBody), clientAddress(c, deps.trustProxy)), 200),
+  );
   app.get(ROUTES.devices, async (c) => c.json(await accounts.listDevices(await authenticate(c))));
   app.delete(`${ROUTES.devices}/:id`, async (c) => {
     await accounts.revokeDevice(await authenticate(c), c.req.param('id'));

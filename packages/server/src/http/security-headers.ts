@@ -1,15 +1,40 @@
 import type { MiddlewareHandler } from 'hono';
 
-/** The Content-Security-Policy of every response: the web app loads nothing from elsewhere. */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; " +
-  "object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+/**
+ * The Content-Security-Policy of every response: the web app loads nothing from elsewhere and
+ * connects only to its own origin (`'self'` covers same-origin ws: and wss: in CSP Level 3)
+ * and, when one is configured, the CORS origin (its http(s) and ws(s) forms).
+ */
+export function contentSecurityPolicy(corsOrigin: string | null): string {
+  const connect = ["'self'"];
+  const url = corsOrigin && URL.canParse(corsOrigin) ? new URL(corsOrigin) : null;
+  if (url && (url.protocol === 'https:' || url.protocol === 'http:')) {
+    connect.push(url.origin, `${url.protocol === 'https:' ? 'wss:' : 'ws:'}//${url.host}`);
+  }
+  return (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+    `connect-src ${connect.join(' ')}; object-src 'none'; base-uri 'none'; frame-ancestors 'none'`
+  );
+}
 
 /** Security headers on every response. */
-export const securityHeaders: MiddlewareHandler = async (c, next) => {
+export function securityHeaders(corsOrigin: string | null): MiddlewareHandler {
+  const csp = contentSecurityPolicy(corsOrigin);
+  return async (c, next) => {
+    await next();
+    c.header('Content-Security-Policy', csp);
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('X-Frame-Options', 'DENY');
+  };
+}
+
+/**
+ * On API responses: never stored by a browser or proxy cache. They carry device tokens
+ * (register, login) and account data (devices), and nothing of the API is worth caching.
+ */
+export const noStore: MiddlewareHandler = async (c, next) => {
   await next();
-  c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-  c.header('X-Content-Type-Options', 'nosniff');
-  c.header('Referrer-Policy', 'no-referrer');
-  c.header('X-Frame-Options', 'DENY');
+  c.header('Cache-Control', 'no-store');
+  c.header('Pragma', 'no-cache');
 };
