@@ -92,6 +92,8 @@ export class RedisBucketStore implements BucketStore {
   readonly #now: () => number;
   readonly #logger: LimitsLogger;
   #lastWarn = Number.NEGATIVE_INFINITY;
+  /** Settles when the connection is first ready, failed, or 500 ms after construction. */
+  readonly #started: Promise<void>;
 
   constructor(options: { url: string; prefix: string; now: () => number; logger: LimitsLogger }) {
     const redis = new Redis(options.url, {
@@ -104,6 +106,17 @@ export class RedisBucketStore implements BucketStore {
     redis.defineCommand('cinderRefund', { lua: REFUND });
     // ioredis reconnects by itself; errors show as failed commands, warned about below.
     redis.on('error', () => {});
+    // The first requests after start wait for the connection (briefly) instead of counting alone.
+    this.#started = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, COMMAND_TIMEOUT_MS);
+      timer.unref();
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      redis.once('ready', done);
+      redis.once('error', done);
+    });
     this.#redis = redis as unknown as LimitsRedis;
     this.#prefix = `${options.prefix}limits:`;
     this.#now = options.now;
@@ -116,6 +129,7 @@ export class RedisBucketStore implements BucketStore {
     const keys = [this.#prefix + (pass ?? 'none'), ...buckets.map((b) => this.#prefix + b.key)];
     const args = buckets.flatMap((b) => [b.capacity, b.perSecond, b.soft ? 1 : 0]);
     let reply: number[];
+    await this.#started;
     try {
       reply = await this.#redis.cinderTake(keys.length, ...keys, now, ...args);
     } catch (error) {
@@ -129,6 +143,7 @@ export class RedisBucketStore implements BucketStore {
 
   async remember(key: string, ttlMs: number): Promise<void> {
     await this.#fallback.remember(key, ttlMs);
+    await this.#started;
     try {
       await this.#redis.set(this.#prefix + key, '1', 'PX', Math.max(1, Math.round(ttlMs)));
     } catch (error) {
