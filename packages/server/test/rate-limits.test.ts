@@ -24,7 +24,7 @@ function postFrom(
   url: string,
   body: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: unknown }> {
+): Promise<{ status: number; body: unknown; retryAfter: string | undefined }> {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -45,7 +45,13 @@ function postFrom(
         res.on('data', (chunk: string) => {
           text += chunk;
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: text ? JSON.parse(text) : null,
+            retryAfter: res.headers['retry-after'],
+          }),
+        );
         res.on('error', reject);
       },
     );
@@ -89,7 +95,11 @@ describe('sign-in rate limits (defaults, one node)', () => {
     expect(statuses.slice(0, 20)).toEqual(Array(20).fill(401));
     expect(statuses.slice(20)).toEqual(Array(15).fill(429));
     // A correct password from the guesser's address is refused too: it cannot tell them apart.
-    expectRateLimited(await loginFrom('127.0.0.3', server, owner));
+    const refused = await loginFrom('127.0.0.3', server, owner);
+    expectRateLimited(refused);
+    // One failure comes back every 30 s (20 per 10 minutes).
+    expect(Number(refused.retryAfter)).toBeGreaterThan(0);
+    expect(Number(refused.retryAfter)).toBeLessThanOrEqual(30);
 
     // The owner, from another address (known or new), signs in, and again and again.
     for (const from of ['127.0.0.2', '127.0.0.4']) {

@@ -1,11 +1,15 @@
 import { CinderError, type ErrorBody, HTTP_STATUS } from '@cinder/protocol';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { RateLimitedError } from '../core/limits/sign-in-limits.ts';
 import { type Logger, safeError } from '../logger.ts';
 
 /** The `{ error: { code, message } }` response for an error, with its status from `HTTP_STATUS`. */
 export function errorResponse(c: Context, error: CinderError): Response {
   const body: ErrorBody = { error: error.toWire() };
+  if (error instanceof RateLimitedError) {
+    c.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+  }
   return c.json(body, HTTP_STATUS[error.code] as ContentfulStatusCode);
 }
 

@@ -13,6 +13,16 @@ export interface SignInLimitSettings {
   registrationsPerHour: number;
 }
 
+/** RATE_LIMITED with the time until a retry can succeed (HTTP sends it as Retry-After). */
+export class RateLimitedError extends CinderError {
+  readonly retryAfterMs: number;
+
+  constructor(message: string, retryAfterMs: number) {
+    super('RATE_LIMITED', message);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
 /** The logging the limits do (a subset of pino's Logger). */
 export interface SignInLogger {
   warn(fields: Record<string, unknown>, msg: string): void;
@@ -74,7 +84,8 @@ export class SignInLimits {
       { ...per(`login:account:${username}`, s.loginFailuresPerAccount, HOUR), soft: true },
     ];
     const take = await this.#store.take(buckets, known(username, address));
-    if (!take.ok) throw this.#refuse('login', 'Too many failed sign-in attempts; try again later');
+    if (!take.ok)
+      throw this.#refuse('login', 'Too many failed sign-in attempts; try again later', take.retryAfterMs);
     return {
       succeeded: async () => {
         await take.refund();
@@ -89,7 +100,12 @@ export class SignInLimits {
     const take = await this.#store.take([
       per(`register:${address}`, this.#settings.registrationsPerHour, HOUR),
     ]);
-    if (!take.ok) throw this.#refuse('registration', 'Too many accounts created from here; try again later');
+    if (!take.ok)
+      throw this.#refuse(
+        'registration',
+        'Too many accounts created from here; try again later',
+        take.retryAfterMs,
+      );
     return { registered: (username) => this.#store.remember(known(username, address), KNOWN_ADDRESS_MS) };
   }
 
@@ -97,7 +113,7 @@ export class SignInLimits {
     return this.#store.close();
   }
 
-  #refuse(kind: Kind, message: string): CinderError {
+  #refuse(kind: Kind, message: string, retryAfterMs: number): CinderError {
     const refused = this.#refused[kind];
     refused.count += 1;
     const now = Date.now();
@@ -107,7 +123,7 @@ export class SignInLimits {
       refused.lastWarn = now;
       refused.count = 0;
     }
-    return new CinderError('RATE_LIMITED', message);
+    return new RateLimitedError(message, retryAfterMs);
   }
 }
 
