@@ -3,6 +3,7 @@ import { ErrorBody, SessionResponse } from '@cinder/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryBucketStore } from '../src/core/limits/bucket-store.ts';
 import { RedisBucketStore } from '../src/core/limits/redis-bucket-store.ts';
+import { parseServerArgs } from '../src/index.ts';
 import { RawClient, register, testServer, username } from './helpers.ts';
 import {
   describeWithServices,
@@ -260,6 +261,18 @@ describe('open byte budget', () => {
   }, 60_000);
 });
 
+describe('rate-limit flags', () => {
+  it('reads --trust-proxy, --registrations-per-hour and --login-failures-per-address', () => {
+    expect(
+      parseServerArgs(['--trust-proxy', '2', '--registrations-per-hour', '5'], {
+        CINDER_LOGIN_FAILURES_PER_ADDRESS: '80',
+      }),
+    ).toEqual({ trustProxy: 2, rateLimits: { registrationsPerHour: 5, loginFailuresPerAddress: 80 } });
+    expect(() => parseServerArgs(['--trust-proxy', 'yes'], {})).toThrow(/hop count/);
+    expect(() => parseServerArgs(['--registrations-per-hour', '0'], {})).toThrow(/count/);
+  });
+});
+
 describe('bucket stores', () => {
   it('falls back to counting on this node when Redis cannot be reached', async () => {
     const warnings: string[] = [];
@@ -307,7 +320,11 @@ await describeWithServices('sign-in rate limits across a cluster', ['postgres', 
       databaseSchema: schema,
       redisUrl: TEST_REDIS_URL,
       redisPrefix: uniquePrefix(),
-      rateLimits: { loginFailuresPerAccountAndAddress: 6, registrationsPerHour: 3 },
+      rateLimits: {
+        loginFailuresPerAccountAndAddress: 6,
+        loginFailuresPerAccount: 8,
+        registrationsPerHour: 3,
+      },
     };
     release.push(() => dropSchema(schema));
     const a = await testServer(shared);
@@ -330,6 +347,11 @@ await describeWithServices('sign-in rate limits across a cluster', ['postgres', 
     // The owner signs in on both nodes from elsewhere.
     expect((await loginFrom('127.0.3.3', a, owner)).status).toBe(200);
     expect((await loginFrom('127.0.3.3', b, owner)).status).toBe(200);
+    // Two more failures from another address drain the account's allowance (8) on both nodes:
+    expect(await guesses('127.0.3.5', b, owner, 2)).toEqual([401, 401]);
+    expectRateLimited(await loginFrom('127.0.3.6', a, owner));
+    // the address the owner registered from on node A is known to node B as well.
+    expect((await loginFrom('127.0.3.1', b, owner)).status).toBe(200);
     // Registrations too: three per address in all.
     const registered = [
       (await registerFrom('127.0.3.4', a)).status,
