@@ -9,11 +9,16 @@ import {
 } from './limits.ts';
 
 /**
- * A string that UTF-8 storage keeps exactly: no lone surrogates (SQLite and PostgreSQL would turn
- * them into U+FFFD). Refused rather than changed; the message names no value.
+ * A string that storage keeps exactly: no lone surrogates (SQLite and PostgreSQL turn them into
+ * U+FFFD) and no U+0000 (PostgreSQL refuses it in text columns). Refused rather than changed, on
+ * every storage alike; the message names no value.
  */
-function wellFormed(schema: z.ZodString): z.ZodString {
-  return schema.refine(isWellFormed, { message: 'must be well-formed Unicode (no lone surrogates)' });
+function storable(schema: z.ZodString): z.ZodString {
+  return schema.superRefine((s, ctx) => {
+    if (!isWellFormed(s))
+      ctx.addIssue({ code: 'custom', message: 'must be well-formed Unicode (no lone surrogates)' });
+    else if (s.includes('\u0000')) ctx.addIssue({ code: 'custom', message: 'must not contain U+0000' });
+  });
 }
 
 /** Lowercase letters, digits, `_ . -`; 3–32 characters, starting with a letter or digit. */
@@ -22,19 +27,22 @@ export const Username = z
   .regex(/^[a-z0-9][a-z0-9_.-]{2,31}$/, 'username: 3–32 of a-z 0-9 _ . -, starting with a letter or digit');
 export type Username = z.infer<typeof Username>;
 
-export const Password = wellFormed(z.string().min(8, 'password: at least 8 characters').max(256));
+export const Password = storable(z.string().min(8, 'password: at least 8 characters').max(256));
 
 /** Free-text device label chosen by the app, e.g. "Firefox on Linux". */
-export const DeviceName = wellFormed(z.string().trim().min(1).max(64));
+export const DeviceName = storable(z.string().trim().min(1).max(64));
 
 /** Server-generated id (messages, devices, users). Opaque to clients. */
-export const Id = wellFormed(z.string().min(1).max(64));
+export const Id = storable(z.string().min(1).max(64));
 
 /** Request id chosen by the client to match a `reply` or `error` to its request. */
-export const RequestId = wellFormed(z.string().min(1).max(64));
+export const RequestId = storable(z.string().min(1).max(64));
+
+/** A device token as `hello` and `Authorization: Bearer` carry it. */
+export const Token = storable(z.string().min(1).max(256));
 
 /** Client-generated idempotency key of a send; a retried send with the same key is a no-op. */
-export const ClientKey = wellFormed(z.string().min(8).max(64));
+export const ClientKey = storable(z.string().min(8).max(64));
 
 /** Milliseconds since the Unix epoch, by the server's clock. */
 export const Timestamp = z.number().int().nonnegative();
@@ -66,7 +74,7 @@ export const Ext = z
 export type Ext = z.infer<typeof Ext>;
 
 /** Message text: at most `MAX_TEXT_LENGTH` UTF-16 code units, well-formed Unicode. */
-export const Text = wellFormed(z.string().max(MAX_TEXT_LENGTH));
+export const Text = storable(z.string().max(MAX_TEXT_LENGTH));
 
 /** What a sender may ask for; the server fills defaults and clamps ttl to its `--max-ttl`. */
 export const BurnRequest = z.object({

@@ -11,11 +11,11 @@ import {
   RequestId,
   Text,
   Timestamp,
+  Token,
   Username,
 } from './common.ts';
 import { ERROR_CODES } from './errors.ts';
 import { Event } from './events.ts';
-import { isWellFormed } from './json.ts';
 
 // ---------------------------------------------------------------------------
 // Client → server frames. Every frame but `hello` carries `rid` and is answered
@@ -29,7 +29,7 @@ import { isWellFormed } from './json.ts';
 export const HelloFrame = z.object({
   type: z.literal('hello'),
   protocol: z.number().int(),
-  token: z.string().min(1).max(256).refine(isWellFormed, 'must be well-formed Unicode'),
+  token: Token,
   cursor: Cursor.nullable(),
 });
 

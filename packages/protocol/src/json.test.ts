@@ -103,7 +103,7 @@ describe('ext size measure', () => {
 describe('content is carried exactly or refused (issue 8, item 11)', () => {
   const secret = 'secret-value-7';
 
-  it('refuses lone surrogates in text, ext keys and ext strings at any depth, naming only the field', () => {
+  it('refuses lone surrogates in text, ext keys, and U+0000 in text and ext strings at any depth, naming only the field', () => {
     for (const text of ['\uD800', `a\uDC00b${secret}`, `${secret}\uD83D`]) {
       const frame = JSON.stringify({ ...send, text });
       const { message, rid } = refusal(frame);
@@ -119,7 +119,11 @@ describe('content is carried exactly or refused (issue 8, item 11)', () => {
       expect(message).toBe('ext: strings and keys must be well-formed Unicode (no lone surrogates)');
       expect(message).not.toContain(secret);
     }
-    // Pairs are fine.
+    expect(refusal(JSON.stringify({ ...send, text: `${secret}\u0000` })).message).toBe(
+      'text: must not contain U+0000',
+    );
+    // Pairs are fine, and so is U+0000 inside ext (stored as JSON, where it is an escape).
+    expect(parseClientFrame(JSON.stringify({ ...send, ext: { '\u0000': '\u0000' } })).ok).toBe(true);
     const ok = parseClientFrame(JSON.stringify({ ...send, text: '😀\uD83D\uDE00', ext: { '😀': '😀' } }));
     expect(ok.ok && ok.value.type === 'send' && ok.value.text).toBe('😀😀');
   });
