@@ -33,12 +33,28 @@ export const CLOSE_CODES = {
   NORMAL: 1000,
   /** Server shutting down; reconnect with backoff. */
   GOING_AWAY: 1001,
+  /** The client broke a rule the connection cannot continue after (thousands of frames unanswered). */
+  POLICY: 1008,
   /** Frame over the hard cap; the connection cannot continue. */
   TOO_BIG: 1009,
+  /** A bug on the server while handling a frame; only this socket is closed. Reconnect with backoff. */
+  SERVER_ERROR: 1011,
+  /**
+   * The server could not check the device's hello right now (storage or bus unavailable). The
+   * device is still signed in: reconnect with backoff and keep the local store.
+   */
+  TRY_AGAIN_LATER: 1013,
   /** The device token is unknown or was revoked; do not reconnect. */
   UNAUTHORIZED: 4001,
   /** The client speaks another protocol version; do not reconnect. */
   UNSUPPORTED_PROTOCOL: 4002,
   /** No `hello` within the deadline. */
   HELLO_TIMEOUT: 4003,
+  /**
+   * The client left more unread than the server holds for one connection (`--max-buffered-per-connection`,
+   * or its share when the server-wide `--max-buffered-total` is reached). The close frame waits
+   * behind the unread data, so a client that reads nothing sees the socket cut (1006) instead.
+   * Reconnect with backoff.
+   */
+  SLOW_READER: 4004,
 } as const;

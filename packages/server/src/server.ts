@@ -10,6 +10,7 @@ import { Metrics } from './core/metrics.ts';
 import { createLimiters } from './core/rate-limit.ts';
 import { Sweeper } from './core/sweeper.ts';
 import { createApp } from './http/app.ts';
+import { ConnectionGuard } from './http/connection-guard.ts';
 import { createLogger, safeError } from './logger.ts';
 import { createBus, createStorage, describeBackends } from './storage/create-storage.ts';
 import { Gateway } from './ws/gateway.ts';
@@ -71,7 +72,7 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
   }
 
   const now = config.now;
-  const metrics = new Metrics(now());
+  const metrics = new Metrics(now(), bus);
   const hub = new Hub(bus, logger);
   const limiters = createLimiters(config.rateLimits, now, {
     redisUrl: config.redisUrl,
@@ -100,6 +101,7 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
   const app = createApp({
     accounts,
     storage,
+    bus,
     metrics,
     logger,
     now,
@@ -107,7 +109,25 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
     corsOrigin: config.corsOrigin,
     trustProxy: config.trustProxy,
   });
-  const httpServer = createAdaptorServer({ fetch: app.fetch }) as Server;
+  // A connection must send its request in time; one that sends nothing is closed as well
+  // (`timeout`, idle sockets; ws turns it off on upgraded ones, which have the hello timeout).
+  const requestTimeout = config.requestTimeoutMs;
+  const httpServer = createAdaptorServer({
+    fetch: app.fetch,
+    serverOptions: {
+      requestTimeout,
+      headersTimeout: requestTimeout,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(requestTimeout / 4))),
+    },
+  }) as Server;
+  httpServer.timeout = requestTimeout;
+  const guard = new ConnectionGuard({
+    maxConnections: config.maxConnections,
+    // Behind reverse proxies every connection comes from one of them: they cap per client.
+    maxPerAddress: config.trustProxy > 0 ? 0 : config.maxConnectionsPerAddress,
+    logger,
+  });
+  guard.attach(httpServer);
   const gateway = new Gateway({
     accounts,
     engine,
@@ -119,6 +139,9 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
     maxFrameBytes: config.maxFrameBytes,
     helloTimeoutMs: config.helloTimeoutMs,
     heartbeatMs: config.heartbeatMs,
+    maxBufferedPerConnection: config.maxBufferedPerConnection,
+    maxBufferedTotal: config.maxBufferedTotal,
+    onWelcomed: (socket) => guard.spoke(socket),
   });
   gateway.attach(httpServer);
 

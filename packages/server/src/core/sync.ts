@@ -1,4 +1,4 @@
-import type { Event, ServerFrame } from '@cinder/protocol';
+import type { Event, MessageView, ServerFrame } from '@cinder/protocol';
 import { type Logger, safeError } from '../logger.ts';
 import type { Storage } from '../storage/storage.ts';
 
@@ -13,8 +13,26 @@ export interface SyncTransport {
 
 /** Events read (and sent) per storage call. */
 const EVENT_PAGE = 256;
-/** Messages per `resync` frame. */
+/** Messages per `resync` storage page. */
 const RESYNC_PAGE = 200;
+/**
+ * Roughly how many bytes one `events` or `resync` frame carries at most (more frames when a
+ * page holds big messages), so that what waits for a slow reader stays far below its cap.
+ */
+const FRAME_BYTES = 512 * 1024;
+/** What an event or a listed message adds to a frame, besides its content. */
+const ENTRY_OVERHEAD = 320;
+
+/** An estimate of a message's JSON size: `size` is its content's byte length (text and ext). */
+function messageBytes(message: MessageView): number {
+  return message.text === undefined && message.ext === undefined
+    ? ENTRY_OVERHEAD
+    : ENTRY_OVERHEAD + message.size;
+}
+
+function eventBytes(event: Event): number {
+  return event.kind === 'message' ? messageBytes(event.message) : ENTRY_OVERHEAD;
+}
 
 /**
  * The sync of one connected device: a full `resync` or the backlog after its cursor, `synced`,
@@ -33,6 +51,8 @@ export class DeviceSync {
   #scanned = 0;
   #pulling = false;
   #dirty = false;
+  /** A resync waiting for the socket to drain. */
+  #drained: (() => void) | null = null;
 
   constructor(options: {
     storage: Storage;
@@ -82,28 +102,50 @@ export class DeviceSync {
 
   /** The socket drained: continue if there is more to send. */
   resume(): void {
+    const drained = this.#drained;
+    this.#drained = null;
+    drained?.();
     if (this.#state === 'syncing' || this.#dirty) this.wake();
   }
 
   close(): void {
     this.#state = 'closed';
+    this.resume();
+  }
+
+  /** Resolves once the transport takes frames again (or the sync closed). */
+  #writableAgain(): Promise<void> {
+    if (this.#transport.writable() || this.#state === 'closed') return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#drained = resolve;
+    });
   }
 
   async #resync(head: number): Promise<void> {
     let after: number | null = null;
     do {
+      await this.#writableAgain();
+      if (this.#isClosed()) return;
       const page: Awaited<ReturnType<Storage['listLiveMessages']>> = await this.#storage.listLiveMessages(
         this.#userId,
         after,
         RESYNC_PAGE,
       );
       if (this.#isClosed()) return;
-      this.#transport.send({
-        type: 'resync',
-        messages: page.messages,
-        done: page.next === null,
-        cursor: head,
-      });
+      const last = page.next === null;
+      let messages: MessageView[] = [];
+      let bytes = 0;
+      for (const message of page.messages) {
+        const size = messageBytes(message);
+        if (messages.length > 0 && bytes + size > FRAME_BYTES) {
+          this.#transport.send({ type: 'resync', messages, done: false, cursor: head });
+          messages = [];
+          bytes = 0;
+        }
+        messages.push(message);
+        bytes += size;
+      }
+      this.#transport.send({ type: 'resync', messages, done: last, cursor: head });
       after = page.next;
     } while (after !== null);
   }
@@ -138,14 +180,36 @@ export class DeviceSync {
             continue;
           }
         }
-        this.#scanned = page.last;
-        const events: Event[] = [];
+        let events: Event[] = [];
+        let bytes = 0;
+        let stopped = false;
         for (const logged of page.events) {
+          const { event } = logged;
           // A device never gets its own send back as an event: it has the reply.
-          if (logged.originDevice !== this.#deviceId) events.push(logged.event);
+          if (logged.originDevice !== this.#deviceId) {
+            const size = eventBytes(event);
+            if (events.length > 0 && bytes + size > FRAME_BYTES) {
+              this.#transport.send({ type: 'events', events, cursor: (events.at(-1) as Event).seq });
+              events = [];
+              bytes = 0;
+              // The socket is full: the rest of this page is read again after the drain.
+              if (!this.#transport.writable()) {
+                stopped = true;
+                break;
+              }
+            }
+            events.push(event);
+            bytes += size;
+          }
+          this.#scanned = event.seq;
         }
         const lastEvent = events.at(-1);
         if (lastEvent) this.#transport.send({ type: 'events', events, cursor: lastEvent.seq });
+        if (stopped) {
+          this.#dirty = true; // resume() continues
+          return;
+        }
+        this.#scanned = page.last;
         if (page.more) continue;
         if (this.#state === 'syncing') {
           this.#state = 'live';

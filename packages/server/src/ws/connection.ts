@@ -18,6 +18,7 @@ import { DeviceSync, type SyncTransport } from '../core/sync.ts';
 import { type Logger, safeError } from '../logger.ts';
 import type { Storage } from '../storage/storage.ts';
 import { atTurnEnd } from '../turn.ts';
+import { COUNTED_FROM_BYTES, CUT_OVER_TOTAL_BYTES, type OutputBudget } from './output-budget.ts';
 
 /** What a connection needs from the server. */
 export interface ConnectionDeps {
@@ -30,6 +31,10 @@ export interface ConnectionDeps {
   now: () => number;
   maxFrameBytes: number;
   helloTimeoutMs: number;
+  /** Bytes queued for clients, against the per-connection and server-wide caps. */
+  output: OutputBudget;
+  /** Called once the device's hello was accepted, with the connection's TCP socket. */
+  onWelcomed?: (socket: Duplex) => void;
   /** Called once when the socket has closed (the gateway forgets the connection). */
   onClosed?: (connection: Connection) => void;
 }
@@ -39,7 +44,12 @@ const OWNER = Symbol('cinder.connection');
 type OwnedSocket = WebSocket & { [OWNER]: Connection };
 
 function onSocketMessage(this: WebSocket, data: RawData): void {
-  (this as OwnedSocket)[OWNER].socketMessage(data);
+  const connection = (this as OwnedSocket)[OWNER];
+  try {
+    connection.socketMessage(data);
+  } catch (error) {
+    connection.crashed(error);
+  }
 }
 
 function onSocketPong(this: WebSocket): void {
@@ -51,15 +61,31 @@ function onSocketError(this: WebSocket, error: Error): void {
 }
 
 function onSocketClose(this: WebSocket): void {
-  (this as OwnedSocket)[OWNER].socketClosed();
+  const connection = (this as OwnedSocket)[OWNER];
+  try {
+    connection.socketClosed();
+  } catch (error) {
+    connection.crashed(error);
+  }
 }
 
-/** Above this many buffered bytes the sync pauses until the socket drains. */
+/**
+ * With this many bytes queued for the client, the connection stops reading its requests and the
+ * sync pauses, until the socket drains: a client that does not read cannot make the server
+ * produce more for it.
+ */
 const HIGH_WATER_BYTES = 1024 * 1024;
 /** Frames this big are written at once instead of waiting for the end of the turn. */
 const UNCORK_BYTES = 16 * 1024;
-/** A client this far behind on reading is not reading at all: drop it. */
-const HARD_LIMIT_BYTES = 64 * 1024 * 1024;
+/**
+ * Requests of one connection handled at once; later ones wait (unread, in the socket) until one
+ * finishes. Bounds the replies that can land after the high-water mark stopped reading.
+ */
+const MAX_IN_FLIGHT = 32;
+/** Frames read but not handled yet (one socket read's worth while reading is paused). */
+const MAX_INBOX = 4096;
+/** A slow reader's close frame waits behind what it did not read; cut the socket after this. */
+const SLOW_READER_GRACE_MS = 2000;
 
 function byteLengthOf(data: RawData): number {
   if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
@@ -96,12 +122,23 @@ export class Connection implements HubMember, SyncTransport {
   #state: 'hello' | 'authenticating' | 'ready' | 'closed' = 'hello';
   #identity: DeviceIdentity | null = null;
   #sync: DeviceSync | null = null;
-  /** Frames that arrived while the hello was being checked, handled in order after it. */
-  #queued: string[] | null = null;
+  /**
+   * Frames read but not handled yet, in order: those that arrived while the hello was checked,
+   * over the in-flight cap or while the output is over the high-water mark. Reading is paused
+   * while it is not empty.
+   */
+  #inbox: string[] | null = null;
+  #inFlight = 0;
   #helloTimer: NodeJS.Timeout | null;
-  #awaitingDrain = false;
+  /** Over the high-water mark: reading and the sync wait for the socket's `drain`. */
+  #overHighWater = false;
+  #readingPaused = false;
+  /** What this connection last added to `output.queued`. */
+  #counted = 0;
+  /** The socket closed: nothing of it is counted any more. */
+  #released = false;
   /** The TCP socket under the WebSocket, corked while frames of this turn are gathered. */
-  readonly #socket: Duplex | null;
+  readonly #socket: Duplex;
   #corked = false;
   /** Set by the gateway's heartbeat; cleared by each pong. */
   alive = true;
@@ -110,7 +147,7 @@ export class Connection implements HubMember, SyncTransport {
    * @param socket the upgraded TCP socket under `ws`: frames sent in one event-loop turn are
    *   written to it together (one syscall instead of one per frame).
    */
-  constructor(ws: WebSocket, deps: ConnectionDeps, socket: Duplex | null = null) {
+  constructor(ws: WebSocket, deps: ConnectionDeps, socket: Duplex) {
     this.#ws = ws;
     this.#deps = deps;
     this.#socket = socket;
@@ -144,6 +181,19 @@ export class Connection implements HubMember, SyncTransport {
     this.#onClose();
   }
 
+  /**
+   * Handling a frame threw (a bug): the frame's socket is closed (1011), the process lives on.
+   * Every entry point (socket listeners, request and hello handlers) ends here on a throw.
+   */
+  crashed(error: unknown): void {
+    try {
+      this.#deps.logger.error({ err: safeError(error), deviceId: this.deviceId }, 'frame handling failed');
+      this.close(CLOSE_CODES.SERVER_ERROR, 'Server error');
+    } catch {
+      this.#ws.terminate();
+    }
+  }
+
   get userId(): string {
     return this.#identity?.userId ?? '';
   }
@@ -173,12 +223,12 @@ export class Connection implements HubMember, SyncTransport {
 
   /** Sync: false while the socket's buffer is full (the sync waits for `resume`). */
   writable(): boolean {
-    return !this.#awaitingDrain && this.#ws.bufferedAmount < HIGH_WATER_BYTES;
+    return !this.#overHighWater && this.#ws.bufferedAmount < HIGH_WATER_BYTES;
   }
 
   /** Sync: storage failed; the device reconnects and syncs again. */
   fail(): void {
-    this.close(1011, 'Server error');
+    this.close(CLOSE_CODES.SERVER_ERROR, 'Server error');
   }
 
   /** Ping for the heartbeat. */
@@ -223,15 +273,64 @@ export class Connection implements HubMember, SyncTransport {
       return;
     }
     const text = textOf(data);
-    if (this.#state === 'authenticating') {
-      this.#queued ??= [];
-      this.#queued.push(text);
-      return;
-    }
-    this.#handle(text);
+    if (this.#inbox === null && this.#canHandle()) this.#handle(text);
+    else this.#hold(text);
   }
 
+  /** Whether a frame may be handled now rather than wait in the inbox. */
+  #canHandle(): boolean {
+    if (this.#state === 'hello') return true;
+    return this.#state === 'ready' && !this.#overHighWater && this.#inFlight < MAX_IN_FLIGHT;
+  }
+
+  /** Keep a frame for later and stop reading more until the inbox empties. */
+  #hold(text: string): void {
+    this.#inbox ??= [];
+    if (this.#inbox.length >= MAX_INBOX) {
+      this.close(CLOSE_CODES.POLICY, 'Too many frames unanswered');
+      return;
+    }
+    this.#inbox.push(text);
+    this.#pauseReading();
+  }
+
+  /** Handle held frames while allowed; read the socket again once none are left. */
+  #pump(): void {
+    const inbox = this.#inbox;
+    if (inbox !== null) {
+      let next = 0;
+      while (next < inbox.length && this.#state !== 'closed' && this.#canHandle()) {
+        this.#handle(inbox[next++] as string);
+      }
+      inbox.splice(0, next);
+      if (inbox.length > 0 || this.#inbox !== inbox) return;
+      this.#inbox = null;
+    }
+    if (!this.#overHighWater && this.#state !== 'authenticating') this.#resumeReading();
+  }
+
+  #pauseReading(): void {
+    if (this.#readingPaused) return;
+    this.#readingPaused = true;
+    this.#ws.pause();
+  }
+
+  #resumeReading(): void {
+    if (!this.#readingPaused) return;
+    this.#readingPaused = false;
+    this.#ws.resume();
+  }
+
+  /** One frame; a throw closes this socket only. */
   #handle(text: string): void {
+    try {
+      this.#dispatch(text);
+    } catch (error) {
+      this.crashed(error);
+    }
+  }
+
+  #dispatch(text: string): void {
     const parsed = parseClientFrame(text);
     if (!parsed.ok) {
       this.#sendError(parsed.rid, parsed.error);
@@ -241,7 +340,7 @@ export class Connection implements HubMember, SyncTransport {
     if (frame.type === 'hello') {
       if (this.#state !== 'hello')
         this.#sendError(null, new CinderError('BAD_REQUEST', 'Already said hello'));
-      else void this.#hello(frame);
+      else this.#hello(frame).catch((error: unknown) => this.crashed(error));
       return;
     }
     if (this.#state !== 'ready' || !this.#identity) {
@@ -249,6 +348,20 @@ export class Connection implements HubMember, SyncTransport {
       return;
     }
     void this.#request(this.#identity, frame);
+  }
+
+  /**
+   * The hello could not be checked (storage or bus unavailable): the device is fine, ask it to
+   * come back (1013). Only an unknown or signed-out token means 4001.
+   */
+  #tryAgainLater(error: unknown, step: string): void {
+    this.#deps.logger.warn(
+      { err: safeError(error), step },
+      'hello could not be checked; client told to retry',
+    );
+    if (this.#isClosed()) return;
+    this.#sendError(null, new CinderError('UNAVAILABLE', 'The server cannot check this device right now'));
+    this.close(CLOSE_CODES.TRY_AGAIN_LATER, 'Try again later');
   }
 
   async #hello(frame: HelloFrame): Promise<void> {
@@ -266,12 +379,13 @@ export class Connection implements HubMember, SyncTransport {
       identity = await this.#deps.accounts.authenticate(frame.token);
     } catch (error) {
       const err = CinderError.from(error);
-      if (err.code === 'INTERNAL') this.#deps.logger.error({ err: safeError(error) }, 'hello failed');
+      if (err.code !== 'UNAUTHORIZED') {
+        this.#tryAgainLater(error, 'token');
+        return;
+      }
       if (this.#isClosed()) return;
       this.#sendError(null, err);
-      // Only a bad token means "do not reconnect"; anything else (shutting down) is worth a retry.
-      if (err.code === 'UNAUTHORIZED') this.close(CLOSE_CODES.UNAUTHORIZED, 'Unauthorized');
-      else this.close(1013, 'Try again later');
+      this.close(CLOSE_CODES.UNAUTHORIZED, 'Unauthorized');
       return;
     }
     if (this.#isClosed()) return;
@@ -279,6 +393,7 @@ export class Connection implements HubMember, SyncTransport {
     this.#helloTimer = null;
     this.#identity = identity;
     this.#state = 'ready';
+    this.#deps.onWelcomed?.(this.#socket);
     this.#send({
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
@@ -298,8 +413,7 @@ export class Connection implements HubMember, SyncTransport {
     try {
       await this.#deps.hub.join(this);
     } catch (error) {
-      this.#deps.logger.error({ err: safeError(error) }, 'hub join failed');
-      this.close(1011, 'Server error');
+      this.#tryAgainLater(error, 'hub');
       return;
     }
     if (this.#isClosed()) {
@@ -307,17 +421,37 @@ export class Connection implements HubMember, SyncTransport {
       return;
     }
     // A sign-out between the token check and joining the hub sent its 4001 to nobody: check again.
-    if (!(await this.#deps.accounts.isSignedIn(frame.token).catch(() => false))) {
+    // A check that fails says nothing about the token: the device retries, it is not signed out.
+    let signedIn: boolean;
+    try {
+      signedIn = await this.#deps.accounts.isSignedIn(frame.token);
+    } catch (error) {
+      this.#tryAgainLater(error, 'recheck');
+      return;
+    }
+    if (this.#isClosed()) return;
+    if (!signedIn) {
       this.revoke();
       return;
     }
-    const queued = this.#queued;
-    this.#queued = null;
-    for (const text of queued ?? []) this.#handle(text);
+    this.#pump();
     await sync.start(frame.cursor);
   }
 
+  /** One request, counted in flight until answered. Never rejects: a throw closes this socket. */
   async #request(who: DeviceIdentity, frame: RequestFrame): Promise<void> {
+    this.#inFlight++;
+    try {
+      await this.#answer(who, frame);
+    } catch (error) {
+      this.crashed(error);
+    } finally {
+      this.#inFlight--;
+      if (this.#inbox !== null) this.#pump();
+    }
+  }
+
+  async #answer(who: DeviceIdentity, frame: RequestFrame): Promise<void> {
     const { engine } = this.#deps;
     try {
       let result: unknown;
@@ -369,27 +503,70 @@ export class Connection implements HubMember, SyncTransport {
     const ws = this.#ws;
     if (ws.readyState !== ws.OPEN) return;
     const data = JSON.stringify(frame);
-    const buffered = ws.bufferedAmount;
-    if (buffered > HARD_LIMIT_BYTES) {
-      this.#deps.logger.warn({ deviceId: this.deviceId, buffered }, 'client not reading; dropping it');
+    // What is really queued: ws's own queue and the socket's buffer (corked writes included).
+    const queued = ws.bufferedAmount;
+    const output = this.#deps.output;
+    if (queued + data.length > output.perConnection) {
+      this.#slowReader(queued, 'connection');
+      return;
+    }
+    if (output.queued + data.length > output.total && queued >= CUT_OVER_TOTAL_BYTES) {
+      this.#slowReader(queued, 'server');
+      return;
+    }
+    this.#cork();
+    ws.send(data);
+    // A big frame (a backlog or resync page) is worth a write of its own right away, so the
+    // client starts reading while the next page is prepared.
+    if (data.length >= UNCORK_BYTES) this.#uncork();
+    const now = this.#account();
+    if (now >= HIGH_WATER_BYTES && !this.#overHighWater) {
+      // The socket's `drain` (its buffer empty) ends this; it is due, as the buffer is over the
+      // socket's own high-water mark. Until then no request is read and the sync waits.
+      this.#overHighWater = true;
+      this.#pauseReading();
+      this.#socket.once('drain', () => this.#drained());
+    }
+  }
+
+  /** Bring this connection's share of `output.queued` up to date; returns its queue now. */
+  #account(): number {
+    const queued = this.#released ? 0 : this.#ws.bufferedAmount;
+    const counted = queued >= COUNTED_FROM_BYTES ? queued : 0;
+    this.#deps.output.queued += counted - this.#counted;
+    this.#counted = counted;
+    return queued;
+  }
+
+  /** The socket wrote out everything: the client reads, so it is alive; read and sync again. */
+  #drained(): void {
+    try {
+      this.#overHighWater = false;
+      this.alive = true;
+      this.#account();
+      if (this.#state === 'closed') return;
+      this.#sync?.resume();
+      this.#pump();
+    } catch (error) {
+      this.crashed(error);
+    }
+  }
+
+  /**
+   * The client lets more pile up than the caps allow: close it (4004). The close frame waits
+   * behind what it did not read, so the socket is cut after a grace period, or at once when the
+   * whole server is over its cap.
+   */
+  #slowReader(queued: number, cap: 'connection' | 'server'): void {
+    this.#deps.logger.warn({ deviceId: this.deviceId, queued, cap }, 'client not reading; disconnecting it');
+    const ws = this.#ws;
+    if (cap === 'server') {
       this.#state = 'closed';
       ws.terminate();
       return;
     }
-    this.#cork();
-    if (!this.#awaitingDrain && buffered + data.length >= HIGH_WATER_BYTES) {
-      // The callback fires once this frame reached the kernel: the sync may continue.
-      this.#awaitingDrain = true;
-      ws.send(data, () => {
-        this.#awaitingDrain = false;
-        this.#sync?.resume();
-      });
-    } else {
-      ws.send(data);
-    }
-    // A big frame (a backlog or resync page) is worth a write of its own right away, so the
-    // client starts reading while the next page is prepared.
-    if (data.length >= UNCORK_BYTES) this.#uncork();
+    this.close(CLOSE_CODES.SLOW_READER, 'Not reading');
+    setTimeout(() => ws.terminate(), SLOW_READER_GRACE_MS).unref();
   }
 
   /**
@@ -398,17 +575,16 @@ export class Connection implements HubMember, SyncTransport {
    * nest, so ws's own cork per frame still works inside.
    */
   #cork(): void {
-    const socket = this.#socket;
-    if (this.#corked || !socket) return;
+    if (this.#corked) return;
     this.#corked = true;
-    socket.cork();
+    this.#socket.cork();
     atTurnEnd('write', () => this.#uncork());
   }
 
   #uncork(): void {
     if (!this.#corked) return;
     this.#corked = false;
-    this.#socket?.uncork();
+    this.#socket.uncork();
   }
 
   /** A method, not a field read, so the compiler does not narrow the state across awaits. */
@@ -422,7 +598,10 @@ export class Connection implements HubMember, SyncTransport {
     this.#helloTimer = null;
     this.#sync?.close();
     if (this.#identity) this.#deps.hub.leave(this);
-    this.#queued = null;
+    this.#inbox = null;
+    this.#released = true;
+    this.#deps.output.queued -= this.#counted;
+    this.#counted = 0;
     this.#deps.metrics.connections--;
     this.#deps.onClosed?.(this);
   }

@@ -2,11 +2,17 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CLOSE_CODES, WS_PATH } from '@cinder/protocol';
 import { WebSocketServer } from 'ws';
+import { safeError } from '../safe-error.ts';
 import { Connection, type ConnectionDeps } from './connection.ts';
+import { OutputBudget } from './output-budget.ts';
 
-/** Options of the gateway beyond what connections need. */
-export interface GatewayOptions extends ConnectionDeps {
+/** Options of the gateway: what connections need, the heartbeat and the output caps. */
+export interface GatewayOptions extends Omit<ConnectionDeps, 'output' | 'onClosed'> {
   heartbeatMs: number;
+  /** Bytes queued for one client before it is cut as a slow reader (4004). */
+  maxBufferedPerConnection: number;
+  /** Bytes queued for all clients together before the slowest are cut. */
+  maxBufferedTotal: number;
 }
 
 /** How long `close()` waits for clients to answer the close handshake before cutting them. */
@@ -22,14 +28,18 @@ function destroyOnError(this: Duplex): void {
  * connections. Compression is off: it costs CPU per frame and invites compression oracles.
  */
 export class Gateway {
-  readonly #options: GatewayOptions;
+  readonly #options: ConnectionDeps;
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<Connection>();
   readonly #heartbeat: NodeJS.Timeout;
   #closing = false;
 
   constructor(options: GatewayOptions) {
-    this.#options = { ...options, onClosed: (connection) => this.#connections.delete(connection) };
+    this.#options = {
+      ...options,
+      output: new OutputBudget(options.maxBufferedPerConnection, options.maxBufferedTotal),
+      onClosed: (connection) => this.#connections.delete(connection),
+    };
     this.#wss = new WebSocketServer({
       noServer: true,
       perMessageDeflate: false,
@@ -38,8 +48,12 @@ export class Gateway {
     });
     this.#heartbeat = setInterval(() => {
       for (const connection of this.#connections) {
-        if (!connection.alive) connection.terminate();
-        else connection.ping();
+        try {
+          if (!connection.alive) connection.terminate();
+          else connection.ping();
+        } catch (error) {
+          options.logger.error({ err: safeError(error) }, 'heartbeat failed');
+        }
       }
     }, options.heartbeatMs);
     this.#heartbeat.unref();

@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Logger } from '../logger.ts';
+import { addressKey } from './client-address.ts';
+
+/** Options of `ConnectionGuard`. */
+export interface ConnectionGuardOptions {
+  /** Open TCP connections (HTTP and WebSocket) at once; over it the oldest silent one goes. */
+  maxConnections: number;
+  /** Open connections from one address (an IPv6 /64); 0 = no cap. */
+  maxPerAddress: number;
+  logger: Logger;
+}
+
+/** How long a refused connection may linger for its answer to be read. */
+const REFUSAL_LINGER_MS = 2000;
+/** One warning per address (or for the server-wide cap) per this interval. */
+const WARN_EVERY_MS = 60_000;
+
+/** File descriptors kept for everything but client connections (database, WAL, logs, refusals). */
+function spareDescriptors(limit: number): number {
+  return Math.max(64, Math.ceil(limit * 0.05));
+}
+
+/** The process's open-file limit (soft), or null where it cannot be read (non-Linux). */
+export function openFileLimit(): number | null {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = line?.split(/\s{2,}/)[1];
+    const n = Number(soft);
+    return Number.isSafeInteger(n) && n > 0 ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Default of `maxConnections`: the open-file limit less 5% (at least 64) kept for the rest. */
+export function defaultMaxConnections(): number {
+  const limit = openFileLimit();
+  return limit === null ? 0 : Math.max(16, limit - spareDescriptors(limit));
+}
+
+/** The address key a tracked socket is counted under. */
+const KEY = Symbol('cinder.addressKey');
+type Tracked = Socket & { [KEY]: string };
+
+type Refusal = '429 Too Many Requests' | '503 Service Unavailable';
+
+function refuse(socket: Socket, status: Refusal, why: string): void {
+  const body = `${why}\n`;
+  socket.on('error', () => socket.destroy());
+  // Reading (and dropping) what the client sends lets the close be a FIN, not a reset that
+  // could destroy the answer before the client reads it.
+  socket.resume();
+  socket.end(
+    `HTTP/1.1 ${status}\r\nConnection: close\r\nRetry-After: 5\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+  );
+  socket.setTimeout(REFUSAL_LINGER_MS, () => socket.destroy());
+}
+
+/**
+ * Connection caps in front of the HTTP server, before any byte is read:
+ * - per address (`maxPerAddress`): the next connection from an address at its cap is answered
+ *   429 and closed, so one host cannot take every file descriptor;
+ * - for the server (`maxConnections`, below the open-file limit): at the cap the oldest
+ *   connection that has not yet said anything (no request, no WebSocket hello) is closed to make
+ *   room; when every connection has spoken, the new one is answered 503. Either way a client
+ *   gets an answer instead of the kernel's accept-and-close at the file limit.
+ * Silent connections are closed by the HTTP server's timeouts and the gateway's hello timeout.
+ */
+export class ConnectionGuard {
+  readonly #options: ConnectionGuardOptions;
+  readonly #perAddress = new Map<string, number>();
+  /** Connections that have not spoken yet, oldest first. */
+  readonly #silent = new Set<Socket>();
+  #open = 0;
+  readonly #warned = new Map<string, number>();
+  /** One close listener for every socket (no closure per connection: idle memory). */
+  readonly #onClose: (this: Socket) => void;
+
+  constructor(options: ConnectionGuardOptions) {
+    this.#options = options;
+    const guard = this;
+    this.#onClose = function (this: Socket) {
+      guard.#release(this as Tracked);
+    };
+  }
+
+  /** Open connections now. */
+  get size(): number {
+    return this.#open;
+  }
+
+  /** Run the HTTP server's own connection handling only for connections within the caps. */
+  attach(server: Server): void {
+    const handlers = server.listeners('connection') as Array<(socket: Socket) => void>;
+    server.removeAllListeners('connection');
+    server.on('connection', (socket: Socket) => {
+      if (!this.#admit(socket)) return;
+      for (const handle of handlers) handle.call(server, socket);
+    });
+    server.on('request', (request: { socket: Socket }) => this.spoke(request.socket));
+  }
+
+  /** The connection sent a request or a WebSocket hello: it is no longer closed to make room. */
+  spoke(socket: unknown): void {
+    this.#silent.delete(socket as Socket);
+  }
+
+  #admit(socket: Socket): boolean {
+    const { maxConnections, maxPerAddress } = this.#options;
+    const key = addressKey(socket.remoteAddress ?? '');
+    const fromAddress = this.#perAddress.get(key) ?? 0;
+    this.#track(socket, key);
+    if (maxPerAddress > 0 && fromAddress >= maxPerAddress) {
+      this.#warn(key, { address: key, open: fromAddress }, 'connections per address at the cap; refusing');
+      this.#silent.delete(socket);
+      refuse(socket, '429 Too Many Requests', 'Too many connections from your address');
+      return false;
+    }
+    if (maxConnections > 0 && this.#open > maxConnections) {
+      const oldest = this.#silent.values().next().value;
+      if (oldest !== undefined && oldest !== socket) {
+        this.#silent.delete(oldest);
+        oldest.destroy();
+      } else {
+        this.#warn('', { open: this.#open }, 'connections at the server cap; refusing');
+        this.#silent.delete(socket);
+        refuse(socket, '503 Service Unavailable', 'The server is at its connection limit; try again');
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Count the socket (refused ones too: they hold a descriptor until closed). */
+  #track(socket: Socket, key: string): void {
+    this.#open++;
+    this.#perAddress.set(key, (this.#perAddress.get(key) ?? 0) + 1);
+    this.#silent.add(socket);
+    (socket as Tracked)[KEY] = key;
+    socket.on('close', this.#onClose);
+  }
+
+  #release(socket: Tracked): void {
+    this.#open--;
+    this.#silent.delete(socket);
+    const key = socket[KEY];
+    const left = (this.#perAddress.get(key) ?? 1) - 1;
+    if (left > 0) this.#perAddress.set(key, left);
+    else this.#perAddress.delete(key);
+  }
+
+  #warn(key: string, fields: Record<string, unknown>, msg: string): void {
+    const now = Date.now();
+    if (now - (this.#warned.get(key) ?? 0) < WARN_EVERY_MS) return;
+    this.#warned.set(key, now);
+    if (this.#warned.size > 10_000) this.#warned.clear();
+    this.#options.logger.warn(fields, msg);
+  }
+}
