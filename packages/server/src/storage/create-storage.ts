@@ -1,7 +1,7 @@
 import type { Bus } from '../bus/bus.ts';
 import { MemoryBus } from '../bus/memory-bus.ts';
 import { type BusLogger, RedisBus } from '../bus/redis-bus.ts';
-import { PostgresStorage } from './postgres/postgres-storage.ts';
+import { type PostgresLogger, PostgresStorage } from './postgres/postgres-storage.ts';
 import { SqliteStorage } from './sqlite/sqlite-storage.ts';
 import type { Storage, StorageLogger } from './storage.ts';
 
@@ -30,10 +30,20 @@ export function describeBackends(config: BackendConfig): {
   };
 }
 
-/** PostgreSQL when a database URL is set, else SQLite under `dataDir`. Not yet initialised. */
-export function createStorage(config: BackendConfig, logger: StorageLogger): Storage {
+/**
+ * PostgreSQL when a database URL is set, else SQLite under `dataDir`. Not yet initialised. A
+ * PostgreSQL node registers with its bus, so `init` refuses to start beside a node it cannot
+ * reach (see `NodeRegistry`).
+ */
+export function createStorage(config: BackendConfig, logger: StorageLogger & PostgresLogger): Storage {
   if (config.databaseUrl) {
-    return new PostgresStorage({ url: config.databaseUrl, schema: config.databaseSchema, logger });
+    const bus = config.redisUrl ? `redis:${config.redisPrefix}` : 'memory';
+    return new PostgresStorage({
+      url: config.databaseUrl,
+      schema: config.databaseSchema,
+      logger,
+      node: { bus },
+    });
   }
   return new SqliteStorage({ dataDir: config.dataDir, logger });
 }

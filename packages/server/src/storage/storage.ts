@@ -136,6 +136,11 @@ export interface Storage {
   close(): Promise<void>;
   /** Cheap liveness check for `/healthz`. */
   ping(): Promise<void>;
+  /**
+   * Optional: true while another server node shares this database without a bus in common, so
+   * neither wakes the other's devices (PostgreSQL's node registry). `/healthz` answers 503.
+   */
+  clusterConflict?(): boolean;
 
   /** Create a user; throws `CinderError('CONFLICT')` if the username is taken. */
   createUser(user: UserRecord): Promise<void>;

@@ -22,6 +22,7 @@ import type {
 import { EVENT_COLUMNS, MESSAGE_COLUMNS } from './columns.ts';
 import { type LogLockKeys, logLockKeys, userLockKeys } from './log-locks.ts';
 import { openNodePostgresPool } from './node-postgres.ts';
+import { NodeConflictError, NodeRegistry, type RegistryLogger } from './node-registry.ts';
 import type { PostgresPool, PostgresPoolOpener, PostgresQueryable } from './postgres-pool.ts';
 import { quoteIdent, schemaStatements } from './schema.ts';
 import { Scrubber, type ScrubMode } from './scrubber.ts';
@@ -46,8 +47,20 @@ export interface PostgresStorageOptions {
   scrubDelayMs?: number;
   /** Largest content table that `auto` still rewrites (`VACUUM FULL`). @default 16 MiB */
   rewriteMaxBytes?: number;
-  logger?: StorageLogger;
+  /** How often a node looks for scrubs other nodes left pending (see `Scrubber`). @default 2000 */
+  scrubCheckMs?: number;
+  /**
+   * Register as a server node in the schema's `nodes` table (see `NodeRegistry`) with this bus:
+   * `memory` refuses to start beside any other live node, `redis:<prefix>` beside a node with
+   * another bus. Servers set it; a storage opened by a tool or a test does not register.
+   * @default undefined (not registered)
+   */
+  node?: { bus: string; heartbeatMs?: number; ttlMs?: number };
+  logger?: PostgresLogger;
 }
+
+/** What the PostgreSQL storage logs with (pino's Logger is one). Never content. */
+export interface PostgresLogger extends StorageLogger, RegistryLogger {}
 
 /** A transaction in progress. */
 interface Tx {
@@ -89,6 +102,7 @@ export class PostgresStorage implements Storage {
   readonly #locks: LogLockKeys;
   #pool: PostgresPool | null = null;
   #scrubber: Scrubber | null = null;
+  #registry: NodeRegistry | null = null;
 
   constructor(options: PostgresStorageOptions) {
     const schema = options.schema ?? 'public';
@@ -116,21 +130,42 @@ export class PostgresStorage implements Storage {
         await tx.q('SELECT pg_advisory_xact_lock($1)', [this.#locks.migrate]);
         for (const statement of schemaStatements(this.#s)) await tx.q(statement);
       });
+      const node = this.#options.node;
+      if (node) {
+        this.#registry = new NodeRegistry({
+          pool,
+          schema: this.#options.schema ?? 'public',
+          table: `${this.#s}.nodes`,
+          migrateLock: this.#locks.migrate,
+          bus: node.bus,
+          ...(node.heartbeatMs !== undefined ? { heartbeatMs: node.heartbeatMs } : {}),
+          ...(node.ttlMs !== undefined ? { ttlMs: node.ttlMs } : {}),
+          ...(this.#options.logger ? { logger: this.#options.logger } : {}),
+        });
+        await this.#registry.register();
+      }
       this.#scrubber = new Scrubber({
         pool,
         table: `${this.#s}.burn_contents`,
+        queue: `${this.#s}.scrub_queue`,
         ...(this.#options.scrub ? { mode: this.#options.scrub } : {}),
         ...(this.#options.scrubDelayMs !== undefined ? { delayMs: this.#options.scrubDelayMs } : {}),
         ...(this.#options.rewriteMaxBytes !== undefined
           ? { rewriteMaxBytes: this.#options.rewriteMaxBytes }
           : {}),
+        ...(this.#options.scrubCheckMs !== undefined ? { checkEveryMs: this.#options.scrubCheckMs } : {}),
         ...(this.#options.logger ? { logger: this.#options.logger } : {}),
       });
       // A crash may have left burns unscrubbed: scrub before anything is served.
       await this.#scrubber.run(STARTUP_LOCK_TIMEOUT_MS);
+      this.#scrubber.start();
     } catch (error) {
       this.#pool = null;
+      await this.#registry?.close().catch(() => {});
+      this.#registry = null;
       await pool.end().catch(() => {});
+      // Its message is already the whole explanation.
+      if (error instanceof NodeConflictError) throw error;
       const why = error instanceof Error ? error.message : String(error);
       throw new Error(`Cannot open PostgreSQL at ${where(this.#options.url)}: ${why}`, { cause: error });
     }
@@ -139,6 +174,8 @@ export class PostgresStorage implements Storage {
   async close(): Promise<void> {
     const pool = this.#pool;
     if (!pool) return;
+    await this.#registry?.close();
+    this.#registry = null;
     await this.#scrubber?.close();
     this.#scrubber = null;
     this.#pool = null;
@@ -147,6 +184,11 @@ export class PostgresStorage implements Storage {
 
   async ping(): Promise<void> {
     await this.#db().query('SELECT 1');
+  }
+
+  /** True while another live node shares the schema without a bus in common (see `NodeRegistry`). */
+  clusterConflict(): boolean {
+    return this.#registry?.conflict() ?? false;
   }
 
   /**
@@ -577,6 +619,11 @@ export class PostgresStorage implements Storage {
         { ...event, userId: row.recipient_id, messageId: row.id, conversation: row.conversation },
       ]),
     );
+    // The scrub this burn needs, recorded with it: should this node die before its scrub, the
+    // row tells every other node (and this one restarted) to finish it.
+    if (!tx.burned && this.#options.scrub !== 'off') {
+      await tx.q(`INSERT INTO ${s}.scrub_queue DEFAULT VALUES`);
+    }
     tx.burned = true;
   }
 

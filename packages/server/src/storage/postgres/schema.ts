@@ -67,6 +67,24 @@ export function schemaStatements(s: string): string[] {
       text text NOT NULL,
       ext text
     )`,
+    // One row per transaction that burned, written in that transaction and deleted by the scrub
+    // that follows it: a burn whose node died before scrubbing stays visible here, and any node
+    // (or the restarted one) finishes it. Holds no content.
+    `CREATE TABLE IF NOT EXISTS ${s}.scrub_queue (
+      id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      at timestamptz NOT NULL DEFAULT now()
+    )`,
+    // The server nodes using this schema (see `NodeRegistry`): a node is live while it holds its
+    // advisory lock (`lock_key`) and has been seen within the registry's time to live.
+    `CREATE TABLE IF NOT EXISTS ${s}.nodes (
+      id text PRIMARY KEY,
+      lock_key integer NOT NULL,
+      bus text NOT NULL,
+      host text NOT NULL,
+      pid integer NOT NULL,
+      started_at timestamptz NOT NULL DEFAULT now(),
+      seen_at timestamptz NOT NULL DEFAULT now()
+    )`,
     `CREATE TABLE IF NOT EXISTS ${s}.tombstones (
       message_id text PRIMARY KEY,
       conversation text NOT NULL,

@@ -21,6 +21,11 @@ export interface ScrubberOptions {
   pool: PostgresPool;
   /** Qualified, quoted name of the content table. */
   table: string;
+  /**
+   * Qualified, quoted name of the table of pending scrubs (one row per burning transaction,
+   * written by that transaction). A run deletes the rows it saw before it started.
+   */
+  queue: string;
   /** @default 'auto' */
   mode?: ScrubMode;
   /** Delay between a burn and the scrub it triggers; burns in the meantime share it. @default 1000 */
@@ -29,13 +34,26 @@ export interface ScrubberOptions {
   rewriteMaxBytes?: number;
   /** How long a rewrite waits for its lock before giving up until the next run. @default 250 */
   lockTimeoutMs?: number;
+  /**
+   * How often this node looks for scrubs that some node (another one, or this one before a
+   * crash) left pending longer than `2 × delayMs`, and runs them. @default 2000
+   */
+  checkEveryMs?: number;
   logger?: StorageLogger;
 }
+
+/** Most pending-scrub rows one run clears; more make it run again. */
+const QUEUE_BATCH = 10_000;
 
 /**
  * Runs the scrub after burns: debounced (one run serves every burn committed before it starts),
  * never overlapping, and again after a run if more burns came in while it ran. A rewrite that
  * cannot get its lock quickly gives up rather than queue every burn behind it, and retries later.
+ *
+ * What is pending is durable: each burning transaction adds a row to `queue`, and a run deletes
+ * the rows it read before it scrubbed, only once the scrub succeeded. So a burn whose node was
+ * killed before its scrub is still pending in the database, and every node's periodic check
+ * (`checkEveryMs`) finishes it once it is older than twice the delay its own node would take.
  */
 export class Scrubber {
   readonly #options: ScrubberOptions;
@@ -44,10 +62,18 @@ export class Scrubber {
   #running: Promise<void> | null = null;
   #pending = false;
   #closed = false;
+  #check: NodeJS.Timeout | null = null;
 
   constructor(options: ScrubberOptions) {
     this.#options = options;
     this.#mode = options.mode ?? 'auto';
+  }
+
+  /** Look for scrubs left pending (by any node) every `checkEveryMs`, until closed. */
+  start(): void {
+    if (this.#mode === 'off' || this.#closed || this.#check) return;
+    this.#check = setInterval(() => void this.#adopt(), this.#options.checkEveryMs ?? 2000);
+    this.#check.unref();
   }
 
   /** A burn committed: scrub within `delayMs`. */
@@ -84,20 +110,45 @@ export class Scrubber {
   async close(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+    if (this.#check) clearInterval(this.#check);
+    this.#check = null;
     const pending = this.#pending;
     this.#closed = true;
     while (this.#running) await this.#running;
     if (pending) await this.#scrub();
   }
 
+  /** The periodic check: run when a pending scrub is older than a live node would leave it. */
+  async #adopt(): Promise<void> {
+    if (this.#closed || this.#running || this.#timer) return;
+    const { pool, queue, logger } = this.#options;
+    const graceSeconds = (2 * (this.#options.delayMs ?? 1000)) / 1000;
+    try {
+      const { rows } = await pool.query<{ due: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM ${queue} WHERE at < now() - make_interval(secs => $1)) AS due`,
+        [graceSeconds],
+      );
+      if (!rows[0]?.due || this.#closed || this.#running) return;
+      logger?.debug({}, 'finishing a scrub left pending');
+      await this.run();
+    } catch (error) {
+      logger?.warn({ err: safeError(error) }, 'pending scrub check failed');
+    }
+  }
+
   async #scrub(lockTimeoutMs = this.#options.lockTimeoutMs ?? 250): Promise<void> {
-    const { pool, table, logger } = this.#options;
+    const { pool, table, queue, logger } = this.#options;
     const started = performance.now();
     let client: Awaited<ReturnType<PostgresPool['connect']>> | null = null;
     let mode: 'rewrite' | 'vacuum' = 'vacuum';
     let failed = false;
     try {
       client = await pool.connect();
+      // Read before the scrub: every row seen here belongs to a committed burn whose dead row
+      // the scrub below removes. Rows committed meanwhile stay for the next run.
+      const seen = await client.query<{ id: string }>(`SELECT id FROM ${queue} ORDER BY id LIMIT $1`, [
+        QUEUE_BATCH,
+      ]);
       mode = await this.#pick(client);
       if (mode === 'rewrite') {
         // VACUUM runs outside a transaction, so the timeout is set on the session and reset.
@@ -110,6 +161,12 @@ export class Scrubber {
       } else {
         await client.query(`VACUUM ${table}`);
       }
+      if (seen.rows.length > 0) {
+        await client.query(`DELETE FROM ${queue} WHERE id = ANY($1::bigint[])`, [
+          seen.rows.map((row) => row.id),
+        ]);
+      }
+      if (seen.rows.length === QUEUE_BATCH && !this.#closed) this.#pending = true;
       logger?.debug({ mode, ms: Math.round(performance.now() - started) }, 'burn_contents scrubbed');
     } catch (error) {
       failed = true;
