@@ -107,6 +107,11 @@ await describeWithServices('redis bus', ['redis'], () => {
       const deadline = Date.now() + 5000;
       while (resubscribed === 0 && Date.now() < deadline) await sleep(20);
       expect(resubscribed).toBe(1);
+      // The loss and the return are counted, and every connection answers again.
+      const reconnected = Date.now() + 5000;
+      while (!node.state().connected && Date.now() < reconnected) await sleep(20);
+      expect(node.state()).toMatchObject({ connected: true, reconnects: 1, downSince: null });
+      await node.ping();
       await other.publish('u', 'after');
       const heardBy = Date.now() + 2000;
       while (heard.length === 0 && Date.now() < heardBy) await sleep(20);

@@ -17,5 +17,24 @@ export interface Bus {
    * local device to pull what it missed. Returns a function that removes the listener.
    */
   onResubscribed?(listener: () => void): () => void;
+  /**
+   * Optional: how the bus's connections are (a network bus). Without it the bus is in-process
+   * and always up.
+   */
+  state?(): BusState;
+  /** Optional: a round trip on every connection, for `/healthz`; rejects when one fails. */
+  ping?(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What a network bus reports for `/healthz` and `/metrics`. */
+export interface BusState {
+  /** Every connection is up. While false, wake-ups between nodes are lost or late. */
+  connected: boolean;
+  /** Times a connection came back after being lost. */
+  reconnects: number;
+  /** Publishes that failed (each a wake-up or sign-out another node may have missed). */
+  publishFailures: number;
+  /** Since when (ms since the epoch) a connection has been down; null while connected. */
+  downSince: number | null;
 }

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { safeError } from '../safe-error.ts';
-import type { Bus, Unsubscribe } from './bus.ts';
+import type { Bus, BusState, Unsubscribe } from './bus.ts';
 
 /**
  * The subset of a Redis client the bus uses (modelled on ioredis), so the bus depends on this
@@ -14,6 +14,9 @@ export interface RedisConnection {
   on(event: 'error', listener: (error: Error) => void): unknown;
   /** Connected and usable: at the first connect and after every reconnect. */
   on(event: 'ready', listener: () => void): unknown;
+  /** The connection was lost (ioredis then reconnects by itself). */
+  on(event: 'close', listener: () => void): unknown;
+  ping(): Promise<unknown>;
   /** Open the connection (created lazily). */
   connect(): Promise<unknown>;
   quit(): Promise<unknown>;
@@ -25,8 +28,11 @@ export type RedisOpener = (url: string) => RedisConnection;
 
 /** The logging the bus may do (a subset of pino's Logger). Payloads are never logged. */
 export interface BusLogger {
+  info(fields: Record<string, unknown>, msg: string): void;
   warn(fields: Record<string, unknown>, msg: string): void;
 }
+
+type Role = 'publisher' | 'subscriber';
 
 /** Options of the Redis bus. */
 export interface RedisBusOptions {
@@ -75,6 +81,11 @@ export class RedisBus implements Bus {
   #sub: RedisConnection | null = null;
   #closed = false;
   readonly #resubscribedListeners = new Set<() => void>();
+  /** Which connections are up now (ready and not closed since). */
+  readonly #up: Record<Role, boolean> = { publisher: false, subscriber: false };
+  #reconnects = 0;
+  #publishFailures = 0;
+  #downSince: number | null = null;
 
   constructor(options: RedisBusOptions) {
     this.#options = options;
@@ -91,9 +102,36 @@ export class RedisBus implements Bus {
       ['publisher', pub],
       ['subscriber', sub],
     ] as const) {
+      // While Redis is away ioredis retries every 2 s at most and each try fails with an error:
+      // the first is logged, the rest are the same outage.
+      let quiet = false;
       connection.on('error', (error: Error & { code?: unknown }) => {
         lastError = error;
+        if (quiet) return;
+        quiet = !this.#up[role];
         this.#options.logger?.warn({ role, err: safeError(error) }, 'redis connection error');
+      });
+      let readies = 0;
+      connection.on('ready', () => {
+        readies += 1;
+        quiet = false;
+        this.#up[role] = true;
+        if (readies > 1) this.#reconnects += 1;
+        if (this.#up.publisher && this.#up.subscriber && this.#downSince !== null) {
+          const downMs = Date.now() - this.#downSince;
+          this.#downSince = null;
+          this.#options.logger?.info({ downMs }, 'redis bus connected again');
+        }
+      });
+      connection.on('close', () => {
+        if (!this.#up[role]) return;
+        this.#up[role] = false;
+        if (this.#closed) return;
+        this.#downSince ??= Date.now();
+        this.#options.logger?.warn(
+          { role },
+          'redis connection lost: wake-ups between nodes stop until it is back (/healthz answers 503)',
+        );
       });
     }
     sub.on('message', (channel, message) => this.#deliver(channel, message));
@@ -121,7 +159,29 @@ export class RedisBus implements Bus {
 
   async publish(channel: string, payload: string): Promise<void> {
     if (this.#closed) return;
-    await this.#connection(this.#pub).publish(this.#prefix + channel, payload);
+    try {
+      // While the connection is down ioredis queues the command and sends it on reconnect (or
+      // rejects it after its retries): a late wake-up, or a counted failure.
+      await this.#connection(this.#pub).publish(this.#prefix + channel, payload);
+    } catch (error) {
+      if (!this.#closed) this.#publishFailures += 1;
+      throw error;
+    }
+  }
+
+  state(): BusState {
+    return {
+      connected: this.#up.publisher && this.#up.subscriber,
+      reconnects: this.#reconnects,
+      publishFailures: this.#publishFailures,
+      downSince: this.#downSince,
+    };
+  }
+
+  async ping(): Promise<void> {
+    // Not queued behind a reconnect: a connection that is down answers at once.
+    if (!this.#up.publisher || !this.#up.subscriber) throw new Error('Redis connection is down');
+    await Promise.all([this.#connection(this.#pub).ping(), this.#connection(this.#sub).ping()]);
   }
 
   async subscribe(channel: string, handler: (payload: string) => void): Promise<Unsubscribe> {

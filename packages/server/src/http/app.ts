@@ -1,14 +1,10 @@
-import {
-  CinderError,
-  CredentialsBody,
-  type HealthResponse,
-  PROTOCOL_VERSION,
-  ROUTES,
-} from '@cinder/protocol';
+import { CinderError, CredentialsBody, ROUTES } from '@cinder/protocol';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import type { Bus } from '../bus/bus.ts';
 import type { Accounts, DeviceIdentity } from '../core/accounts.ts';
+import { checkHealth } from '../core/health.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Logger } from '../logger.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -22,6 +18,8 @@ import { webApp } from './static.ts';
 export interface AppDeps {
   accounts: Accounts;
   storage: Storage;
+  /** Checked by `/healthz` and reported by `/metrics`. */
+  bus: Bus;
   metrics: Metrics;
   logger: Logger;
   now: () => number;
@@ -94,9 +92,9 @@ export function createApp(deps: AppDeps): Hono {
     return c.body(null, 204);
   });
   app.get(ROUTES.health, async (c) => {
-    await storage.ping();
-    const body: HealthResponse = { ok: true, protocol: PROTOCOL_VERSION };
-    return c.json(body);
+    // 503 takes the node out of a load balancer's rotation: see `HealthBody`.
+    const { status, body } = await checkHealth(storage, deps.bus);
+    return c.json(body, status);
   });
   app.get('/metrics', (c) => c.json(metrics.snapshot(now())));
   app.all('/v1/*', (c) => errorResponse(c, new CinderError('NOT_FOUND', 'No such route')));

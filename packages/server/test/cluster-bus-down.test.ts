@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import type { SessionResponse } from '@cinder/protocol';
+import { afterEach, expect, it } from 'vitest';
+import { RawClient, register, sendFrame, sleep, testServer } from './helpers.ts';
+import { RedisServer } from './redis-server.ts';
+import { describeWithServices, dropSchema, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
+
+/** Poll an asynchronous check every 100 ms until it holds: true, or false after `timeoutMs`. */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<boolean> {
+  for (const deadline = Date.now() + timeoutMs; ; await sleep(100)) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+  }
+}
+
+async function health(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${url}/healthz`);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+interface BusMetrics {
+  kind: string;
+  connected: boolean;
+  downSeconds: number;
+  reconnects: number;
+  publishFailures: number;
+}
+
+async function busMetrics(url: string): Promise<BusMetrics> {
+  return ((await (await fetch(`${url}/metrics`)).json()) as { bus: BusMetrics }).bus;
+}
+
+// Needs `redis-server` on the PATH (it runs one of its own to stop and start) and PostgreSQL.
+await describeWithServices('cluster: Redis goes away and comes back', ['postgres', 'redis'], () => {
+  const release: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const step of release.splice(0).reverse()) await step();
+  });
+
+  it('answers 503 degraded while the bus is down, counts it, and delivers once Redis is back', async () => {
+    const redis = await RedisServer.start();
+    release.push(() => redis.kill());
+    const schema = uniqueSchema();
+    release.push(() => dropSchema(schema));
+    const shared = { databaseUrl: TEST_DATABASE_URL, databaseSchema: schema, redisUrl: redis.url };
+    const a = await testServer(shared);
+    release.push(() => a[Symbol.asyncDispose]());
+    const b = await testServer(shared);
+    release.push(() => b[Symbol.asyncDispose]());
+    const connect = async (url: string, session: SessionResponse) => {
+      const client = await RawClient.connect(url, session.token);
+      release.push(() => client.close());
+      return client;
+    };
+    const alice = await register(a);
+    const bob = await register(b);
+    const aliceA = await connect(a.url, alice);
+    const bobB = await connect(b.url, bob);
+    for (const node of [a, b]) {
+      expect(await health(node.url)).toMatchObject({
+        status: 200,
+        body: { ok: true, status: 'ok', storage: 'ok', bus: 'ok', cluster: 'ok' },
+      });
+      expect(await busMetrics(node.url)).toMatchObject({ kind: 'network', connected: true, reconnects: 0 });
+    }
+    const before = await aliceA.ok<{ id: string }>(sendFrame(bob.user.username, 'before'));
+    await bobB.waitForEvent((e) => e.kind === 'message' && e.message.id === before.id, 30_000);
+
+    await redis.kill();
+    for (const node of [a, b]) {
+      const down = await eventually(async () => {
+        const { status, body } = await health(node.url);
+        return status === 503 && body.status === 'degraded' && body.bus === 'down' && body.storage === 'ok';
+      });
+      expect(down, `${node.url} still says it is healthy`).toBe(true);
+      expect(await busMetrics(node.url)).toMatchObject({ connected: false });
+    }
+    // Stored while the nodes cannot wake each other.
+    const marker = randomBytes(8).toString('hex');
+    const during = await aliceA.ok<{ id: string }>(sendFrame(bob.user.username, marker));
+
+    await redis.restart();
+    for (const node of [a, b]) {
+      const up = await eventually(async () => (await health(node.url)).status === 200);
+      expect(up, `${node.url} did not recover`).toBe(true);
+      const metrics = await busMetrics(node.url);
+      expect(metrics).toMatchObject({ connected: true, downSeconds: 0 });
+      // Publisher and subscriber each came back.
+      expect(metrics.reconnects).toBeGreaterThanOrEqual(2);
+    }
+    // Bob's device on node B is woken after the outage and pulls what it missed.
+    await bobB.waitForEvent((e) => e.kind === 'message' && e.message.id === during.id, 30_000);
+    // And the bus carries new wake-ups again.
+    const after = await aliceA.ok<{ id: string }>(sendFrame(bob.user.username, 'after'));
+    await bobB.waitForEvent((e) => e.kind === 'message' && e.message.id === after.id, 30_000);
+  });
+});

@@ -1,0 +1,151 @@
+import { afterEach, expect, it } from 'vitest';
+import { type ChildServer, runServerProcess, spawnServer } from './child-server.ts';
+import { sleep, tempDir, testServer } from './helpers.ts';
+import { freshDatabase, sql } from './postgres-files.ts';
+import {
+  describeWithServices,
+  dropSchema,
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+  uniquePrefix,
+  uniqueSchema,
+} from './services.ts';
+
+/** Poll an asynchronous check every 250 ms until it holds: true, or false after `timeoutMs`. */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<boolean> {
+  for (const deadline = Date.now() + timeoutMs; ; await sleep(250)) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+  }
+}
+
+/** Status and body of a node's `/healthz`. */
+async function health(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${url}/healthz`);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+await describeWithServices(
+  'cluster: nodes sharing a database need a shared bus',
+  ['postgres', 'redis'],
+  () => {
+    const release: Array<() => unknown> = [];
+    afterEach(async () => {
+      for (const step of release.splice(0).reverse()) await step();
+    });
+
+    it('refuses to start a node beside a live node it cannot reach, and says why', async () => {
+      const schema = uniqueSchema();
+      release.push(() => dropSchema(schema));
+      const db = { databaseUrl: TEST_DATABASE_URL, databaseSchema: schema };
+      const solo = await testServer(db);
+      release.push(() => solo[Symbol.asyncDispose]());
+      // Neither a second in-process node nor a Redis node may join an in-process one.
+      await expect(testServer(db)).rejects.toThrow(
+        /Another Cinder node uses this PostgreSQL database.*--redis-url/,
+      );
+      await expect(
+        testServer({ ...db, redisUrl: TEST_REDIS_URL, redisPrefix: uniquePrefix() }),
+      ).rejects.toThrow(/without --redis-url \(in-process bus\)/);
+      expect((await health(solo.url)).status).toBe(200);
+      // Once it stopped, its row and lock are gone: a node starts at once.
+      await solo.close();
+      const next = await testServer(db);
+      release.push(() => next[Symbol.asyncDispose]());
+      expect((await health(next.url)).status).toBe(200);
+    });
+
+    it('refuses Redis nodes with different prefixes, and lets nodes of one cluster start', async () => {
+      const schema = uniqueSchema();
+      release.push(() => dropSchema(schema));
+      const cluster = {
+        databaseUrl: TEST_DATABASE_URL,
+        databaseSchema: schema,
+        redisUrl: TEST_REDIS_URL,
+        redisPrefix: uniquePrefix(),
+      };
+      const a = await testServer(cluster);
+      release.push(() => a[Symbol.asyncDispose]());
+      const b = await testServer(cluster);
+      release.push(() => b[Symbol.asyncDispose]());
+      await expect(testServer({ ...cluster, redisPrefix: uniquePrefix() })).rejects.toThrow(
+        /another Redis prefix/,
+      );
+      for (const node of [a, b]) expect(await health(node.url)).toMatchObject({ status: 200 });
+    });
+
+    it('exits 1 with the explanation when started as a process beside a running node', async () => {
+      const database = await freshDatabase('cinder_nodes');
+      release.push(() => database.drop());
+      const solo = await testServer({ databaseUrl: database.url });
+      release.push(() => solo[Symbol.asyncDispose]());
+      const dir = tempDir();
+      release.push(() => dir.remove());
+      const run = await runServerProcess([
+        '--port',
+        '0',
+        '--data-dir',
+        dir.path,
+        '--database-url',
+        database.url,
+      ]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        /Another Cinder node uses this PostgreSQL database .*start every node with --redis-url/,
+      );
+    });
+
+    it('reports 503 on both nodes when one started while the other was frozen, until one is gone', async () => {
+      const database = await freshDatabase('cinder_frozen');
+      release.push(() => database.drop());
+      const dir = tempDir();
+      release.push(() => dir.remove());
+      const frozen: ChildServer = await spawnServer([
+        '--port',
+        '0',
+        '--data-dir',
+        dir.path,
+        '--database-url',
+        database.url,
+        '--log-level',
+        'info',
+      ]);
+      release.push(async () => {
+        if (frozen.child.exitCode === null && frozen.child.signalCode === null) {
+          frozen.child.kill('SIGKILL');
+          await frozen.exited;
+        }
+      });
+      expect((await health(frozen.url)).status).toBe(200);
+      // A stopped process keeps its database session (and lock) but stops renewing its row: once
+      // the row is older than the registry's time to live, a new node may start.
+      frozen.child.kill('SIGSTOP');
+      release.push(() => frozen.child.kill('SIGCONT'));
+      const stale = await eventually(async () => {
+        const { rows } = await sql(
+          "SELECT count(*)::int AS n FROM nodes WHERE seen_at < now() - interval '11 seconds'",
+          database.url,
+        );
+        return rows[0]?.n === 1;
+      });
+      expect(stale).toBe(true);
+      const other = await testServer({ databaseUrl: database.url });
+      release.push(() => other[Symbol.asyncDispose]());
+      expect((await health(other.url)).status).toBe(200);
+
+      frozen.child.kill('SIGCONT');
+      const conflicted = async (url: string) => {
+        const { status, body } = await health(url);
+        return status === 503 && body.status === 'degraded' && body.cluster === 'conflict';
+      };
+      expect(
+        await eventually(async () => (await conflicted(frozen.url)) && (await conflicted(other.url))),
+      ).toBe(true);
+
+      // One of them goes: the other is healthy again.
+      frozen.child.kill('SIGKILL');
+      await frozen.exited;
+      expect(await eventually(async () => (await health(other.url)).status === 200)).toBe(true);
+    });
+  },
+);

@@ -1,0 +1,82 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createConnection, createServer } from 'node:net';
+import { sleep } from './helpers.ts';
+
+/** A free TCP port on 127.0.0.1 (free when asked; another process could take it after). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether a Redis answers PING on this port. */
+function pong(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(String(data).startsWith('+PONG')));
+  });
+}
+
+/**
+ * A `redis-server` of the test's own on a free port, without persistence, that the test can kill
+ * and start again on the same port: a real Redis outage for the nodes using it.
+ */
+export class RedisServer {
+  readonly port: number;
+  #process: ChildProcess | null = null;
+
+  private constructor(port: number) {
+    this.port = port;
+  }
+
+  static async start(): Promise<RedisServer> {
+    const server = new RedisServer(await freePort());
+    await server.restart();
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Start it (again) and wait until it answers, up to a minute. */
+  async restart(): Promise<void> {
+    if (this.#process) throw new Error('already running');
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    this.#process = child;
+    for (const deadline = Date.now() + 60_000; ; await sleep(50)) {
+      if (await pong(this.port)) return;
+      if (child.exitCode !== null || Date.now() > deadline) {
+        await this.kill();
+        throw new Error(`redis-server did not start on port ${this.port}`);
+      }
+    }
+  }
+
+  /** SIGKILL: every connection drops at once. */
+  async kill(): Promise<void> {
+    const child = this.#process;
+    this.#process = null;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
