@@ -14,9 +14,22 @@ export interface ChildServer {
   stderr(): string;
 }
 
+/** How the child runs beyond its flags and environment. */
+export interface SpawnOptions {
+  /** Open-file limit of the process (soft and hard), set with util-linux `prlimit`. */
+  fileLimit?: number;
+}
+
 /** `node --import tsx src/main.ts <args>` with stdout and stderr piped. */
-function spawnMain(args: readonly string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+function spawnMain(
+  args: readonly string[],
+  env: Record<string, string>,
+  options: SpawnOptions = {},
+): ChildProcess {
+  const command = [process.execPath, '--import', 'tsx', MAIN, ...args];
+  if (options.fileLimit !== undefined) command.unshift('prlimit', `--nofile=${options.fileLimit}`);
+  const [file = '', ...rest] = command;
+  return spawn(file, rest, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -27,8 +40,9 @@ function spawnMain(args: readonly string[], env: Record<string, string>): ChildP
 export async function spawnServer(
   args: readonly string[],
   env: Record<string, string> = {},
+  options: SpawnOptions = {},
 ): Promise<ChildServer> {
-  const child = spawnMain(args, env);
+  const child = spawnMain(args, env, options);
   let stdout = '';
   let stderr = '';
   child.stderr?.on('data', (d) => {

@@ -45,7 +45,9 @@ export function defaultMaxConnections(): number {
 
 /** The address key a tracked socket is counted under. */
 const KEY = Symbol('cinder.addressKey');
-type Tracked = Socket & { [KEY]: string };
+/** Set on a socket closed to make room, until it is gone. */
+const LEAVING = Symbol('cinder.leaving');
+type Tracked = Socket & { [KEY]?: string; [LEAVING]?: true };
 
 type Refusal = '429 Too Many Requests' | '503 Service Unavailable';
 
@@ -77,6 +79,8 @@ export class ConnectionGuard {
   /** Connections that have not spoken yet, oldest first. */
   readonly #silent = new Set<Socket>();
   #open = 0;
+  /** Sockets destroyed to make room whose `close` has not come yet. */
+  #leaving = 0;
   readonly #warned = new Map<string, number>();
   /** One close listener for every socket (no closure per connection: idle memory). */
   readonly #onClose: (this: Socket) => void;
@@ -112,43 +116,41 @@ export class ConnectionGuard {
 
   #admit(socket: Socket): boolean {
     const { maxConnections, maxPerAddress } = this.#options;
+    // Every socket holds a descriptor until it closes, refused ones too.
+    this.#open++;
+    socket.on('close', this.#onClose);
     const key = addressKey(socket.remoteAddress ?? '');
     const fromAddress = this.#perAddress.get(key) ?? 0;
-    this.#track(socket, key);
     if (maxPerAddress > 0 && fromAddress >= maxPerAddress) {
       this.#warn(key, { address: key, open: fromAddress }, 'connections per address at the cap; refusing');
-      this.#silent.delete(socket);
       refuse(socket, '429 Too Many Requests', 'Too many connections from your address');
       return false;
     }
-    if (maxConnections > 0 && this.#open > maxConnections) {
-      const oldest = this.#silent.values().next().value;
-      if (oldest !== undefined && oldest !== socket) {
-        this.#silent.delete(oldest);
-        oldest.destroy();
-      } else {
+    // Sockets closed to make room but not gone yet still count: close one only for each over.
+    if (maxConnections > 0 && this.#open - this.#leaving > maxConnections) {
+      const oldest: Socket | undefined = this.#silent.values().next().value;
+      if (oldest === undefined) {
         this.#warn('', { open: this.#open }, 'connections at the server cap; refusing');
-        this.#silent.delete(socket);
         refuse(socket, '503 Service Unavailable', 'The server is at its connection limit; try again');
         return false;
       }
+      this.#silent.delete(oldest);
+      (oldest as Tracked)[LEAVING] = true;
+      this.#leaving++;
+      oldest.destroy();
     }
-    return true;
-  }
-
-  /** Count the socket (refused ones too: they hold a descriptor until closed). */
-  #track(socket: Socket, key: string): void {
-    this.#open++;
-    this.#perAddress.set(key, (this.#perAddress.get(key) ?? 0) + 1);
-    this.#silent.add(socket);
+    this.#perAddress.set(key, fromAddress + 1);
     (socket as Tracked)[KEY] = key;
-    socket.on('close', this.#onClose);
+    this.#silent.add(socket);
+    return true;
   }
 
   #release(socket: Tracked): void {
     this.#open--;
+    if (socket[LEAVING]) this.#leaving--;
     this.#silent.delete(socket);
     const key = socket[KEY];
+    if (key === undefined) return; // refused: never counted for its address
     const left = (this.#perAddress.get(key) ?? 1) - 1;
     if (left > 0) this.#perAddress.set(key, left);
     else this.#perAddress.delete(key);
