@@ -1,7 +1,9 @@
 /**
  * The Cinder server under test, as its own process: `startServer` with rate limits off (a
  * saturation run is one device sending thousands of messages a second, which the defaults rightly
- * refuse) and logs at `warn`. Everything else is the default configuration a user gets.
+ * refuse), no cap on connections per address (the load generators open thousands of devices from
+ * each 127.0.0.x address, where the default allows 256) and logs at `warn`. Everything else is
+ * the default configuration a user gets.
  *
  * Run: node --expose-gc --import tsx bench/server-process.ts --data-dir <dir>
  */
@@ -18,6 +20,7 @@ try {
     dataDir,
     logLevel: 'warn',
     rateLimits: false,
+    maxConnectionsPerAddress: 0,
   });
   serveOrchestrator(server.url, () => server.close());
 } catch (error) {
