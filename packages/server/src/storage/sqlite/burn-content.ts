@@ -1,77 +1,171 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import type { SqliteDatabase, SqliteStatement } from './sqlite-database.ts';
 
 /**
- * Where a burn message's content lives in SQLite, and why there.
+ * Where a burn message's content lives in SQLite, and how its bytes leave the file.
  *
- * `secure_delete` zeroes a deleted cell, but not the copies SQLite leaves behind when it moves
- * cells: a B-tree balance or a page rebuild copies every cell of a leaf, and the old bytes stay
- * in the page's unallocated gap (between the cell pointer array and the cell content area) for as
- * long as the page lives. Overflow pages are never copied: a balance moves only a cell's local
- * part and the number of its first overflow page, and a delete frees the chain, which
- * `secure_delete` zeroes page by page.
+ * `secure_delete` zeroes a deleted cell, but not the copies SQLite leaves when it moves cells: a
+ * B-tree balance rebuilds a leaf from its end (rebuildPage) and never clears the gap between the
+ * cell pointer array and the new cell content area, so cells that moved to a sibling stay
+ * readable there for as long as the page lives, and outlive their burn. Only a freed page is
+ * zeroed whole.
  *
- * So a burn message's content goes to its own row of `burn_content`, after a zero-filled `pad`
- * sized so that the row's local part (the bytes SQLite keeps in the leaf) ends exactly where the
- * padding ends: the text and the ext lie only in overflow pages. Moving the row moves zeros, a
- * record header and a page number. The price is one overflow page (a page of disk) per unopened
- * burn message at least, written when it is sent and zeroed when it burns.
- *
- * The arithmetic is SQLite's (btreeParseCellAdjustSizeForOverflow, file format §1.6): for a table
- * leaf of usable size U, a payload P > U − 35 keeps `minLocal + (P − minLocal) % (U − 4)` bytes
- * local if that is at most U − 35, else `minLocal` = (U − 12)·32/255 − 23. A payload of exactly
- * `minLocal + k·(U − 4)` bytes keeps `minLocal` local and fills k overflow pages to the last byte.
+ * So burn content lives apart from everything else, in generations: small tables
+ * `burn_content_<g>` (n = the message's `messages.n`, text, ext) that take the inserts of up to
+ * `GENERATION_ROWS` messages or `GENERATION_BYTES` of content each. Appending to a table in key
+ * order splits nothing that holds content (SQLite adds a page at the right edge), so a generation
+ * only gets dirty when a row leaves it (a burn) or arrives out of order. A scrub, run before the
+ * checkpoint that empties the WAL (a second after a burn, at close, and at a start after a crash),
+ * rewrites each dirty generation: its live rows are copied in key order into a fresh table, and
+ * the old table is dropped, which frees and (secure_delete) zeroes every page it had, residue
+ * included; an emptied generation is only dropped. The cost is the live rows of the generations
+ * burns touched: in a steady stream of burns, the newest generation or two, mostly emptied.
  */
 
-/** Columns of a `burn_content` record, in order: n (the rowid alias, stored as NULL), pad, text, ext. */
-export const BURN_CONTENT_INSERT =
-  'INSERT INTO burn_content (n, pad, text, ext) VALUES (?, zeroblob(?), ?, ?)';
+/** Messages whose content one generation takes before the next one starts. */
+export const GENERATION_ROWS = 1024;
+/** Content bytes (UTF-16 code units of text and ext) one generation takes before the next one starts. */
+export const GENERATION_BYTES = 1 << 20;
 
-/** Bytes of an SQLite varint holding `n`. */
-function varintLength(n: number): number {
-  let length = 1;
-  for (let v = n; v > 0x7f && length < 9; v = Math.floor(v / 128)) length += 1;
-  return length;
+const PREFIX = 'burn_content_';
+const SCRUB_TABLE = 'burn_content_scrub';
+
+function tableOf(generation: number): string {
+  return `${PREFIX}${generation}`;
 }
 
-/** The number of padding bytes that puts `text` and `ext` (UTF-8 byte lengths) wholly in overflow pages. */
-export function burnContentPad(usableSize: number, textBytes: number, extBytes: number | null): number {
-  const minLocal = Math.floor(((usableSize - 12) * 32) / 255) - 23;
-  const perOverflowPage = usableSize - 4;
-  const content = textBytes + (extBytes ?? 0);
-  const pages = Math.max(1, Math.ceil(content / perOverflowPage));
-  const payload = minLocal + pages * perOverflowPage;
-  // The header: its own length, then serial types: NULL (0), blob 2L+12, text 2n+13, ext (NULL or text).
-  const header = (pad: number) => {
-    const types =
-      1 +
-      varintLength(pad * 2 + 12) +
-      varintLength(textBytes * 2 + 13) +
-      (extBytes === null ? 1 : varintLength(extBytes * 2 + 13));
-    return types + varintLength(types + 1);
-  };
-  // The pad's own serial type grows with it; two passes settle it (a varint gains a byte rarely).
-  let pad = payload - content - header(payload);
-  for (let i = 0; i < 3; i++) pad = payload - content - header(pad);
-  return pad;
+function createTable(name: string): string {
+  return `CREATE TABLE ${name} (n INTEGER PRIMARY KEY, text TEXT NOT NULL, ext TEXT)`;
 }
 
-/**
- * The usable size of a page (page size minus the reserved bytes at the end of each page), read
- * from the database file's header; `pageSize` when the file has no header yet.
- */
-export function usablePageSize(file: string, pageSize: number): number {
-  const header = Buffer.alloc(100);
-  let read = 0;
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return pageSize; // not a file (an opener of its own)
+interface GenerationStatements {
+  insert: SqliteStatement;
+  read: SqliteStatement;
+  remove: SqliteStatement;
+}
+
+/** The content of unburned burn messages, in generation tables (see above). */
+export class BurnContent {
+  readonly #db: SqliteDatabase;
+  readonly #statements = new Map<number, GenerationStatements>();
+  /** Generations a row left or arrived in out of order since their last scrub. */
+  readonly #dirty = new Set<number>();
+  #current = 0;
+  #rows = 0;
+  #bytes = 0;
+  #lastN = 0;
+
+  /**
+   * Load the generations of the file and start a fresh one for this run's inserts. After a
+   * crash (`crashed`: the last run did not close) the generations its burns touched are unknown,
+   * so every one is rewritten; after a clean stop the empty ones are dropped. Nothing is dropped
+   * after a crash, because "crash" is also what a second storage open on the same file sees.
+   */
+  constructor(db: SqliteDatabase, crashed: boolean) {
+    this.#db = db;
+    db.exec(`DROP TABLE IF EXISTS ${SCRUB_TABLE}`);
+    for (const generation of this.generations()) {
+      this.#statements.set(generation, this.#prepare(generation));
+      this.#rewrite(generation, crashed ? 'rewrite' : 'drop-if-empty');
+    }
+    this.#startGeneration();
   }
-  try {
-    read = readSync(fd, header, 0, 100, 0);
-  } finally {
-    closeSync(fd);
+
+  /** Every generation in the file, oldest first. */
+  generations(): number[] {
+    const rows = this.#db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'burn_content_[0-9]*'")
+      .all() as { name: string }[];
+    return rows.map((r) => Number(r.name.slice(PREFIX.length))).sort((a, b) => a - b);
   }
-  return read === 100 ? pageSize - (header[20] ?? 0) : pageSize;
+
+  /** The generation that takes inserts now. */
+  get generation(): number {
+    return this.#current;
+  }
+
+  /** Store a message's content in the current generation (inside the write's transaction). */
+  insert(n: number, text: string, ext: string | null): void {
+    const generation = this.#current;
+    this.#stmts(generation).insert.run(n, text, ext);
+    if (n <= this.#lastN) this.#dirty.add(generation);
+    this.#lastN = Math.max(this.#lastN, n);
+    this.#rows += 1;
+    this.#bytes += text.length + (ext?.length ?? 0);
+  }
+
+  read(generation: number, n: number): { text: string; ext: string | null } | undefined {
+    return this.#stmts(generation).read.get(n) as { text: string; ext: string | null } | undefined;
+  }
+
+  /** Delete a message's content (inside the burn's transaction); its generation is scrubbed next. */
+  remove(generation: number, n: number): void {
+    this.#stmts(generation).remove.run(n);
+    this.#dirty.add(generation);
+  }
+
+  /** True when a scrub has work to do. */
+  get dirty(): boolean {
+    return this.#dirty.size > 0;
+  }
+
+  /** Start the next generation once this one is full. Outside any transaction (a schema change). */
+  rotate(): void {
+    if (this.#rows >= GENERATION_ROWS || this.#bytes >= GENERATION_BYTES) this.#startGeneration();
+  }
+
+  /**
+   * Rewrite every dirty generation, each in its own transaction (see above), so that no page of
+   * the file keeps a copy of content that was deleted. Outside any transaction.
+   */
+  scrub(): void {
+    for (const generation of [...this.#dirty].sort((a, b) => a - b)) {
+      if (this.#statements.has(generation)) this.#rewrite(generation, 'scrub');
+      this.#dirty.delete(generation);
+    }
+  }
+
+  /** Rewrite a generation, or drop it when it is empty and takes no inserts (not in `rewrite`). */
+  #rewrite(generation: number, how: 'scrub' | 'rewrite' | 'drop-if-empty'): void {
+    const db = this.#db;
+    const table = tableOf(generation);
+    if (how !== 'rewrite' && generation !== this.#current) {
+      if (db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() === undefined) {
+        db.exec(`DROP TABLE ${table}`);
+        this.#statements.delete(generation);
+        return;
+      }
+    }
+    if (how === 'drop-if-empty') return;
+    db.transaction(() =>
+      db.exec(`${createTable(SCRUB_TABLE)};
+        INSERT INTO ${SCRUB_TABLE} (n, text, ext) SELECT n, text, ext FROM ${table} ORDER BY n;
+        DROP TABLE ${table};
+        ALTER TABLE ${SCRUB_TABLE} RENAME TO ${table};`),
+    )();
+  }
+
+  #startGeneration(): void {
+    const generation = Math.max(0, ...this.#statements.keys()) + 1;
+    this.#db.exec(createTable(tableOf(generation)));
+    this.#statements.set(generation, this.#prepare(generation));
+    this.#current = generation;
+    this.#rows = 0;
+    this.#bytes = 0;
+    this.#lastN = 0;
+  }
+
+  #prepare(generation: number): GenerationStatements {
+    const table = tableOf(generation);
+    return {
+      insert: this.#db.prepare(`INSERT INTO ${table} (n, text, ext) VALUES (?, ?, ?)`),
+      read: this.#db.prepare(`SELECT text, ext FROM ${table} WHERE n = ?`),
+      remove: this.#db.prepare(`DELETE FROM ${table} WHERE n = ?`),
+    };
+  }
+
+  #stmts(generation: number): GenerationStatements {
+    const statements = this.#statements.get(generation);
+    if (!statements) throw new Error(`No burn content generation ${generation}`);
+    return statements;
+  }
 }

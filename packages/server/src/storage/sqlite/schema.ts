@@ -1,9 +1,9 @@
 /**
- * The SQLite schema. A burn message's content lives only in its `burn_content` row, in overflow
- * pages (burn-content.ts: SQLite never copies those), so a burn is a row delete whose pages
- * `secure_delete` zeroes; its `messages` row holds an empty text. Tombstones and events never
- * hold content, and message events point at their message instead of copying it, so a burned
- * message cannot be replayed.
+ * The SQLite schema. A burn message's content lives only in its row of a `burn_content_<g>`
+ * generation table (burn-content.ts creates them; `content_gen` names it), and its `messages` row
+ * holds an empty text, so a burn deletes that row and the generation is rewritten soon after.
+ * Tombstones and events never hold content, and message events point at their message instead of
+ * copying it, so a burned message cannot be replayed.
  * A message row keeps the seqs of its two `message` events (`to_seq`, `from_seq`), so a burn
  * deletes them by seq and the log needs no index by message id.
  */
@@ -47,20 +47,12 @@ CREATE TABLE IF NOT EXISTS messages (
   text TEXT NOT NULL,
   ext TEXT,
   to_seq INTEGER,
-  from_seq INTEGER
+  from_seq INTEGER,
+  content_gen INTEGER
 );
 CREATE INDEX IF NOT EXISTS messages_sender ON messages (sender_id, n);
 CREATE INDEX IF NOT EXISTS messages_recipient ON messages (recipient_id, n);
 CREATE INDEX IF NOT EXISTS messages_expiry ON messages (expires_at) WHERE expires_at IS NOT NULL;
-
--- The content of each unburned burn message, by messages.n; \`pad\` (zeros) fills the row's local
--- part so that text and ext lie only in overflow pages (burn-content.ts).
-CREATE TABLE IF NOT EXISTS burn_content (
-  n INTEGER PRIMARY KEY,
-  pad BLOB NOT NULL,
-  text TEXT NOT NULL,
-  ext TEXT
-);
 
 CREATE TABLE IF NOT EXISTS tombstones (
   message_id TEXT PRIMARY KEY,

@@ -37,7 +37,7 @@ import type {
   UserRecord,
 } from '../storage.ts';
 import { openBetterSqlite3 } from './better-sqlite3.ts';
-import { BURN_CONTENT_INSERT, burnContentPad, usablePageSize } from './burn-content.ts';
+import { BurnContent } from './burn-content.ts';
 import { SCHEMA } from './schema.ts';
 import { type FoldStep, SendKeyStage, type SendKeyStatements, type StagedKey } from './send-keys.ts';
 import type { SqliteDatabase, SqliteOpener, SqliteStatement } from './sqlite-database.ts';
@@ -67,6 +67,8 @@ interface MessageRow extends SharedMessageRow<number> {
   /** Selected only where a burn may follow; null once pruned. */
   to_seq?: number | null;
   from_seq?: number | null;
+  /** The generation table holding a burn message's content (burn-content.ts). */
+  content_gen?: number | null;
 }
 
 type EventRow = SharedEventRow<number>;
@@ -93,9 +95,6 @@ interface Statements {
   insertMessage: SqliteStatement;
   messageById: SqliteStatement;
   deleteMessage: SqliteStatement;
-  insertBurnContent: SqliteStatement;
-  burnContentByN: SqliteStatement;
-  deleteBurnContent: SqliteStatement;
   deleteMessageEvents: SqliteStatement;
   deleteReceipts: SqliteStatement;
   insertTombstone: SqliteStatement;
@@ -213,8 +212,8 @@ export class SqliteStorage implements Storage {
   #sendKeyStatements!: SendKeyStatements;
   #foldQueued = false;
   #foldTimer: NodeJS.Timeout | null = null;
-  /** Usable bytes of a page, which sizes the padding of `burn_content` rows (burn-content.ts). */
-  #usablePageSize = 4096;
+  /** Where burn messages' content lives, and its scrub (burn-content.ts). */
+  #content: BurnContent | null = null;
 
   constructor(options: SqliteStorageOptions) {
     this.#options = options;
@@ -222,8 +221,7 @@ export class SqliteStorage implements Storage {
 
   async init(): Promise<void> {
     mkdirSync(this.#options.dataDir, { recursive: true });
-    const file = join(this.#options.dataDir, DATABASE_FILE);
-    const db = (this.#options.open ?? openBetterSqlite3)(file);
+    const db = (this.#options.open ?? openBetterSqlite3)(join(this.#options.dataDir, DATABASE_FILE));
     this.#db = db;
     db.pragma('journal_mode = WAL');
     // A crash may have left burned bytes in the WAL (committed burns not yet checkpointed):
@@ -239,8 +237,7 @@ export class SqliteStorage implements Storage {
     // Data dirs from before pruning by seq still have the index on event time.
     db.exec('DROP INDEX IF EXISTS events_at');
     this.#migrateEventSeqs(db);
-    this.#usablePageSize = usablePageSize(file, Number(db.pragma('page_size', { simple: true })));
-    this.#moveBurnContent(db);
+    this.#content = this.#openBurnContent(db);
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('floor', 0)").run();
     // Send keys a crash left in the staging log join the keyed table before anything is served.
     this.#foldSendLog(db);
@@ -310,36 +307,41 @@ export class SqliteStorage implements Storage {
   }
 
   /**
-   * Data dirs from before `burn_content` (and their leftovers of earlier burns in the free space
-   * of live pages): move the content of unburned burn messages to `burn_content`, then rewrite
-   * the whole file with VACUUM (in memory: temp_store) and checkpoint it, once. The flag is set
-   * after the VACUUM, so a crash in between does it again.
+   * Open the burn content generations (burn-content.ts). A data dir from before them keeps the
+   * content of unburned burn messages in their `messages` rows and leftovers of earlier burns in
+   * the free space of live pages: its content moves to a generation, then the whole file is
+   * rewritten once with VACUUM (in memory: temp_store) and checkpointed. After a crash the dirty
+   * generations are unknown, so all of them are rewritten before anything is served.
    */
-  #moveBurnContent(db: SqliteDatabase): void {
-    if (db.prepare("SELECT 1 FROM meta WHERE key = 'burn_content'").get()) return;
-    const rows = db
-      .prepare(`SELECT n, text, ext FROM messages
-        WHERE expires_at IS NOT NULL AND n NOT IN (SELECT n FROM burn_content)`)
-      .all() as Array<{ n: number; text: string; ext: string | null }>;
-    const insert = db.prepare(BURN_CONTENT_INSERT);
-    const clear = db.prepare("UPDATE messages SET text = '', ext = NULL WHERE n = ?");
-    db.transaction(() => {
-      for (const row of rows) {
-        insert.run(row.n, this.#padFor(row.text, row.ext), row.text, row.ext);
-        clear.run(row.n);
-      }
-    })();
-    db.exec('VACUUM');
+  #openBurnContent(db: SqliteDatabase): BurnContent {
+    const columns = db.prepare('PRAGMA table_info(messages)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'content_gen'))
+      db.exec('ALTER TABLE messages ADD COLUMN content_gen INTEGER');
+    const flag = (key: string) =>
+      (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: number } | undefined)?.value;
+    const setFlag = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+    if (flag('burn_content') !== 1) {
+      const content = new BurnContent(db, false);
+      const rows = db
+        .prepare('SELECT n, text, ext FROM messages WHERE expires_at IS NOT NULL AND content_gen IS NULL')
+        .all() as Array<{ n: number; text: string; ext: string | null }>;
+      const move = db.prepare("UPDATE messages SET text = '', ext = NULL, content_gen = ? WHERE n = ?");
+      db.transaction(() => {
+        for (const row of rows) {
+          content.insert(row.n, row.text, row.ext);
+          move.run(content.generation, row.n);
+        }
+      })();
+      db.exec('VACUUM');
+      this.#checkpointNow();
+      setFlag.run('burn_content', 1);
+      setFlag.run('content_clean', 1);
+    }
+    // Set by a close that scrubbed; cleared while the storage runs.
+    const content = new BurnContent(db, flag('content_clean') !== 1);
     this.#checkpointNow();
-    db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('burn_content', 1)").run();
-  }
-
-  #padFor(text: string, ext: string | null): number {
-    return burnContentPad(
-      this.#usablePageSize,
-      Buffer.byteLength(text, 'utf8'),
-      ext === null ? null : Buffer.byteLength(ext, 'utf8'),
-    );
+    setFlag.run('content_clean', 0);
+    return content;
   }
 
   /** The highest seq ever handed out: in the log, below the pruned floor, or (older data dirs) AUTOINCREMENT's. */
@@ -380,7 +382,10 @@ export class SqliteStorage implements Storage {
     this.#foldSendLog(db);
     if (this.#checkpointTimer) clearTimeout(this.#checkpointTimer);
     this.#checkpointTimer = null;
+    this.#content?.scrub();
+    db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('content_clean', 1)").run();
     this.#checkpointNow();
+    this.#content = null;
     db.close();
     this.#db = null;
     this.#s = null;
@@ -416,14 +421,12 @@ export class SqliteStorage implements Storage {
       foldSend: p('INSERT OR IGNORE INTO sends (device_id, key, result, at) VALUES (?, ?, ?, ?)'),
       clearSendLog: p('DELETE FROM send_log WHERE n <= ?'),
       insertMessage: p(`INSERT INTO messages (id, conversation, sender_id, sender, recipient_id, recipient,
-        sent_at, ttl_seconds, view_seconds, expires_at, size, text, ext, to_seq, from_seq)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        sent_at, ttl_seconds, view_seconds, expires_at, size, text, ext, to_seq, from_seq, content_gen)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       messageById: p(`SELECT n, id, conversation, sender_id, sender, recipient_id, recipient, sent_at,
-        ttl_seconds, view_seconds, expires_at, size, text, ext, to_seq, from_seq FROM messages WHERE id = ?`),
+        ttl_seconds, view_seconds, expires_at, size, text, ext, to_seq, from_seq, content_gen
+        FROM messages WHERE id = ?`),
       deleteMessage: p('DELETE FROM messages WHERE n = ?'),
-      insertBurnContent: p(BURN_CONTENT_INSERT),
-      burnContentByN: p('SELECT text, ext FROM burn_content WHERE n = ?'),
-      deleteBurnContent: p('DELETE FROM burn_content WHERE n = ?'),
       deleteMessageEvents: p('DELETE FROM events WHERE seq IN (?, ?)'),
       deleteReceipts: p('DELETE FROM receipts WHERE message_id = ?'),
       insertTombstone: p(`INSERT OR IGNORE INTO tombstones
@@ -434,7 +437,7 @@ export class SqliteStorage implements Storage {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       insertReceipt: p('INSERT OR IGNORE INTO receipts (message_id, type) VALUES (?, ?)'),
       dueMessages: p(`SELECT n, id, conversation, sender_id, sender, recipient_id, recipient, sent_at,
-        ttl_seconds, view_seconds, expires_at, size, NULL AS text, NULL AS ext, to_seq, from_seq
+        ttl_seconds, view_seconds, expires_at, size, NULL AS text, NULL AS ext, to_seq, from_seq, content_gen
         FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?`),
       readEvents:
         p(`SELECT e.seq, e.kind, e.message_id, e.conversation, e.origin_device, e.detail, e.by_name, e.at,
@@ -495,6 +498,8 @@ export class SqliteStorage implements Storage {
     this.#queue = [];
     try {
       if (!this.#db) throw new CinderError('UNAVAILABLE', 'Storage is closed');
+      // A full generation is followed by a new table, outside the batch's transaction.
+      this.#content?.rotate();
       this.#batch(ops);
     } catch (error) {
       // The commit itself failed: nothing of this batch happened.
@@ -732,7 +737,8 @@ export class SqliteStorage implements Storage {
       null,
       m.sentAt,
     );
-    // A burn message's content goes to `burn_content` alone (burn-content.ts); its row holds ''.
+    // A burn message's content goes to a generation table alone (burn-content.ts); its row holds ''.
+    const content = m.burn ? this.#burnContent() : null;
     const inserted = s.insertMessage.run(
       m.id,
       m.conversation,
@@ -749,11 +755,9 @@ export class SqliteStorage implements Storage {
       m.burn ? null : extJson,
       toSeq,
       fromSeq,
+      content?.generation ?? null,
     );
-    if (m.burn) {
-      const n = this.#rowidOf(inserted);
-      s.insertBurnContent.run(n, this.#padFor(m.text, extJson), m.text, extJson);
-    }
+    content?.insert(this.#rowidOf(inserted), m.text, extJson);
     if (this.#tails.has(m.to.id) || this.#tails.has(m.from.id)) {
       // The same sealed view the log query builds (content only for a normal message).
       const message = viewOf({
@@ -786,9 +790,7 @@ export class SqliteStorage implements Storage {
       if (row.expires_at <= input.at) return this.#expireRefusal(row, input.at);
       if (row.recipient_id !== input.userId)
         return { outcome: 'refused', facts: liveFacts(row), notify: EMPTY };
-      const content = this.#stmts().burnContentByN.get(row.n) as
-        | { text: string; ext: string | null }
-        | undefined;
+      const content = row.content_gen == null ? undefined : this.#burnContent().read(row.content_gen, row.n);
       const text = content?.text ?? '';
       const ext = parseExt(content?.ext ?? null);
       const viewSeconds = row.view_seconds ?? 0;
@@ -881,7 +883,7 @@ export class SqliteStorage implements Storage {
   #burnRow(row: MessageRow, reason: BurnReason, at: number): void {
     const s = this.#stmts();
     s.deleteMessage.run(row.n);
-    s.deleteBurnContent.run(row.n);
+    if (row.content_gen != null) this.#burnContent().remove(row.content_gen, row.n);
     s.deleteMessageEvents.run(row.to_seq ?? null, row.from_seq ?? null);
     s.deleteReceipts.run(row.id);
     s.insertTombstone.run(row.id, row.conversation, row.sender_id, row.recipient_id, reason, at);
@@ -914,6 +916,11 @@ export class SqliteStorage implements Storage {
       null,
     );
     return true;
+  }
+
+  #burnContent(): BurnContent {
+    if (!this.#content) throw new CinderError('UNAVAILABLE', 'Storage is closed');
+    return this.#content;
   }
 
   #tombstoneFacts(id: string): MessageFacts | null {
@@ -1069,9 +1076,20 @@ export class SqliteStorage implements Storage {
     if (this.#checkpointTimer) return;
     this.#checkpointTimer = setTimeout(() => {
       this.#checkpointTimer = null;
-      if (!this.#checkpointNow()) this.#scheduleCheckpoint();
+      if (!this.#scrubContent() || !this.#checkpointNow()) this.#scheduleCheckpoint();
     }, this.#options.checkpointDelayMs ?? 1000);
     this.#checkpointTimer.unref();
+  }
+
+  /** Rewrite the burn content generations burns touched (burn-content.ts); false if it failed. */
+  #scrubContent(): boolean {
+    try {
+      this.#content?.scrub();
+      return true;
+    } catch (error) {
+      this.#options.logger?.warn({ err: safeError(error) }, 'burn content scrub failed');
+      return false;
+    }
   }
 
   /** Run `wal_checkpoint(TRUNCATE)`; false when a reader blocked it (retry later). */
