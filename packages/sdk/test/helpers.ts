@@ -75,6 +75,8 @@ export interface Network {
   sent: Array<{ type: string; [key: string]: unknown }>;
   /** Types of the inbound frames, in order. */
   received: string[];
+  /** Close codes of the sockets, in the order they closed. */
+  closes: number[];
   offline: boolean;
   /** Inbound frames vanish (the socket stays open): a server that stopped answering. */
   blackhole: boolean;
@@ -94,6 +96,7 @@ export function network(): Network {
     attempts: [],
     sent: [],
     received: [],
+    closes: [],
     offline: false,
     blackhole: false,
     dropWhen: null,
@@ -106,7 +109,10 @@ export function network(): Network {
       super(net.offline ? REFUSED_URL : url);
       net.attempts.push(Date.now());
       sockets.add(this);
-      this.on('close', () => sockets.delete(this));
+      this.on('close', (code: number) => {
+        sockets.delete(this);
+        net.closes.push(code);
+      });
     }
 
     override send(data: unknown, ...rest: unknown[]): void {
