@@ -52,7 +52,12 @@ export async function spawnServer(
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 30_000);
+    // Generous: a start (tsx compiling main.ts, opening storage) can take most of a minute at a
+    // load average of 20. A child that never listens is not left running.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start: ${stderr}`));
+    }, 90_000);
     child.stdout?.on('data', (d) => {
       stdout += String(d);
       for (const line of stdout.split('\n')) {

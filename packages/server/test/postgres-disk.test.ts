@@ -23,6 +23,9 @@ import {
  */
 
 const REPORT = process.env.CINDER_PG_DISK_REPORT === '1';
+// Tests that spawn servers or walk the whole data directory at every stage: at a load average of
+// 20 they take minutes, not the suite default of two.
+const SLOW_TEST_MS = 300_000;
 
 const located = await locate();
 
@@ -85,140 +88,150 @@ await describeWithServices('postgres: burned bytes on disk', ['postgres'], () =>
     expect(filesContaining(dbDir, [marker, extMarker, longMarker])).toEqual([]);
   });
 
-  it('after a crash right after a burn, scrubs before /healthz answers again', async () => {
-    // The server has no schema flag: the child gets a database of its own.
-    const database = await freshDatabase('cinder_crash');
-    release.push(() => database.drop());
-    const url = new URL(database.url);
-    const where = await locate(url.href);
-    if (typeof where === 'string' || where === null)
-      throw new Error(`cannot locate ${url.pathname}: ${where}`);
-    const dir = tempDir();
-    release.push(() => dir.remove());
-    const children: ChildServer[] = [];
-    release.push(async () => {
-      for (const c of children) {
-        if (c.child.exitCode === null && c.child.signalCode === null) {
-          c.child.kill('SIGKILL');
-          await c.exited;
+  it(
+    'after a crash right after a burn, scrubs before /healthz answers again',
+    async () => {
+      // The server has no schema flag: the child gets a database of its own.
+      const database = await freshDatabase('cinder_crash');
+      release.push(() => database.drop());
+      const url = new URL(database.url);
+      const where = await locate(url.href);
+      if (typeof where === 'string' || where === null)
+        throw new Error(`cannot locate ${url.pathname}: ${where}`);
+      const dir = tempDir();
+      release.push(() => dir.remove());
+      const children: ChildServer[] = [];
+      release.push(async () => {
+        for (const c of children) {
+          if (c.child.exitCode === null && c.child.signalCode === null) {
+            c.child.kill('SIGKILL');
+            await c.exited;
+          }
         }
-      }
-    });
-    const args = ['--port', '0', '--data-dir', dir.path, '--database-url', url.href, '--log-level', 'info'];
-    const first = await spawnServer(args);
-    children.push(first);
-    const marker = randomBytes(24).toString('hex');
-    const alice = await register(first);
-    const bob = await register(first);
-    const a = await RawClient.connect(first.url, alice.token);
-    const b = await RawClient.connect(first.url, bob.token);
-    const sent = await a.ok<{ id: string }>(sendFrame(bob.user.username, marker, { burn: {} }));
-    await sql('CHECKPOINT');
-    expect(filesContaining(where.dbDir, [marker])).not.toEqual([]);
-    expect(await b.request({ type: 'open', id: sent.id })).toMatchObject({ type: 'reply' });
-    // Killed before its scrub (1 s after the burn) could run.
-    first.child.kill('SIGKILL');
-    await first.exited;
-    a.close();
-    b.close();
-    // The dead row's bytes are still in the heap file: the case the restart must handle.
-    await sql('CHECKPOINT');
-    expect(filesContaining(where.dbDir, [marker])).not.toEqual([]);
-
-    const second = await spawnServer(args);
-    children.push(second);
-    expect(filesContaining(where.dbDir, [marker])).toEqual([]);
-    expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
-  });
-
-  it('measures where the bytes remain: heap, WAL, after scrub and checkpoint', async () => {
-    const rows: string[][] = [];
-    const modes: ScrubMode[] = ['rewrite', 'vacuum', 'off'];
-    for (const mode of modes) {
-      const schema = uniqueSchema();
-      release.push(() => dropSchema(schema));
-      const storage = new PostgresStorage({
-        url: TEST_DATABASE_URL,
-        schema,
-        scrub: mode,
-        scrubDelayMs: 60_000,
       });
-      await storage.init();
-      release.push(() => storage.close());
-      const at = Date.now();
-      const burn = { ttlSeconds: 600, viewSeconds: 0, expiresAt: at + 600_000 };
-      const message = (text: string): NewMessage => ({
-        id: `m_${randomBytes(8).toString('hex')}`,
-        conversation: 'dm:alice:bob',
-        from: { id: 'u_alice', username: 'alice' },
-        to: { id: 'u_bob', username: 'bob' },
-        sentAt: at,
-        burn,
-        size: text.length,
-        text,
-        ext: null,
-      });
-      // Other live messages share the page; the marker is the newest row on it (the worst case
-      // for a plain VACUUM, whose compaction moves only older rows).
-      for (let i = 0; i < 20; i++) {
-        await storage.insertMessage({ deviceId: 'd', key: `k${i}`, message: message(`filler ${i}`), at });
-      }
+      const args = ['--port', '0', '--data-dir', dir.path, '--database-url', url.href, '--log-level', 'info'];
+      const first = await spawnServer(args);
+      children.push(first);
       const marker = randomBytes(24).toString('hex');
-      const m = message(marker);
-      await storage.insertMessage({ deviceId: 'd', key: 'marker', message: m, at });
-      const where = () => {
-        const inDb = filesContaining(dbDir, [marker]).length > 0;
-        const inWal = filesContaining(join(dataDir, 'pg_wal'), [marker]).length;
-        const elsewhere = filesContaining(dataDir, [marker]).filter(
-          (f) => !f.startsWith('pg_wal') && !join(dataDir, f).startsWith(dbDir),
-        );
-        return { inDb, inWal, elsewhere };
-      };
-      const record = (stage: string) => {
-        const w = where();
-        rows.push([mode, stage, w.inDb ? 'yes' : 'no', String(w.inWal), w.elsewhere.join(' ') || '-']);
-        return w;
-      };
-      // Written ahead before anything else: the WAL has it from the insert on.
-      expect(record('sent').inWal).toBeGreaterThan(0);
+      const alice = await register(first);
+      const bob = await register(first);
+      const a = await RawClient.connect(first.url, alice.token);
+      const b = await RawClient.connect(first.url, bob.token);
+      const sent = await a.ok<{ id: string }>(sendFrame(bob.user.username, marker, { burn: {} }));
       await sql('CHECKPOINT');
-      expect(record('sent, CHECKPOINT').inDb).toBe(true);
-      const opened = await storage.openMessage({ id: m.id, userId: 'u_bob', at: at + 1 });
-      expect(opened.outcome).toBe('taken');
-      record('opened (row deleted)');
+      expect(filesContaining(where.dbDir, [marker])).not.toEqual([]);
+      expect(await b.request({ type: 'open', id: sent.id })).toMatchObject({ type: 'reply' });
+      // Killed before its scrub (1 s after the burn) could run.
+      first.child.kill('SIGKILL');
+      await first.exited;
+      a.close();
+      b.close();
+      // The dead row's bytes are still in the heap file: the case the restart must handle.
       await sql('CHECKPOINT');
-      record('opened, CHECKPOINT');
-      await storage.scrub();
-      const scrubbed = record(`server scrub (${mode})`);
-      if (mode === 'rewrite') expect(scrubbed.inDb).toBe(false);
-      await sql('CHECKPOINT');
-      const settled = record('scrub, CHECKPOINT');
-      if (mode === 'rewrite') expect(settled.inDb).toBe(false);
-      if (REPORT) {
-        // Forces WAL segment switches on the shared test cluster: only when measuring.
-        for (let i = 0; i < 2; i++) {
-          await sql('SELECT pg_switch_wal()');
-          await sql('CHECKPOINT');
+      expect(filesContaining(where.dbDir, [marker])).not.toEqual([]);
+
+      const second = await spawnServer(args);
+      children.push(second);
+      expect(filesContaining(where.dbDir, [marker])).toEqual([]);
+      expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    'measures where the bytes remain: heap, WAL, after scrub and checkpoint',
+    async () => {
+      const rows: string[][] = [];
+      const modes: ScrubMode[] = ['rewrite', 'vacuum', 'off'];
+      for (const mode of modes) {
+        const schema = uniqueSchema();
+        release.push(() => dropSchema(schema));
+        const storage = new PostgresStorage({
+          url: TEST_DATABASE_URL,
+          schema,
+          scrub: mode,
+          scrubDelayMs: 60_000,
+        });
+        await storage.init();
+        release.push(() => storage.close());
+        const at = Date.now();
+        const burn = { ttlSeconds: 600, viewSeconds: 0, expiresAt: at + 600_000 };
+        const message = (text: string): NewMessage => ({
+          id: `m_${randomBytes(8).toString('hex')}`,
+          conversation: 'dm:alice:bob',
+          from: { id: 'u_alice', username: 'alice' },
+          to: { id: 'u_bob', username: 'bob' },
+          sentAt: at,
+          burn,
+          size: text.length,
+          text,
+          ext: null,
+        });
+        // Other live messages share the page; the marker is the newest row on it (the worst case
+        // for a plain VACUUM, whose compaction moves only older rows).
+        for (let i = 0; i < 20; i++) {
+          await storage.insertMessage({ deviceId: 'd', key: `k${i}`, message: message(`filler ${i}`), at });
         }
-        record('2 x (pg_switch_wal, CHECKPOINT)');
+        const marker = randomBytes(24).toString('hex');
+        const m = message(marker);
+        await storage.insertMessage({ deviceId: 'd', key: 'marker', message: m, at });
+        // One walk of the whole data directory per stage (it is read again at every stage).
+        const where = () => {
+          const found = filesContaining(dataDir, [marker]);
+          const inDb = found.some((f) => join(dataDir, f).startsWith(dbDir));
+          const inWal = found.filter((f) => f.startsWith('pg_wal')).length;
+          const elsewhere = found.filter(
+            (f) => !f.startsWith('pg_wal') && !join(dataDir, f).startsWith(dbDir),
+          );
+          return { inDb, inWal, elsewhere };
+        };
+        const record = (stage: string) => {
+          const w = where();
+          rows.push([mode, stage, w.inDb ? 'yes' : 'no', String(w.inWal), w.elsewhere.join(' ') || '-']);
+          return w;
+        };
+        // Written ahead before anything else: the WAL has it from the insert on.
+        expect(record('sent').inWal).toBeGreaterThan(0);
+        await sql('CHECKPOINT');
+        expect(record('sent, CHECKPOINT').inDb).toBe(true);
+        const opened = await storage.openMessage({ id: m.id, userId: 'u_bob', at: at + 1 });
+        expect(opened.outcome).toBe('taken');
+        record('opened (row deleted)');
+        await sql('CHECKPOINT');
+        record('opened, CHECKPOINT');
+        await storage.scrub();
+        const scrubbed = record(`server scrub (${mode})`);
+        if (mode === 'rewrite') expect(scrubbed.inDb).toBe(false);
+        await sql('CHECKPOINT');
+        const settled = record('scrub, CHECKPOINT');
+        if (mode === 'rewrite') expect(settled.inDb).toBe(false);
+        if (REPORT) {
+          // Forces WAL segment switches on the shared test cluster: only when measuring.
+          for (let i = 0; i < 2; i++) {
+            await sql('SELECT pg_switch_wal()');
+            await sql('CHECKPOINT');
+          }
+          record('2 x (pg_switch_wal, CHECKPOINT)');
+        }
       }
-    }
-    if (REPORT) {
-      const settings = await sql(
-        `SELECT name, setting FROM pg_settings WHERE name IN
+      if (REPORT) {
+        const settings = await sql(
+          `SELECT name, setting FROM pg_settings WHERE name IN
          ('server_version', 'wal_recycle', 'min_wal_size', 'max_wal_size', 'wal_keep_size', 'full_page_writes',
           'wal_compression', 'checkpoint_timeout', 'archive_mode') ORDER BY name`,
-      );
-      const table = [
-        '| scrub | stage | in database files | WAL segments holding it | elsewhere |',
-        '| --- | --- | --- | --- | --- |',
-        ...rows.map((r) => `| ${r.join(' | ')} |`),
-      ];
-      console.info(
-        `\nPostgreSQL ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(' ')}\n${table.join('\n')}\n`,
-      );
-    }
-  });
+        );
+        const table = [
+          '| scrub | stage | in database files | WAL segments holding it | elsewhere |',
+          '| --- | --- | --- | --- | --- |',
+          ...rows.map((r) => `| ${r.join(' | ')} |`),
+        ];
+        console.info(
+          `\nPostgreSQL ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(' ')}\n${table.join('\n')}\n`,
+        );
+      }
+    },
+    SLOW_TEST_MS,
+  );
 });
 
 await describeWithServices('postgres: a scrub left by a dead node', ['postgres', 'redis'], () => {
@@ -231,65 +244,69 @@ await describeWithServices('postgres: a scrub left by a dead node', ['postgres',
     for (const step of release.splice(0).reverse()) await step();
   });
 
-  it('is finished by another live node when the node that burned is killed before its scrub', async () => {
-    const database = await freshDatabase('cinder_orphan');
-    release.push(() => database.drop());
-    const where = await locate(database.url);
-    if (typeof where === 'string' || where === null) throw new Error(`cannot locate it: ${where}`);
-    const children: ChildServer[] = [];
-    release.push(async () => {
-      for (const c of children) {
-        if (c.child.exitCode === null && c.child.signalCode === null) {
-          c.child.kill('SIGKILL');
-          await c.exited;
+  it(
+    'is finished by another live node when the node that burned is killed before its scrub',
+    async () => {
+      const database = await freshDatabase('cinder_orphan');
+      release.push(() => database.drop());
+      const where = await locate(database.url);
+      if (typeof where === 'string' || where === null) throw new Error(`cannot locate it: ${where}`);
+      const children: ChildServer[] = [];
+      release.push(async () => {
+        for (const c of children) {
+          if (c.child.exitCode === null && c.child.signalCode === null) {
+            c.child.kill('SIGKILL');
+            await c.exited;
+          }
         }
-      }
-    });
-    const dirA = tempDir();
-    const dirB = tempDir();
-    release.push(() => {
-      dirA.remove();
-      dirB.remove();
-    });
-    // Two nodes of one cluster: one database, one Redis.
-    const node = async (dir: string) => {
-      const child = await spawnServer([
-        '--port',
-        '0',
-        '--data-dir',
-        dir,
-        '--database-url',
-        database.url,
-        '--redis-url',
-        TEST_REDIS_URL,
-        '--log-level',
-        'info',
-      ]);
-      children.push(child);
-      return child;
-    };
-    const a = await node(dirA.path);
-    const b = await node(dirB.path);
-    const alice = await register(a);
-    const bob = await register(a);
-    const aliceA = await RawClient.connect(a.url, alice.token);
-    const bobA = await RawClient.connect(a.url, bob.token);
-    release.push(() => aliceA.close());
-    release.push(() => bobA.close());
-    const marker = randomBytes(24).toString('hex');
-    const sent = await aliceA.ok<{ id: string }>(sendFrame(bob.user.username, marker, { burn: {} }));
-    // In the heap file before the burn, so its bytes are on disk whatever the timing after it.
-    await sql('CHECKPOINT');
-    expect(filesContaining(where.dbDir, [marker])).not.toEqual([]);
-    expect(await bobA.request({ type: 'open', id: sent.id })).toMatchObject({ type: 'reply' });
-    // Killed right after the burn: its own scrub (1 s later) never runs.
-    a.child.kill('SIGKILL');
-    await a.exited;
-    expect(filesContaining(where.dbDir, [marker]), 'node A scrubbed before it died').not.toEqual([]);
+      });
+      const dirA = tempDir();
+      const dirB = tempDir();
+      release.push(() => {
+        dirA.remove();
+        dirB.remove();
+      });
+      // Two nodes of one cluster: one database, one Redis.
+      const node = async (dir: string) => {
+        const child = await spawnServer([
+          '--port',
+          '0',
+          '--data-dir',
+          dir,
+          '--database-url',
+          database.url,
+          '--redis-url',
+          TEST_REDIS_URL,
+          '--log-level',
+          'info',
+        ]);
+        children.push(child);
+        return child;
+      };
+      const a = await node(dirA.path);
+      const b = await node(dirB.path);
+      const alice = await register(a);
+      const bob = await register(a);
+      const aliceA = await RawClient.connect(a.url, alice.token);
+      const bobA = await RawClient.connect(a.url, bob.token);
+      release.push(() => aliceA.close());
+      release.push(() => bobA.close());
+      const marker = randomBytes(24).toString('hex');
+      const sent = await aliceA.ok<{ id: string }>(sendFrame(bob.user.username, marker, { burn: {} }));
+      // In the heap file before the burn, so its bytes are on disk whatever the timing after it.
+      await sql('CHECKPOINT');
+      expect(filesContaining(where.dbDir, [marker])).not.toEqual([]);
+      expect(await bobA.request({ type: 'open', id: sent.id })).toMatchObject({ type: 'reply' });
+      // Killed right after the burn: its own scrub (1 s later) never runs.
+      a.child.kill('SIGKILL');
+      await a.exited;
+      expect(filesContaining(where.dbDir, [marker]), 'node A scrubbed before it died').not.toEqual([]);
 
-    // Node B finds the pending scrub (older than 2 s, checked every 2 s): a few seconds when idle.
-    const gone = await until(() => filesContaining(where.dbDir, [marker]).length === 0, 60_000, 250);
-    expect(gone, `still in ${filesContaining(where.dbDir, [marker]).join(', ')}`).toBe(true);
-    expect((await fetch(`${b.url}/healthz`)).status).toBe(200);
-  });
+      // Node B finds the pending scrub (older than 2 s, checked every 2 s): a few seconds when idle.
+      const gone = await until(() => filesContaining(where.dbDir, [marker]).length === 0, 60_000, 250);
+      expect(gone, `still in ${filesContaining(where.dbDir, [marker]).join(', ')}`).toBe(true);
+      expect((await fetch(`${b.url}/healthz`)).status).toBe(200);
+    },
+    SLOW_TEST_MS,
+  );
 });
