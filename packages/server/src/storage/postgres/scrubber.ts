@@ -132,7 +132,8 @@ export class Scrubber {
       logger?.debug({}, 'finishing a scrub left pending');
       await this.run();
     } catch (error) {
-      logger?.warn({ err: safeError(error) }, 'pending scrub check failed');
+      // After close the pool may be gone under a check in flight: nothing is lost, it is pending.
+      if (!this.#closed) logger?.warn({ err: safeError(error) }, 'pending scrub check failed');
     }
   }
 
