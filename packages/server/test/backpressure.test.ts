@@ -1,6 +1,44 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { RawClient, register, sendFrame, sleep, testServer } from './helpers.ts';
+import { login, RawClient, register, sendFrame, sleep, testServer, until } from './helpers.ts';
+
+async function connections(url: string): Promise<number> {
+  const res = await fetch(`${url}/metrics`);
+  return ((await res.json()) as { connections: number }).connections;
+}
+
+/** Poll the server's open WebSocket count until it is `n`; false after `timeoutMs`. */
+async function untilConnections(url: string, n: number, timeoutMs = 30_000): Promise<boolean> {
+  let count = -1;
+  const poll = setInterval(() => {
+    void connections(url).then((c) => {
+      count = c;
+    });
+  }, 50);
+  try {
+    return await until(() => count === n, timeoutMs);
+  } finally {
+    clearInterval(poll);
+  }
+}
+
+/** Bob's devices that stop reading (TCP paused) and ask for message `id` `times` times each. */
+async function slowReaders(
+  server: { url: string },
+  bob: string,
+  id: string,
+  count: number,
+  times: number,
+): Promise<RawClient[]> {
+  const slow: RawClient[] = [];
+  for (let i = 0; i < count; i++) {
+    const client = await RawClient.connect(server.url, (await login(server, bob)).token);
+    (client.ws as unknown as { _socket: Socket })._socket.pause();
+    for (let n = 0; n < times; n++) client.send({ type: 'open', id, rid: `s${n}` });
+    slow.push(client);
+  }
+  return slow;
+}
 
 describe('backpressure', () => {
   it('pauses a slow reader’s sync and resumes it with every event, in order, once', async () => {
@@ -30,5 +68,37 @@ describe('backpressure', () => {
     expect(events.every((e, i) => i === 0 || e.seq > (events[i - 1]?.seq ?? 0))).toBe(true);
     a.close();
     b.close();
+  });
+
+  it('cuts a client that lets more than the per-connection cap pile up, and serves the others', async () => {
+    await using server = await testServer({ maxBufferedPerConnection: 256 * 1024 });
+    const alice = await register(server);
+    const bob = await register(server);
+    const a = await RawClient.connect(server.url, alice.token);
+    const { id } = await a.ok<{ id: string }>(sendFrame(bob.user.username, '€'.repeat(16_384)));
+    const healthy = await RawClient.connect(server.url, (await login(server, bob.user.username)).token);
+    // 48 KB replies until the kernel's socket buffers are full and 256 KiB wait in the server.
+    const [slow] = await slowReaders(server, bob.user.username, id, 1, 400);
+    expect(await untilConnections(server.url, 2)).toBe(true);
+    expect((await healthy.request({ type: 'open', id })).type).toBe('reply');
+    slow?.ws.terminate();
+    a.close();
+    healthy.close();
+  });
+
+  it('cuts the clients holding the most when all together pass the server-wide cap', async () => {
+    await using server = await testServer({ maxBufferedTotal: 1024 * 1024 });
+    const alice = await register(server);
+    const bob = await register(server);
+    const a = await RawClient.connect(server.url, alice.token);
+    const { id } = await a.ok<{ id: string }>(sendFrame(bob.user.username, '€'.repeat(16_384)));
+    const healthy = await RawClient.connect(server.url, (await login(server, bob.user.username)).token);
+    // Each alone stays under its own cap (8 MiB); four together pass the server's 1 MiB.
+    const slow = await slowReaders(server, bob.user.username, id, 4, 400);
+    expect(await untilConnections(server.url, 2)).toBe(true);
+    expect((await healthy.request({ type: 'open', id })).type).toBe('reply');
+    for (const client of slow) client.ws.terminate();
+    a.close();
+    healthy.close();
   });
 });
