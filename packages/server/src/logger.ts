@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from './config.ts';
@@ -16,10 +16,17 @@ export interface ServerLogger {
   close(): void;
 }
 
-/** A pino logger writing JSON lines to `file`, or to stdout. */
+/**
+ * A pino logger writing JSON lines to `file`, or to stdout. A log file is its owner's alone (600,
+ * also when an older version left it readable to others); a directory created for it is 700.
+ */
 export function createLogger(level: LogLevel, file: string | null): ServerLogger {
-  if (file) mkdirSync(dirname(file), { recursive: true });
-  const destination = pino.destination({ dest: file ?? 1, sync: false });
+  if (file) {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    closeSync(openSync(file, 'a', 0o600));
+    chmodSync(file, 0o600);
+  }
+  const destination = pino.destination({ dest: file ?? 1, sync: false, mode: 0o600 });
   const logger = pino(
     {
       level,

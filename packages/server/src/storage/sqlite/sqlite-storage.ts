@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type BurnReason,
@@ -38,6 +37,7 @@ import type {
 } from '../storage.ts';
 import { openBetterSqlite3 } from './better-sqlite3.ts';
 import { BurnContent } from './burn-content.ts';
+import { makePrivate } from './private-files.ts';
 import { SCHEMA } from './schema.ts';
 import { type FoldStep, SendKeyStage, type SendKeyStatements, type StagedKey } from './send-keys.ts';
 import type { SqliteDatabase, SqliteOpener, SqliteStatement } from './sqlite-database.ts';
@@ -220,7 +220,7 @@ export class SqliteStorage implements Storage {
   }
 
   async init(): Promise<void> {
-    mkdirSync(this.#options.dataDir, { recursive: true });
+    makePrivate(this.#options.dataDir, DATABASE_FILE);
     const db = (this.#options.open ?? openBetterSqlite3)(join(this.#options.dataDir, DATABASE_FILE));
     this.#db = db;
     db.pragma('journal_mode = WAL');

@@ -1,0 +1,75 @@
+import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RawClient, register, sendFrame, tempDir, testServer } from './helpers.ts';
+
+const dirs: { remove(): void }[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) dir.remove();
+});
+
+/** `path`'s permission bits, as `ls -l` would show them in octal. */
+function mode(path: string): string {
+  return (statSync(path).mode & 0o777).toString(8);
+}
+
+/** The mode of the data dir, of each file in it and of the log file. */
+function modes(dataDir: string, logFile: string): Record<string, string> {
+  const found: Record<string, string> = { '.': mode(dataDir), log: mode(logFile) };
+  for (const name of readdirSync(dataDir)) found[name] = mode(join(dataDir, name));
+  return found;
+}
+
+/** Start a server on these paths, store a burn message (so the WAL and its index exist), stop it. */
+async function runOnce(dataDir: string, logFile: string): Promise<Record<string, string>> {
+  await using server = await testServer({ dataDir, logFile, logLevel: 'info' });
+  const alice = await register(server);
+  const bob = await register(server);
+  const a = await RawClient.connect(server.url, alice.token);
+  await a.ok(sendFrame(bob.user.username, 'for Bob only', { burn: {} }));
+  a.close();
+  return modes(dataDir, logFile);
+}
+
+describe('files are their owner’s alone', () => {
+  it('creates the data dir 700 and the database, its WAL and index and the log file 600', async () => {
+    const root = tempDir('cinder-modes-');
+    dirs.push(root);
+    const dataDir = join(root.path, 'data');
+    const logFile = join(root.path, 'logs', 'cinder.log');
+    const seen = await runOnce(dataDir, logFile);
+    expect(seen).toEqual({
+      '.': '700',
+      log: '600',
+      'cinder.db': '600',
+      'cinder.db-wal': '600',
+      'cinder.db-shm': '600',
+    });
+    expect(mode(join(root.path, 'logs'))).toBe('700');
+  });
+
+  it('tightens a data dir and files an older version left readable to others', async () => {
+    const root = tempDir('cinder-modes-');
+    dirs.push(root);
+    const dataDir = join(root.path, 'data');
+    const logFile = join(root.path, 'cinder.log');
+    await runOnce(dataDir, logFile);
+    // What an older version left: a 755 dir, 644 files, and other files in the dir.
+    writeFileSync(join(dataDir, 'cinder.db-journal'), '');
+    writeFileSync(join(dataDir, 'notes.txt'), 'left by an older version');
+    chmodSync(dataDir, 0o755);
+    chmodSync(logFile, 0o644);
+    for (const name of readdirSync(dataDir)) chmodSync(join(dataDir, name), 0o644);
+    expect(mode(join(dataDir, 'cinder.db'))).toBe('644');
+
+    expect(await runOnce(dataDir, logFile)).toEqual({
+      '.': '700',
+      log: '600',
+      'cinder.db': '600',
+      'cinder.db-journal': '600',
+      'cinder.db-wal': '600',
+      'cinder.db-shm': '600',
+      'notes.txt': '600',
+    });
+  });
+});
