@@ -1,5 +1,6 @@
 import { parseServerArgs, SERVER_USAGE } from './args.ts';
 import { resolveConfig } from './config.ts';
+import { safeError } from './safe-error.ts';
 import { type CinderServer, startServer } from './server.ts';
 
 /**
@@ -33,5 +34,25 @@ export async function runMain(
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  process.on('uncaughtException', exitOnUncaught);
+  process.on('unhandledRejection', exitOnUncaught);
   return server;
+}
+
+/**
+ * An error nothing caught is a bug outside every per-socket guard: the process state is unknown,
+ * so it still exits (a supervisor restarts it; acknowledged writes are on disk). Only what it
+ * prints changes: the class, code and stack, never the message, which may quote content
+ * (node's default handler prints message and stack).
+ */
+function exitOnUncaught(error: unknown): void {
+  const line = {
+    level: 60,
+    time: Date.now(),
+    service: 'cinder',
+    err: safeError(error),
+    msg: 'uncaught error; exiting',
+  };
+  process.stderr.write(`${JSON.stringify(line)}\n`);
+  process.exit(1);
 }
