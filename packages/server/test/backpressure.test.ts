@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { PROTOCOL_VERSION } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
 import { login, RawClient, register, sendFrame, sleep, testServer, until } from './helpers.ts';
 
@@ -100,5 +101,35 @@ describe('backpressure', () => {
     for (const client of slow) client.ws.terminate();
     a.close();
     healthy.close();
+  });
+
+  it('syncs a backlog and a resync of big messages in frames a 2 MiB cap never cuts', async () => {
+    await using server = await testServer({ rateLimits: false, maxBufferedPerConnection: 2 * 1024 * 1024 });
+    const alice = await register(server);
+    const bob = await register(server);
+    const a = await RawClient.connect(server.url, alice.token);
+    // 300 messages of 48 KB: 14 MB, in storage pages of 200 (resync) and 256 (backlog).
+    const big = '€'.repeat(16_384);
+    const ids: string[] = [];
+    for (let batch = 0; batch < 6; batch++) {
+      const sent = await Promise.all(
+        Array.from({ length: 50 }, () => a.ok<{ id: string }>(sendFrame(bob.user.username, big))),
+      );
+      ids.push(...sent.map((r) => r.id));
+    }
+    for (const cursor of [null, 0]) {
+      const b = await RawClient.open(server.url);
+      b.send({ type: 'hello', protocol: PROTOCOL_VERSION, token: bob.token, cursor });
+      await b.waitFor((f) => f.type === 'synced', 60_000);
+      const got =
+        cursor === null
+          ? b.frames.flatMap((f) => (f.type === 'resync' ? f.messages.map((m) => m.id) : []))
+          : b.events().flatMap((e) => (e.kind === 'message' ? [e.message.id] : []));
+      expect(got).toEqual(ids);
+      expect(Math.max(...b.raw.map((text) => text.length))).toBeLessThan(1024 * 1024);
+      await b.settle();
+      b.close();
+    }
+    a.close();
   });
 });

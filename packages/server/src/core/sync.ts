@@ -141,6 +141,8 @@ export class DeviceSync {
           this.#transport.send({ type: 'resync', messages, done: false, cursor: head });
           messages = [];
           bytes = 0;
+          await this.#writableAgain();
+          if (this.#isClosed()) return;
         }
         messages.push(message);
         bytes += size;
