@@ -3,6 +3,7 @@ import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GENERATION_ROWS } from '../src/storage/sqlite/burn-content.ts';
 import { DATABASE_FILE, SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 import { tempDir } from './helpers.ts';
 import { addUsers, bob, hourBurn, newMessage, readDatabase } from './storage-fixtures.ts';
@@ -95,6 +96,49 @@ describe('burn message content in SQLite', () => {
     } finally {
       await restarted.close();
       await storage.close();
+    }
+  });
+
+  it('gathers rows that wait long for their burn into a few tables, and drops emptied ones', async () => {
+    const dir = dataDir();
+    const storage = new SqliteStorage({ dataDir: dir });
+    await storage.init();
+    await addUsers(storage);
+    const stragglers: { id: string; text: string }[] = [];
+    const burned: string[] = [];
+    // Five generations' worth; one message of each 1,000 waits, the others burn.
+    for (let round = 0; round < 5; round++) {
+      const sent = await Promise.all(
+        Array.from({ length: GENERATION_ROWS }, async () => {
+          const text = `${marker()} waits or burns`;
+          const message = newMessage({ text, size: text.length, burn: hourBurn });
+          await storage.insertMessage({ deviceId: 'd1', key: `k-${message.id}`, message, at: 1 });
+          return { id: message.id, text };
+        }),
+      );
+      const [first, ...rest] = sent;
+      if (first) stragglers.push(first);
+      burned.push(...rest.map((m) => m.text.slice(0, 18)));
+      await Promise.all(rest.map((m) => storage.openMessage({ id: m.id, userId: bob.id, at: 2 })));
+    }
+    await storage.close();
+    const tables = readDatabase(dir, (db) =>
+      db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name GLOB 'burn_content_*'").get(),
+    ) as { n: number };
+    expect(tables.n).toBeLessThanOrEqual(2);
+    const onDisk = markersIn(dir);
+    expect(burned.filter((m) => onDisk.has(m))).toEqual([]);
+    expect(stragglers.filter((m) => !onDisk.has(m.text.slice(0, 18)))).toEqual([]);
+
+    const reopened = new SqliteStorage({ dataDir: dir });
+    await reopened.init();
+    try {
+      for (const m of stragglers)
+        expect(await reopened.openMessage({ id: m.id, userId: bob.id, at: 3 })).toMatchObject({
+          text: m.text,
+        });
+    } finally {
+      await reopened.close();
     }
   });
 

@@ -17,14 +17,21 @@ import type { SqliteDatabase, SqliteStatement } from './sqlite-database.ts';
  * checkpoint that empties the WAL (a second after a burn, at close, and at a start after a crash),
  * rewrites each dirty generation: its live rows are copied in key order into a fresh table, and
  * the old table is dropped, which frees and (secure_delete) zeroes every page it had, residue
- * included; an emptied generation is only dropped. The cost is the live rows of the generations
- * burns touched: in a steady stream of burns, the newest generation or two, mostly emptied.
+ * included; an emptied generation is only dropped, and a sparse older one moves its rows into
+ * the current generation and is dropped. The cost is the live rows of the generations burns
+ * touched: in a steady stream of burns, the newest generation or two, mostly emptied.
  */
 
 /** Messages whose content one generation takes before the next one starts. */
 export const GENERATION_ROWS = 1024;
 /** Content bytes (UTF-16 code units of text and ext) one generation takes before the next one starts. */
 export const GENERATION_BYTES = 1 << 20;
+/**
+ * A dirty older generation with at most this many live rows moves them into the current one
+ * (which is rewritten in the same scrub) and is dropped, so rows that wait long for their burn
+ * (up to the longest ttl) gather in a few tables instead of keeping one table each alive.
+ */
+export const MERGE_ROWS = 256;
 
 const PREFIX = 'burn_content_';
 const SCRUB_TABLE = 'burn_content_scrub';
@@ -118,9 +125,12 @@ export class BurnContent {
    * the file keeps a copy of content that was deleted. Outside any transaction.
    */
   scrub(): void {
-    for (const generation of [...this.#dirty].sort((a, b) => a - b)) {
-      if (this.#statements.has(generation)) this.#rewrite(generation, 'scrub');
-      this.#dirty.delete(generation);
+    // A merge dirties the current generation, the last one rewritten.
+    while (this.#dirty.size > 0) {
+      for (const generation of [...this.#dirty].sort((a, b) => a - b)) {
+        if (this.#statements.has(generation)) this.#rewrite(generation, 'scrub');
+        this.#dirty.delete(generation);
+      }
     }
   }
 
@@ -129,9 +139,18 @@ export class BurnContent {
     const db = this.#db;
     const table = tableOf(generation);
     if (how !== 'rewrite' && generation !== this.#current) {
-      if (db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() === undefined) {
+      const live = (
+        db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${table} LIMIT ${MERGE_ROWS + 1})`).get() as {
+          n: number;
+        }
+      ).n;
+      if (live === 0) {
         db.exec(`DROP TABLE ${table}`);
         this.#statements.delete(generation);
+        return;
+      }
+      if (how === 'scrub' && live <= MERGE_ROWS) {
+        this.#merge(generation);
         return;
       }
     }
@@ -142,6 +161,21 @@ export class BurnContent {
         DROP TABLE ${table};
         ALTER TABLE ${SCRUB_TABLE} RENAME TO ${table};`),
     )();
+  }
+
+  /** Move a generation's rows into the current one, point their messages there, drop it. */
+  #merge(generation: number): void {
+    const db = this.#db;
+    const table = tableOf(generation);
+    const into = this.#current;
+    db.transaction(() =>
+      db.exec(`INSERT INTO ${tableOf(into)} (n, text, ext) SELECT n, text, ext FROM ${table};
+        UPDATE messages SET content_gen = ${into} WHERE n IN (SELECT n FROM ${table});
+        DROP TABLE ${table};`),
+    )();
+    this.#statements.delete(generation);
+    // Older keys went into the middle of the current generation: it is rewritten next.
+    this.#dirty.add(into);
   }
 
   #startGeneration(): void {
