@@ -296,6 +296,9 @@ export class Connection {
         : code === CLOSE_CODES.UNSUPPORTED_PROTOCOL || refused?.code === 'UNSUPPORTED_PROTOCOL'
           ? new CinderError('UNSUPPORTED_PROTOCOL')
           : null;
+    // Only those two are final. Every other close (1013: the server could not check the device
+    // right now; 4004: this client fell behind reading; 1001, 1006, 1011) reconnects with
+    // backoff and leaves the store alone.
     if (error) {
       this.#running = false;
       this.#rejectAll(error);
