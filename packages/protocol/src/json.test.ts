@@ -179,6 +179,8 @@ describe('content is carried exactly or refused (issue 8, item 11)', () => {
     ).toMatch(/^token: /);
     // A rid that is not well-formed is not echoed back (the error would be an invalid server frame).
     expect(refusal(JSON.stringify({ type: 'ping', rid: 'r\uD800' })).rid).toBeNull();
+    expect(refusal(JSON.stringify({ type: 'ping', rid: 'r\u0000' })).rid).toBeNull();
+    expect(refusal(JSON.stringify({ type: 'ping', rid: 'r'.repeat(65) })).rid).toBeNull();
     expect(CredentialsBody.safeParse({ username: 'alice', password: 'password\uD800' }).success).toBe(false);
     expect(
       CredentialsBody.safeParse({ username: 'alice', password: 'password', deviceName: 'x\uDC00' }).success,

@@ -1,6 +1,7 @@
+import { RequestId } from './common.ts';
 import { CinderError } from './errors.ts';
 import { ClientFrame, ServerFrame } from './frames.ts';
-import { decodeUtf8, isWellFormed, parseJson } from './json.ts';
+import { decodeUtf8, parseJson } from './json.ts';
 
 /** Outcome of parsing one inbound frame: the value, or the typed error to answer with. */
 export type ParseResult<T> =
@@ -60,10 +61,14 @@ export function parseInput<T>(
   }
 }
 
-function ridOf(raw: unknown): string | null {
+/**
+ * The request id of a parsed frame that failed validation, when it is one a `rid` may be (so an
+ * error frame that echoes it is valid); null otherwise. Never anything else of the frame.
+ */
+export function readableRid(raw: unknown): string | null {
   if (typeof raw === 'object' && raw !== null && !Array.isArray(raw) && Object.hasOwn(raw, 'rid')) {
-    const rid = (raw as { rid: unknown }).rid;
-    if (typeof rid === 'string' && rid.length > 0 && rid.length <= 64 && isWellFormed(rid)) return rid;
+    const rid = RequestId.safeParse((raw as { rid: unknown }).rid);
+    if (rid.success) return rid.data;
   }
   return null;
 }
@@ -71,7 +76,7 @@ function ridOf(raw: unknown): string | null {
 function parseFrame<T>(schema: Schema<T>, input: string | Uint8Array): ParseResult<T> {
   const result = parseInput(schema, input, 'frame');
   if (result.ok) return { ok: true, value: result.value };
-  return { ok: false, error: new CinderError('BAD_REQUEST', result.message), rid: ridOf(result.raw) };
+  return { ok: false, error: new CinderError('BAD_REQUEST', result.message), rid: readableRid(result.raw) };
 }
 
 /**
