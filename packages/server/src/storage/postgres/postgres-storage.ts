@@ -591,8 +591,15 @@ export class PostgresStorage implements Storage {
     if (!options.contentDeleted) {
       await tx.q(`DELETE FROM ${s}.burn_contents WHERE message_id = ANY($1::text[])`, [ids]);
     }
+    // The scrub this burn needs, recorded with it (in the same statement: no extra round trip):
+    // should this node die before its scrub, the row tells every other node (and this one
+    // restarted) to finish it. One per transaction.
+    const pending =
+      !tx.burned && this.#options.scrub !== 'off'
+        ? `pending AS (INSERT INTO ${s}.scrub_queue DEFAULT VALUES),`
+        : '';
     await tx.q(
-      `WITH gone AS (DELETE FROM ${s}.messages WHERE id = ANY($1::text[])),
+      `WITH ${pending} gone AS (DELETE FROM ${s}.messages WHERE id = ANY($1::text[])),
             queued AS (DELETE FROM ${s}.events WHERE kind = 'message' AND message_id = ANY($1::text[])),
             receipts AS (DELETE FROM ${s}.receipts WHERE message_id = ANY($1::text[]))
        INSERT INTO ${s}.tombstones (message_id, conversation, sender_id, recipient_id, reason, burned_at)
@@ -619,11 +626,6 @@ export class PostgresStorage implements Storage {
         { ...event, userId: row.recipient_id, messageId: row.id, conversation: row.conversation },
       ]),
     );
-    // The scrub this burn needs, recorded with it: should this node die before its scrub, the
-    // row tells every other node (and this one restarted) to finish it.
-    if (!tx.burned && this.#options.scrub !== 'off') {
-      await tx.q(`INSERT INTO ${s}.scrub_queue DEFAULT VALUES`);
-    }
     tx.burned = true;
   }
 
