@@ -219,9 +219,11 @@ describe('kill -9 durability', () => {
     // some kill right after start-up, while clients are still reconnecting and resyncing.
     const killer = rng(seed);
     let kills = 0;
+    /** Time spent waiting for the restarted server to listen (most of the run on a busy machine). */
+    let restartMs = 0;
     for (let round = 0; round < KILLS; round++) {
       const early = killer() < 0.25;
-      const quota = 1 + Math.floor(killer() * 30);
+      const quota = 1 + Math.floor(killer() * 12);
       const slice = Math.floor(killer() * 300);
       if (!early) {
         const floor = acked.size;
@@ -232,13 +234,15 @@ describe('kill -9 durability', () => {
       const code = await server.stop('SIGKILL');
       expect(code).toBeNull(); // killed by the signal, not exited
       kills++;
+      const restart = Date.now();
       await server.start(server.port);
+      restartMs += Date.now() - restart;
     }
 
     // Let the traffic run against the last start, then stop it and let what is in flight land.
     const floor = acked.size;
     await waitFor(
-      () => acked.size >= floor + 10 || trafficError,
+      () => acked.size >= floor + 5 || trafficError,
       WAIT_MS * 4,
       'traffic after the last restart',
     );
@@ -355,8 +359,9 @@ describe('kill -9 durability', () => {
     console.log(
       `crash-durability seed ${seed}: ${kills} kills, ${acked.size} sends acknowledged ` +
         `(${expiring} expiring, ${unknownSends} unanswered), ${burnsAcked.size} burns acknowledged ` +
-        `(${opens} opens, ${revokes} revokes), ${liveAll.size} live at the end, ${seconds} s`,
+        `(${opens} opens, ${revokes} revokes), ${liveAll.size} live at the end, ${seconds} s ` +
+        `(${(restartMs / 1000).toFixed(1)} s of it restarting the server)`,
     );
     expect(kills).toBeGreaterThanOrEqual(10);
-  }, 300_000);
+  }, 600_000);
 });
