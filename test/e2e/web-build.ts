@@ -40,7 +40,9 @@ function isFresh(): boolean {
 export async function ensureWebBuilt(): Promise<void> {
   if (isFresh()) return;
   const lock = join(ROOT, 'node_modules/.cinder-web-build.lock');
-  const deadline = Date.now() + 120_000;
+  // A build takes seconds, but a minute or more on a loaded machine: only a lock older than this
+  // is taken for one left behind by a killed run.
+  const deadline = Date.now() + 300_000;
   for (;;) {
     try {
       mkdirSync(lock);
