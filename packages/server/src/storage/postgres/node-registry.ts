@@ -100,7 +100,10 @@ export class NodeRegistry {
       const conflicts = others.filter((n) => !this.#compatible(n));
       if (conflicts.length > 0) {
         await client.query('ROLLBACK');
-        throw new NodeConflictError(this.#explain(conflicts, 'start'));
+        const why = this.#explain(conflicts, 'start');
+        // In the log too (stderr gets the error's message): the log may be all an operator reads.
+        this.#options.logger?.error({ nodes: conflicts.length }, why);
+        throw new NodeConflictError(why);
       }
       await this.#upsert(client);
       await client.query('COMMIT');
