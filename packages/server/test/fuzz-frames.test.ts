@@ -6,6 +6,7 @@ import {
   DOCUMENTED_CLOSE_CODES,
   FUZZ_CASES,
   FUZZ_SEED,
+  FUZZ_STORAGE,
   FuzzSocket,
   FuzzTarget,
   field,
@@ -548,7 +549,7 @@ describe('fuzz: client frames against a real server', () => {
       .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
       .join(', ');
     console.info(
-      `fuzz-frames: seed ${FUZZ_SEED}, ${total} cases (${tally.before} before hello, ${tally.after} after, ${tally.closing} closing) in ${batches} batches, ${seconds} s (${phases}); FUZZ_SEED and FUZZ_RUNS change them`,
+      `fuzz-frames (${FUZZ_STORAGE}): seed ${FUZZ_SEED}, ${total} cases (${tally.before} before hello, ${tally.after} after, ${tally.closing} closing) in ${batches} batches, ${seconds} s (${phases}); FUZZ_SEED and FUZZ_RUNS change them`,
     );
     expect(fuzz.lateErrors).toEqual([]);
     expect(target.crashes).toEqual([]);

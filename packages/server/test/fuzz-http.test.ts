@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FUZZ_CASES,
   FUZZ_SEED,
+  FUZZ_STORAGE,
   FuzzTarget,
   field,
   isExpectedCode,
@@ -386,7 +387,7 @@ describe('fuzz: HTTP bodies against a real server', () => {
       .map(([status, n]) => `${status}: ${n}`)
       .join(', ');
     console.info(
-      `fuzz-http: seed ${FUZZ_SEED}, ${total} requests in ${batches} batches, ${seconds} s (${statuses}); FUZZ_SEED and FUZZ_RUNS change them`,
+      `fuzz-http (${FUZZ_STORAGE}): seed ${FUZZ_SEED}, ${total} requests in ${batches} batches, ${seconds} s (${statuses}); FUZZ_SEED and FUZZ_RUNS change them`,
     );
     expect(fuzz.lateErrors).toEqual([]);
     expect(target.crashes).toEqual([]);

@@ -9,9 +9,11 @@ import {
   WS_PATH,
 } from '@cinder/protocol';
 import fc from 'fast-check';
+import pg from 'pg';
 import WebSocket from 'ws';
 import { type ChildServer, spawnServer } from './child-server.ts';
 import { tempDir, until, username } from './helpers.ts';
+import { TEST_DATABASE_URL } from './services.ts';
 
 // Shared by the fuzz suites (fuzz-frames.test.ts, fuzz-http.test.ts): the seed and case counts,
 // a server in a child process (a crash is the process ending, seen as such, and the server is
@@ -24,6 +26,12 @@ export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20_261_201);
 
 /** Cases of one run over both suites: at least 10,000 by default; `FUZZ_RUNS` overrides it. */
 export const FUZZ_CASES = Number(process.env.FUZZ_RUNS ?? 10_500);
+
+/**
+ * Storage of the fuzzed server: SQLite by default; `FUZZ_STORAGE=postgres` runs the same suites
+ * against PostgreSQL (`CINDER_TEST_DATABASE_URL`, a database of their own, dropped after).
+ */
+export const FUZZ_STORAGE = process.env.FUZZ_STORAGE === 'postgres' ? 'postgres' : 'sqlite';
 
 /** How long any single wait for the server may take: generous for a loaded machine. */
 export const WAIT_MS = 60_000;
@@ -392,7 +400,16 @@ export class FuzzTarget {
     this.#dir.remove();
     this.#dir = tempDir('cinder-fuzz-');
     this.#dead = false;
-    const server = await spawnServer(['--port', '0', '--data-dir', this.#dir.path]);
+    const args = ['--port', '0', '--data-dir', this.#dir.path];
+    if (FUZZ_STORAGE === 'postgres') {
+      await this.#dropDatabase();
+      this.#database = `cinder_fuzz_${process.pid}_${this.#generation}`;
+      await admin(`CREATE DATABASE ${this.#database}`);
+      const url = new URL(TEST_DATABASE_URL);
+      url.pathname = `/${this.#database}`;
+      args.push('--database-url', url.toString());
+    }
+    const server = await spawnServer(args);
     this.server = server;
     let pending = '';
     server.child.stdout?.on('data', (chunk) => {
@@ -508,6 +525,26 @@ export class FuzzTarget {
       await this.server.exited;
     }
     this.#dir.remove();
+    await this.#dropDatabase();
+  }
+
+  /** The database of the last server, on PostgreSQL. */
+  #database: string | null = null;
+
+  async #dropDatabase(): Promise<void> {
+    if (this.#database) await admin(`DROP DATABASE IF EXISTS ${this.#database} WITH (FORCE)`);
+    this.#database = null;
+  }
+}
+
+/** A statement on the test PostgreSQL's own database (CREATE / DROP DATABASE). */
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
   }
 }
 
