@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { type ChildServer, runServerProcess, spawnServer } from './child-server.ts';
+import { type ChildServer, spawnServer } from './child-server.ts';
 import { sleep, tempDir, testServer } from './helpers.ts';
 import { freshDatabase, sql } from './postgres-files.ts';
 import {
@@ -81,17 +81,23 @@ await describeWithServices(
       release.push(() => solo[Symbol.asyncDispose]());
       const dir = tempDir();
       release.push(() => dir.remove());
-      const run = await runServerProcess([
+      // A node that starts anyway (the defect) is killed at once rather than left running.
+      const refused = await spawnServer([
         '--port',
         '0',
         '--data-dir',
         dir.path,
         '--database-url',
         database.url,
-      ]);
-      expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(
-        /Another Cinder node uses this PostgreSQL database .*start every node with --redis-url/,
+      ]).then(
+        (child) => {
+          child.child.kill('SIGKILL');
+          return null;
+        },
+        (error: Error) => error,
+      );
+      expect(refused?.message).toMatch(
+        /^server exited with 1: cinder: Another Cinder node uses this PostgreSQL database .*start every node with --redis-url/,
       );
     });
 
