@@ -43,11 +43,17 @@ export function defaultMaxConnections(): number {
   return limit === null ? 0 : Math.max(16, limit - spareDescriptors(limit));
 }
 
-/** The address key a tracked socket is counted under. */
-const KEY = Symbol('cinder.addressKey');
+/** Set on a refused socket: it is not counted for its address. */
+const REFUSED = Symbol('cinder.refused');
 /** Set on a socket closed to make room, until it is gone. */
 const LEAVING = Symbol('cinder.leaving');
-type Tracked = Socket & { [KEY]?: string; [LEAVING]?: true };
+// Marks only on the rare sockets: a property on every socket would cost idle memory.
+type Tracked = Socket & { [REFUSED]?: true; [LEAVING]?: true };
+
+/** The key a socket is counted under; `remoteAddress` stays readable after close (node caches it). */
+function keyOf(socket: Socket): string {
+  return addressKey(socket.remoteAddress ?? '');
+}
 
 type Refusal = '429 Too Many Requests' | '503 Service Unavailable';
 
@@ -119,10 +125,11 @@ export class ConnectionGuard {
     // Every socket holds a descriptor until it closes, refused ones too.
     this.#open++;
     socket.on('close', this.#onClose);
-    const key = addressKey(socket.remoteAddress ?? '');
+    const key = keyOf(socket);
     const fromAddress = this.#perAddress.get(key) ?? 0;
     if (maxPerAddress > 0 && fromAddress >= maxPerAddress) {
       this.#warn(key, { address: key, open: fromAddress }, 'connections per address at the cap; refusing');
+      (socket as Tracked)[REFUSED] = true;
       refuse(socket, '429 Too Many Requests', 'Too many connections from your address');
       return false;
     }
@@ -131,6 +138,7 @@ export class ConnectionGuard {
       const oldest: Socket | undefined = this.#silent.values().next().value;
       if (oldest === undefined) {
         this.#warn('', { open: this.#open }, 'connections at the server cap; refusing');
+        (socket as Tracked)[REFUSED] = true;
         refuse(socket, '503 Service Unavailable', 'The server is at its connection limit; try again');
         return false;
       }
@@ -140,7 +148,6 @@ export class ConnectionGuard {
       oldest.destroy();
     }
     this.#perAddress.set(key, fromAddress + 1);
-    (socket as Tracked)[KEY] = key;
     this.#silent.add(socket);
     return true;
   }
@@ -149,8 +156,8 @@ export class ConnectionGuard {
     this.#open--;
     if (socket[LEAVING]) this.#leaving--;
     this.#silent.delete(socket);
-    const key = socket[KEY];
-    if (key === undefined) return; // refused: never counted for its address
+    if (socket[REFUSED]) return; // never counted for its address
+    const key = keyOf(socket);
     const left = (this.#perAddress.get(key) ?? 1) - 1;
     if (left > 0) this.#perAddress.set(key, left);
     else this.#perAddress.delete(key);

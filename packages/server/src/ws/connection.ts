@@ -251,6 +251,8 @@ export class Connection implements HubMember, SyncTransport {
     this.#sync?.close();
     try {
       this.#ws.close(code, reason);
+      // Read again, so the client's close frame completes the handshake (later frames are ignored).
+      this.#resumeReading();
     } catch {
       this.#ws.terminate();
     }
