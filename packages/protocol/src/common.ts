@@ -14,10 +14,11 @@ import {
  * every storage alike; the message names no value.
  */
 function storable(schema: z.ZodString): z.ZodString {
-  return schema.superRefine((s, ctx) => {
-    if (!isWellFormed(s))
-      ctx.addIssue({ code: 'custom', message: 'must be well-formed Unicode (no lone surrogates)' });
-    else if (s.includes('\u0000')) ctx.addIssue({ code: 'custom', message: 'must not contain U+0000' });
+  return schema.refine((s) => isWellFormed(s) && !s.includes('\u0000'), {
+    error: (issue) =>
+      typeof issue.input === 'string' && !isWellFormed(issue.input)
+        ? 'must be well-formed Unicode (no lone surrogates)'
+        : 'must not contain U+0000',
   });
 }
 
