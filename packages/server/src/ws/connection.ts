@@ -18,7 +18,7 @@ import { DeviceSync, type SyncTransport } from '../core/sync.ts';
 import { type Logger, safeError } from '../logger.ts';
 import type { Storage } from '../storage/storage.ts';
 import { atTurnEnd } from '../turn.ts';
-import { COUNTED_FROM_BYTES, CUT_OVER_TOTAL_BYTES, type OutputBudget } from './output-budget.ts';
+import { CUT_OVER_TOTAL_BYTES, type OutputBudget } from './output-budget.ts';
 
 /** What a connection needs from the server. */
 export interface ConnectionDeps {
@@ -534,7 +534,9 @@ export class Connection implements HubMember, SyncTransport {
   /** Bring this connection's share of `output.queued` up to date; returns its queue now. */
   #account(): number {
     const queued = this.#released ? 0 : this.#ws.bufferedAmount;
-    const counted = queued >= COUNTED_FROM_BYTES ? queued : 0;
+    // Counted only from the socket's own high-water mark: a queue that big ends with a `drain`
+    // (which uncounts it); a smaller one may shrink unseen, and must not stay counted.
+    const counted = queued >= this.#socket.writableHighWaterMark ? queued : 0;
     this.#deps.output.queued += counted - this.#counted;
     this.#counted = counted;
     return queued;

@@ -1,7 +1,7 @@
 /**
  * Bytes queued for WebSocket clients that have not read them yet, against two caps: one per
  * connection and one for the whole server. Each connection adds what its socket holds once that
- * passes `COUNTED_FROM` and takes it back when the socket drains or closes.
+ * passes the socket's own high-water mark, and takes it back when the socket drains or closes.
  */
 export class OutputBudget {
   /** Bytes the connections last reported as queued. */
@@ -16,12 +16,6 @@ export class OutputBudget {
     readonly total: number,
   ) {}
 }
-
-/**
- * Below this a connection's queue is not counted in the total. It is the socket's own
- * high-water mark, so any queue that is counted ends with a `drain` event that uncounts it.
- */
-export const COUNTED_FROM_BYTES = 16 * 1024;
 
 /** While the server-wide total is over its cap, a connection holding this much is cut. */
 export const CUT_OVER_TOTAL_BYTES = 256 * 1024;
