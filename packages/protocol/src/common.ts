@@ -30,8 +30,14 @@ export type Username = z.infer<typeof Username>;
 
 export const Password = storable(z.string().min(8, 'password: at least 8 characters').max(256));
 
-/** Free-text device label chosen by the app, e.g. "Firefox on Linux". */
-export const DeviceName = storable(z.string().trim().min(1).max(64));
+/**
+ * Free-text device label chosen by the app, e.g. "Firefox on Linux", as the server shows it.
+ * A new one (`CredentialsBody`) must also be `storable`; names stored before that rule still show.
+ */
+export const DeviceName = z.string().trim().min(1).max(64);
+
+/** A device name a client gives the server. */
+export const NewDeviceName = storable(DeviceName);
 
 /** Server-generated id (messages, devices, users). Opaque to clients. */
 export const Id = storable(z.string().min(1).max(64));
@@ -63,19 +69,30 @@ const EXT_MESSAGES = {
  * levels. Refused (never changed): lone surrogates in keys or strings, `__proto__` keys, values
  * JSON cannot carry (see `jsonValueProblem`). The object is passed on as is, not rebuilt.
  */
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 export const Ext = z
-  .custom<Record<string, unknown>>(
-    (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
-    'expected a JSON object',
-  )
+  .custom<Record<string, unknown>>(isObject, 'expected a JSON object')
   .superRefine((v, ctx) => {
     const problem = jsonValueProblem(v, EXT_LIMITS);
     if (problem) ctx.addIssue({ code: 'custom', message: EXT_MESSAGES[problem] });
   });
 export type Ext = z.infer<typeof Ext>;
 
-/** Message text: at most `MAX_TEXT_LENGTH` UTF-16 code units, well-formed Unicode. */
+/** Message text a sender gives: at most `MAX_TEXT_LENGTH` UTF-16 code units, `storable`. */
 export const Text = storable(z.string().max(MAX_TEXT_LENGTH));
+
+// Views (what the server shows) are checked for shape only: the rules of `Text` and `Ext` apply
+// to what a sender gives, and a message stored before a rule existed must still reach its
+// recipient rather than make the SDK refuse the frame that carries it.
+
+/** `text` as the server shows it. */
+export const TextView = z.string().max(MAX_TEXT_LENGTH);
+
+/** `ext` as the server shows it: a JSON object. */
+export const ExtView = z.custom<Record<string, unknown>>(isObject, 'expected a JSON object');
 
 /** What a sender may ask for; the server fills defaults and clamps ttl to its `--max-ttl`. */
 export const BurnRequest = z.object({
@@ -113,8 +130,8 @@ export const MessageView = z.object({
   sentAt: Timestamp,
   burn: BurnPolicy.optional(),
   size: z.number().int().nonnegative(),
-  text: Text.optional(),
-  ext: Ext.optional(),
+  text: TextView.optional(),
+  ext: ExtView.optional(),
 });
 export type MessageView = z.infer<typeof MessageView>;
 

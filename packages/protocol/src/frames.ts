@@ -6,10 +6,12 @@ import {
   Cursor,
   DeviceName,
   Ext,
+  ExtView,
   Id,
   MessageView,
   RequestId,
   Text,
+  TextView,
   Timestamp,
   Token,
   Username,
@@ -105,8 +107,8 @@ export type SendResult = z.infer<typeof SendResult>;
 /** The content of an opened message. For a burn message it leaves the server this once. */
 export const OpenResult = z.object({
   id: Id,
-  text: Text,
-  ext: Ext,
+  text: TextView,
+  ext: ExtView,
   /** View window for a burn message (0 = until closed); absent for a normal message. */
   viewSeconds: z.number().int().nonnegative().optional(),
   burned: z.boolean(),

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { DeviceName, Id, Password, Timestamp, Username } from './common.ts';
+import { DeviceName, Id, NewDeviceName, Password, Timestamp, Username } from './common.ts';
 
 /** `POST /v1/accounts` (register) and `POST /v1/sessions` (login) take the same body. */
 export const CredentialsBody = z.object({
   username: Username,
   password: Password,
-  deviceName: DeviceName.optional(),
+  deviceName: NewDeviceName.optional(),
 });
 export type CredentialsBody = z.infer<typeof CredentialsBody>;
 

@@ -188,6 +188,49 @@ describe('content is carried exactly or refused (issue 8, item 11)', () => {
   });
 });
 
+describe('views are checked for shape only', () => {
+  it('delivers content stored before the send rules existed instead of refusing its frame', () => {
+    const stored = { text: 'old\u0000text\ud800', ext: { a: { ['__proto__']: 1 }, s: '\udc00' } };
+    const reply = JSON.stringify({
+      type: 'reply',
+      rid: 'r1',
+      result: { id: 'm1', ...stored, burned: false },
+    });
+    expect(parseServerFrame(reply).ok).toBe(true);
+    const event = JSON.stringify({
+      type: 'events',
+      cursor: 1,
+      events: [
+        {
+          kind: 'message',
+          seq: 1,
+          message: {
+            id: 'm1',
+            conversation: 'dm:a:b',
+            from: 'aaa',
+            to: 'bbb',
+            sentAt: 1,
+            size: 1,
+            ...stored,
+          },
+        },
+      ],
+    });
+    expect(parseServerFrame(event).ok).toBe(true);
+    const welcome = JSON.stringify({
+      type: 'welcome',
+      protocol: 1,
+      user: { id: 'u1', username: 'aaa' },
+      device: { id: 'd1', name: 'old\u0000name' },
+      serverTime: 1,
+    });
+    expect(parseServerFrame(welcome).ok).toBe(true);
+    // The same content in a send is refused.
+    expect(parseClientFrame(JSON.stringify({ ...send, text: stored.text })).ok).toBe(false);
+    expect(parseClientFrame(JSON.stringify({ ...send, ext: stored.ext })).ok).toBe(false);
+  });
+});
+
 describe('parsing is total', () => {
   it('answers any text, bytes or JSON value with a frame or BAD_REQUEST, never a throw', () => {
     const anyInput = fc.oneof(
