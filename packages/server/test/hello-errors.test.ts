@@ -1,6 +1,6 @@
 import { PROTOCOL_VERSION } from '@cinder/protocol';
 import { afterAll, expect, it } from 'vitest';
-import { RawClient, register, testServer } from './helpers.ts';
+import { RawClient, register, sendFrame, testServer } from './helpers.ts';
 import { describeWithServices, dropSchema, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
 import { StorageOutage } from './storage-outage.ts';
 
@@ -76,5 +76,32 @@ await describeWithServices('hello while storage fails', ['postgres'], () => {
     });
     expect(res.status).toBeLessThan(300);
     expect((await hello(s.url, alice.token)).closed.code).toBe(4001);
+  });
+
+  it('answers requests and closes sockets typed while storage fails under traffic, then serves again', async () => {
+    await using setup = await server();
+    const { server: s, outage } = setup;
+    const alice = await register(s);
+    const bob = await register(s);
+    const a = await RawClient.connect(s.url, alice.token);
+    const b = await RawClient.connect(s.url, bob.token);
+    await outage.now();
+    // Every request gets one answer (a typed error, as storage cannot answer), or its socket
+    // closes with a code the SDK retries; no exception reaches the process.
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        a.request(sendFrame(bob.user.username, `during ${i}`)).catch((error: Error) => error.message),
+      ),
+    );
+    for (const answer of answers) {
+      if (typeof answer === 'string') expect(answer).toMatch(/closed/);
+      else expect(answer).toEqual(expect.objectContaining({ type: 'error', code: 'INTERNAL' }));
+    }
+    await outage.repair();
+    const a2 = a.ws.readyState === a.ws.OPEN ? a : await RawClient.connect(s.url, alice.token);
+    const sent = await a2.ok<{ id: string }>(sendFrame(bob.user.username, 'after'));
+    const b2 = b.ws.readyState === b.ws.OPEN ? b : await RawClient.connect(s.url, bob.token);
+    await b2.waitForEvent((e) => e.kind === 'message' && e.message.id === sent.id, 30_000);
+    for (const client of new Set([a, a2, b, b2])) client.close();
   });
 });
