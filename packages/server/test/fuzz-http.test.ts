@@ -192,7 +192,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
  * answers 413 with `Connection: keep-alive` and then resets the connection, so the next request
  * sent on it would fail (reported; not this suite's subject).
  */
-function send(request: Request): Promise<{ status: number; text: string }> {
+function send(request: Request, retried = false): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const headers = { ...request.headers, 'content-length': String(request.body?.length ?? 0) };
     const req = http.request(
@@ -207,7 +207,13 @@ function send(request: Request): Promise<{ status: number; text: string }> {
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      // A kept-alive connection the server closed as idle just as this request went out: the
+      // race every HTTP client has (Node's docs retry it the same way). Sent again once.
+      if (req.reusedSocket && error.code === 'ECONNRESET' && !retried)
+        send(request, true).then(resolve, reject);
+      else reject(error);
+    });
     req.end(request.body ?? undefined);
   });
 }
