@@ -3,16 +3,10 @@ import { RawClient, register, testServer } from './helpers.ts';
 
 // Issue 8, item 11, at the socket edge: the bytes of a binary frame must be decoded as strict
 // UTF-8. Replaced with U+FFFD, invalid bytes inside a string change a message silently.
-//
-// KNOWN DEFECT, marked `it.fails` so that it shows in every run: ws/connection.ts decodes binary
-// frames with Buffer#toString (textOf), which replaces invalid bytes with U+FFFD, so bin2..bin4
-// below are stored with U+FFFD instead of refused. The fix is at the socket edge: decode with the
-// protocol's `decodeUtf8` (or hand the bytes to `parseClientFrame`, which accepts a Uint8Array)
-// and answer BAD_REQUEST "The frame is not valid UTF-8" when it returns null. Then this test
-// passes, `it.fails` fails, and it becomes `it`.
+// ws/connection.ts decodes them with the protocol's `decodeUtf8` and answers BAD_REQUEST.
 
 describe('binary frames', () => {
-  it.fails('decodes binary frames as strict UTF-8: valid bytes are carried, invalid ones refused', async () => {
+  it('decodes binary frames as strict UTF-8: valid bytes are carried, invalid ones refused', async () => {
     await using server = await testServer();
     const sender = await register(server);
     const receiver = await register(server);

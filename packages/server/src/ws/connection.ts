@@ -2,11 +2,13 @@ import type { Duplex } from 'node:stream';
 import {
   CinderError,
   CLOSE_CODES,
+  decodeUtf8,
   type ErrorCode,
   type HelloFrame,
   PROTOCOL_VERSION,
   parseClientFrame,
   type RequestFrame,
+  readableRid,
   type ServerFrame,
 } from '@cinder/protocol';
 import type { RawData, WebSocket } from 'ws';
@@ -43,10 +45,10 @@ export interface ConnectionDeps {
 const OWNER = Symbol('cinder.connection');
 type OwnedSocket = WebSocket & { [OWNER]: Connection };
 
-function onSocketMessage(this: WebSocket, data: RawData): void {
+function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
   const connection = (this as OwnedSocket)[OWNER];
   try {
-    connection.socketMessage(data);
+    connection.socketMessage(data, isBinary);
   } catch (error) {
     connection.crashed(error);
   }
@@ -92,23 +94,28 @@ function byteLengthOf(data: RawData): number {
   return data instanceof ArrayBuffer ? data.byteLength : data.length;
 }
 
-function textOf(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data as ArrayBuffer).toString('utf8');
+function bytesOf(data: RawData): Buffer {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
+}
+
+/**
+ * The frame's text. ws has checked that a text frame is UTF-8 (or closed with 1007); a binary
+ * frame is decoded strictly here: null when it is not UTF-8 (replacing bytes with U+FFFD would
+ * change the message silently).
+ */
+function textOf(data: RawData, isBinary: boolean): string | null {
+  const bytes = bytesOf(data);
+  return isBinary ? decodeUtf8(bytes) : bytes.toString('utf8');
 }
 
 /** The `rid` of a frame we refuse to process, when it can be read; never anything else from it. */
-function ridOf(text: string): string | null {
+function ridOf(data: RawData): string | null {
   try {
-    const raw: unknown = JSON.parse(text);
-    if (typeof raw === 'object' && raw !== null && 'rid' in raw) {
-      const rid = (raw as { rid: unknown }).rid;
-      if (typeof rid === 'string' && rid.length > 0 && rid.length <= 64) return rid;
-    }
+    return readableRid(JSON.parse(bytesOf(data).toString('utf8')));
   } catch {
-    // not JSON: no rid
+    return null; // not JSON: no rid
   }
-  return null;
 }
 
 /**
@@ -167,8 +174,8 @@ export class Connection implements HubMember, SyncTransport {
   }
 
   /** Socket listener (see OWNER): a frame arrived. */
-  socketMessage(data: RawData): void {
-    this.#onMessage(data);
+  socketMessage(data: RawData, isBinary: boolean): void {
+    this.#onMessage(data, isBinary);
   }
 
   /** Socket listener: 1009 (over the hard cap) and protocol errors; ws closes the socket itself. */
@@ -264,17 +271,21 @@ export class Connection implements HubMember, SyncTransport {
     return new Promise((resolve) => this.#ws.once('close', () => resolve()));
   }
 
-  #onMessage(data: RawData): void {
+  #onMessage(data: RawData, isBinary: boolean): void {
     if (this.#state === 'closed') return;
     this.#deps.metrics.framesIn++;
     if (byteLengthOf(data) > this.#deps.maxFrameBytes) {
       this.#sendError(
-        ridOf(textOf(data)),
+        ridOf(data),
         new CinderError('PAYLOAD_TOO_LARGE', `Frames are limited to ${this.#deps.maxFrameBytes} bytes`),
       );
       return;
     }
-    const text = textOf(data);
+    const text = textOf(data, isBinary);
+    if (text === null) {
+      this.#sendError(ridOf(data), new CinderError('BAD_REQUEST', 'The frame is not valid UTF-8'));
+      return;
+    }
     if (this.#inbox === null && this.#canHandle()) this.#handle(text);
     else this.#hold(text);
   }
