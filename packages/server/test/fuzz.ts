@@ -17,9 +17,10 @@ import { TEST_DATABASE_URL } from './services.ts';
 
 // Shared by the fuzz suites (fuzz-frames.test.ts, fuzz-http.test.ts): the seed and case counts,
 // a server in a child process (a crash is the process ending, seen as such, and the server is
-// started again so fast-check can shrink to the smallest input that crashes it), a healthy pair
-// of raw clients checked between batches, and JSON text built by hand so that inputs JSON.stringify
-// cannot write (1e400, 5,000 levels, "__proto__" keys, duplicate keys) reach the server.
+// started again so each case of a failed batch can be tried alone to find the culprit), a healthy
+// pair of raw clients checked between batches, and JSON text built by hand so that inputs
+// JSON.stringify cannot write (1e400, 5,000 levels, "__proto__" keys, duplicate keys) reach the
+// server.
 
 /** Seed of every fuzz suite: fixed by default so a run is repeatable; `FUZZ_SEED` overrides it. */
 export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20_261_201);
