@@ -11,27 +11,28 @@ import type { SqliteDatabase, SqliteStatement } from './sqlite-database.ts';
  *
  * So burn content lives apart from everything else, in generations: small tables
  * `burn_content_<g>` (n = the message's `messages.n`, text, ext) that take the inserts of up to
- * `GENERATION_ROWS` messages or `GENERATION_BYTES` of content each. Appending to a table in key
- * order splits nothing that holds content (SQLite adds a page at the right edge), so a generation
- * only gets dirty when a row leaves it (a burn) or arrives out of order. A scrub, run before the
- * checkpoint that empties the WAL (a second after a burn, at close, and at a start after a crash),
- * rewrites each dirty generation: its live rows are copied in key order into a fresh table, and
- * the old table is dropped, which frees and (secure_delete) zeroes every page it had, residue
- * included; an emptied generation is only dropped, and a sparse older one moves its rows into
- * the current generation and is dropped. The cost is the live rows of the generations burns
- * touched: in a steady stream of burns, the newest generation or two, mostly emptied.
+ * `GENERATION_ROWS` messages or `GENERATION_BYTES` of content each. Every copy of a message's
+ * content lies in a page of the table that holds it now (cells move only within their B-tree; a
+ * rewrite or merge drops the table it copied from), so a burn marks that one generation dirty. A
+ * scrub, run before the checkpoint that empties the WAL (a second after a burn, at close, and at
+ * a start after a crash), rewrites each dirty generation: its live rows are copied in key order
+ * into a fresh table, and the old table is dropped, which frees and (secure_delete) zeroes every
+ * page it had, residue included; an emptied generation is only dropped, and a sparse older one
+ * moves its rows into the current generation and is dropped. The cost is the live rows of the
+ * generations burns touched: in a steady stream of burns, the newest generation or two, mostly
+ * emptied; at most a generation's worth per rewrite, one rewrite per event-loop turn.
  */
 
 /** Messages whose content one generation takes before the next one starts. */
-export const GENERATION_ROWS = 1024;
+export const GENERATION_ROWS = 512;
 /** Content bytes (UTF-16 code units of text and ext) one generation takes before the next one starts. */
-export const GENERATION_BYTES = 1 << 20;
+export const GENERATION_BYTES = 512 * 1024;
 /**
  * A dirty older generation with at most this many live rows moves them into the current one
  * (which is rewritten in the same scrub) and is dropped, so rows that wait long for their burn
  * (up to the longest ttl) gather in a few tables instead of keeping one table each alive.
  */
-export const MERGE_ROWS = 256;
+export const MERGE_ROWS = 128;
 
 const PREFIX = 'burn_content_';
 const SCRUB_TABLE = 'burn_content_scrub';
@@ -54,12 +55,11 @@ interface GenerationStatements {
 export class BurnContent {
   readonly #db: SqliteDatabase;
   readonly #statements = new Map<number, GenerationStatements>();
-  /** Generations a row left or arrived in out of order since their last scrub. */
+  /** Generations a row left (a burn) since their last scrub. */
   readonly #dirty = new Set<number>();
   #current = 0;
   #rows = 0;
   #bytes = 0;
-  #lastN = 0;
 
   /**
    * Load the generations of the file and start a fresh one for this run's inserts. After a
@@ -70,7 +70,7 @@ export class BurnContent {
   constructor(db: SqliteDatabase, crashed: boolean) {
     this.#db = db;
     db.exec(`DROP TABLE IF EXISTS ${SCRUB_TABLE}`);
-    for (const generation of this.generations()) {
+    for (const generation of this.#generations()) {
       this.#statements.set(generation, this.#prepare(generation));
       this.#rewrite(generation, crashed ? 'rewrite' : 'drop-if-empty');
     }
@@ -78,7 +78,7 @@ export class BurnContent {
   }
 
   /** Every generation in the file, oldest first. */
-  generations(): number[] {
+  #generations(): number[] {
     const rows = this.#db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'burn_content_[0-9]*'")
       .all() as { name: string }[];
@@ -94,8 +94,6 @@ export class BurnContent {
   insert(n: number, text: string, ext: string | null): void {
     const generation = this.#current;
     this.#stmts(generation).insert.run(n, text, ext);
-    if (n <= this.#lastN) this.#dirty.add(generation);
-    this.#lastN = Math.max(this.#lastN, n);
     this.#rows += 1;
     this.#bytes += text.length + (ext?.length ?? 0);
   }
@@ -110,28 +108,34 @@ export class BurnContent {
     this.#dirty.add(generation);
   }
 
-  /** True when a scrub has work to do. */
-  get dirty(): boolean {
-    return this.#dirty.size > 0;
-  }
-
   /** Start the next generation once this one is full. Outside any transaction (a schema change). */
   rotate(): void {
     if (this.#rows >= GENERATION_ROWS || this.#bytes >= GENERATION_BYTES) this.#startGeneration();
   }
 
+  /** The generations burns touched since their last scrub, oldest first. */
+  dirtyGenerations(): number[] {
+    return [...this.#dirty].sort((a, b) => a - b);
+  }
+
   /**
-   * Rewrite every dirty generation, each in its own transaction (see above), so that no page of
-   * the file keeps a copy of content that was deleted. Outside any transaction.
+   * Rewrite (or drop, or merge) one dirty generation in its own transaction (see above), so that
+   * no page keeps a copy of content deleted from it. Outside any transaction; a generation that
+   * is no longer dirty (scrubbed meanwhile) is skipped, one that fails stays dirty.
    */
-  scrub(): void {
-    // A merge dirties the current generation, the last one rewritten.
-    while (this.#dirty.size > 0) {
-      for (const generation of [...this.#dirty].sort((a, b) => a - b)) {
-        if (this.#statements.has(generation)) this.#rewrite(generation, 'scrub');
-        this.#dirty.delete(generation);
-      }
+  scrubGeneration(generation: number): void {
+    if (!this.#dirty.delete(generation) || !this.#statements.has(generation)) return;
+    try {
+      this.#rewrite(generation, 'scrub');
+    } catch (error) {
+      this.#dirty.add(generation);
+      throw error;
     }
+  }
+
+  /** Scrub every dirty generation at once (close, start). */
+  scrub(): void {
+    for (const generation of this.dirtyGenerations()) this.scrubGeneration(generation);
   }
 
   /** Rewrite a generation, or drop it when it is empty and takes no inserts (not in `rewrite`). */
@@ -174,8 +178,6 @@ export class BurnContent {
         DROP TABLE ${table};`),
     )();
     this.#statements.delete(generation);
-    // Older keys went into the middle of the current generation: it is rewritten next.
-    this.#dirty.add(into);
   }
 
   #startGeneration(): void {
@@ -185,7 +187,6 @@ export class BurnContent {
     this.#current = generation;
     this.#rows = 0;
     this.#bytes = 0;
-    this.#lastN = 0;
   }
 
   #prepare(generation: number): GenerationStatements {

@@ -1076,20 +1076,32 @@ export class SqliteStorage implements Storage {
     if (this.#checkpointTimer) return;
     this.#checkpointTimer = setTimeout(() => {
       this.#checkpointTimer = null;
-      if (!this.#scrubContent() || !this.#checkpointNow()) this.#scheduleCheckpoint();
+      this.#scrubThenCheckpoint(this.#content?.dirtyGenerations() ?? []);
     }, this.#options.checkpointDelayMs ?? 1000);
     this.#checkpointTimer.unref();
   }
 
-  /** Rewrite the burn content generations burns touched (burn-content.ts); false if it failed. */
-  #scrubContent(): boolean {
+  /**
+   * Scrub the burn content generations burns touched (burn-content.ts), one per turn (a rewrite
+   * holds the loop for its size), then checkpoint. Burns meanwhile wait for the next round; a
+   * close in the middle scrubs what is left itself.
+   */
+  #scrubThenCheckpoint(pending: number[]): void {
+    const content = this.#content;
+    if (!this.#db || !content) return;
+    const next = pending.shift();
+    if (next === undefined) {
+      if (!this.#checkpointNow()) this.#scheduleCheckpoint();
+      return;
+    }
     try {
-      this.#content?.scrub();
-      return true;
+      content.scrubGeneration(next);
     } catch (error) {
       this.#options.logger?.warn({ err: safeError(error) }, 'burn content scrub failed');
-      return false;
+      this.#scheduleCheckpoint();
+      return;
     }
+    setImmediate(() => this.#scrubThenCheckpoint(pending));
   }
 
   /** Run `wal_checkpoint(TRUNCATE)`; false when a reader blocked it (retry later). */
