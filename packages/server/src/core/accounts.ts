@@ -2,6 +2,7 @@ import {
   CinderError,
   type CredentialsBody,
   type DevicesResponse,
+  Id,
   type SessionResponse,
 } from '@cinder/protocol';
 import { hash, verify } from '@node-rs/argon2';
@@ -126,7 +127,11 @@ export class Accounts {
 
   /** Sign a device of this account out everywhere. NOT_FOUND for any other id. */
   async revokeDevice(who: DeviceIdentity, deviceId: string): Promise<void> {
-    if (!(await this.#storage.deleteDevice(who.userId, deviceId))) throw new CinderError('NOT_FOUND');
+    // The id comes from a URL path: one no device can have (U+0000, a lone surrogate, too long)
+    // is NOT_FOUND here rather than an error from the database's text type.
+    if (!Id.safeParse(deviceId).success || !(await this.#storage.deleteDevice(who.userId, deviceId))) {
+      throw new CinderError('NOT_FOUND');
+    }
     this.#logger.info({ userId: who.userId, deviceId }, 'device signed out');
     this.#hub.revokeDevice(who.userId, deviceId);
   }

@@ -62,11 +62,15 @@ export function createApp(deps: AppDeps): Hono {
     '/v1/*',
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        errorResponse(
+      onError: (c) => {
+        // The rest of the body is still on its way and will not be read: end the connection
+        // after this answer, so the client's next request does not meet a reset.
+        c.header('Connection', 'close');
+        return errorResponse(
           c,
           new CinderError('PAYLOAD_TOO_LARGE', `Bodies are limited to ${MAX_BODY_BYTES} bytes`),
-        ),
+        );
+      },
     }),
   );
 
