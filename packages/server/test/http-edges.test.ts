@@ -28,7 +28,7 @@ function twoRequestsOnOneSocket(
       res.resume();
       res.on('end', () => {
         const socket = req.socket;
-        if (socket.destroyed || !socket.writable || res.headers.connection === 'close') {
+        if (!socket || socket.destroyed || !socket.writable || res.headers.connection === 'close') {
           resolve({ first: status, second: 'closed' });
           return;
         }
