@@ -58,10 +58,6 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   INTERNAL: 500,
 };
 
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
-}
-
 /** True when a request that failed with `code` may succeed if sent again. */
 export function isRetryable(code: ErrorCode): boolean {
   return RETRYABLE_CODES.has(code);

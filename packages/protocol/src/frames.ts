@@ -183,7 +183,7 @@ export const ErrorFrame = z.object({
   type: z.literal('error'),
   /** The request this answers; null when the frame could not be parsed far enough to know. */
   rid: RequestId.nullable(),
-  code: z.enum(Object.values(ERROR_CODES) as [string, ...string[]]),
+  code: z.enum(ERROR_CODES),
   message: z.string(),
 });
 

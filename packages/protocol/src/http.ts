@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DeviceName, Id, NewDeviceName, Password, Timestamp, Username } from './common.ts';
+import { ERROR_CODES } from './errors.ts';
 
 /** `POST /v1/accounts` (register) and `POST /v1/sessions` (login) take the same body. */
 export const CredentialsBody = z.object({
@@ -35,7 +36,7 @@ export const DevicesResponse = z.object({ devices: z.array(DeviceInfo) });
 export type DevicesResponse = z.infer<typeof DevicesResponse>;
 
 /** Body of every HTTP error response. */
-export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export const ErrorBody = z.object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }) });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 /** `GET /healthz`: 200 when the server can serve. */

@@ -3,7 +3,6 @@ import {
   CLOSE_CODES,
   type EventsFrame,
   type HelloFrame,
-  isErrorCode,
   parseServerFrame,
   RESULT_SCHEMAS,
   type RequestFrame,
@@ -219,7 +218,7 @@ export class Connection {
         this.#settle(frame.rid, frame.result);
         return;
       case 'error': {
-        const error = new CinderError(isErrorCode(frame.code) ? frame.code : 'INTERNAL', frame.message);
+        const error = new CinderError(frame.code, frame.message);
         if (frame.rid !== null) this.#fail(frame.rid, error);
         // A refused hello is followed by its close (4001, 4002), handled in #closed.
         else if (error.code === 'UNAUTHORIZED' || error.code === 'UNSUPPORTED_PROTOCOL')

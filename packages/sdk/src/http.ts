@@ -1,4 +1,4 @@
-import { CinderError, ErrorBody, isErrorCode } from '@cinder/protocol';
+import { CinderError, ErrorBody } from '@cinder/protocol';
 
 /** The part of `fetch` the SDK uses, so any compatible implementation can be passed in. */
 export type FetchLike = (
@@ -64,10 +64,10 @@ function parseJson(text: string): unknown {
 
 function errorFromBody(status: number, json: unknown): CinderError {
   const body = ErrorBody.safeParse(json);
-  if (body.success && isErrorCode(body.data.error.code)) {
+  if (body.success) {
     return new CinderError(body.data.error.code, body.data.error.message);
   }
-  // No Cinder body (a proxy answered?): fall back on the status.
+  // No Cinder body (a proxy answered?) or a code this SDK does not know: fall back on the status.
   if (status === 401) return new CinderError('UNAUTHORIZED');
   if (status === 404) return new CinderError('NOT_FOUND');
   if (status === 429) return new CinderError('RATE_LIMITED');
