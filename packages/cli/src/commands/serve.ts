@@ -1,11 +1,8 @@
 import { CinderError } from '@cinder/protocol';
-import {
-  type CinderServer,
-  parseServerArgs,
-  SERVER_FLAGS,
-  type ServerOptions,
-  startServer,
-} from '@cinder/server';
+import type { CinderServer, ServerOptions } from '@cinder/server';
+// The flag table alone: `@cinder/server/args` imports nothing heavy, so `cinder --help` and the
+// client commands never load the server (SQLite, PostgreSQL, Redis, hono, ws, argon2).
+import { parseServerArgs, SERVER_FLAGS } from '@cinder/server/args';
 import { Command } from 'commander';
 import { type CliContext, note } from '../context.ts';
 
@@ -23,6 +20,8 @@ export function serveCommand(ctx: CliContext): Command {
       } catch (error) {
         cmd.error(`error: ${messageOf(error)}`);
       }
+      // Loaded here, not at the top: only `cinder serve` pays for the server's dependencies.
+      const { startServer } = await import('@cinder/server');
       let server: CinderServer;
       try {
         server = await startServer(options);
