@@ -33,6 +33,11 @@ export const CLOSE_CODES = {
   NORMAL: 1000,
   /** Server shutting down; reconnect with backoff. */
   GOING_AWAY: 1001,
+  /**
+   * Never on the wire: what a socket reports when it ended without a close frame (cut, or given
+   * up on by the SDK). Reconnect with backoff.
+   */
+  ABNORMAL: 1006,
   /** The client broke a rule the connection cannot continue after (thousands of frames unanswered). */
   POLICY: 1008,
   /** Frame over the hard cap; the connection cannot continue. */
@@ -44,6 +49,8 @@ export const CLOSE_CODES = {
    * device is still signed in: reconnect with backoff and keep the local store.
    */
   TRY_AGAIN_LATER: 1013,
+  /** Sent by the SDK to a socket it gives up on (no pong in time, hello failed, sync stalled); it reconnects. */
+  CLIENT_GAVE_UP: 4000,
   /** The device token is unknown or was revoked; do not reconnect. */
   UNAUTHORIZED: 4001,
   /** The client speaks another protocol version; do not reconnect. */
@@ -58,3 +65,6 @@ export const CLOSE_CODES = {
    */
   SLOW_READER: 4004,
 } as const;
+
+/** One of the close codes above. */
+export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];

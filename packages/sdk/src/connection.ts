@@ -1,6 +1,7 @@
 import {
   CinderError,
   CLOSE_CODES,
+  type CloseCode,
   type EventsFrame,
   type HelloFrame,
   parseServerFrame,
@@ -332,12 +333,12 @@ export class Connection {
 
   /** Give up on the current socket now (it may be dead without a close event) and reconnect. */
   #drop(): void {
-    this.#detach(4000);
-    this.#closed(1006);
+    this.#detach(CLOSE_CODES.CLIENT_GAVE_UP);
+    this.#closed(CLOSE_CODES.ABNORMAL);
   }
 
   /** Close the current socket and stop listening to it. */
-  #detach(code: number): void {
+  #detach(code: CloseCode): void {
     const socket = this.#socket;
     this.#socket = null;
     this.#ready = false;

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import {
   CinderError,
   CLOSE_CODES,
+  type CloseCode,
   decodeUtf8,
   type ErrorCode,
   type HelloFrame,
@@ -252,7 +253,7 @@ export class Connection implements HubMember, SyncTransport {
     this.#ws.terminate();
   }
 
-  close(code: number, reason: string): void {
+  close(code: CloseCode, reason: string): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#sync?.close();
