@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Bus } from './bus/bus.ts';
+import { createBus } from './bus/create-bus.ts';
 import { resolveConfig, type ServerOptions } from './config.ts';
 import { Accounts } from './core/accounts.ts';
 import { BurnEngine } from './core/burn-engine.ts';
@@ -12,7 +13,7 @@ import { Sweeper } from './core/sweeper.ts';
 import { createApp } from './http/app.ts';
 import { ConnectionGuard } from './http/connection-guard.ts';
 import { createLogger, safeError } from './logger.ts';
-import { createBus, createStorage, describeBackends } from './storage/create-storage.ts';
+import { createStorage, describeBackends } from './storage/create-storage.ts';
 import { Gateway } from './ws/gateway.ts';
 
 /** A running Cinder server. */

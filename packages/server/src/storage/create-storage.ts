@@ -1,6 +1,3 @@
-import type { Bus } from '../bus/bus.ts';
-import { MemoryBus } from '../bus/memory-bus.ts';
-import { type BusLogger, RedisBus } from '../bus/redis-bus.ts';
 import { type PostgresLogger, PostgresStorage } from './postgres/postgres-storage.ts';
 import { SqliteStorage } from './sqlite/sqlite-storage.ts';
 import type { Storage, StorageLogger } from './storage.ts';
@@ -46,15 +43,4 @@ export function createStorage(config: BackendConfig, logger: StorageLogger & Pos
     });
   }
   return new SqliteStorage({ dataDir: config.dataDir, logger });
-}
-
-/**
- * Redis pub/sub when a Redis URL is set (connected; rejects if Redis cannot be reached), else
- * the in-process bus of a single node.
- */
-export async function createBus(config: BackendConfig, logger: BusLogger): Promise<Bus> {
-  if (!config.redisUrl) return new MemoryBus();
-  const bus = new RedisBus({ url: config.redisUrl, prefix: config.redisPrefix, logger });
-  await bus.connect();
-  return bus;
 }
