@@ -32,7 +32,7 @@ export async function defaultWebSocket(): Promise<WebSocketConstructor> {
   const native = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (native) return native;
   const ws = await import('ws');
-  return ws.default as unknown as WebSocketConstructor;
+  return ws.default;
 }
 
 /** MemoryStore in Node.js, IndexedDbStore in browsers (MemoryStore where neither applies). */

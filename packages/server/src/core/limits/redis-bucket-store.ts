@@ -60,10 +60,14 @@ end
 return 1
 `;
 
-/** The commands of the limits' Redis connection (ioredis, with the two scripts defined). */
-interface LimitsRedis {
+/** The two scripts `defineCommand` adds to the connection, which ioredis's types cannot know. */
+interface LimitsScripts {
   cinderTake(keyCount: number, ...keysAndArgs: Array<string | number>): Promise<number[]>;
   cinderRefund(keyCount: number, ...keysAndArgs: Array<string | number>): Promise<unknown>;
+}
+
+/** The commands of the limits' Redis connection (ioredis, with the two scripts defined). */
+interface LimitsRedis extends LimitsScripts {
   set(key: string, value: string, px: 'PX', ms: number): Promise<unknown>;
   quit(): Promise<unknown>;
   disconnect(): void;
@@ -117,7 +121,7 @@ export class RedisBucketStore implements BucketStore {
       redis.once('ready', done);
       redis.once('error', done);
     });
-    this.#redis = redis as unknown as LimitsRedis;
+    this.#redis = redis as Redis & LimitsScripts;
     this.#prefix = `${options.prefix}limits:`;
     this.#now = options.now;
     this.#logger = options.logger;
