@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CinderError,
   conversationId,
+  ErrorBody,
   HTTP_STATUS,
   MAX_EXT_BYTES,
   parseClientFrame,
@@ -80,6 +81,13 @@ describe('parseServerFrame', () => {
 });
 
 describe('errors and helpers', () => {
+  it('reads an HTTP error body only with a known code (others fall back on the status in the SDK)', () => {
+    expect(ErrorBody.safeParse({ error: { code: 'BURNED', message: 'gone' } }).data?.error.code).toBe(
+      'BURNED',
+    );
+    expect(ErrorBody.safeParse({ error: { code: 'WAT', message: '' } }).success).toBe(false);
+  });
+
   it('maps every code to a status and normalises unknown errors', () => {
     for (const status of Object.values(HTTP_STATUS)) expect(status).toBeGreaterThanOrEqual(400);
     const e = CinderError.from(new Error('secret detail'));
