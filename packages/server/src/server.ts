@@ -14,6 +14,7 @@ import { createApp } from './http/app.ts';
 import { ConnectionGuard } from './http/connection-guard.ts';
 import { createLogger, safeError } from './logger.ts';
 import { createStorage, describeBackends } from './storage/create-storage.ts';
+import { TurnScheduler } from './turn.ts';
 import { Gateway } from './ws/gateway.ts';
 
 /** A running Cinder server. */
@@ -54,7 +55,10 @@ function urlHost(host: string): string {
 export async function startServer(options: ServerOptions = {}): Promise<CinderServer> {
   const config = resolveConfig(options);
   const { logger, close: closeLogger } = createLogger(config.logLevel, config.logFile);
-  const storage = createStorage(config, logger);
+  // One server's turn ends: the storage announces its commits, the hub and the connections
+  // gather their wake-ups and writes behind them (turn.ts).
+  const turn = new TurnScheduler();
+  const storage = createStorage(config, logger, turn);
   try {
     await storage.init();
   } catch (error) {
@@ -74,7 +78,7 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
 
   const now = config.now;
   const metrics = new Metrics(now(), bus);
-  const hub = new Hub(bus, logger);
+  const hub = new Hub(bus, logger, turn);
   const limiters = createLimiters(config.rateLimits, now, {
     redisUrl: config.redisUrl,
     redisPrefix: config.redisPrefix,
@@ -139,6 +143,7 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
     now,
     maxFrameBytes: config.maxFrameBytes,
     helloTimeoutMs: config.helloTimeoutMs,
+    turn,
     heartbeatMs: config.heartbeatMs,
     maxBufferedPerConnection: config.maxBufferedPerConnection,
     maxBufferedTotal: config.maxBufferedTotal,

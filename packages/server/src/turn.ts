@@ -13,35 +13,41 @@
  * needs no write) `atTurnEnd` falls back to an immediate of its own.
  */
 
-type Step = 'wake' | 'write';
+export type TurnStep = 'wake' | 'write';
 
 interface TurnEnd {
   wake: Array<() => void> | null;
   write: Array<() => void> | null;
 }
 
-let pending: TurnEnd | null = null;
+/**
+ * The turn ends of one server: created by `startServer` and handed to the storage that announces
+ * its commits, the hub (wake-ups) and the connections (writes), which must share it.
+ */
+export class TurnScheduler {
+  #pending: TurnEnd | null = null;
 
-/** Queue the end of this turn's commit: call right after queuing the commit's own immediate. */
-export function scheduleTurnEnd(): void {
-  if (pending) return;
-  const turn: TurnEnd = { wake: [], write: [] };
-  pending = turn;
-  setImmediate(() => runStep(turn, 'wake'));
-  setImmediate(() => {
-    if (pending === turn) pending = null;
-    runStep(turn, 'write');
-  });
+  /** Queue the end of this turn's commit: call right after queuing the commit's own immediate. */
+  scheduleTurnEnd(): void {
+    if (this.#pending) return;
+    const turn: TurnEnd = { wake: [], write: [] };
+    this.#pending = turn;
+    setImmediate(() => runStep(turn, 'wake'));
+    setImmediate(() => {
+      if (this.#pending === turn) this.#pending = null;
+      runStep(turn, 'write');
+    });
+  }
+
+  /** Run `fn` at the end of this turn's commit (that step), or in an immediate of its own. */
+  atTurnEnd(step: TurnStep, fn: () => void): void {
+    const list = this.#pending?.[step];
+    if (list) list.push(fn);
+    else setImmediate(fn);
+  }
 }
 
-/** Run `fn` at the end of this turn's commit (that step), or in an immediate of its own. */
-export function atTurnEnd(step: Step, fn: () => void): void {
-  const list = pending?.[step];
-  if (list) list.push(fn);
-  else setImmediate(fn);
-}
-
-function runStep(turn: TurnEnd, step: Step): void {
+function runStep(turn: TurnEnd, step: TurnStep): void {
   const list = turn[step] ?? [];
   turn[step] = null;
   for (const fn of list) fn();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { atTurnEnd, scheduleTurnEnd } from '../src/turn.ts';
+import { TurnScheduler } from '../src/turn.ts';
 
 // The wake-ups and socket writes a commit causes run in the commit's own check phase, after the
 // microtasks it started, not an event-loop iteration later (see src/turn.ts).
@@ -10,6 +10,7 @@ function settle(): Promise<void> {
 
 describe('turn end', () => {
   it('runs wake-ups, then writes, in the check phase of the commit, after its microtasks', async () => {
+    const turn = new TurnScheduler();
     const order: string[] = [];
     setImmediate(() => {
       order.push('commit');
@@ -18,32 +19,33 @@ describe('turn end', () => {
       void Promise.resolve()
         .then(() => undefined)
         .then(() => {
-          atTurnEnd('wake', () => {
+          turn.atTurnEnd('wake', () => {
             order.push('wake');
             // A woken device pulls and sends in microtasks after the wake-up step.
-            queueMicrotask(() => atTurnEnd('write', () => order.push('write')));
+            queueMicrotask(() => turn.atTurnEnd('write', () => order.push('write')));
           });
           setImmediate(() => order.push('next iteration'));
         });
     });
-    scheduleTurnEnd();
+    turn.scheduleTurnEnd();
     await settle();
     expect(order).toEqual(['commit', 'wake', 'write', 'next iteration']);
   });
 
   it('without a commit in the turn, or once its writes ran, falls back to an immediate of its own', async () => {
+    const turn = new TurnScheduler();
     const order: string[] = [];
-    atTurnEnd('write', () => order.push('alone'));
+    turn.atTurnEnd('write', () => order.push('alone'));
     expect(order).toEqual([]);
     await settle();
     expect(order).toEqual(['alone']);
 
     setImmediate(() => order.push('commit'));
-    scheduleTurnEnd();
-    scheduleTurnEnd(); // one turn end per turn
-    atTurnEnd('write', () => {
+    turn.scheduleTurnEnd();
+    turn.scheduleTurnEnd(); // one turn end per turn
+    turn.atTurnEnd('write', () => {
       order.push('write');
-      atTurnEnd('write', () => order.push('late write'));
+      turn.atTurnEnd('write', () => order.push('late write'));
     });
     await settle();
     expect(order).toEqual(['alone', 'commit', 'write', 'late write']);

@@ -1,6 +1,6 @@
 import type { Bus, Unsubscribe } from '../bus/bus.ts';
 import { type Logger, safeError } from '../logger.ts';
-import { atTurnEnd } from '../turn.ts';
+import { TurnScheduler } from '../turn.ts';
 
 /** A connected device as the hub sees it. */
 export interface HubMember {
@@ -38,7 +38,11 @@ export class Hub {
   #flushQueued = false;
   readonly #offResubscribed: (() => void) | null;
 
-  constructor(bus: Bus, logger: Logger) {
+  readonly #turn: TurnScheduler;
+
+  /** `turn`: the server's turn ends, shared with the storage (a private one for a hub alone). */
+  constructor(bus: Bus, logger: Logger, turn: TurnScheduler = new TurnScheduler()) {
+    this.#turn = turn;
     this.#bus = bus;
     this.#logger = logger;
     // Pub/sub is at most once: wake-ups published while this node was cut off are gone, so
@@ -103,7 +107,7 @@ export class Hub {
     for (const id of userIds) this.#pending.add(id);
     if (this.#flushQueued) return;
     this.#flushQueued = true;
-    atTurnEnd('wake', () => this.#publishPending());
+    this.#turn.atTurnEnd('wake', () => this.#publishPending());
   }
 
   /** Close every connection of a signed-out device, on every node. */

@@ -1,3 +1,4 @@
+import type { TurnScheduler } from '../turn.ts';
 import { type PostgresLogger, PostgresStorage } from './postgres/postgres-storage.ts';
 import { SqliteStorage } from './sqlite/sqlite-storage.ts';
 import type { Storage, StorageLogger } from './storage.ts';
@@ -32,7 +33,11 @@ export function describeBackends(config: BackendConfig): {
  * PostgreSQL node registers with its bus, so `init` refuses to start beside a node it cannot
  * reach (see `NodeRegistry`).
  */
-export function createStorage(config: BackendConfig, logger: StorageLogger & PostgresLogger): Storage {
+export function createStorage(
+  config: BackendConfig,
+  logger: StorageLogger & PostgresLogger,
+  turn: TurnScheduler,
+): Storage {
   if (config.databaseUrl) {
     const bus = config.redisUrl ? `redis:${config.redisPrefix}` : 'memory';
     return new PostgresStorage({
@@ -42,5 +47,5 @@ export function createStorage(config: BackendConfig, logger: StorageLogger & Pos
       node: { bus },
     });
   }
-  return new SqliteStorage({ dataDir: config.dataDir, logger });
+  return new SqliteStorage({ dataDir: config.dataDir, logger, turn });
 }

@@ -20,7 +20,7 @@ import type { Metrics } from '../core/metrics.ts';
 import { DeviceSync, type SyncTransport } from '../core/sync.ts';
 import { type Logger, safeError } from '../logger.ts';
 import type { Storage } from '../storage/storage.ts';
-import { atTurnEnd } from '../turn.ts';
+import type { TurnScheduler } from '../turn.ts';
 import { CUT_OVER_TOTAL_BYTES, type OutputBudget } from './output-budget.ts';
 
 /** What a connection needs from the server. */
@@ -34,6 +34,8 @@ export interface ConnectionDeps {
   now: () => number;
   maxFrameBytes: number;
   helloTimeoutMs: number;
+  /** The server's turn ends: writes are gathered until the end of the commit's turn. */
+  turn: TurnScheduler;
   /** Bytes queued for clients, against the per-connection and server-wide caps. */
   output: OutputBudget;
   /** Called once the device's hello was accepted, with the connection's TCP socket. */
@@ -594,7 +596,7 @@ export class Connection implements HubMember, SyncTransport {
     if (this.#corked) return;
     this.#corked = true;
     this.#socket.cork();
-    atTurnEnd('write', () => this.#uncork());
+    this.#deps.turn.atTurnEnd('write', () => this.#uncork());
   }
 
   #uncork(): void {

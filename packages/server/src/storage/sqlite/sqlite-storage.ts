@@ -7,7 +7,7 @@ import {
   type SendResult,
 } from '@cinder/protocol';
 import { safeError } from '../../safe-error.ts';
-import { scheduleTurnEnd } from '../../turn.ts';
+import { TurnScheduler } from '../../turn.ts';
 import {
   eventOf,
   liveFacts,
@@ -57,6 +57,11 @@ export interface SqliteStorageOptions {
   /** Send keys staged in `send_log` before a fold into `sends` starts (see send-keys.ts). @default 4096 */
   sendKeyFoldAt?: number;
   logger?: StorageLogger;
+  /**
+   * The server's turn ends, announced after each commit (turn.ts); the hub and the connections
+   * must share it. @default a private one (a storage used alone)
+   */
+  turn?: TurnScheduler;
 }
 
 /** File name of the database inside the data directory. */
@@ -215,8 +220,11 @@ export class SqliteStorage implements Storage {
   /** Where burn messages' content lives, and its scrub (burn-content.ts). */
   #content: BurnContent | null = null;
 
+  readonly #turn: TurnScheduler;
+
   constructor(options: SqliteStorageOptions) {
     this.#options = options;
+    this.#turn = options.turn ?? new TurnScheduler();
   }
 
   async init(): Promise<void> {
@@ -486,7 +494,7 @@ export class SqliteStorage implements Storage {
         this.#flushScheduled = true;
         setImmediate(() => this.#flush());
         // Wake-ups and socket writes this commit causes go out in the same check phase.
-        scheduleTurnEnd();
+        this.#turn.scheduleTurnEnd();
       }
     });
   }
