@@ -10,17 +10,7 @@ async function connections(url: string): Promise<number> {
 
 /** Poll the server's open WebSocket count until it is `n`; false after `timeoutMs`. */
 async function untilConnections(url: string, n: number, timeoutMs = 30_000): Promise<boolean> {
-  let count = -1;
-  const poll = setInterval(() => {
-    void connections(url).then((c) => {
-      count = c;
-    });
-  }, 50);
-  try {
-    return await until(() => count === n, timeoutMs);
-  } finally {
-    clearInterval(poll);
-  }
+  return until(async () => (await connections(url)) === n, timeoutMs, 50);
 }
 
 /** Bob's devices that stop reading (TCP paused) and ask for message `id` `times` times each. */

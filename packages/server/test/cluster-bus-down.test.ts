@@ -1,22 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { SessionResponse } from '@cinder/protocol';
 import { afterEach, expect, it } from 'vitest';
-import { RawClient, register, sendFrame, sleep, testServer } from './helpers.ts';
+import { health, RawClient, register, sendFrame, testServer, until } from './helpers.ts';
 import { RedisServer } from './redis-server.ts';
 import { describeWithServices, dropSchema, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
-
-/** Poll an asynchronous check every 100 ms until it holds: true, or false after `timeoutMs`. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<boolean> {
-  for (const deadline = Date.now() + timeoutMs; ; await sleep(100)) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-  }
-}
-
-async function health(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${url}/healthz`);
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
 
 interface BusMetrics {
   kind: string;
@@ -68,10 +55,14 @@ await describeWithServices('cluster: Redis goes away and comes back', ['postgres
 
     await redis.kill();
     for (const node of [a, b]) {
-      const down = await eventually(async () => {
-        const { status, body } = await health(node.url);
-        return status === 503 && body.status === 'degraded' && body.bus === 'down' && body.storage === 'ok';
-      });
+      const down = await until(
+        async () => {
+          const { status, body } = await health(node.url);
+          return status === 503 && body.status === 'degraded' && body.bus === 'down' && body.storage === 'ok';
+        },
+        60_000,
+        100,
+      );
       expect(down, `${node.url} still says it is healthy`).toBe(true);
       expect(await busMetrics(node.url)).toMatchObject({ connected: false });
     }
@@ -81,7 +72,7 @@ await describeWithServices('cluster: Redis goes away and comes back', ['postgres
 
     await redis.restart();
     for (const node of [a, b]) {
-      const up = await eventually(async () => (await health(node.url)).status === 200);
+      const up = await until(async () => (await health(node.url)).status === 200, 60_000, 100);
       expect(up, `${node.url} did not recover`).toBe(true);
       const metrics = await busMetrics(node.url);
       expect(metrics).toMatchObject({ connected: true, downSeconds: 0 });

@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import { type ChildServer, spawnServer } from './child-server.ts';
-import { sleep, tempDir, testServer } from './helpers.ts';
+import { health, tempDir, testServer, until } from './helpers.ts';
 import { freshDatabase, sql } from './postgres-files.ts';
 import {
   describeWithServices,
@@ -10,20 +10,6 @@ import {
   uniquePrefix,
   uniqueSchema,
 } from './services.ts';
-
-/** Poll an asynchronous check every 250 ms until it holds: true, or false after `timeoutMs`. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<boolean> {
-  for (const deadline = Date.now() + timeoutMs; ; await sleep(250)) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-  }
-}
-
-/** Status and body of a node's `/healthz`. */
-async function health(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${url}/healthz`);
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
 
 await describeWithServices(
   'cluster: nodes sharing a database need a shared bus',
@@ -127,13 +113,17 @@ await describeWithServices(
       // the row is older than the registry's time to live, a new node may start.
       frozen.child.kill('SIGSTOP');
       release.push(() => frozen.child.kill('SIGCONT'));
-      const stale = await eventually(async () => {
-        const { rows } = await sql(
-          "SELECT count(*)::int AS n FROM nodes WHERE seen_at < now() - interval '11 seconds'",
-          database.url,
-        );
-        return rows[0]?.n === 1;
-      });
+      const stale = await until(
+        async () => {
+          const { rows } = await sql(
+            "SELECT count(*)::int AS n FROM nodes WHERE seen_at < now() - interval '11 seconds'",
+            database.url,
+          );
+          return rows[0]?.n === 1;
+        },
+        60_000,
+        250,
+      );
       expect(stale).toBe(true);
       const other = await testServer({ databaseUrl: database.url });
       release.push(() => other[Symbol.asyncDispose]());
@@ -145,13 +135,13 @@ await describeWithServices(
         return status === 503 && body.status === 'degraded' && body.cluster === 'conflict';
       };
       expect(
-        await eventually(async () => (await conflicted(frozen.url)) && (await conflicted(other.url))),
+        await until(async () => (await conflicted(frozen.url)) && (await conflicted(other.url)), 60_000, 250),
       ).toBe(true);
 
       // One of them goes: the other is healthy again.
       frozen.child.kill('SIGKILL');
       await frozen.exited;
-      expect(await eventually(async () => (await health(other.url)).status === 200)).toBe(true);
+      expect(await until(async () => (await health(other.url)).status === 200, 60_000, 250)).toBe(true);
     });
   },
 );

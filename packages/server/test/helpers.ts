@@ -212,12 +212,25 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Poll `check` every `everyMs` until it holds: true, or false once `timeoutMs` have passed. */
-export async function until(check: () => boolean, timeoutMs: number, everyMs = 20): Promise<boolean> {
+/**
+ * Poll `check` (synchronous, or a query such as a fetch) every `everyMs` until it holds: true, or
+ * false once `timeoutMs` have passed.
+ */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 20,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (check()) return true;
+    if (await check()) return true;
     if (Date.now() > deadline) return false;
     await sleep(everyMs);
   }
+}
+
+/** Status and body of a server's `/healthz`. */
+export async function health(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${url}/healthz`);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
