@@ -526,20 +526,13 @@ describe('fuzz: client frames against a real server', () => {
   it(`answers every frame once, before and after hello, and never crashes (seed ${FUZZ_SEED})`, async () => {
     const started = Date.now();
     const fuzz = new FrameFuzz(target);
-    let batches = 0;
-    const total = await runBatches<Batch>({
+    const { cases: total, batches } = await runBatches<Batch>({
       cases: CASES,
       seed: FUZZ_SEED,
       batch,
       count: (b) => b.before.length + b.after.length + b.closing.length,
       perBatch: 52,
-      property: async (b) => {
-        batches += 1;
-        const problems = await fuzz.batch(b);
-        if (problems.length === 0) return;
-        const culprit = await fuzz.culprit(b);
-        throw new Error(`${culprit}\n\nthe whole batch:\n${problems.slice(0, 5).join('\n')}`);
-      },
+      fuzzer: fuzz,
     });
     const count = await fuzz.finalCount();
     if (count) expect(count.got).toBe(count.expected);

@@ -554,10 +554,18 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
+/** Runs one batch of cases against a server; on a failure, finds the case to blame. */
+export interface BatchFuzzer<T> {
+  /** What went wrong in the batch; empty when every case got a valid answer. */
+  batch(batch: T): Promise<string[]>;
+  /** The case (run alone) that explains a failed batch. */
+  culprit(batch: T): Promise<string>;
+}
+
 /**
- * Run `property` over batches until at least `cases` cases ran, fast-check seeded with `seed`
- * (then seed + 1, … for later rounds, should the batches run short). Returns how many cases ran.
- * On a failure fast-check throws with the failing batch, the property's message and the seed.
+ * Run `fuzzer` over batches until at least `cases` cases ran, fast-check seeded with `seed`
+ * (then seed + 1, … for later rounds, should the batches run short). Returns how many cases and
+ * batches ran. On a failure fast-check throws with the culprit, the batch's problems and the seed.
  */
 export async function runBatches<T>(options: {
   cases: number;
@@ -567,14 +575,20 @@ export async function runBatches<T>(options: {
   count: (batch: T) => number;
   /** Average cases per batch, to choose how many batches fast-check runs. */
   perBatch: number;
-  property: (batch: T) => Promise<void>;
-}): Promise<number> {
+  fuzzer: BatchFuzzer<T>;
+}): Promise<{ cases: number; batches: number }> {
+  const { fuzzer } = options;
   let ran = 0;
+  let batches = 0;
   for (let round = 0; ran < options.cases; round++) {
     await fc.assert(
       fc.asyncProperty(options.batch, async (batch) => {
         ran += options.count(batch);
-        await options.property(batch);
+        batches += 1;
+        const problems = await fuzzer.batch(batch);
+        if (problems.length === 0) return;
+        const culprit = await fuzzer.culprit(batch);
+        throw new Error(`${culprit}\n\nthe whole batch:\n${problems.slice(0, 5).join('\n')}`);
       }),
       {
         seed: options.seed + round,
@@ -585,5 +599,5 @@ export async function runBatches<T>(options: {
       },
     );
   }
-  return ran;
+  return { cases: ran, batches };
 }
