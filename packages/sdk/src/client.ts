@@ -1,17 +1,9 @@
-import {
-  CinderError,
-  conversationId,
-  type DeviceInfo,
-  DevicesResponse,
-  type HelloFrame,
-  PROTOCOL_VERSION,
-  peerOf,
-  ROUTES,
-  SessionResponse,
-  WS_PATH,
-} from '@cinder/protocol';
+import { CinderError, conversationId, type DeviceInfo, ROUTES, WS_PATH } from '@cinder/protocol';
 import { Acks } from './acks.ts';
-import { Connection, type ConnectionStatus, type SyncFrame } from './connection.ts';
+import { FrameApplier } from './apply.ts';
+import { Connection } from './connection.ts';
+import { conversationList } from './conversations.ts';
+import { listDevices, revokeDevice } from './devices.ts';
 import { Emitter, type Handler } from './emitter.ts';
 import {
   defaultDeviceName,
@@ -19,16 +11,16 @@ import {
   defaultWebSocket,
   type WebSocketConstructor,
 } from './environment.ts';
-import { type FetchLike, httpRequest, joinUrl, toWebSocketUrl } from './http.ts';
+import { type FetchLike, type ServerHttp, toWebSocketUrl } from './http.ts';
 import { Outbox } from './outbox.ts';
 import { Serial } from './serial.ts';
+import { Session } from './session.ts';
 import type { Store } from './store/store.ts';
 import { Sync } from './sync.ts';
 import type {
   Burned,
   ClientState,
   ConversationSummary,
-  Identity,
   Me,
   Message,
   OpenedMessage,
@@ -94,22 +86,18 @@ export interface ClientEvents {
   error: [error: CinderError];
 }
 
-interface ConnectWaiter {
-  resolve: () => void;
-  reject: (error: CinderError) => void;
-}
-
 /**
  * A Cinder device: signs in, keeps a local store in sync with the server's event log over a
  * WebSocket (reconnecting and resuming from its cursor), sends through a durable outbox and
  * applies burns before it shows anything.
+ *
+ * A facade: the session owns sign-in and the connection's lifecycle, `FrameApplier` and `Sync`
+ * apply the server's events to the store, the outbox owns sends, `conversationList` derives the
+ * conversation list. Every store write goes through one serial queue shared by all of them.
  */
 export class CinderClient {
-  readonly #url: string;
+  readonly #server: ServerHttp;
   readonly #store: Store;
-  readonly #deviceName: string;
-  readonly #fetch: FetchLike;
-  readonly #sendTimeoutMs: number;
   readonly #requestTimeoutMs: number;
   readonly #emitter = new Emitter<ClientEvents>();
   readonly #serial = new Serial();
@@ -117,30 +105,25 @@ export class CinderClient {
   readonly #sync: Sync;
   readonly #acks: Acks;
   readonly #outbox: Outbox;
-  #identity: Identity | null = null;
-  #state: ClientState = 'idle';
-  #starting: Promise<void> | null = null;
-  #waiters: ConnectWaiter[] = [];
-  /** Frames from this socket or older are ignored: applying one failed, the socket was dropped. */
-  #brokenSocket = 0;
-  /** Bumped by every halt, so a `connect()` still reading the store does not start after a `close()`. */
-  #epoch = 0;
+  readonly #session: Session;
+  readonly #frames: FrameApplier;
 
   constructor(options: CinderClientOptions) {
-    this.#url = options.url.replace(/\/+$/, '');
+    this.#server = {
+      url: options.url.replace(/\/+$/, ''),
+      fetch: options.fetch ?? ((url, init) => globalThis.fetch(url, init)),
+    };
     this.#store = options.store ?? defaultStore();
-    this.#deviceName = (options.deviceName ?? defaultDeviceName()).slice(0, 64);
-    this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
-    this.#sendTimeoutMs = options.sendTimeoutMs ?? 30_000;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    const onError = (error: CinderError) => this.#emitter.emit('error', error);
     const WebSocketImpl = options.WebSocket;
     this.#connection = new Connection({
-      url: toWebSocketUrl(this.#url, WS_PATH),
+      url: toWebSocketUrl(this.#server.url, WS_PATH),
       webSocket: WebSocketImpl ? async () => WebSocketImpl : defaultWebSocket,
-      hello: () => this.#hello(),
-      onFrame: (frame, socketId) => this.#onFrame(frame, socketId),
-      onStatus: (status, error) => this.#onStatus(status, error),
-      onError: (error) => this.#emitter.emit('error', error),
+      hello: () => this.#session.hello(),
+      onFrame: (frame, socketId) => this.#frames.receive(frame, socketId),
+      onStatus: (status, error) => this.#session.onStatus(status, error),
+      onError,
       maxReconnectDelayMs: options.maxReconnectDelayMs ?? 5_000,
       requestTimeoutMs: this.#requestTimeoutMs,
     });
@@ -155,21 +138,40 @@ export class CinderClient {
       store: this.#store,
       serial: this.#serial,
       connection: this.#connection,
-      sendTimeoutMs: this.#sendTimeoutMs,
-      onError: (error) => this.#emitter.emit('error', error),
+      sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
+      onError,
+    });
+    this.#session = new Session({
+      server: this.#server,
+      store: this.#store,
+      serial: this.#serial,
+      connection: this.#connection,
+      sync: this.#sync,
+      acks: this.#acks,
+      deviceName: (options.deviceName ?? defaultDeviceName()).slice(0, 64),
+      connectTimeoutMs: this.#requestTimeoutMs,
+      onState: (state) => this.#emitter.emit('state', state),
+      onError,
+    });
+    this.#frames = new FrameApplier({
+      serial: this.#serial,
+      sync: this.#sync,
+      session: this.#session,
+      connection: this.#connection,
+      acks: this.#acks,
+      outbox: this.#outbox,
+      onError,
     });
   }
 
   /** The signed-in device, or null before `register`/`login`/`connect` and after `signOut`. */
   get me(): Me | null {
-    if (!this.#identity) return null;
-    const { userId, username, deviceId, deviceName } = this.#identity;
-    return { userId, username, deviceId, deviceName };
+    return this.#session.me;
   }
 
   /** Connection state; `state` events report changes. */
   get state(): ClientState {
-    return this.#state;
+    return this.#session.state;
   }
 
   /** Listen to an event. Returns a function that removes the handler. */
@@ -182,18 +184,16 @@ export class CinderClient {
     this.#emitter.off(event, handler);
   }
 
-  // ---------------------------------------------------------------------------------------------
   // Session
-  // ---------------------------------------------------------------------------------------------
 
   /** Create an account and its first device, save the device in the store, connect. CONFLICT if the name is taken. */
   register(username: string, password: string): Promise<Me> {
-    return this.#signIn(ROUTES.register, username, password);
+    return this.#session.signIn(ROUTES.register, username, password);
   }
 
   /** Sign in to an existing account as a new device, save it in the store, connect. */
   login(username: string, password: string): Promise<Me> {
-    return this.#signIn(ROUTES.login, username, password);
+    return this.#session.signIn(ROUTES.login, username, password);
   }
 
   /**
@@ -203,37 +203,12 @@ export class CinderClient {
    * background (state `reconnecting`) until `close()`.
    */
   async connect(): Promise<void> {
-    if (this.#state === 'connected') return;
-    const done = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(new CinderError('TIMEOUT', 'Could not connect in time'));
-      }, this.#requestTimeoutMs);
-      const waiter: ConnectWaiter = {
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-      this.#waiters.push(waiter);
-    });
-    if (this.#state !== 'connecting' && this.#state !== 'reconnecting') {
-      this.#starting ??= this.#start().finally(() => {
-        this.#starting = null;
-      });
-      this.#starting.catch((error: unknown) => this.#settleWaiters(CinderError.from(error)));
-    }
-    return done;
+    return this.#session.connect();
   }
 
   /** Close the socket. The store keeps the device, so `connect()` resumes later. Pending requests fail with DISCONNECTED. */
   async close(): Promise<void> {
-    this.#halt('closed', new CinderError('DISCONNECTED', 'The client was closed'));
-    await this.#serial.idle();
+    await this.#session.close();
   }
 
   /** `await using client = …` closes it. */
@@ -246,39 +221,20 @@ export class CinderClient {
    * even if the server cannot be reached (the error is thrown afterwards).
    */
   async signOut(): Promise<void> {
-    // Close first, so the server's 4001 on our own socket does not race the local wipe.
-    this.#halt('closed', new CinderError('DISCONNECTED', 'Signed out'));
-    const identity = this.#identity ?? (await this.#store.getIdentity());
-    let failure: unknown = null;
-    if (identity) {
-      try {
-        await this.#http('DELETE', `${ROUTES.devices}/${encodeURIComponent(identity.deviceId)}`, identity);
-      } catch (error) {
-        const gone =
-          error instanceof CinderError && (error.code === 'UNAUTHORIZED' || error.code === 'NOT_FOUND');
-        if (!gone) failure = error;
-      }
-    }
-    await this.#forget();
-    if (failure) throw failure;
+    await this.#session.signOut();
   }
 
   /** This account's signed-in devices (`current` marks this one). */
   async devices(): Promise<DeviceInfo[]> {
-    const identity = await this.#requireIdentity();
-    const body = await this.#http('GET', ROUTES.devices, identity, DevicesResponse);
-    return body.devices;
+    return listDevices(this.#server, await this.#session.requireIdentity());
   }
 
   /** Sign a device of this account out everywhere: its token stops working and its sockets close. */
   async revokeDevice(deviceId: string): Promise<void> {
-    const identity = await this.#requireIdentity();
-    await this.#http('DELETE', `${ROUTES.devices}/${encodeURIComponent(deviceId)}`, identity);
+    await revokeDevice(this.#server, await this.#session.requireIdentity(), deviceId);
   }
 
-  // ---------------------------------------------------------------------------------------------
   // Messages
-  // ---------------------------------------------------------------------------------------------
 
   /**
    * Send a message. While disconnected it waits for the connection (up to `sendTimeoutMs`, then
@@ -286,8 +242,8 @@ export class CinderClient {
    * `messages()` (own burn text included, until it burns). No `message` event for own sends.
    */
   async send(to: string, text: string, options: SendOptions = {}): Promise<SentMessage> {
-    this.#assertLive();
-    const identity = await this.#requireIdentity();
+    this.#session.assertLive();
+    const identity = await this.#session.requireIdentity();
     return this.#outbox.send(identity, to, text, options);
   }
 
@@ -298,20 +254,15 @@ export class CinderClient {
    * content is lost with the reply. A normal message: returns it and marks it read.
    */
   async open(id: string): Promise<OpenedMessage> {
-    this.#assertLive();
+    this.#session.assertLive();
     this.#acks.flushDelivered();
     const result = await this.#connection.request(
       { type: 'open', id },
       { timeoutMs: this.#requestTimeoutMs },
     );
-    await this.#serial.run(async () => {
-      const local = await this.#store.getMessage(id);
-      if (!local) return;
-      if (result.burned) await this.#sync.burnLocally(local, 'opened');
-      else if (!local.mine && local.readAt === undefined) {
-        await this.#store.commit({ putMessages: [{ ...local, readAt: Date.now() }] });
-      }
-    });
+    await this.#serial.run(() =>
+      result.burned ? this.#sync.burnLocallyById(id, 'opened') : this.#sync.markReadLocally(id),
+    );
     const opened: OpenedMessage = { id: result.id, text: result.text, ext: result.ext };
     if (result.viewSeconds !== undefined) opened.viewSeconds = result.viewSeconds;
     return opened;
@@ -319,17 +270,12 @@ export class CinderClient {
 
   /** Send a read receipt for a normal message. BAD_REQUEST for a burn message: those are opened, not read. */
   async markRead(id: string): Promise<void> {
-    this.#assertLive();
+    this.#session.assertLive();
     const local = await this.#store.getMessage(id);
     if (local?.burn) throw new CinderError('BAD_REQUEST', 'Burn messages are opened, not read');
     this.#acks.flushDelivered();
     await this.#connection.request({ type: 'read', id }, { timeoutMs: this.#requestTimeoutMs });
-    await this.#serial.run(async () => {
-      const current = await this.#store.getMessage(id);
-      if (current && !current.mine && current.readAt === undefined) {
-        await this.#store.commit({ putMessages: [{ ...current, readAt: Date.now() }] });
-      }
-    });
+    await this.#serial.run(() => this.#sync.markReadLocally(id));
   }
 
   /** Delete a message from this device only. */
@@ -339,248 +285,30 @@ export class CinderClient {
 
   /** Burn one of this account's unopened burn messages everywhere (reason `revoked`). */
   async revoke(id: string): Promise<void> {
-    this.#assertLive();
+    this.#session.assertLive();
     await this.#connection.request({ type: 'revoke', id }, { timeoutMs: this.#requestTimeoutMs });
-    await this.#serial.run(async () => {
-      const local = await this.#store.getMessage(id);
-      if (local) await this.#sync.burnLocally(local, 'revoked');
-    });
+    await this.#serial.run(() => this.#sync.burnLocallyById(id, 'revoked'));
   }
 
   /** This device's copy of the conversation with `peer`, oldest first. Burned messages are not listed. */
   async messages(peer: string): Promise<StoredMessage[]> {
-    const identity = await this.#requireIdentity();
+    const identity = await this.#session.requireIdentity();
     return this.#store.listMessages(conversationId(identity.username, peer));
   }
 
   /** Placeholders of the messages that burned in the conversation with `peer`, oldest first. Never content. */
   async burnedMessages(peer: string): Promise<Tombstone[]> {
-    const identity = await this.#requireIdentity();
+    const identity = await this.#session.requireIdentity();
     return this.#store.listTombstones(conversationId(identity.username, peer));
   }
 
   /** Conversations known to this device, most recent activity first. */
   async conversations(): Promise<ConversationSummary[]> {
-    const identity = await this.#requireIdentity();
+    const identity = await this.#session.requireIdentity();
     const [messages, tombstones] = await Promise.all([
       this.#store.listMessages(),
       this.#store.listTombstones(),
     ]);
-    const summaries = new Map<string, ConversationSummary>();
-    const summaryOf = (conversation: string): ConversationSummary => {
-      let summary = summaries.get(conversation);
-      if (!summary) {
-        const peer = peerOf(conversation, identity.username);
-        summary = { conversation, peer, lastActivityAt: 0, unread: 0, sealed: 0 };
-        summaries.set(conversation, summary);
-      }
-      return summary;
-    };
-    for (const message of messages) {
-      const summary = summaryOf(message.conversation);
-      // Messages come oldest first: the last one seen is the newest.
-      summary.lastMessage = message;
-      summary.lastActivityAt = Math.max(summary.lastActivityAt, message.sentAt);
-      if (message.mine) continue;
-      if (message.burn) summary.sealed++;
-      else if (message.readAt === undefined) summary.unread++;
-    }
-    for (const tombstone of tombstones) {
-      const summary = summaryOf(tombstone.conversation);
-      summary.lastActivityAt = Math.max(summary.lastActivityAt, tombstone.at);
-    }
-    // Ties within one millisecond: server ids sort in creation order, so the later last message wins.
-    const lastId = (s: ConversationSummary) => s.lastMessage?.id ?? '';
-    return [...summaries.values()].sort(
-      (a, b) =>
-        b.lastActivityAt - a.lastActivityAt ||
-        (lastId(a) < lastId(b) ? 1 : lastId(a) > lastId(b) ? -1 : 0) ||
-        a.conversation.localeCompare(b.conversation),
-    );
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Internals
-  // ---------------------------------------------------------------------------------------------
-
-  async #signIn(route: string, username: string, password: string): Promise<Me> {
-    const session = await httpRequest(this.#fetch, joinUrl(this.#url, route), {
-      method: 'POST',
-      body: { username, password, deviceName: this.#deviceName },
-      schema: SessionResponse,
-    });
-    // A client signed in as another device (or account) closes that session; a fresh one stays idle.
-    this.#halt(
-      this.#state === 'idle' ? 'idle' : 'closed',
-      new CinderError('DISCONNECTED', 'Signed in again'),
-    );
-    const identity: Identity = {
-      url: this.#url,
-      userId: session.user.id,
-      username: session.user.username,
-      deviceId: session.device.id,
-      deviceName: session.device.name,
-      token: session.token,
-    };
-    // A new device starts empty: nothing of a previous device or account may leak into it.
-    await this.#serial.run(async () => {
-      await this.#store.clear();
-      await this.#store.commit({ identity, cursor: null });
-    });
-    this.#identity = identity;
-    await this.connect();
-    return this.me as Me;
-  }
-
-  async #start(): Promise<void> {
-    const epoch = this.#epoch;
-    await this.#serial.run(async () => {
-      const identity = await this.#store.getIdentity();
-      if (!identity) throw new CinderError('UNAUTHORIZED', 'No device in the store: register or log in');
-      if (identity.url.replace(/\/+$/, '') !== this.#url) {
-        throw new CinderError('UNAUTHORIZED', 'The device in the store belongs to another server');
-      }
-      this.#identity = identity;
-      await this.#sync.load();
-    });
-    if (epoch !== this.#epoch) throw new CinderError('DISCONNECTED', 'The client was closed');
-    this.#connection.start();
-  }
-
-  async #hello(): Promise<HelloFrame> {
-    // Frames of the previous socket are applied first, so the cursor is the true one.
-    await this.#serial.idle();
-    const identity = this.#identity;
-    if (!identity) throw new CinderError('UNAUTHORIZED');
-    return { type: 'hello', protocol: PROTOCOL_VERSION, token: identity.token, cursor: this.#sync.cursor };
-  }
-
-  #onFrame(frame: SyncFrame, socketId: number): void {
-    this.#serial
-      .run(async () => {
-        if (socketId <= this.#brokenSocket) return;
-        await this.#apply(frame, socketId);
-      })
-      .catch((error: unknown) => {
-        // The store failed mid-event: drop this socket and its queued frames; the next hello
-        // resumes from the last cursor the store holds, so no event is skipped.
-        this.#brokenSocket = Math.max(this.#brokenSocket, socketId);
-        this.#emitter.emit('error', CinderError.from(error));
-        this.#connection.reconnect();
-      });
-  }
-
-  async #apply(frame: SyncFrame, socketId: number): Promise<void> {
-    const identity = this.#identity;
-    if (!identity) return;
-    switch (frame.type) {
-      case 'welcome':
-        this.#sync.reset();
-        if (frame.device.name !== identity.deviceName) {
-          const renamed = { ...identity, deviceName: frame.device.name };
-          await this.#store.commit({ identity: renamed });
-          this.#identity = renamed;
-        }
-        return;
-      case 'events':
-        await this.#sync.applyEvents(frame, identity.username);
-        this.#acks.cursorMoved();
-        return;
-      case 'resync':
-        await this.#sync.applyResync(frame, identity.username);
-        return;
-      case 'synced':
-        await this.#sync.advance(frame.cursor);
-        this.#connection.setReady(socketId);
-        if (!this.#connection.ready) return;
-        this.#acks.cursorMoved();
-        this.#settleWaiters(null);
-        void this.#outbox.flush(identity).catch((error: unknown) => {
-          this.#emitter.emit('error', CinderError.from(error));
-        });
-        return;
-    }
-  }
-
-  #onStatus(status: ConnectionStatus, error?: CinderError): void {
-    switch (status) {
-      case 'connecting':
-      case 'reconnecting':
-      case 'connected':
-        this.#setState(status);
-        return;
-      case 'unauthorized':
-        // The device was revoked (or never existed on this server): it is signed out everywhere,
-        // so nothing of it stays here either.
-        this.#halt('unauthorized', error ?? new CinderError('UNAUTHORIZED'));
-        void this.#forget().catch((e: unknown) => this.#emitter.emit('error', CinderError.from(e)));
-        return;
-      case 'closed':
-        this.#halt('closed', error ?? new CinderError('DISCONNECTED'));
-        if (error) this.#emitter.emit('error', error);
-        return;
-    }
-  }
-
-  /** Stop the connection and everything waiting on it, and enter `state`. */
-  #halt(state: 'idle' | 'closed' | 'unauthorized', error: CinderError): void {
-    this.#epoch++;
-    this.#connection.stop();
-    this.#acks.stop();
-    this.#settleWaiters(error);
-    this.#setState(state);
-  }
-
-  /** Forget the device: clear the store and the in-memory identity. */
-  async #forget(): Promise<void> {
-    await this.#serial.run(async () => {
-      await this.#store.clear();
-      this.#identity = null;
-      this.#sync.cursor = null;
-    });
-  }
-
-  #settleWaiters(error: CinderError | null): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const waiter of waiters) {
-      if (error) waiter.reject(error);
-      else waiter.resolve();
-    }
-  }
-
-  #setState(state: ClientState): void {
-    if (state === this.#state) return;
-    this.#state = state;
-    this.#emitter.emit('state', state);
-  }
-
-  /** Requests need a started client; a stopped one would wait for a connection that never comes. */
-  #assertLive(): void {
-    if (this.#state === 'unauthorized') throw new CinderError('UNAUTHORIZED', 'This device was signed out');
-    if (this.#state === 'idle' || this.#state === 'closed') {
-      throw new CinderError('DISCONNECTED', 'Not connected: call connect() first');
-    }
-  }
-
-  async #requireIdentity(): Promise<Identity> {
-    if (this.#identity) return this.#identity;
-    const identity = await this.#store.getIdentity();
-    if (!identity) throw new CinderError('UNAUTHORIZED', 'Not signed in');
-    this.#identity = identity;
-    return identity;
-  }
-
-  #http<T = undefined>(
-    method: string,
-    path: string,
-    identity: Identity,
-    schema?: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
-  ): Promise<T> {
-    return httpRequest(this.#fetch, joinUrl(this.#url, path), {
-      method,
-      token: identity.token,
-      ...(schema ? { schema } : {}),
-    });
+    return conversationList(identity.username, messages, tombstones);
   }
 }

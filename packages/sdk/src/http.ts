@@ -6,8 +6,14 @@ export type FetchLike = (
   init: { method: string; headers: Record<string, string>; body?: string },
 ) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
 
+/** How the SDK reaches a server's HTTP API: its base URL (no trailing slash) and the fetch to use. */
+export interface ServerHttp {
+  url: string;
+  fetch: FetchLike;
+}
+
 /** A schema that can validate a response body (any zod schema fits). */
-interface BodySchema<T> {
+export interface BodySchema<T> {
   safeParse(value: unknown): { success: true; data: T } | { success: false };
 }
 

@@ -135,6 +135,20 @@ export class Sync {
     });
   }
 
+  /** `burnLocally` for message `id`, if this device holds it. */
+  async burnLocallyById(id: string, reason: BurnReason): Promise<void> {
+    const message = await this.#store.getMessage(id);
+    if (message) await this.burnLocally(message, reason);
+  }
+
+  /** This device read (or opened) received message `id`: keep the first time it did. */
+  async markReadLocally(id: string): Promise<void> {
+    const message = await this.#store.getMessage(id);
+    if (message && !message.mine && message.readAt === undefined) {
+      await this.#store.commit({ putMessages: [{ ...message, readAt: Date.now() }] });
+    }
+  }
+
   async #message(event: MessageEvent, me: string): Promise<void> {
     const { id } = event.message;
     const seen = (await this.#store.getMessage(id)) ?? (await this.#store.getTombstone(id));
