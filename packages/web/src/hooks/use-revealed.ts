@@ -57,7 +57,7 @@ export function useRevealed(client: CinderClient): RevealedState {
         if (!entry || entry.phase === 'burning') return current;
         return withEntry(current, id, { ...entry, phase: 'burning' });
       });
-      schedule(id, BURN_ANIMATION_MS, () => setRevealed((current) => without(current, id)));
+      schedule(id, BURN_ANIMATION_MS, () => setRevealed((current) => withoutEntry(current, id)));
     },
     [schedule],
   );
@@ -66,7 +66,7 @@ export function useRevealed(client: CinderClient): RevealedState {
     async (message: StoredMessage) => {
       const id = message.id;
       setOpening((current) => new Set(current).add(id));
-      setFailures((current) => without(current, id));
+      setFailures((current) => withoutEntry(current, id));
       try {
         const result = await client.open(id);
         if (!mounted.current) return;
@@ -91,7 +91,7 @@ export function useRevealed(client: CinderClient): RevealedState {
             : describeError(error);
         setFailures((current) => withEntry(current, id, reason));
       } finally {
-        if (mounted.current) setOpening((current) => without(current, id));
+        if (mounted.current) setOpening((current) => withoutId(current, id));
       }
     },
     [client, schedule, close],
@@ -104,14 +104,18 @@ function withEntry<V>(map: ReadonlyMap<string, V>, id: string, value: V): Readon
   return new Map(map).set(id, value);
 }
 
-function without<T extends ReadonlyMap<string, unknown> | ReadonlySet<string>>(collection: T, id: string): T {
-  if (!collection.has(id)) return collection;
-  if (collection instanceof Map) {
-    const next = new Map(collection);
-    next.delete(id);
-    return next as unknown as T;
-  }
-  const next = new Set(collection as ReadonlySet<string>);
+/** `map` without `id`; the same map when it has no such key, so React skips the re-render. */
+function withoutEntry<V>(map: ReadonlyMap<string, V>, id: string): ReadonlyMap<string, V> {
+  if (!map.has(id)) return map;
+  const next = new Map(map);
   next.delete(id);
-  return next as unknown as T;
+  return next;
+}
+
+/** `set` without `id`; the same set when it does not hold it, so React skips the re-render. */
+function withoutId(set: ReadonlySet<string>, id: string): ReadonlySet<string> {
+  if (!set.has(id)) return set;
+  const next = new Set(set);
+  next.delete(id);
+  return next;
 }
