@@ -1,0 +1,15 @@
+// The test toolkit: one of each fixture, shared by every suite (see README.md).
+export { login, passwordOf, postJson, register, username } from './accounts.ts';
+export {
+  type ChildServer,
+  runServerProcess,
+  ServerProcess,
+  type SpawnOptions,
+  spawnServer,
+} from './child-server.ts';
+export { type Device, type DeviceEvents, type DeviceOptions, device, Harness } from './device.ts';
+export { type Network, network } from './network.ts';
+export { type FrameWait, RawClient, sendFrame } from './raw-client.ts';
+export { health, type Metrics, metrics, sweptAfter, type TestServer, testServer } from './server.ts';
+export { type TempDir, tempDir } from './temp-dir.ts';
+export { isPending, sleep, WAIT_MS, type WaitOptions, WaitTimeout, waitFor } from './wait.ts';
