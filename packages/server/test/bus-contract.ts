@@ -7,7 +7,7 @@ async function delivered(check: () => boolean): Promise<void> {
   expect(await until(check, 2000, 5)).toBe(true);
 }
 
-/** The contract of every `Bus` (in-process now, Redis later). `create` may return two nodes' buses on one network. */
+/** The contract of every `Bus` (in-process and Redis). `create` may return two nodes' buses on one network. */
 export function runBusContract(
   name: string,
   options: { create: () => Promise<{ a: Bus; b: Bus; cleanup(): Promise<void> }> },

@@ -2,9 +2,9 @@
 export type Unsubscribe = () => Promise<void>;
 
 /**
- * Moves opaque payloads between server nodes: an in-process implementation now, Redis
- * pub/sub later. What the payloads mean and who gets them is decided once, in the server's
- * hub (`core/hub.ts`); a bus only moves bytes. Delivery is at most once, in publish order per
+ * Moves opaque payloads between server nodes (in-process for a single node, Redis pub/sub for a
+ * cluster). What the payloads mean and who gets them is decided once, in the server's hub
+ * (`core/hub.ts`); a bus only moves bytes. Delivery is at most once, in publish order per
  * channel and publisher.
  */
 export interface Bus {
