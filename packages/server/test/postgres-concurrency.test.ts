@@ -128,10 +128,10 @@ await describeWithServices('postgres storage under concurrency (two nodes, one s
         [nodeA, nodeB, nodeA, nodeB].map((node) => node.openMessage({ id: m.id, userId: bob.id, at: 2_000 })),
       ),
     );
-    expect(results.filter((r) => r.outcome === 'taken')).toHaveLength(messages.length);
-    expect(results.filter((r) => r.outcome === 'refused')).toHaveLength(messages.length * 3);
+    expect(results.filter((r) => r.kind === 'taken')).toHaveLength(messages.length);
+    expect(results.filter((r) => r.kind === 'refused')).toHaveLength(messages.length * 3);
     for (const r of results) {
-      if (r.outcome === 'refused') expect(r.facts).toMatchObject({ state: 'burned', reason: 'opened' });
+      if (r.kind === 'refused') expect(r.refusal).toEqual({ code: 'BURNED' });
     }
     const burned = (await nodeA.readEvents(bob.id, 0, 1000)).events.filter((e) => e.event.kind === 'burned');
     expect(burned).toHaveLength(messages.length);

@@ -195,7 +195,7 @@ await describeWithServices('postgres: burned bytes on disk', ['postgres'], () =>
         await sql('CHECKPOINT');
         expect(record('sent, CHECKPOINT').inDb).toBe(true);
         const opened = await storage.openMessage({ id: m.id, userId: 'u_bob', at: at + 1 });
-        expect(opened.outcome).toBe('taken');
+        expect(opened.kind).toBe('taken');
         record('opened (row deleted)');
         await sql('CHECKPOINT');
         record('opened, CHECKPOINT');

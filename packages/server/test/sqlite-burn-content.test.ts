@@ -180,7 +180,7 @@ describe('burn message content in SQLite', () => {
       expect(pagesHolding(dir, old)).toEqual([]);
       expect(pagesHolding(dir, live)).toEqual([expect.stringMatching(generation)]);
       const opened = await storage.openMessage({ id: message.id, userId: bob.id, at: 2 });
-      expect(opened).toMatchObject({ outcome: 'taken', text: `${live} unopened` });
+      expect(opened).toMatchObject({ kind: 'taken', text: `${live} unopened` });
     } finally {
       await storage.close();
     }

@@ -89,7 +89,7 @@ describe('sqlite storage: in-memory log tails', () => {
       live.openMessage({ id: early.id, userId: bob.id, at: 3_300 }),
     ]);
     expect(conflict.status === 'rejected' && (conflict.reason as { code?: unknown }).code).toBe('CONFLICT');
-    expect(take.status === 'fulfilled' && take.value.outcome).toBe('taken');
+    expect(take.status === 'fulfilled' && take.value.kind).toBe('taken');
     await live.expireDue(70_000, 100);
 
     for (const [user, after] of [

@@ -73,7 +73,7 @@ describe('sqlite schema migration', () => {
     try {
       expect(indexesOf(dir.path)).not.toContain('events_message');
       expect(await storage.openMessage({ id: 'm_one', userId: bob.id, at: Date.now() })).toMatchObject({
-        outcome: 'taken',
+        kind: 'taken',
       });
     } finally {
       await storage.close();

@@ -115,7 +115,7 @@ export function runStorageContract(name: string, options: { create: () => Promis
       const m = message();
       const first = await storage.insertMessage({ deviceId: 'd1', key: 'key-0001', message: m, at: 1_000 });
       expect(first.created).toBe(true);
-      expect(first.notify.sort()).toEqual([alice.id, bob.id].sort());
+      expect([...first.wake].sort()).toEqual([alice.id, bob.id].sort());
       expect(first.result).toEqual({ id: m.id, conversation: m.conversation, sentAt: 1_000, size: 6 });
       const retry = await storage.insertMessage({
         deviceId: 'd1',
@@ -163,20 +163,24 @@ export function runStorageContract(name: string, options: { create: () => Promis
       expect((await storage.listLiveMessages(carol.id, null, 10)).messages).toEqual([]);
     });
 
-    it('takes a burn message atomically: content once, then tombstone facts', async () => {
+    it('takes a burn message atomically: content once, then refused as burned', async () => {
       const m = message({ burn: burnPolicy });
       await storage.insertMessage({ deviceId: 'd1', key: 'key-take1', message: m, at: 1_000 });
       expect(await storage.openMessage({ id: m.id, userId: alice.id, at: 2_000 })).toEqual({
-        outcome: 'refused',
-        facts: { state: 'live', senderId: alice.id, recipientId: bob.id, burn: true },
-        notify: [],
+        kind: 'refused',
+        refusal: { code: 'FORBIDDEN', message: 'Only the recipient may open a message' },
+        wake: [],
+        burned: [],
       });
       const taken = await storage.openMessage({ id: m.id, userId: bob.id, at: 2_000 });
-      expect(taken).toMatchObject({ outcome: 'taken', text: 'secret', ext: { fire: true }, viewSeconds: 0 });
+      expect(taken).toMatchObject({ kind: 'taken', text: 'secret', ext: { fire: true }, viewSeconds: 0 });
+      expect(taken.burned).toEqual([{ messageId: m.id, conversation: 'dm:alice:bob', reason: 'opened' }]);
+      expect([...taken.wake].sort()).toEqual([alice.id, bob.id].sort());
       const again = await storage.openMessage({ id: m.id, userId: bob.id, at: 2_001 });
-      expect(again).toMatchObject({
-        outcome: 'refused',
-        facts: { state: 'burned', senderId: alice.id, recipientId: bob.id, reason: 'opened' },
+      expect(again).toEqual({ kind: 'refused', refusal: { code: 'BURNED' }, wake: [], burned: [] });
+      // To anyone else a burned id is one that never existed.
+      expect(await storage.openMessage({ id: m.id, userId: carol.id, at: 2_001 })).toMatchObject({
+        refusal: { code: 'NOT_FOUND' },
       });
       for (const user of [alice, bob]) {
         const events = await allEvents(storage, user.id);
@@ -193,9 +197,10 @@ export function runStorageContract(name: string, options: { create: () => Promis
       }
       expect((await storage.listLiveMessages(bob.id, null, 10)).messages).toEqual([]);
       expect(await storage.openMessage({ id: 'm_never', userId: bob.id, at: 2_000 })).toEqual({
-        outcome: 'refused',
-        facts: null,
-        notify: [],
+        kind: 'refused',
+        refusal: { code: 'NOT_FOUND' },
+        wake: [],
+        burned: [],
       });
     });
 
@@ -205,8 +210,8 @@ export function runStorageContract(name: string, options: { create: () => Promis
       const results = await Promise.all(
         Array.from({ length: 20 }, () => storage.openMessage({ id: m.id, userId: bob.id, at: 2_000 })),
       );
-      expect(results.filter((r) => r.outcome === 'taken')).toHaveLength(1);
-      expect(results.filter((r) => r.outcome === 'refused')).toHaveLength(19);
+      expect(results.filter((r) => r.kind === 'taken')).toHaveLength(1);
+      expect(results.filter((r) => r.kind === 'refused' && r.refusal.code === 'BURNED')).toHaveLength(19);
       expect((await allEvents(storage, bob.id)).filter((e) => e.kind === 'burned')).toHaveLength(1);
     });
 
@@ -214,17 +219,23 @@ export function runStorageContract(name: string, options: { create: () => Promis
       const m = message();
       await storage.insertMessage({ deviceId: 'd1', key: 'key-norm2', message: m, at: 1_000 });
       const first = await storage.openMessage({ id: m.id, userId: bob.id, at: 2_000 });
-      expect(first).toMatchObject({
-        outcome: 'read',
+      expect(first).toEqual({
+        kind: 'read',
         text: 'secret',
         ext: { fire: true },
-        notify: [alice.id],
+        wake: [alice.id],
+        burned: [],
       });
       const second = await storage.openMessage({ id: m.id, userId: bob.id, at: 2_001 });
-      expect(second).toMatchObject({ outcome: 'read', notify: [] });
+      expect(second).toMatchObject({ kind: 'read', wake: [] });
       expect(await storage.readMessage({ id: m.id, reader: bob, at: 2_002 })).toEqual({
-        outcome: 'done',
-        notify: [],
+        kind: 'done',
+        wake: [],
+        burned: [],
+      });
+      expect(await storage.readMessage({ id: m.id, reader: alice, at: 2_002 })).toMatchObject({
+        kind: 'refused',
+        refusal: { code: 'FORBIDDEN' },
       });
       const receipts = (await allEvents(storage, alice.id)).filter((e) => e.kind === 'receipt');
       expect(receipts).toEqual([
@@ -246,16 +257,16 @@ export function runStorageContract(name: string, options: { create: () => Promis
       await storage.insertMessage({ deviceId: 'd1', key: 'key-del02', message: b, at: 1_000 });
       expect(
         await storage.markDelivered({ ids: [a.id, b.id, 'm_none'], recipient: carol, at: 2_000 }),
-      ).toEqual({
-        notify: [],
-      });
+      ).toEqual({ wake: [], burned: [] });
       expect(await storage.markDelivered({ ids: [a.id, b.id, 'm_none'], recipient: bob, at: 2_000 })).toEqual(
         {
-          notify: [alice.id],
+          wake: [alice.id],
+          burned: [],
         },
       );
       expect(await storage.markDelivered({ ids: [a.id, b.id], recipient: bob, at: 2_001 })).toEqual({
-        notify: [],
+        wake: [],
+        burned: [],
       });
       const receipts = (await allEvents(storage, alice.id)).filter((e) => e.kind === 'receipt');
       expect(receipts.map((r) => (r.kind === 'receipt' ? [r.messageId, r.type] : null))).toEqual([
@@ -270,21 +281,24 @@ export function runStorageContract(name: string, options: { create: () => Promis
       await storage.insertMessage({ deviceId: 'd1', key: 'key-rev01', message: m, at: 1_000 });
       await storage.insertMessage({ deviceId: 'd1', key: 'key-rev02', message: normal, at: 1_000 });
       expect(await storage.revokeMessage({ id: m.id, userId: bob.id, at: 2_000 })).toMatchObject({
-        outcome: 'refused',
+        kind: 'refused',
+        refusal: { code: 'FORBIDDEN' },
       });
       expect(await storage.revokeMessage({ id: normal.id, userId: alice.id, at: 2_000 })).toMatchObject({
-        outcome: 'refused',
-        facts: { state: 'live', burn: false },
+        kind: 'refused',
+        refusal: { code: 'BAD_REQUEST' },
       });
       expect(await storage.revokeMessage({ id: m.id, userId: alice.id, at: 2_000 })).toMatchObject({
-        outcome: 'done',
+        kind: 'done',
+        burned: [{ messageId: m.id, conversation: 'dm:alice:bob', reason: 'revoked' }],
       });
       expect(await storage.revokeMessage({ id: m.id, userId: alice.id, at: 2_001 })).toMatchObject({
-        outcome: 'refused',
-        facts: { state: 'burned', reason: 'revoked' },
+        kind: 'refused',
+        refusal: { code: 'BURNED' },
       });
       expect(await storage.openMessage({ id: m.id, userId: bob.id, at: 2_002 })).toMatchObject({
-        outcome: 'refused',
+        kind: 'refused',
+        refusal: { code: 'BURNED' },
       });
     });
 
@@ -299,12 +313,13 @@ export function runStorageContract(name: string, options: { create: () => Promis
       expect(expired.burned).toEqual([
         { messageId: due.id, conversation: 'dm:alice:bob', reason: 'expired' },
       ]);
-      expect(expired.notify.sort()).toEqual([alice.id, bob.id].sort());
+      expect([...expired.wake].sort()).toEqual([alice.id, bob.id].sort());
       expect((await storage.expireDue(2_500, 100)).burned).toEqual([]);
       // Not swept yet, but past its deadline: the open burns it as expired and is refused.
       expect(await storage.openMessage({ id: lazy.id, userId: bob.id, at: 3_000 })).toMatchObject({
-        outcome: 'refused',
-        facts: { state: 'burned', reason: 'expired' },
+        kind: 'refused',
+        refusal: { code: 'BURNED' },
+        burned: [{ messageId: lazy.id, conversation: 'dm:alice:bob', reason: 'expired' }],
       });
       const burned = (await allEvents(storage, bob.id)).filter((e) => e.kind === 'burned');
       expect(burned.map((e) => (e.kind === 'burned' ? [e.messageId, e.reason] : null))).toEqual([
@@ -366,7 +381,7 @@ export function runStorageContract(name: string, options: { create: () => Promis
       expect(remaining.every((e) => e.seq > after.floor)).toBe(true);
       // Past retention a burned id is forgotten: the same answer as one that never existed.
       expect(await storage.openMessage({ id: old.id, userId: bob.id, at: 60_000 })).toMatchObject({
-        facts: null,
+        refusal: { code: 'NOT_FOUND' },
       });
       // The send key is gone too: the same key makes a new message.
       const again = await storage.insertMessage({

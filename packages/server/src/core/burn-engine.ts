@@ -1,15 +1,15 @@
 import {
   CinderError,
   conversationId,
-  DEFAULT_TTL_SECONDS,
   type EmptyResult,
   type OpenResult,
   type SendFrame,
   type SendResult,
 } from '@cinder/protocol';
 import type { Logger } from '../logger.ts';
-import type { BurnedRecord, MessageFacts, NewMessage, Storage } from '../storage/storage.ts';
+import type { BurnedRecord, Changed, NewMessage, Refused, Storage } from '../storage/storage.ts';
 import type { DeviceIdentity } from './accounts.ts';
+import { burnPolicy, type Refusal, sendRefusal } from './burn-rules.ts';
 import type { Hub } from './hub.ts';
 import { newId } from './ids.ts';
 import type { Metrics } from './metrics.ts';
@@ -19,8 +19,9 @@ const EMPTY: EmptyResult = Object.freeze({}) as EmptyResult;
 
 /**
  * The message verbs of the burn contract: send, open (the atomic take), read, delivered,
- * revoke, and expiry. Storage does each in one transaction; this class picks the error a
- * refusal gets, so a non-participant can never tell a real id from one that never existed.
+ * revoke, and expiry. Storage does each in one transaction, deciding through burn-rules.ts;
+ * this class applies rate limits, wakes the devices whose logs grew, counts and logs burns, and
+ * turns a refusal into the `CinderError` the client gets.
  */
 export class BurnEngine {
   readonly #storage: Storage;
@@ -52,10 +53,9 @@ export class BurnEngine {
   /** Store a message for `frame.to`; a retried key returns the first result, even after a burn. */
   async send(who: DeviceIdentity, frame: SendFrame): Promise<SendResult> {
     this.#limiters.send?.take(who.deviceId);
-    if (frame.to === who.username)
-      throw new CinderError('BAD_REQUEST', 'You cannot send a message to yourself');
-    const recipient = await this.#storage.findUserByUsername(frame.to);
-    if (!recipient) throw new CinderError('NOT_FOUND', 'No such user');
+    const recipient = frame.to === who.username ? null : await this.#storage.findUserByUsername(frame.to);
+    const refusal = sendRefusal(who.username, frame.to, recipient !== null);
+    if (refusal || !recipient) throw errorOf(refusal ?? { code: 'NOT_FOUND' });
     const sentAt = this.#now();
     const message: NewMessage = {
       id: newId('m'),
@@ -67,15 +67,7 @@ export class BurnEngine {
       text: frame.text,
       ext: frame.ext ?? null,
     };
-    if (frame.burn) {
-      // Clamp, not reject: a server with a shorter --max-ttl still takes the message.
-      const ttlSeconds = Math.min(frame.burn.ttlSeconds ?? DEFAULT_TTL_SECONDS, this.#maxTtlSeconds);
-      message.burn = {
-        ttlSeconds,
-        viewSeconds: frame.burn.viewSeconds ?? 0,
-        expiresAt: sentAt + ttlSeconds * 1000,
-      };
-    }
+    if (frame.burn) message.burn = burnPolicy(frame.burn, sentAt, this.#maxTtlSeconds);
     const outcome = await this.#storage.insertMessage({
       deviceId: who.deviceId,
       key: frame.key,
@@ -84,7 +76,7 @@ export class BurnEngine {
     });
     if (outcome.created) {
       this.#metrics.messagesSent++;
-      this.#hub.notify(outcome.notify);
+      this.#hub.notify(outcome.wake);
       this.#logger.debug(
         {
           messageId: outcome.result.id,
@@ -106,16 +98,12 @@ export class BurnEngine {
     bytes?.take(who.deviceId, MAX_OPEN_BYTES);
     let used = 0;
     try {
-      const outcome = await this.#storage.openMessage({ id, userId: who.userId, at: this.#now() });
-      this.#hub.notify(outcome.notify);
-      if (outcome.outcome === 'refused') {
-        this.#expiredOnTheWay(id, outcome.facts, outcome.notify);
-        throw refusal(who, outcome.facts, 'open');
-      }
-      used = contentBytes(outcome.text, outcome.ext);
-      if (outcome.outcome === 'read') return { id, text: outcome.text, ext: outcome.ext, burned: false };
-      this.#burned(id, 'opened');
-      return { id, text: outcome.text, ext: outcome.ext, viewSeconds: outcome.viewSeconds, burned: true };
+      const opened = this.#changed(
+        await this.#storage.openMessage({ id, userId: who.userId, at: this.#now() }),
+      );
+      used = contentBytes(opened.text, opened.ext);
+      if (opened.kind === 'read') return { id, text: opened.text, ext: opened.ext, burned: false };
+      return { id, text: opened.text, ext: opened.ext, viewSeconds: opened.viewSeconds, burned: true };
     } finally {
       bytes?.refund(who.deviceId, MAX_OPEN_BYTES - Math.min(used, MAX_OPEN_BYTES));
     }
@@ -123,36 +111,31 @@ export class BurnEngine {
 
   /** Read receipt of a normal message. */
   async read(who: DeviceIdentity, id: string): Promise<EmptyResult> {
-    const outcome = await this.#storage.readMessage({
-      id,
-      reader: { id: who.userId, username: who.username },
-      at: this.#now(),
-    });
-    this.#hub.notify(outcome.notify);
-    if (outcome.outcome === 'refused') throw refusal(who, outcome.facts, 'read');
+    this.#changed(
+      await this.#storage.readMessage({
+        id,
+        reader: { id: who.userId, username: who.username },
+        at: this.#now(),
+      }),
+    );
     return EMPTY;
   }
 
   /** Delivery receipts; unknown or foreign ids are ignored. */
   async delivered(who: DeviceIdentity, ids: readonly string[]): Promise<EmptyResult> {
-    const outcome = await this.#storage.markDelivered({
-      ids,
-      recipient: { id: who.userId, username: who.username },
-      at: this.#now(),
-    });
-    this.#hub.notify(outcome.notify);
+    this.#changed(
+      await this.#storage.markDelivered({
+        ids,
+        recipient: { id: who.userId, username: who.username },
+        at: this.#now(),
+      }),
+    );
     return EMPTY;
   }
 
   /** The sender burns its own unopened burn message. */
   async revoke(who: DeviceIdentity, id: string): Promise<EmptyResult> {
-    const outcome = await this.#storage.revokeMessage({ id, userId: who.userId, at: this.#now() });
-    this.#hub.notify(outcome.notify);
-    if (outcome.outcome === 'refused') {
-      this.#expiredOnTheWay(id, outcome.facts, outcome.notify);
-      throw refusal(who, outcome.facts, 'revoke');
-    }
-    this.#burned(id, 'revoked');
+    this.#changed(await this.#storage.revokeMessage({ id, userId: who.userId, at: this.#now() }));
     return EMPTY;
   }
 
@@ -165,58 +148,39 @@ export class BurnEngine {
   async expireDue(limit = 1000): Promise<BurnedRecord[]> {
     const all: BurnedRecord[] = [];
     for (;;) {
-      const outcome = await this.#storage.expireDue(this.#now(), limit);
-      this.#hub.notify(outcome.notify);
-      this.#metrics.burns.expired += outcome.burned.length;
-      all.push(...outcome.burned);
-      if (outcome.burned.length < limit) return all;
+      // The sweeper logs these itself, in one line per run.
+      const changed = await this.#storage.expireDue(this.#now(), limit);
+      this.#hub.notify(changed.wake);
+      this.#metrics.burns.expired += changed.burned.length;
+      all.push(...changed.burned);
+      if (changed.burned.length < limit) return all;
     }
   }
 
-  #burned(id: string, reason: 'opened' | 'revoked' | 'expired'): void {
-    this.#metrics.burns[reason]++;
-    this.#logger.info({ messageId: id, reason }, 'message burned');
+  /**
+   * Wake the devices whose logs a verb grew, count and log its burns (a refused verb may have
+   * burned a message it found past its deadline), then throw its refusal if it was refused.
+   */
+  #changed<T extends Changed>(outcome: T): Exclude<T, Refused> {
+    this.#hub.notify(outcome.wake);
+    for (const burn of outcome.burned) {
+      this.#metrics.burns[burn.reason]++;
+      this.#logger.info({ messageId: burn.messageId, reason: burn.reason }, 'message burned');
+    }
+    if (isRefused(outcome)) throw errorOf(outcome.refusal);
+    return outcome as Exclude<T, Refused>;
   }
+}
 
-  /** A request found the message past its deadline: storage burned it (expired) on the way. */
-  #expiredOnTheWay(id: string, facts: MessageFacts | null, notify: readonly string[]): void {
-    if (notify.length > 0 && facts?.state === 'burned') this.#burned(id, 'expired');
-  }
+function isRefused(outcome: Changed): outcome is Changed & Refused {
+  return (outcome as Partial<Refused>).kind === 'refused';
+}
+
+function errorOf(refusal: Refusal): CinderError {
+  return new CinderError(refusal.code, refusal.message);
 }
 
 /** Bytes of an opened message's content, as the open byte budget counts them. */
 function contentBytes(text: string, ext: unknown): number {
   return Buffer.byteLength(text, 'utf8') + (ext == null ? 0 : Buffer.byteLength(JSON.stringify(ext), 'utf8'));
-}
-
-/**
- * The error for a refused verb. Order matters: non-participants learn nothing (NOT_FOUND, as
- * for an id that never existed), then the role (FORBIDDEN), then the message's kind and state.
- */
-function refusal(
-  who: DeviceIdentity,
-  facts: MessageFacts | null,
-  verb: 'open' | 'read' | 'revoke',
-): CinderError {
-  if (!facts || (facts.senderId !== who.userId && facts.recipientId !== who.userId)) {
-    return new CinderError('NOT_FOUND');
-  }
-  const isSender = facts.senderId === who.userId;
-  const isBurn = facts.state === 'burned' || facts.burn;
-  switch (verb) {
-    case 'open':
-      if (isSender) return new CinderError('FORBIDDEN', 'Only the recipient may open a message');
-      if (facts.state === 'burned') return new CinderError('BURNED');
-      break;
-    case 'read':
-      if (isBurn) return new CinderError('BAD_REQUEST', 'Burn messages are opened, not read');
-      if (isSender) return new CinderError('FORBIDDEN', 'Only the recipient may mark a message read');
-      break;
-    case 'revoke':
-      if (!isSender) return new CinderError('FORBIDDEN', 'Only the sender may revoke a message');
-      if (facts.state === 'burned') return new CinderError('BURNED');
-      if (!isBurn) return new CinderError('BAD_REQUEST', 'Only burn messages can be revoked');
-      break;
-  }
-  return new CinderError('INTERNAL');
 }

@@ -1,5 +1,6 @@
 import type { BurnReason, Event, MessageView } from '@cinder/protocol';
-import type { MessageFacts } from './storage.ts';
+import type { Found, Refusal } from '../core/burn-rules.ts';
+import type { Changed, Refused } from './storage.ts';
 
 // node-postgres returns `bigint` columns as strings (they may exceed 2^53); every value Cinder
 // keeps in one (times in ms, seqs, row numbers) fits a double, so rows are read through `Number`.
@@ -91,14 +92,63 @@ export function viewOf(row: ViewRow): MessageView {
   };
 }
 
-/** What a refusal of a live message says. */
-export function liveFacts(row: MessageRow): MessageFacts {
+/** A `tombstones` row, as the burn rules need it. */
+export interface TombstoneRow {
+  sender_id: string;
+  recipient_id: string;
+  reason: BurnReason;
+}
+
+/** What the burn rules are told a verb found: the live row, else the tombstone, else nothing. */
+export function foundOf<R extends MessageRow>(row: R | undefined, tombstone?: TombstoneRow): Found<R> {
+  if (row) {
+    return {
+      state: 'live',
+      message: row,
+      senderId: row.sender_id,
+      recipientId: row.recipient_id,
+      expiresAt: row.expires_at === null ? null : int(row.expires_at),
+    };
+  }
+  if (tombstone) {
+    return {
+      state: 'burned',
+      senderId: tombstone.sender_id,
+      recipientId: tombstone.recipient_id,
+      reason: tombstone.reason,
+    };
+  }
+  return { state: 'none' };
+}
+
+/** The content of a normal message's row. */
+export function contentOf(row: MessageRow): { text: string; ext: Record<string, unknown> } {
+  return { text: row.text ?? '', ext: parseExt(row.ext) };
+}
+
+const NOTHING: Changed = Object.freeze({ wake: [], burned: [] });
+
+/** A refused verb, with what it changed on the way (a message found past its deadline burned). */
+export function refused(refusal: Refusal, changed: Changed = NOTHING): Refused & Changed {
+  return { kind: 'refused', refusal, wake: changed.wake, burned: changed.burned };
+}
+
+/** What burning these rows changed: both participants' logs grew by a `burned` event each. */
+export function burnChange(rows: readonly MessageRow[], reason: BurnReason): Changed {
+  const wake = new Set<string>();
+  for (const row of rows) {
+    wake.add(row.sender_id);
+    wake.add(row.recipient_id);
+  }
   return {
-    state: 'live',
-    senderId: row.sender_id,
-    recipientId: row.recipient_id,
-    burn: row.expires_at !== null,
+    wake: [...wake],
+    burned: rows.map((row) => ({ messageId: row.id, conversation: row.conversation, reason })),
   };
+}
+
+/** What adding a receipt changed: the sender's log grew, when the receipt was new. */
+export function receiptChange(row: MessageRow, added: boolean): Changed {
+  return added ? { wake: [row.sender_id], burned: [] } : NOTHING;
 }
 
 /** The event of a log row; null for the message event of a message that burned. */

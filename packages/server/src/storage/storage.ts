@@ -1,4 +1,5 @@
 import type { BurnPolicy, BurnReason, Event, MessageView, SendResult } from '@cinder/protocol';
+import type { Refusal } from '../core/burn-rules.ts';
 
 /** An account as stored. `passwordHash` is an argon2id PHC string. */
 export interface UserRecord {
@@ -43,53 +44,48 @@ export interface NewMessage {
   ext: Record<string, unknown> | null;
 }
 
-/**
- * What storage knows about a message it did not act on, so the engine can pick the error:
- * live (with its kind and roles), burned (tombstone still retained), or nothing (`null`).
- */
-export type MessageFacts =
-  | { state: 'live'; senderId: string; recipientId: string; burn: boolean }
-  | { state: 'burned'; senderId: string; recipientId: string; reason: BurnReason };
-
-/** Users whose event logs grew: the server wakes their devices. */
-export interface Appended {
-  notify: string[];
+/** What a write changed: users whose logs grew (the server wakes their devices) and what burned. */
+export interface Changed {
+  wake: readonly string[];
+  burned: readonly BurnedRecord[];
 }
 
 /** Outcome of `insertMessage`: the stored result, or the first result for a retried key. */
-export interface InsertOutcome extends Appended {
+export interface InsertOutcome {
   result: SendResult;
   /** False when the (device, key) pair was already used: nothing was written. */
   created: boolean;
+  wake: readonly string[];
+}
+
+/** A verb refused by the burn rules (burn-rules.ts); it may still have changed something (`expire`). */
+export interface Refused {
+  kind: 'refused';
+  refusal: Refusal;
 }
 
 /** Outcome of `openMessage`. */
-export type OpenOutcome =
-  | (Appended & {
-      outcome: 'taken';
-      /** The content, read and deleted in the same transaction. */
-      text: string;
-      ext: Record<string, unknown>;
-      viewSeconds: number;
-    })
-  | (Appended & { outcome: 'read'; text: string; ext: Record<string, unknown> })
-  | { outcome: 'refused'; facts: MessageFacts | null; notify: string[] };
+export type OpenOutcome = Changed &
+  (
+    | {
+        kind: 'taken';
+        /** The content, read and deleted in the same transaction. */
+        text: string;
+        ext: Record<string, unknown>;
+        viewSeconds: number;
+      }
+    | { kind: 'read'; text: string; ext: Record<string, unknown> }
+    | Refused
+  );
 
-/** Outcome of `revokeMessage` and `readMessage`: done, or the facts of a refusal. */
-export type ActOutcome =
-  | (Appended & { outcome: 'done' })
-  | { outcome: 'refused'; facts: MessageFacts | null; notify: string[] };
+/** Outcome of `revokeMessage` and `readMessage`. */
+export type ActOutcome = Changed & ({ kind: 'done' } | Refused);
 
-/** One burn done by the sweeper. */
+/** One burn. */
 export interface BurnedRecord {
   messageId: string;
   conversation: string;
   reason: BurnReason;
-}
-
-/** Outcome of `expireDue`. */
-export interface ExpireOutcome extends Appended {
-  burned: BurnedRecord[];
 }
 
 /** An event read back from a user's log, with the device whose action wrote it (if any). */
@@ -166,21 +162,18 @@ export interface Storage {
     at: number;
   }): Promise<InsertOutcome>;
   /**
-   * The open verb, in one transaction. A live burn message whose recipient is `userId` and whose
-   * deadline is after `at`: read its content, delete it and its queued events, write the tombstone
-   * and `burned` events (`taken`). A live normal message whose recipient is `userId`: return it and
-   * add its `read` receipt once (`read`). A burn message past its deadline burns as `expired` and is
-   * refused. Anything else is refused with the facts.
+   * The message verbs. Each is one transaction: find the message (and, when there is none, its
+   * tombstone), with the lock the engine needs; ask burn-rules.ts what to do (`decideOpen`, …);
+   * perform that effect. The decisions are never made here. `take` reads the content, deletes it
+   * and its queued events, writes the tombstone and both `burned` events; `receipt` adds it once.
    */
   openMessage(input: { id: string; userId: string; at: number }): Promise<OpenOutcome>;
-  /** Burn as `revoked` a live unexpired burn message sent by `userId`; otherwise refuse with facts. */
   revokeMessage(input: { id: string; userId: string; at: number }): Promise<ActOutcome>;
-  /** Add the `read` receipt of a live normal message received by `reader`; otherwise refuse. */
   readMessage(input: { id: string; reader: Party; at: number }): Promise<ActOutcome>;
-  /** Add `delivered` receipts for the live messages of `ids` received by `recipient`; others are ignored. */
-  markDelivered(input: { ids: readonly string[]; recipient: Party; at: number }): Promise<Appended>;
-  /** Burn (`expired`) up to `limit` burn messages whose deadline is at or before `now`. */
-  expireDue(now: number, limit: number): Promise<ExpireOutcome>;
+  /** `decideDelivered` for each id; a request for many ids never fails for one of them. */
+  markDelivered(input: { ids: readonly string[]; recipient: Party; at: number }): Promise<Changed>;
+  /** Up to `limit` burn messages due at `now` (`decideExpiry`), oldest deadline first. */
+  expireDue(now: number, limit: number): Promise<Changed>;
 
   /**
    * Scan up to `limit` entries of a user's log after `after`, in seq order. Message events of

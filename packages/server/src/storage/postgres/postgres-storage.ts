@@ -1,16 +1,34 @@
 import { type BurnReason, CinderError, type MessageView, type SendResult } from '@cinder/protocol';
-import { type EventRow, eventOf, int, liveFacts, type MessageRow, parseExt, viewOf } from '../rows.ts';
+import {
+  decideDelivered,
+  decideExpiry,
+  decideOpen,
+  decideRead,
+  decideRevoke,
+  type Found,
+} from '../../core/burn-rules.ts';
+import {
+  burnChange,
+  contentOf,
+  type EventRow,
+  eventOf,
+  foundOf,
+  int,
+  type MessageRow,
+  parseExt,
+  refused,
+  type TombstoneRow,
+  viewOf,
+} from '../rows.ts';
 import type {
   ActOutcome,
-  Appended,
+  Changed,
   DeviceAuth,
   DeviceRecord,
   EventPage,
-  ExpireOutcome,
   InsertOutcome,
   LogBounds,
   LoggedEvent,
-  MessageFacts,
   NewMessage,
   OpenOutcome,
   Party,
@@ -81,7 +99,6 @@ interface NewEvent {
   at: number;
 }
 
-const EMPTY: string[] = [];
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** SQLSTATEs after which the whole transaction can simply run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -98,7 +115,7 @@ const STARTUP_LOCK_TIMEOUT_MS = 10_000;
  */
 export class PostgresStorage implements Storage {
   readonly #options: PostgresStorageOptions;
-  readonly #s: string;
+  readonly #schema: string;
   readonly #locks: LogLockKeys;
   #pool: PostgresPool | null = null;
   #scrubber: Scrubber | null = null;
@@ -110,7 +127,7 @@ export class PostgresStorage implements Storage {
       throw new Error(`Not a schema name: "${schema}" (use letters, digits and _)`);
     }
     this.#options = options;
-    this.#s = quoteIdent(schema);
+    this.#schema = quoteIdent(schema);
     this.#locks = logLockKeys(schema);
   }
 
@@ -128,14 +145,14 @@ export class PostgresStorage implements Storage {
       await this.#tx(async (tx) => {
         // Nodes starting together migrate one at a time (CREATE ... IF NOT EXISTS can race).
         await tx.q('SELECT pg_advisory_xact_lock($1)', [this.#locks.migrate]);
-        for (const statement of schemaStatements(this.#s)) await tx.q(statement);
+        for (const statement of schemaStatements(this.#schema)) await tx.q(statement);
       });
       const node = this.#options.node;
       if (node) {
         this.#registry = new NodeRegistry({
           pool,
           schema: this.#options.schema ?? 'public',
-          table: `${this.#s}.nodes`,
+          table: `${this.#schema}.nodes`,
           migrateLock: this.#locks.migrate,
           bus: node.bus,
           ...(node.heartbeatMs !== undefined ? { heartbeatMs: node.heartbeatMs } : {}),
@@ -146,8 +163,8 @@ export class PostgresStorage implements Storage {
       }
       this.#scrubber = new Scrubber({
         pool,
-        table: `${this.#s}.burn_contents`,
-        queue: `${this.#s}.scrub_queue`,
+        table: `${this.#schema}.burn_contents`,
+        queue: `${this.#schema}.scrub_queue`,
         ...(this.#options.scrub ? { mode: this.#options.scrub } : {}),
         ...(this.#options.scrubDelayMs !== undefined ? { delayMs: this.#options.scrubDelayMs } : {}),
         ...(this.#options.rewriteMaxBytes !== undefined
@@ -235,7 +252,7 @@ export class PostgresStorage implements Storage {
 
   /** Take the barrier and the log locks of these users (see `log-locks.ts`). Before any seq. */
   async #lockLogs(tx: Tx, userIds: Iterable<string>): Promise<void> {
-    await tx.q(`SELECT ${this.#s}.lock_logs($1, $2, $3)`, [
+    await tx.q(`SELECT ${this.#schema}.lock_logs($1, $2, $3)`, [
       this.#locks.barrier,
       this.#locks.namespace,
       userLockKeys(userIds),
@@ -245,7 +262,7 @@ export class PostgresStorage implements Storage {
   /** Append events in this order. The caller holds the log locks of their users. */
   async #append(tx: Tx, events: readonly NewEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const s = this.#s;
+    const s = this.#schema;
     await tx.q(
       `INSERT INTO ${s}.events (seq, user_id, kind, message_id, conversation, origin_device, detail, by_name, at)
        SELECT nextval('${s}.event_seq'), t.* FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
@@ -270,7 +287,7 @@ export class PostgresStorage implements Storage {
   async createUser(user: UserRecord): Promise<void> {
     try {
       await this.#db().query(
-        `INSERT INTO ${this.#s}.users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4)`,
+        `INSERT INTO ${this.#schema}.users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4)`,
         [user.id, user.username, user.passwordHash, user.createdAt],
       );
     } catch (error) {
@@ -287,7 +304,7 @@ export class PostgresStorage implements Storage {
       username: string;
       password_hash: string;
       created_at: string;
-    }>(`SELECT id, username, password_hash, created_at FROM ${this.#s}.users WHERE username = $1`, [
+    }>(`SELECT id, username, password_hash, created_at FROM ${this.#schema}.users WHERE username = $1`, [
       username,
     ]);
     const row = rows[0];
@@ -303,7 +320,7 @@ export class PostgresStorage implements Storage {
 
   async createDevice(device: DeviceRecord & { tokenHash: string }): Promise<void> {
     await this.#db().query(
-      `INSERT INTO ${this.#s}.devices (id, user_id, name, token_hash, created_at, last_seen_at)
+      `INSERT INTO ${this.#schema}.devices (id, user_id, name, token_hash, created_at, last_seen_at)
        VALUES ($1, $2, $3, $4, $5, NULL)`,
       [device.id, device.userId, device.name, device.tokenHash, device.createdAt],
     );
@@ -312,7 +329,7 @@ export class PostgresStorage implements Storage {
   async findDeviceByTokenHash(tokenHash: string): Promise<DeviceAuth | null> {
     const { rows } = await this.#db().query<DeviceRow & { username: string }>(
       `SELECT d.id, d.user_id, d.name, d.created_at, d.last_seen_at, u.username
-       FROM ${this.#s}.devices d JOIN ${this.#s}.users u ON u.id = d.user_id WHERE d.token_hash = $1`,
+       FROM ${this.#schema}.devices d JOIN ${this.#schema}.users u ON u.id = d.user_id WHERE d.token_hash = $1`,
       [tokenHash],
     );
     const row = rows[0];
@@ -321,7 +338,7 @@ export class PostgresStorage implements Storage {
 
   async listDevices(userId: string): Promise<DeviceRecord[]> {
     const { rows } = await this.#db().query<DeviceRow>(
-      `SELECT id, user_id, name, created_at, last_seen_at FROM ${this.#s}.devices
+      `SELECT id, user_id, name, created_at, last_seen_at FROM ${this.#schema}.devices
        WHERE user_id = $1 ORDER BY created_at, id`,
       [userId],
     );
@@ -330,19 +347,22 @@ export class PostgresStorage implements Storage {
 
   async deleteDevice(userId: string, deviceId: string): Promise<boolean> {
     const { rowCount } = await this.#db().query(
-      `DELETE FROM ${this.#s}.devices WHERE id = $1 AND user_id = $2`,
+      `DELETE FROM ${this.#schema}.devices WHERE id = $1 AND user_id = $2`,
       [deviceId, userId],
     );
     return (rowCount ?? 0) > 0;
   }
 
   async touchDevice(deviceId: string, at: number): Promise<void> {
-    await this.#db().query(`UPDATE ${this.#s}.devices SET last_seen_at = $1 WHERE id = $2`, [at, deviceId]);
+    await this.#db().query(`UPDATE ${this.#schema}.devices SET last_seen_at = $1 WHERE id = $2`, [
+      at,
+      deviceId,
+    ]);
   }
 
   async setDeviceCursor(deviceId: string, cursor: number): Promise<void> {
     await this.#db().query(
-      `UPDATE ${this.#s}.devices SET cursor = greatest(coalesce(cursor, 0), $1) WHERE id = $2`,
+      `UPDATE ${this.#schema}.devices SET cursor = greatest(coalesce(cursor, 0), $1) WHERE id = $2`,
       [cursor, deviceId],
     );
   }
@@ -357,7 +377,7 @@ export class PostgresStorage implements Storage {
     message: NewMessage;
     at: number;
   }): Promise<InsertOutcome> {
-    const s = this.#s;
+    const s = this.#schema;
     const m = input.message;
     const result: SendResult = { id: m.id, conversation: m.conversation, sentAt: m.sentAt, size: m.size };
     if (m.burn) result.burn = m.burn;
@@ -376,7 +396,7 @@ export class PostgresStorage implements Storage {
           [input.deviceId, input.key],
         );
         const first = prior.rows[0];
-        if (first) return { result: JSON.parse(first.result) as SendResult, created: false, notify: EMPTY };
+        if (first) return { result: JSON.parse(first.result) as SendResult, created: false, wake: [] };
         // Pruned between the two statements: claim it again.
         if (tries > 2) throw new CinderError('UNAVAILABLE', 'Could not store the message');
       }
@@ -416,162 +436,119 @@ export class PostgresStorage implements Storage {
         { ...event, userId: m.to.id, originDevice: null, byName: null, at: m.sentAt },
         { ...event, userId: m.from.id, originDevice: input.deviceId, byName: null, at: m.sentAt },
       ]);
-      return { result, created: true, notify: [m.to.id, m.from.id] };
+      return { result, created: true, wake: [m.to.id, m.from.id] };
     });
   }
 
   async openMessage(input: { id: string; userId: string; at: number }): Promise<OpenOutcome> {
     return this.#tx(async (tx): Promise<OpenOutcome> => {
-      const row = await this.#lockMessage(tx, input.id, 'UPDATE');
-      if (!row) return { outcome: 'refused', facts: await this.#tombstoneFacts(tx, input.id), notify: EMPTY };
-      if (row.expires_at !== null) {
-        if (int(row.expires_at) <= input.at) return this.#expireRefusal(tx, row, input.at);
-        if (row.recipient_id !== input.userId)
-          return { outcome: 'refused', facts: liveFacts(row), notify: EMPTY };
-        const { rows } = await tx.q<{ text: string; ext: string | null }>(
-          `DELETE FROM ${this.#s}.burn_contents WHERE message_id = $1 RETURNING text, ext`,
-          [row.id],
-        );
-        const content = rows[0];
-        await this.#burn(tx, [row], 'opened', input.at, { contentDeleted: true });
-        return {
-          outcome: 'taken',
-          text: content?.text ?? '',
-          ext: parseExt(content?.ext ?? null),
-          viewSeconds: row.view_seconds ?? 0,
-          notify: [row.sender_id, row.recipient_id],
-        };
+      const decision = decideOpen(await this.#find(tx, input.id, 'UPDATE'), input.userId, input.at);
+      switch (decision.effect) {
+        case 'take':
+          return { kind: 'taken', ...(await this.#take(tx, decision.message, input.at)) };
+        case 'receipt': {
+          const row = decision.message;
+          const change = await this.#receipts(tx, [row], 'read', row.recipient, input.at);
+          return { kind: 'read', ...contentOf(row), ...change };
+        }
+        case 'expire':
+          return refused(decision.refusal, await this.#burn(tx, [decision.message], 'expired', input.at));
+        case 'refuse':
+          return refused(decision.refusal);
       }
-      if (row.recipient_id !== input.userId)
-        return { outcome: 'refused', facts: liveFacts(row), notify: EMPTY };
-      const added = await this.#addReceipt(tx, row, 'read', row.recipient, input.at);
-      return {
-        outcome: 'read',
-        text: row.text ?? '',
-        ext: parseExt(row.ext),
-        notify: added ? [row.sender_id] : EMPTY,
-      };
     });
   }
 
   async revokeMessage(input: { id: string; userId: string; at: number }): Promise<ActOutcome> {
     return this.#tx(async (tx): Promise<ActOutcome> => {
-      const row = await this.#lockMessage(tx, input.id, 'UPDATE');
-      if (!row) return { outcome: 'refused', facts: await this.#tombstoneFacts(tx, input.id), notify: EMPTY };
-      if (row.expires_at !== null && int(row.expires_at) <= input.at) {
-        return this.#expireRefusal(tx, row, input.at);
-      }
-      if (row.expires_at === null || row.sender_id !== input.userId) {
-        return { outcome: 'refused', facts: liveFacts(row), notify: EMPTY };
-      }
-      await this.#burn(tx, [row], 'revoked', input.at);
-      return { outcome: 'done', notify: [row.sender_id, row.recipient_id] };
+      const decision = decideRevoke(await this.#find(tx, input.id, 'UPDATE'), input.userId, input.at);
+      if (decision.effect === 'refuse') return refused(decision.refusal);
+      const reason = decision.effect === 'burn' ? decision.reason : 'expired';
+      const change = await this.#burn(tx, [decision.message], reason, input.at);
+      return decision.effect === 'burn' ? { kind: 'done', ...change } : refused(decision.refusal, change);
     });
   }
 
   async readMessage(input: { id: string; reader: Party; at: number }): Promise<ActOutcome> {
     return this.#tx(async (tx): Promise<ActOutcome> => {
-      const row = await this.#lockMessage(tx, input.id, 'SHARE');
-      if (!row) return { outcome: 'refused', facts: await this.#tombstoneFacts(tx, input.id), notify: EMPTY };
-      if (row.expires_at !== null || row.recipient_id !== input.reader.id) {
-        return { outcome: 'refused', facts: liveFacts(row), notify: EMPTY };
-      }
-      const added = await this.#addReceipt(tx, row, 'read', input.reader.username, input.at);
-      return { outcome: 'done', notify: added ? [row.sender_id] : EMPTY };
+      const decision = decideRead(await this.#find(tx, input.id, 'SHARE'), input.reader.id);
+      if (decision.effect === 'refuse') return refused(decision.refusal);
+      const change = await this.#receipts(tx, [decision.message], 'read', input.reader.username, input.at);
+      return { kind: 'done', ...change };
     });
   }
 
-  async markDelivered(input: { ids: readonly string[]; recipient: Party; at: number }): Promise<Appended> {
-    if (input.ids.length === 0) return { notify: [] };
-    const s = this.#s;
+  async markDelivered(input: { ids: readonly string[]; recipient: Party; at: number }): Promise<Changed> {
+    if (input.ids.length === 0) return { wake: [], burned: [] };
+    const ids = [...new Set(input.ids)];
     return this.#tx(async (tx) => {
-      // Locked in id order (FOR SHARE: a burn cannot delete them under us), receipts inserted
-      // in id order: two batches that overlap never wait on each other in a cycle.
+      // Locked in id order (FOR SHARE: a burn cannot delete them under us), so two batches that
+      // overlap never wait on each other in a cycle.
       const { rows } = await tx.q<MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages m WHERE m.id = ANY($1::text[]) ORDER BY m.id FOR SHARE`,
-        [[...new Set(input.ids)]],
+        `SELECT ${MESSAGE_COLUMNS} FROM ${this.#schema}.messages m WHERE m.id = ANY($1::text[]) ORDER BY m.id FOR SHARE`,
+        [ids],
       );
-      const eligible = rows.filter(
-        (row) =>
-          row.recipient_id === input.recipient.id &&
-          (row.expires_at === null || int(row.expires_at) > input.at),
-      );
-      if (eligible.length === 0) return { notify: [] };
-      const inserted = await tx.q<{ message_id: string }>(
-        `INSERT INTO ${s}.receipts (message_id, type) SELECT id, 'delivered' FROM unnest($1::text[]) AS id
-         ON CONFLICT DO NOTHING RETURNING message_id`,
-        [eligible.map((row) => row.id)],
-      );
-      const added = new Set(inserted.rows.map((r) => r.message_id));
-      const byId = new Map(eligible.map((row) => [row.id, row]));
-      // Events in the order the ids were given, as the reference implementation appends them.
-      const appended: MessageRow[] = [];
-      for (const id of new Set(input.ids)) {
-        const row = byId.get(id);
-        if (row && added.has(id)) appended.push(row);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      // Receipts in the order the ids were given.
+      const eligible: MessageRow[] = [];
+      for (const id of ids) {
+        const decision = decideDelivered(foundOf(byId.get(id)), input.recipient.id, input.at);
+        if (decision.effect === 'receipt') eligible.push(decision.message);
       }
-      if (appended.length === 0) return { notify: [] };
-      const senders = [...new Set(appended.map((row) => row.sender_id))];
-      await this.#lockLogs(tx, senders);
-      await this.#append(
-        tx,
-        appended.map((row) => ({
-          userId: row.sender_id,
-          kind: 'receipt' as const,
-          messageId: row.id,
-          conversation: row.conversation,
-          originDevice: null,
-          detail: 'delivered',
-          byName: input.recipient.username,
-          at: input.at,
-        })),
-      );
-      return { notify: senders };
+      return this.#receipts(tx, eligible, 'delivered', input.recipient.username, input.at);
     });
   }
 
-  async expireDue(now: number, limit: number): Promise<ExpireOutcome> {
+  async expireDue(now: number, limit: number): Promise<Changed> {
     return this.#tx(async (tx) => {
       // SKIP LOCKED: a message another node's sweeper (or an open) holds is theirs to burn.
       const { rows } = await tx.q<MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM ${this.#s}.messages m
+        `SELECT ${MESSAGE_COLUMNS} FROM ${this.#schema}.messages m
          WHERE m.expires_at IS NOT NULL AND m.expires_at <= $1
          ORDER BY m.expires_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [now, limit],
       );
-      if (rows.length === 0) return { burned: [], notify: [] };
-      await this.#burn(tx, rows, 'expired', now);
-      const notify = new Set<string>();
+      const due: MessageRow[] = [];
       for (const row of rows) {
-        notify.add(row.sender_id);
-        notify.add(row.recipient_id);
+        const decision = decideExpiry(foundOf(row), now);
+        if (decision.effect === 'burn') due.push(decision.message);
       }
-      return {
-        burned: rows.map((row) => ({ messageId: row.id, conversation: row.conversation, reason: 'expired' })),
-        notify: [...notify],
-      };
+      return this.#burn(tx, due, 'expired', now);
     });
   }
 
-  async #lockMessage(tx: Tx, id: string, mode: 'UPDATE' | 'SHARE'): Promise<MessageRow | undefined> {
+  /** The message under `id` for the burn rules, locked (`FOR UPDATE` where a burn may follow); else its tombstone. */
+  async #find(tx: Tx, id: string, lock: 'UPDATE' | 'SHARE'): Promise<Found<MessageRow>> {
+    const s = this.#schema;
     const { rows } = await tx.q<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM ${this.#s}.messages m WHERE m.id = $1 FOR ${mode}`,
+      `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages m WHERE m.id = $1 FOR ${lock}`,
       [id],
     );
-    return rows[0];
+    if (rows[0]) return foundOf(rows[0]);
+    const tombstones = await tx.q<TombstoneRow>(
+      `SELECT sender_id, recipient_id, reason FROM ${s}.tombstones WHERE message_id = $1`,
+      [id],
+    );
+    return foundOf<MessageRow>(undefined, tombstones.rows[0]);
   }
 
-  /** A burn message found past its deadline burns now, and the request is refused as burned. */
-  async #expireRefusal(
+  /** The `take` effect: delete a burn message's content, returning it, and burn it (`opened`). */
+  async #take(
     tx: Tx,
     row: MessageRow,
     at: number,
-  ): Promise<{ outcome: 'refused'; facts: MessageFacts; notify: string[] }> {
-    await this.#burn(tx, [row], 'expired', at);
+  ): Promise<Changed & { text: string; ext: Record<string, unknown>; viewSeconds: number }> {
+    const { rows } = await tx.q<{ text: string; ext: string | null }>(
+      `DELETE FROM ${this.#schema}.burn_contents WHERE message_id = $1 RETURNING text, ext`,
+      [row.id],
+    );
+    const content = rows[0];
+    const change = await this.#burn(tx, [row], 'opened', at, { contentDeleted: true });
     return {
-      outcome: 'refused',
-      facts: { state: 'burned', senderId: row.sender_id, recipientId: row.recipient_id, reason: 'expired' },
-      notify: [row.sender_id, row.recipient_id],
+      text: content?.text ?? '',
+      ext: parseExt(content?.ext ?? null),
+      viewSeconds: row.view_seconds ?? 0,
+      ...change,
     };
   }
 
@@ -585,8 +562,9 @@ export class PostgresStorage implements Storage {
     reason: BurnReason,
     at: number,
     options: { contentDeleted?: boolean } = {},
-  ): Promise<void> {
-    const s = this.#s;
+  ): Promise<Changed> {
+    if (rows.length === 0) return { wake: [], burned: [] };
+    const s = this.#schema;
     const ids = rows.map((row) => row.id);
     if (!options.contentDeleted) {
       await tx.q(`DELETE FROM ${s}.burn_contents WHERE message_id = ANY($1::text[])`, [ids]);
@@ -627,46 +605,39 @@ export class PostgresStorage implements Storage {
       ]),
     );
     tx.burned = true;
+    return burnChange(rows, reason);
   }
 
-  /** Add a receipt once per message and type; true when it was new (an event was appended). */
-  async #addReceipt(
+  /** Add these receipts once per message and type; a repeat appends no event. */
+  async #receipts(
     tx: Tx,
-    row: MessageRow,
+    rows: readonly MessageRow[],
     type: 'delivered' | 'read',
     by: string,
     at: number,
-  ): Promise<boolean> {
-    const inserted = await tx.q(
-      `INSERT INTO ${this.#s}.receipts (message_id, type) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`,
-      [row.id, type],
+  ): Promise<Changed> {
+    if (rows.length === 0) return { wake: [], burned: [] };
+    const inserted = await tx.q<{ message_id: string }>(
+      `INSERT INTO ${this.#schema}.receipts (message_id, type) SELECT id, $2::text FROM unnest($1::text[]) AS id
+       ON CONFLICT DO NOTHING RETURNING message_id`,
+      [rows.map((row) => row.id), type],
     );
-    if ((inserted.rowCount ?? 0) === 0) return false;
-    await this.#lockLogs(tx, [row.sender_id]);
-    await this.#append(tx, [
-      {
+    const added = new Set(inserted.rows.map((r) => r.message_id));
+    const appended = rows.filter((row) => added.has(row.id));
+    if (appended.length === 0) return { wake: [], burned: [] };
+    const senders = [...new Set(appended.map((row) => row.sender_id))];
+    await this.#lockLogs(tx, senders);
+    const event = { kind: 'receipt' as const, originDevice: null, detail: type, byName: by, at };
+    await this.#append(
+      tx,
+      appended.map((row) => ({
+        ...event,
         userId: row.sender_id,
-        kind: 'receipt',
         messageId: row.id,
         conversation: row.conversation,
-        originDevice: null,
-        detail: type,
-        byName: by,
-        at,
-      },
-    ]);
-    return true;
-  }
-
-  async #tombstoneFacts(tx: Tx, id: string): Promise<MessageFacts | null> {
-    const { rows } = await tx.q<{ sender_id: string; recipient_id: string; reason: BurnReason }>(
-      `SELECT sender_id, recipient_id, reason FROM ${this.#s}.tombstones WHERE message_id = $1`,
-      [id],
+      })),
     );
-    const t = rows[0];
-    return t
-      ? { state: 'burned', senderId: t.sender_id, recipientId: t.recipient_id, reason: t.reason }
-      : null;
+    return { wake: senders, burned: [] };
   }
 
   // -------------------------------------------------------------------------
@@ -674,7 +645,7 @@ export class PostgresStorage implements Storage {
   // -------------------------------------------------------------------------
 
   async readEvents(userId: string, after: number, limit: number): Promise<EventPage> {
-    const s = this.#s;
+    const s = this.#schema;
     const { rows } = await this.#db().query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM ${s}.events e
        LEFT JOIN ${s}.messages m ON e.kind = 'message' AND m.id = e.message_id
@@ -691,7 +662,7 @@ export class PostgresStorage implements Storage {
   }
 
   async logBounds(): Promise<LogBounds> {
-    const s = this.#s;
+    const s = this.#schema;
     const db = this.#db();
     const { rows } = await db.query<{ last_value: string; is_called: boolean; floor: string }>(
       `SELECT q.last_value, q.is_called, f.value AS floor FROM ${s}.event_seq q, ${s}.meta f WHERE f.key = 'floor'`,
@@ -709,7 +680,7 @@ export class PostgresStorage implements Storage {
     limit: number,
   ): Promise<{ messages: MessageView[]; next: number | null }> {
     const { rows } = await this.#db().query<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM ${this.#s}.messages m
+      `SELECT ${MESSAGE_COLUMNS} FROM ${this.#schema}.messages m
        WHERE m.n > $1 AND (m.sender_id = $2 OR m.recipient_id = $2) ORDER BY m.n LIMIT $3`,
       [after ?? 0, userId, limit],
     );
@@ -718,7 +689,7 @@ export class PostgresStorage implements Storage {
   }
 
   async prune(before: number): Promise<PruneOutcome> {
-    const s = this.#s;
+    const s = this.#schema;
     return this.#tx(async (tx) => {
       // Delete a prefix of the log (everything up to the last old event) so the floor is exact.
       const { rows } = await tx.q<{ seq: string | null }>(

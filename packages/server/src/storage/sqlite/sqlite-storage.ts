@@ -6,27 +6,38 @@ import {
   type MessageView,
   type SendResult,
 } from '@cinder/protocol';
+import {
+  decideDelivered,
+  decideExpiry,
+  decideOpen,
+  decideRead,
+  decideRevoke,
+  type Found,
+} from '../../core/burn-rules.ts';
 import { safeError } from '../../safe-error.ts';
 import { TurnScheduler } from '../../turn.ts';
 import {
+  burnChange,
+  contentOf,
   eventOf,
-  liveFacts,
+  foundOf,
   parseExt,
+  receiptChange,
+  refused,
   type EventRow as SharedEventRow,
   type MessageRow as SharedMessageRow,
+  type TombstoneRow,
   viewOf,
 } from '../rows.ts';
 import type {
   ActOutcome,
-  Appended,
+  Changed,
   DeviceAuth,
   DeviceRecord,
   EventPage,
-  ExpireOutcome,
   InsertOutcome,
   LogBounds,
   LoggedEvent,
-  MessageFacts,
   NewMessage,
   OpenOutcome,
   Party,
@@ -77,12 +88,6 @@ interface MessageRow extends SharedMessageRow<number> {
 }
 
 type EventRow = SharedEventRow<number>;
-
-interface TombstoneRow {
-  sender_id: string;
-  recipient_id: string;
-  reason: BurnReason;
-}
 
 interface Statements {
   insertUser: SqliteStatement;
@@ -172,8 +177,6 @@ class BatchRetry extends Error {}
 const TAIL_EVENTS = 128;
 /** Users whose tails are kept; the oldest tail is dropped beyond this. */
 const TAIL_USERS = 50_000;
-
-const EMPTY: string[] = [];
 
 // Columns of a message that are safe to show anyone in the conversation: the content only for
 // normal messages. Sealing happens in SQL so a burn message's content is never even read.
@@ -728,8 +731,7 @@ export class SqliteStorage implements Storage {
       JSON.stringify(result),
       input.at,
     );
-    if ('prior' in claim)
-      return { result: JSON.parse(claim.prior) as SendResult, created: false, notify: EMPTY };
+    if ('prior' in claim) return { result: JSON.parse(claim.prior) as SendResult, created: false, wake: [] };
     this.#effects?.push({ kind: 'sendKey', claim: claim.claimed });
     const extJson = m.ext === null ? null : JSON.stringify(m.ext);
     // Events first: the message row keeps their seqs, so a burn deletes them by seq.
@@ -784,7 +786,7 @@ export class SqliteStorage implements Storage {
       this.#tailAppend(m.to.id, { kind: 'message', seq: toSeq, message }, null);
       this.#tailAppend(m.from.id, { kind: 'message', seq: fromSeq, message }, input.deviceId);
     }
-    return { result, created: true, notify: [m.to.id, m.from.id] };
+    return { result, created: true, wake: [m.to.id, m.from.id] };
   }
 
   async openMessage(input: { id: string; userId: string; at: number }): Promise<OpenOutcome> {
@@ -792,103 +794,97 @@ export class SqliteStorage implements Storage {
   }
 
   #openTx(input: { id: string; userId: string; at: number }): OpenOutcome {
-    const row = this.#stmts().messageById.get(input.id) as MessageRow | undefined;
-    if (!row) return { outcome: 'refused', facts: this.#tombstoneFacts(input.id), notify: EMPTY };
-    if (row.expires_at !== null) {
-      if (row.expires_at <= input.at) return this.#expireRefusal(row, input.at);
-      if (row.recipient_id !== input.userId)
-        return { outcome: 'refused', facts: liveFacts(row), notify: EMPTY };
-      const content = row.content_gen == null ? undefined : this.#burnContent().read(row.content_gen, row.n);
-      const text = content?.text ?? '';
-      const ext = parseExt(content?.ext ?? null);
-      const viewSeconds = row.view_seconds ?? 0;
-      this.#burnRow(row, 'opened', input.at);
-      return { outcome: 'taken', text, ext, viewSeconds, notify: [row.sender_id, row.recipient_id] };
+    const decision = decideOpen(this.#find(input.id), input.userId, input.at);
+    switch (decision.effect) {
+      case 'take':
+        return { kind: 'taken', ...this.#take(decision.message, input.at) };
+      case 'receipt': {
+        const row = decision.message;
+        return { kind: 'read', ...contentOf(row), ...this.#receipt(row, 'read', row.recipient, input.at) };
+      }
+      case 'expire':
+        return refused(decision.refusal, this.#burn(decision.message, 'expired', input.at));
+      case 'refuse':
+        return refused(decision.refusal);
     }
-    if (row.recipient_id !== input.userId)
-      return { outcome: 'refused', facts: liveFacts(row), notify: EMPTY };
-    const added = this.#addReceipt(row, 'read', row.recipient, input.at);
-    return {
-      outcome: 'read',
-      text: row.text ?? '',
-      ext: parseExt(row.ext),
-      notify: added ? [row.sender_id] : EMPTY,
-    };
   }
 
   async revokeMessage(input: { id: string; userId: string; at: number }): Promise<ActOutcome> {
-    return this.#write(() => this.#revokeTx(input));
-  }
-
-  #revokeTx(input: { id: string; userId: string; at: number }): ActOutcome {
-    const row = this.#stmts().messageById.get(input.id) as MessageRow | undefined;
-    if (!row) return { outcome: 'refused', facts: this.#tombstoneFacts(input.id), notify: EMPTY };
-    if (row.expires_at !== null && row.expires_at <= input.at) return this.#expireRefusal(row, input.at);
-    if (row.expires_at === null || row.sender_id !== input.userId) {
-      return { outcome: 'refused', facts: liveFacts(row), notify: EMPTY };
-    }
-    this.#burnRow(row, 'revoked', input.at);
-    return { outcome: 'done', notify: [row.sender_id, row.recipient_id] };
+    return this.#write((): ActOutcome => {
+      const decision = decideRevoke(this.#find(input.id), input.userId, input.at);
+      switch (decision.effect) {
+        case 'burn':
+          return { kind: 'done', ...this.#burn(decision.message, decision.reason, input.at) };
+        case 'expire':
+          return refused(decision.refusal, this.#burn(decision.message, 'expired', input.at));
+        case 'refuse':
+          return refused(decision.refusal);
+      }
+    });
   }
 
   async readMessage(input: { id: string; reader: Party; at: number }): Promise<ActOutcome> {
-    return this.#write(() => this.#readTx(input));
-  }
-
-  #readTx(input: { id: string; reader: Party; at: number }): ActOutcome {
-    const row = this.#stmts().messageById.get(input.id) as MessageRow | undefined;
-    if (!row) return { outcome: 'refused', facts: this.#tombstoneFacts(input.id), notify: EMPTY };
-    if (row.expires_at !== null || row.recipient_id !== input.reader.id) {
-      return { outcome: 'refused', facts: liveFacts(row), notify: EMPTY };
-    }
-    const added = this.#addReceipt(row, 'read', input.reader.username, input.at);
-    return { outcome: 'done', notify: added ? [row.sender_id] : EMPTY };
-  }
-
-  async markDelivered(input: { ids: readonly string[]; recipient: Party; at: number }): Promise<Appended> {
-    return this.#write(() => this.#deliveredTx(input));
-  }
-
-  #deliveredTx(input: { ids: readonly string[]; recipient: Party; at: number }): Appended {
-    const s = this.#stmts();
-    const notify = new Set<string>();
-    for (const id of input.ids) {
-      const row = s.messageById.get(id) as MessageRow | undefined;
-      if (!row || row.recipient_id !== input.recipient.id) continue;
-      if (row.expires_at !== null && row.expires_at <= input.at) continue;
-      if (this.#addReceipt(row, 'delivered', input.recipient.username, input.at)) notify.add(row.sender_id);
-    }
-    return { notify: [...notify] };
-  }
-
-  async expireDue(now: number, limit: number): Promise<ExpireOutcome> {
-    return this.#write(() => this.#expireTx(now, limit));
-  }
-
-  #expireTx(now: number, limit: number): ExpireOutcome {
-    const rows = this.#stmts().dueMessages.all(now, limit) as MessageRow[];
-    const notify = new Set<string>();
-    const burned = rows.map((row) => {
-      this.#burnRow(row, 'expired', now);
-      notify.add(row.sender_id);
-      notify.add(row.recipient_id);
-      return { messageId: row.id, conversation: row.conversation, reason: 'expired' as const };
+    return this.#write((): ActOutcome => {
+      const decision = decideRead(this.#find(input.id), input.reader.id);
+      if (decision.effect === 'refuse') return refused(decision.refusal);
+      return { kind: 'done', ...this.#receipt(decision.message, 'read', input.reader.username, input.at) };
     });
-    return { burned, notify: [...notify] };
   }
 
-  /** A burn message found past its deadline burns now, and the request is refused as burned. */
-  #expireRefusal(row: MessageRow, at: number): { outcome: 'refused'; facts: MessageFacts; notify: string[] } {
-    this.#burnRow(row, 'expired', at);
+  async markDelivered(input: { ids: readonly string[]; recipient: Party; at: number }): Promise<Changed> {
+    return this.#write(() => {
+      const wake = new Set<string>();
+      for (const id of input.ids) {
+        const decision = decideDelivered(this.#find(id, false), input.recipient.id, input.at);
+        if (decision.effect === 'ignore') continue;
+        const change = this.#receipt(decision.message, 'delivered', input.recipient.username, input.at);
+        for (const userId of change.wake) wake.add(userId);
+      }
+      return { wake: [...wake], burned: [] };
+    });
+  }
+
+  async expireDue(now: number, limit: number): Promise<Changed> {
+    return this.#write(() => {
+      const due: MessageRow[] = [];
+      for (const row of this.#stmts().dueMessages.all(now, limit) as MessageRow[]) {
+        const decision = decideExpiry(foundOf(row), now);
+        if (decision.effect === 'burn') {
+          this.#burn(decision.message, decision.reason, now);
+          due.push(row);
+        }
+      }
+      return burnChange(due, 'expired');
+    });
+  }
+
+  /**
+   * The message under `id` for the burn rules: its row, else (`tombstones`) its tombstone. Inside
+   * the write queue's transaction nothing else runs, so no lock is needed.
+   */
+  #find(id: string, tombstones = true): Found<MessageRow> {
+    const s = this.#stmts();
+    const row = s.messageById.get(id) as MessageRow | undefined;
+    const tombstone = row || !tombstones ? undefined : (s.tombstoneById.get(id) as TombstoneRow | undefined);
+    return foundOf(row, tombstone);
+  }
+
+  /** The `take` effect: read a burn message's content, then burn it (`opened`). */
+  #take(
+    row: MessageRow,
+    at: number,
+  ): Changed & { text: string; ext: Record<string, unknown>; viewSeconds: number } {
+    const content = row.content_gen == null ? undefined : this.#burnContent().read(row.content_gen, row.n);
     return {
-      outcome: 'refused',
-      facts: { state: 'burned', senderId: row.sender_id, recipientId: row.recipient_id, reason: 'expired' },
-      notify: [row.sender_id, row.recipient_id],
+      text: content?.text ?? '',
+      ext: parseExt(content?.ext ?? null),
+      viewSeconds: row.view_seconds ?? 0,
+      ...this.#burn(row, 'opened', at),
     };
   }
 
   /** Delete the content and every queued copy, keep a tombstone, tell both users. Inside a transaction. */
-  #burnRow(row: MessageRow, reason: BurnReason, at: number): void {
+  #burn(row: MessageRow, reason: BurnReason, at: number): Changed {
     const s = this.#stmts();
     s.deleteMessage.run(row.n);
     if (row.content_gen != null) this.#burnContent().remove(row.content_gen, row.n);
@@ -911,31 +907,25 @@ export class SqliteStorage implements Storage {
       );
     }
     this.#scheduleCheckpoint();
+    return burnChange([row], reason);
   }
 
-  /** Add a receipt once per message and type; true when it was new (an event was appended). */
-  #addReceipt(row: MessageRow, type: 'delivered' | 'read', by: string, at: number): boolean {
+  /** Add a receipt once per message and type (a repeat appends no event). */
+  #receipt(row: MessageRow, type: 'delivered' | 'read', by: string, at: number): Changed {
     const s = this.#stmts();
-    if (s.insertReceipt.run(row.id, type).changes === 0) return false;
+    if (s.insertReceipt.run(row.id, type).changes === 0) return receiptChange(row, false);
     const seq = this.#appendEvent(s, row.sender_id, 'receipt', row.id, row.conversation, null, type, by, at);
     this.#tailAppend(
       row.sender_id,
       { kind: 'receipt', seq, messageId: row.id, conversation: row.conversation, type, by, at },
       null,
     );
-    return true;
+    return receiptChange(row, true);
   }
 
   #burnContent(): BurnContent {
     if (!this.#content) throw new CinderError('UNAVAILABLE', 'Storage is closed');
     return this.#content;
-  }
-
-  #tombstoneFacts(id: string): MessageFacts | null {
-    const t = this.#stmts().tombstoneById.get(id) as TombstoneRow | undefined;
-    return t
-      ? { state: 'burned', senderId: t.sender_id, recipientId: t.recipient_id, reason: t.reason }
-      : null;
   }
 
   // -------------------------------------------------------------------------

@@ -1,0 +1,239 @@
+import { DEFAULT_TTL_SECONDS } from '@cinder/protocol';
+import { describe, expect, it } from 'vitest';
+import {
+  burnPolicy,
+  decideDelivered,
+  decideExpiry,
+  decideOpen,
+  decideRead,
+  decideRevoke,
+  type Found,
+  isDue,
+  sendRefusal,
+} from './burn-rules.ts';
+
+// Every verb × every state a message id can be in × every actor, against SPEC.md's burn contract.
+// The deadline of `burn-due` is exactly the time of the request: a deadline reached is passed.
+//
+// expected: take | receipt <type> | burn <reason> | expire <code> (burns as expired, then refused
+// with code) | refuse <code> | ignore
+const TABLE = `
+verb       state            actor       expected            rule
+open       none             sender      refuse NOT_FOUND    11
+open       none             recipient   refuse NOT_FOUND    11
+open       none             outsider    refuse NOT_FOUND    11
+open       normal           sender      refuse FORBIDDEN    2, 11
+open       normal           recipient   receipt read        seed pattern
+open       normal           outsider    refuse NOT_FOUND    11
+open       burn             sender      refuse FORBIDDEN    2, 11
+open       burn             recipient   take                2
+open       burn             outsider    refuse NOT_FOUND    11
+open       burn-due         sender      expire FORBIDDEN    5, 11
+open       burn-due         recipient   expire BURNED       5, 2
+open       burn-due         outsider    expire NOT_FOUND    5, 11
+open       burned-opened    sender      refuse FORBIDDEN    2, 11
+open       burned-opened    recipient   refuse BURNED       2
+open       burned-opened    outsider    refuse NOT_FOUND    11
+open       burned-expired   sender      refuse FORBIDDEN    2, 11
+open       burned-expired   recipient   refuse BURNED       2, 5
+open       burned-expired   outsider    refuse NOT_FOUND    11
+open       burned-revoked   sender      refuse FORBIDDEN    2, 11
+open       burned-revoked   recipient   refuse BURNED       2, 6
+open       burned-revoked   outsider    refuse NOT_FOUND    11
+read       none             sender      refuse NOT_FOUND    11
+read       none             recipient   refuse NOT_FOUND    11
+read       none             outsider    refuse NOT_FOUND    11
+read       normal           sender      refuse FORBIDDEN    seed pattern, 11
+read       normal           recipient   receipt read        seed pattern
+read       normal           outsider    refuse NOT_FOUND    11
+read       burn             sender      refuse BAD_REQUEST  8 (opened, not read)
+read       burn             recipient   refuse BAD_REQUEST  8
+read       burn             outsider    refuse NOT_FOUND    11
+read       burn-due         sender      refuse BAD_REQUEST  8
+read       burn-due         recipient   refuse BAD_REQUEST  8
+read       burn-due         outsider    refuse NOT_FOUND    11
+read       burned-opened    sender      refuse BAD_REQUEST  8
+read       burned-opened    recipient   refuse BAD_REQUEST  8
+read       burned-opened    outsider    refuse NOT_FOUND    11
+read       burned-expired   sender      refuse BAD_REQUEST  8
+read       burned-expired   recipient   refuse BAD_REQUEST  8
+read       burned-expired   outsider    refuse NOT_FOUND    11
+read       burned-revoked   sender      refuse BAD_REQUEST  8
+read       burned-revoked   recipient   refuse BAD_REQUEST  8
+read       burned-revoked   outsider    refuse NOT_FOUND    11
+revoke     none             sender      refuse NOT_FOUND    11
+revoke     none             recipient   refuse NOT_FOUND    11
+revoke     none             outsider    refuse NOT_FOUND    11
+revoke     normal           sender      refuse BAD_REQUEST  6 (burn messages only)
+revoke     normal           recipient   refuse FORBIDDEN    11
+revoke     normal           outsider    refuse NOT_FOUND    11
+revoke     burn             sender      burn revoked        6
+revoke     burn             recipient   refuse FORBIDDEN    11
+revoke     burn             outsider    refuse NOT_FOUND    11
+revoke     burn-due         sender      expire BURNED       5, 6
+revoke     burn-due         recipient   expire FORBIDDEN    5, 11
+revoke     burn-due         outsider    expire NOT_FOUND    5, 11
+revoke     burned-opened    sender      refuse BURNED       6 (unopened only)
+revoke     burned-opened    recipient   refuse FORBIDDEN    11
+revoke     burned-opened    outsider    refuse NOT_FOUND    11
+revoke     burned-expired   sender      refuse BURNED       6
+revoke     burned-expired   recipient   refuse FORBIDDEN    11
+revoke     burned-expired   outsider    refuse NOT_FOUND    11
+revoke     burned-revoked   sender      refuse BURNED       6, 10 (a second revoke changes nothing)
+revoke     burned-revoked   recipient   refuse FORBIDDEN    11
+revoke     burned-revoked   outsider    refuse NOT_FOUND    11
+delivered  none             sender      ignore              11 (ids not told apart)
+delivered  none             recipient   ignore              11
+delivered  none             outsider    ignore              11
+delivered  normal           sender      ignore              11
+delivered  normal           recipient   receipt delivered   seed pattern
+delivered  normal           outsider    ignore              11
+delivered  burn             sender      ignore              11
+delivered  burn             recipient   receipt delivered   1 (metadata delivered), 8
+delivered  burn             outsider    ignore              11
+delivered  burn-due         sender      ignore              5
+delivered  burn-due         recipient   ignore              5
+delivered  burn-due         outsider    ignore              5
+delivered  burned-opened    sender      ignore              3
+delivered  burned-opened    recipient   ignore              3
+delivered  burned-opened    outsider    ignore              3
+delivered  burned-expired   sender      ignore              3
+delivered  burned-expired   recipient   ignore              3
+delivered  burned-expired   outsider    ignore              3
+delivered  burned-revoked   sender      ignore              3
+delivered  burned-revoked   recipient   ignore              3
+delivered  burned-revoked   outsider    ignore              3
+expire     none             -           ignore              5
+expire     normal           -           ignore              5 (normal messages never expire)
+expire     burn             -           ignore              5 (not before the deadline)
+expire     burn-due         -           burn expired        5
+expire     burned-opened    -           ignore              2 (burns once)
+expire     burned-expired   -           ignore              2
+expire     burned-revoked   -           ignore              2
+`;
+
+const AT = 1_000_000;
+const SENDER = 'u_sender';
+const RECIPIENT = 'u_recipient';
+const ACTORS: Record<string, string> = { sender: SENDER, recipient: RECIPIENT, outsider: 'u_outsider' };
+/** The storage's handle on a live message: decisions to act must hand back this very object. */
+const ROW = { n: 7 };
+
+const STATES: Record<string, Found<typeof ROW>> = {
+  none: { state: 'none' },
+  normal: { state: 'live', message: ROW, senderId: SENDER, recipientId: RECIPIENT, expiresAt: null },
+  burn: { state: 'live', message: ROW, senderId: SENDER, recipientId: RECIPIENT, expiresAt: AT + 1 },
+  'burn-due': { state: 'live', message: ROW, senderId: SENDER, recipientId: RECIPIENT, expiresAt: AT },
+  'burned-opened': { state: 'burned', senderId: SENDER, recipientId: RECIPIENT, reason: 'opened' },
+  'burned-expired': { state: 'burned', senderId: SENDER, recipientId: RECIPIENT, reason: 'expired' },
+  'burned-revoked': { state: 'burned', senderId: SENDER, recipientId: RECIPIENT, reason: 'revoked' },
+};
+
+const VERBS = {
+  open: (found: Found<typeof ROW>, actor: string) => decideOpen(found, actor, AT),
+  read: (found: Found<typeof ROW>, actor: string) => decideRead(found, actor),
+  revoke: (found: Found<typeof ROW>, actor: string) => decideRevoke(found, actor, AT),
+  delivered: (found: Found<typeof ROW>, actor: string) => decideDelivered(found, actor, AT),
+  expire: (found: Found<typeof ROW>) => decideExpiry(found, AT),
+};
+
+interface Row {
+  verb: keyof typeof VERBS;
+  state: string;
+  actor: string;
+  expected: string;
+}
+
+const rows: Row[] = TABLE.trim()
+  .split('\n')
+  .slice(1)
+  .map((line) => {
+    const [verb, state, actor, effect, detail] = line.trim().split(/\s+/);
+    const expected = ['take', 'ignore'].includes(effect ?? '') ? (effect ?? '') : `${effect} ${detail}`;
+    return { verb: verb as Row['verb'], state: state ?? '', actor: actor ?? '', expected };
+  });
+
+/** A decision in the table's words. */
+function spoken(decision: ReturnType<(typeof VERBS)[keyof typeof VERBS]>): string {
+  switch (decision.effect) {
+    case 'take':
+    case 'ignore':
+      return decision.effect;
+    case 'receipt':
+      return `receipt ${decision.type}`;
+    case 'burn':
+      return `burn ${decision.reason}`;
+    case 'expire':
+    case 'refuse':
+      return `${decision.effect} ${decision.refusal.code}`;
+  }
+}
+
+describe('burn rules', () => {
+  it('has one row for every verb, state and actor', () => {
+    const want = Object.keys(VERBS).flatMap((verb) =>
+      Object.keys(STATES).flatMap((state) =>
+        (verb === 'expire' ? ['-'] : Object.keys(ACTORS)).map((actor) => `${verb} ${state} ${actor}`),
+      ),
+    );
+    expect(rows.map((r) => `${r.verb} ${r.state} ${r.actor}`).sort()).toEqual(want.sort());
+  });
+
+  it.each(rows)('$verb of $state by $actor: $expected', ({ verb, state, actor, expected }) => {
+    const found = STATES[state];
+    if (!found) throw new Error(`unknown state ${state}`);
+    const decision = VERBS[verb](found, ACTORS[actor] ?? '');
+    expect(spoken(decision)).toBe(expected);
+    // An effect is performed on exactly the message that was decided on.
+    if ('message' in decision) expect(decision.message).toBe(ROW);
+  });
+
+  it('gives the wrong role a message that says which role may act', () => {
+    const burn = STATES.burn as Found<typeof ROW>;
+    expect(decideOpen(burn, SENDER, AT)).toMatchObject({
+      refusal: { message: 'Only the recipient may open a message' },
+    });
+    expect(decideRevoke(burn, RECIPIENT, AT)).toMatchObject({
+      refusal: { message: 'Only the sender may revoke a message' },
+    });
+    expect(decideRead(burn, RECIPIENT)).toMatchObject({
+      refusal: { message: 'Burn messages are opened, not read' },
+    });
+    // NOT_FOUND carries no message of its own: the client's text for it is the same as for an id
+    // that never existed.
+    expect(decideOpen(burn, 'u_outsider', AT)).toEqual({ effect: 'refuse', refusal: { code: 'NOT_FOUND' } });
+  });
+
+  it('counts a deadline as reached at its own millisecond, by the server clock only', () => {
+    expect(isDue(null, AT)).toBe(false);
+    expect(isDue(AT + 1, AT)).toBe(false);
+    expect(isDue(AT, AT)).toBe(true);
+    expect(isDue(AT - 1, AT)).toBe(true);
+  });
+
+  it('refuses a send to oneself and to an unknown user, and nothing else', () => {
+    expect(sendRefusal('alice', 'alice', true)).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(sendRefusal('alice', 'nobody', false)).toEqual({ code: 'NOT_FOUND', message: 'No such user' });
+    expect(sendRefusal('alice', 'bob', true)).toBeNull();
+  });
+
+  it('stores a burn policy with the defaults, the --max-ttl clamp and a deadline from the send time', () => {
+    const maxTtl = 30 * 24 * 3600;
+    expect(burnPolicy({}, AT, maxTtl)).toEqual({
+      ttlSeconds: DEFAULT_TTL_SECONDS,
+      viewSeconds: 0,
+      expiresAt: AT + DEFAULT_TTL_SECONDS * 1000,
+    });
+    expect(burnPolicy({ ttlSeconds: 5, viewSeconds: 10 }, AT, maxTtl)).toEqual({
+      ttlSeconds: 5,
+      viewSeconds: 10,
+      expiresAt: AT + 5_000,
+    });
+    // Clamped, not refused: a server with a shorter --max-ttl still takes the message.
+    expect(burnPolicy({ ttlSeconds: 3600 }, AT, 60)).toEqual({
+      ttlSeconds: 60,
+      viewSeconds: 0,
+      expiresAt: AT + 60_000,
+    });
+  });
+});
