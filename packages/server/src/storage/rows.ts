@@ -1,6 +1,6 @@
-import type { BurnReason, Event, MessageView } from '@cinder/protocol';
+import type { BurnReason, Event, MessageView, SendResult } from '@cinder/protocol';
 import type { Found, Refusal } from '../core/burn-rules.ts';
-import type { Changed, Refused } from './storage.ts';
+import type { Changed, NewMessage, Refused } from './storage.ts';
 
 // node-postgres returns `bigint` columns as strings (they may exceed 2^53); every value Cinder
 // keeps in one (times in ms, seqs, row numbers) fits a double, so rows are read through `Number`.
@@ -90,6 +90,33 @@ export function viewOf(row: ViewRow): MessageView {
     text: row.text ?? '',
     ext: parseExt(row.ext),
   };
+}
+
+/** What a send answers, stored with its key so a retry gets the same answer. */
+export function sendResultOf(m: NewMessage): SendResult {
+  const result: SendResult = { id: m.id, conversation: m.conversation, sentAt: m.sentAt, size: m.size };
+  if (m.burn) result.burn = m.burn;
+  return result;
+}
+
+/** The `messages` columns both storages write for a new message, and their values in that order. */
+export const MESSAGE_META_COLUMNS =
+  'id, conversation, sender_id, sender, recipient_id, recipient, sent_at, ttl_seconds, view_seconds, expires_at, size';
+
+export function messageMeta(m: NewMessage): unknown[] {
+  return [
+    m.id,
+    m.conversation,
+    m.from.id,
+    m.from.username,
+    m.to.id,
+    m.to.username,
+    m.sentAt,
+    m.burn?.ttlSeconds ?? null,
+    m.burn?.viewSeconds ?? null,
+    m.burn?.expiresAt ?? null,
+    m.size,
+  ];
 }
 
 /** A `tombstones` row, as the burn rules need it. */

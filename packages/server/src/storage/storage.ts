@@ -58,6 +58,21 @@ export interface InsertOutcome {
   wake: readonly string[];
 }
 
+/** What `insertMessage` stores: a message, under the sending device's idempotency key. */
+export interface InsertInput {
+  deviceId: string;
+  key: string;
+  message: NewMessage;
+  at: number;
+}
+
+/** A verb on one message by one user (`userId`), at the server's time `at`. */
+export interface ActInput {
+  id: string;
+  userId: string;
+  at: number;
+}
+
 /** A verb refused by the burn rules (burn-rules.ts); it may still have changed something (`expire`). */
 export interface Refused {
   kind: 'refused';
@@ -155,20 +170,15 @@ export interface Storage {
    * Store a message and append its `message` event to both users' logs, unless
    * (deviceId, key) was used before: then return that first result and write nothing.
    */
-  insertMessage(input: {
-    deviceId: string;
-    key: string;
-    message: NewMessage;
-    at: number;
-  }): Promise<InsertOutcome>;
+  insertMessage(input: InsertInput): Promise<InsertOutcome>;
   /**
    * The message verbs. Each is one transaction: find the message (and, when there is none, its
    * tombstone), with the lock the engine needs; ask burn-rules.ts what to do (`decideOpen`, …);
    * perform that effect. The decisions are never made here. `take` reads the content, deletes it
    * and its queued events, writes the tombstone and both `burned` events; `receipt` adds it once.
    */
-  openMessage(input: { id: string; userId: string; at: number }): Promise<OpenOutcome>;
-  revokeMessage(input: { id: string; userId: string; at: number }): Promise<ActOutcome>;
+  openMessage(input: ActInput): Promise<OpenOutcome>;
+  revokeMessage(input: ActInput): Promise<ActOutcome>;
   readMessage(input: { id: string; reader: Party; at: number }): Promise<ActOutcome>;
   /** `decideDelivered` for each id; a request for many ids never fails for one of them. */
   markDelivered(input: { ids: readonly string[]; recipient: Party; at: number }): Promise<Changed>;

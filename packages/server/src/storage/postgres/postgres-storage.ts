@@ -14,22 +14,26 @@ import {
   eventOf,
   foundOf,
   int,
+  MESSAGE_META_COLUMNS,
   type MessageRow,
+  messageMeta,
   parseExt,
   refused,
+  sendResultOf,
   type TombstoneRow,
   viewOf,
 } from '../rows.ts';
 import type {
+  ActInput,
   ActOutcome,
   Changed,
   DeviceAuth,
   DeviceRecord,
   EventPage,
+  InsertInput,
   InsertOutcome,
   LogBounds,
   LoggedEvent,
-  NewMessage,
   OpenOutcome,
   Party,
   PruneOutcome,
@@ -371,16 +375,10 @@ export class PostgresStorage implements Storage {
   // Messages and the burn verbs
   // -------------------------------------------------------------------------
 
-  async insertMessage(input: {
-    deviceId: string;
-    key: string;
-    message: NewMessage;
-    at: number;
-  }): Promise<InsertOutcome> {
+  async insertMessage(input: InsertInput): Promise<InsertOutcome> {
     const s = this.#schema;
     const m = input.message;
-    const result: SendResult = { id: m.id, conversation: m.conversation, sentAt: m.sentAt, size: m.size };
-    if (m.burn) result.burn = m.burn;
+    const result = sendResultOf(m);
     return this.#tx(async (tx) => {
       // Claim the key first: a concurrent retry with the same key waits here for our commit,
       // then finds our result.
@@ -401,21 +399,8 @@ export class PostgresStorage implements Storage {
         if (tries > 2) throw new CinderError('UNAVAILABLE', 'Could not store the message');
       }
       const ext = m.ext === null ? null : JSON.stringify(m.ext);
-      const columns = `INSERT INTO ${s}.messages (id, conversation, sender_id, sender, recipient_id, recipient,
-        sent_at, ttl_seconds, view_seconds, expires_at, size, text, ext)`;
-      const meta = [
-        m.id,
-        m.conversation,
-        m.from.id,
-        m.from.username,
-        m.to.id,
-        m.to.username,
-        m.sentAt,
-        m.burn?.ttlSeconds ?? null,
-        m.burn?.viewSeconds ?? null,
-        m.burn?.expiresAt ?? null,
-        m.size,
-      ];
+      const columns = `INSERT INTO ${s}.messages (${MESSAGE_META_COLUMNS}, text, ext)`;
+      const meta = messageMeta(m);
       if (m.burn) {
         // The content goes to its own table, never to `messages`.
         await tx.q(
@@ -440,7 +425,7 @@ export class PostgresStorage implements Storage {
     });
   }
 
-  async openMessage(input: { id: string; userId: string; at: number }): Promise<OpenOutcome> {
+  async openMessage(input: ActInput): Promise<OpenOutcome> {
     return this.#tx(async (tx): Promise<OpenOutcome> => {
       const decision = decideOpen(await this.#find(tx, input.id, 'UPDATE'), input.userId, input.at);
       switch (decision.effect) {
@@ -459,7 +444,7 @@ export class PostgresStorage implements Storage {
     });
   }
 
-  async revokeMessage(input: { id: string; userId: string; at: number }): Promise<ActOutcome> {
+  async revokeMessage(input: ActInput): Promise<ActOutcome> {
     return this.#tx(async (tx): Promise<ActOutcome> => {
       const decision = decideRevoke(await this.#find(tx, input.id, 'UPDATE'), input.userId, input.at);
       if (decision.effect === 'refuse') return refused(decision.refusal);

@@ -21,24 +21,28 @@ import {
   contentOf,
   eventOf,
   foundOf,
+  MESSAGE_META_COLUMNS,
+  messageMeta,
   parseExt,
   receiptChange,
   refused,
   type EventRow as SharedEventRow,
   type MessageRow as SharedMessageRow,
+  sendResultOf,
   type TombstoneRow,
   viewOf,
 } from '../rows.ts';
 import type {
+  ActInput,
   ActOutcome,
   Changed,
   DeviceAuth,
   DeviceRecord,
   EventPage,
+  InsertInput,
   InsertOutcome,
   LogBounds,
   LoggedEvent,
-  NewMessage,
   OpenOutcome,
   Party,
   PruneOutcome,
@@ -431,8 +435,8 @@ export class SqliteStorage implements Storage {
       logSend: p('INSERT INTO send_log (device_id, key, result, at) VALUES (?, ?, ?, ?)'),
       foldSend: p('INSERT OR IGNORE INTO sends (device_id, key, result, at) VALUES (?, ?, ?, ?)'),
       clearSendLog: p('DELETE FROM send_log WHERE n <= ?'),
-      insertMessage: p(`INSERT INTO messages (id, conversation, sender_id, sender, recipient_id, recipient,
-        sent_at, ttl_seconds, view_seconds, expires_at, size, text, ext, to_seq, from_seq, content_gen)
+      insertMessage:
+        p(`INSERT INTO messages (${MESSAGE_META_COLUMNS}, text, ext, to_seq, from_seq, content_gen)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       messageById: p(`SELECT n, id, conversation, sender_id, sender, recipient_id, recipient, sent_at,
         ttl_seconds, view_seconds, expires_at, size, text, ext, to_seq, from_seq, content_gen
@@ -709,20 +713,14 @@ export class SqliteStorage implements Storage {
   // Messages and the burn verbs
   // -------------------------------------------------------------------------
 
-  async insertMessage(input: {
-    deviceId: string;
-    key: string;
-    message: NewMessage;
-    at: number;
-  }): Promise<InsertOutcome> {
+  async insertMessage(input: InsertInput): Promise<InsertOutcome> {
     return this.#write(() => this.#insertTx(input));
   }
 
-  #insertTx(input: { deviceId: string; key: string; message: NewMessage; at: number }): InsertOutcome {
+  #insertTx(input: InsertInput): InsertOutcome {
     const s = this.#stmts();
     const m = input.message;
-    const result: SendResult = { id: m.id, conversation: m.conversation, sentAt: m.sentAt, size: m.size };
-    if (m.burn) result.burn = m.burn;
+    const result = sendResultOf(m);
     // Claim the key first: a retried key finds it taken, writes nothing and gets the first result.
     const claim = this.#sendKeys.claim(
       this.#sendKeyStatements,
@@ -750,17 +748,7 @@ export class SqliteStorage implements Storage {
     // A burn message's content goes to a generation table alone (burn-content.ts); its row holds ''.
     const content = m.burn ? this.#burnContent() : null;
     const inserted = s.insertMessage.run(
-      m.id,
-      m.conversation,
-      m.from.id,
-      m.from.username,
-      m.to.id,
-      m.to.username,
-      m.sentAt,
-      m.burn?.ttlSeconds ?? null,
-      m.burn?.viewSeconds ?? null,
-      m.burn?.expiresAt ?? null,
-      m.size,
+      ...messageMeta(m),
       m.burn ? '' : m.text,
       m.burn ? null : extJson,
       toSeq,
@@ -789,11 +777,11 @@ export class SqliteStorage implements Storage {
     return { result, created: true, wake: [m.to.id, m.from.id] };
   }
 
-  async openMessage(input: { id: string; userId: string; at: number }): Promise<OpenOutcome> {
+  async openMessage(input: ActInput): Promise<OpenOutcome> {
     return this.#write(() => this.#openTx(input));
   }
 
-  #openTx(input: { id: string; userId: string; at: number }): OpenOutcome {
+  #openTx(input: ActInput): OpenOutcome {
     const decision = decideOpen(this.#find(input.id), input.userId, input.at);
     switch (decision.effect) {
       case 'take':
@@ -809,7 +797,7 @@ export class SqliteStorage implements Storage {
     }
   }
 
-  async revokeMessage(input: { id: string; userId: string; at: number }): Promise<ActOutcome> {
+  async revokeMessage(input: ActInput): Promise<ActOutcome> {
     return this.#write((): ActOutcome => {
       const decision = decideRevoke(this.#find(input.id), input.userId, input.at);
       switch (decision.effect) {
