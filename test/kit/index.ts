@@ -12,4 +12,4 @@ export { type Network, network } from './network.ts';
 export { type FrameWait, RawClient, sendFrame } from './raw-client.ts';
 export { health, type Metrics, metrics, sweptAfter, type TestServer, testServer } from './server.ts';
 export { type TempDir, tempDir } from './temp-dir.ts';
-export { isPending, sleep, WAIT_MS, type WaitOptions, WaitTimeout, waitFor } from './wait.ts';
+export { isPending, sleep, type Truthy, WAIT_MS, type WaitOptions, WaitTimeout, waitFor } from './wait.ts';

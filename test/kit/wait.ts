@@ -19,6 +19,9 @@ export interface WaitOptions {
   interval?: number;
 }
 
+/** What a truthy value of `T` can be. */
+export type Truthy<T> = Exclude<T, false | 0 | 0n | '' | null | undefined>;
+
 /** A wait that ran out of time: names what it waited for and what the check last saw. */
 export class WaitTimeout extends Error {
   override name = 'WaitTimeout';
@@ -30,17 +33,14 @@ export class WaitTimeout extends Error {
  * starting or a file not yet written is just "not yet". On timeout it throws a {@link WaitTimeout}
  * naming `what` and the last value or error, so a failure says what never happened.
  */
-export async function waitFor<T>(
-  check: () => T | Promise<T>,
-  options: WaitOptions = {},
-): Promise<NonNullable<T>> {
+export async function waitFor<T>(check: () => T | Promise<T>, options: WaitOptions = {}): Promise<Truthy<T>> {
   const { timeout = WAIT_MS, what = 'a condition', interval = 20 } = options;
   const deadline = realNow() + timeout;
   for (;;) {
     let last: string;
     try {
       const value = await check();
-      if (value) return value as NonNullable<T>;
+      if (value) return value as Truthy<T>;
       last = `last value: ${describe(value)}`;
     } catch (error) {
       last = `last error: ${error instanceof Error ? error.message : String(error)}`;

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { runServerProcess, tempDir } from '../../../test/kit/index.ts';
 import { parseDuration, parseServerArgs, SERVER_FLAGS, SERVER_USAGE, startServer } from '../src/index.ts';
-import { runServerProcess } from './child-server.ts';
-import { tempDir } from './helpers.ts';
 
 describe('parseServerArgs', () => {
   it('reads flags and environment, flags winning', () => {

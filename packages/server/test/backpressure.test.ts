@@ -1,16 +1,22 @@
 import type { Socket } from 'node:net';
 import { PROTOCOL_VERSION } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
-import { login, RawClient, register, sendFrame, sleep, testServer, until } from './helpers.ts';
+import {
+  login,
+  metrics,
+  RawClient,
+  register,
+  sendFrame,
+  testServer,
+  waitFor,
+} from '../../../test/kit/index.ts';
 
-async function connections(url: string): Promise<number> {
-  const res = await fetch(`${url}/metrics`);
-  return ((await res.json()) as { connections: number }).connections;
-}
-
-/** Poll the server's open WebSocket count until it is `n`; false after `timeoutMs`. */
-async function untilConnections(url: string, n: number, timeoutMs = 30_000): Promise<boolean> {
-  return until(async () => (await connections(url)) === n, timeoutMs, 50);
+/** Wait until the server counts `n` open WebSockets. */
+async function connectionsAre(url: string, n: number): Promise<void> {
+  await waitFor(async () => (await metrics(url)).connections === n, {
+    interval: 50,
+    what: `${n} open connections on the server`,
+  });
 }
 
 /** Bob's devices that stop reading (TCP paused) and ask for message `id` `times` times each. */
@@ -50,7 +56,8 @@ describe('backpressure', () => {
       );
       ids.push(...sent.map((r) => r.id));
     }
-    await sleep(200);
+    // The server has pushed Bob's events since the first send; ~18 MB is far past what the socket
+    // buffers and the high-water mark hold, so his sync has met the pause by the last reply.
     socket.resume();
     await b.waitFor(() => b.events().filter((e) => e.kind === 'message').length >= ids.length, 20_000);
     await b.settle();
@@ -70,7 +77,7 @@ describe('backpressure', () => {
     const healthy = await RawClient.connect(server.url, (await login(server, bob.user.username)).token);
     // 48 KB replies until the kernel's socket buffers are full and 256 KiB wait in the server.
     const [slow] = await slowReaders(server, bob.user.username, id, 1, 400);
-    expect(await untilConnections(server.url, 2)).toBe(true);
+    await connectionsAre(server.url, 2);
     expect((await healthy.request({ type: 'open', id })).type).toBe('reply');
     slow?.ws.terminate();
     a.close();
@@ -86,7 +93,7 @@ describe('backpressure', () => {
     const healthy = await RawClient.connect(server.url, (await login(server, bob.user.username)).token);
     // Each alone stays under its own cap (8 MiB); four together pass the server's 1 MiB.
     const slow = await slowReaders(server, bob.user.username, id, 4, 400);
-    expect(await untilConnections(server.url, 2)).toBe(true);
+    await connectionsAre(server.url, 2);
     expect((await healthy.request({ type: 'open', id })).type).toBe('reply');
     for (const client of slow) client.ws.terminate();
     a.close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RawClient, register, testServer } from './helpers.ts';
+import { RawClient, register, testServer } from '../../../test/kit/index.ts';
 
 // Issue 8, item 11, at the socket edge: the bytes of a binary frame must be decoded as strict
 // UTF-8. Replaced with U+FFFD, invalid bytes inside a string change a message silently.

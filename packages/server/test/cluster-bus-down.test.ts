@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SessionResponse } from '@cinder/protocol';
 import { afterEach, expect, it } from 'vitest';
-import { health, RawClient, register, sendFrame, testServer, until } from './helpers.ts';
+import { health, RawClient, register, sendFrame, testServer, waitFor } from '../../../test/kit/index.ts';
 import { RedisServer } from './redis-server.ts';
 import { describeWithServices, dropSchema, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
 
@@ -55,15 +55,13 @@ await describeWithServices('cluster: Redis goes away and comes back', ['postgres
 
     await redis.kill();
     for (const node of [a, b]) {
-      const down = await until(
+      await waitFor(
         async () => {
           const { status, body } = await health(node.url);
           return status === 503 && body.status === 'degraded' && body.bus === 'down' && body.storage === 'ok';
         },
-        60_000,
-        100,
+        { timeout: 60_000, interval: 100, what: `${node.url} to report the bus down` },
       );
-      expect(down, `${node.url} still says it is healthy`).toBe(true);
       expect(await busMetrics(node.url)).toMatchObject({ connected: false });
     }
     // Stored while the nodes cannot wake each other.
@@ -72,8 +70,11 @@ await describeWithServices('cluster: Redis goes away and comes back', ['postgres
 
     await redis.restart();
     for (const node of [a, b]) {
-      const up = await until(async () => (await health(node.url)).status === 200, 60_000, 100);
-      expect(up, `${node.url} did not recover`).toBe(true);
+      await waitFor(async () => (await health(node.url)).status === 200, {
+        timeout: 60_000,
+        interval: 100,
+        what: `${node.url} to recover`,
+      });
       const metrics = await busMetrics(node.url);
       expect(metrics).toMatchObject({ connected: true, downSeconds: 0 });
       // Publisher and subscriber each came back.

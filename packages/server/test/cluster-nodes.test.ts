@@ -1,6 +1,12 @@
 import { afterEach, expect, it } from 'vitest';
-import { type ChildServer, spawnServer } from './child-server.ts';
-import { health, tempDir, testServer, until } from './helpers.ts';
+import {
+  type ChildServer,
+  health,
+  spawnServer,
+  tempDir,
+  testServer,
+  waitFor,
+} from '../../../test/kit/index.ts';
 import { freshDatabase, sql } from './postgres-files.ts';
 import {
   describeWithServices,
@@ -113,7 +119,7 @@ await describeWithServices(
       // the row is older than the registry's time to live, a new node may start.
       frozen.child.kill('SIGSTOP');
       release.push(() => frozen.child.kill('SIGCONT'));
-      const stale = await until(
+      await waitFor(
         async () => {
           const { rows } = await sql(
             "SELECT count(*)::int AS n FROM nodes WHERE seen_at < now() - interval '11 seconds'",
@@ -121,10 +127,8 @@ await describeWithServices(
           );
           return rows[0]?.n === 1;
         },
-        60_000,
-        250,
+        { timeout: 60_000, interval: 250, what: "the frozen node's row to go stale" },
       );
-      expect(stale).toBe(true);
       const other = await testServer({ databaseUrl: database.url });
       release.push(() => other[Symbol.asyncDispose]());
       expect((await health(other.url)).status).toBe(200);
@@ -134,14 +138,20 @@ await describeWithServices(
         const { status, body } = await health(url);
         return status === 503 && body.status === 'degraded' && body.cluster === 'conflict';
       };
-      expect(
-        await until(async () => (await conflicted(frozen.url)) && (await conflicted(other.url)), 60_000, 250),
-      ).toBe(true);
+      await waitFor(async () => (await conflicted(frozen.url)) && (await conflicted(other.url)), {
+        timeout: 60_000,
+        interval: 250,
+        what: 'both nodes to report the conflict',
+      });
 
       // One of them goes: the other is healthy again.
       frozen.child.kill('SIGKILL');
       await frozen.exited;
-      expect(await until(async () => (await health(other.url)).status === 200, 60_000, 250)).toBe(true);
+      await waitFor(async () => (await health(other.url)).status === 200, {
+        timeout: 60_000,
+        interval: 250,
+        what: 'the other node to be healthy again',
+      });
     });
   },
 );

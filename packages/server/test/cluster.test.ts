@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { SessionResponse } from '@cinder/protocol';
 import { afterEach, expect, it } from 'vitest';
-import { login, RawClient, register, sendFrame, sleep, testServer } from './helpers.ts';
+import {
+  login,
+  metrics,
+  RawClient,
+  register,
+  sendFrame,
+  sweptAfter,
+  testServer,
+} from '../../../test/kit/index.ts';
 import {
   describeWithServices,
   dropSchema,
@@ -136,20 +144,14 @@ await describeWithServices(
           5000,
         );
       }
-      // Give a second burn (and its event) every chance to happen.
-      await sleep(600);
+      // Both sweepers ran whole passes after the burn, so a second burn would have happened; its
+      // event would then be on every device by the ping's reply.
+      await Promise.all([a, b].map((node) => sweptAfter(node.url)));
       for (const device of [aliceA, aliceB, bobA, bobB]) {
         await device.settle();
         expect(device.events().filter((e) => e.kind === 'burned' && e.messageId === sent.id)).toHaveLength(1);
       }
-      const swept = await Promise.all(
-        [a, b].map(async (node) => {
-          const metrics = (await (await fetch(`${node.url}/metrics`)).json()) as {
-            sweeper: { burned: number };
-          };
-          return metrics.sweeper.burned;
-        }),
-      );
+      const swept = await Promise.all([a, b].map(async (node) => (await metrics(node.url)).sweeper.burned));
       expect((swept[0] ?? 0) + (swept[1] ?? 0)).toBe(1);
     });
 

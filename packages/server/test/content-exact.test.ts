@@ -1,7 +1,7 @@
 import { MAX_EXT_DEPTH } from '@cinder/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawClient, register, testServer } from '../../../test/kit/index.ts';
 import type { ServerOptions } from '../src/index.ts';
-import { RawClient, register, testServer } from './helpers.ts';
 import { describeWithServices, dropSchema, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
 
 // Issue 8, item 11: what a sender puts in `text` and `ext` reaches the recipient exactly, or the

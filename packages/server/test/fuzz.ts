@@ -11,8 +11,7 @@ import {
 import fc from 'fast-check';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { type ChildServer, spawnServer } from './child-server.ts';
-import { tempDir, until, username } from './helpers.ts';
+import { type ChildServer, spawnServer, tempDir, username, waitFor } from '../../../test/kit/index.ts';
 import { TEST_DATABASE_URL } from './services.ts';
 
 // Shared by the fuzz suites (fuzz-frames.test.ts, fuzz-http.test.ts): the seed and case counts,
@@ -467,7 +466,8 @@ export class FuzzTarget {
     if (this.#dead) throw new Error(`server crashed: ${JSON.stringify(this.crashes.at(-1))}`);
     const health = await fetch(`${this.url}/healthz`).catch((error: unknown) => error as Error);
     if (health instanceof Error || health.status !== 200) {
-      await until(() => this.#dead, 2000);
+      // Name the crash if the process is dying: its exit may trail the failed request a little.
+      await waitFor(() => this.#dead, { timeout: 2000 }).catch(() => undefined);
       throw new Error(
         `/healthz failed (${health instanceof Error ? health.message : health.status}); crash: ${JSON.stringify(this.crashes.at(-1) ?? null)}`,
       );

@@ -1,6 +1,6 @@
 import { PROTOCOL_VERSION, type ServerFrame } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
-import { RawClient, register, sendFrame, testServer } from './helpers.ts';
+import { RawClient, register, sendFrame, testServer } from '../../../test/kit/index.ts';
 
 type ErrorFrame = Extract<ServerFrame, { type: 'error' }>;
 

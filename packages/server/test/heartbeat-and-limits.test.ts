@@ -1,7 +1,7 @@
 import { PROTOCOL_VERSION, WS_PATH } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { RawClient, register, sendFrame, testServer } from './helpers.ts';
+import { RawClient, register, sendFrame, testServer } from '../../../test/kit/index.ts';
 
 describe('heartbeat and rate limits', () => {
   it('drops a socket that stops answering pings, and keeps one that answers', async () => {

@@ -1,6 +1,6 @@
 import { PROTOCOL_VERSION } from '@cinder/protocol';
 import { afterAll, expect, it } from 'vitest';
-import { RawClient, register, sendFrame, testServer } from './helpers.ts';
+import { RawClient, register, sendFrame, testServer } from '../../../test/kit/index.ts';
 import { describeWithServices, dropSchema, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
 import { StorageOutage } from './storage-outage.ts';
 

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { register, testServer } from '../../../test/kit/index.ts';
 import type { ServerOptions } from '../src/index.ts';
-import { register, testServer } from './helpers.ts';
 import { describeWithServices, dropSchema, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
 
 // Two answers the HTTP fuzz found: a device id in the URL that no device can have, and the

@@ -8,7 +8,15 @@ import {
   SessionResponse,
 } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
-import { login, postJson, RawClient, register, tempDir, testServer, username } from './helpers.ts';
+import {
+  login,
+  postJson,
+  RawClient,
+  register,
+  tempDir,
+  testServer,
+  username,
+} from '../../../test/kit/index.ts';
 
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";

@@ -1,8 +1,18 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../../test/kit/index.ts';
 import { MemoryBus } from '../src/bus/memory-bus.ts';
 import { Hub, type HubMember } from '../src/core/hub.ts';
-import { sleep } from './helpers.ts';
+import { TurnScheduler } from '../src/turn.ts';
+
+/**
+ * The end of the current turn's wake-ups, and of what they delivered: the hub publishes in the
+ * turn's `wake` step, the memory bus hands the payload over in a microtask, and microtasks run
+ * before the `write` step that resolves this.
+ */
+function turnEnd(turn: TurnScheduler): Promise<void> {
+  return new Promise((resolve) => turn.atTurnEnd('write', resolve));
+}
 
 function member(userId: string, deviceId: string) {
   const seen = { wakes: 0, revoked: false };
@@ -23,7 +33,8 @@ describe('hub routing over a shared bus (two nodes)', () => {
   it('wakes and signs out devices on the other node, coalescing wakes per turn', async () => {
     const bus = new MemoryBus();
     const logger = pino({ level: 'silent' });
-    const nodeA = new Hub(bus, logger);
+    const turnA = new TurnScheduler();
+    const nodeA = new Hub(bus, logger, turnA);
     const nodeB = new Hub(bus, logger);
     const bobPhone = member('u_bob', 'd_phone');
     const bobLaptop = member('u_bob', 'd_laptop');
@@ -34,21 +45,20 @@ describe('hub routing over a shared bus (two nodes)', () => {
 
     nodeA.notify(['u_bob']);
     nodeA.notify(['u_bob', 'u_bob']);
-    await sleep(20);
+    await turnEnd(turnA);
     expect(bobPhone.seen.wakes).toBe(1);
     expect(bobLaptop.seen.wakes).toBe(1);
     expect(carol.seen.wakes).toBe(0);
 
     nodeA.revokeDevice('u_bob', 'd_laptop');
-    await sleep(20);
-    expect(bobLaptop.seen.revoked).toBe(true);
+    // One publish, handled for every member of the user at once.
+    await waitFor(() => bobLaptop.seen.revoked, { what: 'the laptop to be signed out' });
     expect(bobPhone.seen.revoked).toBe(false);
 
     nodeB.leave(bobPhone.m);
     nodeB.leave(bobLaptop.m);
-    await sleep(20);
     nodeA.notify(['u_bob']);
-    await sleep(20);
+    await turnEnd(turnA);
     expect(bobPhone.seen.wakes).toBe(1);
     await nodeA.close();
     await nodeB.close();

@@ -1,8 +1,7 @@
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnServer } from './child-server.ts';
-import { RawClient, register, tempDir, testServer } from './helpers.ts';
+import { RawClient, register, spawnServer, tempDir, testServer, waitFor } from '../../../test/kit/index.ts';
 
 /** A raw TCP connection to the server, from `localAddress` (127.0.0.1 unless given). */
 function tcp(port: number, localAddress = '127.0.0.1'): Promise<Socket> {
@@ -83,11 +82,9 @@ describe('idle and excess connections', () => {
     await expect(RawClient.open(server.url)).rejects.toThrow(/429/);
     // One leaves: its address gets a place again.
     open[0]?.destroy();
-    let status: number | string = 0;
-    for (const start = Date.now(); status !== 200 && Date.now() - start < 30_000; ) {
-      status = await get(server.port, '/healthz');
-    }
-    expect(status).toBe(200);
+    await waitFor(async () => (await get(server.port, '/healthz')) === 200, {
+      what: 'a place for the address',
+    });
   });
 
   it('keeps answering near the open-file limit: silent connections make room, a full server says 503', async () => {
@@ -121,11 +118,9 @@ describe('idle and excess connections', () => {
       expect(devices.length).toBeGreaterThan(150);
       expect(await get(child.port, '/healthz')).toBe(503);
       for (const device of devices.splice(0, 8)) device.close();
-      let status: number | string = 0;
-      for (const start = Date.now(); status !== 200 && Date.now() - start < 30_000; ) {
-        status = await get(child.port, '/healthz');
-      }
-      expect(status).toBe(200);
+      await waitFor(async () => (await get(child.port, '/healthz')) === 200, {
+        what: 'places freed by the closed devices',
+      });
       for (const device of devices) device.close();
     } finally {
       child.child.kill('SIGKILL');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { postJson, RawClient, register, sendFrame, tempDir, testServer } from './helpers.ts';
+import { postJson, RawClient, register, sendFrame, tempDir, testServer } from '../../../test/kit/index.ts';
 
 describe('logs', () => {
   it('never contain message content, even at trace level', async () => {

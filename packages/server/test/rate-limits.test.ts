@@ -1,10 +1,10 @@
 import { request } from 'node:http';
 import { ErrorBody, SessionResponse } from '@cinder/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RawClient, register, testServer, username } from '../../../test/kit/index.ts';
 import { MemoryBucketStore } from '../src/core/limits/bucket-store.ts';
 import { RedisBucketStore } from '../src/core/limits/redis-bucket-store.ts';
 import { parseServerArgs } from '../src/index.ts';
-import { RawClient, register, testServer, username } from './helpers.ts';
 import {
   describeWithServices,
   dropSchema,

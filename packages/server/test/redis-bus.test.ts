@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { expect, it } from 'vitest';
+import { waitFor } from '../../../test/kit/index.ts';
 import { RedisBus, type RedisConnection } from '../src/bus/redis-bus.ts';
 import { runBusContract } from './bus-contract.ts';
-import { sleep } from './helpers.ts';
 import { describeWithServices, TEST_REDIS_URL, uniquePrefix } from './services.ts';
 
 async function connected(prefix: string): Promise<RedisBus> {
@@ -38,12 +38,10 @@ await describeWithServices('redis bus', ['redis'], () => {
       await other.subscribe('c', (p) => heardByOther.push(p));
       await one.subscribe('c', (p) => heardByOne.push(p));
       await one.publish('c', 'mine');
-      const deadline = Date.now() + 2000;
-      while (heardByOne.length === 0 && Date.now() < deadline) await sleep(5);
+      await waitFor(() => heardByOne.length > 0, { interval: 5, what: "'mine' on its own cluster" });
       // Published after 'mine' was delivered: had 'mine' crossed over, it would arrive first.
       await other.publish('c', 'theirs');
-      const until = Date.now() + 2000;
-      while (heardByOther.length === 0 && Date.now() < until) await sleep(5);
+      await waitFor(() => heardByOther.length > 0, { interval: 5, what: "'theirs' on the other cluster" });
       expect(heardByOne).toEqual(['mine']);
       expect(heardByOther).toEqual(['theirs']);
     } finally {
@@ -64,8 +62,7 @@ await describeWithServices('redis bus', ['redis'], () => {
       await stopping;
       await again;
       await a.publish('c', 'after');
-      const deadline = Date.now() + 2000;
-      while (got.length === 0 && Date.now() < deadline) await sleep(5);
+      await waitFor(() => got.length > 0, { interval: 5, what: 'the publish after resubscribing' });
       expect(got).toEqual(['after']);
     } finally {
       await Promise.all([a.close(), b.close()]);
@@ -104,17 +101,14 @@ await describeWithServices('redis bus', ['redis'], () => {
       const port = opened[1]?.stream?.localPort;
       expect(port).toBeTypeOf('number');
       await admin.call('CLIENT', 'KILL', 'ADDR', `127.0.0.1:${port}`);
-      const deadline = Date.now() + 5000;
-      while (resubscribed === 0 && Date.now() < deadline) await sleep(20);
+      await waitFor(() => resubscribed > 0, { what: 'the resubscription' });
       expect(resubscribed).toBe(1);
       // The loss and the return are counted, and every connection answers again.
-      const reconnected = Date.now() + 5000;
-      while (!node.state().connected && Date.now() < reconnected) await sleep(20);
+      await waitFor(() => node.state().connected, { what: 'the bus to reconnect' });
       expect(node.state()).toMatchObject({ connected: true, reconnects: 1, downSince: null });
       await node.ping();
       await other.publish('u', 'after');
-      const heardBy = Date.now() + 2000;
-      while (heard.length === 0 && Date.now() < heardBy) await sleep(20);
+      await waitFor(() => heard.length > 0, { what: 'the publish after the cut' });
       expect(heard).toEqual(['after']);
     } finally {
       admin.disconnect();

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
-import { sleep } from './helpers.ts';
+import { waitFor } from '../../../test/kit/index.ts';
 
 /** A free TCP port on 127.0.0.1 (free when asked; another process could take it after). */
 export function freePort(): Promise<number> {
@@ -61,12 +61,13 @@ export class RedisServer {
       { stdio: 'ignore' },
     );
     this.#process = child;
-    for (const deadline = Date.now() + 60_000; ; await sleep(50)) {
-      if (await pong(this.port)) return;
-      if (child.exitCode !== null || Date.now() > deadline) {
-        await this.kill();
-        throw new Error(`redis-server did not start on port ${this.port}`);
-      }
+    const outcome = await waitFor(
+      async () => (child.exitCode !== null ? 'exited' : (await pong(this.port)) && 'answers'),
+      { timeout: 60_000, interval: 50, what: `redis-server on port ${this.port}` },
+    ).catch(() => 'silent');
+    if (outcome !== 'answers') {
+      await this.kill();
+      throw new Error(`redis-server did not start on port ${this.port} (${outcome})`);
     }
   }
 

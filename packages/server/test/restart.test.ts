@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChildServer, spawnServer } from './child-server.ts';
-import { RawClient, register, sendFrame, tempDir } from './helpers.ts';
+import {
+  type ChildServer,
+  RawClient,
+  register,
+  sendFrame,
+  spawnServer,
+  tempDir,
+} from '../../../test/kit/index.ts';
 
 describe('restart', () => {
   const children: ChildServer[] = [];

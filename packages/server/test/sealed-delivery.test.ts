@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { login, RawClient, register, sendFrame, testServer } from './helpers.ts';
+import { login, RawClient, register, sendFrame, testServer } from '../../../test/kit/index.ts';
 
 function count(haystack: readonly string[], needle: string): number {
   return haystack.reduce((n, frame) => n + frame.split(needle).length - 1, 0);

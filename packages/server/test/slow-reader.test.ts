@@ -1,8 +1,17 @@
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChildServer, spawnServer } from './child-server.ts';
-import { login, RawClient, register, sendFrame, tempDir, until } from './helpers.ts';
+import {
+  type ChildServer,
+  login,
+  metrics,
+  RawClient,
+  register,
+  sendFrame,
+  spawnServer,
+  tempDir,
+  waitFor,
+} from '../../../test/kit/index.ts';
 
 const MiB = 1024 * 1024;
 
@@ -19,11 +28,6 @@ async function openOnce(client: RawClient, id: string, rid: string): Promise<str
     60_000,
   );
   return answer.type;
-}
-
-async function openConnections(url: string): Promise<number> {
-  const res = await fetch(`${url}/metrics`);
-  return ((await res.json()) as { connections: number }).connections;
 }
 
 let cleanup: Array<() => void | Promise<void>> = [];
@@ -83,12 +87,10 @@ describe('slow readers', () => {
     for (let i = 0; i < 20; i++) expect(await openOnce(healthy, id, `h${i}`)).toBe('reply');
     // The server pushes back: it stopped reading the slow ones, whose requests pile up on
     // their side. Without that it keeps answering into their queues, and memory grows.
-    expect(
-      await until(
-        () => slow.every((c) => c.ws.bufferedAmount >= 256 * 1024 || c.ws.readyState !== c.ws.OPEN),
-        30_000,
-      ),
-    ).toBe(true);
+    await waitFor(
+      () => slow.every((c) => c.ws.bufferedAmount >= 256 * 1024 || c.ws.readyState !== c.ws.OPEN),
+      { what: 'the server to stop reading every slow device' },
+    );
     const pushedBack = asked;
     for (let i = 20; i < 40; i++) expect(await openOnce(healthy, id, `h${i}`)).toBe('reply');
     clearInterval(flood);
@@ -98,12 +100,13 @@ describe('slow readers', () => {
 
     // They leave: their memory comes back (a generous bound: the heap does not shrink at once).
     for (const client of slow) client.ws.terminate();
-    let connections = Number.NaN;
-    for (const start = Date.now(); Date.now() - start < 30_000; ) {
-      connections = await openConnections(server.url);
-      if (connections <= 2) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const { connections } = await waitFor(
+      async () => {
+        const now = await metrics(server.url);
+        return now.connections <= 2 && now;
+      },
+      { interval: 50, what: 'the slow devices’ connections to close' },
+    );
     expect(connections).toBe(2); // alice and the healthy device
     expect(await openOnce(healthy, id, 'h-after')).toBe('reply');
     const after = rssOf(pid);

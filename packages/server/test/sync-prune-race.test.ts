@@ -1,10 +1,10 @@
 import type { ServerFrame } from '@cinder/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test/kit/index.ts';
 import { DeviceSync } from '../src/core/sync.ts';
 import { createLogger } from '../src/logger.ts';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 import type { EventPage, NewMessage } from '../src/storage/storage.ts';
-import { tempDir } from './helpers.ts';
 import { addUsers, bob, newMessage } from './storage-fixtures.ts';
 
 /** Real SQLite storage whose first log read is preceded by a prune: the race, made certain. */

@@ -1,6 +1,14 @@
 import type { Event, ServerFrame } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
-import { login, RawClient, register, sendFrame, sleep, testServer } from './helpers.ts';
+import {
+  login,
+  RawClient,
+  register,
+  sendFrame,
+  sweptAfter,
+  testServer,
+  waitFor,
+} from '../../../test/kit/index.ts';
 
 /** The frame types in order, collapsing each run of `events` frames into one entry. */
 function shape(frames: readonly ServerFrame[]): string[] {
@@ -123,10 +131,10 @@ describe('sync', () => {
     const sending = (async () => {
       for (let i = 0; i < 150; i++) {
         ids.push((await a.ok<{ id: string }>(sendFrame(bob.user.username, `n${i}`))).id);
-        if (i % 10 === 0) await sleep(1);
       }
     })();
-    await sleep(20);
+    // The hello goes out while the sends go on, one round trip after another.
+    await waitFor(() => ids.length >= 10, { what: 'the first sends' });
     const b = await RawClient.connect(server.url, bob.token, 0);
     await sending;
     await b.waitFor(() => b.events().filter((e) => e.kind === 'message').length >= ids.length);
@@ -157,7 +165,7 @@ describe('sync', () => {
     b.close();
 
     now += 60_000; // past retention: the sweeper prunes the log and tombstones
-    await sleep(400);
+    await sweptAfter(server.url);
     const fresh = await a.ok<{ id: string }>(sendFrame(bob.user.username, 'fresh'));
     const probe = await RawClient.connect(server.url, alice.token);
     const recentCursor = probe.frames.find((f) => f.type === 'synced');

@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../../test/kit/index.ts';
 import { TurnScheduler } from '../src/turn.ts';
 
 // The wake-ups and socket writes a commit causes run in the commit's own check phase, after the
 // microtasks it started, not an event-loop iteration later (see src/turn.ts).
-
-function settle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 20));
-}
 
 describe('turn end', () => {
   it('runs wake-ups, then writes, in the check phase of the commit, after its microtasks', async () => {
@@ -28,7 +25,7 @@ describe('turn end', () => {
         });
     });
     turn.scheduleTurnEnd();
-    await settle();
+    await waitFor(() => order.length === 4, { what: 'four steps' });
     expect(order).toEqual(['commit', 'wake', 'write', 'next iteration']);
   });
 
@@ -37,7 +34,7 @@ describe('turn end', () => {
     const order: string[] = [];
     turn.atTurnEnd('write', () => order.push('alone'));
     expect(order).toEqual([]);
-    await settle();
+    await waitFor(() => order.length === 1, { what: 'the write' });
     expect(order).toEqual(['alone']);
 
     setImmediate(() => order.push('commit'));
@@ -47,7 +44,7 @@ describe('turn end', () => {
       order.push('write');
       turn.atTurnEnd('write', () => order.push('late write'));
     });
-    await settle();
+    await waitFor(() => order.length === 4, { what: 'the late write' });
     expect(order).toEqual(['alone', 'commit', 'write', 'late write']);
   });
 });
