@@ -168,6 +168,7 @@ describe('burn message content in SQLite', () => {
     );
     db.prepare("DELETE FROM messages WHERE id = 'm_old'").run();
     db.prepare("DELETE FROM meta WHERE key = 'burn_content'").run();
+    db.pragma('user_version = 0');
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
     expect(pagesHolding(dir, old)).toEqual(['messages leaf']);

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../src/storage/sqlite/migrations.ts';
 import { DATABASE_FILE, SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 import { tempDir } from './helpers.ts';
 import { addUsers, bob, newMessage, readDatabase } from './storage-fixtures.ts';
@@ -30,6 +31,8 @@ describe('sqlite schema migration', () => {
     // A data dir written before pruning by seq carries the index.
     const old = new Database(path);
     old.exec('CREATE INDEX events_at ON events (at)');
+    // Data dirs from before the schema version have none.
+    old.pragma('user_version = 0');
     old.close();
     expect(indexesOf(dir.path)).toContain('events_at');
 
@@ -66,6 +69,7 @@ describe('sqlite schema migration', () => {
     const old = new Database(path);
     old.exec(`ALTER TABLE messages DROP COLUMN to_seq; ALTER TABLE messages DROP COLUMN from_seq;
       CREATE INDEX events_message ON events (message_id) WHERE kind = 'message';`);
+    old.pragma('user_version = 0');
     old.close();
 
     const storage = new SqliteStorage({ dataDir: dir.path });
@@ -92,5 +96,29 @@ describe('sqlite schema migration', () => {
     );
     expect(seqs.to_seq).not.toBeNull();
     expect(seqs.from_seq).toBeGreaterThan(seqs.to_seq ?? 0);
+  });
+
+  it('keeps the schema version in user_version, and refuses a data dir from a newer Cinder', async () => {
+    const dir = tempDir('cinder-migrate-');
+    dirs.push(dir);
+    const path = `${dir.path}/${DATABASE_FILE}`;
+    const first = new SqliteStorage({ dataDir: dir.path });
+    await first.init();
+    await addUsers(first);
+    await first.close();
+    expect(readDatabase(dir.path, (db) => db.pragma('user_version', { simple: true }))).toBe(SCHEMA_VERSION);
+
+    const newer = new Database(path);
+    newer.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    newer.close();
+    const storage = new SqliteStorage({ dataDir: dir.path });
+    await expect(storage.init()).rejects.toThrow(/written by a newer Cinder \(schema 2; this one knows 1\)/);
+    // Nothing was changed: the version and the accounts are as they were.
+    expect(readDatabase(dir.path, (db) => db.pragma('user_version', { simple: true }))).toBe(
+      SCHEMA_VERSION + 1,
+    );
+    expect(readDatabase(dir.path, (db) => db.prepare('SELECT count(*) AS n FROM users').get())).toEqual({
+      n: 2,
+    });
   });
 });

@@ -3,8 +3,9 @@
  * here so the storage code depends on this interface and never on a driver.
  */
 export interface SqliteDatabase {
-  prepare(sql: string): SqliteStatement;
-  exec(sql: string): void;
+  /** Prepare a statement whose rows have the shape `Row` (the caller's word: SQLite does not check it). */
+  prepare<Row = unknown>(sql: string): SqliteStatement<Row>;
+  exec(sql: string): unknown;
   /** Run a pragma; with `simple`, return the first column of the first row. */
   pragma(source: string, options?: { simple?: boolean }): unknown;
   /**
@@ -12,14 +13,14 @@ export interface SqliteDatabase {
    * another transaction, it runs in a savepoint instead (only its own work is rolled back).
    */
   transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
-  close(): void;
+  close(): unknown;
 }
 
 /** A prepared statement. Parameters are positional. */
-export interface SqliteStatement {
+export interface SqliteStatement<Row = unknown> {
   run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
-  get(...params: unknown[]): unknown;
-  all(...params: unknown[]): unknown[];
+  get(...params: unknown[]): Row | undefined;
+  all(...params: unknown[]): Row[];
 }
 
 /** Opens a database file (created if missing). */

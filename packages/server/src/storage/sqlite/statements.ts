@@ -1,0 +1,110 @@
+import {
+  MESSAGE_META_COLUMNS,
+  type EventRow as SharedEventRow,
+  type MessageRow as SharedMessageRow,
+  type TombstoneRow,
+} from '../rows.ts';
+import type { SqliteDatabase } from './sqlite-database.ts';
+
+/** A message row as SQLite returns it, with the seqs of its two `message` events. */
+export interface MessageRow extends SharedMessageRow<number> {
+  /** Selected only where a burn may follow; null once pruned. */
+  to_seq?: number | null;
+  from_seq?: number | null;
+  /** The generation table holding a burn message's content (burn-content.ts). */
+  content_gen?: number | null;
+}
+
+export type EventRow = SharedEventRow<number>;
+
+export interface UserRow {
+  id: string;
+  username: string;
+  password_hash: string;
+  created_at: number;
+}
+
+export interface DeviceRow {
+  id: string;
+  user_id: string;
+  name: string;
+  created_at: number;
+  last_seen_at: number | null;
+}
+
+// Columns of a message that are safe to show anyone in the conversation: the content only for
+// normal messages. Sealing happens in SQL so a burn message's content is never even read.
+const SEALED_COLUMNS = `m.n, m.id, m.conversation, m.sender, m.recipient, m.sent_at, m.ttl_seconds,
+  m.view_seconds, m.expires_at, m.size,
+  CASE WHEN m.expires_at IS NULL THEN m.text END AS text,
+  CASE WHEN m.expires_at IS NULL THEN m.ext END AS ext`;
+
+/** Every statement of the SQLite storage, prepared once; each names the shape of its rows. */
+export type Statements = ReturnType<typeof prepareStatements>;
+
+/** Statements that read rows say their shape; a write's `Row` is `never`, so nothing reads one. */
+export function prepareStatements(db: SqliteDatabase) {
+  const p = <Row = never>(sql: string) => db.prepare<Row>(sql);
+  return {
+    insertUser: p('INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?)'),
+    userByName: p<UserRow>('SELECT id, username, password_hash, created_at FROM users WHERE username = ?'),
+    insertDevice: p(
+      'INSERT INTO devices (id, user_id, name, token_hash, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, NULL)',
+    ),
+    deviceByToken: p<
+      DeviceRow & { username: string }
+    >(`SELECT d.id, d.user_id, d.name, d.created_at, d.last_seen_at, u.username
+      FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = ?`),
+    devicesOfUser: p<DeviceRow>(
+      'SELECT id, user_id, name, created_at, last_seen_at FROM devices WHERE user_id = ? ORDER BY created_at, id',
+    ),
+    deleteDevice: p('DELETE FROM devices WHERE id = ? AND user_id = ?'),
+    touchDevice: p('UPDATE devices SET last_seen_at = ? WHERE id = ?'),
+    setCursor: p('UPDATE devices SET cursor = max(coalesce(cursor, 0), ?) WHERE id = ?'),
+    sendByKey: p<{ result: string }>('SELECT result FROM sends WHERE device_id = ? AND key = ?'),
+    logSend: p('INSERT INTO send_log (device_id, key, result, at) VALUES (?, ?, ?, ?)'),
+    foldSend: p('INSERT OR IGNORE INTO sends (device_id, key, result, at) VALUES (?, ?, ?, ?)'),
+    clearSendLog: p('DELETE FROM send_log WHERE n <= ?'),
+    insertMessage: p(`INSERT INTO messages (${MESSAGE_META_COLUMNS}, text, ext, to_seq, from_seq, content_gen)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    messageById:
+      p<MessageRow>(`SELECT n, id, conversation, sender_id, sender, recipient_id, recipient, sent_at,
+      ttl_seconds, view_seconds, expires_at, size, text, ext, to_seq, from_seq, content_gen
+      FROM messages WHERE id = ?`),
+    deleteMessage: p('DELETE FROM messages WHERE n = ?'),
+    deleteMessageEvents: p('DELETE FROM events WHERE seq IN (?, ?)'),
+    deleteReceipts: p('DELETE FROM receipts WHERE message_id = ?'),
+    insertTombstone: p(`INSERT OR IGNORE INTO tombstones
+      (message_id, conversation, sender_id, recipient_id, reason, burned_at) VALUES (?, ?, ?, ?, ?, ?)`),
+    tombstoneById: p<TombstoneRow>(
+      'SELECT sender_id, recipient_id, reason FROM tombstones WHERE message_id = ?',
+    ),
+    insertEvent:
+      p(`INSERT INTO events (seq, user_id, kind, message_id, conversation, origin_device, detail, by_name, at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertReceipt: p('INSERT OR IGNORE INTO receipts (message_id, type) VALUES (?, ?)'),
+    dueMessages:
+      p<MessageRow>(`SELECT n, id, conversation, sender_id, sender, recipient_id, recipient, sent_at,
+      ttl_seconds, view_seconds, expires_at, size, NULL AS text, NULL AS ext, to_seq, from_seq, content_gen
+      FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?`),
+    readEvents:
+      p<EventRow>(`SELECT e.seq, e.kind, e.message_id, e.conversation, e.origin_device, e.detail, e.by_name, e.at,
+      m.id AS m_id, m.sender, m.recipient, m.sent_at, m.ttl_seconds, m.view_seconds, m.expires_at, m.size,
+      CASE WHEN m.expires_at IS NULL THEN m.text END AS text,
+      CASE WHEN m.expires_at IS NULL THEN m.ext END AS ext
+      FROM events e LEFT JOIN messages m ON e.kind = 'message' AND m.id = e.message_id
+      WHERE e.user_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?`),
+    floor: p<{ value: number }>("SELECT value FROM meta WHERE key = 'floor'"),
+    setFloor: p("UPDATE meta SET value = max(value, ?) WHERE key = 'floor'"),
+    liveMessages: p<MessageRow>(`SELECT ${SEALED_COLUMNS} FROM messages m
+      WHERE m.n > ? AND (m.sender_id = ? OR m.recipient_id = ?) ORDER BY m.n LIMIT ?`),
+    // No index on `at` (one fewer entry written per event): the log is in time order, so the
+    // first event at or past the cutoff is found by walking from the oldest, which stops at once
+    // past the events this prune deletes anyway.
+    firstEventFrom: p<{ seq: number }>('SELECT seq FROM events WHERE at >= ? ORDER BY seq LIMIT 1'),
+    lastEventBelow: p<{ seq: number | null }>('SELECT max(seq) AS seq FROM events WHERE seq < ?'),
+    pruneEvents: p('DELETE FROM events WHERE seq <= ?'),
+    pruneTombstones: p('DELETE FROM tombstones WHERE burned_at < ?'),
+    pruneSends: p('DELETE FROM sends WHERE at < ?'),
+  };
+}
