@@ -1,39 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { Harness, passwordOf, username, waitFor } from '../../../test/kit/index.ts';
 import { CinderError, MemoryStore } from '../src/index.ts';
-import {
-  type Device,
-  device,
-  PASSWORD,
-  type TestServer,
-  testServer,
-  uniqueName,
-  waitFor,
-} from './helpers.ts';
 
 describe('CinderClient: accounts, messages, receipts', () => {
-  let server: TestServer;
-  let devices: Device[];
-  beforeEach(async () => {
-    server = await testServer();
-    devices = [];
-  });
-  afterEach(async () => {
-    await Promise.allSettled(devices.map((d) => d.client.close()));
-    await server.close();
-  });
-
-  async function user(name = uniqueName('u')): Promise<Device & { name: string }> {
-    const d = device(server.url, {}, devices);
-    await d.client.register(name, PASSWORD);
-    return { ...d, name };
-  }
-
   it('registers, connects and reports its state', async () => {
-    const alice = device(server.url, { deviceName: 'Alice laptop' }, devices);
+    await using h = await Harness.start();
+    const alice = h.client({ deviceName: 'Alice laptop' });
     expect(alice.client.state).toBe('idle');
     expect(alice.client.me).toBeNull();
-    const name = uniqueName('alice');
-    const me = await alice.client.register(name, PASSWORD);
+    const name = username('alice');
+    const me = await alice.client.register(name, passwordOf(name));
     expect(alice.client.state).toBe('connected');
     expect(alice.events.state).toEqual(['connecting', 'connected']);
     expect(me).toEqual(alice.client.me);
@@ -43,18 +19,22 @@ describe('CinderClient: accounts, messages, receipts', () => {
   });
 
   it('maps HTTP errors to CinderError codes', async () => {
-    const alice = await user();
-    const again = device(server.url, {}, devices);
-    await expect(again.client.register(alice.name, PASSWORD)).rejects.toMatchObject({ code: 'CONFLICT' });
+    await using h = await Harness.start();
+    const alice = await h.user();
+    const again = h.client();
+    await expect(again.client.register(alice.name, passwordOf(alice.name))).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
     await expect(again.client.login(alice.name, 'wrong-password')).rejects.toMatchObject({
       code: 'UNAUTHORIZED',
     });
-    await expect(again.client.register('X', PASSWORD)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(again.client.register('X', passwordOf('X'))).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     expect(again.client.state).toBe('idle');
   });
 
   it('connect() without a saved device is UNAUTHORIZED', async () => {
-    const d = device(server.url, {}, devices);
+    await using h = await Harness.start();
+    const d = h.client();
     const error = await d.client.connect().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CinderError);
     expect((error as CinderError).code).toBe('UNAUTHORIZED');
@@ -62,8 +42,9 @@ describe('CinderClient: accounts, messages, receipts', () => {
   });
 
   it('sends, delivers, and reports delivered and read receipts', async () => {
-    const alice = await user();
-    const bob = await user();
+    await using h = await Harness.start();
+    const alice = await h.user();
+    const bob = await h.user();
     const sent = await alice.client.send(bob.name, 'hello bob', { ext: { mood: 'happy' } });
     expect(sent).toMatchObject({
       from: alice.name,
@@ -73,7 +54,7 @@ describe('CinderClient: accounts, messages, receipts', () => {
       status: 'sent',
     });
 
-    const got = await waitFor(() => bob.events.message.find((m) => m.id === sent.id), 'delivery');
+    const got = await waitFor(() => bob.events.message.find((m) => m.id === sent.id), { what: 'delivery' });
     expect(got).toEqual({
       id: sent.id,
       conversation: sent.conversation,
@@ -84,7 +65,9 @@ describe('CinderClient: accounts, messages, receipts', () => {
       text: 'hello bob',
       ext: { mood: 'happy' },
     });
-    await waitFor(() => alice.events.receipt.find((r) => r.type === 'delivered'), 'delivered receipt');
+    await waitFor(() => alice.events.receipt.find((r) => r.type === 'delivered'), {
+      what: 'delivered receipt',
+    });
     expect((await alice.client.messages(bob.name))[0]?.status).toBe('delivered');
 
     const [summary] = await bob.client.conversations();
@@ -94,7 +77,9 @@ describe('CinderClient: accounts, messages, receipts', () => {
     await bob.client.markRead(sent.id);
     expect((await bob.client.messages(alice.name))[0]?.readAt).toEqual(expect.any(Number));
     expect((await bob.client.conversations())[0]?.unread).toBe(0);
-    const read = await waitFor(() => alice.events.receipt.find((r) => r.type === 'read'), 'read receipt');
+    const read = await waitFor(() => alice.events.receipt.find((r) => r.type === 'read'), {
+      what: 'read receipt',
+    });
     expect(read).toMatchObject({ messageId: sent.id, conversation: sent.conversation, by: bob.name });
     expect((await alice.client.messages(bob.name))[0]?.status).toBe('read');
     // The sender's own device emits no message event for its own send.
@@ -102,34 +87,37 @@ describe('CinderClient: accounts, messages, receipts', () => {
   });
 
   it('sends the delivered receipt before the read receipt when the app reads at once', async () => {
-    const alice = await user();
-    const bob = await user();
+    await using h = await Harness.start();
+    const alice = await h.user();
+    const bob = await h.user();
     bob.client.on('message', (m) => {
       void bob.client.markRead(m.id);
     });
     await alice.client.send(bob.name, 'read me now');
-    await waitFor(() => alice.events.receipt.length === 2, 'both receipts');
+    await waitFor(() => alice.events.receipt.length === 2, { what: 'both receipts' });
     expect(alice.events.receipt.map((r) => r.type)).toEqual(['delivered', 'read']);
   });
 
   it('open() of a normal message returns it and marks it read', async () => {
-    const alice = await user();
-    const bob = await user();
+    await using h = await Harness.start();
+    const alice = await h.user();
+    const bob = await h.user();
     const sent = await alice.client.send(bob.name, 'plain', { ext: { a: 1 } });
-    await waitFor(() => bob.events.message.length === 1, 'delivery');
+    await waitFor(() => bob.events.message.length === 1, { what: 'delivery' });
     expect(await bob.client.open(sent.id)).toEqual({ id: sent.id, text: 'plain', ext: { a: 1 } });
     expect((await bob.client.messages(alice.name))[0]?.readAt).toEqual(expect.any(Number));
-    await waitFor(() => alice.events.receipt.find((r) => r.type === 'read'), 'read receipt');
+    await waitFor(() => alice.events.receipt.find((r) => r.type === 'read'), { what: 'read receipt' });
   });
 
   it('lists conversations newest first and removes messages locally only', async () => {
-    const alice = await user();
-    const bob = await user();
-    const carol = await user();
+    await using h = await Harness.start();
+    const alice = await h.user();
+    const bob = await h.user();
+    const carol = await h.user();
     const first = await alice.client.send(bob.name, 'to bob');
     const second = await alice.client.send(carol.name, 'to carol');
     expect((await alice.client.conversations()).map((c) => c.peer)).toEqual([carol.name, bob.name]);
-    await waitFor(() => bob.events.message.length === 1, 'delivery');
+    await waitFor(() => bob.events.message.length === 1, { what: 'delivery' });
 
     await alice.client.removeMessage(first.id);
     expect(await alice.client.messages(bob.name)).toEqual([]);
@@ -138,12 +126,12 @@ describe('CinderClient: accounts, messages, receipts', () => {
   });
 
   it('shows a send to the sender’s other devices, and each device has its own store', async () => {
-    const alice = await user();
-    const alice2 = device(server.url, {}, devices);
-    await alice2.client.login(alice.name, PASSWORD);
-    const bob = await user();
+    await using h = await Harness.start();
+    const alice = await h.user();
+    const alice2 = await h.device(alice.name);
+    const bob = await h.user();
     const sent = await alice.client.send(bob.name, 'from laptop');
-    const echoed = await waitFor(() => alice2.events.message.find((m) => m.id === sent.id), 'echo');
+    const echoed = await waitFor(() => alice2.events.message.find((m) => m.id === sent.id), { what: 'echo' });
     expect(echoed.text).toBe('from laptop');
     expect((await alice2.client.messages(bob.name))[0]).toMatchObject({
       id: sent.id,
@@ -155,13 +143,14 @@ describe('CinderClient: accounts, messages, receipts', () => {
   });
 
   it('close() keeps the device: connect() resumes it and catches up without repeating events', async () => {
+    await using h = await Harness.start();
     const store = new MemoryStore();
-    const alice = await user();
-    const bob = device(server.url, { store }, devices);
-    const bobName = uniqueName('bob');
-    await bob.client.register(bobName, PASSWORD);
+    const alice = await h.user();
+    const bob = h.client({ store });
+    const bobName = username('bob');
+    await bob.client.register(bobName, passwordOf(bobName));
     const m1 = await alice.client.send(bobName, 'one');
-    await waitFor(() => bob.events.message.length === 1, 'first delivery');
+    await waitFor(() => bob.events.message.length === 1, { what: 'first delivery' });
     const deviceId = bob.client.me?.deviceId;
 
     await bob.client.close();
@@ -175,7 +164,7 @@ describe('CinderClient: accounts, messages, receipts', () => {
 
     // A second client over the same store (after the first is gone) resumes the same device.
     await bob.client.close();
-    const again = device(server.url, { store }, devices);
+    const again = h.client({ store });
     await again.client.connect();
     expect(again.client.me?.deviceId).toBe(deviceId);
     expect(again.events.message).toEqual([]);
@@ -183,16 +172,18 @@ describe('CinderClient: accounts, messages, receipts', () => {
   });
 
   it('refuses requests before connect() and after close()', async () => {
-    const d = device(server.url, {}, devices);
+    await using h = await Harness.start();
+    const d = h.client();
     await expect(d.client.send('someone', 'x')).rejects.toMatchObject({ code: 'DISCONNECTED' });
-    const alice = await user();
+    const alice = await h.user();
     await alice.client.close();
     await expect(alice.client.open('x')).rejects.toMatchObject({ code: 'DISCONNECTED' });
     await expect(alice.client.send('someone', 'x')).rejects.toMatchObject({ code: 'DISCONNECTED' });
   });
 
   it('validates a send locally without echoing its content', async () => {
-    const alice = await user();
+    await using h = await Harness.start();
+    const alice = await h.user();
     const error = await alice.client
       .send('bob-the-recipient', 'x'.repeat(20_000))
       .catch((e: unknown) => e as CinderError);
@@ -202,13 +193,13 @@ describe('CinderClient: accounts, messages, receipts', () => {
   });
 
   it('signOut() revokes the device on the server and clears the store', async () => {
+    await using h = await Harness.start();
     const store = new MemoryStore();
-    const alice = device(server.url, { store }, devices);
-    const name = uniqueName('alice');
-    await alice.client.register(name, PASSWORD);
-    const other = device(server.url, {}, devices);
-    await other.client.login(name, PASSWORD);
-    const bob = await user();
+    const alice = h.client({ store });
+    const name = username('alice');
+    await alice.client.register(name, passwordOf(name));
+    const other = await h.device(name);
+    const bob = await h.user();
     await alice.client.send(bob.name, 'something');
 
     await alice.client.signOut();

@@ -1,14 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CinderError, MemoryStore } from '../src/index.ts';
-import {
-  type Device,
-  device,
-  PASSWORD,
-  type TestServer,
-  testServer,
-  uniqueName,
-  waitFor,
-} from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { Harness, sweptAfter, waitFor } from '../../../test/kit/index.ts';
+import { CinderError } from '../src/index.ts';
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
@@ -20,37 +12,26 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   }
 }
 
+/** A server clock that runs `ahead` ms ahead of the real one, moved on demand: ttl and retention without waiting. */
+function serverClock(): { ahead: number; now: () => number } {
+  const clock = { ahead: 0, now: () => Date.now() + clock.ahead };
+  return clock;
+}
+
 describe('CinderClient: burn messages', () => {
-  let server: TestServer;
-  let devices: Device[];
-  let clock: number;
-  beforeEach(async () => {
-    clock = 0;
-    // The server's clock runs ahead by `clock` ms on demand: ttl and retention without waiting.
-    server = await testServer({ now: () => Date.now() + clock, sweepIntervalMs: 50 });
-    devices = [];
-  });
-  afterEach(async () => {
-    await Promise.allSettled(devices.map((d) => d.client.close()));
-    await server.close();
-  });
-
-  async function user(name = uniqueName('u'), store = new MemoryStore()): Promise<Device & { name: string }> {
-    const d = device(server.url, { store }, devices);
-    await d.client.register(name, PASSWORD);
-    return { ...d, name };
-  }
-
   it('is sealed for the recipient, kept by the sender until it burns, and burns once everywhere', async () => {
-    const alice = await user();
-    const bob = await user();
+    await using h = await Harness.start();
+    const alice = await h.user();
+    const bob = await h.user();
     const sent = await alice.client.send(bob.name, 'burn this text', {
       burn: { viewSeconds: 5 },
       ext: { k: 1 },
     });
     expect(sent).toMatchObject({ text: 'burn this text', ext: { k: 1 }, burn: { viewSeconds: 5 } });
 
-    const sealed = await waitFor(() => bob.events.message.find((m) => m.id === sent.id), 'sealed delivery');
+    const sealed = await waitFor(() => bob.events.message.find((m) => m.id === sent.id), {
+      what: 'sealed delivery',
+    });
     expect(sealed.text).toBeUndefined();
     expect(sealed.ext).toEqual({});
     expect((await bob.client.conversations())[0]).toMatchObject({ sealed: 1, unread: 0 });
@@ -70,7 +51,7 @@ describe('CinderClient: burn messages', () => {
     expect(bob.events.burned).toEqual([
       { messageId: sent.id, conversation: sent.conversation, reason: 'opened', at: expect.any(Number) },
     ]);
-    await waitFor(() => alice.events.burned.length === 1, 'burn at the sender');
+    await waitFor(() => alice.events.burned.length === 1, { what: 'burn at the sender' });
     expect(await alice.client.messages(bob.name)).toEqual([]);
     expect(await alice.client.burnedMessages(bob.name)).toEqual([
       {
@@ -86,36 +67,42 @@ describe('CinderClient: burn messages', () => {
     expect(await codeOf(bob.client.open(sent.id))).toBe('BURNED');
 
     // The server's burned event reaches Bob too; he still heard of the burn once, at the server's time.
-    await waitFor(async () => {
-      const [tombstone] = await bob.client.burnedMessages(alice.name);
-      return tombstone?.at === alice.events.burned[0]?.at;
-    }, 'server time on the tombstone');
+    await waitFor(
+      async () => {
+        const [tombstone] = await bob.client.burnedMessages(alice.name);
+        return tombstone?.at === alice.events.burned[0]?.at;
+      },
+      { what: 'server time on the tombstone' },
+    );
     expect(bob.events.burned).toHaveLength(1);
   });
 
   it('revoke burns the sender’s unopened message on every device', async () => {
-    const alice = await user();
-    const bob = await user();
+    await using h = await Harness.start();
+    const alice = await h.user();
+    const bob = await h.user();
     const sent = await alice.client.send(bob.name, 'changed my mind', { burn: true });
-    await waitFor(() => bob.events.message.length === 1, 'delivery');
+    await waitFor(() => bob.events.message.length === 1, { what: 'delivery' });
     expect(await codeOf(bob.client.revoke(sent.id))).toBe('FORBIDDEN');
     await alice.client.revoke(sent.id);
     expect(await alice.client.messages(bob.name)).toEqual([]);
     expect(alice.events.burned.map((b) => b.reason)).toEqual(['revoked']);
-    await waitFor(() => bob.events.burned.length === 1, 'burn at the recipient');
+    await waitFor(() => bob.events.burned.length === 1, { what: 'burn at the recipient' });
     expect(bob.events.burned[0]).toMatchObject({ messageId: sent.id, reason: 'revoked' });
     expect(await bob.client.messages(alice.name)).toEqual([]);
     expect(await codeOf(bob.client.open(sent.id))).toBe('BURNED');
-    await new Promise((r) => setTimeout(r, 200));
+    // The server's burned event for the revoke is on Alice's device too, and was not announced again.
+    await alice.settle();
     expect(alice.events.burned).toHaveLength(1);
   });
 
   it('applies burns from the backlog before connect() resolves', async () => {
-    const alice = await user();
-    const bob = await user();
+    await using h = await Harness.start();
+    const alice = await h.user();
+    const bob = await h.user();
     const kept = await alice.client.send(bob.name, 'kept');
     const doomed = await alice.client.send(bob.name, 'doomed', { burn: true });
-    await waitFor(() => bob.events.message.length === 2, 'delivery');
+    await waitFor(() => bob.events.message.length === 2, { what: 'delivery' });
 
     await bob.client.close();
     await alice.client.revoke(doomed.id);
@@ -129,42 +116,46 @@ describe('CinderClient: burn messages', () => {
     await bob.client.connect();
     expect(bob.events.burned.map((b) => b.messageId)).toEqual([doomed.id]);
     expect((await bob.client.messages(alice.name)).map((m) => m.id)).toEqual([kept.id, later.id]);
-    await waitFor(() => seenAtResolve.length === 1, 'state handler');
+    await waitFor(() => seenAtResolve.length === 1, { what: 'state handler' });
     expect(seenAtResolve[0]).toEqual([kept.id, later.id]);
   });
 
   it('burns unopened messages that expire (server clock)', async () => {
-    const alice = await user();
-    const bob = await user();
+    const clock = serverClock();
+    await using h = await Harness.start({ now: clock.now, sweepIntervalMs: 50 });
+    const alice = await h.user();
+    const bob = await h.user();
     const sent = await alice.client.send(bob.name, 'short-lived', { burn: { ttlSeconds: 60 } });
-    await waitFor(() => bob.events.message.length === 1, 'delivery');
-    clock += 61_000;
-    await waitFor(() => bob.events.burned.length === 1 && alice.events.burned.length === 1, 'expiry');
+    await waitFor(() => bob.events.message.length === 1, { what: 'delivery' });
+    clock.ahead += 61_000;
+    await waitFor(() => bob.events.burned.length === 1 && alice.events.burned.length === 1, {
+      what: 'expiry',
+    });
     expect(bob.events.burned[0]).toMatchObject({ messageId: sent.id, reason: 'expired' });
     expect(await alice.client.messages(bob.name)).toEqual([]);
   });
 
   it('a device offline past retention resyncs: it keeps exactly the live messages', async () => {
-    await server.close();
-    server = await testServer({
-      now: () => Date.now() + clock,
+    const clock = serverClock();
+    await using h = await Harness.start({
+      now: clock.now,
       sweepIntervalMs: 50,
       tombstoneRetentionSeconds: 60,
     });
-    const alice = await user();
-    const bob = await user();
+    const alice = await h.user();
+    const bob = await h.user();
     const live = await alice.client.send(bob.name, 'still here');
     const gone = await alice.client.send(bob.name, 'will burn', { burn: true });
     const sealedLive = await alice.client.send(bob.name, 'sealed and live', { burn: true });
-    await waitFor(() => bob.events.message.length === 3, 'delivery');
+    await waitFor(() => bob.events.message.length === 3, { what: 'delivery' });
     await bob.client.markRead(live.id);
 
     await bob.client.close();
     await alice.client.revoke(gone.id);
     await alice.client.close();
     // Past retention: the sweeper prunes the log, so Bob's cursor is too old to resume.
-    clock += 120_000;
-    await new Promise((r) => setTimeout(r, 300));
+    clock.ahead += 120_000;
+    await sweptAfter(h.url);
     const bobBurned = bob.events.burned.length;
 
     bob.net.received.length = 0;

@@ -1,15 +1,7 @@
 import { MAX_EXT_DEPTH } from '@cinder/protocol';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { Harness, waitFor } from '../../../test/kit/index.ts';
 import type { CinderError } from '../src/index.ts';
-import {
-  type Device,
-  device,
-  PASSWORD,
-  type TestServer,
-  testServer,
-  uniqueName,
-  waitFor,
-} from './helpers.ts';
 
 // Issue 8, item 11: the SDK refuses locally what the server would refuse (the same SendFrame
 // schema), so nothing leaves the device and the app gets BAD_REQUEST at once.
@@ -23,27 +15,10 @@ function deep(levels: number): Record<string, unknown> {
 }
 
 describe('CinderClient: send content is carried exactly or refused before sending', () => {
-  let server: TestServer;
-  let devices: Device[];
-  beforeEach(async () => {
-    server = await testServer();
-    devices = [];
-  });
-  afterEach(async () => {
-    await Promise.allSettled(devices.map((d) => d.client.close()));
-    await server.close();
-  });
-
-  async function user(): Promise<Device & { name: string }> {
-    const name = uniqueName('u');
-    const d = device(server.url, {}, devices);
-    await d.client.register(name, PASSWORD);
-    return { ...d, name };
-  }
-
   it('refuses lone surrogates, NUL in text, __proto__ keys and non-JSON ext with BAD_REQUEST, sending nothing', async () => {
-    const alice = await user();
-    const bob = await user();
+    await using h = await Harness.start();
+    const alice = await h.user();
+    const bob = await h.user();
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     const refused: Array<[string, string, Record<string, unknown> | undefined]> = [
@@ -73,8 +48,9 @@ describe('CinderClient: send content is carried exactly or refused before sendin
   });
 
   it('carries constructor and prototype keys, NUL in ext and 32 levels exactly', async () => {
-    const alice = await user();
-    const bob = await user();
+    await using h = await Harness.start();
+    const alice = await h.user();
+    const bob = await h.user();
     const ext = {
       constructor: { prototype: { polluted: true } },
       prototype: 'p',
@@ -83,7 +59,9 @@ describe('CinderClient: send content is carried exactly or refused before sendin
       deep: deep(MAX_EXT_DEPTH - 1),
     };
     const sent = await alice.client.send(bob.name, '😀 \uFFFD', { ext });
-    const got = await waitFor(() => bob.events.message.find((m) => m.id === sent.id), 'the message');
+    const got = await waitFor(() => bob.events.message.find((m) => m.id === sent.id), {
+      what: 'the message',
+    });
     expect(got.text).toBe('😀 \uFFFD');
     expect(JSON.stringify(got.ext)).toBe(JSON.stringify(ext));
   });
