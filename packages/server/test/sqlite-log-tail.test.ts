@@ -85,7 +85,7 @@ describe('sqlite storage: in-memory log tails', () => {
     await live.readMessage({ id: normal.id, reader: bob, at: 3_200 });
     // A failing write in the batch rolls back alone; its events must not appear.
     const [conflict, take] = await Promise.allSettled([
-      live.createUser({ id: 'u_dup', username: 'alice', passwordHash: 'x', createdAt: 2 }),
+      live.accounts.createUser({ id: 'u_dup', username: 'alice', passwordHash: 'x', createdAt: 2 }),
       live.openMessage({ id: early.id, userId: bob.id, at: 3_300 }),
     ]);
     expect(conflict.status === 'rejected' && (conflict.reason as { code?: unknown }).code).toBe('CONFLICT');
@@ -141,10 +141,10 @@ describe('sqlite storage: acked cursors', () => {
       await storage.init();
       await addUsers(storage, [alice]);
       await addDevices(storage, alice.id, ['d1', 'd2']);
-      await storage.setDeviceCursor('d1', 5);
-      await storage.setDeviceCursor('d1', 9);
-      await storage.setDeviceCursor('d1', 7);
-      await storage.setDeviceCursor('d2', 3);
+      await storage.accounts.setDeviceCursor('d1', 5);
+      await storage.accounts.setDeviceCursor('d1', 9);
+      await storage.accounts.setDeviceCursor('d1', 7);
+      await storage.accounts.setDeviceCursor('d2', 3);
       await storage.close();
       expect(
         readDatabase(dir.path, (db) => db.prepare('SELECT id, cursor FROM devices ORDER BY id').all()),
@@ -166,12 +166,12 @@ describe('sqlite storage: acked cursors', () => {
       const ids = Array.from({ length: 700 }, (_, i) => `dev${String(i).padStart(3, '0')}`);
       await addDevices(storage, alice.id, ids);
       const stored = () => countRows(dir.path, 'devices WHERE cursor = 11');
-      for (const id of ids) await storage.setDeviceCursor(id, 11);
+      for (const id of ids) await storage.accounts.setDeviceCursor(id, 11);
       // Written about a second later, in chunks over a few turns, every one of them.
       await until(() => stored() === ids.length, 5_000, 50);
       expect(stored()).toBe(ids.length);
       // Acked again and closed before the timer: close writes them all at once.
-      for (const id of ids) await storage.setDeviceCursor(id, 12);
+      for (const id of ids) await storage.accounts.setDeviceCursor(id, 12);
       await storage.close();
       expect(countRows(dir.path, 'devices WHERE cursor = 12')).toBe(700);
     } finally {

@@ -61,7 +61,7 @@ export function runStorageContract(name: string, options: { create: () => Promis
       fixture = await options.create();
       storage = fixture.storage;
       for (const p of [alice, bob, carol]) {
-        await storage.createUser({ id: p.id, username: p.username, passwordHash: 'x', createdAt: 1 });
+        await storage.accounts.createUser({ id: p.id, username: p.username, passwordHash: 'x', createdAt: 1 });
       }
     });
 
@@ -70,17 +70,16 @@ export function runStorageContract(name: string, options: { create: () => Promis
     });
 
     it('refuses a taken username with CONFLICT', async () => {
-      const error = await storage
-        .createUser({ id: 'u_other', username: 'alice', passwordHash: 'y', createdAt: 2 })
+      const error = await storage.accounts.createUser({ id: 'u_other', username: 'alice', passwordHash: 'y', createdAt: 2 })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CinderError);
       expect((error as CinderError).code).toBe('CONFLICT');
-      expect((await storage.findUserByUsername('alice'))?.id).toBe(alice.id);
-      expect(await storage.findUserByUsername('nobody')).toBeNull();
+      expect((await storage.accounts.findUserByUsername('alice'))?.id).toBe(alice.id);
+      expect(await storage.accounts.findUserByUsername('nobody')).toBeNull();
     });
 
     it('finds devices by token hash and forgets deleted ones', async () => {
-      await storage.createDevice({
+      await storage.accounts.createDevice({
         id: 'd1',
         userId: alice.id,
         name: 'one',
@@ -88,7 +87,7 @@ export function runStorageContract(name: string, options: { create: () => Promis
         lastSeenAt: null,
         tokenHash: 'h1',
       });
-      await storage.createDevice({
+      await storage.accounts.createDevice({
         id: 'd2',
         userId: alice.id,
         name: 'two',
@@ -96,19 +95,19 @@ export function runStorageContract(name: string, options: { create: () => Promis
         lastSeenAt: null,
         tokenHash: 'h2',
       });
-      expect(await storage.findDeviceByTokenHash('h1')).toEqual({
+      expect(await storage.accounts.findDeviceByTokenHash('h1')).toEqual({
         device: { id: 'd1', userId: alice.id, name: 'one', createdAt: 5, lastSeenAt: null },
         user: { id: alice.id, username: 'alice' },
       });
-      await storage.touchDevice('d1', 9);
-      expect((await storage.listDevices(alice.id)).map((d) => [d.id, d.lastSeenAt])).toEqual([
+      await storage.accounts.touchDevice('d1', 9);
+      expect((await storage.accounts.listDevices(alice.id)).map((d) => [d.id, d.lastSeenAt])).toEqual([
         ['d1', 9],
         ['d2', null],
       ]);
-      expect(await storage.deleteDevice(bob.id, 'd1')).toBe(false);
-      expect(await storage.deleteDevice(alice.id, 'd1')).toBe(true);
-      expect(await storage.findDeviceByTokenHash('h1')).toBeNull();
-      expect((await storage.listDevices(alice.id)).map((d) => d.id)).toEqual(['d2']);
+      expect(await storage.accounts.deleteDevice(bob.id, 'd1')).toBe(false);
+      expect(await storage.accounts.deleteDevice(alice.id, 'd1')).toBe(true);
+      expect(await storage.accounts.findDeviceByTokenHash('h1')).toBeNull();
+      expect((await storage.accounts.listDevices(alice.id)).map((d) => d.id)).toEqual(['d2']);
     });
 
     it('inserts once per (device, key) and appends a message event to both logs', async () => {

@@ -17,7 +17,7 @@ let counter = 0;
 
 /** Create the accounts of these parties (Alice and Bob by default). */
 export async function addUsers(storage: Storage, parties: readonly Party[] = [alice, bob]): Promise<void> {
-  for (const p of parties) await storage.createUser({ ...p, passwordHash: 'x', createdAt: 1 });
+  for (const p of parties) await storage.accounts.createUser({ ...p, passwordHash: 'x', createdAt: 1 });
 }
 
 /** A message from Alice to Bob with a unique id (normal unless `burn` is given). */
@@ -42,7 +42,7 @@ export const hourBurn = { ttlSeconds: 3600, viewSeconds: 0, expiresAt: 3_601_000
 /** Register `ids` as devices of `userId` (token hash = id). */
 export async function addDevices(storage: Storage, userId: string, ids: readonly string[]): Promise<void> {
   for (const id of ids) {
-    await storage.createDevice({ id, userId, name: id, createdAt: 1, lastSeenAt: null, tokenHash: id });
+    await storage.accounts.createDevice({ id, userId, name: id, createdAt: 1, lastSeenAt: null, tokenHash: id });
   }
 }
 

@@ -55,7 +55,7 @@ export class Accounts {
    */
   async register(body: CredentialsBody, address: string): Promise<SessionResponse> {
     const limit = await this.#limiters.signIn?.beginRegistration(address);
-    if (await this.#storage.findUserByUsername(body.username)) {
+    if (await this.#storage.accounts.findUserByUsername(body.username)) {
       throw new CinderError('CONFLICT', 'This username is taken');
     }
     const user: UserRecord = {
@@ -64,7 +64,7 @@ export class Accounts {
       passwordHash: await hash(body.password, ARGON2),
       createdAt: this.#now(),
     };
-    await this.#storage.createUser(user); // CONFLICT if a racing register won
+    await this.#storage.accounts.createUser(user); // CONFLICT if a racing register won
     this.#logger.info({ userId: user.id }, 'account created');
     await limit?.registered(user.username);
     return this.#newDevice(user, body.deviceName);
@@ -79,7 +79,7 @@ export class Accounts {
     const attempt = await this.#limiters.signIn?.beginLogin(address, body.username);
     let verified = false;
     try {
-      const user = await this.#storage.findUserByUsername(body.username);
+      const user = await this.#storage.accounts.findUserByUsername(body.username);
       const ok = user
         ? await verify(user.passwordHash, body.password)
         : await verify(await this.#decoyHash(), body.password).then(() => false);
@@ -96,9 +96,9 @@ export class Accounts {
 
   /** The device holding `token`, or UNAUTHORIZED. Marks it seen. */
   async authenticate(token: string): Promise<DeviceIdentity> {
-    const found = await this.#storage.findDeviceByTokenHash(hashToken(token));
+    const found = await this.#storage.accounts.findDeviceByTokenHash(hashToken(token));
     if (!found) throw new CinderError('UNAUTHORIZED', 'Unknown or signed-out device');
-    await this.#storage.touchDevice(found.device.id, this.#now());
+    await this.#storage.accounts.touchDevice(found.device.id, this.#now());
     return {
       userId: found.user.id,
       username: found.user.username,
@@ -109,11 +109,11 @@ export class Accounts {
 
   /** Whether `token` still belongs to a signed-in device (a read only). */
   async isSignedIn(token: string): Promise<boolean> {
-    return (await this.#storage.findDeviceByTokenHash(hashToken(token))) !== null;
+    return (await this.#storage.accounts.findDeviceByTokenHash(hashToken(token))) !== null;
   }
 
   async listDevices(who: DeviceIdentity): Promise<DevicesResponse> {
-    const devices = await this.#storage.listDevices(who.userId);
+    const devices = await this.#storage.accounts.listDevices(who.userId);
     return {
       devices: devices.map((d) => ({
         id: d.id,
@@ -129,7 +129,7 @@ export class Accounts {
   async revokeDevice(who: DeviceIdentity, deviceId: string): Promise<void> {
     // The id comes from a URL path: one no device can have (U+0000, a lone surrogate, too long)
     // is NOT_FOUND here rather than an error from the database's text type.
-    if (!Id.safeParse(deviceId).success || !(await this.#storage.deleteDevice(who.userId, deviceId))) {
+    if (!Id.safeParse(deviceId).success || !(await this.#storage.accounts.deleteDevice(who.userId, deviceId))) {
       throw new CinderError('NOT_FOUND');
     }
     this.#logger.info({ userId: who.userId, deviceId }, 'device signed out');
@@ -144,7 +144,7 @@ export class Accounts {
       name: name ?? DEFAULT_DEVICE_NAME,
       createdAt: this.#now(),
     };
-    await this.#storage.createDevice({ ...device, lastSeenAt: null, tokenHash: hashToken(token) });
+    await this.#storage.accounts.createDevice({ ...device, lastSeenAt: null, tokenHash: hashToken(token) });
     this.#logger.info({ userId: user.id, deviceId: device.id }, 'device signed in');
     return {
       user: { id: user.id, username: user.username },

@@ -53,7 +53,7 @@ export class BurnEngine {
   /** Store a message for `frame.to`; a retried key returns the first result, even after a burn. */
   async send(who: DeviceIdentity, frame: SendFrame): Promise<SendResult> {
     this.#limiters.send?.take(who.deviceId);
-    const recipient = frame.to === who.username ? null : await this.#storage.findUserByUsername(frame.to);
+    const recipient = frame.to === who.username ? null : await this.#storage.accounts.findUserByUsername(frame.to);
     const refusal = sendRefusal(who.username, frame.to, recipient !== null);
     if (refusal || !recipient) throw errorOf(refusal ?? { code: 'NOT_FOUND' });
     const sentAt = this.#now();
@@ -140,7 +140,7 @@ export class BurnEngine {
   }
 
   async ack(who: DeviceIdentity, cursor: number): Promise<EmptyResult> {
-    await this.#storage.setDeviceCursor(who.deviceId, cursor);
+    await this.#storage.accounts.setDeviceCursor(who.deviceId, cursor);
     return EMPTY;
   }
 

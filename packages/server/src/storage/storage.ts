@@ -132,6 +132,22 @@ export interface PruneOutcome {
   sendKeys: number;
 }
 
+/** Accounts and devices, as the storage keeps them (part of `Storage`). */
+export interface AccountStore {
+  /** Create a user; throws `CinderError('CONFLICT')` if the username is taken. */
+  createUser(user: UserRecord): Promise<void>;
+  findUserByUsername(username: string): Promise<UserRecord | null>;
+  createDevice(device: DeviceRecord & { tokenHash: string }): Promise<void>;
+  /** The device (and account) holding a token hash, or null when unknown or revoked. */
+  findDeviceByTokenHash(tokenHash: string): Promise<DeviceAuth | null>;
+  listDevices(userId: string): Promise<DeviceRecord[]>;
+  /** Delete a device of that user; false when the user has no such device. */
+  deleteDevice(userId: string, deviceId: string): Promise<boolean>;
+  touchDevice(deviceId: string, at: number): Promise<void>;
+  /** Remember how far the device has stored its log (from `ack`). */
+  setDeviceCursor(deviceId: string, cursor: number): Promise<void>;
+}
+
 /**
  * Storage for Cinder, as domain verbs. Every verb that burns a message is one transaction
  * that reads what it must, deletes the content and every queued copy, writes the tombstone
@@ -153,18 +169,8 @@ export interface Storage {
    */
   clusterConflict?(): boolean;
 
-  /** Create a user; throws `CinderError('CONFLICT')` if the username is taken. */
-  createUser(user: UserRecord): Promise<void>;
-  findUserByUsername(username: string): Promise<UserRecord | null>;
-  createDevice(device: DeviceRecord & { tokenHash: string }): Promise<void>;
-  /** The device (and account) holding a token hash, or null when unknown or revoked. */
-  findDeviceByTokenHash(tokenHash: string): Promise<DeviceAuth | null>;
-  listDevices(userId: string): Promise<DeviceRecord[]>;
-  /** Delete a device of that user; false when the user has no such device. */
-  deleteDevice(userId: string, deviceId: string): Promise<boolean>;
-  touchDevice(deviceId: string, at: number): Promise<void>;
-  /** Remember how far the device has stored its log (from `ack`). */
-  setDeviceCursor(deviceId: string, cursor: number): Promise<void>;
+  /** Accounts and their devices. */
+  readonly accounts: AccountStore;
 
   /**
    * Store a message and append its `message` event to both users' logs, unless

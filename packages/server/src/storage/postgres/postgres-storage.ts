@@ -1,3 +1,7 @@
+// Longer than 400 lines on purpose: the message verbs, their effects (take, burn, receipts) and
+// the log reads share one locked transaction and the row types, so they stay one class. What
+// stands alone has its module: accounts, transaction (retries, log appends), log-locks, schema,
+// scrubber, node-registry, columns.
 import { type BurnReason, CinderError, type MessageView, type SendResult } from '@cinder/protocol';
 import {
   decideDelivered,
@@ -27,8 +31,6 @@ import type {
   ActInput,
   ActOutcome,
   Changed,
-  DeviceAuth,
-  DeviceRecord,
   EventPage,
   InsertInput,
   InsertOutcome,
@@ -39,15 +41,16 @@ import type {
   PruneOutcome,
   Storage,
   StorageLogger,
-  UserRecord,
 } from '../storage.ts';
+import { PostgresAccounts } from './accounts.ts';
 import { EVENT_COLUMNS, MESSAGE_COLUMNS } from './columns.ts';
-import { type LogLockKeys, logLockKeys, userLockKeys } from './log-locks.ts';
+import { type LogLockKeys, logLockKeys } from './log-locks.ts';
 import { openNodePostgresPool } from './node-postgres.ts';
 import { NodeConflictError, NodeRegistry, type RegistryLogger } from './node-registry.ts';
-import type { PostgresPool, PostgresPoolOpener, PostgresQueryable } from './postgres-pool.ts';
+import type { PostgresPool, PostgresPoolOpener } from './postgres-pool.ts';
 import { quoteIdent, schemaStatements } from './schema.ts';
 import { Scrubber, type ScrubMode } from './scrubber.ts';
+import { inTransaction, LogWriter, type Tx } from './transaction.ts';
 
 /** Options of the PostgreSQL storage. */
 export interface PostgresStorageOptions {
@@ -84,29 +87,7 @@ export interface PostgresStorageOptions {
 /** What the PostgreSQL storage logs with (pino's Logger is one). Never content. */
 export interface PostgresLogger extends StorageLogger, RegistryLogger {}
 
-/** A transaction in progress. */
-interface Tx {
-  q: PostgresQueryable['query'];
-  /** Set when the transaction burned a message: its commit schedules a scrub. */
-  burned: boolean;
-}
-
-/** One event to append. */
-interface NewEvent {
-  userId: string;
-  kind: 'message' | 'receipt' | 'burned';
-  messageId: string;
-  conversation: string;
-  originDevice: string | null;
-  detail: string | null;
-  byName: string | null;
-  at: number;
-}
-
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-/** SQLSTATEs after which the whole transaction can simply run again. */
-const RETRYABLE = new Set(['40001', '40P01']);
-const ATTEMPTS = 3;
 /** How long the startup scrub waits for its table lock (other nodes may be busy with it). */
 const STARTUP_LOCK_TIMEOUT_MS = 10_000;
 
@@ -120,6 +101,8 @@ const STARTUP_LOCK_TIMEOUT_MS = 10_000;
 export class PostgresStorage implements Storage {
   readonly #options: PostgresStorageOptions;
   readonly #schema: string;
+  readonly accounts: PostgresAccounts;
+  readonly #log: LogWriter;
   readonly #locks: LogLockKeys;
   #pool: PostgresPool | null = null;
   #scrubber: Scrubber | null = null;
@@ -132,7 +115,9 @@ export class PostgresStorage implements Storage {
     }
     this.#options = options;
     this.#schema = quoteIdent(schema);
+    this.accounts = new PostgresAccounts(() => this.#db(), this.#schema);
     this.#locks = logLockKeys(schema);
+    this.#log = new LogWriter(this.#schema, this.#locks);
   }
 
   async init(): Promise<void> {
@@ -225,150 +210,11 @@ export class PostgresStorage implements Storage {
     return this.#pool;
   }
 
-  /**
-   * Run `fn` in one transaction (READ COMMITTED; the row and advisory locks give the guarantees)
-   * on one connection. A deadlock or serialization failure rolls back and runs it again: the
-   * lock order makes them impossible by design, so this is a net, not a mechanism.
-   */
+  /** Run `fn` in one transaction (transaction.ts); a commit that burned schedules a scrub. */
   async #tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      const client = await this.#db().connect();
-      let broken: Error | undefined;
-      const tx: Tx = { q: (text, values) => client.query(text, values), burned: false };
-      try {
-        await client.query('BEGIN');
-        const result = await fn(tx);
-        await client.query('COMMIT');
-        if (tx.burned) this.#scrubber?.schedule();
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch((e: unknown) => {
-          broken = e instanceof Error ? e : new Error('rollback failed');
-        });
-        const code = (error as { code?: unknown }).code;
-        if (attempt < ATTEMPTS && typeof code === 'string' && RETRYABLE.has(code)) continue;
-        throw error;
-      } finally {
-        client.release(broken ?? false);
-      }
-    }
-  }
-
-  /** Take the barrier and the log locks of these users (see `log-locks.ts`). Before any seq. */
-  async #lockLogs(tx: Tx, userIds: Iterable<string>): Promise<void> {
-    await tx.q(`SELECT ${this.#schema}.lock_logs($1, $2, $3)`, [
-      this.#locks.barrier,
-      this.#locks.namespace,
-      userLockKeys(userIds),
-    ]);
-  }
-
-  /** Append events in this order. The caller holds the log locks of their users. */
-  async #append(tx: Tx, events: readonly NewEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const s = this.#schema;
-    await tx.q(
-      `INSERT INTO ${s}.events (seq, user_id, kind, message_id, conversation, origin_device, detail, by_name, at)
-       SELECT nextval('${s}.event_seq'), t.* FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
-         $5::text[], $6::text[], $7::text[], $8::bigint[]) AS t`,
-      [
-        events.map((e) => e.userId),
-        events.map((e) => e.kind),
-        events.map((e) => e.messageId),
-        events.map((e) => e.conversation),
-        events.map((e) => e.originDevice),
-        events.map((e) => e.detail),
-        events.map((e) => e.byName),
-        events.map((e) => e.at),
-      ],
-    );
-  }
-
-  // -------------------------------------------------------------------------
-  // Accounts and devices
-  // -------------------------------------------------------------------------
-
-  async createUser(user: UserRecord): Promise<void> {
-    try {
-      await this.#db().query(
-        `INSERT INTO ${this.#schema}.users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4)`,
-        [user.id, user.username, user.passwordHash, user.createdAt],
-      );
-    } catch (error) {
-      if ((error as { code?: unknown }).code === '23505') {
-        throw new CinderError('CONFLICT', 'This username is taken');
-      }
-      throw error;
-    }
-  }
-
-  async findUserByUsername(username: string): Promise<UserRecord | null> {
-    const { rows } = await this.#db().query<{
-      id: string;
-      username: string;
-      password_hash: string;
-      created_at: string;
-    }>(`SELECT id, username, password_hash, created_at FROM ${this.#schema}.users WHERE username = $1`, [
-      username,
-    ]);
-    const row = rows[0];
-    return row
-      ? {
-          id: row.id,
-          username: row.username,
-          passwordHash: row.password_hash,
-          createdAt: int(row.created_at),
-        }
-      : null;
-  }
-
-  async createDevice(device: DeviceRecord & { tokenHash: string }): Promise<void> {
-    await this.#db().query(
-      `INSERT INTO ${this.#schema}.devices (id, user_id, name, token_hash, created_at, last_seen_at)
-       VALUES ($1, $2, $3, $4, $5, NULL)`,
-      [device.id, device.userId, device.name, device.tokenHash, device.createdAt],
-    );
-  }
-
-  async findDeviceByTokenHash(tokenHash: string): Promise<DeviceAuth | null> {
-    const { rows } = await this.#db().query<DeviceRow & { username: string }>(
-      `SELECT d.id, d.user_id, d.name, d.created_at, d.last_seen_at, u.username
-       FROM ${this.#schema}.devices d JOIN ${this.#schema}.users u ON u.id = d.user_id WHERE d.token_hash = $1`,
-      [tokenHash],
-    );
-    const row = rows[0];
-    return row ? { device: deviceOf(row), user: { id: row.user_id, username: row.username } } : null;
-  }
-
-  async listDevices(userId: string): Promise<DeviceRecord[]> {
-    const { rows } = await this.#db().query<DeviceRow>(
-      `SELECT id, user_id, name, created_at, last_seen_at FROM ${this.#schema}.devices
-       WHERE user_id = $1 ORDER BY created_at, id`,
-      [userId],
-    );
-    return rows.map(deviceOf);
-  }
-
-  async deleteDevice(userId: string, deviceId: string): Promise<boolean> {
-    const { rowCount } = await this.#db().query(
-      `DELETE FROM ${this.#schema}.devices WHERE id = $1 AND user_id = $2`,
-      [deviceId, userId],
-    );
-    return (rowCount ?? 0) > 0;
-  }
-
-  async touchDevice(deviceId: string, at: number): Promise<void> {
-    await this.#db().query(`UPDATE ${this.#schema}.devices SET last_seen_at = $1 WHERE id = $2`, [
-      at,
-      deviceId,
-    ]);
-  }
-
-  async setDeviceCursor(deviceId: string, cursor: number): Promise<void> {
-    await this.#db().query(
-      `UPDATE ${this.#schema}.devices SET cursor = greatest(coalesce(cursor, 0), $1) WHERE id = $2`,
-      [cursor, deviceId],
-    );
+    const { value, burned } = await inTransaction(this.#db(), fn);
+    if (burned) this.#scrubber?.schedule();
+    return value;
   }
 
   // -------------------------------------------------------------------------
@@ -415,9 +261,9 @@ export class PostgresStorage implements Storage {
           ext,
         ]);
       }
-      await this.#lockLogs(tx, [m.to.id, m.from.id]);
+      await this.#log.lock(tx, [m.to.id, m.from.id]);
       const event = { kind: 'message' as const, messageId: m.id, conversation: m.conversation, detail: null };
-      await this.#append(tx, [
+      await this.#log.append(tx, [
         { ...event, userId: m.to.id, originDevice: null, byName: null, at: m.sentAt },
         { ...event, userId: m.from.id, originDevice: input.deviceId, byName: null, at: m.sentAt },
       ]);
@@ -577,12 +423,12 @@ export class PostgresStorage implements Storage {
         at,
       ],
     );
-    await this.#lockLogs(
+    await this.#log.lock(
       tx,
       rows.flatMap((row) => [row.sender_id, row.recipient_id]),
     );
     const event = { kind: 'burned' as const, originDevice: null, detail: reason, byName: null, at };
-    await this.#append(
+    await this.#log.append(
       tx,
       rows.flatMap((row) => [
         { ...event, userId: row.sender_id, messageId: row.id, conversation: row.conversation },
@@ -611,9 +457,9 @@ export class PostgresStorage implements Storage {
     const appended = rows.filter((row) => added.has(row.id));
     if (appended.length === 0) return { wake: [], burned: [] };
     const senders = [...new Set(appended.map((row) => row.sender_id))];
-    await this.#lockLogs(tx, senders);
+    await this.#log.lock(tx, senders);
     const event = { kind: 'receipt' as const, originDevice: null, detail: type, byName: by, at };
-    await this.#append(
+    await this.#log.append(
       tx,
       appended.map((row) => ({
         ...event,
@@ -703,22 +549,4 @@ function where(url: string): string {
   } catch {
     return '(unparsable URL)';
   }
-}
-
-interface DeviceRow {
-  id: string;
-  user_id: string;
-  name: string;
-  created_at: string;
-  last_seen_at: string | null;
-}
-
-function deviceOf(row: DeviceRow): DeviceRecord {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    name: row.name,
-    createdAt: int(row.created_at),
-    lastSeenAt: row.last_seen_at === null ? null : int(row.last_seen_at),
-  };
 }

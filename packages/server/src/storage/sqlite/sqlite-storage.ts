@@ -1,3 +1,7 @@
+// Longer than 400 lines on purpose: the message verbs, their effects (take, burn, receipt) and
+// the log they append to share one write of the group commit and the in-memory tails, so they
+// stay one class. What stands alone has its module: accounts, statements, migrations,
+// write-queue, log-tails, cursor-writer, checkpoints, burn-content, send-keys.
 import { join } from 'node:path';
 import {
   type BurnReason,
@@ -32,8 +36,6 @@ import type {
   ActInput,
   ActOutcome,
   Changed,
-  DeviceAuth,
-  DeviceRecord,
   EventPage,
   InsertInput,
   InsertOutcome,
@@ -44,8 +46,8 @@ import type {
   PruneOutcome,
   Storage,
   StorageLogger,
-  UserRecord,
 } from '../storage.ts';
+import { SqliteAccounts } from './accounts.ts';
 import { openBetterSqlite3 } from './better-sqlite3.ts';
 import { BurnContent } from './burn-content.ts';
 import { Checkpointer, checkpoint } from './checkpoints.ts';
@@ -55,7 +57,7 @@ import { migrate } from './migrations.ts';
 import { makePrivate } from './private-files.ts';
 import { type FoldStep, SendKeyStage, type SendKeyStatements, type StagedKey } from './send-keys.ts';
 import type { SqliteDatabase, SqliteOpener } from './sqlite-database.ts';
-import { type DeviceRow, type MessageRow, prepareStatements, type Statements } from './statements.ts';
+import { type MessageRow, prepareStatements, type Statements } from './statements.ts';
 import { WriteQueue } from './write-queue.ts';
 
 /** Options of the embedded SQLite storage. */
@@ -105,8 +107,6 @@ interface Open {
   sendKeyStatements: SendKeyStatements;
 }
 
-/** Accounts kept in the username cache; the oldest is dropped beyond this. */
-const CACHED_USERS = 100_000;
 /** Send keys folded into `sends` per write turn while a fold runs. */
 const FOLD_CHUNK = 256;
 /** A quiet server folds what is staged after this long, so the memory holds nothing for long. */
@@ -125,8 +125,11 @@ export class SqliteStorage implements Storage {
   readonly #turn: TurnScheduler;
   #open: Open | null = null;
   readonly #tails = new LogTails();
-  /** Accounts found by username (never negative answers: the name may be registered later). */
-  readonly #users = new Map<string, UserRecord>();
+  readonly accounts = new SqliteAccounts({
+    statements: () => this.#stmts(),
+    write: (run) => this.#write(run),
+    cursors: () => this.#live().cursors,
+  });
   /** The seq the next event gets (see #appendEvent). */
   #nextSeq = 1;
   #foldQueued = false;
@@ -289,78 +292,6 @@ export class SqliteStorage implements Storage {
       }, FOLD_IDLE_MS);
       this.#foldTimer.unref();
     }
-  }
-
-  // -------------------------------------------------------------------------
-  // Accounts and devices
-  // -------------------------------------------------------------------------
-
-  async createUser(user: UserRecord): Promise<void> {
-    return this.#write(() => {
-      try {
-        this.#stmts().insertUser.run(user.id, user.username, user.passwordHash, user.createdAt);
-      } catch (error) {
-        if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-          throw new CinderError('CONFLICT', 'This username is taken');
-        }
-        throw error;
-      }
-    });
-  }
-
-  async findUserByUsername(username: string): Promise<UserRecord | null> {
-    const cached = this.#users.get(username);
-    if (cached) return { ...cached };
-    const row = this.#stmts().userByName.get(username);
-    if (!row) return null;
-    const user = {
-      id: row.id,
-      username: row.username,
-      passwordHash: row.password_hash,
-      createdAt: row.created_at,
-    };
-    // Accounts are never renamed, re-keyed or deleted, so a found one stays true: every send
-    // looks its recipient up by name, and this keeps that off the database.
-    if (this.#users.size >= CACHED_USERS) {
-      const oldest = this.#users.keys().next();
-      if (!oldest.done) this.#users.delete(oldest.value);
-    }
-    this.#users.set(username, user);
-    return { ...user };
-  }
-
-  async createDevice(device: DeviceRecord & { tokenHash: string }): Promise<void> {
-    await this.#write(() =>
-      this.#stmts().insertDevice.run(
-        device.id,
-        device.userId,
-        device.name,
-        device.tokenHash,
-        device.createdAt,
-      ),
-    );
-  }
-
-  async findDeviceByTokenHash(tokenHash: string): Promise<DeviceAuth | null> {
-    const row = this.#stmts().deviceByToken.get(tokenHash);
-    return row ? { device: deviceOf(row), user: { id: row.user_id, username: row.username } } : null;
-  }
-
-  async listDevices(userId: string): Promise<DeviceRecord[]> {
-    return this.#stmts().devicesOfUser.all(userId).map(deviceOf);
-  }
-
-  async deleteDevice(userId: string, deviceId: string): Promise<boolean> {
-    return this.#write(() => this.#stmts().deleteDevice.run(deviceId, userId).changes > 0);
-  }
-
-  async touchDevice(deviceId: string, at: number): Promise<void> {
-    await this.#write(() => this.#stmts().touchDevice.run(at, deviceId));
-  }
-
-  /** Written behind, in chunks (cursor-writer.ts): nothing on the hot path reads it back. */
-  async setDeviceCursor(deviceId: string, cursor: number): Promise<void> {
-    this.#live().cursors.set(deviceId, cursor);
   }
 
   // -------------------------------------------------------------------------
@@ -641,16 +572,6 @@ export class SqliteStorage implements Storage {
       return { events, tombstones, sendKeys };
     });
   }
-}
-
-function deviceOf(row: DeviceRow): DeviceRecord {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    name: row.name,
-    createdAt: row.created_at,
-    lastSeenAt: row.last_seen_at,
-  };
 }
 
 /** Fold every staged send key into `sends` at once (start-up and close; nothing else runs). */

@@ -1,0 +1,100 @@
+import { CinderError } from '@cinder/protocol';
+import type { AccountStore, DeviceAuth, DeviceRecord, UserRecord } from '../storage.ts';
+import type { CursorWriter } from './cursor-writer.ts';
+import type { DeviceRow, Statements } from './statements.ts';
+
+/** Accounts kept in the username cache; the oldest is dropped beyond this. */
+const CACHED_USERS = 100_000;
+
+/** What the accounts need of the SQLite storage they belong to (each throws once it is closed). */
+export interface SqliteAccountsDeps {
+  statements(): Statements;
+  /** Queue a write in the storage's group commit (write-queue.ts). */
+  write<T>(run: () => T): Promise<T>;
+  cursors(): CursorWriter;
+}
+
+/** Accounts and devices on SQLite. */
+export class SqliteAccounts implements AccountStore {
+  readonly #deps: SqliteAccountsDeps;
+  /** Accounts found by username (never negative answers: the name may be registered later). */
+  readonly #users = new Map<string, UserRecord>();
+
+  constructor(deps: SqliteAccountsDeps) {
+    this.#deps = deps;
+  }
+
+  async createUser(user: UserRecord): Promise<void> {
+    return this.#deps.write(() => {
+      try {
+        this.#deps.statements().insertUser.run(user.id, user.username, user.passwordHash, user.createdAt);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+          throw new CinderError('CONFLICT', 'This username is taken');
+        }
+        throw error;
+      }
+    });
+  }
+
+  async findUserByUsername(username: string): Promise<UserRecord | null> {
+    const cached = this.#users.get(username);
+    if (cached) return { ...cached };
+    const row = this.#deps.statements().userByName.get(username);
+    if (!row) return null;
+    const user = {
+      id: row.id,
+      username: row.username,
+      passwordHash: row.password_hash,
+      createdAt: row.created_at,
+    };
+    // Accounts are never renamed, re-keyed or deleted, so a found one stays true: every send
+    // looks its recipient up by name, and this keeps that off the database.
+    if (this.#users.size >= CACHED_USERS) {
+      const oldest = this.#users.keys().next();
+      if (!oldest.done) this.#users.delete(oldest.value);
+    }
+    this.#users.set(username, user);
+    return { ...user };
+  }
+
+  async createDevice(device: DeviceRecord & { tokenHash: string }): Promise<void> {
+    await this.#deps.write(() =>
+      this.#deps
+        .statements()
+        .insertDevice.run(device.id, device.userId, device.name, device.tokenHash, device.createdAt),
+    );
+  }
+
+  async findDeviceByTokenHash(tokenHash: string): Promise<DeviceAuth | null> {
+    const row = this.#deps.statements().deviceByToken.get(tokenHash);
+    return row ? { device: deviceOf(row), user: { id: row.user_id, username: row.username } } : null;
+  }
+
+  async listDevices(userId: string): Promise<DeviceRecord[]> {
+    return this.#deps.statements().devicesOfUser.all(userId).map(deviceOf);
+  }
+
+  async deleteDevice(userId: string, deviceId: string): Promise<boolean> {
+    return this.#deps.write(() => this.#deps.statements().deleteDevice.run(deviceId, userId).changes > 0);
+  }
+
+  async touchDevice(deviceId: string, at: number): Promise<void> {
+    await this.#deps.write(() => this.#deps.statements().touchDevice.run(at, deviceId));
+  }
+
+  /** Written behind, in chunks (cursor-writer.ts): nothing on the hot path reads it back. */
+  async setDeviceCursor(deviceId: string, cursor: number): Promise<void> {
+    this.#deps.cursors().set(deviceId, cursor);
+  }
+}
+
+function deviceOf(row: DeviceRow): DeviceRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+  };
+}
