@@ -3,7 +3,7 @@ const CURSOR_FLUSH_MS = 1000;
 /**
  * Acked cursors written per turn. Thousands of busy devices ack every 200 ms; written in one
  * transaction, their updates (a random page each) would hold the loop for tens of ms once a
- * second, which is what the p99 of a run at a steady rate was made of.
+ * second, and every request waiting in that second would carry it in its latency.
  */
 const CURSOR_CHUNK = 256;
 

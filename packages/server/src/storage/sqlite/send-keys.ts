@@ -2,14 +2,14 @@
  * Send keys (a device's idempotency keys) on SQLite, written cheaply.
  *
  * Every send claims `(device, key)` so that a retry gets the first result instead of a second
- * message. Kept in a table keyed by `(device_id, key)`, each claim lands on a random page of that
- * table (clients choose random keys), so each commit wrote one 4 KB page per sending device: 7 KB
- * of WAL and ~25 µs per send, a fifth of a burn cycle. Instead a claim is appended to `send_log`
+ * message. Written straight into a table keyed by `(device_id, key)`, each claim would land on a
+ * random page of it (clients choose random keys): one 4 KB page per sending device per commit,
+ * about 7 KB of WAL and 25 µs per send, a fifth of a burn cycle. So a claim is appended to `send_log`
  * (rowid order: the same right-edge page for every claim of a commit) and mirrored in memory,
  * where retries look first; the log is folded into `sends` in key order, a few hundred rows per
  * turn, so each page of `sends` is written once per fold instead of once per claim.
  *
- * Durability is unchanged: a claim commits with its message, in `send_log`; start-up folds what
+ * A claim is as durable as its message: it commits with it, in `send_log`; start-up folds what
  * a crash left there before anything is served. The memory holds only what `send_log` holds (at
  * most `foldAt` claims plus one fold in progress).
  */
