@@ -48,9 +48,11 @@ async function allEvents(storage: Storage, userId: string, after = 0): Promise<E
 }
 
 /**
- * The contract every `Storage` implementation must pass (SQLite now, PostgreSQL later):
- * accounts, idempotent insert, the atomic take, racing takes, events after a cursor, sealing,
- * receipts, expiry, revoke and pruning.
+ * The contract every `Storage` implementation must pass (SQLite and PostgreSQL run it through
+ * the same interface): accounts, idempotent insert, the atomic take, racing takes, events after a
+ * cursor, sealing, receipts, expiry, revoke and pruning. Which effect each verb performs is
+ * decided by core/burn-rules.ts (its own table test); this suite checks that a storage performs
+ * it, in one transaction, with the refusal the rules gave.
  */
 export function runStorageContract(name: string, options: { create: () => Promise<StorageFixture> }): void {
   describe(`storage contract: ${name}`, () => {
