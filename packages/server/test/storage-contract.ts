@@ -63,7 +63,12 @@ export function runStorageContract(name: string, options: { create: () => Promis
       fixture = await options.create();
       storage = fixture.storage;
       for (const p of [alice, bob, carol]) {
-        await storage.accounts.createUser({ id: p.id, username: p.username, passwordHash: 'x', createdAt: 1 });
+        await storage.accounts.createUser({
+          id: p.id,
+          username: p.username,
+          passwordHash: 'x',
+          createdAt: 1,
+        });
       }
     });
 
@@ -72,7 +77,8 @@ export function runStorageContract(name: string, options: { create: () => Promis
     });
 
     it('refuses a taken username with CONFLICT', async () => {
-      const error = await storage.accounts.createUser({ id: 'u_other', username: 'alice', passwordHash: 'y', createdAt: 2 })
+      const error = await storage.accounts
+        .createUser({ id: 'u_other', username: 'alice', passwordHash: 'y', createdAt: 2 })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CinderError);
       expect((error as CinderError).code).toBe('CONFLICT');

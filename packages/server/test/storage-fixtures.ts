@@ -42,7 +42,14 @@ export const hourBurn = { ttlSeconds: 3600, viewSeconds: 0, expiresAt: 3_601_000
 /** Register `ids` as devices of `userId` (token hash = id). */
 export async function addDevices(storage: Storage, userId: string, ids: readonly string[]): Promise<void> {
   for (const id of ids) {
-    await storage.accounts.createDevice({ id, userId, name: id, createdAt: 1, lastSeenAt: null, tokenHash: id });
+    await storage.accounts.createDevice({
+      id,
+      userId,
+      name: id,
+      createdAt: 1,
+      lastSeenAt: null,
+      tokenHash: id,
+    });
   }
 }
 

@@ -129,7 +129,10 @@ export class Accounts {
   async revokeDevice(who: DeviceIdentity, deviceId: string): Promise<void> {
     // The id comes from a URL path: one no device can have (U+0000, a lone surrogate, too long)
     // is NOT_FOUND here rather than an error from the database's text type.
-    if (!Id.safeParse(deviceId).success || !(await this.#storage.accounts.deleteDevice(who.userId, deviceId))) {
+    if (
+      !Id.safeParse(deviceId).success ||
+      !(await this.#storage.accounts.deleteDevice(who.userId, deviceId))
+    ) {
       throw new CinderError('NOT_FOUND');
     }
     this.#logger.info({ userId: who.userId, deviceId }, 'device signed out');

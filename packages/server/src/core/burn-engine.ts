@@ -53,7 +53,8 @@ export class BurnEngine {
   /** Store a message for `frame.to`; a retried key returns the first result, even after a burn. */
   async send(who: DeviceIdentity, frame: SendFrame): Promise<SendResult> {
     this.#limiters.send?.take(who.deviceId);
-    const recipient = frame.to === who.username ? null : await this.#storage.accounts.findUserByUsername(frame.to);
+    const recipient =
+      frame.to === who.username ? null : await this.#storage.accounts.findUserByUsername(frame.to);
     const refusal = sendRefusal(who.username, frame.to, recipient !== null);
     if (refusal || !recipient) throw errorOf(refusal ?? { code: 'NOT_FOUND' });
     const sentAt = this.#now();
