@@ -20,7 +20,7 @@ import {
   type StoredMessage,
 } from '@cinder/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ServerProcess, sleep, WAIT_MS, waitFor } from '../helpers/harness.ts';
+import { ServerProcess, sleep, WAIT_MS, waitFor } from '../kit/index.ts';
 
 /** SIGKILLs per run (the issue asks for 10 or more). */
 const KILLS = 11;
@@ -124,11 +124,10 @@ describe('kill -9 durability', () => {
     let running = true;
 
     async function connected(device: Device): Promise<void> {
-      await waitFor(
-        () => device.client.state === 'connected' || !running,
-        WAIT_MS * 4,
-        `${device.name} online`,
-      );
+      await waitFor(() => device.client.state === 'connected' || !running, {
+        timeout: WAIT_MS * 4,
+        what: `${device.name} online`,
+      });
     }
 
     async function loop(device: Device, random: () => number): Promise<void> {
@@ -227,7 +226,10 @@ describe('kill -9 durability', () => {
       const slice = Math.floor(killer() * 300);
       if (!early) {
         const floor = acked.size;
-        await waitFor(() => acked.size >= floor + quota || trafficError, WAIT_MS * 4, `${quota} sends`);
+        await waitFor(() => acked.size >= floor + quota || trafficError, {
+          timeout: WAIT_MS * 4,
+          what: `${quota} sends`,
+        });
       }
       if (trafficError) throw trafficError;
       await sleep(slice); // a random moment, not a barrier: nothing waits on it
@@ -241,11 +243,10 @@ describe('kill -9 durability', () => {
 
     // Let the traffic run against the last start, then stop it and let what is in flight land.
     const floor = acked.size;
-    await waitFor(
-      () => acked.size >= floor + 5 || trafficError,
-      WAIT_MS * 4,
-      'traffic after the last restart',
-    );
+    await waitFor(() => acked.size >= floor + 5 || trafficError, {
+      timeout: WAIT_MS * 4,
+      what: 'traffic after the last restart',
+    });
     running = false;
     await traffic;
     for (const device of devices) await connected(device);
@@ -260,8 +261,7 @@ describe('kill -9 durability', () => {
         for (const a of expiringSends) if (!(await a.device.store.getTombstone(a.id))) return false;
         return true;
       },
-      WAIT_MS * 2,
-      'short-lived messages to expire on their senders’ devices',
+      { timeout: WAIT_MS * 2, what: 'short-lived messages to expire on their senders’ devices' },
     ).catch(() => {
       // Reported below, message by message, as lost sends.
     });
@@ -289,8 +289,7 @@ describe('kill -9 durability', () => {
           const server = [...liveIds(device.user)].sort();
           return mine.length === server.length && mine.every((id, i) => id === server[i]);
         },
-        WAIT_MS,
-        `${device.name}'s store to match the server`,
+        { what: `${device.name}'s store to match the server` },
       ).catch(async () => {
         const mine = new Set((await device.store.listMessages()).map((m) => m.id));
         const server = liveIds(device.user);

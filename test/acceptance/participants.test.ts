@@ -1,8 +1,7 @@
 import type { ServerFrame } from '@cinder/protocol';
 import { CinderError } from '@cinder/sdk';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Harness, marker, waitFor } from '../helpers/harness.ts';
-import { RawDevice } from '../helpers/raw-device.ts';
+import { describe, expect, it } from 'vitest';
+import { Harness, marker, RawClient, register, waitFor } from '../kit/index.ts';
 
 async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {
@@ -15,22 +14,15 @@ async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: st
 }
 
 describe('contract 11: only participants', () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await Harness.start();
-  });
-  afterEach(async () => {
-    await h.close();
-  });
-
   it('a third user cannot open, revoke, read or learn of the message: same answer as for a made-up id', async () => {
+    await using h = await Harness.start();
     const alice = await h.user('alice');
     const bob = await h.user('bob');
     const carol = await h.user('carol');
     const text = marker();
     const burn = await alice.client.send('bob', text, { burn: true });
     const normal = await alice.client.send('bob', 'normal');
-    await waitFor(() => bob.messages.find((m) => m.id === normal.id));
+    await waitFor(() => bob.events.message.find((m) => m.id === normal.id));
 
     for (const id of [burn.id, normal.id]) {
       const fake = `${id.slice(0, -3)}zzz`;
@@ -44,32 +36,33 @@ describe('contract 11: only participants', () => {
     // Carol never heard of either message. A barrier instead of a pause: her events arrive in log
     // order, so once a later message to her is there, anything about these would be there too.
     const barrier = await bob.client.send('carol', 'barrier');
-    await waitFor(() => carol.messages.find((m) => m.id === barrier.id), undefined, 'the barrier message');
-    const wire = carol.rec.frames.join('\n');
+    await waitFor(() => carol.events.message.find((m) => m.id === barrier.id), {
+      what: 'the barrier message',
+    });
+    const wire = carol.net.raw.join('\n');
     expect(wire).not.toContain(burn.id);
     expect(wire).not.toContain(normal.id);
     expect(wire).not.toContain(text);
-    expect(carol.messages.map((m) => m.id)).toEqual([barrier.id]);
-    expect(carol.burned).toEqual([]);
+    expect(carol.events.message.map((m) => m.id)).toEqual([barrier.id]);
+    expect(carol.events.burned).toEqual([]);
     // The message is intact for its recipient.
     expect((await bob.client.open(burn.id)).text).toBe(text);
     // ...and Carol did not hear of the burn either.
-    await waitFor(() => alice.burned.length === 1);
-    expect(carol.rec.frames.join('\n')).not.toContain(burn.id);
+    await waitFor(() => alice.events.burned.length === 1);
+    expect(carol.net.raw.join('\n')).not.toContain(burn.id);
   });
 
   it('devices(): an account sees its own devices and can sign one out everywhere', async () => {
+    await using h = await Harness.start();
     const alice = await h.user('alice');
     const alice2 = await h.device('alice');
     const list = await alice.client.devices();
     expect(list).toHaveLength(2);
     const other = list.find((d) => !d.current)!;
     await alice.client.revokeDevice(other.id);
-    await waitFor(
-      () => alice2.client.state === 'unauthorized',
-      undefined,
-      'the revoked device to be signed out',
-    );
+    await waitFor(() => alice2.client.state === 'unauthorized', {
+      what: 'the revoked device to be signed out',
+    });
     expect(await alice.client.devices()).toHaveLength(1);
     const err = await errorOf(alice2.client.connect());
     expect(err.code).toBe('UNAUTHORIZED');
@@ -77,19 +70,10 @@ describe('contract 11: only participants', () => {
 });
 
 describe('contract 10: idempotent', () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await Harness.start();
-  });
-  afterEach(async () => {
-    await h.close();
-  });
-
   it('duplicate send, receipt, open and revoke frames are no-ops', async () => {
-    const alice = await RawDevice.register(h.url, 'alice');
-    const bob = await RawDevice.register(h.url, 'bob');
-    await alice.connect();
-    await bob.connect();
+    await using h = await Harness.start();
+    await using alice = await RawClient.connect(h.url, (await register(h, 'alice')).token);
+    await using bob = await RawClient.connect(h.url, (await register(h, 'bob')).token);
 
     const frame = { type: 'send', key: 'dup-key-0001', to: 'bob', text: 'once', burn: { ttlSeconds: 60 } };
     const r1 = await alice.request(frame);
@@ -99,7 +83,7 @@ describe('contract 10: idempotent', () => {
     const id = (r1 as { result: { id: string } }).result.id;
     expect((r2 as { result: { id: string } }).result.id).toBe(id);
 
-    await bob.next((f) => f.type === 'events' && f.events.some((e) => e.kind === 'message'));
+    await bob.waitForEvent((e) => e.kind === 'message');
     // Repeat delivered receipts: the sender hears one.
     await bob.request({ type: 'delivered', ids: [id] });
     await bob.request({ type: 'delivered', ids: [id, id] });
@@ -120,36 +104,32 @@ describe('contract 10: idempotent', () => {
     const toAlice = idOf(
       await bob.request({ type: 'send', key: 'barrier-to-alice', to: 'alice', text: 'b' }),
     );
-    const got = (id: string) => (f: ServerFrame) =>
-      f.type === 'events' && f.events.some((e) => e.kind === 'message' && e.message.id === id);
-    await bob.next(got(toBob));
-    await alice.next(got(toAlice));
+    await bob.waitForEvent((e) => e.kind === 'message' && e.message.id === toBob);
+    await alice.waitForEvent((e) => e.kind === 'message' && e.message.id === toAlice);
 
-    const events = (d: RawDevice) => d.frames.flatMap((f) => (f.type === 'events' ? f.events : []));
-    expect(events(bob).filter((e) => e.kind === 'message' && e.message.id !== toBob)).toHaveLength(1);
-    expect(events(bob).filter((e) => e.kind === 'burned')).toHaveLength(1);
-    expect(events(alice).filter((e) => e.kind === 'receipt' && e.type === 'delivered')).toHaveLength(1);
-    expect(events(alice).filter((e) => e.kind === 'burned')).toHaveLength(1);
-    alice.close();
-    bob.close();
+    expect(bob.events().filter((e) => e.kind === 'message' && e.message.id !== toBob)).toHaveLength(1);
+    expect(bob.events().filter((e) => e.kind === 'burned')).toHaveLength(1);
+    expect(alice.events().filter((e) => e.kind === 'receipt' && e.type === 'delivered')).toHaveLength(1);
+    expect(alice.events().filter((e) => e.kind === 'burned')).toHaveLength(1);
   });
 
   it('the SDK applies no event twice across reconnects', async () => {
+    await using h = await Harness.start();
     const alice = await h.user('alice');
     const bob = await h.user('bob');
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await alice.client.send('bob', `n${i}`)).id);
-    await waitFor(() => bob.messages.length === 5);
+    await waitFor(() => bob.events.message.length === 5);
     await bob.client.close();
     await bob.client.connect();
     await alice.client.send('bob', 'after');
-    await waitFor(() => bob.messages.length === 6);
+    await waitFor(() => bob.events.message.length === 6);
     // A barrier instead of a pause: events arrive in log order, so once a later message is there,
     // a duplicate of an earlier one would be there too.
     const barrier = await alice.client.send('bob', 'barrier');
-    await waitFor(() => bob.messages.find((m) => m.id === barrier.id), undefined, 'the barrier');
-    expect(bob.messages).toHaveLength(7);
-    expect(new Set(bob.messages.map((m) => m.id)).size).toBe(7);
+    await waitFor(() => bob.events.message.find((m) => m.id === barrier.id), { what: 'the barrier' });
+    expect(bob.events.message).toHaveLength(7);
+    expect(new Set(bob.events.message.map((m) => m.id)).size).toBe(7);
     expect((await bob.client.messages('alice')).map((m) => m.text)).toEqual([
       'n0',
       'n1',

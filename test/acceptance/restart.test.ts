@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CinderClient, CinderError, MemoryStore } from '@cinder/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ServerProcess, waitFor } from '../helpers/harness.ts';
+import { ServerProcess, waitFor } from '../kit/index.ts';
 
 describe('restart', () => {
   const cleanup: Array<() => Promise<unknown>> = [];
@@ -41,15 +41,15 @@ describe('restart', () => {
     const sealed = await alice.send('bob', 'sealed before the restart', { burn: true });
 
     expect(await srv.stop('SIGTERM')).toBe(0);
-    await waitFor(() => alice.state === 'reconnecting', undefined, 'alice to notice');
+    await waitFor(() => alice.state === 'reconnecting', { what: 'alice to notice' });
     // A send while the server is down waits for the connection instead of failing.
     const during = alice.send('bob', 'sent during the restart');
     await srv.start(srv.port);
 
     const duringSent = await during;
-    await waitFor(() => alice.state === 'connected', undefined, 'alice to reconnect by herself');
+    await waitFor(() => alice.state === 'connected', { what: 'alice to reconnect by herself' });
     await bob.connect();
-    await waitFor(() => bobGot.includes(duringSent.id), undefined, 'delivery after restart');
+    await waitFor(() => bobGot.includes(duringSent.id), { what: 'delivery after restart' });
     expect(bobGot).toContain(stored.id);
     expect(bobGot).toContain(sealed.id);
     const list = await bob.messages('alice');

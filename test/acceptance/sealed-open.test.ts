@@ -1,7 +1,6 @@
 import { CinderError } from '@cinder/sdk';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Harness, marker, waitFor } from '../helpers/harness.ts';
-import { RawDevice } from '../helpers/raw-device.ts';
+import { describe, expect, it } from 'vitest';
+import { Harness, login, marker, RawClient, register, waitFor } from '../kit/index.ts';
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -14,15 +13,8 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 }
 
 describe('contract 1: sealed until opened', () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await Harness.start();
-  });
-  afterEach(async () => {
-    await h.close();
-  });
-
   it('delivers a burn message as metadata only, to the recipient and the sender’s other devices', async () => {
+    await using h = await Harness.start();
     const alice = await h.user('alice');
     const alice2 = await h.device('alice');
     const bob = await h.user('bob');
@@ -32,9 +24,9 @@ describe('contract 1: sealed until opened', () => {
 
     const sent = await alice.client.send('bob', text, { burn: true, ext: { secret: extSecret } });
     for (const d of [bob, bob2, alice2]) {
-      await waitFor(() => d.messages.find((m) => m.id === sent.id), undefined, 'sealed delivery');
+      await waitFor(() => d.events.message.find((m) => m.id === sent.id), { what: 'sealed delivery' });
     }
-    const seen = bob.messages.find((m) => m.id === sent.id)!;
+    const seen = bob.events.message.find((m) => m.id === sent.id)!;
     expect(seen.text).toBeUndefined();
     expect(seen).toMatchObject({
       from: 'alice',
@@ -42,15 +34,15 @@ describe('contract 1: sealed until opened', () => {
       burn: { ttlSeconds: 7 * 24 * 3600, viewSeconds: 0 },
     });
     expect(JSON.stringify(seen)).not.toContain(extSecret);
-    expect(alice2.messages.find((m) => m.id === sent.id)?.text).toBeUndefined();
+    expect(alice2.events.message.find((m) => m.id === sent.id)?.text).toBeUndefined();
 
     // The sending device keeps its own text and emits no message event for its own send.
-    expect(alice.messages).toEqual([]);
+    expect(alice.events.message).toEqual([]);
     expect((await alice.client.messages('bob')).find((m) => m.id === sent.id)?.text).toBe(text);
 
     // Nothing on the wire to any of these devices carries the content.
     for (const d of [bob, bob2, alice2, alice]) {
-      const wire = d.rec.frames.join('\n');
+      const wire = d.net.raw.join('\n');
       expect(wire).not.toContain(text);
       expect(wire).not.toContain(extSecret);
     }
@@ -62,26 +54,18 @@ describe('contract 1: sealed until opened', () => {
   });
 
   it('custom policy is carried as sent; ttl is clamped to the server cap', async () => {
-    await h.close();
-    h = await Harness.start({ maxTtlSeconds: 3600 });
+    await using h = await Harness.start({ maxTtlSeconds: 3600 });
     const alice = await h.user('alice');
     const bob = await h.user('bob');
     const sent = await alice.client.send('bob', 'x', { burn: { ttlSeconds: 999_999, viewSeconds: 5 } });
-    const m = await waitFor(() => bob.messages.find((x) => x.id === sent.id));
+    const m = await waitFor(() => bob.events.message.find((x) => x.id === sent.id));
     expect(m.burn).toMatchObject({ ttlSeconds: 3600, viewSeconds: 5 });
   });
 });
 
 describe('contract 2: open is atomic and at most once', () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await Harness.start();
-  });
-  afterEach(async () => {
-    await h.close();
-  });
-
   it('returns the text once; a second open from any device gets BURNED; the sender gets FORBIDDEN', async () => {
+    await using h = await Harness.start();
     const alice = await h.user('alice');
     const bob = await h.user('bob');
     const bob2 = await h.device('bob');
@@ -90,7 +74,7 @@ describe('contract 2: open is atomic and at most once', () => {
       burn: { ttlSeconds: 600, viewSeconds: 10 },
       ext: { k: 1 },
     });
-    await waitFor(() => bob.messages.find((m) => m.id === sent.id));
+    await waitFor(() => bob.events.message.find((m) => m.id === sent.id));
 
     expect(await codeOf(alice.client.open(sent.id))).toBe('FORBIDDEN');
     const opened = await bob.client.open(sent.id);
@@ -99,17 +83,18 @@ describe('contract 2: open is atomic and at most once', () => {
     expect(await codeOf(bob2.client.open(sent.id))).toBe('BURNED');
     // The content crossed the wire exactly once, to the device that opened it.
     const count = (s: string) => s.split(text).length - 1;
-    expect(count(bob.rec.frames.join('\n'))).toBe(1);
-    expect(count(bob2.rec.frames.join('\n'))).toBe(0);
+    expect(count(bob.net.raw.join('\n'))).toBe(1);
+    expect(count(bob2.net.raw.join('\n'))).toBe(0);
   });
 
   it('20 racing opens from Bob’s devices: exactly one gets the text', async () => {
+    await using h = await Harness.start();
     const alice = await h.user('alice');
     const bobs = [await h.user('bob')];
     for (let i = 0; i < 3; i++) bobs.push(await h.device('bob'));
     const text = marker();
     const sent = await alice.client.send('bob', text, { burn: true });
-    for (const b of bobs) await waitFor(() => b.messages.find((m) => m.id === sent.id));
+    for (const b of bobs) await waitFor(() => b.events.message.find((m) => m.id === sent.id));
 
     const attempts = Array.from({ length: 20 }, (_, i) => bobs[i % bobs.length]!.client.open(sent.id));
     const results = await Promise.allSettled(attempts);
@@ -122,21 +107,19 @@ describe('contract 2: open is atomic and at most once', () => {
   });
 
   it('a lost open reply loses the content: the retry gets BURNED', async () => {
+    await using h = await Harness.start();
     const alice = await h.user('alice');
-    const raw = await RawDevice.register(h.url, 'bob');
-    await raw.connect();
+    await using raw = await RawClient.connect(h.url, (await register(h, 'bob')).token);
     const text = marker();
     const sent = await alice.client.send('bob', text, { burn: true });
-    await raw.next((f) => f.type === 'events' && f.events.some((e) => e.kind === 'message'));
+    await raw.waitForEvent((e) => e.kind === 'message');
     // Open, then drop the socket before reading the reply.
-    raw.sendRaw(JSON.stringify({ type: 'open', rid: 'lost', id: sent.id }));
+    raw.send({ type: 'open', rid: 'lost', id: sent.id });
     raw.terminate();
-    await waitFor(() => alice.burned.find((b) => b.messageId === sent.id), undefined, 'the burn');
+    await waitFor(() => alice.events.burned.find((b) => b.messageId === sent.id), { what: 'the burn' });
 
-    const again = await RawDevice.login(h.url, 'bob');
-    await again.connect();
+    await using again = await RawClient.connect(h.url, (await login(h, 'bob')).token);
     const retry = await again.request({ type: 'open', id: sent.id });
     expect(retry).toMatchObject({ type: 'error', code: 'BURNED' });
-    again.close();
   });
 });

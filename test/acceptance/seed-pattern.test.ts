@@ -1,20 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Harness, waitFor } from '../helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { Harness, waitFor } from '../kit/index.ts';
 
 /**
  * The IM SDKs' client-side "burn" convention, written as their docs write it: a flag in `ext`,
  * `markRead` + `removeMessage` on the receiver, delete on the `receipt` event at the sender.
  */
 describe('the seed pattern still works', () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await Harness.start();
-  });
-  afterEach(async () => {
-    await h.close();
-  });
-
   it('ext flag, read receipt, local deletes on both sides', async () => {
+    await using h = await Harness.start();
     const alice = await h.user('alice');
     const bob = await h.user('bob');
 
@@ -41,15 +34,15 @@ describe('the seed pattern still works', () => {
     const sent = await alice.client.send('bob', 'self-destructing hello', { ext: { fire: true } });
     expect((await alice.client.messages('bob')).map((m) => m.id)).toContain(sent.id);
 
-    await waitFor(() => bobHandled.includes(sent.id), undefined, 'bob to handle the message');
-    await waitFor(() => aliceRemoved.includes(sent.id), undefined, 'alice to get the read receipt');
+    await waitFor(() => bobHandled.includes(sent.id), { what: 'bob to handle the message' });
+    await waitFor(() => aliceRemoved.includes(sent.id), { what: 'alice to get the read receipt' });
 
     expect(await bob.client.messages('alice')).toEqual([]);
     expect(await alice.client.messages('bob')).toEqual([]);
     // It is a convention, not a burn: no burned event for a normal message.
-    expect(bob.burned).toEqual([]);
-    expect(alice.burned).toEqual([]);
+    expect(bob.events.burned).toEqual([]);
+    expect(alice.events.burned).toEqual([]);
     // Bob's device also acknowledged delivery (batched, so it may trail the read receipt).
-    await waitFor(() => alice.receipts.find((r) => r.messageId === sent.id && r.type === 'delivered'));
+    await waitFor(() => alice.events.receipt.find((r) => r.messageId === sent.id && r.type === 'delivered'));
   });
 });

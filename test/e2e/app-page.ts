@@ -19,7 +19,7 @@ export function takeOpenedPages(): AppPage[] {
 export const SHOTS_DIR = join(ROOT, 'test-results/e2e');
 
 /**
- * How long any one wait for a condition may take (Playwright actions and locator waits, `until`,
+ * How long any one wait for a condition may take (Playwright actions and locator waits, `waitFor`,
  * `expect.poll`). Generous on purpose: on a machine with a load average of 20 one step can take
  * seconds, and a wait that passes returns as soon as its condition holds.
  */
@@ -28,23 +28,6 @@ export const WAIT_MS = 60_000;
 export const TEST_MS = 240_000;
 /** Timeout of a browser suite's setup (a stale web app is rebuilt, Chromium starts). */
 export const SETUP_MS = 300_000;
-
-/** Poll `check` until it is truthy; fail with `what` after `ms`. */
-export async function until<T>(check: () => T | Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${last}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Burn options as the composer labels them. */
 export interface BurnChoice {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { AppPage, TEST_MS, until, WAIT_MS } from './app-page.ts';
+import { waitFor } from '../kit/index.ts';
+import { AppPage, TEST_MS, WAIT_MS } from './app-page.ts';
 import { describeBrowser } from './browser.ts';
 import { useBrowserSuite } from './suite.ts';
 
@@ -56,7 +57,10 @@ describeBrowser('web: burn after reading between two browsers', () => {
       expect(await sealed.textContent()).toContain('alice');
       // Alice's "Delivered" means Bob's device has stored the message and acknowledged it: it had
       // every chance to open it by itself, and must not have.
-      await until(async () => (await ownBurn.textContent())?.includes('Delivered'), 'delivered receipt');
+      await waitFor(async () => (await ownBurn.textContent())?.includes('Delivered'), {
+        timeout: WAIT_MS,
+        what: 'delivered receipt',
+      });
       expect(await bob.everything()).not.toContain(secret);
       await bob.shot('03-bob-sealed');
 
@@ -90,7 +94,10 @@ describeBrowser('web: burn after reading between two browsers', () => {
       await alicePlaceholder.waitFor();
       expect(await alicePlaceholder.textContent()).toMatch(/Opened by bob · burned/);
       expect(await alice.bubbles('own-burn').count()).toBe(0);
-      await until(async () => !(await alice.everything()).includes(secret), 'the text to leave Alice’s page');
+      await waitFor(async () => !(await alice.everything()).includes(secret), {
+        timeout: WAIT_MS,
+        what: 'the text to leave Alice’s page',
+      });
       await alice.shot('07-alice-burned');
 
       // Reload both: the device resumes (no new sign-in) and nothing comes back.

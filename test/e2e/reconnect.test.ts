@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterEach, beforeAll, expect, it } from 'vitest';
-import { ServerProcess } from '../helpers/harness.ts';
+import { ServerProcess } from '../kit/index.ts';
 import { AppPage, SETUP_MS, TEST_MS, WAIT_MS } from './app-page.ts';
 import { describeBrowser, launchChromium } from './browser.ts';
 import { ensureWebBuilt } from './web-build.ts';

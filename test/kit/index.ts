@@ -8,6 +8,7 @@ export {
   spawnServer,
 } from './child-server.ts';
 export { type Device, type DeviceEvents, type DeviceOptions, device, Harness } from './device.ts';
+export { marker } from './marker.ts';
 export { type Network, network } from './network.ts';
 export { type FrameWait, RawClient, sendFrame } from './raw-client.ts';
 export { health, type Metrics, metrics, sweptAfter, type TestServer, testServer } from './server.ts';

@@ -41,7 +41,7 @@ export async function waitFor<T>(check: () => T | Promise<T>, options: WaitOptio
     try {
       const value = await check();
       if (value) return value as Truthy<T>;
-      last = `last value: ${describe(value)}`;
+      last = `last value: ${show(value)}`;
     } catch (error) {
       last = `last error: ${error instanceof Error ? error.message : String(error)}`;
     }
@@ -51,7 +51,7 @@ export async function waitFor<T>(check: () => T | Promise<T>, options: WaitOptio
   }
 }
 
-function describe(value: unknown): string {
+function show(value: unknown): string {
   if (value === undefined) return 'undefined';
   try {
     return JSON.stringify(value)?.slice(0, 200) ?? String(value);
