@@ -3,10 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { type CinderServer, startServer } from '@cinder/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestServer, testServer, WAIT_MS, waitFor } from '../../../test/kit/index.ts';
 
 const BIN = fileURLToPath(new URL('../bin/cinder.js', import.meta.url));
 
@@ -16,21 +15,18 @@ interface Result {
   stderr: string;
 }
 
-let server: CinderServer;
-let dataDir: string;
+let server: TestServer;
 let home: string;
 const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'cinder-cli-data-'));
   home = await mkdtemp(join(tmpdir(), 'cinder-cli-home-'));
-  server = await startServer({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' });
+  server = await testServer();
 });
 
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   await server?.close();
-  await rm(dataDir, { recursive: true, force: true });
   await rm(home, { recursive: true, force: true });
 });
 
@@ -79,7 +75,7 @@ function cinderWith(profile: string, extraEnv: NodeJS.ProcessEnv, ...args: strin
 function waitForOutput(stream: NodeJS.ReadableStream, done: (text: string) => boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
-    const timer = setTimeout(() => reject(new Error(`timed out; got: ${text}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`timed out; got: ${text}`)), WAIT_MS);
     stream.on('data', (d) => {
       text += d;
       if (done(text)) {
@@ -135,8 +131,10 @@ describe('cinder, two profiles, one burn round trip', { timeout: 120_000 }, () =
     expect(await heard).not.toContain(marker);
     // listen deletes alice's own copy from her profile as it hears the burn, not at her next command.
     const aliceFile = join(home, 'alice.json');
-    for (let i = 0; i < 100 && (await readFile(aliceFile, 'utf8')).includes(marker); i++) await sleep(50);
-    expect(await readFile(aliceFile, 'utf8')).not.toContain(marker);
+    await waitFor(async () => !(await readFile(aliceFile, 'utf8')).includes(marker), {
+      interval: 50,
+      what: 'the burned text to leave alice’s profile',
+    });
     const exited = new Promise((resolve) => listener.on('exit', resolve));
     listener.kill('SIGTERM');
     expect(await exited).toBe(0);
