@@ -319,9 +319,18 @@ export class SqliteStorage implements Storage {
     this.#record({ kind: 'sendKey', claim: claim.claimed });
     const extJson = m.ext === null ? null : JSON.stringify(m.ext);
     // Events first: the message row keeps their seqs, so a burn deletes them by seq.
-    const event = { kind: 'message', messageId: m.id, conversation: m.conversation, at: m.sentAt } as const;
-    const toSeq = this.#appendEvent(s, { ...event, userId: m.to.id });
-    const fromSeq = this.#appendEvent(s, { ...event, userId: m.from.id, originDevice: input.deviceId });
+    const toSeq = this.#appendEvent(s, m.to.id, 'message', m.id, m.conversation, null, null, null, m.sentAt);
+    const fromSeq = this.#appendEvent(
+      s,
+      m.from.id,
+      'message',
+      m.id,
+      m.conversation,
+      input.deviceId,
+      null,
+      null,
+      m.sentAt,
+    );
     // A burn message's content goes to a generation table alone (burn-content.ts); its row holds ''.
     const content = m.burn ? open.content : null;
     const inserted = s.insertMessage.run(
@@ -458,9 +467,14 @@ export class SqliteStorage implements Storage {
       this.#record({ kind: 'unmessage', userIds: [row.sender_id, row.recipient_id], messageId: row.id });
     }
     for (const userId of [row.sender_id, row.recipient_id]) {
-      const event = { kind: 'burned', messageId: row.id, conversation: row.conversation, at } as const;
-      const seq = this.#appendEvent(s, { ...event, userId, detail: reason });
-      this.#tailAppend(userId, { ...event, seq, reason }, null);
+      const seq = this.#appendEvent(s, userId, 'burned', row.id, row.conversation, null, reason, null, at);
+      // Built in eventOf's key order: tails hold events of both origins, and the lookups over
+      // them stay fast only while each kind of event has one shape.
+      this.#tailAppend(
+        userId,
+        { kind: 'burned', seq, messageId: row.id, conversation: row.conversation, reason, at },
+        null,
+      );
     }
     open.checkpoints.schedule();
     return burnChange([row], reason);
@@ -470,9 +484,12 @@ export class SqliteStorage implements Storage {
   #receipt(row: MessageRow, type: 'delivered' | 'read', by: string, at: number): Changed {
     const s = this.#stmts();
     if (s.insertReceipt.run(row.id, type).changes === 0) return receiptChange(row, false);
-    const event = { kind: 'receipt', messageId: row.id, conversation: row.conversation, at } as const;
-    const seq = this.#appendEvent(s, { ...event, userId: row.sender_id, detail: type, byName: by });
-    this.#tailAppend(row.sender_id, { ...event, seq, type, by }, null);
+    const seq = this.#appendEvent(s, row.sender_id, 'receipt', row.id, row.conversation, null, type, by, at);
+    this.#tailAppend(
+      row.sender_id,
+      { kind: 'receipt', seq, messageId: row.id, conversation: row.conversation, type, by, at },
+      null,
+    );
     return receiptChange(row, true);
   }
 
@@ -504,29 +521,17 @@ export class SqliteStorage implements Storage {
    */
   #appendEvent(
     s: Statements,
-    e: {
-      userId: string;
-      kind: 'message' | 'burned' | 'receipt';
-      messageId: string;
-      conversation: string;
-      at: number;
-      originDevice?: string;
-      detail?: string;
-      byName?: string;
-    },
+    userId: string,
+    kind: 'message' | 'burned' | 'receipt',
+    messageId: string,
+    conversation: string,
+    originDevice: string | null,
+    detail: string | null,
+    byName: string | null,
+    at: number,
   ): number {
     const seq = this.#nextSeq++;
-    s.insertEvent.run(
-      seq,
-      e.userId,
-      e.kind,
-      e.messageId,
-      e.conversation,
-      e.originDevice ?? null,
-      e.detail ?? null,
-      e.byName ?? null,
-      e.at,
-    );
+    s.insertEvent.run(seq, userId, kind, messageId, conversation, originDevice, detail, byName, at);
     return seq;
   }
 
