@@ -1,6 +1,6 @@
 import type { Event, ServerFrame } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
-import { login, RawClient, register, sendFrame, sleep, testServer } from './helpers.ts';
+import { login, RawClient, register, sendFrame, sweptAfter, testServer } from '../../../test/kit/index.ts';
 
 type ErrorFrame = Extract<ServerFrame, { type: 'error' }>;
 
@@ -184,7 +184,8 @@ describe('burn rules', () => {
     const sent = await t.a.ok<{ id: string; burn: { expiresAt: number } }>(
       sendFrame(t.bob.user.username, 'later', { burn: { ttlSeconds: 3600 } }),
     );
-    await sleep(600);
+    // A whole sweep runs with the server's clock still an hour before the ttl: nothing burns.
+    await sweptAfter(t.server.url);
     await t.b.settle();
     expect(t.b.events().filter((e) => e.kind === 'burned')).toEqual([]);
     now = sent.burn.expiresAt;

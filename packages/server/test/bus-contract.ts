@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../test/kit/index.ts';
 import type { Bus } from '../src/bus/bus.ts';
-import { until } from './helpers.ts';
 
-/** Wait up to 2 s for what a bus delivers. */
-async function delivered(check: () => boolean): Promise<void> {
-  expect(await until(check, 2000, 5)).toBe(true);
+/** Wait up to 2 s for what a bus delivers; `what` names it in the failure. */
+async function delivered(what: string, check: () => boolean): Promise<void> {
+  await waitFor(check, { timeout: 2000, interval: 5, what });
 }
 
 /** The contract of every `Bus` (in-process and Redis). `create` may return two nodes' buses on one network. */
@@ -28,7 +28,7 @@ export function runBusContract(
       await fixture.b.subscribe('c1', (p) => got.push(p));
       await fixture.b.subscribe('c2', (p) => other.push(p));
       for (const p of ['1', '2', '3']) await fixture.a.publish('c1', p);
-      await delivered(() => got.length === 3);
+      await delivered('the three payloads on c1', () => got.length === 3);
       expect(got).toEqual(['1', '2', '3']);
       expect(other).toEqual([]);
     });
@@ -39,10 +39,10 @@ export function runBusContract(
       const stop = await fixture.b.subscribe('c', (p) => first.push(p));
       await fixture.b.subscribe('c', (p) => second.push(p));
       await fixture.a.publish('c', 'x');
-      await delivered(() => first.length === 1 && second.length === 1);
+      await delivered("'x' to both subscribers", () => first.length === 1 && second.length === 1);
       await stop();
       await fixture.a.publish('c', 'y');
-      await delivered(() => second.length === 2);
+      await delivered("'y' to the remaining subscriber", () => second.length === 2);
       expect(first).toEqual(['x']);
       expect(second).toEqual(['x', 'y']);
     });

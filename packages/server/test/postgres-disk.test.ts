@@ -1,11 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import {
+  type ChildServer,
+  RawClient,
+  register,
+  sendFrame,
+  spawnServer,
+  tempDir,
+  testServer,
+  waitFor,
+} from '../../../test/kit/index.ts';
 import { PostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
 import type { ScrubMode } from '../src/storage/postgres/scrubber.ts';
 import type { NewMessage } from '../src/storage/storage.ts';
-import { type ChildServer, spawnServer } from './child-server.ts';
-import { RawClient, register, sendFrame, tempDir, testServer, until } from './helpers.ts';
 import { filesContaining, freshDatabase, locate, sql } from './postgres-files.ts';
 import {
   describeWithServices,
@@ -26,6 +34,16 @@ const REPORT = process.env.CINDER_PG_DISK_REPORT === '1';
 // Tests that spawn servers or walk the whole data directory at every stage: at a load average of
 // 20 they take minutes, not the suite default of two.
 const SLOW_TEST_MS = 300_000;
+
+/**
+ * The check of a wait for `markers` to leave every file under `dir`: true once they have, else it
+ * throws naming the files that still hold one, so a wait that times out says where they stayed.
+ */
+function scrubbed(dir: string, markers: string[]): true {
+  const left = filesContaining(dir, markers);
+  if (left.length > 0) throw new Error(`still in ${left.join(', ')}`);
+  return true;
+}
 
 const located = await locate();
 
@@ -77,12 +95,11 @@ await describeWithServices('postgres: burned bytes on disk', ['postgres'], () =>
       expect(await b.request({ type: 'open', id })).toMatchObject({ type: 'reply' });
     }
     // Every poll reads the whole database folder: not too often.
-    const gone = await until(
-      () => filesContaining(dbDir, [marker, extMarker, longMarker]).length === 0,
-      60_000,
-      250,
-    );
-    expect(gone, `still in ${filesContaining(dbDir, [marker, extMarker, longMarker]).join(', ')}`).toBe(true);
+    await waitFor(() => scrubbed(dbDir, [marker, extMarker, longMarker]), {
+      timeout: 60_000,
+      interval: 250,
+      what: 'the burned texts gone from the database files',
+    });
     // And they stay gone once the cluster writes out its buffers.
     await sql('CHECKPOINT');
     expect(filesContaining(dbDir, [marker, extMarker, longMarker])).toEqual([]);
@@ -303,8 +320,11 @@ await describeWithServices('postgres: a scrub left by a dead node', ['postgres',
       expect(filesContaining(where.dbDir, [marker]), 'node A scrubbed before it died').not.toEqual([]);
 
       // Node B finds the pending scrub (older than 2 s, checked every 2 s): a few seconds when idle.
-      const gone = await until(() => filesContaining(where.dbDir, [marker]).length === 0, 60_000, 250);
-      expect(gone, `still in ${filesContaining(where.dbDir, [marker]).join(', ')}`).toBe(true);
+      await waitFor(() => scrubbed(where.dbDir, [marker]), {
+        timeout: 60_000,
+        interval: 250,
+        what: 'the burned text gone from the database files',
+      });
       expect((await fetch(`${b.url}/healthz`)).status).toBe(200);
     },
     SLOW_TEST_MS,

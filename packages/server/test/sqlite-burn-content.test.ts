@@ -3,9 +3,9 @@ import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test/kit/index.ts';
 import { GENERATION_ROWS } from '../src/storage/sqlite/burn-content.ts';
 import { DATABASE_FILE, SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
-import { tempDir } from './helpers.ts';
 import { addUsers, bob, hourBurn, newMessage, readDatabase } from './storage-fixtures.ts';
 
 const dirs: { remove(): void }[] = [];

@@ -1,7 +1,7 @@
 import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RawClient, register, sendFrame, tempDir, testServer } from './helpers.ts';
+import { RawClient, register, sendFrame, tempDir, testServer } from '../../../test/kit/index.ts';
 
 const dirs: { remove(): void }[] = [];
 afterEach(() => {

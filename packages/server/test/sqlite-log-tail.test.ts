@@ -1,8 +1,8 @@
 import type { Event } from '@cinder/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir, waitFor } from '../../../test/kit/index.ts';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 import type { LoggedEvent, NewMessage } from '../src/storage/storage.ts';
-import { tempDir, until } from './helpers.ts';
 import { addDevices, addUsers, alice, bob, countRows, newMessage, readDatabase } from './storage-fixtures.ts';
 
 let counter = 0;
@@ -168,7 +168,11 @@ describe('sqlite storage: acked cursors', () => {
       const stored = () => countRows(dir.path, 'devices WHERE cursor = 11');
       for (const id of ids) await storage.accounts.setDeviceCursor(id, 11);
       // Written about a second later, in chunks over a few turns, every one of them.
-      await until(() => stored() === ids.length, 5_000, 50);
+      await waitFor(() => stored() === ids.length, {
+        timeout: 5_000,
+        interval: 50,
+        what: 'the 700 cursors written',
+      });
       expect(stored()).toBe(ids.length);
       // Acked again and closed before the timer: close writes them all at once.
       for (const id of ids) await storage.accounts.setDeviceCursor(id, 12);

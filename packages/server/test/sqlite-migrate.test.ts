@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test/kit/index.ts';
 import { SCHEMA_VERSION } from '../src/storage/sqlite/migrations.ts';
 import { DATABASE_FILE, SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
-import { tempDir } from './helpers.ts';
 import { addUsers, bob, newMessage, readDatabase } from './storage-fixtures.ts';
 
 const dirs: { remove(): void }[] = [];

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { PROTOCOL_VERSION, WS_PATH } from '@cinder/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type ChildServer, spawnServer } from './child-server.ts';
-import { register, sleep, tempDir, until } from './helpers.ts';
+import { type ChildServer, register, spawnServer, tempDir, waitFor } from '../../../test/kit/index.ts';
 
 // SPEC rule 9 on the embedded store, under the churn that made SQLite keep copies of burned
 // cells: 10,000+ burns (opened, revoked, expired) mixed with normal and unopened burn messages of
@@ -86,19 +85,29 @@ class Device {
     return device;
   }
 
-  /** Send a request; a RATE_LIMITED answer is retried (the limits of a device are not under test). */
+  /**
+   * Send a request; a RATE_LIMITED answer is retried every 50 ms until the device's bucket lets it
+   * through (the limits of a device are not under test).
+   */
   async ok(frame: Record<string, unknown>): Promise<Record<string, unknown>> {
-    for (;;) {
-      this.#rid += 1;
-      const rid = `r${this.#rid}`;
-      const answer = await new Promise<Answer>((resolve) => {
-        this.#pending.set(rid, resolve);
-        this.#ws.send(JSON.stringify({ ...frame, rid }));
-      });
-      if (answer.type === 'reply') return answer.result;
-      if (answer.code !== 'RATE_LIMITED') throw new Error(`${String(frame.type)} failed: ${answer.code}`);
-      await sleep(50);
-    }
+    const answer = await waitFor(
+      async () => {
+        const a = await this.#request(frame);
+        return a.type === 'error' && a.code === 'RATE_LIMITED' ? null : a;
+      },
+      { interval: 50, what: `${String(frame.type)} past the rate limit` },
+    );
+    if (answer.type === 'reply') return answer.result;
+    throw new Error(`${String(frame.type)} failed: ${answer.code}`);
+  }
+
+  #request(frame: Record<string, unknown>): Promise<Answer> {
+    this.#rid += 1;
+    const rid = `r${this.#rid}`;
+    return new Promise<Answer>((resolve) => {
+      this.#pending.set(rid, resolve);
+      this.#ws.send(JSON.stringify({ ...frame, rid }));
+    });
   }
 
   close(): void {
@@ -177,8 +186,11 @@ async function traffic(lanes: Lane[], count: number, kinds: readonly Kind[], tex
 /** Wait until the senders heard of every burn; returns when the last `burned` event arrived. */
 async function lastBurn(lanes: Lane[], texts: Texts): Promise<number> {
   const heard = (id: string) => lanes.some((l) => l.sender.burnedAt.has(id));
-  const all = await until(() => texts.burnedIds.every(heard), 60_000, 50);
-  expect(all, 'every burn reached its sender').toBe(true);
+  await waitFor(() => texts.burnedIds.every(heard), {
+    timeout: 60_000,
+    interval: 50,
+    what: 'every burn reached its sender',
+  });
   return Math.max(...lanes.flatMap((l) => [...l.sender.burnedAt.values()]));
 }
 
@@ -231,18 +243,24 @@ describe('no burned text in any file of the SQLite data dir', () => {
     const burnedAt = await lastBurn(lanes, texts);
     expect(texts.burned.length).toBeGreaterThanOrEqual(10_000);
     let disk = markersOnDisk(dir.path);
-    const clean = await until(
+    await waitFor(
       () => {
         // Files read while a checkpoint moves pages can miss some of them: only a read that finds
         // every kept text is a search that could have found the burned ones.
         disk = markersOnDisk(dir.path);
-        return countOn(disk, texts.burned) === 0 && countOn(disk, texts.kept) === texts.kept.length;
+        const burned = countOn(disk, texts.burned);
+        const kept = countOn(disk, texts.kept);
+        if (burned > 0 || kept < texts.kept.length)
+          throw new Error(`${burned} burned texts on disk, ${kept} of ${texts.kept.length} kept ones`);
+        return true;
       },
-      burnedAt + 5_000 - Date.now(),
-      100,
+      {
+        timeout: burnedAt + 5_000 - Date.now(),
+        interval: 100,
+        what: 'no burned text on disk 5 s after the last burn',
+      },
     );
     expect(countOn(disk, texts.burned), 'burned texts on disk 5 s after the last burn').toBe(0);
-    expect(clean).toBe(true);
     // The search can fail: every text that was not burned is found.
     expect(countOn(disk, texts.kept)).toBe(texts.kept.length);
     for (const l of lanes) {
@@ -273,12 +291,11 @@ describe('no burned text in any file of the SQLite data dir', () => {
 
     const third = await spawnServer(args, env);
     children.push(third);
-    let up = false;
-    for (let i = 0; i < 600 && !up; i++) {
-      up = await healthy(third.url);
-      if (!up) await sleep(50);
-    }
-    expect(up).toBe(true);
+    await waitFor(() => healthy(third.url), {
+      timeout: 30_000,
+      interval: 50,
+      what: 'the restarted server /healthz',
+    });
     disk = markersOnDisk(dir.path);
     expect(
       countOn(disk, [...texts.burned, ...late.burned]),

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir, waitFor } from '../../../test/kit/index.ts';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
-import { tempDir, until } from './helpers.ts';
 import { addUsers, countRows, newMessage } from './storage-fixtures.ts';
 
 // Send keys are claimed in an append-only `send_log` and folded into `sends` in key order
@@ -67,7 +67,11 @@ describe('sqlite send keys: staged, folded, recovered', () => {
       expect(retry).toMatchObject({ created: false, result: { id } });
     }
     // Folding runs a chunk per turn; with 8 per fold most keys are in `sends` by now.
-    expect(await until(() => tableCounts(dir.path).folded >= 40, 5_000, 5)).toBe(true);
+    await waitFor(() => tableCounts(dir.path).folded >= 40, {
+      timeout: 5_000,
+      interval: 5,
+      what: '40 of the 41 keys folded into sends',
+    });
     const counts = tableCounts(dir.path);
     expect(counts.folded + counts.staged).toBe(41);
     expect(counts.staged).toBeLessThan(8);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test/kit/index.ts';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
-import { tempDir } from './helpers.ts';
 import { addUsers, bob, countRows, hourBurn, newMessage } from './storage-fixtures.ts';
 
 // Event seqs come from a counter in the storage, not AUTOINCREMENT. A seq must never be handed

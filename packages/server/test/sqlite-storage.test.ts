@@ -1,5 +1,5 @@
+import { tempDir } from '../../../test/kit/index.ts';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
-import { tempDir } from './helpers.ts';
 import { runStorageContract } from './storage-contract.ts';
 
 runStorageContract('sqlite', {
