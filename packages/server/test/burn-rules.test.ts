@@ -162,13 +162,13 @@ describe('burn rules', () => {
       sendFrame(t.bob.user.username, 'short life', { burn: { ttlSeconds: 2 } }),
     );
     for (const client of [t.a, t.b]) {
-      const burned = await client.waitForEvent((e) => e.kind === 'burned' && e.messageId === sent.id, 5000);
+      const burned = await client.waitForEvent((e) => e.kind === 'burned' && e.messageId === sent.id);
       expect(burned).toMatchObject({ reason: 'expired' });
       const at = (burned as { at: number }).at;
       expect(at).toBeGreaterThanOrEqual(sent.burn.expiresAt);
+      // Rule 5, on the server's own stamp of the burn: a busy test machine delays only the wait.
       expect(at - sent.burn.expiresAt).toBeLessThanOrEqual(1000);
     }
-    expect(Date.now() - sent.burn.expiresAt).toBeLessThan(3000);
     expect(await t.b.request({ type: 'open', id: sent.id })).toMatchObject({ code: 'BURNED' });
     const metrics = (await (await fetch(`${t.server.url}/metrics`)).json()) as {
       burns: { expired: number };
