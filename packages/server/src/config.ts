@@ -52,8 +52,14 @@ export interface ServerOptions {
   databaseSchema?: string;
   /** Redis URL (`redis://…`): wake devices on other nodes over Redis pub/sub. Several nodes need it and PostgreSQL. */
   redisUrl?: string;
-  /** Prefix of this cluster's Redis channels, so clusters can share one Redis. @default '' */
+  /** Prefix of this cluster's Redis channels and keys, so clusters can share one Redis. @default '' */
   redisPrefix?: string;
+  /** Most PostgreSQL connections this node opens. @default 10 */
+  databasePoolSize?: number;
+  /** Port of the Prometheus metrics listener (`/metrics`), apart from the public one. @default off */
+  metricsPort?: number;
+  /** Interface of the metrics listener. @default '127.0.0.1' */
+  metricsHost?: string;
   /** Cap on a burn message's `ttlSeconds`; longer requests are clamped. @default DEFAULT_MAX_TTL_SECONDS (30 days) */
   maxTtlSeconds?: number;
   /** How long tombstones and the event log are kept. @default DEFAULT_TOMBSTONE_RETENTION_SECONDS (30 days) */
@@ -119,6 +125,9 @@ export interface ServerConfig {
   databaseSchema: string;
   redisUrl: string | null;
   redisPrefix: string;
+  databasePoolSize: number;
+  metricsPort: number | null;
+  metricsHost: string;
   maxTtlSeconds: number;
   tombstoneRetentionSeconds: number;
   maxFrameBytes: number;
@@ -162,6 +171,10 @@ export function resolveConfig(options: ServerOptions = {}): ServerConfig {
     databaseSchema: options.databaseSchema ?? 'public',
     redisUrl: options.redisUrl || null,
     redisPrefix: options.redisPrefix ?? '',
+    databasePoolSize: positiveInt('databasePoolSize', options.databasePoolSize, 10),
+    metricsPort:
+      options.metricsPort === undefined ? null : positiveInt('metricsPort', options.metricsPort, 0, 0),
+    metricsHost: options.metricsHost ?? '127.0.0.1',
     maxTtlSeconds: positiveInt(
       'maxTtlSeconds',
       options.maxTtlSeconds,

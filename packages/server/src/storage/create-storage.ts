@@ -15,6 +15,8 @@ export interface BackendConfig {
   redisUrl: string | null;
   /** Prefix of the Redis channels of this cluster. */
   redisPrefix: string;
+  /** Most PostgreSQL connections of this node. */
+  databasePoolSize: number;
 }
 
 /** Which backends a configuration picks, for logs (never the URLs: they may hold passwords). */
@@ -43,6 +45,7 @@ export function createStorage(
     return new PostgresStorage({
       url: config.databaseUrl,
       schema: config.databaseSchema,
+      poolSize: config.databasePoolSize,
       logger,
       node: { bus },
     });
