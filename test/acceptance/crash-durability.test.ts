@@ -11,14 +11,8 @@ import { randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CinderClient,
-  CinderError,
-  FileStore,
-  MemoryStore,
-  type Store,
-  type StoredMessage,
-} from '@cinder/sdk';
+import { CinderClient, CinderError, MemoryStore, type Store, type StoredMessage } from '@cinder/sdk';
+import { FileStore } from '@cinder/sdk/node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ServerProcess, sleep, WAIT_MS, waitFor } from '../kit/index.ts';
 

@@ -2,7 +2,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CinderError } from '@cinder/protocol';
-import { FileStore, type Identity } from '@cinder/sdk';
+import type { Identity } from '@cinder/sdk';
+import { FileStore } from '@cinder/sdk/node';
 import { acquireLock } from './lock.ts';
 
 /** Server the CLI talks to when neither `--server` nor `CINDER_URL` names one at register/login. */

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { CinderError } from '@cinder/protocol';
-import { CinderClient, FileStore, type Identity, MemoryStore, type Store } from '@cinder/sdk';
+import { CinderClient, type Identity, MemoryStore, type Store } from '@cinder/sdk';
+import { FileStore } from '@cinder/sdk/node';
 import { DEFAULT_SERVER_URL, lockProfile, type Profile, requireIdentity, resolveProfile } from './profile.ts';
 
 /** The global options every command sees. */

@@ -4,7 +4,6 @@ export { CinderClient, type CinderClientOptions, type ClientEvents } from './cli
 export type { Handler } from './emitter.ts';
 export type { WebSocketConstructor, WebSocketLike } from './environment.ts';
 export type { FetchLike } from './http.ts';
-export { FileStore } from './store/file.ts';
 export { IndexedDbStore } from './store/indexeddb.ts';
 export { MemoryStore } from './store/memory.ts';
 export type { Store, StoreChanges } from './store/store.ts';

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Device, Harness, isPending, tempDir, waitFor } from '../../../test/kit/index.ts';
-import { CinderError, FileStore, MemoryStore } from '../src/index.ts';
+import { CinderError, MemoryStore } from '../src/index.ts';
+import { FileStore } from '../src/node.ts';
 
 /**
  * The outbox in a FileStore's file, read as bytes on disk: a second FileStore on the path would

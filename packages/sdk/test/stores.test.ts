@@ -3,7 +3,8 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FileStore, IndexedDbStore, MemoryStore } from '../src/index.ts';
+import { IndexedDbStore, MemoryStore } from '../src/index.ts';
+import { FileStore } from '../src/node.ts';
 import { message, runStoreContract } from './store-contract.ts';
 
 const dirs: string[] = [];

@@ -1,25 +1,9 @@
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { CinderError } from '@cinder/protocol';
 import type { Identity, PendingSend, StoredMessage, Tombstone } from '../types.ts';
 import { type StoreFile, StoreState } from './state.ts';
 import type { Store, StoreChanges } from './store.ts';
-
-type NodeFs = typeof import('node:fs/promises');
-type NodePath = typeof import('node:path');
-
-/**
- * Node's modules, loaded on first use. The specifiers are variables so that bundlers (Vite for
- * the web app) leave them alone: FileStore is exported from the index, yet a browser bundle must
- * never pull in `node:fs`.
- */
-async function loadNode(): Promise<{ fs: NodeFs; path: NodePath }> {
-  const fsName = 'node:fs/promises';
-  const pathName = 'node:path';
-  const [fs, path] = await Promise.all([
-    import(/* @vite-ignore */ fsName) as Promise<NodeFs>,
-    import(/* @vite-ignore */ pathName) as Promise<NodePath>,
-  ]);
-  return { fs, path };
-}
 
 function isStoreFile(value: unknown): value is StoreFile {
   if (typeof value !== 'object' || value === null) return false;
@@ -35,7 +19,8 @@ function isStoreFile(value: unknown): value is StoreFile {
 }
 
 /**
- * A store in one JSON file (Node.js only): survives restarts, so `connect()` resumes the device.
+ * A store in one JSON file (Node.js only, exported from `@cinder/sdk/node`): survives restarts, so
+ * `connect()` resumes the device.
  *
  * Every commit rewrites the whole file: write a temp file, fsync, rename over the old one. A
  * crash leaves either the old or the new file, never a torn one, and because the file is
@@ -108,13 +93,12 @@ export class FileStore implements Store {
   }
 
   async #load(): Promise<StoreState> {
-    const { fs, path } = await loadNode();
-    await fs.mkdir(path.dirname(this.path), { recursive: true, mode: 0o700 });
+    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     // A temp file left by a crash mid-write may hold deleted text: remove it now.
-    await fs.rm(this.#tempPath(), { force: true });
+    await rm(this.#tempPath(), { force: true });
     let text: string;
     try {
-      text = await fs.readFile(this.path, 'utf8');
+      text = await readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new StoreState();
       throw error;
@@ -144,18 +128,17 @@ export class FileStore implements Store {
   }
 
   async #write(): Promise<void> {
-    const { fs } = await loadNode();
     const state = await this.#state();
     const data = JSON.stringify(state.toJSON());
     const temp = this.#tempPath();
-    const handle = await fs.open(temp, 'w', 0o600);
+    const handle = await open(temp, 'w', 0o600);
     try {
       await handle.writeFile(data, 'utf8');
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await fs.rename(temp, this.path);
+    await rename(temp, this.path);
   }
 
   #tempPath(): string {
