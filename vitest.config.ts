@@ -1,6 +1,13 @@
+import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
+// Tests run the workspace packages' TypeScript source: `@cinder/source` comes first in each
+// package's exports, and without it (a consumer, `npm start`) imports resolve to the built dist/.
+const SOURCE = '@cinder/source';
+
 export default defineConfig({
+  resolve: { conditions: [SOURCE, ...defaultClientConditions] },
+  ssr: { resolve: { conditions: [SOURCE, ...defaultServerConditions] } },
   test: {
     include: [
       'packages/*/src/**/*.test.ts',

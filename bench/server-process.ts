@@ -5,7 +5,7 @@
  * each 127.0.0.x address, where the default allows 256) and logs at `warn`. Everything else is
  * the default configuration a user gets.
  *
- * Run: node --expose-gc --import tsx bench/server-process.ts --data-dir <dir>
+ * Run: node --expose-gc --conditions=@cinder/source --import tsx bench/server-process.ts --data-dir <dir>
  */
 import { startServer } from '@cinder/server';
 import { argValue, failStartup, serveOrchestrator } from './lib/server-child.ts';

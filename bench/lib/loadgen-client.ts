@@ -33,7 +33,7 @@ class Loadgen {
 
   /** Fork a load generator; with `cpuProfileDir` it writes a CPU profile there when it exits. */
   static start(cpuProfileDir?: string): Loadgen {
-    const execArgv = ['--import', 'tsx'];
+    const execArgv = ['--conditions=@cinder/source', '--import', 'tsx'];
     if (cpuProfileDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', cpuProfileDir);
     return new Loadgen(
       fork(SCRIPT, [], {

@@ -42,7 +42,7 @@ export class ServerTarget {
 
   /** Spawn the server and wait until it listens. */
   static async start(options: StartOptions): Promise<ServerTarget> {
-    const execArgv = ['--expose-gc', '--import', 'tsx'];
+    const execArgv = ['--expose-gc', '--conditions=@cinder/source', '--import', 'tsx'];
     if (options.cpuProfileDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir);
     const child = spawn(
       process.execPath,

@@ -1,10 +1,13 @@
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 // The server sends a strict CSP (`script-src 'self'; style-src 'self'`), so the build must emit
 // every script and stylesheet as a file: no inline bootstrap, no data: URIs, no style attributes.
 export default defineConfig({
   plugins: [react()],
+  // The workspace packages' TypeScript source (the first entry of their exports), so `npm run dev`
+  // reloads on an SDK or protocol edit without a build of their dist/.
+  resolve: { conditions: ['@cinder/source', ...defaultClientConditions] },
   // `npm run dev -w @cinder/web`: hot reload on :5173, API and WebSocket proxied to `npm start` on :8080,
   // so the app still talks to its own origin as it does in production.
   server: {

@@ -12,6 +12,8 @@ export interface ChildServer extends AsyncDisposable {
   child: ChildProcess;
   url: string;
   port: number;
+  /** Its Prometheus scrape URL, when started with `--metrics-port`; else null. */
+  metricsUrl: string | null;
   /** Resolves with the exit code (or signal) when the process ends. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr(): string;
@@ -23,13 +25,16 @@ export interface SpawnOptions {
   fileLimit?: number;
 }
 
-/** `node --import tsx src/main.ts <args>` with stdout and stderr piped. */
+/**
+ * `node --import tsx src/main.ts <args>` with stdout and stderr piped; `@cinder/source` makes the
+ * workspace packages it imports resolve to their source too, not to a build in dist/.
+ */
 function spawnMain(
   args: readonly string[],
   env: Record<string, string>,
   options: SpawnOptions = {},
 ): ChildProcess {
-  const command = [process.execPath, '--import', 'tsx', MAIN, ...args];
+  const command = [process.execPath, '--conditions=@cinder/source', '--import', 'tsx', MAIN, ...args];
   if (options.fileLimit !== undefined) command.unshift('prlimit', `--nofile=${options.fileLimit}`);
   const [file = '', ...rest] = command;
   return spawn(file, rest, {
@@ -54,7 +59,7 @@ export async function spawnServer(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
-  const url = await new Promise<string>((resolve, reject) => {
+  const listening = await new Promise<{ url: string; metricsUrl: string | null }>((resolve, reject) => {
     // Generous: a start (tsx compiling main.ts, opening storage) can take most of a minute at a
     // load average of 20. A child that never listens is not left running.
     const timer = setTimeout(() => {
@@ -66,10 +71,10 @@ export async function spawnServer(
       for (const line of stdout.split('\n')) {
         if (!line.startsWith('{')) continue;
         try {
-          const parsed = JSON.parse(line) as { msg?: string; url?: string };
+          const parsed = JSON.parse(line) as { msg?: string; url?: string; metricsUrl?: string | null };
           if (parsed.msg === 'listening' && parsed.url) {
             clearTimeout(timer);
-            resolve(parsed.url);
+            resolve({ url: parsed.url, metricsUrl: parsed.metricsUrl ?? null });
           }
         } catch {
           // a partial line
@@ -85,10 +90,12 @@ export async function spawnServer(
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
   };
+  const { url, metricsUrl } = listening;
   return {
     child,
     url,
     port: Number(new URL(url).port),
+    metricsUrl,
     exited,
     stderr: () => stderr,
     [Symbol.asyncDispose]: dispose,

@@ -1,9 +1,5 @@
 #!/usr/bin/env node
-// Cinder runs its TypeScript sources directly: register tsx's loader, then start the CLI.
-// The repository's tsconfig is named explicitly so that whatever tsconfig sits in the user's
-// working directory has no say in how the CLI is compiled.
-import { fileURLToPath } from 'node:url';
-import { register } from 'tsx/esm/api';
-
-register({ tsconfig: fileURLToPath(new URL('../../../tsconfig.json', import.meta.url)) });
-await import('../src/main.ts');
+// The `cinder` command: the CLI as tsc compiled it into dist/ (postinstall, `npm run build`,
+// prepack); no TypeScript at run time. It is a file of its own, outside dist/, because npm links
+// a workspace's bin only if the file exists, and a fresh clone builds dist/ after the linking.
+import '../dist/main.js';

@@ -1,3 +1,4 @@
+// The `cinder` command, run by bin/cinder.js once compiled to dist/main.js.
 import { run } from './program.ts';
 
 // Files the CLI creates hold device tokens and messages: owner-only, whatever the umask was.

@@ -7,7 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestServer, testServer, WAIT_MS, waitFor } from '../../../test/kit/index.ts';
 
-const BIN = fileURLToPath(new URL('../bin/cinder.js', import.meta.url));
+/** The `cinder` command from its TypeScript source, workspace packages included (no build). */
+const CINDER = [
+  '--conditions=@cinder/source',
+  '--import',
+  'tsx',
+  fileURLToPath(new URL('../src/main.ts', import.meta.url)),
+];
 
 interface Result {
   code: number | null;
@@ -43,7 +49,7 @@ function envFor(profile: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessE
 }
 
 function start(profile: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [...CINDER, ...args], {
     env: envFor(profile, extraEnv),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -92,7 +98,7 @@ function ok(result: Result): string {
   return result.stdout;
 }
 
-// Each step spawns the real binary (node + tsx): allow for a busy machine.
+// Each step spawns the command (node + tsx): allow for a busy machine.
 describe('cinder, two profiles, one burn round trip', { timeout: 120_000 }, () => {
   it('sends, lists sealed, opens once, burns everywhere', async () => {
     const marker = randomBytes(16).toString('hex');
