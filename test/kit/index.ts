@@ -10,7 +10,16 @@ export {
 export { type Device, type DeviceEvents, type DeviceOptions, device, Harness } from './device.ts';
 export { marker } from './marker.ts';
 export { type Network, network } from './network.ts';
+export { Exposition, type Sample } from './prometheus.ts';
 export { type FrameWait, RawClient, sendFrame } from './raw-client.ts';
-export { health, type Metrics, metrics, sweptAfter, type TestServer, testServer } from './server.ts';
+export {
+  health,
+  metrics,
+  ready,
+  type Scraped,
+  sweptAfter,
+  type TestServer,
+  testServer,
+} from './server.ts';
 export { type TempDir, tempDir } from './temp-dir.ts';
 export { isPending, sleep, type Truthy, WAIT_MS, type WaitOptions, WaitTimeout, waitFor } from './wait.ts';

@@ -39,8 +39,21 @@ export type DevicesResponse = z.infer<typeof DevicesResponse>;
 export const ErrorBody = z.object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }) });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
-/** `GET /healthz`: 200 when the server can serve. */
-export const HealthResponse = z.object({ ok: z.literal(true), protocol: z.number().int() });
+/**
+ * The body of `GET /healthz` (liveness: 200 whenever the process answers) and `GET /readyz`
+ * (readiness: 200 while the node can serve and deliver, else 503). `ok` is the probe's verdict;
+ * `status` is the node's: `ok`; `degraded` (it serves its own clients but cannot wake devices
+ * on other nodes: its bus is down, or `cluster` is `conflict`, another node shares its database
+ * without a bus in common); `down` (its database does not answer).
+ */
+export const HealthResponse = z.object({
+  ok: z.boolean(),
+  protocol: z.number().int(),
+  status: z.enum(['ok', 'degraded', 'down']),
+  storage: z.enum(['ok', 'down']),
+  bus: z.enum(['ok', 'down']),
+  cluster: z.enum(['ok', 'conflict']),
+});
 export type HealthResponse = z.infer<typeof HealthResponse>;
 
 /** HTTP routes, relative to the server's base URL. `DELETE /v1/devices/:id` signs a device out. */
@@ -49,4 +62,5 @@ export const ROUTES = {
   login: '/v1/sessions',
   devices: '/v1/devices',
   health: '/healthz',
+  ready: '/readyz',
 } as const;

@@ -155,7 +155,7 @@ describe('CinderClient: burn messages', () => {
     await alice.client.close();
     // Past retention: the sweeper prunes the log, so Bob's cursor is too old to resume.
     clock.ahead += 120_000;
-    await sweptAfter(h.url);
+    await sweptAfter(h.server);
     const bobBurned = bob.events.burned.length;
 
     bob.net.received.length = 0;

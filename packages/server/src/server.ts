@@ -10,8 +10,10 @@ import { Hub } from './core/hub.ts';
 import { Metrics } from './core/metrics.ts';
 import { createLimiters } from './core/rate-limit.ts';
 import { Sweeper } from './core/sweeper.ts';
+import { TimedStorage } from './core/timed-storage.ts';
 import { createApp } from './http/app.ts';
 import { ConnectionGuard } from './http/connection-guard.ts';
+import { type MetricsServer, startMetricsServer } from './http/metrics-server.ts';
 import { createLogger, safeError } from './logger.ts';
 import { createStorage, describeBackends } from './storage/create-storage.ts';
 import { TurnScheduler } from './turn.ts';
@@ -23,6 +25,11 @@ export interface CinderServer extends AsyncDisposable {
   readonly url: string;
   /** The port it listens on (the real one when started with port 0). */
   readonly port: number;
+  /**
+   * The Prometheus scrape URL of its metrics listener, e.g. `http://127.0.0.1:9464/metrics`;
+   * null when `metricsPort` was not set.
+   */
+  readonly metricsUrl: string | null;
   /**
    * Graceful stop: stop accepting, close sockets with 1001, finish the sweep, checkpoint the
    * WAL and close the database. Safe to call more than once.
@@ -49,8 +56,9 @@ function urlHost(host: string): string {
 /**
  * Start a Cinder server: SQLite storage under `dataDir` (recovered and checkpointed before
  * anything is served) or PostgreSQL (`databaseUrl`), an in-process or Redis (`redisUrl`) bus,
- * the HTTP API and web app, the WebSocket gateway and the expiry sweeper.
- * Resolves once it is listening; logs `{ msg: "listening", url }`.
+ * the HTTP API and web app, the WebSocket gateway, the expiry sweeper and, with `metricsPort`,
+ * the Prometheus listener. Resolves once it is listening; logs `{ msg: "listening", url,
+ * metricsUrl }`.
  */
 export async function startServer(options: ServerOptions = {}): Promise<CinderServer> {
   const config = resolveConfig(options);
@@ -58,9 +66,9 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
   // One server's turn ends: the storage announces its commits, the hub and the connections
   // gather their wake-ups and writes behind them (turn.ts).
   const turn = new TurnScheduler();
-  const storage = createStorage(config, logger, turn);
+  const backend = createStorage(config, logger, turn);
   try {
-    await storage.init();
+    await backend.init();
   } catch (error) {
     logger.fatal({ err: safeError(error) }, 'storage failed to open');
     closeLogger();
@@ -71,14 +79,15 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
     bus = await createBus(config, logger);
   } catch (error) {
     logger.fatal({ err: safeError(error) }, 'bus failed to connect');
-    await storage.close();
+    await backend.close();
     closeLogger();
     throw error;
   }
 
   const now = config.now;
-  const metrics = new Metrics(now(), bus);
   const hub = new Hub(bus, logger, turn);
+  const metrics = new Metrics({ bus, devicesOnline: () => hub.size });
+  const storage = new TimedStorage(backend, metrics);
   const limiters = createLimiters(config.rateLimits, now, {
     redisUrl: config.redisUrl,
     redisPrefix: config.redisPrefix,
@@ -109,7 +118,6 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
     bus,
     metrics,
     logger,
-    now,
     webRoot: config.webRoot,
     corsOrigin: config.corsOrigin,
     trustProxy: config.trustProxy,
@@ -152,12 +160,31 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
   gateway.attach(httpServer);
 
   let address: AddressInfo;
+  let metricsServer: MetricsServer | null = null;
   try {
     // Burn what expired while the server was down before anyone can see it.
     await sweeper.runOnce();
+    if (config.metricsPort !== null) {
+      metricsServer = await startMetricsServer({
+        metrics,
+        port: config.metricsPort,
+        host: config.metricsHost,
+        logger,
+      });
+    }
     address = await listen(httpServer, config.port, config.host);
   } catch (error) {
-    logger.fatal({ err: safeError(error), port: config.port, host: config.host }, 'failed to start');
+    logger.fatal(
+      {
+        err: safeError(error),
+        port: config.port,
+        host: config.host,
+        metricsPort: config.metricsPort,
+        metricsHost: config.metricsHost,
+      },
+      'failed to start',
+    );
+    await metricsServer?.close();
     await gateway.close();
     await bus.close();
     await limiters.close();
@@ -167,7 +194,8 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
   }
   sweeper.start();
   const url = `http://${urlHost(config.host)}:${address.port}`;
-  logger.info({ url, dataDir: config.dataDir, ...describeBackends(config) }, 'listening');
+  const metricsUrl = metricsServer && `http://${urlHost(config.metricsHost)}:${metricsServer.port}/metrics`;
+  logger.info({ url, metricsUrl, dataDir: config.dataDir, ...describeBackends(config) }, 'listening');
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -179,6 +207,8 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
       await hub.close();
       await bus.close();
       await limiters.close();
+      // Closed late: a scrape during the shutdown still sees its counts.
+      await metricsServer?.close();
       httpServer.closeIdleConnections();
       const cut = setTimeout(() => httpServer.closeAllConnections(), 2000);
       await httpClosed;
@@ -193,6 +223,7 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
   return {
     url,
     port: address.port,
+    metricsUrl,
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -6,14 +6,15 @@ import {
   metrics,
   RawClient,
   register,
+  type Scraped,
   sendFrame,
   testServer,
   waitFor,
 } from '../../../test/kit/index.ts';
 
 /** Wait until the server counts `n` open WebSockets. */
-async function connectionsAre(url: string, n: number): Promise<void> {
-  await waitFor(async () => (await metrics(url)).connections === n, {
+async function connectionsAre(server: Scraped, n: number): Promise<void> {
+  await waitFor(async () => (await metrics(server)).value('cinder_ws_connections') === n, {
     interval: 50,
     what: `${n} open connections on the server`,
   });
@@ -77,7 +78,7 @@ describe('backpressure', () => {
     const healthy = await RawClient.connect(server.url, (await login(server, bob.user.username)).token);
     // 48 KB replies until the kernel's socket buffers are full and 256 KiB wait in the server.
     const [slow] = await slowReaders(server, bob.user.username, id, 1, 400);
-    await connectionsAre(server.url, 2);
+    await connectionsAre(server, 2);
     expect((await healthy.request({ type: 'open', id })).type).toBe('reply');
     slow?.ws.terminate();
     a.close();
@@ -93,7 +94,7 @@ describe('backpressure', () => {
     const healthy = await RawClient.connect(server.url, (await login(server, bob.user.username)).token);
     // Each alone stays under its own cap (8 MiB); four together pass the server's 1 MiB.
     const slow = await slowReaders(server, bob.user.username, id, 4, 400);
-    await connectionsAre(server.url, 2);
+    await connectionsAre(server, 2);
     expect((await healthy.request({ type: 'open', id })).type).toBe('reply');
     for (const client of slow) client.ws.terminate();
     a.close();

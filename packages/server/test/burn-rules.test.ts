@@ -1,6 +1,14 @@
 import type { Event, ServerFrame } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
-import { login, RawClient, register, sendFrame, sweptAfter, testServer } from '../../../test/kit/index.ts';
+import {
+  login,
+  metrics,
+  RawClient,
+  register,
+  sendFrame,
+  sweptAfter,
+  testServer,
+} from '../../../test/kit/index.ts';
 
 type ErrorFrame = Extract<ServerFrame, { type: 'error' }>;
 
@@ -170,12 +178,9 @@ describe('burn rules', () => {
       expect(at - sent.burn.expiresAt).toBeLessThanOrEqual(1000);
     }
     expect(await t.b.request({ type: 'open', id: sent.id })).toMatchObject({ code: 'BURNED' });
-    const metrics = (await (await fetch(`${t.server.url}/metrics`)).json()) as {
-      burns: { expired: number };
-      sweeper: { burned: number };
-    };
-    expect(metrics.burns.expired).toBe(1);
-    expect(metrics.sweeper.burned).toBe(1);
+    const scrape = await metrics(t.server);
+    expect(scrape.value('cinder_burns_total', { reason: 'expired' })).toBe(1);
+    expect(scrape.value('cinder_sweeper_burned_total')).toBe(1);
   });
 
   it('expiry follows the server clock, not the client', async () => {
@@ -185,7 +190,7 @@ describe('burn rules', () => {
       sendFrame(t.bob.user.username, 'later', { burn: { ttlSeconds: 3600 } }),
     );
     // A whole sweep runs with the server's clock still an hour before the ttl: nothing burns.
-    await sweptAfter(t.server.url);
+    await sweptAfter(t.server);
     await t.b.settle();
     expect(t.b.events().filter((e) => e.kind === 'burned')).toEqual([]);
     now = sent.burn.expiresAt;

@@ -1,20 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import type { SessionResponse } from '@cinder/protocol';
 import { afterEach, expect, it } from 'vitest';
-import { health, RawClient, register, sendFrame, testServer, waitFor } from '../../../test/kit/index.ts';
+import {
+  health,
+  metrics,
+  RawClient,
+  ready,
+  register,
+  type Scraped,
+  sendFrame,
+  testServer,
+  waitFor,
+} from '../../../test/kit/index.ts';
 import { RedisServer } from './redis-server.ts';
 import { describeWithServices, dropSchema, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
 
-interface BusMetrics {
-  kind: string;
-  connected: boolean;
-  downSeconds: number;
-  reconnects: number;
-  publishFailures: number;
-}
-
-async function busMetrics(url: string): Promise<BusMetrics> {
-  return ((await (await fetch(`${url}/metrics`)).json()) as { bus: BusMetrics }).bus;
+/** The bus families of a node's scrape. */
+async function busMetrics(node: Scraped): Promise<{ connected: number; reconnects: number }> {
+  const scrape = await metrics(node);
+  return {
+    connected: scrape.value('cinder_bus_connected'),
+    reconnects: scrape.value('cinder_bus_reconnects_total'),
+  };
 }
 
 // Needs `redis-server` on the PATH (it runs one of its own to stop and start) and PostgreSQL.
@@ -24,7 +31,7 @@ await describeWithServices('cluster: Redis goes away and comes back', ['postgres
     for (const step of release.splice(0).reverse()) await step();
   });
 
-  it('answers 503 degraded while the bus is down, counts it, and delivers once Redis is back', async () => {
+  it('is live but not ready (503 degraded) while the bus is down, counts it, and delivers once Redis is back', async () => {
     const redis = await RedisServer.start();
     release.push(() => redis.kill());
     const schema = uniqueSchema();
@@ -44,25 +51,28 @@ await describeWithServices('cluster: Redis goes away and comes back', ['postgres
     const aliceA = await connect(a.url, alice);
     const bobB = await connect(b.url, bob);
     for (const node of [a, b]) {
-      expect(await health(node.url)).toMatchObject({
-        status: 200,
-        body: { ok: true, status: 'ok', storage: 'ok', bus: 'ok', cluster: 'ok' },
-      });
-      expect(await busMetrics(node.url)).toMatchObject({ kind: 'network', connected: true, reconnects: 0 });
+      const up = { status: 'ok', storage: 'ok', bus: 'ok', cluster: 'ok' };
+      expect(await health(node.url)).toMatchObject({ status: 200, body: { ok: true, ...up } });
+      expect(await ready(node.url)).toMatchObject({ status: 200, body: { ok: true, ...up } });
+      expect(await busMetrics(node)).toEqual({ connected: 1, reconnects: 0 });
     }
     const before = await aliceA.ok<{ id: string }>(sendFrame(bob.user.username, 'before'));
     await bobB.waitForEvent((e) => e.kind === 'message' && e.message.id === before.id, 30_000);
 
     await redis.kill();
+    const degraded = { status: 'degraded', bus: 'down', storage: 'ok', cluster: 'ok' };
     for (const node of [a, b]) {
       await waitFor(
         async () => {
-          const { status, body } = await health(node.url);
-          return status === 503 && body.status === 'degraded' && body.bus === 'down' && body.storage === 'ok';
+          const { status, body } = await ready(node.url);
+          return status === 503 && body.ok === false && body.status === 'degraded' && body.bus === 'down';
         },
-        { timeout: 60_000, interval: 100, what: `${node.url} to report the bus down` },
+        { timeout: 60_000, interval: 100, what: `${node.url}/readyz to report the bus down` },
       );
-      expect(await busMetrics(node.url)).toMatchObject({ connected: false });
+      expect(await ready(node.url)).toMatchObject({ status: 503, body: { ok: false, ...degraded } });
+      // Live all the same: restarting the node would not bring Redis back.
+      expect(await health(node.url)).toMatchObject({ status: 200, body: { ok: true, ...degraded } });
+      expect((await busMetrics(node)).connected).toBe(0);
     }
     // Stored while the nodes cannot wake each other.
     const marker = randomBytes(8).toString('hex');
@@ -70,15 +80,16 @@ await describeWithServices('cluster: Redis goes away and comes back', ['postgres
 
     await redis.restart();
     for (const node of [a, b]) {
-      await waitFor(async () => (await health(node.url)).status === 200, {
+      await waitFor(async () => (await ready(node.url)).status === 200, {
         timeout: 60_000,
         interval: 100,
-        what: `${node.url} to recover`,
+        what: `${node.url}/readyz to recover`,
       });
-      const metrics = await busMetrics(node.url);
-      expect(metrics).toMatchObject({ connected: true, downSeconds: 0 });
+      expect(await health(node.url)).toMatchObject({ status: 200, body: { status: 'ok', bus: 'ok' } });
+      const bus = await busMetrics(node);
+      expect(bus.connected).toBe(1);
       // Publisher and subscriber each came back.
-      expect(metrics.reconnects).toBeGreaterThanOrEqual(2);
+      expect(bus.reconnects).toBeGreaterThanOrEqual(2);
     }
     // Bob's device on node B is woken after the outage and pulls what it missed.
     await bobB.waitForEvent((e) => e.kind === 'message' && e.message.id === during.id, 30_000);

@@ -146,18 +146,26 @@ await describeWithServices(
       }
       // Both sweepers ran whole passes after the burn, so a second burn would have happened; its
       // event would then be on every device by the ping's reply.
-      await Promise.all([a, b].map((node) => sweptAfter(node.url)));
+      await Promise.all([a, b].map((node) => sweptAfter(node)));
       for (const device of [aliceA, aliceB, bobA, bobB]) {
         await device.settle();
         expect(device.events().filter((e) => e.kind === 'burned' && e.messageId === sent.id)).toHaveLength(1);
       }
-      const swept = await Promise.all([a, b].map(async (node) => (await metrics(node.url)).sweeper.burned));
+      const swept = await Promise.all(
+        [a, b].map(async (node) => (await metrics(node)).value('cinder_sweeper_burned_total')),
+      );
       expect((swept[0] ?? 0) + (swept[1] ?? 0)).toBe(1);
     });
 
-    it('answers /healthz from the database', async () => {
+    it('answers /healthz and /readyz from the database and the bus', async () => {
       const { a, b } = await cluster();
-      for (const node of [a, b]) expect((await fetch(`${node.url}/healthz`)).status).toBe(200);
+      for (const node of [a, b]) {
+        for (const path of ['/healthz', '/readyz']) {
+          const res = await fetch(`${node.url}${path}`);
+          expect(res.status, path).toBe(200);
+          expect(await res.json(), path).toMatchObject({ storage: 'ok', bus: 'ok', cluster: 'ok' });
+        }
+      }
     });
   },
 );

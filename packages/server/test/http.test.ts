@@ -178,13 +178,14 @@ describe('HTTP API', () => {
     expect(/connect-src ([^;]*);/.exec(own)?.[1]).toBe("'self'");
   });
 
-  it('answers /healthz and /metrics', async () => {
+  it('answers /healthz (live) and /readyz (ready) with the state of storage, bus and cluster', async () => {
     await using server = await testServer();
-    const health = await fetch(`${server.url}/healthz`);
-    expect(health.status).toBe(200);
-    expect(HealthResponse.parse(await health.json())).toEqual({ ok: true, protocol: PROTOCOL_VERSION });
-    const metrics = (await (await fetch(`${server.url}/metrics`)).json()) as Record<string, unknown>;
-    expect(metrics).toMatchObject({ burns: { opened: 0, expired: 0, revoked: 0 }, messagesSent: 0 });
+    const state = { protocol: PROTOCOL_VERSION, status: 'ok', storage: 'ok', bus: 'ok', cluster: 'ok' };
+    for (const path of ['/healthz', '/readyz']) {
+      const res = await fetch(`${server.url}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(HealthResponse.parse(await res.json()), path).toEqual({ ok: true, ...state });
+    }
   });
 
   it('serves the web app with security headers and an SPA fallback', async () => {

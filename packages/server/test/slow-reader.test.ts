@@ -40,7 +40,14 @@ describe('slow readers', () => {
   it('keeps the server’s memory bounded while clients stop reading, serves others meanwhile, and gives it back after', async () => {
     const dir = tempDir();
     cleanup.push(() => dir.remove());
-    const server: ChildServer = await spawnServer(['--port', '0', '--data-dir', dir.path]);
+    const server: ChildServer = await spawnServer([
+      '--port',
+      '0',
+      '--metrics-port',
+      '0',
+      '--data-dir',
+      dir.path,
+    ]);
     cleanup.push(async () => {
       server.child.kill('SIGKILL');
       await server.exited;
@@ -100,14 +107,14 @@ describe('slow readers', () => {
 
     // They leave: their memory comes back (a generous bound: the heap does not shrink at once).
     for (const client of slow) client.ws.terminate();
-    const { connections } = await waitFor(
+    const connections = await waitFor(
       async () => {
-        const now = await metrics(server.url);
-        return now.connections <= 2 && now;
+        const open = (await metrics(server)).value('cinder_ws_connections');
+        return open <= 2 && { open };
       },
       { interval: 50, what: 'the slow devices’ connections to close' },
     );
-    expect(connections).toBe(2); // alice and the healthy device
+    expect(connections.open).toBe(2); // alice and the healthy device
     expect(await openOnce(healthy, id, 'h-after')).toBe('reply');
     const after = rssOf(pid);
     console.info(

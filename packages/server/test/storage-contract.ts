@@ -181,7 +181,9 @@ export function runStorageContract(name: string, options: { create: () => Promis
       });
       const taken = await storage.openMessage({ id: m.id, userId: bob.id, at: 2_000 });
       expect(taken).toMatchObject({ kind: 'taken', text: 'secret', ext: { fire: true }, viewSeconds: 0 });
-      expect(taken.burned).toEqual([{ messageId: m.id, conversation: 'dm:alice:bob', reason: 'opened' }]);
+      expect(taken.burned).toEqual([
+        { messageId: m.id, conversation: 'dm:alice:bob', reason: 'opened', expiresAt: burnPolicy.expiresAt },
+      ]);
       expect([...taken.wake].sort()).toEqual([alice.id, bob.id].sort());
       const again = await storage.openMessage({ id: m.id, userId: bob.id, at: 2_001 });
       expect(again).toEqual({ kind: 'refused', refusal: { code: 'BURNED' }, wake: [], burned: [] });
@@ -318,7 +320,7 @@ export function runStorageContract(name: string, options: { create: () => Promis
       }
       const expired = await storage.expireDue(2_000, 100);
       expect(expired.burned).toEqual([
-        { messageId: due.id, conversation: 'dm:alice:bob', reason: 'expired' },
+        { messageId: due.id, conversation: 'dm:alice:bob', reason: 'expired', expiresAt: 2_000 },
       ]);
       expect([...expired.wake].sort()).toEqual([alice.id, bob.id].sort());
       expect((await storage.expireDue(2_500, 100)).burned).toEqual([]);
@@ -326,7 +328,7 @@ export function runStorageContract(name: string, options: { create: () => Promis
       expect(await storage.openMessage({ id: lazy.id, userId: bob.id, at: 3_000 })).toMatchObject({
         kind: 'refused',
         refusal: { code: 'BURNED' },
-        burned: [{ messageId: lazy.id, conversation: 'dm:alice:bob', reason: 'expired' }],
+        burned: [{ messageId: lazy.id, conversation: 'dm:alice:bob', reason: 'expired', expiresAt: 3_000 }],
       });
       const burned = (await allEvents(storage, bob.id)).filter((e) => e.kind === 'burned');
       expect(burned.map((e) => (e.kind === 'burned' ? [e.messageId, e.reason] : null))).toEqual([

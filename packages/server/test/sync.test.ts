@@ -165,7 +165,7 @@ describe('sync', () => {
     b.close();
 
     now += 60_000; // past retention: the sweeper prunes the log and tombstones
-    await sweptAfter(server.url);
+    await sweptAfter(server);
     const fresh = await a.ok<{ id: string }>(sendFrame(bob.user.username, 'fresh'));
     const probe = await RawClient.connect(server.url, alice.token);
     const recentCursor = probe.frames.find((f) => f.type === 'synced');

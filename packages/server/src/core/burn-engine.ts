@@ -76,7 +76,7 @@ export class BurnEngine {
       at: sentAt,
     });
     if (outcome.created) {
-      this.#metrics.messagesSent++;
+      this.#metrics.sent(message.burn !== undefined);
       this.#hub.notify(outcome.wake);
       this.#logger.debug(
         {
@@ -99,10 +99,10 @@ export class BurnEngine {
     bytes?.take(who.deviceId, MAX_OPEN_BYTES);
     let used = 0;
     try {
-      const opened = this.#changed(
-        await this.#storage.openMessage({ id, userId: who.userId, at: this.#now() }),
-      );
+      const at = this.#now();
+      const opened = this.#changed(await this.#storage.openMessage({ id, userId: who.userId, at }), at);
       used = contentBytes(opened.text, opened.ext);
+      this.#metrics.opened(opened.kind === 'taken');
       if (opened.kind === 'read') return { id, text: opened.text, ext: opened.ext, burned: false };
       return { id, text: opened.text, ext: opened.ext, viewSeconds: opened.viewSeconds, burned: true };
     } finally {
@@ -112,31 +112,28 @@ export class BurnEngine {
 
   /** Read receipt of a normal message. */
   async read(who: DeviceIdentity, id: string): Promise<EmptyResult> {
+    const at = this.#now();
     this.#changed(
-      await this.#storage.readMessage({
-        id,
-        reader: { id: who.userId, username: who.username },
-        at: this.#now(),
-      }),
+      await this.#storage.readMessage({ id, reader: { id: who.userId, username: who.username }, at }),
+      at,
     );
     return EMPTY;
   }
 
   /** Delivery receipts; unknown or foreign ids are ignored. */
   async delivered(who: DeviceIdentity, ids: readonly string[]): Promise<EmptyResult> {
+    const at = this.#now();
     this.#changed(
-      await this.#storage.markDelivered({
-        ids,
-        recipient: { id: who.userId, username: who.username },
-        at: this.#now(),
-      }),
+      await this.#storage.markDelivered({ ids, recipient: { id: who.userId, username: who.username }, at }),
+      at,
     );
     return EMPTY;
   }
 
   /** The sender burns its own unopened burn message. */
   async revoke(who: DeviceIdentity, id: string): Promise<EmptyResult> {
-    this.#changed(await this.#storage.revokeMessage({ id, userId: who.userId, at: this.#now() }));
+    const at = this.#now();
+    this.#changed(await this.#storage.revokeMessage({ id, userId: who.userId, at }), at);
     return EMPTY;
   }
 
@@ -150,9 +147,10 @@ export class BurnEngine {
     const all: BurnedRecord[] = [];
     for (;;) {
       // The sweeper logs these itself, in one line per run.
-      const changed = await this.#storage.expireDue(this.#now(), limit);
+      const at = this.#now();
+      const changed = await this.#storage.expireDue(at, limit);
       this.#hub.notify(changed.wake);
-      this.#metrics.burns.expired += changed.burned.length;
+      for (const burn of changed.burned) this.#metrics.burned(burn.reason, at, burn.expiresAt);
       all.push(...changed.burned);
       if (changed.burned.length < limit) return all;
     }
@@ -161,11 +159,12 @@ export class BurnEngine {
   /**
    * Wake the devices whose logs a verb grew, count and log its burns (a refused verb may have
    * burned a message it found past its deadline), then throw its refusal if it was refused.
+   * `at`: the server's time the verb ran at, which is when its burns happened.
    */
-  #changed<T extends Changed>(outcome: T): Exclude<T, Refused> {
+  #changed<T extends Changed>(outcome: T, at: number): Exclude<T, Refused> {
     this.#hub.notify(outcome.wake);
     for (const burn of outcome.burned) {
-      this.#metrics.burns[burn.reason]++;
+      this.#metrics.burned(burn.reason, at, burn.expiresAt);
       this.#logger.info({ messageId: burn.messageId, reason: burn.reason }, 'message burned');
     }
     if (isRefused(outcome)) throw errorOf(outcome.refusal);

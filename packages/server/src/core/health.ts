@@ -1,48 +1,61 @@
-import { PROTOCOL_VERSION } from '@cinder/protocol';
+import { type HealthResponse, PROTOCOL_VERSION } from '@cinder/protocol';
 import type { Bus } from '../bus/bus.ts';
 import type { Storage } from '../storage/storage.ts';
 
+/** How long each check of `/readyz` may take before it counts as down. */
+export const READY_TIMEOUT_MS = 5000;
+
 /**
- * The body of `GET /healthz`. `ok` (200): the node serves and delivers. `degraded` (503): it can
- * answer its own clients, but cannot wake devices on other nodes (its bus is down) or shares its
- * database with a node it cannot reach; a load balancer should send clients elsewhere. `down`
- * (503): its database does not answer.
+ * How long each check of `/healthz` may take before it counts as down: a liveness probe is
+ * answered within about this, whatever the database does (its body only reports; its status is
+ * 200 while the process answers).
  */
-export interface HealthBody {
-  ok: boolean;
-  protocol: number;
-  status: 'ok' | 'degraded' | 'down';
-  storage: 'ok' | 'down';
-  bus: 'ok' | 'down';
-  cluster: 'ok' | 'conflict';
+export const LIVE_TIMEOUT_MS = 1000;
+
+/** A probe's answer: the status and the `HealthResponse` body. */
+export interface Probe {
+  status: 200 | 503;
+  body: HealthResponse;
 }
 
-/** How long each check may take before it counts as down. */
-export const HEALTH_TIMEOUT_MS = 5000;
-
-/** Checks the database (`SELECT 1`), the bus (a PING on each connection) and the cluster. */
-export async function checkHealth(
-  storage: Storage,
-  bus: Bus,
-  timeoutMs = HEALTH_TIMEOUT_MS,
-): Promise<{ status: 200 | 503; body: HealthBody }> {
+/**
+ * The checks behind both probes: the database (`SELECT 1`), the bus (a PING on each connection;
+ * none while one is known to be down) and the cluster (no node on the database it cannot wake).
+ * `status`: `ok` when all pass; `degraded` when the node answers its own clients but cannot wake
+ * devices on other nodes (bus down, or a cluster conflict); `down` when the database does not
+ * answer in time.
+ */
+async function nodeState(storage: Storage, bus: Bus, timeoutMs: number): Promise<Omit<HealthResponse, 'ok'>> {
   const [storageUp, busUp] = await Promise.all([
     within(storage.ping(), timeoutMs),
     bus.state && !bus.state().connected ? Promise.resolve(false) : within(bus.ping?.(), timeoutMs),
   ]);
   const conflict = storage.clusterConflict?.() ?? false;
-  const status = !storageUp ? 'down' : !busUp || conflict ? 'degraded' : 'ok';
   return {
-    status: status === 'ok' ? 200 : 503,
-    body: {
-      ok: status === 'ok',
-      protocol: PROTOCOL_VERSION,
-      status,
-      storage: storageUp ? 'ok' : 'down',
-      bus: busUp ? 'ok' : 'down',
-      cluster: conflict ? 'conflict' : 'ok',
-    },
+    protocol: PROTOCOL_VERSION,
+    status: !storageUp ? 'down' : !busUp || conflict ? 'degraded' : 'ok',
+    storage: storageUp ? 'ok' : 'down',
+    bus: busUp ? 'ok' : 'down',
+    cluster: conflict ? 'conflict' : 'ok',
   };
+}
+
+/**
+ * `GET /readyz`: 200 while the node can serve and deliver (every check passes), else 503, which
+ * takes it out of a load balancer's rotation until it recovers.
+ */
+export async function checkReady(storage: Storage, bus: Bus, timeoutMs = READY_TIMEOUT_MS): Promise<Probe> {
+  const state = await nodeState(storage, bus, timeoutMs);
+  const ok = state.status === 'ok';
+  return { status: ok ? 200 : 503, body: { ok, ...state } };
+}
+
+/**
+ * `GET /healthz`: liveness. 200 whenever the process answers, whatever its database or bus do
+ * (restarting it would not bring them back); the body reports them, as `/readyz` would.
+ */
+export async function checkLive(storage: Storage, bus: Bus, timeoutMs = LIVE_TIMEOUT_MS): Promise<Probe> {
+  return { status: 200, body: { ok: true, ...(await nodeState(storage, bus, timeoutMs)) } };
 }
 
 /** True when `check` settles successfully within `ms`. */

@@ -60,11 +60,10 @@ export class Sweeper {
 
   /** One sweep: burn what expired, prune if due. Never throws. */
   async runOnce(): Promise<void> {
+    const started = performance.now();
     try {
       const burned = await this.#engine.expireDue();
-      this.#metrics.sweeps++;
       if (burned.length > 0) {
-        this.#metrics.sweeperBurned += burned.length;
         this.#logger.info(
           { count: burned.length, messageIds: burned.slice(0, 50).map((b) => b.messageId) },
           'sweeper burned expired messages',
@@ -77,8 +76,10 @@ export class Sweeper {
         if (pruned.events + pruned.tombstones + pruned.sendKeys > 0)
           this.#logger.info(pruned, 'pruned past retention');
       }
+      this.#metrics.swept((performance.now() - started) / 1000, burned.length);
     } catch (error) {
       this.#logger.error({ err: safeError(error) }, 'sweep failed');
+      this.#metrics.swept((performance.now() - started) / 1000, 'failed');
     }
   }
 }

@@ -4,7 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { Bus } from '../bus/bus.ts';
 import type { Accounts, DeviceIdentity } from '../core/accounts.ts';
-import { checkHealth } from '../core/health.ts';
+import { checkLive, checkReady } from '../core/health.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Logger } from '../logger.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -18,11 +18,11 @@ import { webApp } from './static.ts';
 export interface AppDeps {
   accounts: Accounts;
   storage: Storage;
-  /** Checked by `/healthz` and reported by `/metrics`. */
+  /** Checked by `/healthz` and `/readyz`. */
   bus: Bus;
+  /** Times every request and counts error answers (served on the metrics listener, not here). */
   metrics: Metrics;
   logger: Logger;
-  now: () => number;
   webRoot: string;
   corsOrigin: string | null;
   /** Reverse proxies trusted to say the client's address (see `clientAddress`). */
@@ -32,19 +32,27 @@ export interface AppDeps {
 /** Largest JSON body the API reads (credentials are far smaller). */
 const MAX_BODY_BYTES = 16 * 1024;
 
-/** The hono app: the `/v1` API, `/healthz`, `/metrics` and the web app, with security headers. */
+/**
+ * The hono app: the `/v1` API, `/healthz`, `/readyz` and the web app, with security headers.
+ * `/metrics` is not here: it has a listener of its own (`http/metrics-server.ts`).
+ */
 export function createApp(deps: AppDeps): Hono {
-  const { accounts, storage, metrics, logger, now } = deps;
+  const { accounts, storage, metrics, logger } = deps;
   const app = new Hono();
+
+  /** An error answer, counted by code. */
+  const answerError = (c: Context, error: CinderError): Response => {
+    metrics.error(error.code, 'http');
+    return errorResponse(c, error);
+  };
 
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
-    // Method and status only: paths and bodies are the client's and may carry anything.
-    logger.debug(
-      { method: c.req.method, status: c.res.status, ms: Math.round(performance.now() - started) },
-      'http',
-    );
+    const ms = performance.now() - started;
+    // The route's pattern, never its path: paths and bodies are the client's and may carry anything.
+    metrics.http(c.req.method, c.req.routePath, c.res.status, ms / 1000);
+    logger.debug({ method: c.req.method, status: c.res.status, ms: Math.round(ms) }, 'http');
   });
   app.use('*', securityHeaders(deps.corsOrigin));
   app.use('/v1/*', noStore);
@@ -66,7 +74,7 @@ export function createApp(deps: AppDeps): Hono {
         // The rest of the body is still on its way and will not be read: end the connection
         // after this answer, so the client's next request does not meet a reset.
         c.header('Connection', 'close');
-        return errorResponse(
+        return answerError(
           c,
           new CinderError('PAYLOAD_TOO_LARGE', `Bodies are limited to ${MAX_BODY_BYTES} bytes`),
         );
@@ -96,15 +104,25 @@ export function createApp(deps: AppDeps): Hono {
     return c.body(null, 204);
   });
   app.get(ROUTES.health, async (c) => {
-    // 503 takes the node out of a load balancer's rotation: see `HealthBody`.
-    const { status, body } = await checkHealth(storage, deps.bus);
+    const { status, body } = await checkLive(storage, deps.bus);
     return c.json(body, status);
   });
-  app.get('/metrics', (c) => c.json(metrics.snapshot(now())));
-  app.all('/v1/*', (c) => errorResponse(c, new CinderError('NOT_FOUND', 'No such route')));
+  app.get(ROUTES.ready, async (c) => {
+    // 503 takes the node out of a load balancer's rotation until it can serve and deliver.
+    const { status, body } = await checkReady(storage, deps.bus);
+    return c.json(body, status);
+  });
+  // Metrics are for the operator's network only: here (the public port) there are none, and
+  // the path must not fall through to the web app's client-side routes.
+  app.all('/metrics', (c) => answerError(c, new CinderError('NOT_FOUND', 'No such route')));
+  app.all('/v1/*', (c) => answerError(c, new CinderError('NOT_FOUND', 'No such route')));
   app.get('*', webApp(deps.webRoot));
 
-  app.notFound((c) => errorResponse(c, new CinderError('NOT_FOUND', 'No such route')));
-  app.onError(onError(logger));
+  app.notFound((c) => answerError(c, new CinderError('NOT_FOUND', 'No such route')));
+  const answerThrown = onError(logger);
+  app.onError((error, c) => {
+    metrics.error(CinderError.from(error).code, 'http');
+    return answerThrown(error, c);
+  });
   return app;
 }

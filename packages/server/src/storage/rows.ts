@@ -169,7 +169,12 @@ export function burnChange(rows: readonly MessageRow[], reason: BurnReason): Cha
   }
   return {
     wake: [...wake],
-    burned: rows.map((row) => ({ messageId: row.id, conversation: row.conversation, reason })),
+    burned: rows.map((row) => ({
+      messageId: row.id,
+      conversation: row.conversation,
+      reason,
+      expiresAt: row.expires_at === null ? null : int(row.expires_at),
+    })),
   };
 }
 

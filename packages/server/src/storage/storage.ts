@@ -101,6 +101,8 @@ export interface BurnedRecord {
   messageId: string;
   conversation: string;
   reason: BurnReason;
+  /** The message's deadline (ms since the epoch): how late an expiry was is counted from it. */
+  expiresAt: number | null;
 }
 
 /** An event read back from a user's log, with the device whose action wrote it (if any). */

@@ -70,7 +70,7 @@ export class Connection extends FrameSocket<ConnectionDeps> implements HubMember
    */
   constructor(ws: WebSocket, deps: ConnectionDeps, socket: Duplex) {
     super(ws, deps, socket);
-    deps.metrics.connections++;
+    deps.metrics.connectionOpened();
     this.#helloTimer = setTimeout(() => {
       if (this.#state === 'hello' || this.#state === 'authenticating') {
         this.close(CLOSE_CODES.HELLO_TIMEOUT, 'No hello in time');
@@ -155,7 +155,7 @@ export class Connection extends FrameSocket<ConnectionDeps> implements HubMember
 
   #onMessage(data: RawData, isBinary: boolean): void {
     if (this.#state === 'closed') return;
-    this.deps.metrics.framesIn++;
+    this.deps.metrics.frameReceived();
     if (byteLengthOf(data) > this.deps.maxFrameBytes) {
       this.#sendError(
         ridOf(data),
@@ -335,6 +335,7 @@ export class Connection extends FrameSocket<ConnectionDeps> implements HubMember
   }
 
   async #answer(who: DeviceIdentity, frame: RequestFrame): Promise<void> {
+    const started = performance.now();
     try {
       const answer = handleRequest(frame.type, frame, this.deps, who);
       // A result at hand is replied to in this turn; awaiting it would put the reply behind
@@ -353,11 +354,12 @@ export class Connection extends FrameSocket<ConnectionDeps> implements HubMember
       }
       this.#sendError(frame.rid, err);
     }
+    this.deps.metrics.request(frame.type, (performance.now() - started) / 1000);
   }
 
   #sendError(rid: string | null, error: CinderError): void {
-    this.deps.metrics.frameErrors++;
     const code: ErrorCode = error.code;
+    this.deps.metrics.error(code, 'ws');
     this.send({ type: 'error', rid, code, message: error.message });
   }
 
@@ -374,7 +376,7 @@ export class Connection extends FrameSocket<ConnectionDeps> implements HubMember
     if (this.#identity) this.deps.hub.leave(this);
     this.#inbox = null;
     this.release();
-    this.deps.metrics.connections--;
+    this.deps.metrics.connectionClosed();
     this.deps.onClosed?.(this);
   }
 }
