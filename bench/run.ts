@@ -30,6 +30,7 @@ import {
   type TargetRun,
 } from './lib/scenarios.ts';
 import { ServerTarget, type TargetKind } from './lib/server-target.ts';
+import { buildPackages, runStartup } from './lib/startup.ts';
 
 /** Sockets a server process may hold below its open-file limit (files, the listener, the database). */
 const FD_HEADROOM = 200;
@@ -140,11 +141,16 @@ async function main(): Promise<void> {
     durationMs: 0,
   };
   try {
+    if (settings.scenarios.includes('startup')) {
+      // First, while no server under test runs: start-up is a measure of the machine's idle time.
+      log('  building the packages (tsc -b) so dist/ matches the source');
+      await buildPackages();
+      results.startup = await runStartup(settings.startupRuns, root, log);
+    }
     // Prepared side by side: nothing is measured yet, and the baseline has no accounts to create.
-    const prepared = await Promise.all(
-      settings.targets.map((kind) => prepare(kind, settings, root, run, marker)),
-    );
-    for (const [i, kind] of settings.targets.entries()) runs.set(kind, prepared[i] as TargetRun);
+    const targets = settings.scenarios.some((id) => id !== 'startup') ? settings.targets : [];
+    const prepared = await Promise.all(targets.map((kind) => prepare(kind, settings, root, run, marker)));
+    for (const [i, kind] of targets.entries()) runs.set(kind, prepared[i] as TargetRun);
     // Each scenario runs on every target back to back, so both see the same machine weather.
     const each = async <T>(
       label: string,
@@ -161,6 +167,8 @@ async function main(): Promise<void> {
     };
     for (const id of settings.scenarios) {
       switch (id) {
+        case 'startup':
+          break; // measured above
         case 'idle':
           results.idle = {
             requested: requestedIdle,

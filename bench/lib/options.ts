@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 /** Scenario ids, in the order they run. */
-export const SCENARIOS = ['idle', 'sat100', 'sat1000', 'latency', 'sync'] as const;
+export const SCENARIOS = ['startup', 'idle', 'sat100', 'sat1000', 'latency', 'sync'] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 
 /** Everything a run is parameterised by; recorded in the results. */
@@ -26,6 +26,8 @@ export interface Settings {
   /** Events that accumulate while a device is offline. */
   syncEvents: number;
   syncRepeats: number;
+  /** Starts of the server and of `cinder --help` per build in the start-up scenario. */
+  startupRuns: number;
   /** Validate one inbound frame in this many during traffic (1 = all). */
   validateEvery: number;
   /** Bob sends `delivered` before each open, as the SDK does. */
@@ -52,6 +54,7 @@ const FULL = {
   idleDevices: 10_000,
   syncEvents: 10_000,
   syncRepeats: 5,
+  startupRuns: 5,
 } as const;
 
 /**
@@ -67,6 +70,7 @@ const QUICK = {
   durationMs: 1_500,
   idleDevices: 1_000,
   syncRepeats: 3,
+  startupRuns: 3,
 } as const;
 
 const USAGE = `npm run bench -- [options]
@@ -79,6 +83,7 @@ const USAGE = `npm run bench -- [options]
   --rounds <n>            saturation rounds per target, interleaved across targets (default ${FULL.rounds}; quick ${QUICK.rounds})
   --duration <ms>         measured window per run (default ${FULL.durationMs}; quick ${QUICK.durationMs})
   --rates <list>          offered rates for latency runs (default ${FULL.rates.join(',')})
+  --startup-runs <n>      timed starts per build in the startup scenario (default ${FULL.startupRuns}; quick ${QUICK.startupRuns})
   --validate-every <n>    validate 1 in n inbound frames with zod during traffic (default 8)
   --receipts              Bob sends a delivered receipt before opening, as the SDK does
   --ack-ms <n>            devices ack their cursor at most every n ms, as the SDK does (default 200; 0 never)
@@ -144,6 +149,7 @@ export function parseSettings(argv: string[], defaultOut: string): Settings {
     idleDevices: positive('idle-devices', values['idle-devices'], base.idleDevices),
     syncEvents: base.syncEvents,
     syncRepeats: base.syncRepeats,
+    startupRuns: positive('startup-runs', values['startup-runs'], base.startupRuns),
     validateEvery: positive('validate-every', values['validate-every'], 8),
     receipts: values.receipts ?? false,
     ackEveryMs: values['ack-ms'] === '0' ? 0 : positive('ack-ms', values['ack-ms'], 200),
@@ -167,6 +173,7 @@ function parse(argv: string[]) {
       rounds: { type: 'string' },
       duration: { type: 'string' },
       rates: { type: 'string' },
+      'startup-runs': { type: 'string' },
       'validate-every': { type: 'string' },
       receipts: { type: 'boolean' },
       'ack-ms': { type: 'string' },

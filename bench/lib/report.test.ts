@@ -60,6 +60,7 @@ function results(cinderRate: number, baselineRate: number): BenchResults {
       idleDevices: 0,
       syncEvents: 0,
       syncRepeats: 0,
+      startupRuns: 0,
       validateEvery: 8,
       receipts: false,
       ackEveryMs: 200,
@@ -118,5 +119,40 @@ describe('report', () => {
     expect(problems).toHaveLength(2);
     expect(problems[0]).toContain('lost 10');
     expect(toMarkdown(r)).toContain('❌ 3 copies in cinder.db-wal');
+  });
+
+  it('shows start-up medians of each build and compiled/tsx as ratios, without an empty target table', () => {
+    const timing = (...runsMs: number[]) => ({
+      medianMs: runsMs[Math.floor((runsMs.length - 1) / 2)] ?? 0,
+      runsMs,
+    });
+    const r: BenchResults = { ...results(1, 1), saturation: [] };
+    r.startup = {
+      runs: 3,
+      server: {
+        compiled: timing(400, 500, 600),
+        tsx: timing(2000, 2000, 2100),
+        tsxNoCache: timing(4000, 5000, 6000),
+      },
+      help: {
+        compiled: timing(200, 250, 300),
+        tsx: timing(1000, 1000, 1000),
+        tsxNoCache: timing(2000, 2000, 2000),
+      },
+      commands: {
+        compiled: { server: [], help: [] },
+        tsx: { server: [], help: [] },
+        tsxNoCache: { server: [], help: [] },
+      },
+    };
+    const md = toMarkdown(r);
+    expect(md).not.toContain('| scenario | metric |');
+    expect(md).toContain(
+      '| server start → first /healthz 200 (SQLite, fresh data dir), median ms | 500 | 2,000 | 5,000 | 0.25 | 0.10 |',
+    );
+    expect(md).toContain('| `cinder --help` start → exit, median ms | 250 | 1,000 | 2,000 | 0.25 | 0.13 |');
+    expect(md).toContain(
+      '| `cinder --help` start → exit, each run | 200 · 250 · 300 | 1000 · 1000 · 1000 | 2000 · 2000 · 2000 |  |  |',
+    );
   });
 });

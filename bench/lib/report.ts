@@ -4,6 +4,7 @@ import type { LatencySummary } from './latency.ts';
 import type { MachineInfo } from './machine.ts';
 import type { Settings } from './options.ts';
 import type { IdleResult } from './scenarios.ts';
+import { STARTUP_BUILDS, type StartupBuild, type StartupResult } from './startup.ts';
 
 /** One value per target (`naive` is the baseline in per-request mode, when asked for). */
 export interface PerTarget<T> {
@@ -27,6 +28,7 @@ export type DiskResult = DiskScan & { cleanAfterMs: number | null };
 export interface BenchResults {
   machine: MachineInfo;
   settings: Omit<Settings, 'outDir'>;
+  startup?: StartupResult;
   idle?: { requested: number; result: PerTarget<IdleResult> };
   saturation: Array<{ pairs: number; result: PerTarget<TrafficResult> }>;
   latency: Array<{ rate: number; result: PerTarget<TrafficResult> }>;
@@ -245,8 +247,11 @@ export function toMarkdown(results: BenchResults): string {
     rows.number('time to synced, median ms', r, syncMedianMs, ms);
     rows.number('bytes received', r, (v) => v.bytes, int);
   }
-  out.push(table(rows.header(), rows.rows, rows.align()));
-  out.push('');
+  if (rows.rows.length > 0) {
+    out.push(table(rows.header(), rows.rows, rows.align()));
+    out.push('');
+  }
+  if (results.startup) out.push(...startupSection(results.startup));
   if (results.goals.length > 0) {
     out.push('### Speed to reach (issue 4)');
     out.push('');
@@ -258,6 +263,18 @@ export function toMarkdown(results: BenchResults): string {
       ),
     );
     out.push('');
+  }
+  // A start-up-only run started no server under test: there is nothing to check.
+  const served =
+    results.saturation.length > 0 ||
+    results.latency.length > 0 ||
+    results.sync !== undefined ||
+    results.idle !== undefined ||
+    Object.keys(results.disk).length > 0;
+  if (!served) {
+    for (const n of results.notes) out.push(`- ${n}`);
+    out.push('');
+    return out.join('\n');
   }
   out.push('### Correctness');
   out.push('');
@@ -300,6 +317,49 @@ export function toMarkdown(results: BenchResults): string {
   }
   out.push('');
   return out.join('\n');
+}
+
+const STARTUP_HEADINGS: Record<StartupBuild, string> = {
+  compiled: 'compiled (node dist/)',
+  tsx: 'source (tsx)',
+  tsxNoCache: 'source (tsx, no compile cache)',
+};
+
+/** The start-up table: compiled against the TypeScript source run through tsx, as ratios. */
+function startupSection(startup: StartupResult): string[] {
+  const rows: string[][] = [];
+  const measure = (label: string, timings: StartupResult['server']): void => {
+    const median = (b: StartupBuild): number => timings[b].medianMs;
+    rows.push([
+      `${label}, median ms`,
+      ...STARTUP_BUILDS.map((b) => int(median(b))),
+      ratio(median('compiled'), median('tsx')),
+      ratio(median('compiled'), median('tsxNoCache')),
+    ]);
+    rows.push([
+      `${label}, each run`,
+      ...STARTUP_BUILDS.map((b) => timings[b].runsMs.map((x) => x.toFixed(0)).join(' · ')),
+      '',
+      '',
+    ]);
+  };
+  measure('server start → first /healthz 200 (SQLite, fresh data dir)', startup.server);
+  measure('`cinder --help` start → exit', startup.help);
+  return [
+    `### Start-up (${startup.runs} runs per build, after one unmeasured start of each)`,
+    '',
+    table(
+      [
+        'measurement',
+        ...STARTUP_BUILDS.map((b) => STARTUP_HEADINGS[b]),
+        'compiled/tsx',
+        'compiled/tsx no cache',
+      ],
+      rows,
+      ['---', ...STARTUP_BUILDS.map(() => '---:'), '---:', '---:'],
+    ),
+    '',
+  ];
 }
 
 /** Evaluate the issue's targets against a run. */
