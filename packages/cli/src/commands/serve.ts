@@ -1,27 +1,34 @@
 import { CinderError } from '@cinder/protocol';
 import type { CinderServer, ServerOptions } from '@cinder/server';
-// The flag table alone: `@cinder/server/args` imports nothing heavy, so `cinder --help` and the
-// client commands never load the server (SQLite, PostgreSQL, Redis, hono, ws, argon2).
-import { parseServerArgs, SERVER_FLAGS } from '@cinder/server/args';
 import { Command } from 'commander';
-import { type CliContext, note } from '../context.ts';
+import { type CliContext, note, out } from '../context.ts';
 
-/** `cinder serve`: run a server in this process until SIGINT / SIGTERM. */
+/**
+ * `cinder serve`: run a server in this process until SIGINT / SIGTERM. `@cinder/server` is an
+ * optional peer of the CLI (a person who only sends and opens messages does not need SQLite,
+ * PostgreSQL or argon2 compiled), so it is loaded here, at the first use, and nowhere else; the
+ * server's own parser reads the flags, its usage text is `cinder serve --help`.
+ */
 export function serveCommand(ctx: CliContext): Command {
-  const command = new Command('serve')
-    .description('run a Cinder server (same flags and environment as npm start)')
-    // Flags the CLI does not know yet still reach the server's parser, which judges them.
+  return new Command('serve')
+    .description('run a Cinder server (same flags and environment as npm start; needs @cinder/server)')
+    .usage('[server flags]   (cinder serve --help lists them)')
+    .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments()
     .action(async (_options: Record<string, unknown>, cmd: Command) => {
+      const args = await loadServer(cmd, () => import('@cinder/server/args'));
+      if (cmd.args.includes('--help') || cmd.args.includes('-h')) {
+        out(ctx.io, `Usage: cinder serve [server flags]\n\n${args.SERVER_USAGE}`);
+        return;
+      }
       let options: ServerOptions;
       try {
-        options = parseServerArgs(serverArgv(cmd), ctx.io.env);
+        options = args.parseServerArgs(cmd.args, ctx.io.env);
       } catch (error) {
         cmd.error(`error: ${messageOf(error)}`);
       }
-      // Loaded here, not at the top: only `cinder serve` pays for the server's dependencies.
-      const { startServer } = await import('@cinder/server');
+      const { startServer } = await loadServer(cmd, () => import('@cinder/server'));
       let server: CinderServer;
       try {
         server = await startServer(options);
@@ -44,26 +51,21 @@ export function serveCommand(ctx: CliContext): Command {
       note(ctx.io, 'cinder: shutting down');
       await server.close();
     });
-  // Declared only so `cinder serve --help` lists them, from the server's own flag table; the
-  // server's parser reads the values (and the CINDER_* environment), so the two cannot drift.
-  for (const [name, flag] of Object.entries(SERVER_FLAGS)) {
-    command.option(
-      `--${name} ${flag.arg}`,
-      `${flag.help.replaceAll('`', '')} (env ${flag.env}, default ${flag.default})`,
-    );
-  }
-  return command;
 }
 
-/** Rebuild the argv the server's parser expects from what commander parsed. */
-function serverArgv(cmd: Command): string[] {
-  const argv: string[] = [];
-  for (const option of cmd.options) {
-    const key = option.attributeName();
-    if (cmd.getOptionValueSource(key) !== 'cli') continue;
-    argv.push(option.long ?? '', String(cmd.getOptionValue(key)));
+/** A module of `@cinder/server`, or a clear error when the optional peer is not installed. */
+async function loadServer<T>(cmd: Command, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (
+      (error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' &&
+      messageOf(error).includes('@cinder/server')
+    ) {
+      cmd.error('error: cinder serve needs the server package: npm install @cinder/server');
+    }
+    throw error;
   }
-  return [...argv, ...cmd.args];
 }
 
 function messageOf(error: unknown): string {
