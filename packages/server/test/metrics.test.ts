@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { startServer } from '@cinder/server';
 import { describe, expect, it } from 'vitest';
 import {
@@ -185,6 +186,23 @@ describe('metrics', () => {
       await other.close();
     } finally {
       dir.remove();
+    }
+  });
+
+  it('refuses to start when the metrics port is taken', async () => {
+    using dir = tempDir('cinder-metrics-');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = taken.address() as AddressInfo;
+      await expect(
+        startServer({ port: 0, dataDir: dir.path, logLevel: 'silent', metricsPort: port }),
+      ).rejects.toThrow(/EADDRINUSE/);
+      // Nothing of the failed start stands in the way: a server starts on the same data directory.
+      await using again = await startServer({ port: 0, dataDir: dir.path, logLevel: 'silent' });
+      expect((await fetch(`${again.url}/readyz`)).status).toBe(200);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
     }
   });
 

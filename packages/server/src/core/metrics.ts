@@ -1,11 +1,7 @@
-import {
-  type BurnReason,
-  BurnReason as BurnReasons,
-  type ErrorCode,
-  type RequestType,
-} from '@cinder/protocol';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { BurnReason, ErrorCode, RequestType } from '@cinder/protocol';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Bus } from '../bus/bus.ts';
+import { Histogram } from './histogram.ts';
 
 /** Where an error answer went: a WebSocket `error` frame or an HTTP error response. */
 export type ErrorTransport = 'ws' | 'http';
@@ -29,176 +25,174 @@ const LATENCY_BUCKETS = [
 /** Buckets of expiry lag, in seconds: rule 5 allows 1 s past the deadline. */
 const LAG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 2, 5, 30, 300, 3600];
 
+/** The two kinds of message: `burn` (sealed until opened) and `normal`. */
+type Kind = 'burn' | 'normal';
+
 /**
  * The server's Prometheus metrics, in a registry of its own (several servers may run in one
  * process). Counts, durations and states only: label values come from fixed sets in the code
  * (request types, error codes, burn reasons, route patterns, storage verbs), never from a
  * request, so no username, id or content can reach a label.
+ *
+ * The hot path only adds to plain numbers: counters and gauges read them when scraped (their
+ * `collect`), and durations go to {@link Histogram}s, written out beside the registry's text.
  */
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly #connections: Gauge;
-  readonly #framesReceived: Counter;
-  readonly #sent: Counter<'kind'>;
-  readonly #opens: Counter<'kind'>;
-  readonly #burns: Counter<'reason'>;
-  readonly #expiryLag: Histogram;
-  readonly #sweeps: Counter;
-  readonly #sweepFailures: Counter;
-  readonly #sweeperBurned: Counter;
-  readonly #sweepDuration: Histogram;
-  readonly #wsRequests: Histogram<'type'>;
-  readonly #httpRequests: Histogram<'method' | 'route' | 'status'>;
+  #connections = 0;
+  #framesReceived = 0;
+  readonly #sent: Record<Kind, number> = { burn: 0, normal: 0 };
+  readonly #opens: Record<Kind, number> = { burn: 0, normal: 0 };
+  readonly #burns: Record<BurnReason, number> = { opened: 0, expired: 0, revoked: 0 };
+  #sweeps = 0;
+  #sweepFailures = 0;
+  #sweeperBurned = 0;
   readonly #errors: Counter<'code' | 'transport'>;
-  readonly #storage: Histogram<'verb'>;
+  readonly #expiryLag = new Histogram(
+    'cinder_expiry_lag_seconds',
+    'How long past its deadline (ttl) an expired message burned, by the server clock; rule 5 allows 1 s.',
+    [],
+    LAG_BUCKETS,
+  );
+  readonly #sweepDuration = new Histogram(
+    'cinder_sweeper_run_duration_seconds',
+    'Duration of an expiry sweeper pass.',
+    [],
+    LATENCY_BUCKETS,
+  );
+  readonly #wsRequests = new Histogram(
+    'cinder_ws_request_duration_seconds',
+    'WebSocket requests, from their handling to the reply or error, by request type.',
+    ['type'],
+    LATENCY_BUCKETS,
+  );
+  readonly #httpRequests = new Histogram(
+    'cinder_http_request_duration_seconds',
+    'HTTP requests by method, route pattern (/* is the web app and anything unmatched) and status.',
+    ['method', 'route', 'status'],
+    LATENCY_BUCKETS,
+  );
+  readonly #storage = new Histogram(
+    'cinder_storage_duration_seconds',
+    'Storage verbs, from the call to its result (queueing and commit included), by verb.',
+    ['verb'],
+    LATENCY_BUCKETS,
+  );
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
-    this.#connections = new Gauge({
-      name: 'cinder_ws_connections',
-      help: 'Open WebSocket connections, signed in or not.',
-      registers,
-    });
-    new Gauge({
-      name: 'cinder_devices_online',
-      help: 'Devices signed in over a WebSocket connection to this node.',
-      registers,
-      collect() {
-        this.set(sources.devicesOnline());
-      },
-    });
-    this.#framesReceived = new Counter({
-      name: 'cinder_ws_frames_received_total',
-      help: 'WebSocket frames received.',
-      registers,
-    });
-    this.#sent = new Counter({
-      name: 'cinder_messages_sent_total',
-      help: 'Messages stored, by kind (burn or normal); a retried send is counted once.',
-      labelNames: ['kind'],
-      registers,
-    });
-    this.#opens = new Counter({
-      name: 'cinder_opens_total',
-      help: 'Successful opens, by kind: burn (the content taken and burned) or normal (read).',
-      labelNames: ['kind'],
-      registers,
-    });
-    for (const kind of ['burn', 'normal']) {
-      this.#sent.inc({ kind }, 0);
-      this.#opens.inc({ kind }, 0);
-    }
-    this.#burns = new Counter({
-      name: 'cinder_burns_total',
-      help: 'Messages burned, by reason (opened, expired, revoked).',
-      labelNames: ['reason'],
-      registers,
-    });
-    for (const reason of BurnReasons.options) this.#burns.inc({ reason }, 0);
-    this.#expiryLag = new Histogram({
-      name: 'cinder_expiry_lag_seconds',
-      help: 'How long past its deadline (ttl) an expired message burned, by the server clock; rule 5 allows 1 s.',
-      buckets: LAG_BUCKETS,
-      registers,
-    });
-    this.#sweeps = new Counter({
-      name: 'cinder_sweeper_runs_total',
-      help: 'Expiry sweeper passes completed.',
-      registers,
-    });
-    this.#sweepFailures = new Counter({
-      name: 'cinder_sweeper_failures_total',
-      help: 'Expiry sweeper passes that failed (logged as "sweep failed"); the next pass retries.',
-      registers,
-    });
-    this.#sweeperBurned = new Counter({
-      name: 'cinder_sweeper_burned_total',
-      help: 'Messages the expiry sweeper burned (also counted in cinder_burns_total{reason="expired"}).',
-      registers,
-    });
-    this.#sweepDuration = new Histogram({
-      name: 'cinder_sweeper_run_duration_seconds',
-      help: 'Duration of an expiry sweeper pass.',
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.#wsRequests = new Histogram({
-      name: 'cinder_ws_request_duration_seconds',
-      help: 'WebSocket requests, from their handling to the reply or error, by request type.',
-      labelNames: ['type'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.#httpRequests = new Histogram({
-      name: 'cinder_http_request_duration_seconds',
-      help: 'HTTP requests by method, route pattern (/* is the web app and anything unmatched) and status.',
-      labelNames: ['method', 'route', 'status'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    const counter = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    const counterBy = (name: string, help: string, label: string, read: () => Record<string, number>) =>
+      new Counter({
+        name,
+        help,
+        labelNames: [label],
+        registers,
+        collect() {
+          this.reset();
+          for (const [value, n] of Object.entries(read())) this.inc({ [label]: value }, n);
+        },
+      });
+
+    gauge('cinder_ws_connections', 'Open WebSocket connections, signed in or not.', () => this.#connections);
+    gauge(
+      'cinder_devices_online',
+      'Devices signed in over a WebSocket connection to this node.',
+      sources.devicesOnline,
+    );
+    counter('cinder_ws_frames_received_total', 'WebSocket frames received.', () => this.#framesReceived);
+    counterBy(
+      'cinder_messages_sent_total',
+      'Messages stored, by kind (burn or normal); a retried send is counted once.',
+      'kind',
+      () => this.#sent,
+    );
+    counterBy(
+      'cinder_opens_total',
+      'Successful opens, by kind: burn (the content taken and burned) or normal (read).',
+      'kind',
+      () => this.#opens,
+    );
+    counterBy(
+      'cinder_burns_total',
+      'Messages burned, by reason (opened, expired, revoked).',
+      'reason',
+      () => this.#burns,
+    );
+    counter('cinder_sweeper_runs_total', 'Expiry sweeper passes completed.', () => this.#sweeps);
+    counter(
+      'cinder_sweeper_failures_total',
+      'Expiry sweeper passes that failed (logged as "sweep failed"); the next pass retries.',
+      () => this.#sweepFailures,
+    );
+    counter(
+      'cinder_sweeper_burned_total',
+      'Messages the expiry sweeper burned (also counted in cinder_burns_total{reason="expired"}).',
+      () => this.#sweeperBurned,
+    );
     this.#errors = new Counter({
       name: 'cinder_errors_total',
       help: 'Errors answered to clients, by protocol error code and transport (ws or http).',
       labelNames: ['code', 'transport'],
       registers,
     });
-    this.#storage = new Histogram({
-      name: 'cinder_storage_duration_seconds',
-      help: 'Storage verbs, from the call to its result (queueing and commit included), by verb.',
-      labelNames: ['verb'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
     const { bus } = sources;
-    new Gauge({
-      name: 'cinder_bus_connected',
-      help: 'Whether every connection of the bus between nodes is up (1) or not (0); the in-process bus is always 1.',
-      registers,
-      collect() {
-        this.set(bus.state?.().connected === false ? 0 : 1);
-      },
-    });
-    new Counter({
-      name: 'cinder_bus_reconnects_total',
-      help: 'Times a bus connection came back after it was lost.',
-      registers,
-      collect() {
-        this.reset();
-        this.inc(bus.state?.().reconnects ?? 0);
-      },
-    });
-    new Counter({
-      name: 'cinder_bus_publish_failures_total',
-      help: 'Bus publishes that failed (each a wake-up or sign-out another node may have missed).',
-      registers,
-      collect() {
-        this.reset();
-        this.inc(bus.state?.().publishFailures ?? 0);
-      },
-    });
+    gauge(
+      'cinder_bus_connected',
+      'Whether every connection of the bus between nodes is up (1) or not (0); the in-process bus is always 1.',
+      () => (bus.state?.().connected === false ? 0 : 1),
+    );
+    counter(
+      'cinder_bus_reconnects_total',
+      'Times a bus connection came back after it was lost.',
+      () => bus.state?.().reconnects ?? 0,
+    );
+    counter(
+      'cinder_bus_publish_failures_total',
+      'Bus publishes that failed (each a wake-up or sign-out another node may have missed).',
+      () => bus.state?.().publishFailures ?? 0,
+    );
   }
 
   connectionOpened(): void {
-    this.#connections.inc();
+    this.#connections++;
   }
 
   connectionClosed(): void {
-    this.#connections.dec();
+    this.#connections--;
   }
 
   frameReceived(): void {
-    this.#framesReceived.inc();
+    this.#framesReceived++;
   }
 
   /** A new message was stored. */
   sent(burn: boolean): void {
-    this.#sent.inc({ kind: burn ? 'burn' : 'normal' });
+    this.#sent[burn ? 'burn' : 'normal']++;
   }
 
   /** An open succeeded: a burn message taken, or a normal one returned. */
   opened(burn: boolean): void {
-    this.#opens.inc({ kind: burn ? 'burn' : 'normal' });
+    this.#opens[burn ? 'burn' : 'normal']++;
   }
 
   /**
@@ -206,34 +200,31 @@ export class Metrics {
    * `expiresAt` is null for a message without one (never the case of a burn).
    */
   burned(reason: BurnReason, at: number, expiresAt: number | null): void {
-    this.#burns.inc({ reason });
+    this.#burns[reason]++;
     if (reason === 'expired' && expiresAt !== null) {
-      this.#expiryLag.observe(Math.max(0, at - expiresAt) / 1000);
+      this.#expiryLag.observe([], Math.max(0, at - expiresAt) / 1000);
     }
   }
 
   /** A sweeper pass ended after `seconds`, having burned `burned` messages, or failed. */
   swept(seconds: number, burned: number | 'failed'): void {
-    this.#sweepDuration.observe(seconds);
+    this.#sweepDuration.observe([], seconds);
     if (burned === 'failed') {
-      this.#sweepFailures.inc();
+      this.#sweepFailures++;
       return;
     }
-    this.#sweeps.inc();
-    if (burned > 0) this.#sweeperBurned.inc(burned);
+    this.#sweeps++;
+    this.#sweeperBurned += burned;
   }
 
-  /** A WebSocket request was answered (reply or error) `seconds` after it was read. */
+  /** A WebSocket request was answered (reply or error) `seconds` after it was handled. */
   request(type: RequestType, seconds: number): void {
-    this.#wsRequests.observe({ type }, seconds);
+    this.#wsRequests.observe([type], seconds);
   }
 
   /** An HTTP request was answered. `route` is the pattern it matched, never its path. */
   http(method: string, route: string, status: number, seconds: number): void {
-    this.#httpRequests.observe(
-      { method: HTTP_METHODS.has(method) ? method : 'other', route, status: String(status) },
-      seconds,
-    );
+    this.#httpRequests.observe([HTTP_METHODS.has(method) ? method : 'other', route, String(status)], seconds);
   }
 
   /** An error was answered to a client. */
@@ -243,7 +234,7 @@ export class Metrics {
 
   /** A storage verb settled after `seconds`. */
   storage(verb: string, seconds: number): void {
-    this.#storage.observe({ verb }, seconds);
+    this.#storage.observe([verb], seconds);
   }
 
   /**
@@ -257,7 +248,15 @@ export class Metrics {
   /** The Prometheus text exposition of this server and of its process (`process_*`, `nodejs_*`). */
   async exposition(): Promise<string> {
     const [processText, own] = await Promise.all([processRegistry().metrics(), this.registry.metrics()]);
-    return `${processText.trimEnd()}\n\n${own}`;
+    const histograms = [
+      this.#expiryLag,
+      this.#sweepDuration,
+      this.#wsRequests,
+      this.#httpRequests,
+      this.#storage,
+    ];
+    const families = [processText, own, ...histograms.map((h) => h.render())];
+    return `${families.map((text) => text.trimEnd()).join('\n\n')}\n`;
   }
 
   /** The Content-Type of `exposition()`. */
