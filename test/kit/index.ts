@@ -10,6 +10,20 @@ export {
 export { type Device, type DeviceEvents, type DeviceOptions, device, Harness } from './device.ts';
 export { marker } from './marker.ts';
 export { type Network, network } from './network.ts';
+export {
+  DEPLOY_DIR,
+  deployFile,
+  deployToolsPresent,
+  findExecutable,
+  freePorts,
+  type Nginx,
+  type NginxOptions,
+  readEnvFile,
+  renderTemplate,
+  selfSignedCertificate,
+  startGuideNginx,
+  startNginx,
+} from './nginx.ts';
 export { Exposition, type Sample } from './prometheus.ts';
 export { type FrameWait, RawClient, sendFrame } from './raw-client.ts';
 export {
