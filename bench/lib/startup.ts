@@ -32,20 +32,21 @@ export interface StartupResult {
 const TSX_CLI = createRequire(import.meta.url).resolve('tsx/cli');
 const SOURCE = '--conditions=@cinder/source';
 
-/** Arguments after `node`, run in the repository. The tsx ones are `npm start` as it was. */
+/**
+ * Arguments after `node`, run in the repository. The tsx ones are how the source ran before the
+ * packages were built: the server through the tsx command (`npm start` was `tsx
+ * packages/server/src/main.ts`), `cinder` with tsx's loader in its own process (the bin
+ * registered it, then imported src/main.ts).
+ */
+const TSX_SERVER = [TSX_CLI, SOURCE, 'packages/server/src/main.ts'];
+const TSX_HELP = [SOURCE, '--import', 'tsx', 'packages/cli/src/main.ts', '--help'];
 const COMMANDS: Record<StartupBuild, { server: string[]; help: string[] }> = {
   compiled: {
     server: ['packages/server/dist/main.js'],
     help: ['packages/cli/dist/main.js', '--help'],
   },
-  tsx: {
-    server: [TSX_CLI, SOURCE, 'packages/server/src/main.ts'],
-    help: [TSX_CLI, SOURCE, 'packages/cli/src/main.ts', '--help'],
-  },
-  tsxNoCache: {
-    server: [TSX_CLI, SOURCE, 'packages/server/src/main.ts'],
-    help: [TSX_CLI, SOURCE, 'packages/cli/src/main.ts', '--help'],
-  },
+  tsx: { server: TSX_SERVER, help: TSX_HELP },
+  tsxNoCache: { server: TSX_SERVER, help: TSX_HELP },
 };
 
 /** A start that takes longer than this is a failure, not a figure. */
