@@ -143,6 +143,14 @@ describe('the packed packages, installed outside the repository', () => {
     ok(await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: consumer }), 'tsc');
   });
 
+  it('(c) a strict TypeScript browser app (lib dom, no @types/node) type-checks against the SDK', async () => {
+    const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+    ok(
+      await run(process.execPath, [tsc, '-p', 'browser-ts/tsconfig.json'], { cwd: consumer }),
+      'tsc (browser)',
+    );
+  });
+
   it('(e) the packed cinder command: --help, then a burn round trip', async () => {
     const cinder = join(consumer, 'node_modules', '.bin', 'cinder');
     const help = ok(await run(cinder, ['--help'], { cwd: consumer }), 'cinder --help');

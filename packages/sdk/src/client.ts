@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 import { CinderError, conversationId, type DeviceInfo, ROUTES, WS_PATH } from '@cinder/protocol';
 import { Acks } from './acks.ts';
 import { FrameApplier } from './apply.ts';
