@@ -4,6 +4,14 @@ import { run } from './program.ts';
 // Files the CLI creates hold device tokens and messages: owner-only, whatever the umask was.
 process.umask(0o077);
 
+// A reader that goes away (`cinder inbox | head -3`) ends the output, not with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 process.exitCode = await run(process.argv.slice(2), {
   env: process.env,
   stdin: process.stdin,
