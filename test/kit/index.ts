@@ -28,6 +28,7 @@ export { Exposition, type Sample } from './prometheus.ts';
 export { type FrameWait, RawClient, sendFrame } from './raw-client.ts';
 export {
   health,
+  live,
   metrics,
   ready,
   type Scraped,

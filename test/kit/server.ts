@@ -62,9 +62,15 @@ export async function testServer(options: ServerOptions = {}): Promise<TestServe
   };
 }
 
-/** Status and body of a server's `/healthz` (liveness). */
+/** Status and body of a server's `/healthz` (200 while it can serve, as `/readyz`). */
 export async function health(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${url}/healthz`);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Status and body of a server's `/livez` (liveness: 200 while the process answers). */
+export async function live(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${url}/livez`);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 

@@ -40,8 +40,9 @@ export const ErrorBody = z.object({ error: z.object({ code: z.enum(ERROR_CODES),
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 /**
- * The body of `GET /healthz` (liveness: 200 whenever the process answers) and `GET /readyz`
- * (readiness: 200 while the node can serve and deliver, else 503). `ok` is the probe's verdict;
+ * The body of `GET /healthz` and `GET /readyz` (200 while the node can serve and deliver, else
+ * 503: SPEC.md's "answers 200 when the server can serve") and of `GET /livez` (liveness: 200
+ * whenever the process answers, whatever its database or bus do). `ok` is the probe's verdict;
  * `status` is the node's: `ok`; `degraded` (it serves its own clients but cannot wake devices
  * on other nodes: its bus is down, or `cluster` is `conflict`, another node shares its database
  * without a bus in common); `down` (its database does not answer).
@@ -63,4 +64,5 @@ export const ROUTES = {
   devices: '/v1/devices',
   health: '/healthz',
   ready: '/readyz',
+  live: '/livez',
 } as const;

@@ -3,6 +3,7 @@ import type { SessionResponse } from '@cinder/protocol';
 import { afterEach, expect, it } from 'vitest';
 import {
   health,
+  live,
   metrics,
   RawClient,
   ready,
@@ -54,6 +55,7 @@ await describeWithServices('cluster: Redis goes away and comes back', ['postgres
       const up = { status: 'ok', storage: 'ok', bus: 'ok', cluster: 'ok' };
       expect(await health(node.url)).toMatchObject({ status: 200, body: { ok: true, ...up } });
       expect(await ready(node.url)).toMatchObject({ status: 200, body: { ok: true, ...up } });
+      expect(await live(node.url)).toMatchObject({ status: 200, body: { ok: true, ...up } });
       expect(await busMetrics(node)).toEqual({ connected: 1, reconnects: 0 });
     }
     const before = await aliceA.ok<{ id: string }>(sendFrame(bob.user.username, 'before'));
@@ -70,8 +72,10 @@ await describeWithServices('cluster: Redis goes away and comes back', ['postgres
         { timeout: 60_000, interval: 100, what: `${node.url}/readyz to report the bus down` },
       );
       expect(await ready(node.url)).toMatchObject({ status: 503, body: { ok: false, ...degraded } });
+      // It cannot deliver across nodes: /healthz says so too (SPEC: 200 only when it can serve).
+      expect(await health(node.url)).toMatchObject({ status: 503, body: { ok: false, ...degraded } });
       // Live all the same: restarting the node would not bring Redis back.
-      expect(await health(node.url)).toMatchObject({ status: 200, body: { ok: true, ...degraded } });
+      expect(await live(node.url)).toMatchObject({ status: 200, body: { ok: true, ...degraded } });
       expect((await busMetrics(node)).connected).toBe(0);
     }
     // Stored while the nodes cannot wake each other.

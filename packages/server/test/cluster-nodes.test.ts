@@ -2,6 +2,7 @@ import { afterEach, expect, it } from 'vitest';
 import {
   type ChildServer,
   health,
+  live,
   ready,
   spawnServer,
   tempDir,
@@ -144,8 +145,10 @@ await describeWithServices(
         interval: 250,
         what: 'both nodes to report the conflict',
       });
-      // Not ready, but live: the conflict is in the cluster, not in the process.
-      expect(await health(other.url)).toMatchObject({ status: 200, body: { cluster: 'conflict' } });
+      // Not serving as a cluster node should (/healthz says so too), but live: the conflict is in
+      // the cluster, not in the process.
+      expect(await health(other.url)).toMatchObject({ status: 503, body: { cluster: 'conflict' } });
+      expect(await live(other.url)).toMatchObject({ status: 200, body: { cluster: 'conflict' } });
 
       // One of them goes: the other is healthy again.
       frozen.child.kill('SIGKILL');

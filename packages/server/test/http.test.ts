@@ -178,10 +178,10 @@ describe('HTTP API', () => {
     expect(/connect-src ([^;]*);/.exec(own)?.[1]).toBe("'self'");
   });
 
-  it('answers /healthz (live) and /readyz (ready) with the state of storage, bus and cluster', async () => {
+  it('answers /healthz, /readyz and /livez with the state of storage, bus and cluster', async () => {
     await using server = await testServer();
     const state = { protocol: PROTOCOL_VERSION, status: 'ok', storage: 'ok', bus: 'ok', cluster: 'ok' };
-    for (const path of ['/healthz', '/readyz']) {
+    for (const path of ['/healthz', '/readyz', '/livez']) {
       const res = await fetch(`${server.url}${path}`);
       expect(res.status, path).toBe(200);
       expect(HealthResponse.parse(await res.json()), path).toEqual({ ok: true, ...state });

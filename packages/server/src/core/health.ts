@@ -2,11 +2,11 @@ import { type HealthResponse, PROTOCOL_VERSION } from '@cinder/protocol';
 import type { Bus } from '../bus/bus.ts';
 import type { Storage } from '../storage/storage.ts';
 
-/** How long each check of `/readyz` may take before it counts as down. */
+/** How long each check of `/healthz` and `/readyz` may take before it counts as down. */
 export const READY_TIMEOUT_MS = 5000;
 
 /**
- * How long each check of `/healthz` may take before it counts as down: a liveness probe is
+ * How long each check of `/livez` may take before it counts as down: a liveness probe is
  * answered within about this, whatever the database does (its body only reports; its status is
  * 200 while the process answers).
  */
@@ -41,8 +41,8 @@ async function nodeState(storage: Storage, bus: Bus, timeoutMs: number): Promise
 }
 
 /**
- * `GET /readyz`: 200 while the node can serve and deliver (every check passes), else 503, which
- * takes it out of a load balancer's rotation until it recovers.
+ * `GET /healthz` and `GET /readyz`: 200 while the node can serve and deliver (every check
+ * passes), else 503, which takes it out of a load balancer's rotation until it recovers.
  */
 export async function checkReady(storage: Storage, bus: Bus, timeoutMs = READY_TIMEOUT_MS): Promise<Probe> {
   const state = await nodeState(storage, bus, timeoutMs);
@@ -51,7 +51,7 @@ export async function checkReady(storage: Storage, bus: Bus, timeoutMs = READY_T
 }
 
 /**
- * `GET /healthz`: liveness. 200 whenever the process answers, whatever its database or bus do
+ * `GET /livez`: liveness. 200 whenever the process answers, whatever its database or bus do
  * (restarting it would not bring them back); the body reports them, as `/readyz` would.
  */
 export async function checkLive(storage: Storage, bus: Bus, timeoutMs = LIVE_TIMEOUT_MS): Promise<Probe> {

@@ -103,13 +103,16 @@ export function createApp(deps: AppDeps): Hono {
     await accounts.revokeDevice(await authenticate(c), c.req.param('id'));
     return c.body(null, 204);
   });
-  app.get(ROUTES.health, async (c) => {
+  // /healthz is SPEC.md's "200 when the server can serve", the same check as /readyz; /livez
+  // answers while the process does. 503 takes the node out of a load balancer's rotation.
+  for (const route of [ROUTES.health, ROUTES.ready]) {
+    app.get(route, async (c) => {
+      const { status, body } = await checkReady(storage, deps.bus);
+      return c.json(body, status);
+    });
+  }
+  app.get(ROUTES.live, async (c) => {
     const { status, body } = await checkLive(storage, deps.bus);
-    return c.json(body, status);
-  });
-  app.get(ROUTES.ready, async (c) => {
-    // 503 takes the node out of a load balancer's rotation until it can serve and deliver.
-    const { status, body } = await checkReady(storage, deps.bus);
     return c.json(body, status);
   });
   // Metrics are for the operator's network only: here (the public port) there are none, and
