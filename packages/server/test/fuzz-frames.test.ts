@@ -1,7 +1,6 @@
 import { PROTOCOL_VERSION } from '@cinder/protocol';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../test/kit/index.ts';
 import {
   type Answer,
   DOCUMENTED_CLOSE_CODES,
@@ -490,16 +489,7 @@ class FrameFuzz {
       this.#lastFailed = true;
       await this.ready();
       const problems = await run();
-      try {
-        await this.target.check();
-      } catch (error) {
-        problems.push((error as Error).message);
-      }
-      // A failure's error log line may trail it a little; it explains the failure, which stands without it.
-      if (problems.length > 0)
-        await waitFor(() => this.target.errorLogs.length > 0, { timeout: 500 }).catch(() => undefined);
-      if (this.target.errorLogs.length > 0)
-        problems.push(`error logged: ${this.target.errorLogs.splice(0).join('\n')}`);
+      await this.target.collectProblems(problems);
       if (problems.length > 0) return `smallest counterexample, one case: ${what}\n${problems.join('\n')}`;
     }
     return 'no case fails on its own: the batch fails only as a whole';

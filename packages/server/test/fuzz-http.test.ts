@@ -2,7 +2,6 @@ import http from 'node:http';
 import { DevicesResponse, ErrorBody, HTTP_STATUS, ROUTES, SessionResponse } from '@cinder/protocol';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../test/kit/index.ts';
 import {
   FUZZ_CASES,
   FUZZ_SEED,
@@ -329,23 +328,10 @@ class HttpFuzz {
     return problems;
   }
 
-  async #health(problems: string[]): Promise<void> {
-    try {
-      await this.target.check();
-    } catch (error) {
-      problems.push((error as Error).message);
-    }
-    // A failure's error log line may trail it a little; it explains the failure, which stands without it.
-    if (problems.length > 0)
-      await waitFor(() => this.target.errorLogs.length > 0, { timeout: 500 }).catch(() => undefined);
-    if (this.target.errorLogs.length > 0)
-      problems.push(`error logged: ${this.target.errorLogs.splice(0).join('\n')}`);
-  }
-
   async batch(cases: readonly HttpCase[]): Promise<string[]> {
     await this.ready();
     const problems = await this.cases(cases);
-    await this.#health(problems);
+    await this.target.collectProblems(problems);
     return problems;
   }
 
@@ -354,7 +340,7 @@ class HttpFuzz {
     for (const c of cases) {
       await this.ready();
       const problems = await this.cases([c]);
-      await this.#health(problems);
+      await this.target.collectProblems(problems);
       if (problems.length > 0) return `smallest counterexample, one request:\n${problems.join('\n')}`;
     }
     return 'no request fails on its own: the batch fails only as a whole';

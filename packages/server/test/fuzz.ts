@@ -458,6 +458,21 @@ export class FuzzTarget {
   }
 
   /**
+   * After a case: add to `problems` what `check` finds, then (a failure's error log line may trail
+   * it a little; it explains the failure, which stands without it) any error the server logged.
+   */
+  async collectProblems(problems: string[]): Promise<void> {
+    try {
+      await this.check();
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+    if (problems.length > 0)
+      await waitFor(() => this.errorLogs.length > 0, { timeout: 500 }).catch(() => undefined);
+    if (this.errorLogs.length > 0) problems.push(`error logged: ${this.errorLogs.splice(0).join('\n')}`);
+  }
+
+  /**
    * The server is alive and works: /healthz answers 200 and the healthy pair sends a burn
    * message and opens it. Throws, with the crash when there was one, otherwise.
    */
