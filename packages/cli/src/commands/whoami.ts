@@ -15,7 +15,9 @@ export function whoamiCommand(ctx: CliContext): Command {
       const profile = resolveProfile(globalsOf(cmd).profile, ctx.io.env);
       const identity = await (async () => {
         await using _lock = await lockProfile(profile);
-        return requireIdentity(profile);
+        // Awaited here: a promise returned as is would reject while the lock is released, with
+        // no handler yet, and end the process as an unhandled rejection.
+        return await requireIdentity(profile);
       })();
       if (options.json) {
         // Never the token: it is the device's secret.
