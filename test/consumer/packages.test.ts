@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeBrowser, launchChromium } from '../e2e/browser.ts';
-import { type TestServer, testServer, waitFor } from '../kit/index.ts';
+import { collectOutput, type ProcessOutput, type TestServer, testServer, waitFor } from '../kit/index.ts';
 
 // The packages as a developer adopting Cinder gets them: `npm pack`ed, installed from the tarballs
 // into a project outside the repository, and used there with plain `node`, `require`, a strict
@@ -18,44 +18,26 @@ const PACKAGES = ['@cinder/protocol', '@cinder/sdk', '@cinder/cli'];
 /** Every burn flow ends like this: sealed on arrival, opened once, then BURNED, burned as opened. */
 const BURNED_ONCE = { sealed: true, opened: true, second: 'BURNED', reason: 'opened' };
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 const children = new Set<ChildProcess>();
 
-/** Run a command to its end (no shell), with the consumer's directory as cwd by default. */
+/** ProcessOutput a command to its end (no shell), with the consumer's directory as cwd by default. */
 function run(
   command: string,
   args: string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv },
-): Promise<Run> {
+): Promise<ProcessOutput> {
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr?.on('data', (d) => {
-    stderr += d;
-  });
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    }),
-  );
+  child.on('close', () => children.delete(child));
+  return collectOutput(child);
 }
 
 /** The run's stdout, or a failure that shows what it printed. */
-function ok(result: Run, what: string): string {
+function ok(result: ProcessOutput, what: string): string {
   if (result.code !== 0) {
     throw new Error(
       `${what} exited ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`,

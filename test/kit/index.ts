@@ -24,6 +24,7 @@ export {
   startGuideNginx,
   startNginx,
 } from './nginx.ts';
+export { collectOutput, type ProcessOutput } from './process.ts';
 export { Exposition, type Sample } from './prometheus.ts';
 export { type FrameWait, RawClient, sendFrame } from './raw-client.ts';
 export {

@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, testServer, WAIT_MS, waitFor } from '../../../test/kit/index.ts';
+import {
+  collectOutput,
+  type ProcessOutput,
+  type TestServer,
+  testServer,
+  WAIT_MS,
+  waitFor,
+} from '../../../test/kit/index.ts';
 
 /** The `cinder` command from its TypeScript source, workspace packages included (no build). */
 const CINDER = [
@@ -14,12 +21,6 @@ const CINDER = [
   'tsx',
   fileURLToPath(new URL('../src/main.ts', import.meta.url)),
 ];
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let server: TestServer;
 let home: string;
@@ -59,22 +60,13 @@ function start(profile: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}
 }
 
 /** Run the real binary as `profile` and collect its output. */
-function cinder(profile: string, ...args: string[]): Promise<Result> {
+function cinder(profile: string, ...args: string[]): Promise<ProcessOutput> {
   return cinderWith(profile, {}, ...args);
 }
 
 /** Run the real binary as `profile` with extra environment. */
-function cinderWith(profile: string, extraEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<Result> {
-  const child = start(profile, args, extraEnv);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr?.on('data', (d) => {
-    stderr += d;
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+function cinderWith(profile: string, extraEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<ProcessOutput> {
+  return collectOutput(start(profile, args, extraEnv));
 }
 
 /** Resolve with all of `stream`'s text so far once it satisfies `done`. */
@@ -92,7 +84,7 @@ function waitForOutput(stream: NodeJS.ReadableStream, done: (text: string) => bo
   });
 }
 
-function ok(result: Result): string {
+function ok(result: ProcessOutput): string {
   expect(result.stderr.includes('error:') ? result.stderr : '').toBe('');
   expect(result.code).toBe(0);
   return result.stdout;
