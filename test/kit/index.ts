@@ -1,5 +1,5 @@
 // The test toolkit: one of each fixture, shared by every suite (see README.md).
-export { login, passwordOf, postJson, register, username } from './accounts.ts';
+export { type KeyedSession, login, passwordOf, postJson, register, username } from './accounts.ts';
 export {
   type ChildServer,
   runServerProcess,
@@ -26,7 +26,7 @@ export {
 } from './nginx.ts';
 export { collectOutput, type ProcessOutput } from './process.ts';
 export { Exposition, type Sample } from './prometheus.ts';
-export { type FrameWait, RawClient, sendFrame } from './raw-client.ts';
+export { type FrameWait, openedContent, RawClient, sealedSendFrame, sendFrame } from './raw-client.ts';
 export {
   health,
   live,

@@ -1,5 +1,15 @@
-import { type Event, PROTOCOL_VERSION, parseServerFrame, type ServerFrame, WS_PATH } from '@cinder/protocol';
+import {
+  type Event,
+  type KeysResult,
+  type OpenResult,
+  PROTOCOL_VERSION,
+  parseServerFrame,
+  type ServerFrame,
+  WS_PATH,
+} from '@cinder/protocol';
+import { openEnvelope, sealEnvelope } from '@cinder/sdk';
 import WebSocket from 'ws';
+import type { KeyedSession } from './accounts.ts';
 import { WAIT_MS, WaitTimeout } from './wait.ts';
 
 type ReplyOrError = Extract<ServerFrame, { type: 'reply' | 'error' }>;
@@ -184,4 +194,45 @@ export function sendFrame(
   extra: Record<string, unknown> = {},
 ): Record<string, unknown> {
   return { type: 'send', key: `k-${Math.random().toString(36).slice(2)}-${Date.now()}`, to, text, ...extra };
+}
+
+/**
+ * A burn `send` frame from `from` to `to`, sealed as the SDK seals it: `client` reads `to`'s key
+ * directory, and the text (and `ext`) go only into the envelope. `extra` adds or overrides fields
+ * (`burn` defaults to `{}`).
+ */
+export async function sealedSendFrame(
+  client: RawClient,
+  from: string,
+  to: string,
+  text: string,
+  extra: Record<string, unknown> & { ext?: Record<string, unknown> } = {},
+): Promise<Record<string, unknown>> {
+  const { ext, ...rest } = extra;
+  const directory = await client.ok<KeysResult>({ type: 'keys', username: to });
+  const sealed = await sealEnvelope({ from, to, text, ext, devices: directory.devices });
+  return {
+    type: 'send',
+    key: `k-${Math.random().toString(36).slice(2)}-${Date.now()}`,
+    to,
+    burn: {},
+    sealed,
+    ...rest,
+  };
+}
+
+/** The text and ext of an open's result, decrypted with the opening device's keys when sealed. */
+export async function openedContent(
+  result: OpenResult,
+  device: Pick<KeyedSession, 'user' | 'device' | 'keys'>,
+): Promise<{ text: string; ext: Record<string, unknown> }> {
+  if (!result.sealed) return { text: result.text ?? '', ext: result.ext ?? {} };
+  return openEnvelope({
+    messageId: result.id,
+    from: result.from ?? '',
+    to: device.user.username,
+    deviceId: device.device.id,
+    keys: device.keys,
+    sealed: result.sealed,
+  });
 }

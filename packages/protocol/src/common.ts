@@ -81,6 +81,74 @@ export const Ext = z
   });
 export type Ext = z.infer<typeof Ext>;
 
+/** Unpadded base64url (RFC 4648 §5) of exactly `bytes` bytes. */
+function base64url(bytes: number): z.ZodString {
+  const length = Math.ceil((bytes * 4) / 3);
+  return z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/, 'must be base64url')
+    .length(length, `must be ${bytes} bytes`);
+}
+
+/** A device's X25519 public key (32 bytes, base64url), as the key directory shows it. */
+export const PublicKey = base64url(32);
+export type PublicKey = z.infer<typeof PublicKey>;
+
+/** An envelope id: 16 random bytes from the sender, base64url. A sealed message's id ends with it. */
+export const EnvelopeId = base64url(16);
+
+/** A 32-byte key share (`k2`), base64url. */
+export const KeyShare = base64url(32);
+
+/**
+ * Largest sealed payload (nonce ‖ AES-256-GCM ciphertext ‖ tag, before base64url): the JSON of
+ * the longest text (UTF-8) and the largest `ext`, and the AEAD's 28 bytes.
+ */
+export const MAX_SEALED_BYTES = MAX_TEXT_LENGTH * 3 + MAX_EXT_BYTES + 64 + 28;
+/** Most sealed copies of `K1` in one envelope: one per device of the recipient. */
+export const MAX_SEALED_KEYS = 64;
+/** The AEAD's nonce and tag in `ct`: `size` is the ciphertext's length less these. */
+export const SEALED_OVERHEAD_BYTES = 28;
+
+/** `K1` sealed to one device with HPKE: the encapsulated key (32 bytes) and ciphertext (48 bytes). */
+export const SealedKey = z.object({ device: Id, enc: base64url(32), ct: base64url(48) });
+export type SealedKey = z.infer<typeof SealedKey>;
+
+/** The sealed payload, base64url: at least nonce and tag, at most `MAX_SEALED_BYTES`. */
+const SealedPayload = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]*$/, 'must be base64url')
+  .min(Math.ceil((SEALED_OVERHEAD_BYTES * 4) / 3))
+  .max(Math.ceil((MAX_SEALED_BYTES * 4) / 3), `at most ${MAX_SEALED_BYTES} bytes`);
+
+/**
+ * A burn message as its sender's device sealed it (docs/crypto.md): the payload encrypted under a
+ * content key K, the share `k2`, and `K1 = K xor K2` sealed to each device of the recipient.
+ * The server can read none of it.
+ */
+export const Envelope = z.object({
+  v: z.literal(1),
+  id: EnvelopeId,
+  ct: SealedPayload,
+  k2: KeyShare,
+  keys: z.array(SealedKey).min(1).max(MAX_SEALED_KEYS),
+});
+export type Envelope = z.infer<typeof Envelope>;
+
+/** What the atomic open releases to the one device that opens: its own sealed `K1`, `k2` and `ct`. */
+export const OpenedEnvelope = z.object({
+  v: z.literal(1),
+  id: EnvelopeId,
+  ct: SealedPayload,
+  k2: KeyShare,
+  key: SealedKey,
+});
+export type OpenedEnvelope = z.infer<typeof OpenedEnvelope>;
+
+/** A device in a user's key directory. */
+export const DirectoryDevice = z.object({ id: Id, publicKey: PublicKey, createdAt: Timestamp });
+export type DirectoryDevice = z.infer<typeof DirectoryDevice>;
+
 /** Message text a sender gives: at most `MAX_TEXT_LENGTH` UTF-16 code units, `storable`. */
 export const Text = storable(z.string().max(MAX_TEXT_LENGTH));
 

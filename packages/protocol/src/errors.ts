@@ -19,6 +19,15 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** Too many requests; retry later. */
   RATE_LIMITED: 'RATE_LIMITED',
+  /**
+   * A burn message's envelope is not sealed to every current device of the recipient (a device
+   * was added since the sender read the key directory): read it again, seal again, resend.
+   */
+  KEYS_CHANGED: 'KEYS_CHANGED',
+  /** The burn message was sealed before this device was added: another device of the account can open it. */
+  SEALED_FOR_OTHER_DEVICES: 'SEALED_FOR_OTHER_DEVICES',
+  /** The SDK could not decrypt an opened burn message (its envelope was altered or not sealed to this device's key). */
+  DECRYPT_FAILED: 'DECRYPT_FAILED',
   /** The client gave up waiting (for the connection or for a reply). */
   TIMEOUT: 'TIMEOUT',
   /** The client and server speak different protocol versions. */
@@ -50,6 +59,9 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   CONFLICT: 409,
   BURNED: 410,
   PAYLOAD_TOO_LARGE: 413,
+  KEYS_CHANGED: 409,
+  SEALED_FOR_OTHER_DEVICES: 403,
+  DECRYPT_FAILED: 422,
   RATE_LIMITED: 429,
   TIMEOUT: 504,
   UNSUPPORTED_PROTOCOL: 426,
@@ -109,6 +121,12 @@ function defaultMessage(code: ErrorCode): string {
       return 'This message has burned';
     case 'PAYLOAD_TOO_LARGE':
       return 'Too large';
+    case 'KEYS_CHANGED':
+      return "The recipient's devices changed: seal the message again";
+    case 'SEALED_FOR_OTHER_DEVICES':
+      return 'This message was sealed before this device was added: open it on a device that existed when it was sent';
+    case 'DECRYPT_FAILED':
+      return 'This message could not be decrypted';
     case 'RATE_LIMITED':
       return 'Too many requests';
     case 'TIMEOUT':

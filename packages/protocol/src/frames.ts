@@ -5,10 +5,13 @@ import {
   ClientKey,
   Cursor,
   DeviceName,
+  DirectoryDevice,
+  Envelope,
   Ext,
   ExtView,
   Id,
   MessageView,
+  OpenedEnvelope,
   RequestId,
   Text,
   TextView,
@@ -35,16 +38,44 @@ export const HelloFrame = z.object({
   cursor: Cursor.nullable(),
 });
 
-/** Send a message. A retry with the same `key` from the same device returns the first result. */
-export const SendFrame = z.object({
-  type: z.literal('send'),
-  rid: RequestId,
-  key: ClientKey,
-  to: Username,
-  text: Text,
-  ext: Ext.optional(),
-  burn: BurnRequest.optional(),
-});
+/**
+ * Send a message. A retry with the same `key` from the same device returns the first result.
+ * A normal message carries `text` (and `ext`); a burn message carries only `sealed`, its content
+ * end-to-end encrypted (docs/crypto.md): the server never accepts a burn message it could read.
+ */
+export const SendFrame = z
+  .object({
+    type: z.literal('send'),
+    rid: RequestId,
+    key: ClientKey,
+    to: Username,
+    text: Text.optional(),
+    ext: Ext.optional(),
+    burn: BurnRequest.optional(),
+    sealed: Envelope.optional(),
+  })
+  .superRefine((frame, ctx) => {
+    if (frame.burn) {
+      if (!frame.sealed) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sealed'],
+          message: 'a burn message must be sealed (end-to-end encrypted)',
+        });
+      }
+      if (frame.text !== undefined || frame.ext !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['text'],
+          message: 'a burn message carries no plain text or ext',
+        });
+      }
+    } else {
+      if (frame.text === undefined) ctx.addIssue({ code: 'custom', path: ['text'], message: 'required' });
+      if (frame.sealed)
+        ctx.addIssue({ code: 'custom', path: ['sealed'], message: 'only burn messages are sealed' });
+    }
+  });
 
 /** Open a message. Burn message: the atomic take. Normal message: returns it and marks it read. */
 export const OpenFrame = z.object({ type: z.literal('open'), rid: RequestId, id: Id });
@@ -65,6 +96,9 @@ export const RevokeFrame = z.object({ type: z.literal('revoke'), rid: RequestId,
 /** The device stored every event up to `cursor`. Lets the server track each device's progress. */
 export const AckFrame = z.object({ type: z.literal('ack'), rid: RequestId, cursor: Cursor });
 
+/** The key directory: a user's current devices that have a key (docs/crypto.md). */
+export const KeysFrame = z.object({ type: z.literal('keys'), rid: RequestId, username: Username });
+
 /** Application-level liveness check (browsers cannot send WebSocket pings). */
 export const PingFrame = z.object({ type: z.literal('ping'), rid: RequestId });
 
@@ -76,6 +110,7 @@ export const ClientFrame = z.discriminatedUnion('type', [
   DeliveredFrame,
   RevokeFrame,
   AckFrame,
+  KeysFrame,
   PingFrame,
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
@@ -87,6 +122,7 @@ export type DeliveredFrame = z.infer<typeof DeliveredFrame>;
 export type RevokeFrame = z.infer<typeof RevokeFrame>;
 export type AckFrame = z.infer<typeof AckFrame>;
 export type PingFrame = z.infer<typeof PingFrame>;
+export type KeysFrame = z.infer<typeof KeysFrame>;
 /** Frame types that expect a reply. */
 export type RequestFrame = Exclude<ClientFrame, HelloFrame>;
 export type RequestType = RequestFrame['type'];
@@ -104,11 +140,18 @@ export const SendResult = z.object({
 });
 export type SendResult = z.infer<typeof SendResult>;
 
-/** The content of an opened message. For a burn message it leaves the server this once. */
+/**
+ * The content of an opened message. A normal message: `text` and `ext`. A burn message: `sealed`,
+ * the envelope's pieces for this device, which leave the server this once (the SDK decrypts
+ * them); a burn message stored before envelopes existed comes as `text` and `ext`.
+ */
 export const OpenResult = z.object({
   id: Id,
-  text: TextView,
-  ext: ExtView,
+  text: TextView.optional(),
+  ext: ExtView.optional(),
+  sealed: OpenedEnvelope.optional(),
+  /** The sender of a sealed message: bound in the envelope, so a wrong one fails to decrypt. */
+  from: Username.optional(),
   /** View window for a burn message (0 = until closed); absent for a normal message. */
   viewSeconds: z.number().int().nonnegative().optional(),
   burned: z.boolean(),
@@ -121,6 +164,9 @@ export type EmptyResult = z.infer<typeof EmptyResult>;
 export const PongResult = z.object({ serverTime: Timestamp });
 export type PongResult = z.infer<typeof PongResult>;
 
+export const KeysResult = z.object({ username: Username, devices: z.array(DirectoryDevice) });
+export type KeysResult = z.infer<typeof KeysResult>;
+
 /** The result schema for each request type: the SDK validates replies with it. */
 export const RESULT_SCHEMAS = {
   send: SendResult,
@@ -129,6 +175,7 @@ export const RESULT_SCHEMAS = {
   delivered: EmptyResult,
   revoke: EmptyResult,
   ack: EmptyResult,
+  keys: KeysResult,
   ping: PongResult,
 } as const satisfies Record<RequestType, z.ZodType>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DeviceName, Id, NewDeviceName, Password, Timestamp, Username } from './common.ts';
+import { DeviceName, Id, NewDeviceName, Password, PublicKey, Timestamp, Username } from './common.ts';
 import { ERROR_CODES } from './errors.ts';
 
 /** `POST /v1/accounts` (register) and `POST /v1/sessions` (login) take the same body. */
@@ -7,6 +7,8 @@ export const CredentialsBody = z.object({
   username: Username,
   password: Password,
   deviceName: NewDeviceName.optional(),
+  /** The new device's X25519 public key (docs/crypto.md); a device without one cannot receive burn messages. */
+  publicKey: PublicKey.optional(),
 });
 export type CredentialsBody = z.infer<typeof CredentialsBody>;
 
@@ -26,6 +28,8 @@ export const DeviceInfo = z.object({
   name: DeviceName,
   createdAt: Timestamp,
   lastSeenAt: Timestamp.nullable(),
+  /** The device's X25519 public key, or null for a device signed in without one. */
+  publicKey: PublicKey.nullable(),
   /** True for the device whose token made the request. */
   current: z.boolean(),
 });

@@ -1,5 +1,5 @@
 /** Wire protocol version. The server refuses a `hello` with another one (UNSUPPORTED_PROTOCOL). */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Largest `ext` object, measured as UTF-8 bytes of its JSON. */
 export const MAX_EXT_BYTES = 4096;

@@ -4,6 +4,7 @@ import { Acks } from './acks.ts';
 import { FrameApplier } from './apply.ts';
 import { Connection } from './connection.ts';
 import { conversationList } from './conversations.ts';
+import { openEnvelope } from './crypto/envelope.ts';
 import { listDevices, revokeDevice } from './devices.ts';
 import { Emitter, type Handler } from './emitter.ts';
 import {
@@ -13,6 +14,7 @@ import {
   type WebSocketConstructor,
 } from './environment.ts';
 import { type FetchLike, type ServerHttp, toWebSocketUrl } from './http.ts';
+import { KeyDirectory } from './key-directory.ts';
 import { Outbox } from './outbox.ts';
 import { Serial } from './serial.ts';
 import { Session } from './session.ts';
@@ -22,6 +24,8 @@ import type {
   Burned,
   ClientState,
   ConversationSummary,
+  KeyChange,
+  KeyStatus,
   Me,
   Message,
   OpenedMessage,
@@ -83,6 +87,11 @@ export interface ClientEvents {
   burned: [burned: Burned];
   /** The connection state changed. */
   state: [state: ClientState];
+  /**
+   * A peer's device keys differ from the ones this device saw before (a device added or removed,
+   * or a key substituted): its safety number changed, and a verified mark was dropped.
+   */
+  keyChange: [change: KeyChange];
   /** A background problem: an invalid frame dropped, a restored send refused by the server. */
   error: [error: CinderError];
 }
@@ -106,6 +115,7 @@ export class CinderClient {
   readonly #sync: Sync;
   readonly #acks: Acks;
   readonly #outbox: Outbox;
+  readonly #keys: KeyDirectory;
   readonly #session: Session;
   readonly #frames: FrameApplier;
 
@@ -135,12 +145,21 @@ export class CinderClient {
       delivered: (ids) => this.#acks.delivered(ids),
     });
     this.#acks = new Acks(this.#connection, () => this.#sync.cursor, this.#requestTimeoutMs);
+    this.#keys = new KeyDirectory({
+      store: this.#store,
+      serial: this.#serial,
+      connection: this.#connection,
+      requestTimeoutMs: this.#requestTimeoutMs,
+      onKeyChange: (change) => this.#emitter.emit('keyChange', change),
+    });
+    const sendTimeoutMs = options.sendTimeoutMs ?? 30_000;
     this.#outbox = new Outbox({
       store: this.#store,
       serial: this.#serial,
       connection: this.#connection,
-      sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
+      sendTimeoutMs,
       onError,
+      seal: (me, pending) => this.#keys.seal(me, pending.to, pending.text, pending.ext, sendTimeoutMs),
     });
     this.#session = new Session({
       server: this.#server,
@@ -252,10 +271,13 @@ export class CinderClient {
    * Open a message. A burn message: the atomic take; the content is returned once, never stored,
    * and the message burns everywhere (a second open, from any device, gets BURNED). If the
    * connection drops before the reply, this fails with DISCONNECTED and is not retried: the
-   * content is lost with the reply. A normal message: returns it and marks it read.
+   * content is lost with the reply. The reply carries the envelope's pieces for this device,
+   * decrypted here (DECRYPT_FAILED if they do not decrypt; the message has burned either way).
+   * A normal message: returns it and marks it read.
    */
   async open(id: string): Promise<OpenedMessage> {
     this.#session.assertLive();
+    const identity = await this.#session.requireIdentity();
     this.#acks.flushDelivered();
     const result = await this.#connection.request(
       { type: 'open', id },
@@ -264,9 +286,45 @@ export class CinderClient {
     await this.#serial.run(() =>
       result.burned ? this.#sync.burnLocallyById(id, 'opened') : this.#sync.markReadLocally(id),
     );
-    const opened: OpenedMessage = { id: result.id, text: result.text, ext: result.ext };
+    let content = { text: result.text ?? '', ext: result.ext ?? {} };
+    if (result.sealed) {
+      if (!identity.keys) throw new CinderError('DECRYPT_FAILED', 'This device has no key');
+      content = await openEnvelope({
+        messageId: result.id,
+        from: result.from ?? '',
+        to: identity.username,
+        deviceId: identity.deviceId,
+        keys: identity.keys,
+        sealed: result.sealed,
+      });
+    }
+    const opened: OpenedMessage = { id: result.id, text: content.text, ext: content.ext };
     if (result.viewSeconds !== undefined) opened.viewSeconds = result.viewSeconds;
     return opened;
+  }
+
+  // End-to-end encryption (docs/crypto.md)
+
+  /**
+   * The safety number of the conversation with `username`: 60 digits in 12 groups of 5, the same
+   * on both sides, computed from both users' current device keys. Emits `keyChange` first if
+   * the peer's keys changed since this device last looked.
+   */
+  async safetyNumber(username: string): Promise<string> {
+    return this.#keys.safetyNumber(await this.#session.requireIdentity(), username);
+  }
+
+  /** The safety number, whether the current keys are the verified ones, and each device key's fingerprint. */
+  async keyStatus(username: string): Promise<KeyStatus> {
+    return this.#keys.status(await this.#session.requireIdentity(), username);
+  }
+
+  /**
+   * Mark the peer's current keys verified, after comparing `safetyNumber` with the peer in person
+   * or over another channel. CONFLICT if the number is no longer the current one.
+   */
+  async markVerified(username: string, safetyNumber: string): Promise<void> {
+    await this.#keys.markVerified(await this.#session.requireIdentity(), username, safetyNumber);
   }
 
   /** Send a read receipt for a normal message. BAD_REQUEST for a burn message: those are opened, not read. */

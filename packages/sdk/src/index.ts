@@ -1,6 +1,9 @@
 export { CinderError, type DeviceInfo, type ErrorCode } from '@cinder/protocol';
 export { backoff } from './backoff.ts';
 export { CinderClient, type CinderClientOptions, type ClientEvents } from './client.ts';
+export { type DeviceKeys, generateDeviceKeys } from './crypto/device-keys.ts';
+export { type OpenInput, openEnvelope, type SealInput, sealEnvelope } from './crypto/envelope.ts';
+export { type KeyOwner, keyFingerprint, safetyNumber } from './crypto/safety-number.ts';
 export type { Handler } from './emitter.ts';
 export type { WebSocketConstructor, WebSocketLike } from './environment.ts';
 export type { FetchLike } from './http.ts';
@@ -12,10 +15,13 @@ export type {
   ClientState,
   ConversationSummary,
   Identity,
+  KeyChange,
+  KeyStatus,
   Me,
   Message,
   MessageStatus,
   OpenedMessage,
+  PeerKeys,
   PendingSend,
   Receipt,
   SendOptions,

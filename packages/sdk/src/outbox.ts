@@ -1,4 +1,4 @@
-import { CinderError, SendFrame } from '@cinder/protocol';
+import { BurnRequest, CinderError, describeIssue, type Envelope, SendFrame } from '@cinder/protocol';
 import type { Connection, RequestBody } from './connection.ts';
 import { newClientKey } from './environment.ts';
 import type { Serial } from './serial.ts';
@@ -12,7 +12,12 @@ export interface OutboxOptions {
   sendTimeoutMs: number;
   /** Background failures of sends restored from the store (no caller is waiting for them). */
   onError: (error: CinderError) => void;
+  /** Seal a burn message's content to the recipient's current devices (docs/crypto.md). */
+  seal: (me: Me, pending: PendingSend) => Promise<Envelope>;
 }
+
+/** Times a burn send is sealed again when the recipient's devices changed under it (`KEYS_CHANGED`). */
+const SEAL_ATTEMPTS = 3;
 
 /**
  * Sends, made durable: each one is written to the store's outbox with a client key before it
@@ -22,6 +27,9 @@ export interface OutboxOptions {
  * Closing the client keeps unanswered sends in the outbox: the next `connect()` sends them
  * (a frame may have reached the server already; the key makes that harmless). A TIMEOUT or an
  * error from the server removes the send: the caller was told, it is not retried behind its back.
+ *
+ * A burn message is sealed when it goes out, to the recipient's devices at that moment; its
+ * plaintext is in the outbox only until the server stored the envelope.
  */
 export class Outbox {
   readonly #options: OutboxOptions;
@@ -36,13 +44,14 @@ export class Outbox {
     const pending: PendingSend = { key: newClientKey(), to, text, createdAt: Date.now() };
     if (options.ext !== undefined) pending.ext = options.ext;
     if (options.burn !== undefined) pending.burn = options.burn === true ? {} : options.burn;
-    const checked = SendFrame.safeParse({ ...bodyOf(pending), rid: 'check' });
-    if (!checked.success) {
-      // Say where the send is wrong, never echo its values (they are content).
-      const issue = checked.error.issues[0];
-      const where = issue?.path.map(String).join('.') || 'send';
-      throw new CinderError('BAD_REQUEST', `${where}: ${issue?.message ?? 'invalid'}`);
-    }
+    // Check the plain content as a normal send, and the burn policy on its own (a burn send
+    // carries only the envelope). The message says where, never echoes values (they are content).
+    const plain: RequestBody<'send'> = { type: 'send', key: pending.key, to, text };
+    if (pending.ext !== undefined) plain.ext = pending.ext;
+    const checked = SendFrame.safeParse({ ...plain, rid: 'check' });
+    if (!checked.success) throw new CinderError('BAD_REQUEST', describeIssue(checked.error, 'send'));
+    const burn = BurnRequest.safeParse(pending.burn ?? {});
+    if (!burn.success) throw new CinderError('BAD_REQUEST', `burn.${describeIssue(burn.error, 'burn')}`);
     this.#active.add(pending.key);
     try {
       await this.#options.serial.run(() => this.#options.store.commit({ putOutbox: [pending] }));
@@ -68,7 +77,7 @@ export class Outbox {
   async #dispatch(me: Me, pending: PendingSend): Promise<SentMessage> {
     const { store, serial, connection, sendTimeoutMs } = this.#options;
     try {
-      const result = await connection.request(bodyOf(pending), { timeoutMs: sendTimeoutMs, retry: true });
+      const result = await this.#request(me, pending, sendTimeoutMs);
       const message: SentMessage = {
         id: result.id,
         conversation: result.conversation,
@@ -99,11 +108,30 @@ export class Outbox {
       this.#active.delete(pending.key);
     }
   }
+
+  /** Send it; a burn message is sealed first, and again if the recipient's devices changed meanwhile. */
+  async #request(me: Me, pending: PendingSend, timeoutMs: number) {
+    const { connection, seal } = this.#options;
+    const burn = pending.burn;
+    if (burn === undefined) return connection.request(plainBody(pending), { timeoutMs, retry: true });
+    for (let attempt = 1; ; attempt++) {
+      const sealed = await seal(me, pending);
+      try {
+        return await connection.request(
+          { type: 'send', key: pending.key, to: pending.to, burn, sealed },
+          { timeoutMs, retry: true },
+        );
+      } catch (error) {
+        if (!(error instanceof CinderError && error.code === 'KEYS_CHANGED' && attempt < SEAL_ATTEMPTS))
+          throw error;
+      }
+    }
+  }
 }
 
-function bodyOf(pending: PendingSend): RequestBody<'send'> {
+/** The frame of a normal send. */
+function plainBody(pending: PendingSend): RequestBody<'send'> {
   const body: RequestBody<'send'> = { type: 'send', key: pending.key, to: pending.to, text: pending.text };
   if (pending.ext !== undefined) body.ext = pending.ext;
-  if (pending.burn !== undefined) body.burn = pending.burn;
   return body;
 }

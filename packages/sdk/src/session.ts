@@ -1,6 +1,7 @@
 import { CinderError, type HelloFrame, PROTOCOL_VERSION, SessionResponse } from '@cinder/protocol';
 import type { Acks } from './acks.ts';
 import type { Connection, ConnectionStatus } from './connection.ts';
+import { generateDeviceKeys } from './crypto/device-keys.ts';
 import { revokeDevice } from './devices.ts';
 import { httpRequest, joinUrl, type ServerHttp } from './http.ts';
 import type { Serial } from './serial.ts';
@@ -65,9 +66,11 @@ export class Session {
   /** Register or log in at `route` as a new device, save it in the store (emptied first), connect. */
   async signIn(route: string, username: string, password: string): Promise<Me> {
     const { server, serial, store, deviceName } = this.#options;
+    // The new device's key pair: the private key stays in this store, the public key is published.
+    const keys = await generateDeviceKeys(store.keysAsBytes === true);
     const session = await httpRequest(server.fetch, joinUrl(server.url, route), {
       method: 'POST',
-      body: { username, password, deviceName },
+      body: { username, password, deviceName, publicKey: keys.publicKey },
       schema: SessionResponse,
     });
     // A client signed in as another device (or account) closes that session; a fresh one stays idle.
@@ -82,6 +85,7 @@ export class Session {
       deviceId: session.device.id,
       deviceName: session.device.name,
       token: session.token,
+      keys,
     };
     // A new device starts empty: nothing of a previous device or account may leak into it.
     await serial.run(async () => {

@@ -1,4 +1,7 @@
 import type { BurnPolicy, BurnReason, BurnRequest, Ext, ReceiptType } from '@cinder/protocol';
+import type { DeviceKeys } from './crypto/device-keys.ts';
+
+export type { DeviceKeys };
 
 /**
  * A message as a device sees it. `text` is absent (and `ext` is `{}`) on a sealed burn message:
@@ -111,6 +114,38 @@ export type Identity = Me & {
   url: string;
   /** Device token; a secret, sent in `hello` and as a Bearer token. */
   token: string;
+  /** The device's key pair (docs/crypto.md); absent for a device signed in before keys existed. */
+  keys?: DeviceKeys;
+};
+
+/** What this device last saw of a peer's device keys (kept in the store). */
+export type PeerKeys = {
+  username: string;
+  /** `keySetId` of the peer's public keys as last seen. */
+  keySet: string;
+  /** When that key set was first seen. */
+  seenAt: number;
+  /** True when the user marked this key set verified (`markVerified`). */
+  verified: boolean;
+};
+
+/** The `keyChange` event: a peer's device keys differ from the ones this device saw before. */
+export type KeyChange = {
+  username: string;
+  at: number;
+  /** True when the keys that were replaced had been marked verified. */
+  verified: boolean;
+};
+
+/** A peer's keys as `keyStatus` reports them. */
+export type KeyStatus = {
+  username: string;
+  /** The conversation's safety number: 60 digits in 12 groups of 5. */
+  safetyNumber: string;
+  /** True when the current keys are the ones marked verified. */
+  verified: boolean;
+  /** The peer's devices that have a key, with each key's fingerprint. */
+  devices: Array<{ id: string; fingerprint: string; createdAt: number }>;
 };
 
 /** A send waiting in the outbox until the server stores it. Retried with the same `key`. */

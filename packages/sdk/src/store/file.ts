@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CinderError } from '@cinder/protocol';
-import type { Identity, PendingSend, StoredMessage, Tombstone } from '../types.ts';
+import type { Identity, PeerKeys, PendingSend, StoredMessage, Tombstone } from '../types.ts';
 import { type StoreFile, StoreState } from './state.ts';
 import type { Store, StoreChanges } from './store.ts';
 
@@ -26,11 +26,14 @@ function isStoreFile(value: unknown): value is StoreFile {
  * crash leaves either the old or the new file, never a torn one, and because the file is
  * rewritten rather than patched, deleting a message (the sender's own burn text when `burned`
  * arrives) leaves its text nowhere in the file. Commits that arrive while a write is running
- * share the next write. The file holds the device token: it is created with mode 0600.
+ * share the next write. The file holds the device token and the device's private key: it is
+ * created with mode 0600.
  */
 export class FileStore implements Store {
   /** Path of the JSON file; its directory is created if missing. */
   readonly path: string;
+  /** A JSON file keeps the device's private key as PKCS#8 (in this 0600 file). */
+  readonly keysAsBytes = true;
   #loading: Promise<StoreState> | null = null;
   /** The last write scheduled; the next one starts after it. */
   #lastWrite: Promise<void> = Promise.resolve();
@@ -64,6 +67,10 @@ export class FileStore implements Store {
 
   async listTombstones(conversation?: string): Promise<Tombstone[]> {
     return (await this.#state()).listTombstones(conversation);
+  }
+
+  async getPeer(username: string): Promise<PeerKeys | undefined> {
+    return (await this.#state()).getPeer(username);
   }
 
   async listOutbox(): Promise<PendingSend[]> {

@@ -1,5 +1,5 @@
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
-import type { Identity, PendingSend, StoredMessage, Tombstone } from '../types.ts';
+import type { Identity, PeerKeys, PendingSend, StoredMessage, Tombstone } from '../types.ts';
 import {
   byMessageOrder,
   byOutboxOrder,
@@ -15,12 +15,15 @@ interface CinderDb extends DBSchema {
   messages: { key: string; value: StoredMessage; indexes: { conversation: string } };
   tombstones: { key: string; value: Tombstone; indexes: { conversation: string } };
   outbox: { key: string; value: PendingSend };
+  peers: { key: string; value: PeerKeys };
 }
 
-const STORES = ['meta', 'messages', 'tombstones', 'outbox'] as const;
+const STORES = ['meta', 'messages', 'tombstones', 'outbox', 'peers'] as const;
 
 /**
- * A store in IndexedDB (browsers): survives reloads, so `connect()` resumes the device.
+ * A store in IndexedDB (browsers): survives reloads, so `connect()` resumes the device. The
+ * device's private key is a non-extractable `CryptoKey`, kept by structured clone: scripts can
+ * use it but never read its bytes.
  * Each commit is one readwrite transaction over every object store, so it applies entirely or
  * not at all.
  */
@@ -70,6 +73,10 @@ export class IndexedDbStore implements Store {
     return all.sort(byTombstoneOrder);
   }
 
+  async getPeer(username: string): Promise<PeerKeys | undefined> {
+    return (await this.#db()).get('peers', username);
+  }
+
   async listOutbox(): Promise<PendingSend[]> {
     return (await (await this.#db()).getAll('outbox')).sort(byOutboxOrder);
   }
@@ -80,6 +87,7 @@ export class IndexedDbStore implements Store {
     const messages = tx.objectStore('messages');
     const tombstones = tx.objectStore('tombstones');
     const outbox = tx.objectStore('outbox');
+    const peers = tx.objectStore('peers');
     // Requests in one transaction run in order, so deletes issued after puts win.
     const ops: Promise<unknown>[] = [];
     if (changes.identity !== undefined) {
@@ -93,6 +101,7 @@ export class IndexedDbStore implements Store {
     for (const t of changes.putTombstones ?? []) ops.push(tombstones.put(t));
     for (const p of changes.putOutbox ?? []) ops.push(outbox.put(p));
     for (const key of changes.deleteOutbox ?? []) ops.push(outbox.delete(key));
+    for (const p of changes.putPeers ?? []) ops.push(peers.put(p));
     await Promise.all([...ops, tx.done]);
   }
 
@@ -108,12 +117,15 @@ export class IndexedDbStore implements Store {
   }
 
   #db(): Promise<IDBPDatabase<CinderDb>> {
-    this.#opening ??= openDB<CinderDb>(this.name, 1, {
-      upgrade(db) {
-        db.createObjectStore('meta');
-        db.createObjectStore('messages', { keyPath: 'id' }).createIndex('conversation', 'conversation');
-        db.createObjectStore('tombstones', { keyPath: 'id' }).createIndex('conversation', 'conversation');
-        db.createObjectStore('outbox', { keyPath: 'key' });
+    this.#opening ??= openDB<CinderDb>(this.name, 2, {
+      upgrade(db, oldVersion) {
+        if (oldVersion < 1) {
+          db.createObjectStore('meta');
+          db.createObjectStore('messages', { keyPath: 'id' }).createIndex('conversation', 'conversation');
+          db.createObjectStore('tombstones', { keyPath: 'id' }).createIndex('conversation', 'conversation');
+          db.createObjectStore('outbox', { keyPath: 'key' });
+        }
+        if (oldVersion < 2) db.createObjectStore('peers', { keyPath: 'username' });
       },
       // Another tab wants a newer schema: let it, and reopen on next use.
       blocking: () => {

@@ -1,4 +1,4 @@
-import type { Identity, PendingSend, StoredMessage, Tombstone } from '../types.ts';
+import type { Identity, PeerKeys, PendingSend, StoredMessage, Tombstone } from '../types.ts';
 import { StoreState } from './state.ts';
 import type { Store, StoreChanges } from './store.ts';
 
@@ -31,6 +31,10 @@ export class MemoryStore implements Store {
 
   async listTombstones(conversation?: string): Promise<Tombstone[]> {
     return this.#state.listTombstones(conversation);
+  }
+
+  async getPeer(username: string): Promise<PeerKeys | undefined> {
+    return this.#state.getPeer(username);
   }
 
   async listOutbox(): Promise<PendingSend[]> {

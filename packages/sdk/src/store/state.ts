@@ -1,4 +1,4 @@
-import type { Identity, PendingSend, StoredMessage, Tombstone } from '../types.ts';
+import type { Identity, PeerKeys, PendingSend, StoredMessage, Tombstone } from '../types.ts';
 import {
   byMessageOrder,
   byOutboxOrder,
@@ -17,6 +17,7 @@ export class StoreState {
   readonly messages = new Map<string, StoredMessage>();
   readonly tombstones = new Map<string, Tombstone>();
   readonly outbox = new Map<string, PendingSend>();
+  readonly peers = new Map<string, PeerKeys>();
 
   apply(changes: StoreChanges): void {
     if (changes.identity !== undefined) this.identity = changes.identity && { ...changes.identity };
@@ -26,6 +27,7 @@ export class StoreState {
     for (const t of changes.putTombstones ?? []) this.tombstones.set(t.id, { ...t });
     for (const p of changes.putOutbox ?? []) this.outbox.set(p.key, structuredClone(p));
     for (const key of changes.deleteOutbox ?? []) this.outbox.delete(key);
+    for (const p of changes.putPeers ?? []) this.peers.set(p.username, { ...p });
   }
 
   clear(): void {
@@ -34,6 +36,12 @@ export class StoreState {
     this.messages.clear();
     this.tombstones.clear();
     this.outbox.clear();
+    this.peers.clear();
+  }
+
+  getPeer(username: string): PeerKeys | undefined {
+    const p = this.peers.get(username);
+    return p && { ...p };
   }
 
   getIdentity(): Identity | null {
@@ -77,6 +85,7 @@ export class StoreState {
       messages: [...this.messages.values()],
       tombstones: [...this.tombstones.values()],
       outbox: [...this.outbox.values()],
+      peers: [...this.peers.values()],
     };
   }
 
@@ -88,6 +97,7 @@ export class StoreState {
       putMessages: file.messages,
       putTombstones: file.tombstones,
       putOutbox: file.outbox,
+      putPeers: file.peers ?? [],
     });
     return state;
   }
@@ -101,4 +111,6 @@ export interface StoreFile {
   messages: StoredMessage[];
   tombstones: Tombstone[];
   outbox: PendingSend[];
+  /** Absent in files written before peers' keys were kept. */
+  peers?: PeerKeys[];
 }

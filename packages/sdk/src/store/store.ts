@@ -1,4 +1,4 @@
-import type { Identity, PendingSend, StoredMessage, Tombstone } from '../types.ts';
+import type { Identity, PeerKeys, PendingSend, StoredMessage, Tombstone } from '../types.ts';
 
 /**
  * One atomic change to a store. Implementations apply all of it or none of it, so the cursor
@@ -14,6 +14,8 @@ export interface StoreChanges {
   putTombstones?: readonly Tombstone[];
   putOutbox?: readonly PendingSend[];
   deleteOutbox?: readonly string[];
+  /** Replace what this device remembers of these peers' keys. */
+  putPeers?: readonly PeerKeys[];
 }
 
 /**
@@ -25,9 +27,15 @@ export interface StoreChanges {
  * - A store never holds the content of a burn message this device received: a message with
  *   `burn` set and `mine` false is stored without `text` and with `ext` `{}`, whatever it is given.
  * - Values returned are copies: mutating them does not change the store.
- * - After `clear()` nothing of the device is left (identity, cursor, messages, tombstones, outbox).
+ * - After `clear()` nothing of the device is left (identity, cursor, messages, tombstones, outbox,
+ *   peers' keys).
  */
 export interface Store {
+  /**
+   * True when the store can keep only bytes (a JSON file): the device's private key is then
+   * extractable and kept as PKCS#8. Otherwise it is a non-extractable `CryptoKey`.
+   */
+  readonly keysAsBytes?: boolean;
   getIdentity(): Promise<Identity | null>;
   getCursor(): Promise<number | null>;
   getMessage(id: string): Promise<StoredMessage | undefined>;
@@ -36,6 +44,8 @@ export interface Store {
   getTombstone(id: string): Promise<Tombstone | undefined>;
   /** Tombstones of one conversation, or all of them; oldest first (`at`, then `id`). */
   listTombstones(conversation?: string): Promise<Tombstone[]>;
+  /** What this device remembers of a peer's keys. */
+  getPeer(username: string): Promise<PeerKeys | undefined>;
   /** Pending sends, oldest first. */
   listOutbox(): Promise<PendingSend[]>;
   commit(changes: StoreChanges): Promise<void>;

@@ -67,7 +67,7 @@ export class Accounts {
     await this.#storage.accounts.createUser(user); // CONFLICT if a racing register won
     this.#logger.info({ userId: user.id }, 'account created');
     await limit?.registered(user.username);
-    return this.#newDevice(user, body.deviceName);
+    return this.#newDevice(user, body.deviceName, body.publicKey);
   }
 
   /**
@@ -86,7 +86,7 @@ export class Accounts {
       verified = true;
       if (!user || !ok) throw new CinderError('UNAUTHORIZED', 'Wrong username or password');
       await attempt?.succeeded();
-      return await this.#newDevice(user, body.deviceName);
+      return await this.#newDevice(user, body.deviceName, body.publicKey);
     } catch (error) {
       // Only a wrong password counts; a storage error is not the client's guess.
       if (!verified) await attempt?.notAttempted();
@@ -120,6 +120,7 @@ export class Accounts {
         name: d.name,
         createdAt: d.createdAt,
         lastSeenAt: d.lastSeenAt,
+        publicKey: d.publicKey,
         current: d.id === who.deviceId,
       })),
     };
@@ -139,13 +140,18 @@ export class Accounts {
     this.#hub.revokeDevice(who.userId, deviceId);
   }
 
-  async #newDevice(user: UserRecord, name: string | undefined): Promise<SessionResponse> {
+  async #newDevice(
+    user: UserRecord,
+    name: string | undefined,
+    publicKey: string | undefined,
+  ): Promise<SessionResponse> {
     const token = newToken();
     const device = {
       id: newId('d'),
       userId: user.id,
       name: name ?? DEFAULT_DEVICE_NAME,
       createdAt: this.#now(),
+      publicKey: publicKey ?? null,
     };
     await this.#storage.accounts.createDevice({ ...device, lastSeenAt: null, tokenHash: hashToken(token) });
     this.#logger.info({ userId: user.id, deviceId: device.id }, 'device signed in');

@@ -2,16 +2,19 @@ import {
   CinderError,
   conversationId,
   type EmptyResult,
+  type Envelope,
+  type KeysResult,
   type OpenResult,
+  SEALED_OVERHEAD_BYTES,
   type SendFrame,
   type SendResult,
 } from '@cinder/protocol';
 import type { Logger } from '../logger.ts';
 import type { BurnedRecord, Changed, NewMessage, Refused, Storage } from '../storage/storage.ts';
 import type { DeviceIdentity } from './accounts.ts';
-import { burnPolicy, type Refusal, sendRefusal } from './burn-rules.ts';
+import { burnPolicy, type Refusal, sealRefusal, sendRefusal } from './burn-rules.ts';
 import type { Hub } from './hub.ts';
-import { newId } from './ids.ts';
+import { newId, sealedMessageId } from './ids.ts';
 import type { Metrics } from './metrics.ts';
 import { type Limiters, MAX_OPEN_BYTES } from './rate-limit.ts';
 
@@ -57,17 +60,20 @@ export class BurnEngine {
       frame.to === who.username ? null : await this.#storage.accounts.findUserByUsername(frame.to);
     const refusal = sendRefusal(who.username, frame.to, recipient !== null);
     if (refusal || !recipient) throw errorOf(refusal ?? { code: 'NOT_FOUND' });
+    const sealed = frame.sealed ? await this.#sealedContent(frame.sealed, recipient) : null;
     const sentAt = this.#now();
+    const text = frame.text ?? '';
     const message: NewMessage = {
-      id: newId('m'),
+      id: sealed ? sealedMessageId(sealed.envelopeId) : newId('m'),
       conversation: conversationId(who.username, recipient.username),
       from: { id: who.userId, username: who.username },
       to: { id: recipient.id, username: recipient.username },
       sentAt,
-      size: Buffer.byteLength(frame.text, 'utf8'),
-      text: frame.text,
-      ext: frame.ext ?? null,
+      size: sealed ? sealed.size : Buffer.byteLength(text, 'utf8'),
+      text: sealed ? sealed.text : text,
+      ext: sealed ? null : (frame.ext ?? null),
     };
+    if (sealed) message.sealedFor = sealed.devices;
     if (frame.burn) message.burn = burnPolicy(frame.burn, sentAt, this.#maxTtlSeconds);
     const outcome = await this.#storage.insertMessage({
       deviceId: who.deviceId,
@@ -100,14 +106,60 @@ export class BurnEngine {
     let used = 0;
     try {
       const at = this.#now();
-      const opened = this.#changed(await this.#storage.openMessage({ id, userId: who.userId, at }), at);
+      const opened = this.#changed(
+        await this.#storage.openMessage({ id, userId: who.userId, deviceId: who.deviceId, at }),
+        at,
+      );
       used = contentBytes(opened.text, opened.ext);
       this.#metrics.opened(opened.kind === 'taken');
       if (opened.kind === 'read') return { id, text: opened.text, ext: opened.ext, burned: false };
+      if (opened.sealed) {
+        return {
+          id,
+          sealed: openedFor(opened.text, who.deviceId),
+          from: opened.from,
+          viewSeconds: opened.viewSeconds,
+          burned: true,
+        };
+      }
       return { id, text: opened.text, ext: opened.ext, viewSeconds: opened.viewSeconds, burned: true };
     } finally {
       bytes?.refund(who.deviceId, MAX_OPEN_BYTES - Math.min(used, MAX_OPEN_BYTES));
     }
+  }
+
+  /** The key directory: `username`'s devices that have a key. */
+  async keys(username: string): Promise<KeysResult> {
+    const user = await this.#storage.accounts.findUserByUsername(username);
+    if (!user) throw new CinderError('NOT_FOUND', 'No such user');
+    return { username: user.username, devices: await this.#storage.accounts.listDeviceKeys(user.id) };
+  }
+
+  /**
+   * A sealed burn message's content as stored: the envelope with the copies of `K1` for the
+   * recipient's current keyed devices (`sealRefusal`: all of them must be there; copies for
+   * devices that are gone are dropped), and the payload's size.
+   */
+  async #sealedContent(
+    envelope: Envelope,
+    recipient: { id: string; username: string },
+  ): Promise<{ envelopeId: string; text: string; size: number; devices: string[] }> {
+    const current = (await this.#storage.accounts.listDeviceKeys(recipient.id)).map((d) => d.id);
+    const refusal = sealRefusal(
+      envelope.keys.map((k) => k.device),
+      current,
+      recipient.username,
+    );
+    if (refusal) throw errorOf(refusal);
+    const wanted = new Set(current);
+    const keys = envelope.keys.filter((k) => wanted.delete(k.device));
+    const stored: Envelope = { v: envelope.v, id: envelope.id, ct: envelope.ct, k2: envelope.k2, keys };
+    return {
+      envelopeId: envelope.id,
+      text: JSON.stringify(stored),
+      size: Math.max(0, Math.floor((envelope.ct.length * 3) / 4) - SEALED_OVERHEAD_BYTES),
+      devices: keys.map((k) => k.device),
+    };
   }
 
   /** Read receipt of a normal message. */
@@ -178,6 +230,14 @@ function isRefused(outcome: Changed): outcome is Changed & Refused {
 
 function errorOf(refusal: Refusal): CinderError {
   return new CinderError(refusal.code, refusal.message);
+}
+
+/** What an open releases of a sealed message's stored envelope to `device` (the rules checked it has a copy). */
+function openedFor(stored: string, device: string): NonNullable<OpenResult['sealed']> {
+  const envelope = JSON.parse(stored) as Envelope;
+  const key = envelope.keys.find((k) => k.device === device);
+  if (!key) throw new CinderError('INTERNAL');
+  return { v: envelope.v, id: envelope.id, ct: envelope.ct, k2: envelope.k2, key };
 }
 
 /** Bytes of an opened message's content, as the open byte budget counts them. */

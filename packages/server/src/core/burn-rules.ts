@@ -14,7 +14,15 @@ import { type BurnPolicy, type BurnReason, DEFAULT_TTL_SECONDS, type ErrorCode }
  */
 export type Found<M = unknown> =
   /** A message not burned yet. `expiresAt` is null for a normal message, the deadline for a burn message. */
-  | { state: 'live'; message: M; senderId: string; recipientId: string; expiresAt: number | null }
+  | {
+      state: 'live';
+      message: M;
+      senderId: string;
+      recipientId: string;
+      expiresAt: number | null;
+      /** A sealed burn message: the recipient's devices it was sealed for; null otherwise. */
+      sealedFor: readonly string[] | null;
+    }
   /** A burn message's tombstone (kept for `--tombstone-retention`). */
   | { state: 'burned'; senderId: string; recipientId: string; reason: BurnReason }
   /** Nothing: never existed, or burned so long ago that its tombstone was pruned. */
@@ -65,6 +73,7 @@ const OPEN_FORBIDDEN: Refusal = { code: 'FORBIDDEN', message: 'Only the recipien
 const READ_FORBIDDEN: Refusal = { code: 'FORBIDDEN', message: 'Only the recipient may mark a message read' };
 const REVOKE_FORBIDDEN: Refusal = { code: 'FORBIDDEN', message: 'Only the sender may revoke a message' };
 const READ_BURN: Refusal = { code: 'BAD_REQUEST', message: 'Burn messages are opened, not read' };
+const OTHER_DEVICES: Refusal = { code: 'SEALED_FOR_OTHER_DEVICES' };
 const REVOKE_NORMAL: Refusal = { code: 'BAD_REQUEST', message: 'Only burn messages can be revoked' };
 
 /** Rule 5: a burn message is due once its deadline is reached, by the server's clock. */
@@ -93,17 +102,21 @@ function revokeRefusal<M>(found: Found<M>, actor: string): Refusal {
  * Rules 2 and 11: only the recipient opens; a burn message is taken at most once (then `BURNED`);
  * a normal message is returned with its read receipt. A burn message past its deadline expires
  * instead (rule 5), even when an outsider asked: it is due anyway, and the outsider learns nothing.
+ * A sealed burn message opens only on a device it was sealed for (`device`, the opening device):
+ * on a device added later it is refused before anything is taken, and stays for the others.
  */
-export function decideOpen<M>(found: Found<M>, actor: string, at: number): OpenDecision<M> {
+export function decideOpen<M>(found: Found<M>, actor: string, at: number, device: string): OpenDecision<M> {
   if (found.state === 'live' && isDue(found.expiresAt, at)) {
     return { effect: 'expire', message: found.message, refusal: openRefusal(found, actor) };
   }
   if (found.state !== 'live' || found.recipientId !== actor) {
     return { effect: 'refuse', refusal: openRefusal(found, actor) };
   }
-  return found.expiresAt === null
-    ? { effect: 'receipt', type: 'read', message: found.message }
-    : { effect: 'take', message: found.message };
+  if (found.expiresAt === null) return { effect: 'receipt', type: 'read', message: found.message };
+  if (found.sealedFor !== null && !found.sealedFor.includes(device)) {
+    return { effect: 'refuse', refusal: OTHER_DEVICES };
+  }
+  return { effect: 'take', message: found.message };
 }
 
 /**
@@ -167,4 +180,24 @@ export function burnPolicy(
 ): BurnPolicy {
   const ttlSeconds = Math.min(requested.ttlSeconds ?? DEFAULT_TTL_SECONDS, maxTtlSeconds);
   return { ttlSeconds, viewSeconds: requested.viewSeconds ?? 0, expiresAt: sentAt + ttlSeconds * 1000 };
+}
+
+/**
+ * A sealed burn message must be sealed to every current device of the recipient that has a key,
+ * so that each of them can be the one to open it (`KEYS_CHANGED` when one was added since the
+ * sender read the directory). A recipient with no such device cannot receive burn messages.
+ */
+export function sealRefusal(
+  sealedFor: readonly string[],
+  current: readonly string[],
+  to: string,
+): Refusal | null {
+  if (current.length === 0) {
+    return {
+      code: 'BAD_REQUEST',
+      message: `${to} has no device that can receive end-to-end encrypted messages`,
+    };
+  }
+  const sealed = new Set(sealedFor);
+  return current.every((device) => sealed.has(device)) ? null : { code: 'KEYS_CHANGED' };
 }

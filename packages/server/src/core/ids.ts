@@ -24,6 +24,15 @@ export function newId(prefix: 'u' | 'd' | 'm'): string {
   return `${prefix}_${id}`;
 }
 
+/**
+ * The id of a sealed burn message: the time order as `newId('m')`, then the sender's envelope id
+ * (16 random bytes, base64url) instead of the server's random part. The recipient checks it, so
+ * the server cannot move an envelope to another message (docs/crypto.md).
+ */
+export function sealedMessageId(envelopeId: string): string {
+  return `m_${timeOrder()}${envelopeId}`;
+}
+
 let lastMs = 0;
 let inMs = 0;
 

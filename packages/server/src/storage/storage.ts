@@ -16,6 +16,8 @@ export interface DeviceRecord {
   name: string;
   createdAt: number;
   lastSeenAt: number | null;
+  /** The device's X25519 public key (base64url), or null for a device signed in without one. */
+  publicKey: string | null;
 }
 
 /** A device found by its token, with its account: what a connection or request runs as. */
@@ -40,8 +42,14 @@ export interface NewMessage {
   /** Present for a burn message: its content is sealed and deleted when it burns. */
   burn?: BurnPolicy;
   size: number;
+  /** A sealed burn message: the envelope's JSON (`Envelope`, docs/crypto.md), which the server cannot read. */
   text: string;
   ext: Record<string, unknown> | null;
+  /**
+   * A sealed burn message: the devices of the recipient its envelope has a key for (only these
+   * may open it). Absent for a normal message and for a burn message stored before envelopes.
+   */
+  sealedFor?: readonly string[];
 }
 
 /** What a write changed: users whose logs grew (the server wakes their devices) and what burned. */
@@ -73,6 +81,11 @@ export interface ActInput {
   at: number;
 }
 
+/** An open: by one device (`deviceId`) of the user, which must be one a sealed message was sealed for. */
+export interface OpenInput extends ActInput {
+  deviceId: string;
+}
+
 /** A verb refused by the burn rules (burn-rules.ts); it may still have changed something (`expire`). */
 export interface Refused {
   kind: 'refused';
@@ -84,10 +97,14 @@ export type OpenOutcome = Changed &
   (
     | {
         kind: 'taken';
-        /** The content, read and deleted in the same transaction. */
+        /** The content, read and deleted in the same transaction: for a sealed message, the envelope's JSON. */
         text: string;
         ext: Record<string, unknown>;
         viewSeconds: number;
+        /** True when `text` is a sealed message's envelope (the message had `sealedFor`). */
+        sealed: boolean;
+        /** The sender's username (the recipient binds it when it decrypts). */
+        from: string;
       }
     | { kind: 'read'; text: string; ext: Record<string, unknown> }
     | Refused
@@ -140,6 +157,8 @@ export interface AccountStore {
   createUser(user: UserRecord): Promise<void>;
   findUserByUsername(username: string): Promise<UserRecord | null>;
   createDevice(device: DeviceRecord & { tokenHash: string }): Promise<void>;
+  /** The user's devices that have a public key, oldest first: the key directory. */
+  listDeviceKeys(userId: string): Promise<Array<{ id: string; publicKey: string; createdAt: number }>>;
   /** The device (and account) holding a token hash, or null when unknown or revoked. */
   findDeviceByTokenHash(tokenHash: string): Promise<DeviceAuth | null>;
   listDevices(userId: string): Promise<DeviceRecord[]>;
@@ -185,7 +204,7 @@ export interface Storage {
    * perform that effect. The decisions are never made here. `take` reads the content, deletes it
    * and its queued events, writes the tombstone and both `burned` events; `receipt` adds it once.
    */
-  openMessage(input: ActInput): Promise<OpenOutcome>;
+  openMessage(input: OpenInput): Promise<OpenOutcome>;
   revokeMessage(input: ActInput): Promise<ActOutcome>;
   readMessage(input: { id: string; reader: Party; at: number }): Promise<ActOutcome>;
   /** `decideDelivered` for each id; a request for many ids never fails for one of them. */

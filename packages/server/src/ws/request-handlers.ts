@@ -37,6 +37,7 @@ export const REQUEST_HANDLERS = {
   delivered: (context, who, request) => context.engine.delivered(who, request.ids),
   revoke: (context, who, request) => context.engine.revoke(who, request.id),
   ack: (context, who, request) => context.engine.ack(who, request.cursor),
+  keys: (context, _who, request) => context.engine.keys(request.username),
   ping: (context) => ({ serverTime: context.now() }),
 } satisfies RequestHandlers;
 

@@ -1,0 +1,114 @@
+import { CinderError, type DirectoryDevice, type Envelope, type Ext } from '@cinder/protocol';
+import type { Connection } from './connection.ts';
+import { sealEnvelope } from './crypto/envelope.ts';
+import { keyFingerprint, keySetId, safetyNumber } from './crypto/safety-number.ts';
+import type { Serial } from './serial.ts';
+import type { Store } from './store/store.ts';
+import type { KeyChange, KeyStatus, Me, PeerKeys } from './types.ts';
+
+export interface KeyDirectoryOptions {
+  store: Store;
+  serial: Serial;
+  connection: Connection;
+  requestTimeoutMs: number;
+  onKeyChange: (change: KeyChange) => void;
+}
+
+/**
+ * Peers' device keys (docs/crypto.md, "Verification"): reads the server's key directory, remembers
+ * in the store the key set each peer had, emits `keyChange` when it differs from the remembered
+ * one (and drops the peer's verified mark), seals burn messages to the current keys, and computes
+ * safety numbers.
+ */
+export class KeyDirectory {
+  readonly #options: KeyDirectoryOptions;
+
+  constructor(options: KeyDirectoryOptions) {
+    this.#options = options;
+  }
+
+  /** `username`'s current devices with keys, as the server lists them; checked against what this device saw. */
+  async devices(
+    me: Me,
+    username: string,
+    timeoutMs = this.#options.requestTimeoutMs,
+  ): Promise<DirectoryDevice[]> {
+    const result = await this.#options.connection.request(
+      { type: 'keys', username },
+      { timeoutMs, retry: true },
+    );
+    if (username !== me.username) await this.#remember(username, result.devices);
+    return result.devices;
+  }
+
+  /** Seal a burn message to every current device of `to`. */
+  async seal(me: Me, to: string, text: string, ext: Ext | undefined, timeoutMs?: number): Promise<Envelope> {
+    const devices = await this.devices(me, to, timeoutMs);
+    if (devices.length === 0) {
+      throw new CinderError(
+        'BAD_REQUEST',
+        `${to} has no device that can receive end-to-end encrypted messages`,
+      );
+    }
+    return sealEnvelope({ from: me.username, to, text, ext, devices });
+  }
+
+  async status(me: Me, username: string): Promise<KeyStatus> {
+    const { theirs, number } = await this.#compute(me, username);
+    const peer = await this.#options.store.getPeer(username);
+    return {
+      username,
+      safetyNumber: number,
+      verified: peer?.verified === true && peer.keySet === keySetId(theirs.map((d) => d.publicKey)),
+      devices: theirs.map((d) => ({
+        id: d.id,
+        fingerprint: keyFingerprint(d.publicKey),
+        createdAt: d.createdAt,
+      })),
+    };
+  }
+
+  async safetyNumber(me: Me, username: string): Promise<string> {
+    return (await this.#compute(me, username)).number;
+  }
+
+  /** Mark the current keys of `username` verified; CONFLICT if `number` is not their safety number now. */
+  async markVerified(me: Me, username: string, number: string): Promise<void> {
+    const { theirs, number: current } = await this.#compute(me, username);
+    if (number.replace(/\s+/g, '') !== current.replace(/\s+/g, '')) {
+      throw new CinderError('CONFLICT', 'The safety number has changed: compare it again');
+    }
+    const keySet = keySetId(theirs.map((d) => d.publicKey));
+    await this.#options.serial.run(async () => {
+      const peer = await this.#options.store.getPeer(username);
+      const seenAt = peer?.keySet === keySet ? peer.seenAt : Date.now();
+      await this.#options.store.commit({ putPeers: [{ username, keySet, seenAt, verified: true }] });
+    });
+  }
+
+  async #compute(me: Me, username: string): Promise<{ theirs: DirectoryDevice[]; number: string }> {
+    if (username === me.username)
+      throw new CinderError('BAD_REQUEST', 'A safety number is between two users');
+    const [mine, theirs] = await Promise.all([this.devices(me, me.username), this.devices(me, username)]);
+    const number = safetyNumber(
+      { username: me.username, publicKeys: mine.map((d) => d.publicKey) },
+      { username, publicKeys: theirs.map((d) => d.publicKey) },
+    );
+    return { theirs, number };
+  }
+
+  /** Remember the key set seen for a peer; a different one than before is a key change. */
+  async #remember(username: string, devices: readonly DirectoryDevice[]): Promise<void> {
+    const keySet = keySetId(devices.map((d) => d.publicKey));
+    const { store, serial, onKeyChange } = this.#options;
+    const change = await serial.run(async (): Promise<KeyChange | null> => {
+      const peer = await store.getPeer(username);
+      if (peer?.keySet === keySet) return null;
+      const at = Date.now();
+      const next: PeerKeys = { username, keySet, seenAt: at, verified: false };
+      await store.commit({ putPeers: [next] });
+      return peer ? { username, at, verified: peer.verified } : null;
+    });
+    if (change) onKeyChange(change);
+  }
+}
