@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Identity, PendingSend, Store, StoredMessage, Tombstone } from '../src/index.ts';
+import { deviceKeyPair } from '../src/crypto/device-keys.ts';
+import {
+  generateDeviceKeys,
+  type Identity,
+  type PeerKeys,
+  type PendingSend,
+  type Store,
+  type StoredMessage,
+  type Tombstone,
+} from '../src/index.ts';
 
 export interface StoreContractOptions {
   /** A fresh, empty store. */
@@ -168,6 +177,30 @@ export function runStoreContract(name: string, options: StoreContractOptions): v
       expect(await store.listOutbox()).toEqual([p1]);
     });
 
+    it('keeps what it saw of peers’ keys, replacing it per peer', async () => {
+      const store = await create();
+      const bob: PeerKeys = { username: 'bob', keySet: 'set-1', seenAt: 1, verified: false };
+      await store.commit({ putPeers: [bob, { username: 'carol', keySet: 'c', seenAt: 2, verified: true }] });
+      await store.commit({ putPeers: [{ ...bob, keySet: 'set-2', verified: true }] });
+      expect(await store.getPeer('bob')).toEqual({ ...bob, keySet: 'set-2', verified: true });
+      expect(await store.getPeer('carol')).toMatchObject({ keySet: 'c', verified: true });
+      expect(await store.getPeer('dave')).toBeUndefined();
+    });
+
+    it('keeps the device key pair with the identity, usable after a reload', async () => {
+      const store = await create();
+      const keys = await generateDeviceKeys(store.keysAsBytes === true);
+      await store.commit({ identity: { ...identity, keys } });
+      const again = options.reopen ? await options.reopen(store) : store;
+      if (again !== store) opened.push(again);
+      const saved = (await again.getIdentity())?.keys;
+      expect(saved?.publicKey).toBe(keys.publicKey);
+      // The private key still derives: the pair works for HPKE after the round trip.
+      const pair = await deviceKeyPair(saved ?? keys);
+      expect(pair.privateKey.type).toBe('private');
+      if (store.keysAsBytes !== true) expect(pair.privateKey.extractable).toBe(false);
+    });
+
     it('forgets everything on clear', async () => {
       const store = await create();
       await store.commit({
@@ -176,8 +209,10 @@ export function runStoreContract(name: string, options: StoreContractOptions): v
         putMessages: [message({ id: 'm1' })],
         putTombstones: [{ id: 'm0', conversation: 'dm:alice:bob', reason: 'opened', at: 1 }],
         putOutbox: [{ key: 'key-00000001', to: 'bob', text: 'x', createdAt: 1 }],
+        putPeers: [{ username: 'bob', keySet: 's', seenAt: 1, verified: true }],
       });
       await store.clear();
+      expect(await store.getPeer('bob')).toBeUndefined();
       expect(await store.getIdentity()).toBeNull();
       expect(await store.getCursor()).toBeNull();
       expect(await store.listMessages()).toEqual([]);
