@@ -1,3 +1,4 @@
+import type { Envelope } from '@cinder/protocol';
 import { CinderError } from '@cinder/sdk';
 import { describe, expect, it } from 'vitest';
 import { Harness, login, marker, RawClient, register, waitFor } from '../kit/index.ts';
@@ -81,10 +82,18 @@ describe('contract 2: open is atomic and at most once', () => {
     expect(opened).toMatchObject({ text, ext: { k: 1 }, viewSeconds: 10 });
     expect(await codeOf(bob.client.open(sent.id))).toBe('BURNED');
     expect(await codeOf(bob2.client.open(sent.id))).toBe('BURNED');
-    // The content crossed the wire exactly once, to the device that opened it.
-    const count = (s: string) => s.split(text).length - 1;
-    expect(count(bob.net.raw.join('\n'))).toBe(1);
-    expect(count(bob2.net.raw.join('\n'))).toBe(0);
+    // The content crossed the wire sealed, exactly once, to the device that opened it; the plain
+    // text never crossed it.
+    const frame = alice.net.sent.find((f) => f.type === 'send') as { sealed?: Envelope } | undefined;
+    const ct = frame?.sealed?.ct;
+    if (!ct) throw new Error('the send frame carried no envelope');
+    const count = (s: string, piece: string) => s.split(piece).length - 1;
+    expect(count(bob.net.raw.join('\n'), ct)).toBe(1);
+    expect(count(bob2.net.raw.join('\n'), ct)).toBe(0);
+    for (const d of [alice, bob, bob2]) {
+      expect(count(d.net.raw.join('\n'), text)).toBe(0);
+      expect(count(JSON.stringify(d.net.sent), text)).toBe(0);
+    }
   });
 
   it('20 racing opens from Bob’s devices: exactly one gets the text', async () => {

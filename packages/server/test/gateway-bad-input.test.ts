@@ -1,6 +1,26 @@
-import { PROTOCOL_VERSION, type ServerFrame } from '@cinder/protocol';
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  type Envelope,
+  MAX_SEALED_BYTES,
+  MAX_SEALED_KEYS,
+  type OpenResult,
+  PROTOCOL_VERSION,
+  ROUTES,
+  type ServerFrame,
+} from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
-import { RawClient, register, sendFrame, testServer } from '../../../test/kit/index.ts';
+import {
+  login,
+  openedContent,
+  passwordOf,
+  postJson,
+  RawClient,
+  register,
+  sealedSendFrame,
+  sendFrame,
+  testServer,
+  username,
+} from '../../../test/kit/index.ts';
 
 type ErrorFrame = Extract<ServerFrame, { type: 'error' }>;
 
@@ -12,7 +32,9 @@ describe('gateway: bad input over a real socket', () => {
     const a = await RawClient.connect(server.url, alice.token);
     const b = await RawClient.connect(server.url, bob.token);
 
-    const stored = await a.ok<{ id: string }>(sendFrame(bob.user.username, 'kept safe', { burn: {} }));
+    const stored = await a.ok<{ id: string }>(
+      await sealedSendFrame(a, alice.user.username, bob.user.username, 'kept safe'),
+    );
     const normal = await a.ok<{ id: string }>(sendFrame(bob.user.username, 'plain one'));
     await b.waitForEvent((e) => e.kind === 'message' && e.message.id === normal.id);
 
@@ -84,11 +106,109 @@ describe('gateway: bad input over a real socket', () => {
     expect((await b.request({ type: 'ping' })).type).toBe('reply');
 
     // Stored messages are intact.
-    const opened = await b.ok<{ text: string; burned: boolean }>({ type: 'open', id: stored.id });
-    expect(opened).toMatchObject({ text: 'kept safe', burned: true });
+    const opened = await b.ok<OpenResult>({ type: 'open', id: stored.id });
+    expect(opened).toMatchObject({ burned: true });
+    expect((await openedContent(opened, bob)).text).toBe('kept safe');
     expect(await b.ok({ type: 'open', id: normal.id })).toMatchObject({ text: 'plain one', burned: false });
     a.close();
     b.close();
+  });
+
+  it('refuses burn sends it could read and malformed envelopes, and keeps serving', async () => {
+    // Frames up to 256 KiB, so that an oversized envelope meets the schema, not the frame cap.
+    await using server = await testServer({ maxFrameBytes: 256 * 1024 });
+    const alice = await register(server);
+    const bob = await register(server);
+    const a = await RawClient.connect(server.url, alice.token);
+    const b = await RawClient.connect(server.url, bob.token);
+    const to = bob.user.username;
+    const secret = randomBytes(16).toString('hex');
+
+    const valid = await sealedSendFrame(a, alice.user.username, to, secret);
+    const envelope = valid.sealed as Envelope;
+    const key = envelope.keys[0] as Envelope['keys'][number];
+    const b64 = (bytes: number) => randomBytes(bytes).toString('base64url');
+    const withSealed = (fields: Record<string, unknown>) => ({
+      ...valid,
+      sealed: { ...envelope, ...fields },
+    });
+    const { sealed: _sealed, ...unsealedBurn } = valid;
+    const { burn: _burn, ...sealedNormal } = valid;
+
+    const refused: Array<[string, Record<string, unknown>]> = [
+      ['a burn send with text beside the envelope', { ...valid, text: secret }],
+      ['a burn send with ext beside the envelope', { ...valid, ext: { secret } }],
+      ['a burn send in plain text', sendFrame(to, secret, { burn: {} })],
+      ['a burn send without text or envelope', unsealedBurn],
+      ['a normal send with an envelope beside its text', { ...sendFrame(to, 'plain'), sealed: envelope }],
+      ['a normal send with only an envelope', sealedNormal],
+      ['envelope version 2', withSealed({ v: 2 })],
+      ['an envelope id of 15 bytes', withSealed({ id: b64(15) })],
+      ['an envelope id of 17 bytes', withSealed({ id: b64(17) })],
+      ['k2 of 31 bytes', withSealed({ k2: b64(31) })],
+      ['k2 of 33 bytes', withSealed({ k2: b64(33) })],
+      ['k2 in base64 with padding', withSealed({ k2: randomBytes(32).toString('base64') })],
+      ['k2 with a character outside base64url', withSealed({ k2: `${envelope.k2.slice(0, -1)}+` })],
+      ['ct shorter than nonce and tag', withSealed({ ct: b64(27) })],
+      ['ct over MAX_SEALED_BYTES', withSealed({ ct: b64(MAX_SEALED_BYTES + 3) })],
+      ['ct with a character outside base64url', withSealed({ ct: `${envelope.ct}.` })],
+      ['no copies of K1', withSealed({ keys: [] })],
+      [`${MAX_SEALED_KEYS + 1} copies of K1`, withSealed({ keys: Array(MAX_SEALED_KEYS + 1).fill(key) })],
+      ['a copy of K1 with enc of 31 bytes', withSealed({ keys: [{ ...key, enc: b64(31) }] })],
+      ['a copy of K1 with ct of 47 bytes', withSealed({ keys: [{ ...key, ct: b64(47) }] })],
+      ['a copy of K1 with ct of 49 bytes', withSealed({ keys: [{ ...key, ct: b64(49) }] })],
+      ['a copy of K1 without a device', withSealed({ keys: [{ enc: key.enc, ct: key.ct }] })],
+      ['an envelope without k2', withSealed({ k2: undefined })],
+      ['an envelope that is a string', { ...valid, sealed: JSON.stringify(envelope) }],
+    ];
+    for (const [name, frame] of refused) {
+      const answer = await a.request({ ...frame, key: `k-${randomUUID()}` });
+      expect(answer, name).toMatchObject({ type: 'error', code: 'BAD_REQUEST' });
+      expect(JSON.stringify(answer), name).not.toContain(secret);
+    }
+
+    // The key directory of a user that does not exist: NOT_FOUND, as for a send to them.
+    expect(await a.request({ type: 'keys', username: 'nobody-by-that-name' })).toMatchObject({
+      type: 'error',
+      code: 'NOT_FOUND',
+    });
+    expect(await a.request({ type: 'keys', username: 'Not A Username' })).toMatchObject({
+      type: 'error',
+      code: 'BAD_REQUEST',
+    });
+
+    // A recipient whose only device has no key cannot receive burn messages.
+    const keyless = username('keyless');
+    const created = await postJson(new URL(ROUTES.register, server.url).href, {
+      username: keyless,
+      password: passwordOf(keyless),
+    });
+    expect(created.status).toBe(201);
+    expect(await a.request({ ...valid, key: `k-${randomUUID()}`, to: keyless })).toMatchObject({
+      type: 'error',
+      code: 'BAD_REQUEST',
+    });
+
+    // An envelope sealed before the recipient added a device: KEYS_CHANGED; sealed again, it goes.
+    const bob2 = await login(server, to);
+    expect(await a.request({ ...valid, key: `k-${randomUUID()}` })).toMatchObject({
+      type: 'error',
+      code: 'KEYS_CHANGED',
+    });
+    const sent = await a.ok<{ id: string }>(await sealedSendFrame(a, alice.user.username, to, secret));
+
+    // Nothing refused was stored: Bob heard of the one message that went, and opens it on either device.
+    await b.waitForEvent((e) => e.kind === 'message' && e.message.id === sent.id);
+    await b.settle();
+    expect(b.events().filter((e) => e.kind === 'message')).toHaveLength(1);
+    const b2 = await RawClient.connect(server.url, bob2.token);
+    const opened = await b2.ok<OpenResult>({ type: 'open', id: sent.id });
+    expect((await openedContent(opened, bob2)).text).toBe(secret);
+    expect(a.invalid).toEqual([]);
+    expect((await a.request({ type: 'ping' })).type).toBe('reply');
+    a.close();
+    b.close();
+    b2.close();
   });
 
   it('closes with 1009 beyond the hard cap, and the server keeps serving', async () => {

@@ -1,13 +1,21 @@
 import { randomBytes } from 'node:crypto';
+import type { Envelope, OpenResult } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
-import { login, RawClient, register, sendFrame, testServer } from '../../../test/kit/index.ts';
+import {
+  login,
+  openedContent,
+  RawClient,
+  register,
+  sealedSendFrame,
+  testServer,
+} from '../../../test/kit/index.ts';
 
 function count(haystack: readonly string[], needle: string): number {
   return haystack.reduce((n, frame) => n + frame.split(needle).length - 1, 0);
 }
 
 describe('sealed delivery in raw frames', () => {
-  it('carries a burn message’s content only in the reply to the first open', async () => {
+  it('carries a burn message’s content only sealed, and its envelope only in the reply to the first open', async () => {
     await using server = await testServer();
     const marker = randomBytes(16).toString('hex');
     const extMarker = randomBytes(16).toString('hex');
@@ -21,13 +29,19 @@ describe('sealed delivery in raw frames', () => {
     const b1 = await RawClient.connect(server.url, bob.token);
     const b2 = await RawClient.connect(server.url, bob2.token);
 
-    const sent = await a1.ok<{ id: string; size: number }>(
-      sendFrame(bob.user.username, `the text ${marker}`, {
-        burn: { ttlSeconds: 600 },
-        ext: { note: extMarker },
-      }),
+    const frame = await sealedSendFrame(a1, alice.user.username, bob.user.username, `the text ${marker}`, {
+      burn: { ttlSeconds: 600 },
+      ext: { note: extMarker },
+    });
+    // The envelope's pieces, as unique strings to count on the wire.
+    const { ct, k2 } = frame.sealed as Envelope;
+    expect(JSON.stringify(frame)).not.toContain(marker);
+    expect(JSON.stringify(frame)).not.toContain(extMarker);
+    const sent = await a1.ok<{ id: string; size: number }>(frame);
+    // The size is the sealed payload's: the JSON of the text and ext.
+    expect(sent.size).toBe(
+      Buffer.byteLength(JSON.stringify({ text: `the text ${marker}`, ext: { note: extMarker } })),
     );
-    expect(sent.size).toBe(Buffer.byteLength(`the text ${marker}`));
     for (const c of [a2, b1, b2]) {
       const event = await c.waitForEvent((e) => e.kind === 'message' && e.message.id === sent.id);
       expect(event).toMatchObject({
@@ -49,13 +63,20 @@ describe('sealed delivery in raw frames', () => {
     await a2.waitForEvent((e) => e.kind === 'receipt' && e.messageId === sent.id);
 
     const everyoneElse = () => [...a1.raw, ...a2.raw, ...b2.raw, ...fresh.raw];
-    expect(count([...everyoneElse(), ...b1.raw], marker)).toBe(0);
-    expect(count([...everyoneElse(), ...b1.raw], extMarker)).toBe(0);
+    for (const piece of [marker, extMarker, ct, k2])
+      expect(count([...everyoneElse(), ...b1.raw], piece)).toBe(0);
 
     const opened = await b1.request({ type: 'open', id: sent.id });
     expect(opened).toMatchObject({
       type: 'reply',
-      result: { id: sent.id, text: `the text ${marker}`, ext: { note: extMarker }, burned: true },
+      result: { id: sent.id, from: alice.user.username, sealed: { ct, k2 }, burned: true },
+    });
+    const result = (opened as { result: OpenResult }).result;
+    expect(result.text).toBeUndefined();
+    expect(result.ext).toBeUndefined();
+    expect(await openedContent(result, bob)).toEqual({
+      text: `the text ${marker}`,
+      ext: { note: extMarker },
     });
     const retry = await b2.request({ type: 'open', id: sent.id });
     expect(retry).toMatchObject({ type: 'error', code: 'BURNED' });
@@ -64,10 +85,12 @@ describe('sealed delivery in raw frames', () => {
       await c.settle();
     }
 
-    expect(count(b1.raw, marker)).toBe(1);
-    expect(count(b1.raw, extMarker)).toBe(1);
-    expect(count(everyoneElse(), marker)).toBe(0);
-    expect(count(everyoneElse(), extMarker)).toBe(0);
+    // The envelope went to the opening device once; the plain text went nowhere.
+    expect(count(b1.raw, ct)).toBe(1);
+    expect(count(b1.raw, k2)).toBe(1);
+    for (const piece of [ct, k2, marker, extMarker]) expect(count(everyoneElse(), piece)).toBe(0);
+    expect(count(b1.raw, marker)).toBe(0);
+    expect(count(b1.raw, extMarker)).toBe(0);
     for (const c of [a1, a2, b1, b2, fresh]) {
       expect(c.invalid).toEqual([]);
       c.close();
@@ -75,7 +98,7 @@ describe('sealed delivery in raw frames', () => {
 
     // Reconnecting devices learn the burn and never see the message again.
     const late = await RawClient.connect(server.url, (await login(server, bob.user.username)).token);
-    expect(count(late.raw, marker)).toBe(0);
+    for (const piece of [ct, k2, marker]) expect(count(late.raw, piece)).toBe(0);
     expect(late.frames.flatMap((f) => (f.type === 'resync' ? f.messages : []))).toEqual([]);
     late.close();
   });
