@@ -1,14 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Envelope } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
-import { postJson, RawClient, register, sendFrame, tempDir, testServer } from '../../../test/kit/index.ts';
+import {
+  postJson,
+  RawClient,
+  register,
+  sealedSendFrame,
+  sendFrame,
+  tempDir,
+  testServer,
+} from '../../../test/kit/index.ts';
 
 describe('logs', () => {
   it('never contain message content, even at trace level', async () => {
     const logs = tempDir('cinder-logs-');
     const logFile = join(logs.path, 'server.log');
     const marker = randomBytes(32).toString('hex');
+    let envelope: Envelope | undefined;
     try {
       const server = await testServer({ logLevel: 'trace', logFile, maxFrameBytes: 8192 });
       try {
@@ -16,9 +26,11 @@ describe('logs', () => {
         const bob = await register(server);
         const a = await RawClient.connect(server.url, alice.token);
         const b = await RawClient.connect(server.url, bob.token);
-        const burn = await a.ok<{ id: string }>(
-          sendFrame(bob.user.username, marker, { burn: {}, ext: { m: marker } }),
-        );
+        const sealed = await sealedSendFrame(a, alice.user.username, bob.user.username, marker, {
+          ext: { m: marker },
+        });
+        envelope = sealed.sealed as Envelope;
+        const burn = await a.ok<{ id: string }>(sealed);
         const normal = await a.ok<{ id: string }>(
           sendFrame(bob.user.username, marker, { ext: { [marker]: marker } }),
         );
@@ -30,6 +42,15 @@ describe('logs', () => {
         await a.request({ type: 'open', id: normal.id });
         await a.request({ type: 'open', id: marker });
         await a.request(sendFrame(marker.slice(0, 30), marker));
+        // Burn sends the server refuses: in plain text, with the text beside the envelope, with a
+        // malformed envelope.
+        for (const refused of [
+          sendFrame(bob.user.username, marker, { burn: {}, ext: { m: marker } }),
+          { ...sealed, key: 'key-refused-1', text: marker },
+          { ...sealed, key: 'key-refused-2', sealed: { ...envelope, k2: `${envelope.k2}x` } },
+        ]) {
+          expect(await a.request(refused)).toMatchObject({ type: 'error', code: 'BAD_REQUEST' });
+        }
         a.send(`{"type":"send","text":"${marker}"`);
         a.send({ type: marker, rid: 'r-x', text: marker });
         a.send({
@@ -58,6 +79,11 @@ describe('logs', () => {
       expect(log.split('\n').length).toBeGreaterThan(20);
       expect(log).not.toContain(marker);
       expect(log).not.toContain(marker.slice(0, 30));
+      // Nor the burn message's envelope: its ciphertext and key share are content too.
+      if (!envelope) throw new Error('no envelope was sent');
+      expect(log).not.toContain(envelope.ct);
+      expect(log).not.toContain(envelope.k2);
+      for (const key of envelope.keys) expect(log).not.toContain(key.ct);
     } finally {
       logs.remove();
     }

@@ -1,12 +1,15 @@
 import { type AddressInfo, createServer } from 'node:net';
+import type { Envelope, OpenResult } from '@cinder/protocol';
 import { startServer } from '@cinder/server';
 import { describe, expect, it } from 'vitest';
 import {
   type Exposition,
   marker,
   metrics,
+  openedContent,
   RawClient,
   register,
+  sealedSendFrame,
   sendFrame,
   spawnServer,
   sweptAfter,
@@ -68,14 +71,20 @@ describe('metrics', () => {
     const text = marker();
 
     // A burn message opened (burn: opened), then opened again (error BURNED).
-    const opened = await a.ok<{ id: string }>(
-      sendFrame(bob.user.username, text, { burn: { ttlSeconds: 3600 } }),
-    );
-    expect(await b.ok({ type: 'open', id: opened.id })).toMatchObject({ text, burned: true });
+    const sealed = await sealedSendFrame(a, alice.user.username, bob.user.username, text, {
+      burn: { ttlSeconds: 3600 },
+    });
+    const envelope = sealed.sealed as Envelope;
+    const opened = await a.ok<{ id: string }>(sealed);
+    const result = await b.ok<OpenResult>({ type: 'open', id: opened.id });
+    expect(result).toMatchObject({ burned: true });
+    expect((await openedContent(result, bob)).text).toBe(text);
     expect(await b.request({ type: 'open', id: opened.id })).toMatchObject({ type: 'error', code: 'BURNED' });
     // A burn message left to expire (burn: expired), by the server's clock.
     const expiring = await a.ok<{ id: string; burn: { expiresAt: number } }>(
-      sendFrame(bob.user.username, `${text}-expiring`, { burn: { ttlSeconds: 60 } }),
+      await sealedSendFrame(a, alice.user.username, bob.user.username, `${text}-expiring`, {
+        burn: { ttlSeconds: 60 },
+      }),
     );
     now = expiring.burn.expiresAt + 250;
     await b.waitForEvent((e) => e.kind === 'burned' && e.messageId === expiring.id);
@@ -109,6 +118,8 @@ describe('metrics', () => {
     expect(scrape.value('cinder_expiry_lag_seconds_bucket', { le: '0.25' })).toBe(1);
     expect(scrape.value('cinder_ws_request_duration_seconds_count', { type: 'send' })).toBe(3);
     expect(scrape.value('cinder_ws_request_duration_seconds_count', { type: 'open' })).toBe(2);
+    // Each sealed send read the recipient's key directory first.
+    expect(scrape.value('cinder_ws_request_duration_seconds_count', { type: 'keys' })).toBe(2);
     expect(scrape.value('cinder_errors_total', { code: 'BURNED', transport: 'ws' })).toBe(1);
     expect(scrape.value('cinder_errors_total', { code: 'NOT_FOUND', transport: 'http' })).toBe(1);
     const http = (labels: Record<string, string>) =>
@@ -139,6 +150,8 @@ describe('metrics', () => {
       alice.token,
       opened.id,
       expiring.id,
+      envelope.ct,
+      envelope.k2,
     ];
     for (const secret of secrets) expect(scrape.text).not.toContain(secret);
     for (const value of scrape.labelValues()) {

@@ -1,8 +1,11 @@
+import type { OpenResult } from '@cinder/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type ChildServer,
+  openedContent,
   RawClient,
   register,
+  sealedSendFrame,
   sendFrame,
   spawnServer,
   tempDir,
@@ -29,9 +32,11 @@ describe('restart', () => {
       const a = await RawClient.connect(first.url, alice.token);
       const normal = await a.ok<{ id: string }>(sendFrame(bob.user.username, 'survives', { ext: { x: 1 } }));
       const sealed = await a.ok<{ id: string }>(
-        sendFrame(bob.user.username, 'survives sealed', { burn: {} }),
+        await sealedSendFrame(a, alice.user.username, bob.user.username, 'survives sealed'),
       );
-      const opened = await a.ok<{ id: string }>(sendFrame(bob.user.username, 'burns now', { burn: {} }));
+      const opened = await a.ok<{ id: string }>(
+        await sealedSendFrame(a, alice.user.username, bob.user.username, 'burns now'),
+      );
       const b = await RawClient.connect(first.url, bob.token);
       await b.ok({ type: 'open', id: opened.id });
       // The burned event follows the open reply; the cursor must include it.
@@ -62,10 +67,9 @@ describe('restart', () => {
       const resumed = await RawClient.connect(second.url, bob.token, cursor);
       expect(resumed.frames.map((f) => f.type)).toEqual(['welcome', 'synced']);
       expect(await resumed.request({ type: 'open', id: opened.id })).toMatchObject({ code: 'BURNED' });
-      expect(await resumed.ok({ type: 'open', id: sealed.id })).toMatchObject({
-        text: 'survives sealed',
-        burned: true,
-      });
+      const result = await resumed.ok<OpenResult>({ type: 'open', id: sealed.id });
+      expect(result).toMatchObject({ burned: true });
+      expect((await openedContent(result, bob)).text).toBe('survives sealed');
       resumed.close();
 
       second.child.kill('SIGINT');

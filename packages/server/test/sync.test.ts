@@ -1,9 +1,10 @@
-import type { Event, ServerFrame } from '@cinder/protocol';
+import type { Envelope, Event, ServerFrame } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   login,
   RawClient,
   register,
+  sealedSendFrame,
   sendFrame,
   sweptAfter,
   testServer,
@@ -41,7 +42,9 @@ describe('sync', () => {
     const offline: string[] = [];
     for (let i = 0; i < 5; i++)
       offline.push((await a.ok<{ id: string }>(sendFrame(bob.user.username, `m${i}`))).id);
-    const burned = await a.ok<{ id: string }>(sendFrame(bob.user.username, 'gone', { burn: {} }));
+    const burned = await a.ok<{ id: string }>(
+      await sealedSendFrame(a, alice.user.username, bob.user.username, 'gone'),
+    );
     await a.ok({ type: 'revoke', id: burned.id });
 
     const b2 = await RawClient.connect(server.url, bob.token, cursor);
@@ -74,8 +77,12 @@ describe('sync', () => {
     const bob = await register(server);
     const a = await RawClient.connect(server.url, alice.token);
     const normal = await a.ok<{ id: string }>(sendFrame(bob.user.username, 'normal text', { ext: { k: 1 } }));
-    const sealed = await a.ok<{ id: string }>(sendFrame(bob.user.username, 'sealed text', { burn: {} }));
-    const opened = await a.ok<{ id: string }>(sendFrame(bob.user.username, 'opened text', { burn: {} }));
+    const sealedFrame = await sealedSendFrame(a, alice.user.username, bob.user.username, 'sealed text');
+    const envelope = sealedFrame.sealed as Envelope;
+    const sealed = await a.ok<{ id: string }>(sealedFrame);
+    const opened = await a.ok<{ id: string }>(
+      await sealedSendFrame(a, alice.user.username, bob.user.username, 'opened text'),
+    );
     const b = await RawClient.connect(server.url, bob.token);
     await b.ok({ type: 'open', id: opened.id });
     b.close();
@@ -93,6 +100,11 @@ describe('sync', () => {
       expect(resync.messages.map((m) => m.id)).toEqual([normal.id, sealed.id]);
       expect(resync.messages[0]).toMatchObject({ text: 'normal text', ext: { k: 1 } });
       expect(resync.messages[1]).not.toHaveProperty('text');
+      // Nothing of the envelope either: it leaves the server only in the open's reply.
+      for (const raw of fresh.raw) {
+        expect(raw).not.toContain(envelope.ct);
+        expect(raw).not.toContain(envelope.k2);
+      }
       const synced = fresh.frames[2];
       expect(synced?.type === 'synced' && synced.cursor).toBe(resync.cursor);
       fresh.close();
@@ -158,7 +170,9 @@ describe('sync', () => {
     const a = await RawClient.connect(server.url, alice.token);
     const b = await RawClient.connect(server.url, bob.token);
     const old = await a.ok<{ id: string }>(sendFrame(bob.user.username, 'old but live'));
-    const oldBurn = await a.ok<{ id: string }>(sendFrame(bob.user.username, 'old burn', { burn: {} }));
+    const oldBurn = await a.ok<{ id: string }>(
+      await sealedSendFrame(a, alice.user.username, bob.user.username, 'old burn'),
+    );
     await b.ok({ type: 'open', id: oldBurn.id });
     await b.waitForEvent((e) => e.kind === 'burned' && e.messageId === oldBurn.id);
     const oldCursor = 0;
