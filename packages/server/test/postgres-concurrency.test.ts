@@ -125,7 +125,9 @@ await describeWithServices('postgres storage under concurrency (two nodes, one s
     }
     const results = await Promise.all(
       messages.flatMap((m) =>
-        [nodeA, nodeB, nodeA, nodeB].map((node) => node.openMessage({ id: m.id, userId: bob.id, at: 2_000 })),
+        [nodeA, nodeB, nodeA, nodeB].map((node) =>
+          node.openMessage({ id: m.id, userId: bob.id, deviceId: 'd_bob', at: 2_000 }),
+        ),
       ),
     );
     expect(results.filter((r) => r.kind === 'taken')).toHaveLength(messages.length);

@@ -211,7 +211,12 @@ await describeWithServices('postgres: burned bytes on disk', ['postgres'], () =>
         expect(record('sent').inWal).toBeGreaterThan(0);
         await sql('CHECKPOINT');
         expect(record('sent, CHECKPOINT').inDb).toBe(true);
-        const opened = await storage.openMessage({ id: m.id, userId: 'u_bob', at: at + 1 });
+        const opened = await storage.openMessage({
+          id: m.id,
+          userId: 'u_bob',
+          deviceId: 'd_bob',
+          at: at + 1,
+        });
         expect(opened.kind).toBe('taken');
         record('opened (row deleted)');
         await sql('CHECKPOINT');

@@ -74,7 +74,7 @@ describe('burn message content in SQLite', () => {
           return null;
         }
         burned.push(s.marker);
-        return storage.openMessage({ id: s.id, userId: bob.id, at: 2 });
+        return storage.openMessage({ id: s.id, userId: bob.id, deviceId: 'd_bob', at: 2 });
       });
       await Promise.all(opens);
     }
@@ -119,7 +119,9 @@ describe('burn message content in SQLite', () => {
       const [first, ...rest] = sent;
       if (first) stragglers.push(first);
       burned.push(...rest.map((m) => m.text.slice(0, 18)));
-      await Promise.all(rest.map((m) => storage.openMessage({ id: m.id, userId: bob.id, at: 2 })));
+      await Promise.all(
+        rest.map((m) => storage.openMessage({ id: m.id, userId: bob.id, deviceId: 'd_bob', at: 2 })),
+      );
     }
     await storage.close();
     const tables = readDatabase(dir, (db) =>
@@ -134,7 +136,9 @@ describe('burn message content in SQLite', () => {
     await reopened.init();
     try {
       for (const m of stragglers)
-        expect(await reopened.openMessage({ id: m.id, userId: bob.id, at: 3 })).toMatchObject({
+        expect(
+          await reopened.openMessage({ id: m.id, userId: bob.id, deviceId: 'd_bob', at: 3 }),
+        ).toMatchObject({
           text: m.text,
         });
     } finally {
@@ -180,7 +184,7 @@ describe('burn message content in SQLite', () => {
     try {
       expect(pagesHolding(dir, old)).toEqual([]);
       expect(pagesHolding(dir, live)).toEqual([expect.stringMatching(generation)]);
-      const opened = await storage.openMessage({ id: message.id, userId: bob.id, at: 2 });
+      const opened = await storage.openMessage({ id: message.id, userId: bob.id, deviceId: 'd_bob', at: 2 });
       expect(opened).toMatchObject({ kind: 'taken', text: `${live} unopened` });
     } finally {
       await storage.close();

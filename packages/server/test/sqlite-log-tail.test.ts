@@ -77,16 +77,16 @@ describe('sqlite storage: in-memory log tails', () => {
     // A message sent and opened in the same batch: its message event never shows.
     await Promise.all([
       live.insertMessage({ deviceId: 'd_a', key: 'k-same', message: sameTurn, at: 2_500 }),
-      live.openMessage({ id: sameTurn.id, userId: bob.id, at: 2_500 }),
+      live.openMessage({ id: sameTurn.id, userId: bob.id, deviceId: 'd_bob', at: 2_500 }),
     ]);
-    await live.openMessage({ id: opened.id, userId: bob.id, at: 3_000 });
+    await live.openMessage({ id: opened.id, userId: bob.id, deviceId: 'd_bob', at: 3_000 });
     await live.revokeMessage({ id: revoked.id, userId: alice.id, at: 3_000 });
     await live.markDelivered({ ids: [normal.id, kept.id], recipient: bob, at: 3_100 });
     await live.readMessage({ id: normal.id, reader: bob, at: 3_200 });
     // A failing write in the batch rolls back alone; its events must not appear.
     const [conflict, take] = await Promise.allSettled([
       live.accounts.createUser({ id: 'u_dup', username: 'alice', passwordHash: 'x', createdAt: 2 }),
-      live.openMessage({ id: early.id, userId: bob.id, at: 3_300 }),
+      live.openMessage({ id: early.id, userId: bob.id, deviceId: 'd_bob', at: 3_300 }),
     ]);
     expect(conflict.status === 'rejected' && (conflict.reason as { code?: unknown }).code).toBe('CONFLICT');
     expect(take.status === 'fulfilled' && take.value.kind).toBe('taken');

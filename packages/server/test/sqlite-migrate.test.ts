@@ -3,12 +3,32 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/kit/index.ts';
 import { SCHEMA_VERSION } from '../src/storage/sqlite/migrations.ts';
 import { DATABASE_FILE, SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
-import { addUsers, bob, newMessage, readDatabase } from './storage-fixtures.ts';
+import { addUsers, alice, bob, hourBurn, newMessage, readDatabase } from './storage-fixtures.ts';
 
 const dirs: { remove(): void }[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) dir.remove();
 });
+
+/**
+ * The columns of each table, in order: what a migrated file must share with a new one. Burn
+ * content generations (burn-content.ts) are numbered by how many were rotated, so they are left out.
+ */
+function columnsOf(dataDir: string): Record<string, string[]> {
+  return readDatabase(dataDir, (db) => {
+    const tables = db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'burn_content_%' ORDER BY name",
+      )
+      .all() as { name: string }[];
+    return Object.fromEntries(
+      tables.map(({ name }) => [
+        name,
+        (db.prepare(`PRAGMA table_info(${name})`).all() as { name: string }[]).map((c) => c.name),
+      ]),
+    );
+  });
+}
 
 function indexesOf(dataDir: string): string[] {
   return readDatabase(dataDir, (db) =>
@@ -76,7 +96,9 @@ describe('sqlite schema migration', () => {
     await storage.init();
     try {
       expect(indexesOf(dir.path)).not.toContain('events_message');
-      expect(await storage.openMessage({ id: 'm_one', userId: bob.id, at: Date.now() })).toMatchObject({
+      expect(
+        await storage.openMessage({ id: 'm_one', userId: bob.id, deviceId: 'd_bob', at: Date.now() }),
+      ).toMatchObject({
         kind: 'taken',
       });
     } finally {
@@ -112,7 +134,9 @@ describe('sqlite schema migration', () => {
     newer.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     newer.close();
     const storage = new SqliteStorage({ dataDir: dir.path });
-    await expect(storage.init()).rejects.toThrow(/written by a newer Cinder \(schema 2; this one knows 1\)/);
+    await expect(storage.init()).rejects.toThrow(
+      `written by a newer Cinder (schema ${SCHEMA_VERSION + 1}; this one knows ${SCHEMA_VERSION})`,
+    );
     // Nothing was changed: the version and the accounts are as they were.
     expect(readDatabase(dir.path, (db) => db.pragma('user_version', { simple: true }))).toBe(
       SCHEMA_VERSION + 1,
@@ -120,5 +144,75 @@ describe('sqlite schema migration', () => {
     expect(readDatabase(dir.path, (db) => db.prepare('SELECT count(*) AS n FROM users').get())).toEqual({
       n: 2,
     });
+  });
+
+  it('brings a version 1 file to version 2: device keys and sealed messages, the shape of a new file', async () => {
+    const fresh = tempDir('cinder-migrate-');
+    const dir = tempDir('cinder-migrate-');
+    dirs.push(fresh, dir);
+    const created = new SqliteStorage({ dataDir: fresh.path });
+    await created.init();
+    await created.close();
+
+    // A version 1 file with a device and an unopened burn message: the columns version 2 added
+    // are not there yet.
+    const first = new SqliteStorage({ dataDir: dir.path });
+    await first.init();
+    await addUsers(first);
+    await first.accounts.createDevice({
+      id: 'd_old',
+      userId: bob.id,
+      name: 'old',
+      createdAt: 5,
+      lastSeenAt: null,
+      publicKey: null,
+      tokenHash: 'h_old',
+    });
+    const old = newMessage({ text: 'from version 1', burn: hourBurn });
+    await first.insertMessage({ deviceId: 'd_a', key: 'k-old', message: old, at: 1_000 });
+    await first.close();
+    const v1 = new Database(`${dir.path}/${DATABASE_FILE}`);
+    v1.exec('ALTER TABLE devices DROP COLUMN public_key; ALTER TABLE messages DROP COLUMN sealed_for;');
+    v1.pragma('user_version = 1');
+    v1.close();
+    expect(columnsOf(dir.path).devices).not.toContain('public_key');
+    expect(columnsOf(dir.path)).not.toEqual(columnsOf(fresh.path));
+
+    const storage = new SqliteStorage({ dataDir: dir.path });
+    await storage.init();
+    try {
+      expect(readDatabase(dir.path, (db) => db.pragma('user_version', { simple: true }))).toBe(2);
+      expect(columnsOf(dir.path)).toEqual(columnsOf(fresh.path));
+      // What version 1 held: a device without a key (not in the directory), a message that is not sealed.
+      expect((await storage.accounts.findDeviceByTokenHash('h_old'))?.device.publicKey).toBeNull();
+      expect(await storage.accounts.listDeviceKeys(bob.id)).toEqual([]);
+      expect(
+        await storage.openMessage({ id: old.id, userId: bob.id, deviceId: 'd_old', at: 2_000 }),
+      ).toMatchObject({ kind: 'taken', text: 'from version 1', sealed: false });
+      // What version 2 adds works on the migrated file.
+      const key = 'A'.repeat(43);
+      await storage.accounts.createDevice({
+        id: 'd_new',
+        userId: bob.id,
+        name: 'new',
+        createdAt: 6,
+        lastSeenAt: null,
+        publicKey: key,
+        tokenHash: 'h_new',
+      });
+      expect(await storage.accounts.listDeviceKeys(bob.id)).toEqual([
+        { id: 'd_new', publicKey: key, createdAt: 6 },
+      ]);
+      const sealed = newMessage({ from: alice, text: '{"v":1}', burn: hourBurn, sealedFor: ['d_new'] });
+      await storage.insertMessage({ deviceId: 'd_a', key: 'k-sealed', message: sealed, at: 1_000 });
+      expect(
+        await storage.openMessage({ id: sealed.id, userId: bob.id, deviceId: 'd_old', at: 2_000 }),
+      ).toMatchObject({ kind: 'refused', refusal: { code: 'SEALED_FOR_OTHER_DEVICES' } });
+      expect(
+        await storage.openMessage({ id: sealed.id, userId: bob.id, deviceId: 'd_new', at: 2_000 }),
+      ).toMatchObject({ kind: 'taken', text: '{"v":1}', sealed: true });
+    } finally {
+      await storage.close();
+    }
   });
 });

@@ -39,7 +39,7 @@ describe('sqlite event seqs', () => {
     await addUsers(s);
     const m = burnMessage();
     await s.insertMessage({ deviceId: 'd1', key: 'k1', message: m, at: 1_000 });
-    await s.openMessage({ id: m.id, userId: bob.id, at: 2_000 });
+    await s.openMessage({ id: m.id, userId: bob.id, deviceId: 'd_bob', at: 2_000 });
     // send: one message event per user (seqs 1, 2); open: deletes both, appends two burned (3, 4).
     expect(await s.logBounds()).toEqual({ head: 4, floor: 0 });
     s = await reopen();
@@ -56,7 +56,7 @@ describe('sqlite event seqs', () => {
     for (let i = 0; i < 3; i++) {
       const m = burnMessage();
       await s.insertMessage({ deviceId: 'd1', key: `k${i}`, message: m, at: 1_000 });
-      await s.openMessage({ id: m.id, userId: bob.id, at: 2_000 });
+      await s.openMessage({ id: m.id, userId: bob.id, deviceId: 'd_bob', at: 2_000 });
     }
     const before = await s.logBounds();
     expect(before.head).toBe(12);

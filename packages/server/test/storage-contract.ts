@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { CinderError, type Event } from '@cinder/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewMessage, Party, Storage } from '../src/storage/storage.ts';
@@ -35,6 +36,26 @@ function message(overrides: Partial<NewMessage> & { burn?: NewMessage['burn'] } 
 }
 
 const burnPolicy = { ttlSeconds: 60, viewSeconds: 0, expiresAt: 61_000 };
+
+/** A device public key as clients publish it: 32 bytes, base64url (43 characters). */
+function publicKey(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * A sealed burn message's envelope as the engine stores it (docs/crypto.md): JSON the server
+ * cannot read, with a copy of the key share for each of `devices`. Several KB, like a real one.
+ */
+function envelopeText(devices: readonly string[]): string {
+  const b64 = (n: number) => randomBytes(n).toString('base64url');
+  return JSON.stringify({
+    v: 1,
+    id: b64(16),
+    ct: b64(4096),
+    k2: b64(32),
+    keys: devices.map((device) => ({ device, enc: b64(32), ct: b64(48) })),
+  });
+}
 
 async function allEvents(storage: Storage, userId: string, after = 0): Promise<Event[]> {
   const out: Event[] = [];
@@ -93,6 +114,7 @@ export function runStorageContract(name: string, options: { create: () => Promis
         name: 'one',
         createdAt: 5,
         lastSeenAt: null,
+        publicKey: null,
         tokenHash: 'h1',
       });
       await storage.accounts.createDevice({
@@ -101,10 +123,11 @@ export function runStorageContract(name: string, options: { create: () => Promis
         name: 'two',
         createdAt: 6,
         lastSeenAt: null,
+        publicKey: null,
         tokenHash: 'h2',
       });
       expect(await storage.accounts.findDeviceByTokenHash('h1')).toEqual({
-        device: { id: 'd1', userId: alice.id, name: 'one', createdAt: 5, lastSeenAt: null },
+        device: { id: 'd1', userId: alice.id, name: 'one', createdAt: 5, lastSeenAt: null, publicKey: null },
         user: { id: alice.id, username: 'alice' },
       });
       await storage.accounts.touchDevice('d1', 9);
@@ -116,6 +139,48 @@ export function runStorageContract(name: string, options: { create: () => Promis
       expect(await storage.accounts.deleteDevice(alice.id, 'd1')).toBe(true);
       expect(await storage.accounts.findDeviceByTokenHash('h1')).toBeNull();
       expect((await storage.accounts.listDevices(alice.id)).map((d) => d.id)).toEqual(['d2']);
+    });
+
+    it('keeps device public keys, and lists the keyed devices oldest first as the key directory', async () => {
+      const keys = { k1: publicKey(), k2: publicKey(), k3: publicKey(), other: publicKey() };
+      const device = (id: string, userId: string, createdAt: number, key: string | null) =>
+        storage.accounts.createDevice({
+          id,
+          userId,
+          name: id,
+          createdAt,
+          lastSeenAt: null,
+          publicKey: key,
+          tokenHash: `h_${id}`,
+        });
+      // Inserted out of order; d_k3 and d_k2 were created in the same millisecond (ids break the tie).
+      await device('d_k2', bob.id, 7, keys.k2);
+      await device('d_none', bob.id, 6, null);
+      await device('d_k1', bob.id, 5, keys.k1);
+      await device('d_k3', bob.id, 7, keys.k3);
+      await device('d_other', alice.id, 1, keys.other);
+
+      expect(await storage.accounts.listDevices(bob.id)).toEqual([
+        { id: 'd_k1', userId: bob.id, name: 'd_k1', createdAt: 5, lastSeenAt: null, publicKey: keys.k1 },
+        { id: 'd_none', userId: bob.id, name: 'd_none', createdAt: 6, lastSeenAt: null, publicKey: null },
+        { id: 'd_k2', userId: bob.id, name: 'd_k2', createdAt: 7, lastSeenAt: null, publicKey: keys.k2 },
+        { id: 'd_k3', userId: bob.id, name: 'd_k3', createdAt: 7, lastSeenAt: null, publicKey: keys.k3 },
+      ]);
+      expect((await storage.accounts.findDeviceByTokenHash('h_d_k2'))?.device.publicKey).toBe(keys.k2);
+      expect((await storage.accounts.findDeviceByTokenHash('h_d_none'))?.device.publicKey).toBeNull();
+      // A device without a key is not in the directory; another user's devices neither.
+      expect(await storage.accounts.listDeviceKeys(bob.id)).toEqual([
+        { id: 'd_k1', publicKey: keys.k1, createdAt: 5 },
+        { id: 'd_k2', publicKey: keys.k2, createdAt: 7 },
+        { id: 'd_k3', publicKey: keys.k3, createdAt: 7 },
+      ]);
+      expect(await storage.accounts.listDeviceKeys(alice.id)).toEqual([
+        { id: 'd_other', publicKey: keys.other, createdAt: 1 },
+      ]);
+      expect(await storage.accounts.listDeviceKeys(carol.id)).toEqual([]);
+      // A deleted (revoked, signed out) device leaves the directory with its key.
+      expect(await storage.accounts.deleteDevice(bob.id, 'd_k2')).toBe(true);
+      expect((await storage.accounts.listDeviceKeys(bob.id)).map((d) => d.id)).toEqual(['d_k1', 'd_k3']);
     });
 
     it('inserts once per (device, key) and appends a message event to both logs', async () => {
@@ -173,22 +238,33 @@ export function runStorageContract(name: string, options: { create: () => Promis
     it('takes a burn message atomically: content once, then refused as burned', async () => {
       const m = message({ burn: burnPolicy });
       await storage.insertMessage({ deviceId: 'd1', key: 'key-take1', message: m, at: 1_000 });
-      expect(await storage.openMessage({ id: m.id, userId: alice.id, at: 2_000 })).toEqual({
+      expect(
+        await storage.openMessage({ id: m.id, userId: alice.id, deviceId: 'd_alice', at: 2_000 }),
+      ).toEqual({
         kind: 'refused',
         refusal: { code: 'FORBIDDEN', message: 'Only the recipient may open a message' },
         wake: [],
         burned: [],
       });
-      const taken = await storage.openMessage({ id: m.id, userId: bob.id, at: 2_000 });
-      expect(taken).toMatchObject({ kind: 'taken', text: 'secret', ext: { fire: true }, viewSeconds: 0 });
+      const taken = await storage.openMessage({ id: m.id, userId: bob.id, deviceId: 'd_bob', at: 2_000 });
+      expect(taken).toMatchObject({
+        kind: 'taken',
+        text: 'secret',
+        ext: { fire: true },
+        viewSeconds: 0,
+        sealed: false,
+        from: 'alice',
+      });
       expect(taken.burned).toEqual([
         { messageId: m.id, conversation: 'dm:alice:bob', reason: 'opened', expiresAt: burnPolicy.expiresAt },
       ]);
       expect([...taken.wake].sort()).toEqual([alice.id, bob.id].sort());
-      const again = await storage.openMessage({ id: m.id, userId: bob.id, at: 2_001 });
+      const again = await storage.openMessage({ id: m.id, userId: bob.id, deviceId: 'd_bob', at: 2_001 });
       expect(again).toEqual({ kind: 'refused', refusal: { code: 'BURNED' }, wake: [], burned: [] });
       // To anyone else a burned id is one that never existed.
-      expect(await storage.openMessage({ id: m.id, userId: carol.id, at: 2_001 })).toMatchObject({
+      expect(
+        await storage.openMessage({ id: m.id, userId: carol.id, deviceId: 'd_carol', at: 2_001 }),
+      ).toMatchObject({
         refusal: { code: 'NOT_FOUND' },
       });
       for (const user of [alice, bob]) {
@@ -205,7 +281,9 @@ export function runStorageContract(name: string, options: { create: () => Promis
         ]);
       }
       expect((await storage.listLiveMessages(bob.id, null, 10)).messages).toEqual([]);
-      expect(await storage.openMessage({ id: 'm_never', userId: bob.id, at: 2_000 })).toEqual({
+      expect(
+        await storage.openMessage({ id: 'm_never', userId: bob.id, deviceId: 'd_bob', at: 2_000 }),
+      ).toEqual({
         kind: 'refused',
         refusal: { code: 'NOT_FOUND' },
         wake: [],
@@ -213,11 +291,78 @@ export function runStorageContract(name: string, options: { create: () => Promis
       });
     });
 
+    it('takes a sealed burn message only on a device it was sealed for, with its envelope exact', async () => {
+      const devices = ['dA', 'dB'];
+      const first = message({ burn: burnPolicy, text: envelopeText(devices), ext: null, sealedFor: devices });
+      const second = message({
+        burn: burnPolicy,
+        text: envelopeText(devices),
+        ext: null,
+        sealedFor: devices,
+      });
+      for (const m of [first, second]) {
+        await storage.insertMessage({ deviceId: 'd1', key: `key-${m.id}`, message: m, at: 1_000 });
+      }
+      // Metadata only, like any burn message: the envelope is never in a view.
+      const views = (await allEvents(storage, bob.id)).flatMap((e) =>
+        e.kind === 'message' ? [e.message] : [],
+      );
+      expect(views.map((v) => v.id)).toEqual([first.id, second.id]);
+      for (const view of views) {
+        expect(view).not.toHaveProperty('text');
+        expect(view).not.toHaveProperty('ext');
+      }
+
+      const taken = await storage.openMessage({ id: first.id, userId: bob.id, deviceId: 'dA', at: 2_000 });
+      expect(taken).toMatchObject({ kind: 'taken', sealed: true, ext: {}, viewSeconds: 0, from: 'alice' });
+      expect(taken.kind === 'taken' ? taken.text : null).toBe(first.text);
+      expect(taken.burned).toEqual([
+        {
+          messageId: first.id,
+          conversation: 'dm:alice:bob',
+          reason: 'opened',
+          expiresAt: burnPolicy.expiresAt,
+        },
+      ]);
+      expect(
+        await storage.openMessage({ id: first.id, userId: bob.id, deviceId: 'dB', at: 2_001 }),
+      ).toMatchObject({ kind: 'refused', refusal: { code: 'BURNED' } });
+
+      // A device it was not sealed for (added later) is refused, and nothing is taken or burned.
+      expect(await storage.openMessage({ id: second.id, userId: bob.id, deviceId: 'dC', at: 2_000 })).toEqual(
+        {
+          kind: 'refused',
+          refusal: { code: 'SEALED_FOR_OTHER_DEVICES' },
+          wake: [],
+          burned: [],
+        },
+      );
+      // The sender and outsiders get what they get for any burn message, on any device.
+      expect(
+        await storage.openMessage({ id: second.id, userId: alice.id, deviceId: 'dA', at: 2_000 }),
+      ).toMatchObject({ kind: 'refused', refusal: { code: 'FORBIDDEN' } });
+      expect(
+        await storage.openMessage({ id: second.id, userId: carol.id, deviceId: 'dA', at: 2_000 }),
+      ).toMatchObject({ kind: 'refused', refusal: { code: 'NOT_FOUND' } });
+      expect((await storage.listLiveMessages(bob.id, null, 10)).messages.map((m) => m.id)).toEqual([
+        second.id,
+      ]);
+      const burned = (await allEvents(storage, bob.id)).filter((e) => e.kind === 'burned');
+      expect(burned.map((e) => (e.kind === 'burned' ? e.messageId : null))).toEqual([first.id]);
+      // Still there for the devices it was sealed for.
+      const later = await storage.openMessage({ id: second.id, userId: bob.id, deviceId: 'dB', at: 2_002 });
+      expect(later).toMatchObject({ kind: 'taken', sealed: true });
+      expect(later.kind === 'taken' ? later.text : null).toBe(second.text);
+      expect((await storage.listLiveMessages(bob.id, null, 10)).messages).toEqual([]);
+    });
+
     it('lets exactly one of many racing takes win', async () => {
       const m = message({ burn: burnPolicy });
       await storage.insertMessage({ deviceId: 'd1', key: 'key-race1', message: m, at: 1_000 });
       const results = await Promise.all(
-        Array.from({ length: 20 }, () => storage.openMessage({ id: m.id, userId: bob.id, at: 2_000 })),
+        Array.from({ length: 20 }, () =>
+          storage.openMessage({ id: m.id, userId: bob.id, deviceId: 'd_bob', at: 2_000 }),
+        ),
       );
       expect(results.filter((r) => r.kind === 'taken')).toHaveLength(1);
       expect(results.filter((r) => r.kind === 'refused' && r.refusal.code === 'BURNED')).toHaveLength(19);
@@ -227,7 +372,7 @@ export function runStorageContract(name: string, options: { create: () => Promis
     it('opens a normal message for its recipient and adds one read receipt', async () => {
       const m = message();
       await storage.insertMessage({ deviceId: 'd1', key: 'key-norm2', message: m, at: 1_000 });
-      const first = await storage.openMessage({ id: m.id, userId: bob.id, at: 2_000 });
+      const first = await storage.openMessage({ id: m.id, userId: bob.id, deviceId: 'd_bob', at: 2_000 });
       expect(first).toEqual({
         kind: 'read',
         text: 'secret',
@@ -235,7 +380,7 @@ export function runStorageContract(name: string, options: { create: () => Promis
         wake: [alice.id],
         burned: [],
       });
-      const second = await storage.openMessage({ id: m.id, userId: bob.id, at: 2_001 });
+      const second = await storage.openMessage({ id: m.id, userId: bob.id, deviceId: 'd_bob', at: 2_001 });
       expect(second).toMatchObject({ kind: 'read', wake: [] });
       expect(await storage.readMessage({ id: m.id, reader: bob, at: 2_002 })).toEqual({
         kind: 'done',
@@ -305,7 +450,9 @@ export function runStorageContract(name: string, options: { create: () => Promis
         kind: 'refused',
         refusal: { code: 'BURNED' },
       });
-      expect(await storage.openMessage({ id: m.id, userId: bob.id, at: 2_002 })).toMatchObject({
+      expect(
+        await storage.openMessage({ id: m.id, userId: bob.id, deviceId: 'd_bob', at: 2_002 }),
+      ).toMatchObject({
         kind: 'refused',
         refusal: { code: 'BURNED' },
       });
@@ -325,7 +472,9 @@ export function runStorageContract(name: string, options: { create: () => Promis
       expect([...expired.wake].sort()).toEqual([alice.id, bob.id].sort());
       expect((await storage.expireDue(2_500, 100)).burned).toEqual([]);
       // Not swept yet, but past its deadline: the open burns it as expired and is refused.
-      expect(await storage.openMessage({ id: lazy.id, userId: bob.id, at: 3_000 })).toMatchObject({
+      expect(
+        await storage.openMessage({ id: lazy.id, userId: bob.id, deviceId: 'd_bob', at: 3_000 }),
+      ).toMatchObject({
         kind: 'refused',
         refusal: { code: 'BURNED' },
         burned: [{ messageId: lazy.id, conversation: 'dm:alice:bob', reason: 'expired', expiresAt: 3_000 }],
@@ -374,7 +523,7 @@ export function runStorageContract(name: string, options: { create: () => Promis
     it('prunes the log and tombstones before a time and raises the floor', async () => {
       const old = message({ burn: burnPolicy });
       await storage.insertMessage({ deviceId: 'd1', key: 'key-old01', message: old, at: 1_000 });
-      await storage.openMessage({ id: old.id, userId: bob.id, at: 1_500 });
+      await storage.openMessage({ id: old.id, userId: bob.id, deviceId: 'd_bob', at: 1_500 });
       const fresh = message({ sentAt: 50_000 });
       await storage.insertMessage({ deviceId: 'd1', key: 'key-new01', message: fresh, at: 50_000 });
       const before = await storage.logBounds();
@@ -389,7 +538,9 @@ export function runStorageContract(name: string, options: { create: () => Promis
       expect(remaining.map((e) => e.kind)).toEqual(['message']);
       expect(remaining.every((e) => e.seq > after.floor)).toBe(true);
       // Past retention a burned id is forgotten: the same answer as one that never existed.
-      expect(await storage.openMessage({ id: old.id, userId: bob.id, at: 60_000 })).toMatchObject({
+      expect(
+        await storage.openMessage({ id: old.id, userId: bob.id, deviceId: 'd_bob', at: 60_000 }),
+      ).toMatchObject({
         refusal: { code: 'NOT_FOUND' },
       });
       // The send key is gone too: the same key makes a new message.

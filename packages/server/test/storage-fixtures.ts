@@ -39,7 +39,7 @@ export function newMessage(overrides: Partial<NewMessage> = {}): NewMessage {
 /** A burn policy of an hour from t = 1 s. */
 export const hourBurn = { ttlSeconds: 3600, viewSeconds: 0, expiresAt: 3_601_000 };
 
-/** Register `ids` as devices of `userId` (token hash = id). */
+/** Register `ids` as devices of `userId` (token hash = id), without public keys. */
 export async function addDevices(storage: Storage, userId: string, ids: readonly string[]): Promise<void> {
   for (const id of ids) {
     await storage.accounts.createDevice({
@@ -48,6 +48,7 @@ export async function addDevices(storage: Storage, userId: string, ids: readonly
       name: id,
       createdAt: 1,
       lastSeenAt: null,
+      publicKey: null,
       tokenHash: id,
     });
   }

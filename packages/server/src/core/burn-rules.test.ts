@@ -9,11 +9,15 @@ import {
   decideRevoke,
   type Found,
   isDue,
+  sealRefusal,
   sendRefusal,
 } from './burn-rules.ts';
 
-// Every verb × every state a message id can be in × every actor, against SPEC.md's burn contract.
-// The deadline of `burn-due` is exactly the time of the request: a deadline reached is passed.
+// Every verb × every state a message id can be in × every actor, against SPEC.md's burn contract
+// and docs/crypto.md's sealed burn messages. The deadline of `burn-due` and `sealed-due` is exactly
+// the time of the request: a deadline reached is passed. `sealed` is a burn message sealed for the
+// recipient's device d1. Every actor acts on device d1; `actor@d2` rows add the same actor on
+// another device, where it matters (a device the message was not sealed for).
 //
 // expected: take | receipt <type> | burn <reason> | expire <code> (burns as expired, then refused
 // with code) | refuse <code> | ignore
@@ -24,13 +28,25 @@ open       none             recipient   refuse NOT_FOUND    11
 open       none             outsider    refuse NOT_FOUND    11
 open       normal           sender      refuse FORBIDDEN    2, 11
 open       normal           recipient   receipt read        seed pattern
+open       normal           recipient@d2 receipt read       seed pattern (any device)
 open       normal           outsider    refuse NOT_FOUND    11
 open       burn             sender      refuse FORBIDDEN    2, 11
 open       burn             recipient   take                2
 open       burn             outsider    refuse NOT_FOUND    11
+open       burn             recipient@d2 take               2 (not sealed: any device)
+open       sealed           sender      refuse FORBIDDEN    2, 11
+open       sealed           sender@d2   refuse FORBIDDEN    2, 11
+open       sealed           recipient   take                2, e2e (sealed for d1)
+open       sealed           recipient@d2 refuse SEALED_FOR_OTHER_DEVICES e2e (nothing taken)
+open       sealed           outsider    refuse NOT_FOUND    11
+open       sealed           outsider@d2 refuse NOT_FOUND    11
 open       burn-due         sender      expire FORBIDDEN    5, 11
 open       burn-due         recipient   expire BURNED       5, 2
 open       burn-due         outsider    expire NOT_FOUND    5, 11
+open       sealed-due       sender      expire FORBIDDEN    5, 11
+open       sealed-due       recipient   expire BURNED       5, 2
+open       sealed-due       recipient@d2 expire BURNED      5 (due on every device)
+open       sealed-due       outsider    expire NOT_FOUND    5, 11
 open       burned-opened    sender      refuse FORBIDDEN    2, 11
 open       burned-opened    recipient   refuse BURNED       2
 open       burned-opened    outsider    refuse NOT_FOUND    11
@@ -49,9 +65,15 @@ read       normal           outsider    refuse NOT_FOUND    11
 read       burn             sender      refuse BAD_REQUEST  8 (opened, not read)
 read       burn             recipient   refuse BAD_REQUEST  8
 read       burn             outsider    refuse NOT_FOUND    11
+read       sealed           sender      refuse BAD_REQUEST  8
+read       sealed           recipient   refuse BAD_REQUEST  8
+read       sealed           outsider    refuse NOT_FOUND    11
 read       burn-due         sender      refuse BAD_REQUEST  8
 read       burn-due         recipient   refuse BAD_REQUEST  8
 read       burn-due         outsider    refuse NOT_FOUND    11
+read       sealed-due       sender      refuse BAD_REQUEST  8
+read       sealed-due       recipient   refuse BAD_REQUEST  8
+read       sealed-due       outsider    refuse NOT_FOUND    11
 read       burned-opened    sender      refuse BAD_REQUEST  8
 read       burned-opened    recipient   refuse BAD_REQUEST  8
 read       burned-opened    outsider    refuse NOT_FOUND    11
@@ -70,9 +92,15 @@ revoke     normal           outsider    refuse NOT_FOUND    11
 revoke     burn             sender      burn revoked        6
 revoke     burn             recipient   refuse FORBIDDEN    11
 revoke     burn             outsider    refuse NOT_FOUND    11
+revoke     sealed           sender      burn revoked        6
+revoke     sealed           recipient   refuse FORBIDDEN    11
+revoke     sealed           outsider    refuse NOT_FOUND    11
 revoke     burn-due         sender      expire BURNED       5, 6
 revoke     burn-due         recipient   expire FORBIDDEN    5, 11
 revoke     burn-due         outsider    expire NOT_FOUND    5, 11
+revoke     sealed-due       sender      expire BURNED       5, 6
+revoke     sealed-due       recipient   expire FORBIDDEN    5, 11
+revoke     sealed-due       outsider    expire NOT_FOUND    5, 11
 revoke     burned-opened    sender      refuse BURNED       6 (unopened only)
 revoke     burned-opened    recipient   refuse FORBIDDEN    11
 revoke     burned-opened    outsider    refuse NOT_FOUND    11
@@ -91,9 +119,15 @@ delivered  normal           outsider    ignore              11
 delivered  burn             sender      ignore              11
 delivered  burn             recipient   receipt delivered   1 (metadata delivered), 8
 delivered  burn             outsider    ignore              11
+delivered  sealed           sender      ignore              11
+delivered  sealed           recipient   receipt delivered   1, 8
+delivered  sealed           outsider    ignore              11
 delivered  burn-due         sender      ignore              5
 delivered  burn-due         recipient   ignore              5
 delivered  burn-due         outsider    ignore              5
+delivered  sealed-due       sender      ignore              5
+delivered  sealed-due       recipient   ignore              5
+delivered  sealed-due       outsider    ignore              5
 delivered  burned-opened    sender      ignore              3
 delivered  burned-opened    recipient   ignore              3
 delivered  burned-opened    outsider    ignore              3
@@ -107,6 +141,8 @@ expire     none             -           ignore              5
 expire     normal           -           ignore              5 (normal messages never expire)
 expire     burn             -           ignore              5 (not before the deadline)
 expire     burn-due         -           burn expired        5
+expire     sealed           -           ignore              5
+expire     sealed-due       -           burn expired        5
 expire     burned-opened    -           ignore              2 (burns once)
 expire     burned-expired   -           ignore              2
 expire     burned-revoked   -           ignore              2
@@ -119,18 +155,28 @@ const ACTORS: Record<string, string> = { sender: SENDER, recipient: RECIPIENT, o
 /** The storage's handle on a live message: decisions to act must hand back this very object. */
 const ROW = { n: 7 };
 
+/** The device every actor acts on unless its row says `@<device>`. */
+const DEVICE = 'd1';
+
+/** A live message from SENDER to RECIPIENT. */
+function live(expiresAt: number | null, sealedFor: readonly string[] | null = null): Found<typeof ROW> {
+  return { state: 'live', message: ROW, senderId: SENDER, recipientId: RECIPIENT, expiresAt, sealedFor };
+}
+
 const STATES: Record<string, Found<typeof ROW>> = {
   none: { state: 'none' },
-  normal: { state: 'live', message: ROW, senderId: SENDER, recipientId: RECIPIENT, expiresAt: null },
-  burn: { state: 'live', message: ROW, senderId: SENDER, recipientId: RECIPIENT, expiresAt: AT + 1 },
-  'burn-due': { state: 'live', message: ROW, senderId: SENDER, recipientId: RECIPIENT, expiresAt: AT },
+  normal: live(null),
+  burn: live(AT + 1),
+  'burn-due': live(AT),
+  sealed: live(AT + 1, [DEVICE]),
+  'sealed-due': live(AT, [DEVICE]),
   'burned-opened': { state: 'burned', senderId: SENDER, recipientId: RECIPIENT, reason: 'opened' },
   'burned-expired': { state: 'burned', senderId: SENDER, recipientId: RECIPIENT, reason: 'expired' },
   'burned-revoked': { state: 'burned', senderId: SENDER, recipientId: RECIPIENT, reason: 'revoked' },
 };
 
 const VERBS = {
-  open: (found: Found<typeof ROW>, actor: string) => decideOpen(found, actor, AT),
+  open: (found: Found<typeof ROW>, actor: string, device: string) => decideOpen(found, actor, AT, device),
   read: (found: Found<typeof ROW>, actor: string) => decideRead(found, actor),
   revoke: (found: Found<typeof ROW>, actor: string) => decideRevoke(found, actor, AT),
   delivered: (found: Found<typeof ROW>, actor: string) => decideDelivered(found, actor, AT),
@@ -140,6 +186,7 @@ const VERBS = {
 interface Row {
   verb: keyof typeof VERBS;
   state: string;
+  /** The actor as the table writes it: `recipient`, or `recipient@d2` for another device. */
   actor: string;
   expected: string;
 }
@@ -152,6 +199,9 @@ const rows: Row[] = TABLE.trim()
     const expected = ['take', 'ignore'].includes(effect ?? '') ? (effect ?? '') : `${effect} ${detail}`;
     return { verb: verb as Row['verb'], state: state ?? '', actor: actor ?? '', expected };
   });
+
+/** The rows on the default device: one for every verb, state and actor. */
+const baseRows = rows.filter((r) => !r.actor.includes('@'));
 
 /** A decision in the table's words. */
 function spoken(decision: ReturnType<(typeof VERBS)[keyof typeof VERBS]>): string {
@@ -176,13 +226,22 @@ describe('burn rules', () => {
         (verb === 'expire' ? ['-'] : Object.keys(ACTORS)).map((actor) => `${verb} ${state} ${actor}`),
       ),
     );
-    expect(rows.map((r) => `${r.verb} ${r.state} ${r.actor}`).sort()).toEqual(want.sort());
+    expect(baseRows.map((r) => `${r.verb} ${r.state} ${r.actor}`).sort()).toEqual(want.sort());
+    // A row on another device repeats one of those, for an open.
+    const base = new Set(baseRows.map((r) => `${r.verb} ${r.state} ${r.actor}`));
+    for (const r of rows.filter((r) => r.actor.includes('@'))) {
+      expect(r.verb).toBe('open');
+      expect(base).toContain(`${r.verb} ${r.state} ${r.actor.split('@')[0]}`);
+    }
   });
 
   it.each(rows)('$verb of $state by $actor: $expected', ({ verb, state, actor, expected }) => {
     const found = STATES[state];
     if (!found) throw new Error(`unknown state ${state}`);
-    const decision = VERBS[verb](found, ACTORS[actor] ?? '');
+    const [who = '', device = DEVICE] = actor.split('@');
+    const actorId = ACTORS[who];
+    if (actor !== '-' && !actorId) throw new Error(`unknown actor ${actor}`);
+    const decision = VERBS[verb](found, actorId ?? '', device);
     expect(spoken(decision)).toBe(expected);
     // An effect is performed on exactly the message that was decided on.
     if ('message' in decision) expect(decision.message).toBe(ROW);
@@ -190,7 +249,7 @@ describe('burn rules', () => {
 
   it('gives the wrong role a message that says which role may act', () => {
     const burn = STATES.burn as Found<typeof ROW>;
-    expect(decideOpen(burn, SENDER, AT)).toMatchObject({
+    expect(decideOpen(burn, SENDER, AT, DEVICE)).toMatchObject({
       refusal: { message: 'Only the recipient may open a message' },
     });
     expect(decideRevoke(burn, RECIPIENT, AT)).toMatchObject({
@@ -201,7 +260,44 @@ describe('burn rules', () => {
     });
     // NOT_FOUND carries no message of its own: the client's text for it is the same as for an id
     // that never existed.
-    expect(decideOpen(burn, 'u_outsider', AT)).toEqual({ effect: 'refuse', refusal: { code: 'NOT_FOUND' } });
+    expect(decideOpen(burn, 'u_outsider', AT, DEVICE)).toEqual({
+      effect: 'refuse',
+      refusal: { code: 'NOT_FOUND' },
+    });
+  });
+
+  it('opens a sealed burn message on any device it was sealed for, and on no other', () => {
+    const sealed = live(AT + 1, ['d1', 'd2']);
+    expect(decideOpen(sealed, RECIPIENT, AT, 'd1')).toEqual({ effect: 'take', message: ROW });
+    expect(decideOpen(sealed, RECIPIENT, AT, 'd2')).toEqual({ effect: 'take', message: ROW });
+    expect(decideOpen(sealed, RECIPIENT, AT, 'd3')).toEqual({
+      effect: 'refuse',
+      refusal: { code: 'SEALED_FOR_OTHER_DEVICES' },
+    });
+    // A device id is matched whole, not as a part of another.
+    expect(decideOpen(live(AT + 1, ['d10']), RECIPIENT, AT, 'd1')).toMatchObject({
+      refusal: { code: 'SEALED_FOR_OTHER_DEVICES' },
+    });
+    // Sealed for no device: no device can open it.
+    expect(decideOpen(live(AT + 1, []), RECIPIENT, AT, 'd1')).toMatchObject({
+      refusal: { code: 'SEALED_FOR_OTHER_DEVICES' },
+    });
+  });
+
+  it('accepts a sealed send only when it covers every current keyed device of the recipient', () => {
+    expect(sealRefusal(['d1', 'd2'], ['d1', 'd2'], 'bob')).toBeNull();
+    expect(sealRefusal(['d2', 'd1'], ['d1', 'd2'], 'bob')).toBeNull();
+    // Copies for devices that are gone do not matter (the engine drops them).
+    expect(sealRefusal(['d1', 'd2', 'd_gone'], ['d1', 'd2'], 'bob')).toBeNull();
+    // A device added since the sender read the directory: seal again.
+    expect(sealRefusal(['d1'], ['d1', 'd2'], 'bob')).toEqual({ code: 'KEYS_CHANGED' });
+    expect(sealRefusal([], ['d1'], 'bob')).toEqual({ code: 'KEYS_CHANGED' });
+    // A recipient with no keyed device cannot receive a sealed message at all.
+    expect(sealRefusal(['d1'], [], 'bob')).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'bob has no device that can receive end-to-end encrypted messages',
+    });
+    expect(sealRefusal([], [], 'bob')).toMatchObject({ code: 'BAD_REQUEST' });
   });
 
   it('counts a deadline as reached at its own millisecond, by the server clock only', () => {

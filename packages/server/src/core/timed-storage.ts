@@ -10,6 +10,7 @@ import type {
   InsertInput,
   InsertOutcome,
   LogBounds,
+  OpenInput,
   OpenOutcome,
   Party,
   PruneOutcome,
@@ -65,7 +66,7 @@ export class TimedStorage implements Storage {
     return timed(this.#metrics, 'insertMessage', performance.now(), this.#inner.insertMessage(input));
   }
 
-  openMessage(input: ActInput): Promise<OpenOutcome> {
+  openMessage(input: OpenInput): Promise<OpenOutcome> {
     return timed(this.#metrics, 'openMessage', performance.now(), this.#inner.openMessage(input));
   }
 
@@ -141,6 +142,10 @@ class TimedAccounts implements AccountStore {
 
   createDevice(device: DeviceRecord & { tokenHash: string }): Promise<void> {
     return timed(this.#metrics, 'createDevice', performance.now(), this.#inner.createDevice(device));
+  }
+
+  listDeviceKeys(userId: string): Promise<Array<{ id: string; publicKey: string; createdAt: number }>> {
+    return timed(this.#metrics, 'listDeviceKeys', performance.now(), this.#inner.listDeviceKeys(userId));
   }
 
   findDeviceByTokenHash(tokenHash: string): Promise<DeviceAuth | null> {

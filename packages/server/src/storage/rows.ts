@@ -9,7 +9,8 @@ export type Int8 = string | number;
 
 /**
  * A `messages` row. `text`/`ext` are null when the row is sealed (a burn message). `I` is how
- * the driver returns integer columns (SQLite: always numbers).
+ * the driver returns integer columns (SQLite: always numbers). `sealed_for` lists the devices a
+ * sealed burn message's envelope was sealed for (`sealedForColumn`), null for any other message.
  */
 export interface MessageRow<I extends Int8 = Int8> {
   n: I;
@@ -26,6 +27,7 @@ export interface MessageRow<I extends Int8 = Int8> {
   size: number;
   text: string | null;
   ext: string | null;
+  sealed_for: string | null;
 }
 
 /** An `events` row joined with its message (message events only). */
@@ -61,7 +63,7 @@ export function parseExt(json: string | null): Record<string, unknown> {
 }
 
 /** The columns `viewOf` reads. */
-export type ViewRow = Omit<MessageRow, 'n' | 'sender_id' | 'recipient_id'>;
+export type ViewRow = Omit<MessageRow, 'n' | 'sender_id' | 'recipient_id' | 'sealed_for'>;
 
 /** The view of a message row: sealed (no text or ext) for a burn message. */
 export function viewOf(row: ViewRow): MessageView {
@@ -101,7 +103,7 @@ export function sendResultOf(m: NewMessage): SendResult {
 
 /** The `messages` columns both storages write for a new message, and their values in that order. */
 export const MESSAGE_META_COLUMNS =
-  'id, conversation, sender_id, sender, recipient_id, recipient, sent_at, ttl_seconds, view_seconds, expires_at, size';
+  'id, conversation, sender_id, sender, recipient_id, recipient, sent_at, ttl_seconds, view_seconds, expires_at, size, sealed_for';
 
 export function messageMeta(m: NewMessage): unknown[] {
   return [
@@ -116,7 +118,22 @@ export function messageMeta(m: NewMessage): unknown[] {
     m.burn?.viewSeconds ?? null,
     m.burn?.expiresAt ?? null,
     m.size,
+    sealedForColumn(m.sealedFor),
   ];
+}
+
+/**
+ * `NewMessage.sealedFor` as the `sealed_for` column stores it: the device ids joined by a space
+ * (ids never contain one), or null for a message that is not sealed.
+ */
+export function sealedForColumn(devices: readonly string[] | undefined): string | null {
+  return devices === undefined ? null : devices.join(' ');
+}
+
+/** The `sealed_for` column read back: null stays null, and an empty list stays empty. */
+function sealedForOf(column: string | null): readonly string[] | null {
+  if (column === null) return null;
+  return column === '' ? [] : column.split(' ');
 }
 
 /** A `tombstones` row, as the burn rules need it. */
@@ -135,6 +152,7 @@ export function foundOf<R extends MessageRow>(row: R | undefined, tombstone?: To
       senderId: row.sender_id,
       recipientId: row.recipient_id,
       expiresAt: row.expires_at === null ? null : int(row.expires_at),
+      sealedFor: sealedForOf(row.sealed_for),
     };
   }
   if (tombstone) {

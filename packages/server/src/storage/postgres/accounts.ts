@@ -50,15 +50,24 @@ export class PostgresAccounts implements AccountStore {
 
   async createDevice(device: DeviceRecord & { tokenHash: string }): Promise<void> {
     await this.#pool().query(
-      `INSERT INTO ${this.#schema}.devices (id, user_id, name, token_hash, created_at, last_seen_at)
-       VALUES ($1, $2, $3, $4, $5, NULL)`,
-      [device.id, device.userId, device.name, device.tokenHash, device.createdAt],
+      `INSERT INTO ${this.#schema}.devices (id, user_id, name, token_hash, created_at, last_seen_at, public_key)
+       VALUES ($1, $2, $3, $4, $5, NULL, $6)`,
+      [device.id, device.userId, device.name, device.tokenHash, device.createdAt, device.publicKey],
     );
+  }
+
+  async listDeviceKeys(userId: string): Promise<Array<{ id: string; publicKey: string; createdAt: number }>> {
+    const { rows } = await this.#pool().query<{ id: string; public_key: string; created_at: string }>(
+      `SELECT id, public_key, created_at FROM ${this.#schema}.devices
+       WHERE user_id = $1 AND public_key IS NOT NULL ORDER BY created_at, id`,
+      [userId],
+    );
+    return rows.map((row) => ({ id: row.id, publicKey: row.public_key, createdAt: int(row.created_at) }));
   }
 
   async findDeviceByTokenHash(tokenHash: string): Promise<DeviceAuth | null> {
     const { rows } = await this.#pool().query<DeviceRow & { username: string }>(
-      `SELECT d.id, d.user_id, d.name, d.created_at, d.last_seen_at, u.username
+      `SELECT d.id, d.user_id, d.name, d.created_at, d.last_seen_at, d.public_key, u.username
        FROM ${this.#schema}.devices d JOIN ${this.#schema}.users u ON u.id = d.user_id WHERE d.token_hash = $1`,
       [tokenHash],
     );
@@ -68,7 +77,7 @@ export class PostgresAccounts implements AccountStore {
 
   async listDevices(userId: string): Promise<DeviceRecord[]> {
     const { rows } = await this.#pool().query<DeviceRow>(
-      `SELECT id, user_id, name, created_at, last_seen_at FROM ${this.#schema}.devices
+      `SELECT id, user_id, name, created_at, last_seen_at, public_key FROM ${this.#schema}.devices
        WHERE user_id = $1 ORDER BY created_at, id`,
       [userId],
     );
@@ -104,6 +113,7 @@ interface DeviceRow {
   name: string;
   created_at: string;
   last_seen_at: string | null;
+  public_key: string | null;
 }
 
 function deviceOf(row: DeviceRow): DeviceRecord {
@@ -113,5 +123,6 @@ function deviceOf(row: DeviceRow): DeviceRecord {
     name: row.name,
     createdAt: int(row.created_at),
     lastSeenAt: row.last_seen_at === null ? null : int(row.last_seen_at),
+    publicKey: row.public_key,
   };
 }

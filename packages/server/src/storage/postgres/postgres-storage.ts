@@ -36,6 +36,7 @@ import type {
   InsertOutcome,
   LogBounds,
   LoggedEvent,
+  OpenInput,
   OpenOutcome,
   Party,
   PruneOutcome,
@@ -51,6 +52,9 @@ import type { PostgresPool, PostgresPoolOpener } from './postgres-pool.ts';
 import { quoteIdent, schemaStatements } from './schema.ts';
 import { Scrubber, type ScrubMode } from './scrubber.ts';
 import { inTransaction, LogWriter, type Tx } from './transaction.ts';
+
+/** What the `take` effect gives `openMessage`'s answer. */
+type TakenContent = Omit<Extract<OpenOutcome, { kind: 'taken' }>, 'kind'>;
 
 /** Options of the PostgreSQL storage. */
 export interface PostgresStorageOptions {
@@ -250,12 +254,12 @@ export class PostgresStorage implements Storage {
       if (m.burn) {
         // The content goes to its own table, never to `messages`.
         await tx.q(
-          `WITH m AS (${columns} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, NULL))
-           INSERT INTO ${s}.burn_contents (message_id, text, ext) VALUES ($1, $12, $13)`,
+          `WITH m AS (${columns} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, NULL))
+           INSERT INTO ${s}.burn_contents (message_id, text, ext) VALUES ($1, $13, $14)`,
           [...meta, m.text, ext],
         );
       } else {
-        await tx.q(`${columns} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, [
+        await tx.q(`${columns} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, [
           ...meta,
           m.text,
           ext,
@@ -271,9 +275,10 @@ export class PostgresStorage implements Storage {
     });
   }
 
-  async openMessage(input: ActInput): Promise<OpenOutcome> {
+  async openMessage(input: OpenInput): Promise<OpenOutcome> {
     return this.#tx(async (tx): Promise<OpenOutcome> => {
-      const decision = decideOpen(await this.#find(tx, input.id, 'UPDATE'), input.userId, input.at);
+      const found = await this.#find(tx, input.id, 'UPDATE');
+      const decision = decideOpen(found, input.userId, input.at, input.deviceId);
       switch (decision.effect) {
         case 'take':
           return { kind: 'taken', ...(await this.#take(tx, decision.message, input.at)) };
@@ -363,12 +368,8 @@ export class PostgresStorage implements Storage {
     return foundOf<MessageRow>(undefined, tombstones.rows[0]);
   }
 
-  /** The `take` effect: delete a burn message's content, returning it, and burn it (`opened`). */
-  async #take(
-    tx: Tx,
-    row: MessageRow,
-    at: number,
-  ): Promise<Changed & { text: string; ext: Record<string, unknown>; viewSeconds: number }> {
+  /** The `take` effect: delete a burn message's content (a sealed one's envelope), returning it, and burn it (`opened`). */
+  async #take(tx: Tx, row: MessageRow, at: number): Promise<TakenContent> {
     const { rows } = await tx.q<{ text: string; ext: string | null }>(
       `DELETE FROM ${this.#schema}.burn_contents WHERE message_id = $1 RETURNING text, ext`,
       [row.id],
@@ -379,6 +380,8 @@ export class PostgresStorage implements Storage {
       text: content?.text ?? '',
       ext: parseExt(content?.ext ?? null),
       viewSeconds: row.view_seconds ?? 0,
+      sealed: row.sealed_for !== null,
+      from: row.sender,
       ...change,
     };
   }

@@ -1,5 +1,8 @@
-/** Version of the schema `migrate` creates, kept in `meta` for later migrations. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Version of the schema `schemaStatements` creates, kept in `meta`. A database of an earlier
+ * version is brought to it by the statements' own steps (see `schemaStatements`).
+ */
+export const SCHEMA_VERSION = 2;
 
 /** A double-quoted SQL identifier. */
 export function quoteIdent(name: string): string {
@@ -12,6 +15,12 @@ export function quoteIdent(name: string): string {
  * message's content lives in its own table, `burn_contents`: PostgreSQL has no secure delete, so
  * the server rewrites or vacuums that table after burns (see `Scrubber`), which stays cheap
  * because it only ever holds unopened burn messages. Normal messages keep their text inline.
+ *
+ * A database of an earlier version gets what that version lacked from a step gated on `meta`'s
+ * `version`, so a current database runs no `ALTER TABLE` (which locks the table) at every start;
+ * the step's statements are idempotent all the same. Version 2 added the devices' public keys
+ * (`public_key`) and the devices a sealed burn message was sealed for (`sealed_for`, ids joined
+ * by a space; its envelope is stored in `burn_contents` like any burn content).
  *
  * `lock_logs` takes, in this order, the shared log barrier and each user's log lock (keys sorted
  * by the caller): PL/pgSQL so the order is explicit, in one round trip. See `PostgresStorage`.
@@ -38,7 +47,8 @@ export function schemaStatements(s: string): string[] {
       token_hash text NOT NULL UNIQUE,
       created_at bigint NOT NULL,
       last_seen_at bigint,
-      cursor bigint
+      cursor bigint,
+      public_key text
     )`,
     `CREATE INDEX IF NOT EXISTS devices_user ON ${s}.devices (user_id)`,
     `CREATE TABLE IF NOT EXISTS ${s}.messages (
@@ -55,7 +65,8 @@ export function schemaStatements(s: string): string[] {
       expires_at bigint,
       size integer NOT NULL,
       text text,
-      ext text
+      ext text,
+      sealed_for text
     )`,
     `CREATE INDEX IF NOT EXISTS messages_sender ON ${s}.messages (sender_id, n)`,
     `CREATE INDEX IF NOT EXISTS messages_recipient ON ${s}.messages (recipient_id, n)`,
@@ -123,6 +134,14 @@ export function schemaStatements(s: string): string[] {
       PRIMARY KEY (device_id, key)
     )`,
     `CREATE INDEX IF NOT EXISTS sends_at ON ${s}.sends (at)`,
+    // Version 1 → 2 (a new database is created at SCHEMA_VERSION and skips it).
+    `DO $$ BEGIN
+      IF (SELECT value FROM ${s}.meta WHERE key = 'version') < 2 THEN
+        ALTER TABLE ${s}.devices ADD COLUMN IF NOT EXISTS public_key text;
+        ALTER TABLE ${s}.messages ADD COLUMN IF NOT EXISTS sealed_for text;
+        UPDATE ${s}.meta SET value = 2 WHERE key = 'version';
+      END IF;
+    END $$`,
     `CREATE OR REPLACE FUNCTION ${s}.lock_logs(barrier bigint, ns integer, keys integer[])
       RETURNS void LANGUAGE plpgsql AS $$
       DECLARE k integer;

@@ -62,8 +62,22 @@ export class SqliteAccounts implements AccountStore {
     await this.#deps.write(() =>
       this.#deps
         .statements()
-        .insertDevice.run(device.id, device.userId, device.name, device.tokenHash, device.createdAt),
+        .insertDevice.run(
+          device.id,
+          device.userId,
+          device.name,
+          device.tokenHash,
+          device.createdAt,
+          device.publicKey,
+        ),
     );
+  }
+
+  async listDeviceKeys(userId: string): Promise<Array<{ id: string; publicKey: string; createdAt: number }>> {
+    return this.#deps
+      .statements()
+      .deviceKeysOfUser.all(userId)
+      .map((row) => ({ id: row.id, publicKey: row.public_key, createdAt: row.created_at }));
   }
 
   async findDeviceByTokenHash(tokenHash: string): Promise<DeviceAuth | null> {
@@ -96,5 +110,6 @@ function deviceOf(row: DeviceRow): DeviceRecord {
     name: row.name,
     createdAt: row.created_at,
     lastSeenAt: row.last_seen_at,
+    publicKey: row.public_key,
   };
 }

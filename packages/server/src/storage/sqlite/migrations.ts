@@ -6,16 +6,32 @@ import type { SqliteDatabase } from './sqlite-database.ts';
  * The schema version `SCHEMA` creates, kept in SQLite's `user_version`. A later change of the
  * schema raises it and adds a step to `STEPS`; a data dir written by a newer Cinder is refused.
  */
-export const SCHEMA_VERSION = 1;
-
-/** Steps from version n to n + 1, in order (`STEPS[n - 1]`); none yet after the first. */
-const STEPS: ReadonlyArray<(db: SqliteDatabase) => void> = [];
+export const SCHEMA_VERSION = 2;
 
 /**
- * Bring the database to `SCHEMA_VERSION`. A new file gets `SCHEMA`. A file from before the
- * version was kept (`user_version` 0 with tables) is brought to version 1 by one step that looks
- * at its shape, which differed between releases; from there, the numbered steps. `checkpoint`
- * empties the WAL after a step that rewrote content.
+ * Steps from version n to n + 1, in order (`STEPS[n - 1]`). Each runs in one transaction, and
+ * adds only what is missing: a table `SCHEMA` created while bringing an unversioned file to
+ * version 1 has the latest columns already.
+ */
+const STEPS: ReadonlyArray<(db: SqliteDatabase) => void> = [
+  // 1 → 2: device public keys, and the devices a sealed burn message was sealed for.
+  (db) => {
+    addColumn(db, 'devices', 'public_key', 'TEXT');
+    addColumn(db, 'messages', 'sealed_for', 'TEXT');
+  },
+];
+
+/** Add a column at the end of a table, unless the table has it. */
+function addColumn(db: SqliteDatabase, table: string, column: string, type: string): void {
+  const columns = db.prepare<{ name: string }>(`PRAGMA table_info(${table})`).all();
+  if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+}
+
+/**
+ * Bring the database to `SCHEMA_VERSION`. A new file gets `SCHEMA`, which is the latest version.
+ * A file from before the version was kept (`user_version` 0 with tables) is brought to version 1
+ * by one step that looks at its shape, which differed between releases; from there, the numbered
+ * steps. `checkpoint` empties the WAL after a step that rewrote content.
  */
 export function migrate(db: SqliteDatabase, checkpoint: () => void): void {
   const version = Number(db.pragma('user_version', { simple: true }));
@@ -27,11 +43,16 @@ export function migrate(db: SqliteDatabase, checkpoint: () => void): void {
   if (version === 0) {
     const existing = Boolean(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'messages'").get());
     db.exec(SCHEMA);
-    if (existing) fromUnversioned(db, checkpoint);
-    else db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('content_clean', 1)").run();
-    db.pragma('user_version = 1');
+    if (existing) {
+      fromUnversioned(db, checkpoint);
+      db.pragma('user_version = 1');
+    } else {
+      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('content_clean', 1)").run();
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }
   }
-  for (let v = Math.max(version, 1); v < SCHEMA_VERSION; v++) {
+  const from = Number(db.pragma('user_version', { simple: true }));
+  for (let v = from; v < SCHEMA_VERSION; v++) {
     const step = STEPS[v - 1];
     if (!step) throw new Error(`No SQLite migration from schema ${v}`);
     db.transaction(() => {

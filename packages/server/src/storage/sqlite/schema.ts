@@ -6,6 +6,10 @@
  * copying it, so a burned message cannot be replayed.
  * A message row keeps the seqs of its two `message` events (`to_seq`, `from_seq`), so a burn
  * deletes them by seq and the log needs no index by message id.
+ * A device keeps its public key (`public_key`, null for a device without one); a sealed burn
+ * message's row keeps the devices it was sealed for (`sealed_for`, ids joined by a space), and its
+ * content, the envelope, lives in a generation table like any burn content.
+ * Columns added by a migration step come last, here as in a migrated file, so both have one shape.
  */
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -27,7 +31,8 @@ CREATE TABLE IF NOT EXISTS devices (
   token_hash TEXT NOT NULL UNIQUE,
   created_at INTEGER NOT NULL,
   last_seen_at INTEGER,
-  cursor INTEGER
+  cursor INTEGER,
+  public_key TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS devices_user ON devices (user_id);
 
@@ -48,7 +53,8 @@ CREATE TABLE IF NOT EXISTS messages (
   ext TEXT,
   to_seq INTEGER,
   from_seq INTEGER,
-  content_gen INTEGER
+  content_gen INTEGER,
+  sealed_for TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_sender ON messages (sender_id, n);
 CREATE INDEX IF NOT EXISTS messages_recipient ON messages (recipient_id, n);

@@ -41,6 +41,7 @@ import type {
   InsertOutcome,
   LogBounds,
   LoggedEvent,
+  OpenInput,
   OpenOutcome,
   Party,
   PruneOutcome,
@@ -59,6 +60,9 @@ import { type FoldStep, SendKeyStage, type SendKeyStatements, type StagedKey } f
 import type { SqliteDatabase, SqliteOpener } from './sqlite-database.ts';
 import { type MessageRow, prepareStatements, type Statements } from './statements.ts';
 import { WriteQueue } from './write-queue.ts';
+
+/** What the `take` effect gives `openMessage`'s answer. */
+type TakenContent = Omit<Extract<OpenOutcome, { kind: 'taken' }>, 'kind'>;
 
 /** Options of the embedded SQLite storage. */
 export interface SqliteStorageOptions {
@@ -363,9 +367,9 @@ export class SqliteStorage implements Storage {
     return { result, created: true, wake: [m.to.id, m.from.id] };
   }
 
-  async openMessage(input: ActInput): Promise<OpenOutcome> {
+  async openMessage(input: OpenInput): Promise<OpenOutcome> {
     return this.#write((): OpenOutcome => {
-      const decision = decideOpen(this.#find(input.id), input.userId, input.at);
+      const decision = decideOpen(this.#find(input.id), input.userId, input.at, input.deviceId);
       switch (decision.effect) {
         case 'take':
           return { kind: 'taken', ...this.#take(decision.message, input.at) };
@@ -440,16 +444,15 @@ export class SqliteStorage implements Storage {
     return foundOf(row, row || !tombstones ? undefined : s.tombstoneById.get(id));
   }
 
-  /** The `take` effect: read a burn message's content, then burn it (`opened`). */
-  #take(
-    row: MessageRow,
-    at: number,
-  ): Changed & { text: string; ext: Record<string, unknown>; viewSeconds: number } {
+  /** The `take` effect: read a burn message's content (a sealed one's envelope), then burn it (`opened`). */
+  #take(row: MessageRow, at: number): TakenContent {
     const content = row.content_gen == null ? undefined : this.#live().content.read(row.content_gen, row.n);
     return {
       text: content?.text ?? '',
       ext: parseExt(content?.ext ?? null),
       viewSeconds: row.view_seconds ?? 0,
+      sealed: row.sealed_for !== null,
+      from: row.sender,
       ...this.#burn(row, 'opened', at),
     };
   }

@@ -30,6 +30,7 @@ export interface DeviceRow {
   name: string;
   created_at: number;
   last_seen_at: number | null;
+  public_key: string | null;
 }
 
 // Columns of a message that are safe to show anyone in the conversation: the content only for
@@ -48,15 +49,17 @@ export function prepareStatements(db: SqliteDatabase) {
   return {
     insertUser: p('INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?)'),
     userByName: p<UserRow>('SELECT id, username, password_hash, created_at FROM users WHERE username = ?'),
-    insertDevice: p(
-      'INSERT INTO devices (id, user_id, name, token_hash, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, NULL)',
-    ),
+    insertDevice: p(`INSERT INTO devices (id, user_id, name, token_hash, created_at, last_seen_at, public_key)
+      VALUES (?, ?, ?, ?, ?, NULL, ?)`),
     deviceByToken: p<
       DeviceRow & { username: string }
-    >(`SELECT d.id, d.user_id, d.name, d.created_at, d.last_seen_at, u.username
+    >(`SELECT d.id, d.user_id, d.name, d.created_at, d.last_seen_at, d.public_key, u.username
       FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = ?`),
-    devicesOfUser: p<DeviceRow>(
-      'SELECT id, user_id, name, created_at, last_seen_at FROM devices WHERE user_id = ? ORDER BY created_at, id',
+    devicesOfUser: p<DeviceRow>(`SELECT id, user_id, name, created_at, last_seen_at, public_key FROM devices
+      WHERE user_id = ? ORDER BY created_at, id`),
+    deviceKeysOfUser: p<{ id: string; public_key: string; created_at: number }>(
+      `SELECT id, public_key, created_at FROM devices
+      WHERE user_id = ? AND public_key IS NOT NULL ORDER BY created_at, id`,
     ),
     deleteDevice: p('DELETE FROM devices WHERE id = ? AND user_id = ?'),
     touchDevice: p('UPDATE devices SET last_seen_at = ? WHERE id = ?'),
@@ -66,10 +69,10 @@ export function prepareStatements(db: SqliteDatabase) {
     foldSend: p('INSERT OR IGNORE INTO sends (device_id, key, result, at) VALUES (?, ?, ?, ?)'),
     clearSendLog: p('DELETE FROM send_log WHERE n <= ?'),
     insertMessage: p(`INSERT INTO messages (${MESSAGE_META_COLUMNS}, text, ext, to_seq, from_seq, content_gen)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     messageById:
       p<MessageRow>(`SELECT n, id, conversation, sender_id, sender, recipient_id, recipient, sent_at,
-      ttl_seconds, view_seconds, expires_at, size, text, ext, to_seq, from_seq, content_gen
+      ttl_seconds, view_seconds, expires_at, size, text, ext, sealed_for, to_seq, from_seq, content_gen
       FROM messages WHERE id = ?`),
     deleteMessage: p('DELETE FROM messages WHERE n = ?'),
     deleteMessageEvents: p('DELETE FROM events WHERE seq IN (?, ?)'),
@@ -85,8 +88,8 @@ export function prepareStatements(db: SqliteDatabase) {
     insertReceipt: p('INSERT OR IGNORE INTO receipts (message_id, type) VALUES (?, ?)'),
     dueMessages:
       p<MessageRow>(`SELECT n, id, conversation, sender_id, sender, recipient_id, recipient, sent_at,
-      ttl_seconds, view_seconds, expires_at, size, NULL AS text, NULL AS ext, to_seq, from_seq, content_gen
-      FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?`),
+      ttl_seconds, view_seconds, expires_at, size, NULL AS text, NULL AS ext, sealed_for, to_seq, from_seq,
+      content_gen FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?`),
     readEvents:
       p<EventRow>(`SELECT e.seq, e.kind, e.message_id, e.conversation, e.origin_device, e.detail, e.by_name, e.at,
       m.id AS m_id, m.sender, m.recipient, m.sent_at, m.ttl_seconds, m.view_seconds, m.expires_at, m.size,

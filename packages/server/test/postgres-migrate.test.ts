@@ -1,0 +1,107 @@
+import { afterEach, expect, it } from 'vitest';
+import { PostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
+import { SCHEMA_VERSION } from '../src/storage/postgres/schema.ts';
+import { sql } from './postgres-files.ts';
+import { describeWithServices, dropSchema, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
+import { addUsers, alice, bob, hourBurn, newMessage } from './storage-fixtures.ts';
+
+/** Each table's columns in order (names only: a dropped column leaves a gap in the numbering). */
+async function columnsOf(schema: string): Promise<Record<string, string[]>> {
+  const { rows } = await sql(
+    `SELECT table_name, column_name FROM information_schema.columns
+     WHERE table_schema = $1 ORDER BY table_name, ordinal_position`,
+    undefined,
+    [schema],
+  );
+  const columns: Record<string, string[]> = {};
+  for (const row of rows as { table_name: string; column_name: string }[]) {
+    columns[row.table_name] = [...(columns[row.table_name] ?? []), row.column_name];
+  }
+  return columns;
+}
+
+async function versionOf(schema: string): Promise<number> {
+  const { rows } = await sql(`SELECT value FROM "${schema}".meta WHERE key = 'version'`);
+  return Number((rows[0] as { value: string } | undefined)?.value);
+}
+
+await describeWithServices('postgres schema migration', ['postgres'], () => {
+  const schemas: string[] = [];
+  const open: PostgresStorage[] = [];
+
+  async function storageIn(schema: string): Promise<PostgresStorage> {
+    const storage = new PostgresStorage({ url: TEST_DATABASE_URL, schema, scrub: 'off' });
+    open.push(storage);
+    await storage.init();
+    return storage;
+  }
+
+  afterEach(async () => {
+    for (const storage of open.splice(0)) await storage.close();
+    for (const schema of schemas.splice(0)) await dropSchema(schema);
+  });
+
+  it('brings a version 1 schema to version 2 (device keys, sealed messages), the shape of a new one', async () => {
+    const fresh = uniqueSchema();
+    const schema = uniqueSchema();
+    schemas.push(fresh, schema);
+    await (await storageIn(fresh)).close();
+    expect(await versionOf(fresh)).toBe(SCHEMA_VERSION);
+
+    // A version 1 schema with a device and an unopened burn message: without the columns
+    // version 2 added.
+    const first = await storageIn(schema);
+    await addUsers(first);
+    await first.accounts.createDevice({
+      id: 'd_old',
+      userId: bob.id,
+      name: 'old',
+      createdAt: 5,
+      lastSeenAt: null,
+      publicKey: null,
+      tokenHash: 'h_old',
+    });
+    const old = newMessage({ text: 'from version 1', burn: hourBurn });
+    await first.insertMessage({ deviceId: 'd_a', key: 'k-old', message: old, at: 1_000 });
+    await first.close();
+    await sql(`ALTER TABLE "${schema}".devices DROP COLUMN public_key;
+      ALTER TABLE "${schema}".messages DROP COLUMN sealed_for;
+      UPDATE "${schema}".meta SET value = 1 WHERE key = 'version'`);
+    expect((await columnsOf(schema)).devices).not.toContain('public_key');
+
+    // Two nodes starting at once: one migrates, the other finds it done.
+    const [storage] = await Promise.all([storageIn(schema), storageIn(schema)]);
+    if (!storage) throw new Error('no storage');
+    expect(await versionOf(schema)).toBe(2);
+    expect(await columnsOf(schema)).toEqual(await columnsOf(fresh));
+
+    // What version 1 held: a device without a key (not in the directory), a message that is not sealed.
+    expect((await storage.accounts.findDeviceByTokenHash('h_old'))?.device.publicKey).toBeNull();
+    expect(await storage.accounts.listDeviceKeys(bob.id)).toEqual([]);
+    expect(
+      await storage.openMessage({ id: old.id, userId: bob.id, deviceId: 'd_old', at: 2_000 }),
+    ).toMatchObject({ kind: 'taken', text: 'from version 1', sealed: false });
+    // What version 2 adds works on the migrated schema.
+    const key = 'A'.repeat(43);
+    await storage.accounts.createDevice({
+      id: 'd_new',
+      userId: bob.id,
+      name: 'new',
+      createdAt: 6,
+      lastSeenAt: null,
+      publicKey: key,
+      tokenHash: 'h_new',
+    });
+    expect(await storage.accounts.listDeviceKeys(bob.id)).toEqual([
+      { id: 'd_new', publicKey: key, createdAt: 6 },
+    ]);
+    const sealed = newMessage({ from: alice, text: '{"v":1}', burn: hourBurn, sealedFor: ['d_new'] });
+    await storage.insertMessage({ deviceId: 'd_a', key: 'k-sealed', message: sealed, at: 1_000 });
+    expect(
+      await storage.openMessage({ id: sealed.id, userId: bob.id, deviceId: 'd_old', at: 2_000 }),
+    ).toMatchObject({ kind: 'refused', refusal: { code: 'SEALED_FOR_OTHER_DEVICES' } });
+    expect(
+      await storage.openMessage({ id: sealed.id, userId: bob.id, deviceId: 'd_new', at: 2_000 }),
+    ).toMatchObject({ kind: 'taken', text: '{"v":1}', sealed: true });
+  });
+});
