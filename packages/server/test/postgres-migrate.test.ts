@@ -104,4 +104,15 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
       await storage.openMessage({ id: sealed.id, userId: bob.id, deviceId: 'd_new', at: 2_000 }),
     ).toMatchObject({ kind: 'taken', text: '{"v":1}', sealed: true });
   });
+
+  it('refuses a schema a newer Cinder wrote, and changes nothing in it', async () => {
+    const schema = uniqueSchema();
+    schemas.push(schema);
+    await (await storageIn(schema)).close();
+    await sql(`UPDATE "${schema}".meta SET value = ${SCHEMA_VERSION + 1} WHERE key = 'version'`);
+    const before = await columnsOf(schema);
+    await expect(storageIn(schema)).rejects.toThrow(/written by a newer Cinder/);
+    expect(await versionOf(schema)).toBe(SCHEMA_VERSION + 1);
+    expect(await columnsOf(schema)).toEqual(before);
+  });
 });

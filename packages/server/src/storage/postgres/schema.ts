@@ -34,6 +34,13 @@ export function schemaStatements(s: string): string[] {
     )`,
     `INSERT INTO ${s}.meta (key, value) VALUES ('floor', 0), ('version', ${SCHEMA_VERSION})
       ON CONFLICT (key) DO NOTHING`,
+    // A database a newer Cinder wrote is refused, not changed: this one does not know its shape.
+    `DO $$ BEGIN
+      IF (SELECT value FROM ${s}.meta WHERE key = 'version') > ${SCHEMA_VERSION} THEN
+        RAISE EXCEPTION 'This database was written by a newer Cinder (schema %; this one knows ${SCHEMA_VERSION})',
+          (SELECT value FROM ${s}.meta WHERE key = 'version');
+      END IF;
+    END $$`,
     `CREATE TABLE IF NOT EXISTS ${s}.users (
       id text PRIMARY KEY,
       username text NOT NULL UNIQUE,
