@@ -14,9 +14,38 @@ import {
 describe('parseClientFrame', () => {
   it('accepts a valid send frame', () => {
     const r = parseClientFrame(
-      JSON.stringify({ type: 'send', rid: 'r1', key: 'k-12345678', to: 'bob', text: 'hi', burn: {} }),
+      JSON.stringify({ type: 'send', rid: 'r1', key: 'k-12345678', to: 'bob', text: 'hi' }),
     );
     expect(r.ok).toBe(true);
+  });
+
+  const b64 = (bytes: number) => 'A'.repeat(Math.ceil((bytes * 4) / 3));
+  const envelope = {
+    v: 1,
+    id: b64(16),
+    ct: b64(40),
+    k2: b64(32),
+    keys: [{ device: 'd_1', enc: b64(32), ct: b64(48) }],
+  };
+  const burnSend = { type: 'send', rid: 'r1', key: 'k-12345678', to: 'bob', burn: {}, sealed: envelope };
+
+  it('accepts a sealed burn send, and refuses a burn message the server could read', () => {
+    expect(parseClientFrame(JSON.stringify(burnSend)).ok).toBe(true);
+    const refused = [
+      { ...burnSend, sealed: undefined, text: 'hi' },
+      { ...burnSend, text: 'hi' },
+      { ...burnSend, ext: { fire: true } },
+      { type: 'send', rid: 'r1', key: 'k-12345678', to: 'bob', text: 'hi', sealed: envelope },
+      { ...burnSend, sealed: { ...envelope, k2: b64(31) } },
+      { ...burnSend, sealed: { ...envelope, keys: [] } },
+      { ...burnSend, sealed: { ...envelope, ct: `${b64(40)}+` } },
+      { ...burnSend, sealed: { ...envelope, v: 2 } },
+    ];
+    for (const frame of refused) {
+      const r = parseClientFrame(JSON.stringify(frame));
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.code).toBe('BAD_REQUEST');
+    }
   });
 
   it('rejects malformed JSON as BAD_REQUEST without a rid', () => {
