@@ -1,32 +1,40 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Envelope, OpenResult } from '@cinder/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type ChildServer,
+  openedContent,
   RawClient,
   register,
-  sendFrame,
+  sealedSendFrame,
   spawnServer,
   tempDir,
   testServer,
   waitFor,
 } from '../../../test/kit/index.ts';
+import { EnvelopeSearch, filesUnder } from './envelope-residue.ts';
 
 /** Every file under `dir` whose bytes contain `marker` (UTF-8). */
 function filesContaining(dir: string, marker: string): string[] {
   const needle = Buffer.from(marker, 'utf8');
-  const found: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      const stat = statSync(path);
-      if (stat.isDirectory()) walk(path);
-      else if (readFileSync(path).includes(needle)) found.push(name);
-    }
-  };
-  walk(dir);
-  return found;
+  return filesUnder(dir)
+    .filter((path) => readFileSync(path).includes(needle))
+    .map((path) => basename(path));
+}
+
+/** A sealed burn send and its envelope. */
+async function sealedSend(
+  client: RawClient,
+  from: string,
+  to: string,
+  text: string,
+  extra: Parameters<typeof sealedSendFrame>[4] = {},
+): Promise<{ id: string; envelope: Envelope }> {
+  const frame = await sealedSendFrame(client, from, to, text, extra);
+  const { id } = await client.ok<{ id: string }>(frame);
+  return { id, envelope: frame.sealed as Envelope };
 }
 
 describe('nothing left on disk', () => {
@@ -40,7 +48,7 @@ describe('nothing left on disk', () => {
     }
   });
 
-  it('removes a burned message’s bytes from every file in the data dir within 5 s', async () => {
+  it('removes a burned message’s envelope from every file in the data dir within 5 s; its text was never there', async () => {
     await using server = await testServer();
     const marker = randomBytes(32).toString('hex');
     const extMarker = randomBytes(32).toString('hex');
@@ -48,34 +56,38 @@ describe('nothing left on disk', () => {
     const bob = await register(server);
     const a = await RawClient.connect(server.url, alice.token);
     const b = await RawClient.connect(server.url, bob.token);
-    // A long text spills into SQLite overflow pages: those must be wiped too.
+    const [from, to] = [alice.user.username, bob.user.username];
+    // A long text makes an envelope that spills into SQLite overflow pages: those must be wiped too.
     const longMarker = randomBytes(32).toString('hex');
     const longText = `${longMarker}${'x'.repeat(12_000)}${longMarker}`;
-    const sent = await a.ok<{ id: string }>(
-      sendFrame(bob.user.username, marker, { burn: {}, ext: { m: extMarker } }),
-    );
-    const long = await a.ok<{ id: string }>(sendFrame(bob.user.username, longText, { burn: {} }));
-    // The content is on disk while the message lives: otherwise this test could not fail.
+    const sent = await sealedSend(a, from, to, marker, { ext: { m: extMarker } });
+    const long = await sealedSend(a, from, to, longText);
     const markers = [marker, extMarker, longMarker];
-    for (const m of markers) expect(filesContaining(server.dataDir, m).length).toBeGreaterThan(0);
+    const search = new EnvelopeSearch<string>().add(sent.envelope, sent.id).add(long.envelope, long.id);
+    // The envelopes are on disk while the messages live: otherwise this test could not fail.
+    expect([...search.inDir(server.dataDir)].sort()).toEqual([sent.id, long.id].sort());
+    // The plain text never is.
+    for (const m of markers) expect(filesContaining(server.dataDir, m)).toEqual([]);
 
-    expect((await b.ok<{ text: string }>({ type: 'open', id: sent.id })).text).toBe(marker);
-    expect((await b.ok<{ text: string }>({ type: 'open', id: long.id })).text).toBe(longText);
+    const opened = await openedContent(await b.ok<OpenResult>({ type: 'open', id: sent.id }), bob);
+    expect(opened).toEqual({ text: marker, ext: { m: extMarker } });
+    expect((await openedContent(await b.ok<OpenResult>({ type: 'open', id: long.id }), bob)).text).toBe(
+      longText,
+    );
     // The 5 s is the product's promise (SPEC), so it is the wait's limit too.
-    await waitFor(() => markers.every((m) => filesContaining(server.dataDir, m).length === 0), {
+    await waitFor(() => search.inDir(server.dataDir).size === 0, {
       timeout: 5000,
       interval: 50,
-      what: 'the burned bytes to leave every file',
+      what: 'the burned envelopes to leave every file',
     }).catch((error: unknown) => {
-      throw new Error(`still in ${markers.flatMap((m) => filesContaining(server.dataDir, m)).join(', ')}`, {
-        cause: error,
-      });
+      throw new Error(`still on disk: ${[...search.inDir(server.dataDir)].join(', ')}`, { cause: error });
     });
+    for (const m of markers) expect(filesContaining(server.dataDir, m)).toEqual([]);
     a.close();
     b.close();
   });
 
-  it('after a crash (SIGKILL right after the burn), the bytes are gone before /healthz answers', async () => {
+  it('after a crash (SIGKILL right after the burn), the envelope is gone before /healthz answers', async () => {
     const dir = tempDir();
     try {
       const marker = randomBytes(32).toString('hex');
@@ -85,12 +97,14 @@ describe('nothing left on disk', () => {
       const bob = await register(first);
       const a = await RawClient.connect(first.url, alice.token);
       const b = await RawClient.connect(first.url, bob.token);
-      const sent = await a.ok<{ id: string }>(sendFrame(bob.user.username, marker, { burn: {} }));
+      const sent = await sealedSend(a, alice.user.username, bob.user.username, marker);
+      const search = new EnvelopeSearch<string>().add(sent.envelope, sent.id);
       await b.ok({ type: 'open', id: sent.id });
       first.child.kill('SIGKILL');
       expect((await first.exited).signal).toBe('SIGKILL');
-      // Killed before the debounced checkpoint: the burned bytes are still in the WAL.
-      expect(filesContaining(dir.path, marker).length).toBeGreaterThan(0);
+      // Killed before the debounced checkpoint: the burned envelope is still in the WAL.
+      expect(search.inDir(dir.path).has(sent.id)).toBe(true);
+      expect(filesContaining(dir.path, marker)).toEqual([]);
 
       const second = await spawnServer(['--port', '0', '--data-dir', dir.path, '--log-level', 'info']);
       children.push(second);
@@ -98,6 +112,7 @@ describe('nothing left on disk', () => {
         interval: 50,
         what: '/healthz of the restarted server',
       });
+      expect([...search.inDir(dir.path)]).toEqual([]);
       expect(filesContaining(dir.path, marker)).toEqual([]);
       // And the burn stayed burned.
       const b2 = await RawClient.connect(second.url, bob.token);
