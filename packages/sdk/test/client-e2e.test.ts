@@ -20,7 +20,10 @@ describe('CinderClient: end-to-end encrypted burn messages', () => {
     const aliceName = username();
     // The wire holds alice's first sealed send until bob's new device has signed in, so the
     // envelope lacks that device: the server answers KEYS_CHANGED and the SDK seals again.
-    const { promise: held, resolve: release } = Promise.withResolvers<void>();
+    const gate = { open: () => {} };
+    const held = new Promise<void>((resolve) => {
+      gate.open = resolve;
+    });
     const sends: string[] = [];
     class HoldingWebSocket extends WebSocket {
       override send(data: string): void {
@@ -36,7 +39,7 @@ describe('CinderClient: end-to-end encrypted burn messages', () => {
       const sending = alice.send(bob.name, 'sealed twice', { burn: true });
       await waitFor(() => sends.length === 1, { what: 'the first sealed send on the wire' });
       const bob2 = await h.device(bob.name);
-      release();
+      gate.open();
       const sent = await sending;
       expect(sends).toHaveLength(2);
       const [first, second] = sends.map(
