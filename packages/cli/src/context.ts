@@ -1,4 +1,6 @@
+import type { KeyChange } from '@cinder/sdk';
 import type { Command } from 'commander';
+import { keyChangeNotice } from './safety.ts';
 import { type GlobalOptions, openSession, type Session, type SessionOptions } from './session.ts';
 
 /** The process surface a command uses, so tests and embedders can run the CLI in-process. */
@@ -38,11 +40,47 @@ export function outJson(io: CliIo, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
-/** Open a session on the command's profile, telling stderr if the server keeps it waiting. */
+/**
+ * `cinder <args>` as the user would type it again for this profile: with `--profile` when the
+ * command line named one (an environment variable keeps applying by itself).
+ */
+export function cinderCommand(globals: GlobalOptions, ...args: string[]): string {
+  const profile = globals.profile === undefined ? [] : ['--profile', globals.profile];
+  return ['cinder', ...profile, ...args].join(' ');
+}
+
+/** Options of `sessionFor`. */
+export interface CommandSessionOptions extends SessionOptions {
+  /**
+   * Called when the SDK reports that a peer's device keys changed during the command (a burn
+   * send, a pending send flushed at connect, a safety number).
+   * @default a notice on stderr naming the peer and how to check its safety number
+   */
+  onKeyChange?: (change: KeyChange) => void;
+}
+
+/**
+ * Open a session on the command's profile, telling stderr if the server keeps it waiting, and
+ * when a peer's keys changed (before a send that follows completes: the SDK reports the change
+ * while it seals).
+ */
 export function sessionFor(
   ctx: CliContext,
   command: Command,
-  options: SessionOptions = {},
+  options: CommandSessionOptions = {},
 ): Promise<Session> {
-  return openSession(globalsOf(command), ctx.io.env, { notify: (line) => note(ctx.io, line), ...options });
+  const globals = globalsOf(command);
+  const { onKeyChange, beforeConnect, ...rest } = options;
+  const keyChanged =
+    onKeyChange ??
+    ((change: KeyChange) =>
+      note(ctx.io, keyChangeNotice(change, cinderCommand(globals, 'verify', change.username))));
+  return openSession(globals, ctx.io.env, {
+    notify: (line) => note(ctx.io, line),
+    ...rest,
+    beforeConnect: (client) => {
+      client.on('keyChange', keyChanged);
+      beforeConnect?.(client);
+    },
+  });
 }

@@ -9,6 +9,7 @@ import { openCommand } from './commands/open.ts';
 import { revokeCommand } from './commands/revoke.ts';
 import { sendCommand } from './commands/send.ts';
 import { serveCommand } from './commands/serve.ts';
+import { verifyCommand } from './commands/verify.ts';
 import { whoamiCommand } from './commands/whoami.ts';
 import type { CliIo } from './context.ts';
 import { DEFAULT_PROFILE, DEFAULT_SERVER_URL } from './profile.ts';
@@ -35,6 +36,11 @@ Exit codes:
   1  error, printed as "error: <message> (<CODE>)", e.g. BURNED, NOT_FOUND, UNAUTHORIZED
   2  usage error (unknown command or option, bad argument)
 
+End-to-end encryption:
+  Burn messages are encrypted for the other user's devices. Compare the safety number with
+  cinder verify <user> (they run cinder verify <you>), then mark it: cinder verify <user> --mark.
+  When their keys change, commands say so on stderr: check the number again.
+
 Example:
   cinder register alice && cinder send bob "see you at 6" --burn --view 10s
   cinder inbox && cinder open <id>`;
@@ -60,6 +66,7 @@ export function buildProgram(io: CliIo): Command {
     openCommand(ctx),
     revokeCommand(ctx),
     listenCommand(ctx),
+    verifyCommand(ctx),
     devicesCommand(ctx),
     whoamiCommand(ctx),
     logoutCommand(ctx),

@@ -1,93 +1,33 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  collectOutput,
-  type ProcessOutput,
-  type TestServer,
-  testServer,
-  WAIT_MS,
-  waitFor,
-} from '../../../test/kit/index.ts';
-
-/** The `cinder` command from its TypeScript source, workspace packages included (no build). */
-const CINDER = [
-  '--conditions=@cinder/source',
-  '--import',
-  'tsx',
-  fileURLToPath(new URL('../src/main.ts', import.meta.url)),
-];
+import { type ProcessOutput, type TestServer, testServer, waitFor } from '../../../test/kit/index.ts';
+import { type CinderRunner, cinderRunner, ok, waitForOutput } from './cinder-process.ts';
 
 let server: TestServer;
+let cli: CinderRunner;
 let home: string;
-const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'cinder-cli-home-'));
   server = await testServer();
+  cli = await cinderRunner(server.url);
+  home = cli.home;
 });
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  await cli?.close();
   await server?.close();
-  await rm(home, { recursive: true, force: true });
 });
-
-function envFor(profile: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: home,
-    CINDER_HOME: home,
-    CINDER_URL: server.url,
-    CINDER_PROFILE: profile,
-    CINDER_PASSWORD: `${profile}-long-password`,
-    ...extra,
-  };
-}
-
-function start(profile: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(process.execPath, [...CINDER, ...args], {
-    env: envFor(profile, extraEnv),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
-}
 
 /** Run the real binary as `profile` and collect its output. */
 function cinder(profile: string, ...args: string[]): Promise<ProcessOutput> {
-  return cinderWith(profile, {}, ...args);
+  return cli.run(profile, ...args);
 }
 
 /** Run the real binary as `profile` with extra environment. */
 function cinderWith(profile: string, extraEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<ProcessOutput> {
-  return collectOutput(start(profile, args, extraEnv));
-}
-
-/** Resolve with all of `stream`'s text so far once it satisfies `done`. */
-function waitForOutput(stream: NodeJS.ReadableStream, done: (text: string) => boolean): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`timed out; got: ${text}`)), WAIT_MS);
-    stream.on('data', (d) => {
-      text += d;
-      if (done(text)) {
-        clearTimeout(timer);
-        resolve(text);
-      }
-    });
-  });
-}
-
-function ok(result: ProcessOutput): string {
-  expect(result.stderr.includes('error:') ? result.stderr : '').toBe('');
-  expect(result.code).toBe(0);
-  return result.stdout;
+  return cli.runWith(profile, extraEnv, ...args);
 }
 
 // Each step spawns the command (node + tsx): allow for a busy machine.
@@ -112,7 +52,7 @@ describe('cinder, two profiles, one burn round trip', { timeout: 120_000 }, () =
     expect(inbox).not.toContain(marker);
 
     // alice listens while bob opens: her device must hear the burn, and never the content.
-    const listener = start('alice', ['listen', '--json']);
+    const listener = cli.start('alice', ['listen', '--json']);
     const ready = waitForOutput(listener.stderr!, (t) => t.includes('listening'));
     const heard = waitForOutput(listener.stdout!, (t) => t.includes('"burned"'));
     await ready;

@@ -47,6 +47,22 @@ async function openOnce(ctx: CliContext, cmd: Command, id: string) {
         cause: error,
       });
     }
+    // Refused before anything was taken: the message waits for a device it was sealed to.
+    if (error instanceof CinderError && error.code === 'SEALED_FOR_OTHER_DEVICES') {
+      throw new CinderError(
+        'SEALED_FOR_OTHER_DEVICES',
+        `message ${id} was sealed before this device was added: open it on a device that existed ` +
+          'when it was sent (cinder devices lists them); it stays unopened there',
+        { cause: error },
+      );
+    }
+    if (error instanceof CinderError && error.code === 'DECRYPT_FAILED') {
+      throw new CinderError(
+        'DECRYPT_FAILED',
+        `message ${id} burned, but its content could not be decrypted on this device`,
+        { cause: error },
+      );
+    }
     // The server may have burned it and the reply with the only copy of the content been lost.
     if (error instanceof CinderError && (error.code === 'DISCONNECTED' || error.code === 'TIMEOUT')) {
       throw new CinderError(

@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { collectOutput, type ProcessOutput, WAIT_MS } from '../../../test/kit/index.ts';
+
+/** The `cinder` command from its TypeScript source, workspace packages included (no build). */
+const CINDER = [
+  '--conditions=@cinder/source',
+  '--import',
+  'tsx',
+  fileURLToPath(new URL('../src/main.ts', import.meta.url)),
+];
+
+/**
+ * The real `cinder` binary run against one server, with its profiles in a temp `CINDER_HOME` of
+ * its own. A profile `p` signs in with the password `p-long-password` unless the environment
+ * given says otherwise. Release it with `await using` or `close()`.
+ */
+export interface CinderRunner extends AsyncDisposable {
+  /** The `CINDER_HOME` (and `HOME`) of every run: `<home>/<profile>.json` is a profile's store. */
+  readonly home: string;
+  /** Start `cinder <args>` as `profile`, with `extraEnv` over the defaults. */
+  start(profile: string, args: string[], extraEnv?: NodeJS.ProcessEnv): ChildProcess;
+  /** Run `cinder <args>` as `profile` and collect its output once it exited. */
+  run(profile: string, ...args: string[]): Promise<ProcessOutput>;
+  /** `run` with extra environment. */
+  runWith(profile: string, extraEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<ProcessOutput>;
+  /** Kill what is still running and delete the home. */
+  close(): Promise<void>;
+}
+
+/** A `CinderRunner` for the server at `url`. */
+export async function cinderRunner(url: string): Promise<CinderRunner> {
+  const home = await mkdtemp(join(tmpdir(), 'cinder-cli-home-'));
+  const children = new Set<ChildProcess>();
+  const start = (profile: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): ChildProcess => {
+    const child = spawn(process.execPath, [...CINDER, ...args], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: home,
+        CINDER_HOME: home,
+        CINDER_URL: url,
+        CINDER_PROFILE: profile,
+        CINDER_PASSWORD: `${profile}-long-password`,
+        ...extraEnv,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    child.on('exit', () => children.delete(child));
+    return child;
+  };
+  const runWith = (profile: string, extraEnv: NodeJS.ProcessEnv, ...args: string[]) =>
+    collectOutput(start(profile, args, extraEnv));
+  const close = async (): Promise<void> => {
+    for (const child of children) child.kill('SIGKILL');
+    await rm(home, { recursive: true, force: true });
+  };
+  return {
+    home,
+    start,
+    run: (profile, ...args) => runWith(profile, {}, ...args),
+    runWith,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** The stdout of a run that succeeded: exit 0 and no `error:` on stderr (else the test fails here). */
+export function ok(result: ProcessOutput): string {
+  expect(result.stderr.includes('error:') ? result.stderr : '').toBe('');
+  expect(result.code).toBe(0);
+  return result.stdout;
+}
+
+/** Resolve with all of `stream`'s text so far once it satisfies `done`. */
+export function waitForOutput(
+  stream: NodeJS.ReadableStream,
+  done: (text: string) => boolean,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`timed out; got: ${text}`)), WAIT_MS);
+    stream.on('data', (d) => {
+      text += d;
+      if (done(text)) {
+        clearTimeout(timer);
+        resolve(text);
+      }
+    });
+  });
+}
