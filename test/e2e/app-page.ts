@@ -84,6 +84,15 @@ export class AppPage {
     await this.me(username).waitFor();
   }
 
+  /** Sign in to an existing account on the sign-in screen (a new device) and wait for the chat list. */
+  async signIn(username: string, password = `${username}-long-password`): Promise<void> {
+    await this.page.getByRole('tab', { name: 'Sign in' }).click();
+    await this.page.getByLabel('Username').fill(username);
+    await this.page.getByLabel('Password').fill(password);
+    await this.page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await this.me(username).waitFor();
+  }
+
   /** The signed-in username in the sidebar (hidden on a phone while a chat is open). */
   me(username: string): Locator {
     return this.page.getByTestId('me').getByText(username, { exact: true });
@@ -122,6 +131,36 @@ export class AppPage {
   /** A message bubble in the open conversation whose text includes `text`. */
   message(text: string): Locator {
     return this.page.locator('.timeline').getByText(text);
+  }
+
+  /** The open conversation's safety-number button (header); `data-verified` tells its state. */
+  safetyButton(): Locator {
+    return this.page.getByRole('button', { name: /^Safety number/ });
+  }
+
+  /** The safety-number dialog. */
+  safetyDialog(): Locator {
+    return this.page.getByTestId('safety-dialog');
+  }
+
+  /** Open the safety-number view from the conversation header and wait until it shows a number. */
+  async openSafetyNumber(): Promise<Locator> {
+    await this.safetyButton().click();
+    const dialog = this.safetyDialog();
+    await dialog.getByTestId('safety-number').waitFor();
+    return dialog;
+  }
+
+  /** The safety number the open dialog shows: its groups of digits, separated by one space. */
+  async readSafetyNumber(): Promise<string> {
+    const text = (await this.safetyDialog().getByTestId('safety-number').textContent()) ?? '';
+    return text.trim().split(/\s+/).join(' ');
+  }
+
+  /** Close the safety-number dialog with its close button. */
+  async closeSafetyNumber(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Close safety number' }).click();
+    await this.safetyDialog().waitFor({ state: 'detached' });
   }
 
   /** The connection badge the person can see. */

@@ -23,6 +23,7 @@ export function App({ session }: { session: SessionController }) {
           key={current.me.deviceId}
           client={current.client}
           me={current.me}
+          notices={current.notices}
           onSignOut={() => void session.signOut()}
         />
       );

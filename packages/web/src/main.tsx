@@ -5,12 +5,14 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.tsx';
 import { deviceName } from './session/device-name.ts';
+import { IdbNoticeStore } from './session/notice-store.ts';
 import { SessionController } from './session/session-controller.ts';
 import { TabLock } from './session/tab-lock.ts';
 import './styles/index.css';
 
 // One IndexedDB database per browser profile: the saved device, its cursor and its messages.
-// Opened burn text never goes there; it lives in React state only.
+// Opened burn text never goes there; it lives in React state only. Key-change notices have a
+// database of their own ("cinder-notices"), next to the SDK's.
 const session = new SessionController(
   () =>
     new CinderClient({
@@ -19,6 +21,7 @@ const session = new SessionController(
       deviceName: deviceName(),
     }),
   new TabLock('cinder-active-tab'),
+  typeof indexedDB === 'undefined' ? null : new IdbNoticeStore('cinder-notices'),
 );
 void session.start();
 

@@ -5,6 +5,7 @@ import { useHashRoute } from '../hooks/use-hash-route.ts';
 import { useLiveQuery } from '../hooks/use-live-query.ts';
 import { useNow } from '../hooks/use-now.ts';
 import { DEFAULT_BURN } from '../lib/burn-options.ts';
+import type { KeyNotices } from '../session/key-notices.ts';
 import type { Me } from '../session/sdk-types.ts';
 import type { ComposerPrefs } from './composer.tsx';
 import { connectionOf } from './connection-badge.tsx';
@@ -16,11 +17,13 @@ import { WelcomePane } from './welcome-pane.tsx';
 export interface ChatShellProps {
   client: CinderClient;
   me: Me;
+  /** Key-change notices of this client, by peer. */
+  notices: KeyNotices;
   onSignOut: () => void;
 }
 
 /** The signed-in app: chat list beside the open conversation (one at a time on a phone). */
-export function ChatShell({ client, me, onSignOut }: ChatShellProps) {
+export function ChatShell({ client, me, notices, onSignOut }: ChatShellProps) {
   const { peer } = useHashRoute();
   const { state, browserOnline } = useClientState(client);
   const connection = connectionOf(state, browserOnline);
@@ -49,6 +52,7 @@ export function ChatShell({ client, me, onSignOut }: ChatShellProps) {
             key={peer}
             client={client}
             me={me}
+            notices={notices}
             peer={peer}
             connection={connection}
             prefs={prefs}

@@ -2,6 +2,7 @@ import { MAX_TEXT_LENGTH } from '@cinder/protocol';
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
 import { type BurnSettings, TTL_CHOICES, VIEW_CHOICES } from '../lib/burn-options.ts';
 import { ChoiceGroup } from './choice-group.tsx';
+import { EncryptedLabel } from './encrypted-label.tsx';
 import { FlameIcon, SendIcon } from './icons.tsx';
 
 /** What the composer remembers between conversations: burn on/off and the chosen policy. */
@@ -16,12 +17,14 @@ export interface ComposerProps {
   prefs: ComposerPrefs;
   onPrefsChange: (prefs: ComposerPrefs) => void;
   onSend: (text: string, burn: BurnSettings | null) => void;
+  /** A new message is being written (the box was empty), or burn was switched on. */
+  onDraftStart?: () => void;
 }
 
 const MAX_ROWS = 6;
 
 /** The message box: Enter sends, Shift+Enter adds a line, the flame toggles burn after reading. */
-export function Composer({ peer, prefs, onPrefsChange, onSend }: ComposerProps) {
+export function Composer({ peer, prefs, onPrefsChange, onSend, onDraftStart }: ComposerProps) {
   const [text, setText] = useState('');
   const input = useRef<HTMLTextAreaElement>(null);
   const optionsId = useId();
@@ -72,6 +75,7 @@ export function Composer({ peer, prefs, onPrefsChange, onSend }: ComposerProps) 
             value={prefs.settings.ttlSeconds}
             onChange={(ttlSeconds) => setSettings({ ttlSeconds })}
           />
+          <EncryptedLabel className="composer__e2e" />
         </div>
       )}
       <div className="composer__row">
@@ -80,7 +84,10 @@ export function Composer({ peer, prefs, onPrefsChange, onSend }: ComposerProps) 
           className="burn-toggle"
           aria-pressed={prefs.burn}
           aria-controls={prefs.burn ? optionsId : undefined}
-          onClick={() => onPrefsChange({ ...prefs, burn: !prefs.burn })}
+          onClick={() => {
+            if (!prefs.burn) onDraftStart?.();
+            onPrefsChange({ ...prefs, burn: !prefs.burn });
+          }}
           title={prefs.burn ? 'Burn after reading is on' : 'Burn after reading is off'}
         >
           <FlameIcon />
@@ -97,7 +104,10 @@ export function Composer({ peer, prefs, onPrefsChange, onSend }: ComposerProps) 
           maxLength={MAX_TEXT_LENGTH}
           placeholder={prefs.burn ? 'Burn message…' : `Message ${peer}`}
           value={text}
-          onChange={(e) => setText(e.target.value)}
+          onChange={(e) => {
+            if (text === '' && e.target.value !== '') onDraftStart?.();
+            setText(e.target.value);
+          }}
           onKeyDown={onKeyDown}
           enterKeyHint="send"
           autoComplete="off"

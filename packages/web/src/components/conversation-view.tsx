@@ -1,6 +1,15 @@
 import type { CinderClient } from '@cinder/sdk';
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from 'react';
 import { useArrivals } from '../hooks/use-arrivals.ts';
+import { useKeyStatus } from '../hooks/use-key-status.ts';
 import { useLiveQuery } from '../hooks/use-live-query.ts';
 import { useNow } from '../hooks/use-now.ts';
 import { useRevealed } from '../hooks/use-revealed.ts';
@@ -8,16 +17,19 @@ import type { BurnSettings } from '../lib/burn-options.ts';
 import { describeError } from '../lib/errors.ts';
 import { buildTimeline, type PendingSend, type TimelineItem } from '../lib/timeline.ts';
 import { touch } from '../session/changes.ts';
+import type { KeyNotice, KeyNotices } from '../session/key-notices.ts';
 import type { Me } from '../session/sdk-types.ts';
 import { Avatar } from './avatar.tsx';
 import { BurnedPlaceholder } from './burned-placeholder.tsx';
 import { Composer, type ComposerPrefs } from './composer.tsx';
 import { type Connection, ConnectionBadge } from './connection-badge.tsx';
 import { DaySeparator } from './day-separator.tsx';
-import { BackIcon, FlameIcon } from './icons.tsx';
+import { BackIcon, FlameIcon, ShieldCheckIcon, ShieldIcon } from './icons.tsx';
+import { KeyChangeNotice } from './key-change-notice.tsx';
 import { OwnBurnBubble } from './own-burn-bubble.tsx';
 import { PendingBubble } from './pending-bubble.tsx';
 import { RevealedBubble } from './revealed-bubble.tsx';
+import { SafetyNumberDialog } from './safety-number-dialog.tsx';
 import { SealedBubble } from './sealed-bubble.tsx';
 import { TextBubble } from './text-bubble.tsx';
 
@@ -25,6 +37,8 @@ import { TextBubble } from './text-bubble.tsx';
 export interface ConversationViewProps {
   client: CinderClient;
   me: Me;
+  /** Key-change notices of this client; this view shows the peer's. */
+  notices: KeyNotices;
   peer: string;
   connection: Connection;
   prefs: ComposerPrefs;
@@ -35,6 +49,7 @@ export interface ConversationViewProps {
 export function ConversationView({
   client,
   me,
+  notices: allNotices,
   peer,
   connection,
   prefs,
@@ -48,6 +63,11 @@ export function ConversationView({
   const { revealed, opening, failures, open, close } = useRevealed(client);
   const [pending, setPending] = useState<readonly PendingSend[]>([]);
   const visible = usePageVisible();
+  const keys = useKeyStatus(client, peer, connection === 'connected');
+  const notices = useSyncExternalStore(allNotices.subscribe, () => allNotices.forPeer(peer));
+  const keyAnnouncement = useKeyChangeAnnouncement(notices, keys.check);
+  const [safetyOpen, setSafetyOpen] = useState(false);
+  const verified = keys.status?.verified === true;
 
   const items = useMemo(
     () =>
@@ -57,8 +77,9 @@ export function ConversationView({
         burned: data?.burned ?? [],
         revealed,
         pending,
+        notices,
       }),
-    [me.username, data, revealed, pending],
+    [me.username, data, revealed, pending, notices],
   );
   const hasLiveBurns = items.some((i) => i.kind === 'sealed' || i.kind === 'own-burn');
   const now = useNow(1000, hasLiveBurns);
@@ -105,9 +126,23 @@ export function ConversationView({
           <h2>{peer}</h2>
           <p className="conversation__subtitle">
             <FlameIcon />
-            Burn messages are destroyed everywhere once opened
+            Burn messages are end-to-end encrypted and destroyed everywhere once opened
           </p>
         </div>
+        <button
+          type="button"
+          className={verified ? 'safety-button safety-button--verified' : 'safety-button'}
+          onClick={() => setSafetyOpen(true)}
+          aria-haspopup="dialog"
+          aria-label={verified ? 'Safety number, verified' : 'Safety number'}
+          title={verified ? 'Safety number: verified' : 'Safety number'}
+          data-verified={verified ? 'true' : 'false'}
+        >
+          {verified ? <ShieldCheckIcon /> : <ShieldIcon />}
+          <span className="safety-button__label" aria-hidden="true">
+            {verified ? 'Verified' : 'Verify'}
+          </span>
+        </button>
         <span className="conversation__connection">
           <ConnectionBadge connection={connection} />
         </span>
@@ -138,7 +173,7 @@ export function ConversationView({
               <li
                 key={item.key}
                 className={rowClass(item)}
-                data-message-id={item.kind === 'day' ? undefined : item.key}
+                data-message-id={item.kind === 'day' || item.kind === 'key-change' ? undefined : item.key}
               >
                 {renderItem(item)}
               </li>
@@ -150,8 +185,19 @@ export function ConversationView({
       <p className="visually-hidden" aria-live="polite">
         {announcement}
       </p>
+      <p className="visually-hidden" aria-live="polite">
+        {keyAnnouncement}
+      </p>
 
-      <Composer peer={peer} prefs={prefs} onPrefsChange={onPrefsChange} onSend={onSend} />
+      <Composer
+        peer={peer}
+        prefs={prefs}
+        onPrefsChange={onPrefsChange}
+        onSend={onSend}
+        onDraftStart={keys.nudge}
+      />
+
+      {safetyOpen && <SafetyNumberDialog peer={peer} keys={keys} onClose={() => setSafetyOpen(false)} />}
     </section>
   );
 
@@ -177,6 +223,8 @@ export function ConversationView({
         return <RevealedBubble revealed={item.revealed} onClose={() => close(item.revealed.id)} />;
       case 'burned':
         return <BurnedPlaceholder placeholder={item.placeholder} mine={item.mine} peer={peer} />;
+      case 'key-change':
+        return <KeyChangeNotice notice={item.notice} onShowSafetyNumber={() => setSafetyOpen(true)} />;
       case 'pending':
         return (
           <PendingBubble
@@ -192,6 +240,7 @@ export function ConversationView({
   function rowClass(item: TimelineItem): string {
     switch (item.kind) {
       case 'day':
+      case 'key-change':
         return 'row row--center';
       case 'text':
         return item.message.mine ? 'row row--mine' : 'row row--theirs';
@@ -212,6 +261,29 @@ let keys = 0;
 function nextKey(): string {
   keys += 1;
   return `${Date.now()}-${keys}`;
+}
+
+/**
+ * A sentence for a screen reader when the peer's keys change while the chat is open; each new
+ * notice also reads the keys again, so the header's verified mark follows.
+ */
+function useKeyChangeAnnouncement(notices: readonly KeyNotice[], recheck: () => Promise<void>): string {
+  const seen = useRef(notices.length);
+  // Notices loaded from storage after the view opened are history, not news.
+  const openedAt = useRef(Date.now());
+  const [announcement, setAnnouncement] = useState('');
+  useEffect(() => {
+    if (notices.length <= seen.current) {
+      seen.current = notices.length;
+      return;
+    }
+    seen.current = notices.length;
+    const last = notices.at(-1);
+    if (!last || last.at < openedAt.current) return;
+    setAnnouncement(`${last.peer}’s safety number changed. Verify it again.`);
+    void recheck();
+  }, [notices, recheck]);
+  return announcement;
 }
 
 /** Sends read receipts for incoming normal messages while the page is visible. */

@@ -131,3 +131,42 @@ export function AlertIcon({ className }: IconProps) {
     </Svg>
   );
 }
+
+/** Safety numbers: who holds the keys of a conversation. */
+export function ShieldIcon({ className }: IconProps) {
+  return (
+    <Svg className={className}>
+      <path d="M12 3l7 3v5c0 4.5-3 8.3-7 10-4-1.7-7-5.5-7-10V6l7-3z" />
+    </Svg>
+  );
+}
+
+/** A verified safety number. */
+export function ShieldCheckIcon({ className }: IconProps) {
+  return (
+    <Svg className={className}>
+      <path d="M12 3l7 3v5c0 4.5-3 8.3-7 10-4-1.7-7-5.5-7-10V6l7-3z" />
+      <path d="M8.8 12.2l2.2 2.2 4.2-4.4" />
+    </Svg>
+  );
+}
+
+/** A safety number that changed. */
+export function ShieldAlertIcon({ className }: IconProps) {
+  return (
+    <Svg className={className}>
+      <path d="M12 3l7 3v5c0 4.5-3 8.3-7 10-4-1.7-7-5.5-7-10V6l7-3z" />
+      <path d="M12 8.5v4" />
+      <path d="M12 15.5v.01" />
+    </Svg>
+  );
+}
+
+export function CloseIcon({ className }: IconProps) {
+  return (
+    <Svg className={className}>
+      <path d="M6 6l12 12" />
+      <path d="M18 6L6 18" />
+    </Svg>
+  );
+}

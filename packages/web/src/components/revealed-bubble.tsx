@@ -3,6 +3,7 @@ import { useNow } from '../hooks/use-now.ts';
 import { formatClock } from '../lib/format.ts';
 import type { Revealed } from '../lib/timeline.ts';
 import { CountdownRing } from './countdown-ring.tsx';
+import { EncryptedLabel } from './encrypted-label.tsx';
 import { FlameIcon } from './icons.tsx';
 
 /** Props of {@link RevealedBubble}. */
@@ -75,6 +76,7 @@ export function RevealedBubble({ revealed, onClose }: RevealedBubbleProps) {
       <p className="meta">
         <time dateTime={new Date(revealed.sentAt).toISOString()}>{formatClock(revealed.sentAt)}</time>
         <span>opened {formatClock(revealed.openedAt)}</span>
+        <EncryptedLabel />
       </p>
     </div>
   );

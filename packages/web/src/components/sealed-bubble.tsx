@@ -1,5 +1,7 @@
+import type { OpenFailure } from '../hooks/use-revealed.ts';
 import { formatClock, formatLeft, formatSeconds } from '../lib/format.ts';
 import type { StoredMessage } from '../session/sdk-types.ts';
+import { EncryptedLabel } from './encrypted-label.tsx';
 import { FlameIcon, LockIcon } from './icons.tsx';
 
 /** Props of {@link SealedBubble}. */
@@ -7,7 +9,8 @@ export interface SealedBubbleProps {
   message: StoredMessage;
   now: number;
   opening: boolean;
-  failure: string | null;
+  /** Why the last open failed; a message sealed for other devices stays sealed, and says so. */
+  failure: OpenFailure | null;
   onOpen: () => void;
 }
 
@@ -19,6 +22,7 @@ export function SealedBubble({ message, now, opening, failure, onOpen }: SealedB
   const burn = message.burn;
   const expiresAt = burn?.expiresAt ?? now;
   const expired = expiresAt <= now;
+  const elsewhere = failure?.sealedElsewhere === true;
   const readFor =
     burn && burn.viewSeconds > 0 ? `${formatSeconds(burn.viewSeconds)} to read` : 'Open until closed';
   return (
@@ -28,8 +32,12 @@ export function SealedBubble({ message, now, opening, failure, onOpen }: SealedB
         className="sealed"
         onClick={onOpen}
         disabled={opening || expired}
-        aria-label={`Burn message from ${message.from}, sent ${formatClock(message.sentAt)}. ${
-          expired ? 'Expiring.' : `Tap to view; ${readFor}. Burns unopened in ${formatLeft(expiresAt, now)}.`
+        aria-label={`Burn message from ${message.from}, sent ${formatClock(message.sentAt)}, end-to-end encrypted. ${
+          expired
+            ? 'Expiring.'
+            : elsewhere
+              ? 'Sealed for your other devices.'
+              : `Tap to view; ${readFor}. Burns unopened in ${formatLeft(expiresAt, now)}.`
         }`}
       >
         <span className="sealed__icon" aria-hidden="true">
@@ -37,7 +45,13 @@ export function SealedBubble({ message, now, opening, failure, onOpen }: SealedB
         </span>
         <span className="sealed__body">
           <span className="sealed__title">
-            {opening ? 'Opening…' : expired ? 'Expiring…' : 'Tap to view'}
+            {opening
+              ? 'Opening…'
+              : expired
+                ? 'Expiring…'
+                : elsewhere
+                  ? 'Sealed for your other devices'
+                  : 'Tap to view'}
           </span>
           <span className="sealed__meta">
             From {message.from} · {formatClock(message.sentAt)}
@@ -46,11 +60,16 @@ export function SealedBubble({ message, now, opening, failure, onOpen }: SealedB
             <FlameIcon />
             {readFor} · {expired ? 'expiring' : `burns in ${formatLeft(expiresAt, now)}`}
           </span>
+          <EncryptedLabel className="sealed__meta sealed__meta--soft" />
         </span>
       </button>
       {failure && (
-        <p className="inline-error" role="alert">
-          {failure}
+        <p
+          className={elsewhere ? 'inline-note' : 'inline-error'}
+          role="alert"
+          data-failure={elsewhere ? 'sealed-for-other-devices' : 'error'}
+        >
+          {failure.text}
         </p>
       )}
     </div>

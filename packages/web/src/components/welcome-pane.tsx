@@ -16,7 +16,7 @@ export function WelcomePane({ username }: { username: string }) {
         </li>
         <li>
           <LockIcon />
-          It arrives sealed; it opens only when your friend taps it, once.
+          It arrives sealed and end-to-end encrypted; it opens only when your friend taps it, once.
         </li>
         <li>
           <UndoIcon />

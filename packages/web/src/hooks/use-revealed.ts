@@ -5,13 +5,23 @@ import { describeError, hasCode } from '../lib/errors.ts';
 import type { Revealed } from '../lib/timeline.ts';
 import type { StoredMessage } from '../session/sdk-types.ts';
 
+/** Why an open failed: a sentence safe to show (never content), and whether another device can still open it. */
+export interface OpenFailure {
+  text: string;
+  /**
+   * The message was sealed before this device was added: nothing was taken, and it is still
+   * sealed for the account's devices that existed when it was sent.
+   */
+  sealedElsewhere: boolean;
+}
+
 /** Opened burn messages of one conversation view, their timers, and open failures. */
 export interface RevealedState {
   revealed: ReadonlyMap<string, Revealed>;
   /** Ids whose `open` is in flight. */
   opening: ReadonlySet<string>;
-  /** Why an open failed, by message id (safe to show: never content). */
-  failures: ReadonlyMap<string, string>;
+  /** Why an open failed, by message id. */
+  failures: ReadonlyMap<string, OpenFailure>;
   open: (message: StoredMessage) => Promise<void>;
   /** End the view window now: play the burn animation, then forget the text. */
   close: (id: string) => void;
@@ -25,7 +35,7 @@ export interface RevealedState {
 export function useRevealed(client: CinderClient): RevealedState {
   const [revealed, setRevealed] = useState<ReadonlyMap<string, Revealed>>(new Map());
   const [opening, setOpening] = useState<ReadonlySet<string>>(new Set());
-  const [failures, setFailures] = useState<ReadonlyMap<string, string>>(new Map());
+  const [failures, setFailures] = useState<ReadonlyMap<string, OpenFailure>>(new Map());
   const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
   const mounted = useRef(true);
 
@@ -84,12 +94,13 @@ export function useRevealed(client: CinderClient): RevealedState {
         if (viewSeconds > 0) schedule(id, viewSeconds * 1000, () => close(id));
       } catch (error) {
         if (!mounted.current) return;
-        const reason = hasCode(error, 'DISCONNECTED')
+        const text = hasCode(error, 'DISCONNECTED')
           ? 'The connection dropped while opening. If the server had already burned it, the text is lost.'
           : hasCode(error, 'BURNED')
             ? 'This message burned before it could be shown.'
             : describeError(error);
-        setFailures((current) => withEntry(current, id, reason));
+        const sealedElsewhere = hasCode(error, 'SEALED_FOR_OTHER_DEVICES');
+        setFailures((current) => withEntry(current, id, { text, sealedElsewhere }));
       } finally {
         if (mounted.current) setOpening((current) => withoutId(current, id));
       }

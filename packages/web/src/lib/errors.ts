@@ -1,5 +1,9 @@
 import { CinderError } from '@cinder/sdk';
 
+/** What a device added after a burn message was sent is told when it tries to open it. */
+export const SEALED_FOR_OTHER_DEVICES =
+  'This message was sealed before this device was added — open it on a device that existed when it was sent.';
+
 /**
  * A sentence a person can act on, for an error from the SDK. Never includes message content:
  * only the error code and names the user typed.
@@ -29,6 +33,14 @@ export function describeError(error: unknown, context: { peer?: string } = {}): 
       return 'That message is too long.';
     case 'BAD_REQUEST':
       return 'The server did not accept that.';
+    case 'SEALED_FOR_OTHER_DEVICES':
+      return SEALED_FOR_OTHER_DEVICES;
+    case 'DECRYPT_FAILED':
+      return 'This message could not be decrypted on this device. It has burned and cannot be opened again.';
+    case 'KEYS_CHANGED':
+      return context.peer
+        ? `${context.peer}’s devices changed while sending. Try again.`
+        : 'The recipient’s devices changed while sending. Try again.';
     case 'UNSUPPORTED_PROTOCOL':
       return 'This page is out of date. Reload to update.';
     default:

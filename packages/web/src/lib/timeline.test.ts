@@ -100,4 +100,19 @@ describe('buildTimeline', () => {
     });
     expect(items.map((i) => i.kind)).toEqual(['day', 'text', 'day', 'text', 'pending']);
   });
+
+  it('places a key-change notice by the time it was seen, before a send still pending', () => {
+    const notice = { id: 'd1:bob:1', deviceId: 'd1', peer: 'bob', at: T0 + 1500, verified: true };
+    const pending: PendingSend = { key: 'k', text: 'hi', burn: null, createdAt: T0 + 1000, error: null };
+    const items = buildTimeline({
+      me: 'alice',
+      messages: [message('m1', T0 + 1000), message('m2', T0 + 2000)],
+      burned: [],
+      revealed: new Map(),
+      pending: [pending],
+      notices: [notice],
+    });
+    expect(items.map((i) => i.kind)).toEqual(['day', 'text', 'key-change', 'text', 'pending']);
+    expect(items[2]).toMatchObject({ key: 'key-change:d1:bob:1', notice });
+  });
 });

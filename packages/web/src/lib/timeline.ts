@@ -1,3 +1,4 @@
+import type { KeyNotice } from '../session/notice-store.ts';
 import type { BurnedPlaceholder, StoredMessage } from '../session/sdk-types.ts';
 import type { BurnSettings } from './burn-options.ts';
 
@@ -31,7 +32,8 @@ export type TimelineItem =
   | { kind: 'sealed'; key: string; at: number; message: StoredMessage }
   | { kind: 'revealed'; key: string; at: number; revealed: Revealed }
   | { kind: 'burned'; key: string; at: number; placeholder: BurnedPlaceholder; mine: boolean | null }
-  | { kind: 'pending'; key: string; at: number; pending: PendingSend };
+  | { kind: 'pending'; key: string; at: number; pending: PendingSend }
+  | { kind: 'key-change'; key: string; at: number; notice: KeyNotice };
 
 /** What the conversation view knows, merged into one timeline. */
 export interface TimelineInput {
@@ -40,10 +42,13 @@ export interface TimelineInput {
   burned: readonly BurnedPlaceholder[];
   revealed: ReadonlyMap<string, Revealed>;
   pending: readonly PendingSend[];
+  /** The peer's key changes seen by this device. */
+  notices?: readonly KeyNotice[];
 }
 
 /**
- * Merges stored messages, burn placeholders, revealed text and pending sends, oldest first, with a
+ * Merges stored messages, burn placeholders, revealed text, key-change notices and pending sends,
+ * oldest first, with a
  * day separator wherever the date changes. A revealed message wins over its placeholder (the SDK
  * records the burn as soon as `open` returns, while the reader is still looking at the text).
  */
@@ -71,6 +76,9 @@ export function buildTimeline(input: TimelineInput): TimelineItem[] {
     seen.add(message.id);
     const kind = !message.burn ? 'text' : message.mine ? 'own-burn' : 'sealed';
     items.push({ kind, key: message.id, at: message.sentAt, message });
+  }
+  for (const notice of input.notices ?? []) {
+    items.push({ kind: 'key-change', key: `key-change:${notice.id}`, at: notice.at, notice });
   }
   for (const pending of input.pending) {
     items.push({ kind: 'pending', key: `pending:${pending.key}`, at: pending.createdAt, pending });

@@ -1,4 +1,6 @@
 import { type CinderClient, CinderError } from '@cinder/sdk';
+import { KeyNotices } from './key-notices.ts';
+import type { NoticeStore } from './notice-store.ts';
 import type { ClientState, Me } from './sdk-types.ts';
 import type { TabLock } from './tab-lock.ts';
 
@@ -9,7 +11,7 @@ export type Session =
   /** Another tab of this browser is the active Cinder tab. */
   | { status: 'elsewhere' }
   | { status: 'signed-out'; notice: string | null }
-  | { status: 'signed-in'; client: CinderClient; me: Me };
+  | { status: 'signed-in'; client: CinderClient; me: Me; notices: KeyNotices };
 
 /** How long a saved device waits for its first connection before the app shows it anyway (offline). */
 const RESUME_GRACE_MS = 3000;
@@ -22,17 +24,29 @@ const RETRY_MS = 3000;
  */
 export class SessionController {
   #client: CinderClient;
+  /** The key-change notices of `#client`, listening from its creation. */
+  #notices: KeyNotices;
   #session: Session = { status: 'starting' };
   readonly #listeners = new Set<() => void>();
   readonly #create: () => CinderClient;
   readonly #lock: TabLock | null;
+  readonly #noticeStore: NoticeStore | null;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
 
-  /** `lock` keeps a second tab from driving the same store at the same time. */
-  constructor(create: () => CinderClient, lock: TabLock | null = null) {
+  /**
+   * `lock` keeps a second tab from driving the same store at the same time; `noticeStore` keeps
+   * key-change notices across reloads (memory only without it).
+   */
+  constructor(
+    create: () => CinderClient,
+    lock: TabLock | null = null,
+    noticeStore: NoticeStore | null = null,
+  ) {
     this.#create = create;
     this.#lock = lock;
-    this.#client = this.#adopt(create());
+    this.#noticeStore = noticeStore;
+    this.#client = create();
+    this.#notices = this.#adopt(this.#client);
     if (lock) lock.onLost = () => void this.#lostTab();
   }
 
@@ -50,7 +64,8 @@ export class SessionController {
       return;
     }
     if (takeOver) {
-      this.#client = this.#adopt(this.#create());
+      this.#client = this.#create();
+      this.#notices = this.#adopt(this.#client);
       this.#set({ status: 'starting' });
     }
     await this.#resume();
@@ -95,26 +110,32 @@ export class SessionController {
       // Offline: the SDK has cleared the local store anyway, which is what matters on this device.
     }
     await old.close().catch(() => {});
+    // The next account in this browser must not see this one's key-change notices.
+    await this.#notices.clear();
     // Only now: the next account must not write to the store while the old one is being cleared.
-    this.#client = this.#adopt(this.#create());
+    this.#client = this.#create();
+    this.#notices = this.#adopt(this.#client);
     this.#set({ status: 'signed-out', notice });
   }
 
-  #adopt(client: CinderClient): CinderClient {
+  #adopt(client: CinderClient): KeyNotices {
     client.on('state', (state: ClientState) => {
       // The server revoked this device (or its token): go back to the sign-in screen.
       if (state === 'unauthorized' && client === this.#client && this.#session.status === 'signed-in') {
         void this.signOut('This device was signed out. Sign in again to keep chatting.');
       }
     });
-    return client;
+    return new KeyNotices(client, this.#noticeStore);
   }
 
   #signedIn(): void {
     const me = this.#client.me;
-    this.#set(
-      me ? { status: 'signed-in', client: this.#client, me } : { status: 'signed-out', notice: null },
-    );
+    if (!me) {
+      this.#set({ status: 'signed-out', notice: null });
+      return;
+    }
+    void this.#notices.load(me.deviceId);
+    this.#set({ status: 'signed-in', client: this.#client, me, notices: this.#notices });
   }
 
   #failedToStart(error: unknown): void {

@@ -1,0 +1,160 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import type { KeyStatusState } from '../hooks/use-key-status.ts';
+import { formatFull } from '../lib/format.ts';
+import { CloseIcon, LockIcon, ShieldCheckIcon, ShieldIcon } from './icons.tsx';
+
+/** Props of {@link SafetyNumberDialog}. */
+export interface SafetyNumberDialogProps {
+  peer: string;
+  keys: KeyStatusState;
+  onClose: () => void;
+}
+
+/**
+ * The conversation's safety number, to compare with the peer in person or over another channel,
+ * the peer's device key fingerprints, and "Mark as verified". A modal dialog: Escape and the close
+ * button close it and give focus back to what opened it. Reads the keys again when it opens, so
+ * the number shown is the current one (and a change since the last look becomes a notice).
+ */
+export function SafetyNumberDialog({ peer, keys, onClose }: SafetyNumberDialogProps) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const [verifying, setVerifying] = useState(false);
+  const [verifyError, setVerifyError] = useState<string | null>(null);
+  const { status, error, check, markVerified } = keys;
+
+  // Closing goes through the element (close button, Escape), whose `close` event unmounts it.
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+  }, []);
+
+  useEffect(() => {
+    void check();
+  }, [check]);
+
+  async function verify() {
+    if (!status) return;
+    setVerifying(true);
+    setVerifyError(null);
+    try {
+      await markVerified(status.safetyNumber);
+    } catch (e) {
+      setVerifyError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setVerifying(false);
+    }
+  }
+
+  const groups = status?.safetyNumber.split(/\s+/) ?? [];
+  return (
+    <dialog
+      ref={ref}
+      className="safety"
+      aria-labelledby={titleId}
+      onClose={onClose}
+      data-testid="safety-dialog"
+    >
+      <header className="safety__header">
+        <span className="safety__mark" aria-hidden="true">
+          {status?.verified ? <ShieldCheckIcon /> : <ShieldIcon />}
+        </span>
+        <h2 id={titleId} className="safety__title">
+          Safety number
+        </h2>
+        <button
+          type="button"
+          className="icon-button"
+          onClick={() => ref.current?.close()}
+          aria-label="Close safety number"
+        >
+          <CloseIcon />
+        </button>
+      </header>
+
+      <p className="safety__lead">
+        <LockIcon />
+        <span>
+          Burn messages with <strong>{peer}</strong> are end-to-end encrypted: only your devices and {peer}’s
+          can read them.
+        </span>
+      </p>
+
+      {status ? (
+        <>
+          <p className="safety__state">
+            {status.verified ? (
+              <span className="verified-badge" data-verified="true">
+                <ShieldCheckIcon />
+                Verified
+              </span>
+            ) : (
+              <span className="unverified-badge" data-verified="false">
+                <ShieldIcon />
+                Not verified
+              </span>
+            )}
+          </p>
+          <p className="safety__number" data-testid="safety-number">
+            {groups.map((group, i) => (
+              // The trailing space keeps the groups apart for screen readers and copy-paste.
+              // biome-ignore lint/suspicious/noArrayIndexKey: 12 fixed positions; a group can repeat.
+              <span key={i} className="safety__group">
+                {`${group} `}
+              </span>
+            ))}
+          </p>
+          <p className="safety__how">
+            Compare this number with {peer} in person or over another channel (a call, another app). If both
+            screens show the same number, your burn messages are sealed to {peer}’s own devices and no one
+            else’s. It changes when either of you adds, removes or replaces a device.
+          </p>
+          {status.verified ? (
+            <p className="safety__done">
+              You verified this number. If {peer}’s devices change, a notice in this chat will say so.
+            </p>
+          ) : (
+            <button
+              type="button"
+              className="button button--primary button--block"
+              onClick={() => void verify()}
+              disabled={verifying}
+            >
+              <ShieldCheckIcon />
+              {verifying ? 'Marking…' : 'Mark as verified'}
+            </button>
+          )}
+          {verifyError && (
+            <p className="inline-error" role="alert">
+              {verifyError}
+            </p>
+          )}
+          <section className="safety__devices" aria-label={`${peer}’s device keys`}>
+            <h3 className="safety__subtitle">{peer}’s devices</h3>
+            {status.devices.length === 0 ? (
+              <p className="safety__empty">{peer} has no device that can receive encrypted messages.</p>
+            ) : (
+              <ul className="safety__device-list">
+                {status.devices.map((d) => (
+                  <li key={d.id} className="safety__device">
+                    <code className="safety__fingerprint">{d.fingerprint}</code>
+                    <span className="safety__added">Added {formatFull(d.createdAt)}</span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+        </>
+      ) : error ? (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      ) : (
+        <p className="safety__loading" aria-busy="true">
+          <span className="spinner spinner--dark" />
+          Computing the safety number…
+        </p>
+      )}
+    </dialog>
+  );
+}
