@@ -405,6 +405,12 @@ await describeWithServices('e2e encryption on two nodes (PostgreSQL + Redis)', [
     // Asking again is no new change.
     expect(await alice.client.safetyNumber(bob.name)).toBe(status.safetyNumber);
     expect(alice.events.keyChange).toHaveLength(1);
+    // Comparing numbers shows it: Bob computes his own part from his own key, not from the
+    // directory the server altered, so his number is not the one Alice now sees.
+    const bobsNumber = await bob.client.safetyNumber(alice.name);
+    expect(bobsNumber).toMatch(/^\d{5}( \d{5}){11}$/);
+    expect(bobsNumber).not.toBe(status.safetyNumber);
+    expect(bobsNumber).toBe(number);
 
     // The substitution is real: the message was sealed to the substituted key, which opens it from
     // the stored envelope; Bob's own device cannot decrypt it.

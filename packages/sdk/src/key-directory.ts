@@ -4,7 +4,7 @@ import { sealEnvelope } from './crypto/envelope.ts';
 import { keyFingerprint, keySetId, safetyNumber } from './crypto/safety-number.ts';
 import type { Serial } from './serial.ts';
 import type { Store } from './store/store.ts';
-import type { KeyChange, KeyStatus, Me, PeerKeys } from './types.ts';
+import type { Identity, KeyChange, KeyStatus, Me, PeerKeys } from './types.ts';
 
 export interface KeyDirectoryOptions {
   store: Store;
@@ -53,7 +53,7 @@ export class KeyDirectory {
     return sealEnvelope({ from: me.username, to, text, ext, devices });
   }
 
-  async status(me: Me, username: string): Promise<KeyStatus> {
+  async status(me: Identity, username: string): Promise<KeyStatus> {
     const { theirs, number } = await this.#compute(me, username);
     const peer = await this.#options.store.getPeer(username);
     return {
@@ -68,12 +68,12 @@ export class KeyDirectory {
     };
   }
 
-  async safetyNumber(me: Me, username: string): Promise<string> {
+  async safetyNumber(me: Identity, username: string): Promise<string> {
     return (await this.#compute(me, username)).number;
   }
 
   /** Mark the current keys of `username` verified; CONFLICT if `number` is not their safety number now. */
-  async markVerified(me: Me, username: string, number: string): Promise<void> {
+  async markVerified(me: Identity, username: string, number: string): Promise<void> {
     const { theirs, number: current } = await this.#compute(me, username);
     if (number.replace(/\s+/g, '') !== current.replace(/\s+/g, '')) {
       throw new CinderError('CONFLICT', 'The safety number has changed: compare it again');
@@ -86,12 +86,19 @@ export class KeyDirectory {
     });
   }
 
-  async #compute(me: Me, username: string): Promise<{ theirs: DirectoryDevice[]; number: string }> {
+  /**
+   * The safety number from both directories, except this device's own key, which comes from the
+   * device itself: a server that replaced it in the directory (to read what is sealed to it)
+   * then makes the two sides' numbers differ, and comparing them shows it.
+   */
+  async #compute(me: Identity, username: string): Promise<{ theirs: DirectoryDevice[]; number: string }> {
     if (username === me.username)
       throw new CinderError('BAD_REQUEST', 'A safety number is between two users');
-    const [mine, theirs] = await Promise.all([this.devices(me, me.username), this.devices(me, username)]);
+    const [listed, theirs] = await Promise.all([this.devices(me, me.username), this.devices(me, username)]);
+    const mine = listed.filter((d) => d.id !== me.deviceId).map((d) => d.publicKey);
+    if (me.keys) mine.push(me.keys.publicKey);
     const number = safetyNumber(
-      { username: me.username, publicKeys: mine.map((d) => d.publicKey) },
+      { username: me.username, publicKeys: mine },
       { username, publicKeys: theirs.map((d) => d.publicKey) },
     );
     return { theirs, number };
