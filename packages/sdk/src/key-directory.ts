@@ -22,6 +22,8 @@ export interface KeyDirectoryOptions {
  */
 export class KeyDirectory {
   readonly #options: KeyDirectoryOptions;
+  /** Safety numbers already computed, by both users and their key sets. */
+  readonly #numbers = new Map<string, string>();
 
   constructor(options: KeyDirectoryOptions) {
     this.#options = options;
@@ -97,10 +99,14 @@ export class KeyDirectory {
     const [listed, theirs] = await Promise.all([this.devices(me, me.username), this.devices(me, username)]);
     const mine = listed.filter((d) => d.id !== me.deviceId).map((d) => d.publicKey);
     if (me.keys) mine.push(me.keys.publicKey);
-    const number = safetyNumber(
-      { username: me.username, publicKeys: mine },
-      { username, publicKeys: theirs.map((d) => d.publicKey) },
-    );
+    const theirKeys = theirs.map((d) => d.publicKey);
+    // 2 × 5,200 SHA-512 rounds: computed once per pair of key sets (apps ask again and again).
+    const memo = `${me.username}\u0000${keySetId(mine)}\u0000${username}\u0000${keySetId(theirKeys)}`;
+    let number = this.#numbers.get(memo);
+    if (number === undefined) {
+      number = safetyNumber({ username: me.username, publicKeys: mine }, { username, publicKeys: theirKeys });
+      this.#numbers.set(memo, number);
+    }
     return { theirs, number };
   }
 
