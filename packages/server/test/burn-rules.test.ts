@@ -1,10 +1,12 @@
-import type { Event, ServerFrame } from '@cinder/protocol';
+import type { Event, OpenResult, ServerFrame } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   login,
   metrics,
+  openedContent,
   RawClient,
   register,
+  sealedSendFrame,
   sendFrame,
   sweptAfter,
   testServer,
@@ -35,6 +37,10 @@ async function trio(options: Parameters<typeof testServer>[0] = {}) {
     a,
     b,
     c,
+    /** A burn message from Alice to Bob, sealed to his devices; `extra` as for `sealedSendFrame`. */
+    burnFrame(text: string, extra: Parameters<typeof sealedSendFrame>[4] = {}) {
+      return sealedSendFrame(a, alice.user.username, bob.user.username, text, extra);
+    },
     async [Symbol.asyncDispose]() {
       for (const client of [a, b, c]) client.close();
       await server[Symbol.asyncDispose]();
@@ -45,7 +51,7 @@ async function trio(options: Parameters<typeof testServer>[0] = {}) {
 describe('burn rules', () => {
   it('open: the recipient once, the sender FORBIDDEN, then BURNED; others NOT_FOUND like a never-existing id', async () => {
     await using t = await trio();
-    const { id } = await t.a.ok<{ id: string }>(sendFrame(t.bob.user.username, 'burn me', { burn: {} }));
+    const { id } = await t.a.ok<{ id: string }>(await t.burnFrame('burn me'));
 
     const carolAnswer = await t.c.request({ type: 'open', id });
     const carolNever = await t.c.request({ type: 'open', id: 'm_never_existed' });
@@ -59,11 +65,9 @@ describe('burn rules', () => {
 
     expect(await t.a.request({ type: 'open', id })).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
     expect(await t.b.request({ type: 'read', id })).toMatchObject({ type: 'error', code: 'BAD_REQUEST' });
-    expect(await t.b.ok({ type: 'open', id })).toMatchObject({
-      text: 'burn me',
-      burned: true,
-      viewSeconds: 0,
-    });
+    const opened = await t.b.ok<OpenResult>({ type: 'open', id });
+    expect(opened).toMatchObject({ burned: true, viewSeconds: 0 });
+    expect((await openedContent(opened, t.bob)).text).toBe('burn me');
     expect(await t.b.request({ type: 'open', id })).toMatchObject({ type: 'error', code: 'BURNED' });
     expect(await t.a.request({ type: 'revoke', id })).toMatchObject({ type: 'error', code: 'BURNED' });
     // After the burn, the third user's answer is still the never-existed one.
@@ -76,20 +80,26 @@ describe('burn rules', () => {
 
   it('lets exactly one of many racing opens from several devices win', async () => {
     await using t = await trio();
-    const bob2 = await RawClient.connect(t.server.url, (await login(t.server, t.bob.user.username)).token);
-    const { id } = await t.a.ok<{ id: string }>(sendFrame(t.bob.user.username, 'only once', { burn: {} }));
+    const bob2Session = await login(t.server, t.bob.user.username);
+    const bob2 = await RawClient.connect(t.server.url, bob2Session.token);
+    // Sealed to both of Bob's devices, so either may win.
+    const { id } = await t.a.ok<{ id: string }>(await t.burnFrame('only once'));
     const answers = await Promise.all([
       ...Array.from({ length: 5 }, () => t.b.request({ type: 'open', id })),
       ...Array.from({ length: 5 }, () => bob2.request({ type: 'open', id })),
     ]);
     expect(answers.filter((f) => f.type === 'reply')).toHaveLength(1);
     expect(answers.filter((f) => f.type === 'error' && f.code === 'BURNED')).toHaveLength(9);
+    // The winner decrypts it with its own device's keys.
+    const won = answers.findIndex((f) => f.type === 'reply');
+    const result = (answers[won] as { result: OpenResult }).result;
+    expect((await openedContent(result, won < 5 ? t.bob : bob2Session)).text).toBe('only once');
     bob2.close();
   });
 
   it('revoke: the sender burns its unopened message; the recipient FORBIDDEN; normal messages BAD_REQUEST', async () => {
     await using t = await trio();
-    const burn = await t.a.ok<{ id: string }>(sendFrame(t.bob.user.username, 'take it back', { burn: {} }));
+    const burn = await t.a.ok<{ id: string }>(await t.burnFrame('take it back'));
     const normal = await t.a.ok<{ id: string }>(sendFrame(t.bob.user.username, 'plain'));
     expect(await t.b.request({ type: 'revoke', id: burn.id })).toMatchObject({ code: 'FORBIDDEN' });
     expect(await t.a.request({ type: 'revoke', id: normal.id })).toMatchObject({ code: 'BAD_REQUEST' });
@@ -110,10 +120,10 @@ describe('burn rules', () => {
     const clamped = await t.a.ok<{
       burn: { ttlSeconds: number; viewSeconds: number; expiresAt: number };
       sentAt: number;
-    }>(sendFrame(t.bob.user.username, 'hi', { burn: { ttlSeconds: 3600, viewSeconds: 5 } }));
+    }>(await t.burnFrame('hi', { burn: { ttlSeconds: 3600, viewSeconds: 5 } }));
     expect(clamped.burn).toEqual({ ttlSeconds: 60, viewSeconds: 5, expiresAt: clamped.sentAt + 60_000 });
     const defaults = await t.a.ok<{ burn: { ttlSeconds: number; viewSeconds: number } }>(
-      sendFrame(t.bob.user.username, 'hi', { burn: {} }),
+      await t.burnFrame('hi'),
     );
     expect(defaults.burn).toMatchObject({ ttlSeconds: 60, viewSeconds: 0 });
   });
@@ -153,7 +163,7 @@ describe('burn rules', () => {
     await t.a.ok({ type: 'delivered', ids: [id] });
 
     // A retried burn send returns the same result even after the burn.
-    const burnFrame = sendFrame(t.bob.user.username, 'burn once', { burn: {} });
+    const burnFrame = await t.burnFrame('burn once');
     const burnFirst = await t.a.ok<{ id: string }>(burnFrame);
     await t.b.ok({ type: 'open', id: burnFirst.id });
     expect(await t.a.ok(burnFrame)).toEqual(burnFirst);
@@ -167,7 +177,7 @@ describe('burn rules', () => {
   it('expiry: a ttl of 2 s burns within 1 s of its deadline, with a tombstone to both sides', async () => {
     await using t = await trio();
     const sent = await t.a.ok<{ id: string; burn: { expiresAt: number } }>(
-      sendFrame(t.bob.user.username, 'short life', { burn: { ttlSeconds: 2 } }),
+      await t.burnFrame('short life', { burn: { ttlSeconds: 2 } }),
     );
     for (const client of [t.a, t.b]) {
       const burned = await client.waitForEvent((e) => e.kind === 'burned' && e.messageId === sent.id);
@@ -187,7 +197,7 @@ describe('burn rules', () => {
     let now = Date.now();
     await using t = await trio({ now: () => now });
     const sent = await t.a.ok<{ id: string; burn: { expiresAt: number } }>(
-      sendFrame(t.bob.user.username, 'later', { burn: { ttlSeconds: 3600 } }),
+      await t.burnFrame('later', { burn: { ttlSeconds: 3600 } }),
     );
     // A whole sweep runs with the server's clock still an hour before the ttl: nothing burns.
     await sweptAfter(t.server);

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { SessionResponse } from '@cinder/protocol';
+import type { Envelope, OpenResult, SessionResponse } from '@cinder/protocol';
 import { afterEach, expect, it } from 'vitest';
 import {
   login,
   metrics,
+  openedContent,
   RawClient,
   register,
-  sendFrame,
+  sealedSendFrame,
   sweptAfter,
   testServer,
 } from '../../../test/kit/index.ts';
@@ -76,25 +77,36 @@ await describeWithServices(
     it('delivers a burn message sealed across nodes, and an open on node B burns it on every device', async () => {
       const { alice, bob, aliceA, aliceB, bobA, bobB } = await people();
       const marker = randomBytes(12).toString('hex');
-      const sent = await aliceA.ok<{ id: string }>(
-        sendFrame(bob.user.username, marker, { burn: { ttlSeconds: 600 } }),
-      );
+      const frame = await sealedSendFrame(aliceA, alice.user.username, bob.user.username, marker, {
+        burn: { ttlSeconds: 600 },
+      });
+      const { ct, k2 } = frame.sealed as Envelope;
+      const sent = await aliceA.ok<{ id: string }>(frame);
       for (const device of [aliceB, bobA, bobB]) {
         const event = await device.waitForEvent((e) => e.kind === 'message' && e.message.id === sent.id);
         expect(event).toMatchObject({ message: { from: alice.user.username, to: bob.user.username } });
         expect(event.kind === 'message' && 'text' in event.message).toBe(false);
       }
-      for (const device of [aliceA, aliceB, bobA]) expect(device.raw.join('')).not.toContain(marker);
+      for (const device of [aliceA, aliceB, bobA, bobB]) {
+        for (const piece of [marker, ct, k2]) expect(device.raw.join('')).not.toContain(piece);
+      }
 
       const opened = await bobB.request({ type: 'open', id: sent.id });
-      expect(opened).toMatchObject({ type: 'reply', result: { id: sent.id, text: marker, burned: true } });
+      expect(opened).toMatchObject({
+        type: 'reply',
+        result: { id: sent.id, sealed: { ct, k2 }, burned: true },
+      });
+      expect((await openedContent((opened as { result: OpenResult }).result, bob)).text).toBe(marker);
       for (const device of [aliceA, aliceB, bobA, bobB]) {
         await device.waitForEvent(
           (e) => e.kind === 'burned' && e.messageId === sent.id && e.reason === 'opened',
         );
       }
-      // Only the one reply ever carried the content.
-      for (const device of [aliceA, aliceB, bobA]) expect(device.raw.join('')).not.toContain(marker);
+      // Only the one reply ever carried the envelope, and nothing ever carried the text.
+      for (const device of [aliceA, aliceB, bobA]) {
+        for (const piece of [marker, ct, k2]) expect(device.raw.join('')).not.toContain(piece);
+      }
+      expect(bobB.raw.join('')).not.toContain(marker);
       expect(await bobA.request({ type: 'open', id: sent.id })).toMatchObject({
         type: 'error',
         code: 'BURNED',
@@ -102,10 +114,12 @@ await describeWithServices(
     });
 
     it('lets exactly one of two opens racing from both nodes win', async () => {
-      const { bob, aliceA, bobA, bobB } = await people();
+      const { alice, bob, bob2, aliceA, bobA, bobB } = await people();
       for (let i = 0; i < 5; i++) {
         const sent = await aliceA.ok<{ id: string }>(
-          sendFrame(bob.user.username, `race ${i}`, { burn: { ttlSeconds: 600 } }),
+          await sealedSendFrame(aliceA, alice.user.username, bob.user.username, `race ${i}`, {
+            burn: { ttlSeconds: 600 },
+          }),
         );
         await bobA.waitForEvent((e) => e.kind === 'message' && e.message.id === sent.id);
         await bobB.waitForEvent((e) => e.kind === 'message' && e.message.id === sent.id);
@@ -115,6 +129,10 @@ await describeWithServices(
         ]);
         expect(answers.filter((x) => x.type === 'reply')).toHaveLength(1);
         expect(answers.filter((x) => x.type === 'error' && x.code === 'BURNED')).toHaveLength(1);
+        // The winner, on either node, decrypts it with its own device's keys.
+        const won = answers.findIndex((x) => x.type === 'reply');
+        const result = (answers[won] as { result: OpenResult }).result;
+        expect((await openedContent(result, won === 0 ? bob2 : bob)).text).toBe(`race ${i}`);
         await aliceA.waitForEvent((e) => e.kind === 'burned' && e.messageId === sent.id);
       }
       await aliceA.settle();
@@ -134,9 +152,11 @@ await describeWithServices(
     });
 
     it('burns an expired message once, with both nodes sweeping', async () => {
-      const { a, b, bob, aliceA, aliceB, bobA, bobB } = await people();
+      const { a, b, alice, bob, aliceA, aliceB, bobA, bobB } = await people();
       const sent = await aliceA.ok<{ id: string }>(
-        sendFrame(bob.user.username, 'short-lived', { burn: { ttlSeconds: 1 } }),
+        await sealedSendFrame(aliceA, alice.user.username, bob.user.username, 'short-lived', {
+          burn: { ttlSeconds: 1 },
+        }),
       );
       for (const device of [aliceA, aliceB, bobA, bobB]) {
         await device.waitForEvent(

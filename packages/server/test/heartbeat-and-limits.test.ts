@@ -1,7 +1,14 @@
-import { PROTOCOL_VERSION, WS_PATH } from '@cinder/protocol';
+import { type OpenResult, PROTOCOL_VERSION, WS_PATH } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { RawClient, register, sendFrame, testServer } from '../../../test/kit/index.ts';
+import {
+  openedContent,
+  RawClient,
+  register,
+  sealedSendFrame,
+  sendFrame,
+  testServer,
+} from '../../../test/kit/index.ts';
 
 describe('heartbeat and rate limits', () => {
   it('drops a socket that stops answering pings, and keeps one that answers', async () => {
@@ -25,13 +32,20 @@ describe('heartbeat and rate limits', () => {
     const bob = await register(server);
     const a = await RawClient.connect(server.url, alice.token);
     const b = await RawClient.connect(server.url, bob.token);
+    // Each burn send reads the key directory first, as the SDK does: both count in the burst.
     const sent = await Promise.all(
-      Array.from({ length: 150 }, (_, i) => a.request(sendFrame(bob.user.username, `m${i}`, { burn: {} }))),
+      Array.from({ length: 150 }, async (_, i) =>
+        a.request(await sealedSendFrame(a, alice.user.username, bob.user.username, `m${i}`)),
+      ),
     );
     expect(sent.every((f) => f.type === 'reply')).toBe(true);
     const ids = sent.map((f) => (f.type === 'reply' ? (f.result as { id: string }).id : ''));
     const opened = await Promise.all(ids.map((id) => b.request({ type: 'open', id })));
     expect(opened.every((f) => f.type === 'reply')).toBe(true);
+    const texts = await Promise.all(
+      opened.map(async (f) => (await openedContent((f as { result: OpenResult }).result, bob)).text),
+    );
+    expect(texts).toEqual(Array.from({ length: 150 }, (_, i) => `m${i}`));
     a.close();
     b.close();
   });

@@ -1,16 +1,18 @@
 // Two clusters of the deployment guide (production and staging, say) on one PostgreSQL database
 // and one Redis, told apart only by --database-schema and --redis-prefix: each two nodes behind
 // its own nginx running docs/deploy/nginx.conf.
-import type { SessionResponse } from '@cinder/protocol';
+import type { OpenResult, SessionResponse } from '@cinder/protocol';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import {
   deployToolsPresent,
+  type KeyedSession,
   marker,
+  openedContent,
   RawClient,
   register,
-  sendFrame,
+  sealedSendFrame,
   username,
 } from '../../../test/kit/index.ts';
 import { type GuideCluster, guideCluster } from './deploy-cluster.ts';
@@ -62,17 +64,25 @@ if (await deployToolsPresent(SUITE, ['nginx', 'openssl'])) {
       const x1 = { alice: await connect(x, inX.alice), bob: await connect(x, inX.bob) };
       const y1 = { alice: await connect(y, inY.alice), bob: await connect(y, inY.bob) };
 
-      /** Alice sends Bob a burn message in `from`, Bob opens it; the other cluster hears nothing. */
-      async function roundTrip(from: typeof x1, other: typeof y1, fromCluster: GuideCluster) {
+      /**
+       * Alice sends Bob a burn message in `from`, sealed to his keys there, and Bob opens it; the
+       * other cluster hears nothing.
+       */
+      async function roundTrip(
+        from: typeof x1,
+        bob: KeyedSession,
+        other: typeof y1,
+        fromCluster: GuideCluster,
+      ) {
         const before = published.length;
         const heard = [other.alice.events().length, other.bob.events().length];
         const text = marker();
         const sent = await from.alice.ok<{ id: string }>(
-          sendFrame(names.bob, text, { burn: { ttlSeconds: 600 } }),
+          await sealedSendFrame(from.alice, names.alice, names.bob, text, { burn: { ttlSeconds: 600 } }),
         );
         await from.bob.waitForEvent((e) => e.kind === 'message' && e.message.id === sent.id);
-        const opened = await from.bob.ok<{ text: string }>({ type: 'open', id: sent.id });
-        expect(opened.text).toBe(text);
+        const opened = await from.bob.ok<OpenResult>({ type: 'open', id: sent.id });
+        expect((await openedContent(opened, bob)).text).toBe(text);
         await from.alice.waitForEvent((e) => e.kind === 'burned' && e.messageId === sent.id);
         for (const [i, client] of [other.alice, other.bob].entries()) {
           await client.settle();
@@ -84,8 +94,8 @@ if (await deployToolsPresent(SUITE, ['nginx', 'openssl'])) {
         expect(now.length).toBeGreaterThan(0);
         for (const { channel } of now) expect(channel.startsWith(fromCluster.prefix)).toBe(true);
       }
-      await roundTrip(x1, y1, x);
-      await roundTrip(y1, x1, y);
+      await roundTrip(x1, inX.bob, y1, x);
+      await roundTrip(y1, inY.bob, x1, y);
 
       // Each cluster's nodes listen only under its prefix.
       const admin = new Redis(TEST_REDIS_URL);

@@ -1,7 +1,7 @@
 import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RawClient, register, sendFrame, tempDir, testServer } from '../../../test/kit/index.ts';
+import { RawClient, register, sealedSendFrame, tempDir, testServer } from '../../../test/kit/index.ts';
 
 const dirs: { remove(): void }[] = [];
 afterEach(() => {
@@ -26,7 +26,7 @@ async function runOnce(dataDir: string, logFile: string): Promise<Record<string,
   const alice = await register(server);
   const bob = await register(server);
   const a = await RawClient.connect(server.url, alice.token);
-  await a.ok(sendFrame(bob.user.username, 'for Bob only', { burn: {} }));
+  await a.ok(await sealedSendFrame(a, alice.user.username, bob.user.username, 'for Bob only'));
   a.close();
   return modes(dataDir, logFile);
 }
