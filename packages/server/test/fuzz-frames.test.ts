@@ -1,9 +1,10 @@
-import { PROTOCOL_VERSION } from '@cinder/protocol';
+import { MAX_SEALED_KEYS, PROTOCOL_VERSION } from '@cinder/protocol';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Answer,
   DOCUMENTED_CLOSE_CODES,
+  directoryOf,
   FUZZ_CASES,
   FUZZ_SEED,
   FUZZ_STORAGE,
@@ -22,13 +23,16 @@ import {
   runBatches,
   Slot,
   type SlotValues,
+  sealedSendText,
 } from './fuzz.ts';
 
 // Issue 8: property-based fuzzing of every client frame type against a real server in a child
 // process, before and after `hello`. Each case must get exactly one typed answer (a reply, an
 // error frame with a known code other than INTERNAL, a welcome for a good hello) or a documented
 // close code, the server must not crash or log an error, and a healthy pair keeps sending and
-// opening burn messages between batches. FUZZ_SEED and FUZZ_RUNS change the seed and the count.
+// opening burn messages between batches. Burn sends carry envelopes (docs/crypto.md): well formed,
+// sealed to the recipient's device or not, malformed, or beside a text the server must refuse.
+// FUZZ_SEED and FUZZ_RUNS change the seed and the count.
 
 /** This suite's share of the run's cases (the HTTP suite runs the rest). */
 const CASES = Math.ceil(FUZZ_CASES * 0.78);
@@ -63,6 +67,93 @@ const extValue: fc.Arbitrary<J> = fc
   .dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 })
   .map((record) => new Obj(Object.entries(record) as Array<[string, J]>));
 
+/**
+ * Weights of the fields of envelopes and burn sends: mostly valid, so that a fair share of them
+ * reaches the checks behind the schema (sealed to every device of the recipient, KEYS_CHANGED).
+ */
+const MOSTLY = { valid: 30, nasty: 1, absent: 1 };
+
+/** Base64url of `bytes` random bytes; sometimes a byte short or long, or base64 with `+/=`. */
+function base64url(bytes: number): fc.Arbitrary<J> {
+  const random = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => Buffer.from(b));
+  return fc.oneof(
+    { weight: 30, arbitrary: random(bytes).map((b) => b.toString('base64url')) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom(bytes - 1, bytes + 1)
+        .chain(random)
+        .map((b) => b.toString('base64url')),
+    },
+    { weight: 1, arbitrary: random(bytes).map((b) => b.toString('base64')) },
+  );
+}
+
+/** A copy of `K1` sealed to a device: 0 the sink's, 1 the fuzz account's, 2 nobody's, 3 bob's. */
+const sealedKey: fc.Arbitrary<Obj> = object({
+  device: field(
+    fc.nat(3).map((pick) => new Slot('device', pick)),
+    MOSTLY,
+  ),
+  enc: field(base64url(32), MOSTLY),
+  ct: field(base64url(48), MOSTLY),
+});
+
+/** A well-formed copy of `K1` (no nasty field), small enough to repeat past `MAX_SEALED_KEYS`. */
+const wellFormedKey: fc.Arbitrary<J> = fc
+  .tuple(
+    fc.nat(3),
+    fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    fc.uint8Array({ minLength: 48, maxLength: 48 }),
+  )
+  .map(
+    ([pick, enc, ct]) =>
+      new Obj([
+        ['device', new Slot('device', pick)],
+        ['enc', Buffer.from(enc).toString('base64url')],
+        ['ct', Buffer.from(ct).toString('base64url')],
+      ]),
+  );
+
+/** An envelope as a sender's device seals it (random bytes: nobody can open it), or a broken one. */
+const envelope: fc.Arbitrary<Obj> = object({
+  v: field(fc.constant(1), MOSTLY),
+  id: field(base64url(16), MOSTLY),
+  ct: field(
+    fc.oneof(
+      { weight: 16, arbitrary: fc.integer({ min: 28, max: 3000 }).chain(base64url) },
+      // Too short for nonce and tag; too long for any payload.
+      { weight: 1, arbitrary: fc.constantFrom<J>('', 'AAAA', new Long('A', 71_200)) },
+    ),
+    MOSTLY,
+  ),
+  k2: field(base64url(32), MOSTLY),
+  keys: field(
+    fc.oneof(
+      { weight: 16, arbitrary: fc.array(sealedKey, { minLength: 1, maxLength: 3 }) as fc.Arbitrary<J> },
+      { weight: 1, arbitrary: fc.constant<J>([]) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(wellFormedKey, fc.integer({ min: MAX_SEALED_KEYS + 1, max: MAX_SEALED_KEYS + 4 }))
+          .map(([key, n]) => Array<J>(n).fill(key)),
+      },
+    ),
+    MOSTLY,
+  ),
+});
+
+const burnPolicy = object({
+  ttlSeconds: field(fc.integer({ min: 1, max: 10_000_000 })),
+  viewSeconds: field(fc.integer({ min: 0, max: 86_400 })),
+});
+
+const text = fc.oneof(
+  fc.string(),
+  nastyString,
+  fc.integer({ min: 1000, max: 17_000 }).map((n) => new Long('y', n)),
+);
+
 const frames: Record<string, fc.Arbitrary<Obj>> = {
   hello: object({
     type: type('hello'),
@@ -72,27 +163,46 @@ const frames: Record<string, fc.Arbitrary<Obj>> = {
     cursor: field(fc.oneof(fc.constant(null), cursor)),
     rid,
   }),
+  // A normal send: text (and ext); sometimes a burn policy or an envelope it must not carry.
   send: object({
     type: type('send'),
     rid,
     key: field(fc.nat(5).map((pick) => new Slot('key', pick))),
     // 0: the sink account; 1: the fuzz account itself; 2: nobody; 3: bob of the healthy pair.
     to: field(fc.nat(3).map((pick) => new Slot('username', pick))),
-    text: field(
-      fc.oneof(
-        fc.string(),
-        nastyString,
-        fc.integer({ min: 1000, max: 17_000 }).map((n) => new Long('y', n)),
-      ),
-    ),
+    text: field(text),
     ext: field(extValue, { valid: 3, nasty: 2, absent: 4 }),
+    burn: field(burnPolicy, { valid: 1, nasty: 1, absent: 4 }),
+    sealed: field(envelope, { valid: 1, nasty: 1, absent: 6 }),
+  }),
+  // A burn send: an envelope; sometimes without one, or with a text or ext it must not carry.
+  sealedSend: object({
+    type: type('send'),
+    rid,
+    key: field(
+      fc.nat(5).map((pick) => new Slot('key', pick)),
+      MOSTLY,
+    ),
+    to: field(
+      fc.nat(3).map((pick) => new Slot('username', pick)),
+      MOSTLY,
+    ),
     burn: field(
       object({
-        ttlSeconds: field(fc.integer({ min: 1, max: 10_000_000 })),
-        viewSeconds: field(fc.integer({ min: 0, max: 86_400 })),
+        ttlSeconds: field(fc.integer({ min: 1, max: 10_000_000 }), MOSTLY),
+        viewSeconds: field(fc.integer({ min: 0, max: 86_400 }), MOSTLY),
       }),
-      { valid: 3, nasty: 1, absent: 3 },
+      MOSTLY,
     ),
+    sealed: field(envelope, MOSTLY),
+    text: field(text, { valid: 1, nasty: 1, absent: 12 }),
+    ext: field(extValue, { valid: 1, nasty: 1, absent: 12 }),
+  }),
+  // The key directory: 0 the sink's, 1 the fuzz account's own, 2 nobody's (NOT_FOUND), 3 bob's.
+  keys: object({
+    type: type('keys'),
+    rid,
+    username: field(fc.nat(3).map((pick) => new Slot('username', pick))),
   }),
   open: object({ type: type('open'), rid, id: field(idSlot) }),
   read: object({ type: type('read'), rid, id: field(idSlot) }),
@@ -113,7 +223,12 @@ const frames: Record<string, fc.Arbitrary<Obj>> = {
 };
 
 const jsonCase: fc.Arbitrary<WsCase> = fc
-  .oneof(...Object.values(frames), nastyValue)
+  .oneof(
+    ...Object.values(frames),
+    // Burn sends are the richest frame to check: as often as three other frame types.
+    { weight: 2, arbitrary: frames.sealedSend as fc.Arbitrary<Obj> },
+    nastyValue,
+  )
   .map((value) => ({ kind: 'json' as const, value }));
 
 const binaryCase: fc.Arbitrary<WsCase> = fc.oneof(
@@ -194,6 +309,10 @@ class Slots implements SlotValues {
   username(pick: number): string {
     const { sink, fuzzer, bob } = this.target.accounts;
     return [sink.user.username, fuzzer.user.username, 'nobody-at-all', bob.user.username][pick % 4] as string;
+  }
+  device(pick: number): string {
+    const { sink, fuzzer, bob } = this.target.accounts;
+    return [sink.device.id, fuzzer.device.id, 'd_nobody', bob.device.id][pick % 4] as string;
   }
 }
 
@@ -306,30 +425,29 @@ class FrameFuzz {
     await this.#signIn();
     const mine = this.#signedIn as FuzzSocket;
     const sink = await FuzzSocket.connect(target.url, target.accounts.sink.token);
-    const pairs: Array<[FuzzSocket, string]> = [
-      [mine, target.accounts.sink.user.username],
-      [sink, target.accounts.fuzzer.user.username],
+    const { fuzzer, sink: sinkAccount } = target.accounts;
+    const pairs: Array<[FuzzSocket, string, string]> = [
+      [mine, fuzzer.user.username, sinkAccount.user.username],
+      [sink, sinkAccount.user.username, fuzzer.user.username],
     ];
-    for (const [from, to] of pairs) {
+    for (const [from, fromName, to] of pairs) {
+      // Burn fixtures are sealed to the recipient's directory, read on the sink's socket (whose
+      // answers this suite does not count).
+      const devices = await directoryOf(sink, to, `fixture-keys-${from === sink}`);
       for (let i = 0; i < 24; i++) {
-        const text = `f${i}`;
+        const rid = `fixture-${i}`;
         const key = `fixture-key-${from === sink}-${i}`;
+        const text = `f${i}`;
         from.ws.send(
-          JSON.stringify({
-            type: 'send',
-            rid: `fixture-${i}`,
-            key,
-            to,
-            text,
-            ...(i % 2 ? { burn: {} } : {}),
-          }),
+          i % 2
+            ? await sealedSendText({ rid, key, from: fromName, to, text, devices })
+            : JSON.stringify({ type: 'send', rid, key, to, text }),
         );
         if (from === mine) this.#expected += 1;
       }
-      const done = () =>
-        from.answers.filter((a) => a.type === 'reply' && a.rid.startsWith('fixture-')).length >= 24;
-      if (!(await from.until(done))) throw new Error('fixtures were not stored');
-      for (const a of from.answers)
+      const fixtures = () => from.answers.filter((a) => a.type === 'reply' && /^fixture-\d+$/.test(a.rid));
+      if (!(await from.until(() => fixtures().length >= 24))) throw new Error('fixtures were not stored');
+      for (const a of fixtures())
         if (a.type === 'reply') this.#slots.pool.push((a.result as { id: string }).id);
     }
     sink.close();

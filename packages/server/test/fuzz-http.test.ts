@@ -26,6 +26,7 @@ import {
 // real server in a child process. Every case must get a 4xx JSON error with a known code whose
 // status is HTTP_STATUS[code], or a valid success; never a 5xx, a crash or an error log line,
 // and a healthy pair of raw clients keeps sending and opening burn messages between batches.
+// Sign-up and sign-in bodies carry a device public key, well formed or not.
 
 /** This suite's share of the run's cases (the frame suite runs the rest). */
 const CASES = Math.ceil(FUZZ_CASES * 0.22);
@@ -66,10 +67,32 @@ const password: fc.Arbitrary<J> = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 257, max: 20_000 }).map((n) => new Long('p', n)) },
 );
 
+/** A device's public key: 32 bytes as base64url; sometimes a byte short or long, or base64 with `+/=`. */
+const publicKey: fc.Arbitrary<J> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc
+      .uint8Array({ minLength: 32, maxLength: 32 })
+      .map((b) => Buffer.from(b).toString('base64url')),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom(31, 33)
+      .chain((n) => fc.uint8Array({ minLength: n, maxLength: n }))
+      .map((b) => Buffer.from(b).toString('base64url')),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('base64')),
+  },
+);
+
 const credentials = object({
   username: field(username),
   password: field(password),
   deviceName: field(fc.oneof(fc.string({ maxLength: 70 }), nastyString), { valid: 2, nasty: 1, absent: 4 }),
+  publicKey: field(publicKey, { valid: 4, nasty: 1, absent: 2 }),
 });
 
 const body: fc.Arbitrary<Body> = fc.oneof(
@@ -170,6 +193,9 @@ class HttpSlots implements SlotValues {
   }
   username(pick: number): string {
     return pick === 0 ? this.target.accounts.fuzzer.user.username : `new${this.run}x${++this.#n}`;
+  }
+  device(): string {
+    return 'd_none';
   }
 }
 

@@ -1,17 +1,29 @@
 import {
   CLOSE_CODES,
+  type DirectoryDevice,
   ERROR_CODES,
   type ErrorCode,
+  type KeysResult,
+  type OpenResult,
   PROTOCOL_VERSION,
   parseServerFrame,
   type ServerFrame,
-  type SessionResponse,
   WS_PATH,
 } from '@cinder/protocol';
+import { sealEnvelope } from '@cinder/sdk';
 import fc from 'fast-check';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { type ChildServer, spawnServer, tempDir, username, waitFor } from '../../../test/kit/index.ts';
+import {
+  type ChildServer,
+  type KeyedSession,
+  openedContent,
+  register,
+  spawnServer,
+  tempDir,
+  username,
+  waitFor,
+} from '../../../test/kit/index.ts';
 import { TEST_DATABASE_URL } from './services.ts';
 
 // Shared by the fuzz suites (fuzz-frames.test.ts, fuzz-http.test.ts): the seed and case counts,
@@ -91,7 +103,7 @@ export class Obj {
 /** A value filled in when the case is sent (a fresh rid or key, a real message id, a token). */
 export class Slot {
   constructor(
-    readonly kind: 'rid' | 'key' | 'id' | 'token' | 'username',
+    readonly kind: 'rid' | 'key' | 'id' | 'token' | 'username' | 'device',
     readonly pick = 0,
   ) {}
 }
@@ -105,6 +117,8 @@ export interface SlotValues {
   id(pick: number): string;
   token(pick: number): string;
   username(pick: number): string;
+  /** A device id, for the copies of `K1` in an envelope (a real recipient's, sometimes). */
+  device(pick: number): string;
 }
 
 /** JSON text of `value`; iterative over nesting made with `Raw`, so any depth is cheap. */
@@ -123,6 +137,8 @@ export function jsonText(value: J, slots: SlotValues): string {
         return JSON.stringify(slots.token(value.pick));
       case 'username':
         return JSON.stringify(slots.username(value.pick));
+      case 'device':
+        return JSON.stringify(slots.device(value.pick));
     }
   }
   if (value instanceof Obj) {
@@ -342,9 +358,45 @@ export class FuzzSocket {
     for (const wake of [...this.#wakers]) wake();
   }
 
+  /** The reply or error answering `rid`; throws, naming `what`, when the socket closes or the wait times out first. */
+  async answer(rid: string, what: string): Promise<Exclude<Answer, { type: 'welcome' }>> {
+    const find = () => this.answers.find((a) => a.type !== 'welcome' && a.rid === rid);
+    if (!(await this.until(() => find() !== undefined))) {
+      throw new Error(`${what}: no answer to ${rid} (close ${this.closeCode})`);
+    }
+    return find() as Exclude<Answer, { type: 'welcome' }>;
+  }
+
   close(): void {
     this.ws.terminate();
   }
+}
+
+/** `username`'s key directory, asked on `socket` with `rid`. */
+export async function directoryOf(
+  socket: FuzzSocket,
+  username: string,
+  rid: string,
+): Promise<DirectoryDevice[]> {
+  socket.ws.send(JSON.stringify({ type: 'keys', rid, username }));
+  const answer = await socket.answer(rid, `the key directory of ${username}`);
+  if (answer.type !== 'reply')
+    throw new Error(`the key directory of ${username}: ${answer.code} ${answer.message}`);
+  return (answer.result as KeysResult).devices;
+}
+
+/** A burn `send` frame's JSON text, its text sealed to `devices` (the recipient's directory) as the SDK seals it. */
+export async function sealedSendText(frame: {
+  rid: string;
+  key: string;
+  from: string;
+  to: string;
+  text: string;
+  devices: readonly DirectoryDevice[];
+}): Promise<string> {
+  const { rid, key, from, to, text, devices } = frame;
+  const sealed = await sealEnvelope({ from, to, text, devices });
+  return JSON.stringify({ type: 'send', rid, key, to, burn: {}, sealed });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -358,16 +410,6 @@ export interface Crash {
   stderr: string;
 }
 
-async function post(url: string, body: unknown): Promise<SessionResponse> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as SessionResponse;
-}
-
 /**
  * A Cinder server in a child process with accounts for the fuzz and a healthy pair (alice sends
  * burn messages to bob, bob opens them) whose round trip `check()` proves the server still works.
@@ -378,7 +420,8 @@ export class FuzzTarget {
   /** Log lines at level error or above (a caught bug is still a bug). */
   readonly errorLogs: string[] = [];
   server!: ChildServer;
-  accounts!: { alice: SessionResponse; bob: SessionResponse; fuzzer: SessionResponse; sink: SessionResponse };
+  /** Accounts with a device each, signed in with a key pair (burn messages to them are sealed). */
+  accounts!: { alice: KeyedSession; bob: KeyedSession; fuzzer: KeyedSession; sink: KeyedSession };
   #dir = tempDir('cinder-fuzz-');
   #pair: { alice: FuzzSocket; bob: FuzzSocket } | null = null;
   #dead = false;
@@ -435,13 +478,12 @@ export class FuzzTarget {
       this.#dead = true;
       this.crashes.push({ code, signal, stderr: server.stderr().slice(-4000) });
     });
-    const register = (name: string) =>
-      post(`${server.url}/v1/accounts`, { username: name, password: 'fuzz-password-1' });
+    const account = (name: string) => register(server, username(name), 'fuzz-password-1');
     this.accounts = {
-      alice: await register(username('alice')),
-      bob: await register(username('bob')),
-      fuzzer: await register(username('fuzz')),
-      sink: await register(username('sink')),
+      alice: await account('alice'),
+      bob: await account('bob'),
+      fuzzer: await account('fuzz'),
+      sink: await account('sink'),
     };
     this.#pair = null;
     this.#generation += 1;
@@ -473,8 +515,8 @@ export class FuzzTarget {
   }
 
   /**
-   * The server is alive and works: /healthz answers 200 and the healthy pair sends a burn
-   * message and opens it. Throws, with the crash when there was one, otherwise.
+   * The server is alive and works: /healthz answers 200 and the healthy pair sends a sealed burn
+   * message, opens it and decrypts it. Throws, with the crash when there was one, otherwise.
    */
   async check(): Promise<void> {
     this.#checks += 1;
@@ -500,14 +542,21 @@ export class FuzzTarget {
     const { alice, bob } = pair;
     const text = `healthy check ${this.#checks}`;
     const rid = `hc-${this.#checks}`;
+    const { alice: aliceAccount, bob: bobAccount } = this.accounts;
+    // Bob's directory is read each time: a device the fuzz added to his account counts.
+    const devices = await directoryOf(alice, bobAccount.user.username, `${rid}-keys`).catch(
+      (error: Error) => {
+        throw new Error(`healthy pair: ${error.message} (dead ${this.#dead})`);
+      },
+    );
     alice.ws.send(
-      JSON.stringify({
-        type: 'send',
+      await sealedSendText({
         rid,
         key: `healthy-${this.#checks}-${Date.now()}`,
-        to: this.accounts.bob.user.username,
+        from: aliceAccount.user.username,
+        to: bobAccount.user.username,
         text,
-        burn: {},
+        devices,
       }),
     );
     const reply = await this.#answer(alice, rid);
@@ -521,8 +570,12 @@ export class FuzzTarget {
     if (!arrived) throw new Error('healthy message did not arrive');
     bob.ws.send(JSON.stringify({ type: 'open', rid, id }));
     const opened = await this.#answer(bob, rid);
-    if (opened.type !== 'reply' || (opened.result as { text?: string }).text !== text) {
-      throw new Error(`healthy open failed: ${JSON.stringify(opened)}`);
+    if (opened.type !== 'reply') throw new Error(`healthy open failed: ${JSON.stringify(opened)}`);
+    const content = await openedContent(opened.result as OpenResult, bobAccount).catch(
+      (error: Error) => error,
+    );
+    if (content instanceof Error || content.text !== text) {
+      throw new Error(`healthy open did not decrypt to its text: ${JSON.stringify(opened)}`);
     }
     if (alice.invalid.length + bob.invalid.length > 0) {
       throw new Error(`invalid server frames: ${[...alice.invalid, ...bob.invalid].join('; ')}`);
