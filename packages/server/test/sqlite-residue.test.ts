@@ -1,14 +1,33 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { PROTOCOL_VERSION, WS_PATH } from '@cinder/protocol';
+import { readFileSync } from 'node:fs';
+import {
+  type DirectoryDevice,
+  type Envelope,
+  type KeysResult,
+  type OpenResult,
+  PROTOCOL_VERSION,
+  WS_PATH,
+} from '@cinder/protocol';
+import { sealEnvelope } from '@cinder/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type ChildServer, register, spawnServer, tempDir, waitFor } from '../../../test/kit/index.ts';
+import {
+  type ChildServer,
+  type KeyedSession,
+  openedContent,
+  register,
+  spawnServer,
+  tempDir,
+  waitFor,
+} from '../../../test/kit/index.ts';
+import { EnvelopeSearch, filesUnder } from './envelope-residue.ts';
 
 // SPEC rule 9 on the embedded store, under the churn that made SQLite keep copies of burned
 // cells: 10,000+ burns (opened, revoked, expired) mixed with normal and unopened burn messages of
-// varied sizes, so leaves split and merge. Every file of the data dir is searched for every text.
+// varied sizes, so leaves split and merge. Burn messages travel sealed, so the server stores
+// their envelopes: every file of the data dir is searched for every burned envelope (its k2 and
+// pieces of its ct), for every text's marker (a burn message's never reaches the server at all),
+// and for what must still be there (normal texts, unopened envelopes).
 
 /** Sender→recipient pairs, one device each, all sending at once. */
 const LANES = 8;
@@ -30,18 +49,26 @@ const KINDS: readonly Kind[] = [
 
 const MARKER = /bq[0-9a-f]{20}/g;
 
-/** Every marker found whole in any file under `dir` (database, WAL, index, anything else). */
-function markersOnDisk(dir: string): Set<string> {
-  const found = new Set<string>();
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else for (const m of readFileSync(path).toString('latin1').matchAll(MARKER)) found.add(m[0]);
+/** What a search of the data dir found: markers whole, and envelopes by their text's marker. */
+interface Disk {
+  markers: Set<string>;
+  envelopes: Set<string>;
+}
+
+/** Every marker found whole, and every envelope of `envelopes`, in any file under `dir` (database, WAL, anything else). */
+function searchDisk(dir: string, envelopes: EnvelopeSearch<string>): Disk {
+  const disk: Disk = { markers: new Set(), envelopes: new Set() };
+  for (const path of filesUnder(dir)) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch {
+      continue; // unlinked before it was read
     }
-  };
-  walk(dir);
-  return found;
+    for (const m of bytes.toString('latin1').matchAll(MARKER)) disk.markers.add(m[0]);
+    envelopes.in(bytes, disk.envelopes);
+  }
+  return disk;
 }
 
 type Answer = { type: 'reply'; result: Record<string, unknown> } | { type: 'error'; code: string };
@@ -117,16 +144,30 @@ class Device {
 
 interface Lane {
   sender: Device;
+  senderName: string;
   recipient: Device;
-  recipientName: string;
+  /** The recipient's device, whose keys open what it is sent. */
+  recipientSession: KeyedSession;
+  /** The recipient's key directory, which burn messages are sealed to. */
+  directory: DirectoryDevice[];
 }
 
-/** Texts by fate, for the searches. */
+/** Messages by fate, by their text's marker, for the searches. */
 interface Texts {
+  /** Burn messages that burned: neither their marker nor their envelope may be on disk. */
   burned: string[];
-  kept: string[];
+  /** Normal messages: their text is on disk, marker and all. */
+  normal: string[];
+  /** Burn messages left unopened: their envelope is on disk, their marker never. */
+  live: string[];
   /** Ids of every burned message, to wait for their `burned` events. */
   burnedIds: string[];
+  /** Every burn message's envelope, under its marker (shared by the runs: one pass finds them all). */
+  envelopes: EnvelopeSearch<string>;
+}
+
+function newTexts(envelopes: EnvelopeSearch<string>): Texts {
+  return { burned: [], normal: [], live: [], burnedIds: [], envelopes };
 }
 
 /** Burns a lane keeps waiting; each new one then burns a random one of them. */
@@ -147,7 +188,8 @@ async function traffic(lanes: Lane[], count: number, kinds: readonly Kind[], tex
         if (!chosen) return;
         if (chosen.kind === 'open') {
           const opened = await lane.recipient.ok({ type: 'open', id: chosen.id });
-          if (opened.text !== chosen.text) throw new Error('opened a different text');
+          const content = await openedContent(opened as OpenResult, lane.recipientSession);
+          if (content.text !== chosen.text) throw new Error('opened a different text');
         } else await lane.sender.ok({ type: 'revoke', id: chosen.id });
       };
       let next = 0;
@@ -157,17 +199,18 @@ async function traffic(lanes: Lane[], count: number, kinds: readonly Kind[], tex
           const marker = `bq${randomBytes(10).toString('hex')}`;
           // 30-700 bytes: leaves hold from 5 to 100 rows, so they split and merge as rows come and go.
           const text = `${marker} ${'w'.repeat(Math.floor(Math.random() * 670))}`;
-          const burn = kind === 'normal' ? {} : { burn: kind === 'expire' ? { ttlSeconds: 1 } : {} };
-          const sent = await lane.sender.ok({
-            type: 'send',
-            key: `k-${randomBytes(8).toString('base64url')}`,
-            to: lane.recipientName,
-            text,
-            ...burn,
-          });
+          const key = `k-${randomBytes(8).toString('base64url')}`;
+          const to = lane.recipientSession.user.username;
+          let content: { text: string } | { burn: object; sealed: Envelope } = { text };
+          if (kind !== 'normal') {
+            const sealed = await sealEnvelope({ from: lane.senderName, to, text, devices: lane.directory });
+            texts.envelopes.add(sealed, marker);
+            content = { burn: kind === 'expire' ? { ttlSeconds: 1 } : {}, sealed };
+          }
+          const sent = await lane.sender.ok({ type: 'send', key, to, ...content });
           const id = String(sent.id);
           if (kind === 'normal' || kind === 'live') {
-            texts.kept.push(marker);
+            texts[kind].push(marker);
             continue;
           }
           texts.burned.push(marker);
@@ -195,15 +238,48 @@ async function lastBurn(lanes: Lane[], texts: Texts): Promise<number> {
 }
 
 /** How many of `markers` are on disk. */
-function countOn(disk: Set<string>, markers: string[]): number {
-  return markers.filter((m) => disk.has(m)).length;
+function countOn(found: Set<string>, markers: string[]): number {
+  return markers.filter((m) => found.has(m)).length;
+}
+
+/**
+ * Why `disk` is not as it must be, or null: no burned envelope, no burn message's marker, and
+ * every normal text and unopened envelope found (only a read that finds those is a search that
+ * could have found the rest).
+ */
+function problems(disk: Disk, all: Texts[]): string | null {
+  const of = (pick: (t: Texts) => string[]) => all.flatMap(pick);
+  const counts = {
+    'burned envelopes': countOn(
+      disk.envelopes,
+      of((t) => t.burned),
+    ),
+    'burn message markers': countOn(
+      disk.markers,
+      of((t) => [...t.burned, ...t.live]),
+    ),
+    'normal texts missing':
+      of((t) => t.normal).length -
+      countOn(
+        disk.markers,
+        of((t) => t.normal),
+      ),
+    'unopened envelopes missing':
+      of((t) => t.live).length -
+      countOn(
+        disk.envelopes,
+        of((t) => t.live),
+      ),
+  };
+  const wrong = Object.entries(counts).filter(([, n]) => n > 0);
+  return wrong.length === 0 ? null : wrong.map(([what, n]) => `${n} ${what}`).join(', ');
 }
 
 async function healthy(url: string): Promise<boolean> {
   return (await fetch(`${url}/healthz`).catch(() => null))?.status === 200;
 }
 
-describe('no burned text in any file of the SQLite data dir', () => {
+describe('no burned envelope and no burn message text in any file of the SQLite data dir', () => {
   const children: ChildServer[] = [];
   const dir = tempDir('cinder-residue-');
   afterEach(async () => {
@@ -229,40 +305,49 @@ describe('no burned text in any file of the SQLite data dir', () => {
     );
     const connect = (url: string) =>
       Promise.all(
-        accounts.map(async (a) => ({
-          sender: await Device.connect(url, a.sender.token),
-          recipient: await Device.connect(url, a.recipient.token),
-          recipientName: a.recipient.user.username,
-        })),
+        accounts.map(async (a): Promise<Lane> => {
+          const sender = await Device.connect(url, a.sender.token);
+          const directory = (await sender.ok({
+            type: 'keys',
+            username: a.recipient.user.username,
+          })) as KeysResult;
+          return {
+            sender,
+            senderName: a.sender.user.username,
+            recipient: await Device.connect(url, a.recipient.token),
+            recipientSession: a.recipient,
+            directory: directory.devices,
+          };
+        }),
       );
+    const envelopes = new EnvelopeSearch<string>();
 
-    // 1. A run of 12,000 messages; within 5 s of its last burn no burned text is left anywhere.
+    // 1. A run of 12,000 messages; within 5 s of its last burn no burned envelope is left anywhere.
     let lanes = await connect(first.url);
-    const texts: Texts = { burned: [], kept: [], burnedIds: [] };
-    await traffic(lanes, PER_LANE, KINDS, texts);
-    const burnedAt = await lastBurn(lanes, texts);
-    expect(texts.burned.length).toBeGreaterThanOrEqual(10_000);
-    let disk = markersOnDisk(dir.path);
+    const early = newTexts(envelopes);
+    await traffic(lanes, PER_LANE, KINDS, early);
+    const burnedAt = await lastBurn(lanes, early);
+    expect(early.burned.length).toBeGreaterThanOrEqual(10_000);
+    let disk = searchDisk(dir.path, envelopes);
     await waitFor(
       () => {
         // Files read while a checkpoint moves pages can miss some of them: only a read that finds
-        // every kept text is a search that could have found the burned ones.
-        disk = markersOnDisk(dir.path);
-        const burned = countOn(disk, texts.burned);
-        const kept = countOn(disk, texts.kept);
-        if (burned > 0 || kept < texts.kept.length)
-          throw new Error(`${burned} burned texts on disk, ${kept} of ${texts.kept.length} kept ones`);
+        // every normal text and unopened envelope is a search that could have found the burned ones.
+        disk = searchDisk(dir.path, envelopes);
+        const problem = problems(disk, [early]);
+        if (problem) throw new Error(problem);
         return true;
       },
       {
         timeout: burnedAt + 5_000 - Date.now(),
         interval: 100,
-        what: 'no burned text on disk 5 s after the last burn',
+        what: 'no burned envelope on disk 5 s after the last burn',
       },
     );
-    expect(countOn(disk, texts.burned), 'burned texts on disk 5 s after the last burn').toBe(0);
-    // The search can fail: every text that was not burned is found.
-    expect(countOn(disk, texts.kept)).toBe(texts.kept.length);
+    expect(problems(disk, [early]), '5 s after the last burn').toBeNull();
+    // The search can fail: the normal texts and the unopened envelopes are found.
+    expect(early.normal.length).toBeGreaterThan(0);
+    expect(early.live.length).toBeGreaterThan(0);
     for (const l of lanes) {
       l.sender.close();
       l.recipient.close();
@@ -271,23 +356,24 @@ describe('no burned text in any file of the SQLite data dir', () => {
     // 2. A clean stop.
     first.child.kill('SIGTERM');
     expect((await first.exited).code).toBe(0);
-    disk = markersOnDisk(dir.path);
-    expect(countOn(disk, texts.burned), 'burned texts on disk after a clean stop').toBe(0);
-    expect(countOn(disk, texts.kept)).toBe(texts.kept.length);
+    expect(problems(searchDisk(dir.path, envelopes), [early]), 'after a clean stop').toBeNull();
 
     // 3. More burns, then kill -9 at once: the WAL still holds them when the process dies.
     const second = await spawnServer(args, env);
     children.push(second);
     lanes = await connect(second.url);
-    const late: Texts = { burned: [], kept: [], burnedIds: [] };
+    const late = newTexts(envelopes);
     const noExpiry = KINDS.filter((k) => k !== 'expire');
     await traffic(lanes, 150, noExpiry, late);
+    // A few burns right before the kill, whose envelopes no checkpoint can have reached yet.
+    await traffic(lanes, 4, ['open'], late);
     second.child.kill('SIGKILL');
     expect((await second.exited).signal).toBe('SIGKILL');
-    expect(
-      countOn(markersOnDisk(dir.path), late.burned),
-      'the crash left burned texts to remove',
-    ).toBeGreaterThan(0);
+    disk = searchDisk(dir.path, envelopes);
+    expect(countOn(disk.envelopes, late.burned), 'the crash left burned envelopes to remove').toBeGreaterThan(
+      0,
+    );
+    expect(countOn(disk.markers, [...late.burned, ...late.live]), 'burn message markers').toBe(0);
 
     const third = await spawnServer(args, env);
     children.push(third);
@@ -296,12 +382,7 @@ describe('no burned text in any file of the SQLite data dir', () => {
       interval: 50,
       what: 'the restarted server /healthz',
     });
-    disk = markersOnDisk(dir.path);
-    expect(
-      countOn(disk, [...texts.burned, ...late.burned]),
-      'burned texts on disk when /healthz answers',
-    ).toBe(0);
-    expect(countOn(disk, [...texts.kept, ...late.kept])).toBe(texts.kept.length + late.kept.length);
+    expect(problems(searchDisk(dir.path, envelopes), [early, late]), 'when /healthz answers').toBeNull();
     third.child.kill('SIGTERM');
     expect((await third.exited).code).toBe(0);
   }, 240_000);
