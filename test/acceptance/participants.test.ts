@@ -1,7 +1,15 @@
-import type { ServerFrame } from '@cinder/protocol';
+import type { OpenResult, ServerFrame } from '@cinder/protocol';
 import { CinderError } from '@cinder/sdk';
 import { describe, expect, it } from 'vitest';
-import { Harness, marker, RawClient, register, waitFor } from '../kit/index.ts';
+import {
+  Harness,
+  marker,
+  openedContent,
+  RawClient,
+  register,
+  sealedSendFrame,
+  waitFor,
+} from '../kit/index.ts';
 
 async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {
@@ -73,9 +81,13 @@ describe('contract 10: idempotent', () => {
   it('duplicate send, receipt, open and revoke frames are no-ops', async () => {
     await using h = await Harness.start();
     await using alice = await RawClient.connect(h.url, (await register(h, 'alice')).token);
-    await using bob = await RawClient.connect(h.url, (await register(h, 'bob')).token);
+    const bobSession = await register(h, 'bob');
+    await using bob = await RawClient.connect(h.url, bobSession.token);
 
-    const frame = { type: 'send', key: 'dup-key-0001', to: 'bob', text: 'once', burn: { ttlSeconds: 60 } };
+    const frame = await sealedSendFrame(alice, 'alice', 'bob', 'once', {
+      key: 'dup-key-0001',
+      burn: { ttlSeconds: 60 },
+    });
     const r1 = await alice.request(frame);
     const r2 = await alice.request(frame);
     expect(r1.type).toBe('reply');
@@ -89,6 +101,7 @@ describe('contract 10: idempotent', () => {
     await bob.request({ type: 'delivered', ids: [id, id] });
     const opened = await bob.request({ type: 'open', id });
     expect(opened.type).toBe('reply');
+    expect((await openedContent((opened as { result: OpenResult }).result, bobSession)).text).toBe('once');
     const again = await bob.request({ type: 'open', id });
     expect(again).toMatchObject({ type: 'error', code: 'BURNED' });
     const revoke = await alice.request({ type: 'revoke', id });
