@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import type { Envelope, OpenResult } from '@cinder/protocol';
 import { afterEach, expect, it } from 'vitest';
 import {
   type ChildServer,
+  openedContent,
   RawClient,
   register,
-  sendFrame,
+  sealedSendFrame,
   spawnServer,
   tempDir,
   testServer,
@@ -14,6 +16,7 @@ import {
 import { PostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
 import type { ScrubMode } from '../src/storage/postgres/scrubber.ts';
 import type { NewMessage } from '../src/storage/storage.ts';
+import { EnvelopeSearch } from './envelope-residue.ts';
 import { filesContaining, freshDatabase, locate, sql } from './postgres-files.ts';
 import {
   describeWithServices,
@@ -36,13 +39,26 @@ const REPORT = process.env.CINDER_PG_DISK_REPORT === '1';
 const SLOW_TEST_MS = 300_000;
 
 /**
- * The check of a wait for `markers` to leave every file under `dir`: true once they have, else it
- * throws naming the files that still hold one, so a wait that times out says where they stayed.
+ * The check of a wait for burned envelopes to leave every file under `dir`: true once they have,
+ * else it throws naming the messages whose envelopes are still there.
  */
-function scrubbed(dir: string, markers: string[]): true {
-  const left = filesContaining(dir, markers);
-  if (left.length > 0) throw new Error(`still in ${left.join(', ')}`);
+function scrubbed(dir: string, envelopes: EnvelopeSearch<string>): true {
+  const left = envelopes.inDir(dir);
+  if (left.size > 0) throw new Error(`envelopes still there: ${[...left].join(', ')}`);
   return true;
+}
+
+/** A sealed burn send from `from` to `to` on `client`: the message id and its envelope. */
+async function sealedSend(
+  client: RawClient,
+  from: string,
+  to: string,
+  text: string,
+  extra: Parameters<typeof sealedSendFrame>[4] = {},
+): Promise<{ id: string; envelope: Envelope }> {
+  const frame = await sealedSendFrame(client, from, to, text, extra);
+  const { id } = await client.ok<{ id: string }>(frame);
+  return { id, envelope: frame.sealed as Envelope };
 }
 
 const located = await locate();
@@ -65,15 +81,17 @@ await describeWithServices('postgres: burned bytes on disk', ['postgres'], () =>
     for (const step of release.splice(0).reverse()) await step();
   });
 
-  // The server scrubs 1 s after a burn, so the bytes go within about 1 s of an idle machine.
+  // Burn messages reach the server sealed: what a burn leaves is its envelope (k2 and the
+  // ciphertext), and the plain text is never in any file of the cluster, WAL included.
+  // The server scrubs 1 s after a burn, so the envelopes go within about 1 s of an idle machine.
   // The test waits up to a minute (the time a busy machine can take), asserting no duration.
-  it('removes a burned message from the database files shortly after the open', async () => {
+  it('removes a burned message’s envelope from the database files shortly after the open', async () => {
     const schema = uniqueSchema();
     release.push(() => dropSchema(schema));
     await using server = await testServer({ databaseUrl: TEST_DATABASE_URL, databaseSchema: schema });
     const marker = randomBytes(24).toString('hex');
     const extMarker = randomBytes(24).toString('hex');
-    // Long and random, so PostgreSQL stores it out of line (TOAST) and uncompressed.
+    // Long and random, so PostgreSQL stores its envelope out of line (TOAST) and uncompressed.
     const longMarker = randomBytes(24).toString('hex');
     const longText = `${longMarker}${randomBytes(4000).toString('hex')}`;
     const alice = await register(server);
@@ -82,27 +100,33 @@ await describeWithServices('postgres: burned bytes on disk', ['postgres'], () =>
     release.push(() => a.close());
     const b = await RawClient.connect(server.url, bob.token);
     release.push(() => b.close());
-    const short = await a.ok<{ id: string }>(
-      sendFrame(bob.user.username, marker, { burn: {}, ext: { m: extMarker } }),
-    );
-    const long = await a.ok<{ id: string }>(sendFrame(bob.user.username, longText, { burn: {} }));
-    // While the messages live their content is in the files (after a checkpoint): otherwise
+    const [from, to] = [alice.user.username, bob.user.username];
+    const short = await sealedSend(a, from, to, marker, { ext: { m: extMarker } });
+    const long = await sealedSend(a, from, to, longText);
+    const envelopes = new EnvelopeSearch<string>().add(short.envelope, short.id).add(long.envelope, long.id);
+    // While the messages live their envelopes are in the files (after a checkpoint): otherwise
     // this test could not fail.
     await sql('CHECKPOINT');
-    for (const m of [marker, extMarker, longMarker]) expect(filesContaining(dbDir, [m])).not.toEqual([]);
+    expect([...envelopes.inDir(dbDir)].sort()).toEqual([short.id, long.id].sort());
 
-    for (const id of [short.id, long.id]) {
-      expect(await b.request({ type: 'open', id })).toMatchObject({ type: 'reply' });
+    for (const [id, text] of [
+      [short.id, marker],
+      [long.id, longText],
+    ] as const) {
+      const opened = await b.ok<OpenResult>({ type: 'open', id });
+      expect((await openedContent(opened, bob)).text).toBe(text);
     }
     // Every poll reads the whole database folder: not too often.
-    await waitFor(() => scrubbed(dbDir, [marker, extMarker, longMarker]), {
+    await waitFor(() => scrubbed(dbDir, envelopes), {
       timeout: 60_000,
       interval: 250,
-      what: 'the burned texts gone from the database files',
+      what: 'the burned envelopes gone from the database files',
     });
     // And they stay gone once the cluster writes out its buffers.
     await sql('CHECKPOINT');
-    expect(filesContaining(dbDir, [marker, extMarker, longMarker])).toEqual([]);
+    expect([...envelopes.inDir(dbDir)]).toEqual([]);
+    // The plain text never reached the cluster: no file of it holds any of it, WAL included.
+    expect(filesContaining(dataDir, [marker, extMarker, longMarker])).toEqual([]);
   });
 
   it(
@@ -134,23 +158,26 @@ await describeWithServices('postgres: burned bytes on disk', ['postgres'], () =>
       const bob = await register(first);
       const a = await RawClient.connect(first.url, alice.token);
       const b = await RawClient.connect(first.url, bob.token);
-      const sent = await a.ok<{ id: string }>(sendFrame(bob.user.username, marker, { burn: {} }));
+      const sent = await sealedSend(a, alice.user.username, bob.user.username, marker);
+      const envelopes = new EnvelopeSearch<string>().add(sent.envelope, sent.id);
       await sql('CHECKPOINT');
-      expect(filesContaining(where.dbDir, [marker])).not.toEqual([]);
+      expect([...envelopes.inDir(where.dbDir)]).toEqual([sent.id]);
       expect(await b.request({ type: 'open', id: sent.id })).toMatchObject({ type: 'reply' });
       // Killed before its scrub (1 s after the burn) could run.
       first.child.kill('SIGKILL');
       await first.exited;
       a.close();
       b.close();
-      // The dead row's bytes are still in the heap file: the case the restart must handle.
+      // The dead row's envelope is still in the heap file: the case the restart must handle.
       await sql('CHECKPOINT');
-      expect(filesContaining(where.dbDir, [marker])).not.toEqual([]);
+      expect([...envelopes.inDir(where.dbDir)]).toEqual([sent.id]);
 
       const second = await spawnServer(args);
       children.push(second);
-      expect(filesContaining(where.dbDir, [marker])).toEqual([]);
+      expect([...envelopes.inDir(where.dbDir)]).toEqual([]);
       expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
+      // The plain text was never in any file of the cluster.
+      expect(filesContaining(dataDir, [marker])).toEqual([]);
     },
     SLOW_TEST_MS,
   );
@@ -314,23 +341,26 @@ await describeWithServices('postgres: a scrub left by a dead node', ['postgres',
       release.push(() => aliceA.close());
       release.push(() => bobA.close());
       const marker = randomBytes(24).toString('hex');
-      const sent = await aliceA.ok<{ id: string }>(sendFrame(bob.user.username, marker, { burn: {} }));
+      const sent = await sealedSend(aliceA, alice.user.username, bob.user.username, marker);
+      const envelopes = new EnvelopeSearch<string>().add(sent.envelope, sent.id);
       // In the heap file before the burn, so its bytes are on disk whatever the timing after it.
       await sql('CHECKPOINT');
-      expect(filesContaining(where.dbDir, [marker])).not.toEqual([]);
+      expect([...envelopes.inDir(where.dbDir)]).toEqual([sent.id]);
       expect(await bobA.request({ type: 'open', id: sent.id })).toMatchObject({ type: 'reply' });
       // Killed right after the burn: its own scrub (1 s later) never runs.
       a.child.kill('SIGKILL');
       await a.exited;
-      expect(filesContaining(where.dbDir, [marker]), 'node A scrubbed before it died').not.toEqual([]);
+      expect([...envelopes.inDir(where.dbDir)], 'node A scrubbed before it died').toEqual([sent.id]);
 
       // Node B finds the pending scrub (older than 2 s, checked every 2 s): a few seconds when idle.
-      await waitFor(() => scrubbed(where.dbDir, [marker]), {
+      await waitFor(() => scrubbed(where.dbDir, envelopes), {
         timeout: 60_000,
         interval: 250,
-        what: 'the burned text gone from the database files',
+        what: 'the burned envelope gone from the database files',
       });
       expect((await fetch(`${b.url}/healthz`)).status).toBe(200);
+      // The plain text was never in any file of the cluster.
+      expect(filesContaining(located.dataDir, [marker])).toEqual([]);
     },
     SLOW_TEST_MS,
   );
