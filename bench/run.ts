@@ -16,6 +16,7 @@ import { runProfile } from './lib/profile.ts';
 import {
   type BenchResults,
   cinderProblems,
+  clientNotes,
   evaluateGoals,
   type PerTarget,
   toMarkdown,
@@ -42,6 +43,14 @@ const DISK_CLEAN_WITHIN_MS = 6_000;
 const began = performance.now();
 
 const fixed = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : '–');
+
+/** The load generator's crypto per message of a Cinder traffic run, for the progress line. */
+function clientLog(result: TrafficResult): string {
+  const c = result.client;
+  if (c === undefined) return '';
+  const us = (n: number): string => (Number.isFinite(n) ? `${Math.round(n)} µs` : '–');
+  return `; client seal ${us(c.sealCpuUsPerMessage)}, open ${us(c.openCpuUsPerMessage)} per message (${c.mode})`;
+}
 
 /** Progress on stderr, stamped with the time since start (stdout carries only the table). */
 function log(line: string): void {
@@ -184,6 +193,7 @@ async function main(): Promise<void> {
           const pairs = id === 'sat100' ? settings.smallPairs : settings.largePairs;
           // Rounds alternate the targets (rounds.ts); each is a slice of the measured window.
           const rounds = new Map<TargetKind, TrafficResult[]>();
+          const variant: TrafficResult[] = [];
           for (let i = 0; i < settings.rounds; i++) {
             const round = await each(
               `saturation ${pairs} pairs${settings.rounds > 1 ? `, round ${i + 1}/${settings.rounds}` : ''}`,
@@ -194,15 +204,34 @@ async function main(): Promise<void> {
                   durationMs: Math.round(settings.durationMs / settings.rounds),
                 }),
               (v) =>
-                `${Math.round(v.rate)} cycles/s, ${Math.round(v.serverCpuUsPerCycle)} µs/cycle, server ${Math.round(v.serverCpuPercent)}% CPU`,
+                `${Math.round(v.rate)} cycles/s, ${Math.round(v.serverCpuUsPerCycle)} µs/cycle, server ${Math.round(v.serverCpuPercent)}% CPU${clientLog(v)}`,
             );
             for (const [kind, value] of Object.entries(round) as Array<[TargetKind, TrafficResult]>) {
               rounds.set(kind, [...(rounds.get(kind) ?? []), value]);
             }
+            const cinder = runs.get('cinder');
+            if (settings.directoryVariant && cinder !== undefined) {
+              // The same Cinder, pairs and stock, reading the key directory the other way.
+              const keysEverySend = !settings.keysEverySend;
+              const value = await runSaturation(cinder, pairs, {
+                ...settings,
+                keysEverySend,
+                warmupMs: ROUND_WARMUP_MS,
+                durationMs: Math.round(settings.durationMs / settings.rounds),
+              });
+              variant.push(value);
+              log(
+                `  cinder   saturation ${pairs} pairs, key directory ${keysEverySend ? 'before every send' : 'read once'}: ${Math.round(value.rate)} cycles/s, ${Math.round(value.serverCpuUsPerCycle)} µs/cycle, server ${Math.round(value.serverCpuPercent)}% CPU`,
+              );
+            }
           }
           const result: PerTarget<TrafficResult> = {};
           for (const [kind, list] of rounds) result[kind] = combineRounds(list);
-          results.saturation.push({ pairs, result });
+          results.saturation.push({
+            pairs,
+            result,
+            ...(variant.length > 0 ? { directoryVariant: combineRounds(variant) } : {}),
+          });
           break;
         }
         case 'latency':
@@ -239,6 +268,7 @@ async function main(): Promise<void> {
     await Promise.all([...runs.values()].map((r) => r.server.stop()));
     if (!settings.keep) await rm(root, { recursive: true, force: true });
   }
+  results.notes.push(...clientNotes(results));
   results.goals = evaluateGoals(results);
   results.problems = cinderProblems(results);
   results.correct = results.problems.length === 0;

@@ -1,4 +1,5 @@
 import { type CredentialsBody, ROUTES, SessionResponse } from '@cinder/protocol';
+import { generateDeviceKeys } from '@cinder/sdk';
 import type { DeviceCreds } from './jobs.ts';
 import { mapPool } from './pool.ts';
 import type { TargetKind } from './server-target.ts';
@@ -17,18 +18,32 @@ export function benchUsername(run: string, role: string, i: number): string {
   return `${role}${i}-${run}`;
 }
 
-async function post(url: string, route: string, body: CredentialsBody): Promise<DeviceCreds> {
+/**
+ * Create a Cinder device as the SDK does: a new X25519 key pair, its public key published with
+ * the device. The private key comes back as PKCS#8 for the load generator (see `DeviceCreds.e2e`).
+ */
+async function post(
+  url: string,
+  route: string,
+  body: Omit<CredentialsBody, 'publicKey'>,
+): Promise<DeviceCreds> {
+  const keys = await generateDeviceKeys(true);
+  if (keys.pkcs8 === undefined) throw new Error('generateDeviceKeys(true) returned no PKCS#8');
   // The HTTP client is the load generator's side of the wire: a real request, validated answer.
   for (let attempt = 0; ; attempt++) {
     const response = await fetch(`${url}${route}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      body: JSON.stringify({ ...body, publicKey: keys.publicKey } satisfies CredentialsBody),
     });
     const json: unknown = await response.json().catch(() => undefined);
     if (response.ok) {
       const session = SessionResponse.parse(json);
-      return { username: session.user.username, token: session.token };
+      return {
+        username: session.user.username,
+        token: session.token,
+        e2e: { deviceId: session.device.id, publicKey: keys.publicKey, pkcs8: keys.pkcs8 },
+      };
     }
     if (response.status === 429 && attempt < 20) {
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -39,8 +54,9 @@ async function post(url: string, route: string, body: CredentialsBody): Promise<
 }
 
 /**
- * Create devices for `usernames`: for Cinder, one account (and its first device) each over
- * `POST /v1/accounts`; for the baselines, which have no accounts, the username is the token.
+ * Create devices for `usernames`: for Cinder, one account (and its first device, with a key pair)
+ * each over `POST /v1/accounts`; for the baselines, which have no accounts and no keys, the
+ * username is the token.
  */
 export async function registerDevices(
   kind: TargetKind,
@@ -57,7 +73,10 @@ export async function registerDevices(
   });
 }
 
-/** A second device for an existing user (`POST /v1/sessions`); the baseline just reuses the name. */
+/**
+ * A second device (with its own key pair) for an existing user (`POST /v1/sessions`); the baseline
+ * just reuses the name.
+ */
 export async function loginDevice(kind: TargetKind, url: string, username: string): Promise<DeviceCreds> {
   if (kind !== 'cinder') return { username, token: username };
   return post(url, ROUTES.login, { username, password: PASSWORD, deviceName: 'bench-2' });

@@ -11,6 +11,48 @@ export interface DeviceCreds {
   username: string;
   /** Device token from `POST /v1/accounts` (Cinder); the username itself for the baseline. */
   token: string;
+  /**
+   * A Cinder device's id and the X25519 key pair it published when it was created
+   * (docs/crypto.md); the private key as PKCS#8 (base64url), to cross the IPC channel to the load
+   * generator, which imports it as a non-extractable key. Absent on the baselines, which carry
+   * burn messages in plain text.
+   */
+  e2e?: DeviceE2e;
+}
+
+/** A device's identity for end-to-end encryption: its id and key pair. */
+export interface DeviceE2e {
+  deviceId: string;
+  /** Raw X25519 public key, base64url, as the key directory shows it. */
+  publicKey: string;
+  /** Private key, PKCS#8, base64url. */
+  pkcs8: string;
+}
+
+/**
+ * How the load generator spends its own crypto on Cinder's burn messages (the baselines have none).
+ * Every burn message is sealed with the SDK's `sealEnvelope` and decrypted with `openEnvelope`
+ * either way; the options choose when, and how often the key directory is read.
+ */
+export interface ClientCryptoOptions {
+  /**
+   * Seal inside each cycle, right before its `send`, and decrypt each `open` reply as it arrives,
+   * as an SDK client does. Otherwise (the default) the messages are sealed before the cycles start
+   * and the released envelopes decrypted after the drain, so that the load generator's CPU during
+   * the measured window is the wire's alone (on two cores the crypto would starve the server).
+   */
+  inlineCrypto: boolean;
+  /**
+   * Read the recipient's key directory (`keys`) before every send, as the SDK does. Otherwise the
+   * sender reads each recipient's directory once and keeps it for the run.
+   */
+  keysEverySend: boolean;
+  /**
+   * Cycles per second to seal ahead for, before the load generator has seen the server's pace;
+   * later jobs seal for 1.25× the fastest pace seen. Cycles beyond the sealed stock seal inline
+   * (counted in `ClientCryptoResult.sealedDuringRun`).
+   */
+  presealRate: number;
 }
 
 /** Two users talking: Alice sends burn messages, Bob opens them. */
@@ -52,6 +94,8 @@ interface TrafficJobBase {
   receipts: boolean;
   /** Devices acknowledge their cursor at most this often (the SDK: 200 ms); 0 never. */
   ackEveryMs: number;
+  /** End-to-end encryption of Cinder's burn messages on the load generator's side. */
+  crypto: ClientCryptoOptions;
 }
 
 /** Saturation: every pair keeps `window` cycles in flight, starting one as soon as one ends. */
@@ -108,9 +152,16 @@ export interface Correctness {
   lost: number;
   /** `error` frames received, by code. */
   errors: Record<string, number>;
-  /** A burn message delivered with `text` or `ext` (it must be sealed). */
+  /**
+   * A burn message delivered with `text` or `ext` (it must be sealed), or, on Cinder, an `open`
+   * reply that carries plain text instead of the envelope.
+   */
   sealedViolations: number;
-  /** An `open` reply whose text is not what Alice sent, or that did not burn. */
+  /**
+   * An `open` reply whose text (on Cinder: as decrypted from its envelope) is not what Alice sent,
+   * or that did not burn. An envelope that does not decrypt counts under `errors` as
+   * `DECRYPT_FAILED`, the SDK's code.
+   */
   contentMismatches: number;
   /** The same message delivered twice to a device, or burned twice. */
   duplicates: number;
@@ -153,6 +204,10 @@ export interface TrafficResult {
   serverDiskBytesPerCycle: number;
   /** Load generator CPU use over the window, percent of one core. */
   loadgenCpuPercent: number;
+  /** Load generator CPU (all its threads) per completed cycle over the window, µs. */
+  loadgenCpuUsPerCycle: number;
+  /** The client side of end-to-end encryption (Cinder only: the baselines carry plain text). */
+  client?: ClientCryptoResult;
   latency: {
     sendToStored: LatencySummary;
     sendToDelivered: LatencySummary;
@@ -169,6 +224,33 @@ export interface TrafficResult {
   windowMonotonicUs: [number, number];
   /** Saturation in rounds (rounds.ts): each round's rate and CPU; this result is the median round. */
   rounds?: Array<{ rate: number; serverCpuUsPerCycle: number }>;
+}
+
+/** What the load generator's end-to-end encryption cost in one traffic job. */
+export interface ClientCryptoResult {
+  /** 'ahead': sealed before the cycles, decrypted after the drain; 'inline': inside each cycle. */
+  mode: 'ahead' | 'inline';
+  /** 'cached': each recipient's key directory read once for the run; 'every-send': before every send. */
+  directory: 'cached' | 'every-send';
+  /** Devices each message was sealed to (the recipient's key directory). */
+  recipientDevices: number;
+  /** Messages sealed for this job (ahead: the stock sealed before it; inline: every send). */
+  sealed: number;
+  /**
+   * Load generator CPU (`process.cpuUsage`, every thread: WebCrypto runs on libuv's pool) per
+   * sealed message, µs, over the batch sealed ahead of the job (over every batch sealed ahead so
+   * far when the stock needed no top-up); NaN inline, where sealing shares the CPU with the wire
+   * (see `loadgenCpuUsPerCycle`).
+   */
+  sealCpuUsPerMessage: number;
+  /** Released envelopes decrypted and checked against the text sent. */
+  opened: number;
+  /** Load generator CPU per opened and decrypted message, µs, over the batch after the drain; NaN inline. */
+  openCpuUsPerMessage: number;
+  /** Messages sealed while cycles ran because the stock sealed ahead ran out (0 inline: all are). */
+  sealedDuringRun: number;
+  /** `keys` requests (key directory reads) sent during the job. */
+  directoryReads: number;
 }
 
 /** Result of an idle job, sent when every device is connected. */
@@ -193,9 +275,13 @@ export interface SyncResult {
   correctness: Correctness;
 }
 
-/** Load generator → orchestrator. */
+/**
+ * Load generator → orchestrator. `progress` says a long step (sealing or decrypting thousands of
+ * messages) is still moving, so that a slow machine is not taken for a hung load generator.
+ */
 export type LoadgenMessage =
   | { type: 'ready' }
+  | { type: 'progress' }
   | { type: 'connected'; result: IdleConnected }
   | { type: 'result'; result: TrafficResult | SyncResult | { released: number } }
   | { type: 'failed'; error: string };

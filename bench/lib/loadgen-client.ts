@@ -50,28 +50,37 @@ class Loadgen {
     if (this.child.connected) this.child.send(command);
   }
 
-  /** The next message, or an error if the process failed, died or took longer than `timeoutMs`. */
+  /**
+   * The next message, or an error if the process failed, died or went `timeoutMs` without a
+   * message. `progress` messages (long crypto batches) only restart the clock.
+   */
   async next(timeoutMs: number): Promise<LoadgenMessage> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.inbox.length === 0) {
-      if (this.child.exitCode !== null || this.child.signalCode !== null)
-        throw new Error('load generator exited');
-      if (Date.now() > deadline) {
-        this.kill();
-        throw new Error('load generator timed out');
+    let deadline = Date.now() + timeoutMs;
+    for (;;) {
+      while (this.inbox.length === 0) {
+        if (this.child.exitCode !== null || this.child.signalCode !== null)
+          throw new Error('load generator exited');
+        if (Date.now() > deadline) {
+          this.kill();
+          throw new Error('load generator timed out');
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()) + 10);
+          this.waiter = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.waiter = undefined;
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()) + 10);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.waiter = undefined;
+      const message = this.inbox.shift() as LoadgenMessage;
+      if (message.type === 'progress') {
+        deadline = Date.now() + timeoutMs;
+        continue;
+      }
+      if (message.type === 'failed') throw new Error(`load generator failed: ${message.error}`);
+      return message;
     }
-    const message = this.inbox.shift() as LoadgenMessage;
-    if (message.type === 'failed') throw new Error(`load generator failed: ${message.error}`);
-    return message;
   }
 
   /** Send a job and wait for a message of type `expect`. */

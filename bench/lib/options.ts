@@ -34,6 +34,17 @@ export interface Settings {
   receipts: boolean;
   /** Devices acknowledge their cursor at most this often, ms (the SDK: 200); 0 never. */
   ackEveryMs: number;
+  /** Cinder's burn messages: seal and decrypt inside each cycle instead of around the run (jobs.ts). */
+  inlineCrypto: boolean;
+  /** Cinder's senders read the recipient's key directory before every send instead of once. */
+  keysEverySend: boolean;
+  /**
+   * Each saturation round also runs Cinder with the key directory read the other way (before
+   * every send, or once), so both costs are measured in the same run.
+   */
+  directoryVariant: boolean;
+  /** Cycles/s to seal ahead for before the load generator has seen Cinder's pace. */
+  presealRate: number;
   /** Write a CPU profile of the Cinder server during a saturated run and summarise it. */
   profile: boolean;
   /** With `profile`: profile an open-loop run at this offered rate over the large pairs instead. */
@@ -87,6 +98,14 @@ const USAGE = `npm run bench -- [options]
   --validate-every <n>    validate 1 in n inbound frames with zod during traffic (default 8)
   --receipts              Bob sends a delivered receipt before opening, as the SDK does
   --ack-ms <n>            devices ack their cursor at most every n ms, as the SDK does (default 200; 0 never)
+  --inline-crypto         seal each Cinder burn message right before its send and decrypt each open's
+                          reply on arrival, as an SDK client does (default: seal before the run,
+                          decrypt after it, so the load generator's crypto leaves the server's core alone)
+  --keys-every-send       read the recipient's key directory before every send, as the SDK does
+                          (default: once per recipient for the run)
+  --no-directory-variant  skip the extra Cinder saturation round per round that reads the key
+                          directory the other way (before every send, or once)
+  --preseal-rate <n>      cycles/s to seal ahead for before Cinder's pace is known (default 4000)
   --profile               CPU-profile the Cinder server in a saturated run (writes bench/results/profile/)
   --profile-rate <n>      with --profile: profile an open-loop run at n cycles/s over the large pairs
   --keep                  keep the data directories
@@ -153,6 +172,10 @@ export function parseSettings(argv: string[], defaultOut: string): Settings {
     validateEvery: positive('validate-every', values['validate-every'], 8),
     receipts: values.receipts ?? false,
     ackEveryMs: values['ack-ms'] === '0' ? 0 : positive('ack-ms', values['ack-ms'], 200),
+    inlineCrypto: values['inline-crypto'] ?? false,
+    keysEverySend: values['keys-every-send'] ?? false,
+    directoryVariant: !(values['no-directory-variant'] ?? false),
+    presealRate: positive('preseal-rate', values['preseal-rate'], 4_000),
     profile: values.profile ?? false,
     profileRate:
       values['profile-rate'] === undefined ? undefined : positive('profile-rate', values['profile-rate'], 1),
@@ -177,6 +200,10 @@ function parse(argv: string[]) {
       'validate-every': { type: 'string' },
       receipts: { type: 'boolean' },
       'ack-ms': { type: 'string' },
+      'inline-crypto': { type: 'boolean' },
+      'keys-every-send': { type: 'boolean' },
+      'no-directory-variant': { type: 'boolean' },
+      'preseal-rate': { type: 'string' },
       profile: { type: 'boolean' },
       'profile-rate': { type: 'string' },
       keep: { type: 'boolean' },

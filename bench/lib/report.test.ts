@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { emptyCorrectness, type TrafficResult } from './jobs.ts';
+import { type ClientCryptoResult, emptyCorrectness, type TrafficResult } from './jobs.ts';
 import type { LatencySummary } from './latency.ts';
 import type { MachineInfo } from './machine.ts';
-import { type BenchResults, cinderProblems, evaluateGoals, toMarkdown } from './report.ts';
+import { type BenchResults, cinderProblems, clientNotes, evaluateGoals, toMarkdown } from './report.ts';
 
 const lat = (p99: number): LatencySummary => ({ count: 100, p50: p99 / 2, p99, p999: p99 * 2, max: p99 * 3 });
 
@@ -22,10 +22,26 @@ function traffic(rate: number, overrides: Partial<TrafficResult> = {}): TrafficR
     serverWriteSyscallsPerCycle: 3,
     serverDiskBytesPerCycle: 1000,
     loadgenCpuPercent: 50,
+    loadgenCpuUsPerCycle: 40,
     latency: { sendToStored: lat(1), sendToDelivered: lat(2), openToBurned: lat(3), cycle: lat(4) },
     correctness,
     extensions: '',
     windowMonotonicUs: [0, 1],
+    ...overrides,
+  };
+}
+
+function client(overrides: Partial<ClientCryptoResult> = {}): ClientCryptoResult {
+  return {
+    mode: 'ahead',
+    directory: 'cached',
+    recipientDevices: 1,
+    sealed: 100,
+    sealCpuUsPerMessage: 1_200,
+    opened: 100,
+    openCpuUsPerMessage: 900,
+    sealedDuringRun: 0,
+    directoryReads: 100,
     ...overrides,
   };
 }
@@ -64,6 +80,10 @@ function results(cinderRate: number, baselineRate: number): BenchResults {
       validateEvery: 8,
       receipts: false,
       ackEveryMs: 200,
+      inlineCrypto: false,
+      keysEverySend: false,
+      directoryVariant: true,
+      presealRate: 5_000,
       profile: false,
       profileRate: undefined,
       keep: false,
@@ -97,6 +117,61 @@ describe('report', () => {
       '|  | cycles/s of each round, in order (median above) | 7,000 · 5,000 · 6,000 | 12,000 · 10,000 · 14,000 | slowest 0.50 |',
     );
     expect(toMarkdown(results(6_000, 12_000))).not.toContain('each round');
+  });
+
+  it("shows the load generator's µs per cycle and Cinder's client crypto per message", () => {
+    const r = results(4_000, 12_000);
+    const c = r.saturation[0]?.result.cinder;
+    if (c) c.client = client();
+    const md = toMarkdown(r);
+    expect(md).toContain('end-to-end encrypted by the load generator');
+    expect(md).toContain('|  | load generator CPU µs/cycle | 40 | 40 | 1.00 |');
+    expect(md).toContain('|  | client seal CPU per message | 1,200 µs (1 device) | plain text | – |');
+    expect(md).toContain('|  | client open + decrypt CPU per message | 900 µs | plain text | – |');
+  });
+
+  it('shows the Cinder round that read the key directory the other way beside the baseline', () => {
+    const r = results(4_000, 12_000);
+    const sat = r.saturation[0];
+    if (sat) sat.directoryVariant = traffic(3_000, { client: client({ directory: 'every-send' }) });
+    const md = toMarkdown(r);
+    expect(md).toContain('also runs Cinder reading the directory before every send');
+    expect(md).toContain('|  | key directory read before every send: burn cycles/s | 3,000 | – | 0.25 |');
+    expect(md).toContain('|  | key directory read before every send: server CPU µs/cycle | 300 | – | 4.00 |');
+  });
+
+  it('says what crypto inside the cycles would cost the load generator, and when it set the pace', () => {
+    const r = results(4_000, 12_000);
+    const sat = r.saturation[0]?.result;
+    if (sat?.cinder && sat.baseline) {
+      sat.cinder.client = client();
+      sat.baseline.loadgenCpuPercent = 97;
+    }
+    const notes = clientNotes(r);
+    // 2,100 µs of crypto per cycle against the server's 225: 9.3×; 2,140 µs with the wire's 40.
+    expect(notes).toContainEqual(expect.stringContaining('9.3× the server'));
+    expect(notes).toContainEqual(expect.stringContaining('at most about 467 cycles/s'));
+    expect(notes).toContainEqual(
+      expect.stringMatching(/^saturation 100 pairs, baseline: the load generator used 97%/),
+    );
+    expect(notes.some((n) => n.includes('sealed during the run'))).toBe(false);
+    if (sat?.cinder) sat.cinder.client = client({ sealedDuringRun: 12 });
+    expect(clientNotes(r)).toContainEqual(expect.stringContaining('12 messages were sealed during the run'));
+    // Inline, the crypto is inside the load generator's µs/cycle: no separate figure, no estimate.
+    if (sat?.cinder) {
+      sat.cinder.client = client({ mode: 'inline', sealCpuUsPerMessage: Number.NaN });
+      sat.cinder.loadgenCpuUsPerCycle = 2_700;
+      sat.cinder.loadgenCpuPercent = 78;
+      sat.cinder.serverCpuPercent = 16;
+    }
+    const inline = clientNotes(r);
+    expect(inline.some((n) => n.includes('at most about'))).toBe(false);
+    expect(inline).toContainEqual(
+      expect.stringContaining(
+        '2,700 µs of CPU per cycle (sealing, decrypting and the wire), 12.0× the server',
+      ),
+    );
+    expect(inline).toContainEqual(expect.stringContaining('the load generator (its WebCrypto work'));
   });
 
   it('passes the throughput goal only at 30,000/s and half the baseline', () => {

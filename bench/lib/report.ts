@@ -30,7 +30,12 @@ export interface BenchResults {
   settings: Omit<Settings, 'outDir'>;
   startup?: StartupResult;
   idle?: { requested: number; result: PerTarget<IdleResult> };
-  saturation: Array<{ pairs: number; result: PerTarget<TrafficResult> }>;
+  saturation: Array<{
+    pairs: number;
+    result: PerTarget<TrafficResult>;
+    /** Cinder again in each round, reading the key directory the other way than `result.cinder`. */
+    directoryVariant?: TrafficResult;
+  }>;
   latency: Array<{ rate: number; result: PerTarget<TrafficResult> }>;
   sync?: PerTarget<SyncResult>;
   disk: PerTarget<DiskResult>;
@@ -104,6 +109,17 @@ class Rows {
     );
   }
 
+  /** A metric of Cinder alone, still compared with each baseline's same metric in the ratio columns. */
+  cinderOnly<T>(metric: string, r: PerTarget<T>, pick: (v: T) => number, fmt: (n: number) => string): this {
+    const value = (t: Target): number | undefined => (r[t] === undefined ? undefined : pick(r[t] as T));
+    const cinder = value('cinder');
+    return this.push(
+      metric,
+      this.targets.map((t) => (t === 'cinder' && cinder !== undefined ? fmt(cinder) : '–')),
+      this.baselines().map((t) => ratio(cinder, value(t))),
+    );
+  }
+
   /** A metric shown as text; `ratioOf` picks the number the ratio columns compare. */
   text<T>(
     metric: string,
@@ -129,6 +145,45 @@ class Rows {
   private baselines(): Target[] {
     return this.targets.includes('cinder') ? this.targets.filter((t) => t !== 'cinder') : [];
   }
+}
+
+/** How the load generator encrypted Cinder's burn messages in this run, for the table's heading. */
+function cryptoLine(s: BenchResults['settings']): string {
+  const when = s.inlineCrypto
+    ? 'sealed right before each send and decrypted as each open replies, inside the cycle, as an SDK client does (`--inline-crypto`)'
+    : 'sealed before each run starts and decrypted (and checked) after it drains, so that the measured window holds the wire alone (`--inline-crypto` puts both inside the cycle)';
+  const directory = s.keysEverySend
+    ? "the sender reads the recipient's key directory before every send, as the SDK does (`--keys-every-send`)"
+    : "the sender reads each recipient's key directory once and keeps it for the run (the SDK reads it before every send: `--keys-every-send`)";
+  const variant = s.directoryVariant
+    ? ` Each saturation round also runs Cinder reading the directory ${s.keysEverySend ? 'once' : 'before every send'} (the "key directory" rows).`
+    : '';
+  return `Cinder's burn messages are end-to-end encrypted by the load generator with the SDK's \`sealEnvelope\` / \`openEnvelope\`: ${when}; ${directory}. The baselines carry plain text.${variant}`;
+}
+
+/**
+ * The load generator's own cost per cycle, and Cinder's client-side crypto per message: CPU of
+ * the whole load generator process over the batch sealed ahead, and over the batch decrypted
+ * after the drain ('–' with inline crypto, where it is inside the load generator's µs/cycle).
+ */
+function clientRows(rows: Rows, r: PerTarget<TrafficResult>): void {
+  const us = (n: number): string => (Number.isFinite(n) ? `${int(n)} µs` : '–');
+  rows.number('load generator CPU µs/cycle', r, (v) => v.loadgenCpuUsPerCycle, int);
+  rows.text(
+    'client seal CPU per message',
+    r,
+    (v) =>
+      v.client === undefined
+        ? 'plain text'
+        : `${us(v.client.sealCpuUsPerMessage)} (${v.client.recipientDevices} device${v.client.recipientDevices === 1 ? '' : 's'})`,
+    () => Number.NaN,
+  );
+  rows.text(
+    'client open + decrypt CPU per message',
+    r,
+    (v) => (v.client === undefined ? 'plain text' : us(v.client.openCpuUsPerMessage)),
+    () => Number.NaN,
+  );
 }
 
 function pct(summary: LatencySummary): string {
@@ -174,6 +229,10 @@ export function toMarkdown(results: BenchResults): string {
       `Windows: ${s.warmupMs / 1000} s warm-up + ${s.durationMs / 1000} s measured; saturation window ${s.window} cycles per pair${s.rounds > 1 ? `, in ${s.rounds} rounds of ${(s.durationMs / s.rounds / 1000).toFixed(1)} s per target, interleaved across targets` : ''}.`,
   );
   out.push('');
+  if (s.targets.includes('cinder')) {
+    out.push(cryptoLine(s));
+    out.push('');
+  }
   const targets = TARGETS.map(([t]) => t).filter((t) => s.targets.includes(t));
   const rows = new Rows(targets);
   if (results.idle) {
@@ -184,7 +243,7 @@ export function toMarkdown(results: BenchResults): string {
     rows.number('V8 heap per device', r, (v) => v.heapPerDeviceBytes, kb);
     rows.number('external (Buffers, native) per device', r, (v) => v.externalPerDeviceBytes, kb);
   }
-  for (const { pairs, result: r } of results.saturation) {
+  for (const { pairs, result: r, directoryVariant } of results.saturation) {
     rows.section(`saturation, ${int(pairs)} pairs`);
     rows.number('burn cycles/s', r, (v) => v.rate, int);
     if (Object.values(r).some((v) => (v?.rounds?.length ?? 0) > 1)) {
@@ -206,6 +265,7 @@ export function toMarkdown(results: BenchResults): string {
     );
     rows.number('server disk writes/cycle', r, (v) => v.serverDiskBytesPerCycle, kb);
     rows.number('load generator CPU % of a core', r, (v) => v.loadgenCpuPercent, int);
+    clientRows(rows, r);
     rows.text(
       'cycle p50 / p99 ms',
       r,
@@ -213,6 +273,15 @@ export function toMarkdown(results: BenchResults): string {
       (v) => v.latency.cycle.p99,
       'p99 ',
     );
+    if (directoryVariant !== undefined) {
+      const how =
+        directoryVariant.client?.directory === 'every-send'
+          ? 'key directory read before every send'
+          : 'key directory read once per recipient';
+      const v = { ...r, cinder: directoryVariant };
+      rows.cinderOnly(`${how}: burn cycles/s`, v, (x) => x.rate, int);
+      rows.cinderOnly(`${how}: server CPU µs/cycle`, v, (x) => x.serverCpuUsPerCycle, int);
+    }
   }
   for (const { rate, result: r } of results.latency) {
     rows.section(`latency @ ${int(rate)}/s offered`);
@@ -240,6 +309,7 @@ export function toMarkdown(results: BenchResults): string {
     rows.number('server CPU µs/cycle', r, (v) => v.serverCpuUsPerCycle, int);
     rows.number('server CPU % of a core', r, (v) => v.serverCpuPercent, int);
     rows.number('load generator CPU % of a core', r, (v) => v.loadgenCpuPercent, int);
+    clientRows(rows, r);
   }
   if (results.sync) {
     const r = results.sync;
@@ -409,6 +479,55 @@ export function evaluateGoals(results: BenchResults): Goal[] {
   }
   return goals;
 }
+
+/**
+ * What the load generator's share of the machine says about a run: whether it, not the server,
+ * set the pace, and what sealing and decrypting inside each cycle would cost it.
+ */
+export function clientNotes(results: BenchResults): string[] {
+  const notes: string[] = [];
+  const runs = [
+    ...results.saturation.map(({ pairs, result }) => ({ label: `saturation ${int(pairs)} pairs`, result })),
+    ...results.latency.map(({ rate, result }) => ({ label: `latency @ ${int(rate)}/s`, result })),
+  ];
+  for (const { label, result } of runs) {
+    for (const [kind, v] of Object.entries(result) as Array<[Target, TrafficResult]>) {
+      if (v.loadgenCpuPercent >= LOADGEN_BUSY_PERCENT) {
+        notes.push(
+          `${label}, ${kind}: the load generator used ${int(v.loadgenCpuPercent)}% of a core (server ${int(v.serverCpuPercent)}%): it, not the server, set the pace; read µs/cycle rather than cycles/s.`,
+        );
+      }
+    }
+    const c = result.cinder;
+    const client = c?.client;
+    if (c === undefined || client === undefined) continue;
+    if (client.mode === 'ahead' && client.sealedDuringRun > 0) {
+      notes.push(
+        `${label}: ${int(client.sealedDuringRun)} messages were sealed during the run (the stock sealed ahead ran out), on the load generator's CPU; raise \`--preseal-rate\`.`,
+      );
+    }
+    if (client.mode === 'inline') {
+      // Sealing and decrypting share the load generator's CPU with the wire: its µs/cycle holds both.
+      const busy = c.loadgenCpuPercent < LOADGEN_BUSY_PERCENT && c.serverCpuPercent < SERVER_BUSY_PERCENT;
+      notes.push(
+        `${label}: with the crypto inside the cycles the load generator spent ${int(c.loadgenCpuUsPerCycle)} µs of CPU per cycle (sealing, decrypting and the wire), ${(c.loadgenCpuUsPerCycle / c.serverCpuUsPerCycle).toFixed(1)}× the server's ${int(c.serverCpuUsPerCycle)} µs${busy ? `, and the server used ${int(c.serverCpuPercent)}% of a core: the load generator (its WebCrypto work waits on libuv's threads) set the pace` : ''}.`,
+      );
+      continue;
+    }
+    const crypto = client.sealCpuUsPerMessage + client.openCpuUsPerMessage;
+    if (!Number.isFinite(crypto)) continue;
+    const perCycle = crypto + c.loadgenCpuUsPerCycle;
+    notes.push(
+      `${label}: the client side of a cycle costs ${int(client.sealCpuUsPerMessage)} µs to seal and ${int(client.openCpuUsPerMessage)} µs to open and decrypt (load generator CPU, WebCrypto's threads included), ${(crypto / c.serverCpuUsPerCycle).toFixed(1)}× the server's ${int(c.serverCpuUsPerCycle)} µs per cycle. Sealing and decrypting inside the cycles, one load generator core would drive at most about ${int(1e6 / perCycle)} cycles/s here (${int(perCycle)} µs per cycle with the wire's ${int(c.loadgenCpuUsPerCycle)} µs), which is why they run before and after the measured window.`,
+    );
+  }
+  return notes;
+}
+
+/** Load generator CPU, % of a core, from which it is taken to have set the pace. */
+const LOADGEN_BUSY_PERCENT = 90;
+/** Server CPU, % of a core, below which a saturation run was not paced by the server. */
+const SERVER_BUSY_PERCENT = 70;
 
 /** Correctness problems of Cinder's runs, one line each. */
 export function cinderProblems(results: BenchResults): string[] {

@@ -17,6 +17,7 @@ function round(rate: number, correctness: Partial<TrafficResult['correctness']> 
     serverWriteSyscallsPerCycle: 1,
     serverDiskBytesPerCycle: 1,
     loadgenCpuPercent: 1,
+    loadgenCpuUsPerCycle: 1,
     latency: { sendToStored: lat, sendToDelivered: lat, openToBurned: lat, cycle: lat },
     correctness: { ...emptyCorrectness(), started: rate, completed: rate, ...correctness },
     extensions: '',

@@ -1,4 +1,4 @@
-import type { DeviceCreds, IdleJob, Pair, SyncResult, TrafficResult } from './jobs.ts';
+import type { ClientCryptoOptions, DeviceCreds, IdleJob, Pair, SyncResult, TrafficResult } from './jobs.ts';
 import { holdIdle, runSyncJob, TrafficLoadgen } from './loadgen-client.ts';
 import type { Settings } from './options.ts';
 import type { ServerTarget } from './server-target.ts';
@@ -136,13 +136,32 @@ async function trafficOf(run: TargetRun): Promise<TrafficLoadgen> {
   return run.traffic;
 }
 
+/** The load generator's crypto options of a run (they only act on Cinder's keyed devices). */
+function clientCrypto(
+  settings: Pick<Settings, 'inlineCrypto' | 'keysEverySend' | 'presealRate'>,
+): ClientCryptoOptions {
+  return {
+    inlineCrypto: settings.inlineCrypto,
+    keysEverySend: settings.keysEverySend,
+    presealRate: settings.presealRate,
+  };
+}
+
 /** Saturation: `pairs` pairs, each keeping `settings.window` cycles in flight (closed loop). */
 export async function runSaturation(
   run: TargetRun,
   pairs: number,
   settings: Pick<
     Settings,
-    'warmupMs' | 'durationMs' | 'validateEvery' | 'receipts' | 'ackEveryMs' | 'window'
+    | 'warmupMs'
+    | 'durationMs'
+    | 'validateEvery'
+    | 'receipts'
+    | 'ackEveryMs'
+    | 'window'
+    | 'inlineCrypto'
+    | 'keysEverySend'
+    | 'presealRate'
   >,
 ): Promise<TrafficResult> {
   const seconds = (settings.warmupMs + settings.durationMs) / 1000;
@@ -161,6 +180,7 @@ export async function runSaturation(
       validateEvery: settings.validateEvery,
       receipts: settings.receipts,
       ackEveryMs: settings.ackEveryMs,
+      crypto: clientCrypto(settings),
       window: settings.window,
     },
     seconds * 1000 + DRAIN_MS + 30_000,
@@ -184,6 +204,7 @@ export async function runLatency(run: TargetRun, rate: number, settings: Setting
       validateEvery: settings.validateEvery,
       receipts: settings.receipts,
       ackEveryMs: settings.ackEveryMs,
+      crypto: clientCrypto(settings),
       rate,
       // One second of backlog means the server is not keeping up; latency is then meaningless.
       maxInFlight: Math.max(1_000, rate),

@@ -1,7 +1,17 @@
-import { randomBytes } from 'node:crypto';
-import type { Event, OpenResult, SendResult } from '@cinder/protocol';
-import type { Correctness } from '../lib/jobs.ts';
+import type { Event, KeysResult, OpenResult, SendResult } from '@cinder/protocol';
+import type { ClientCryptoOptions, Correctness } from '../lib/jobs.ts';
 import { CycleLog } from './cycle-log.ts';
+import {
+  type Batch,
+  decrypt,
+  decryptAll,
+  type MessageTexts,
+  type Outgoing,
+  type PairE2e,
+  type Released,
+  sameDirectory,
+  seal,
+} from './e2e.ts';
 import type { Answer, WireDevice } from './wire-device.ts';
 
 /** Alice's and Bob's connected devices, and how many cycles they have in flight. */
@@ -9,28 +19,36 @@ export interface PairDevices {
   alice: WireDevice;
   bob: WireDevice;
   inFlight: number;
+  /** On Cinder: burn messages are sealed to Bob's devices (absent on the plain-text baselines). */
+  e2e?: PairE2e;
 }
 
 /** One burn cycle: what was sent, and when each step happened (performance.now() ms). */
 interface Cycle {
-  n: number;
   pair: PairDevices;
-  text: string;
+  /** What Alice sends, once it is made (sealed inline after a directory read, or taken from the stock). */
+  out?: Outgoing;
   /** When the cycle should have started: the schedule in an open loop (coordinated omission). */
   intendedAt: number;
   id?: string;
   storedAt?: number;
   deliveredAt?: number;
   openAt?: number;
+  /** When Bob had the content: the open's reply, or (inline crypto) its decryption. */
   openedAt?: number;
+  /** The text the open gave: plain (baselines) or decrypted inline. */
   openText?: string;
+  /** A sealed message's released envelope, decrypted after the drain (crypto ahead of the run). */
+  released?: Released;
+  /** The released envelope did not decrypt (already counted as `DECRYPT_FAILED`). */
+  undecrypted?: boolean;
   openBurned?: boolean;
   burnedAt?: number;
   failed?: boolean;
 }
 
 /** Steps seen for a message id before Alice's `send` reply named it (Bob's socket can be read first). */
-type Early = Omit<Cycle, 'n' | 'pair' | 'text' | 'intendedAt'>;
+type Early = Omit<Cycle, 'pair' | 'out' | 'intendedAt'>;
 
 /** Burn policy of every benchmark message: long enough that the sweeper never races an open. */
 const BURN = { ttlSeconds: 3600, viewSeconds: 0 } as const;
@@ -38,13 +56,27 @@ const BURN = { ttlSeconds: 3600, viewSeconds: 0 } as const;
 /** Most ids one `delivered` frame may carry (protocol limit). */
 const MAX_DELIVERED_IDS = 500;
 
-/** Pad message texts to a typical chat message length. */
-const TEXT_LENGTH = 64;
+/** Options of a `BurnCycles` run. */
+export interface BurnCycleOptions {
+  /** Bob sends `delivered` for each frame's messages before opening them, as the SDK does. */
+  receipts: boolean;
+  /** Devices acknowledge their cursor this often at most (0: never). */
+  ackEveryMs: number;
+  crypto: Pick<ClientCryptoOptions, 'inlineCrypto' | 'keysEverySend'>;
+}
 
 /**
  * Runs burn cycles over connected pairs and checks each one end to end:
  * Alice `send` → reply (stored) → Bob gets the sealed `message` event (delivered) → Bob `open`
- * → reply with Alice's text and `burned: true` → Alice gets the `burned` event.
+ * → reply with Alice's content and `burned: true` → Alice gets the `burned` event.
+ *
+ * On Cinder the content is end-to-end encrypted: Alice seals each message to Bob's key directory
+ * (`keys`) and sends only the envelope; the open releases the envelope's pieces for Bob's device,
+ * and the check is that they decrypt to exactly Alice's text. With `crypto.inlineCrypto` the
+ * sealing and the decryption happen inside the cycle, as in an SDK client; otherwise the message
+ * comes sealed from the pair's stock (`PairE2e.stock`) and the released envelopes are decrypted
+ * and checked by `decryptReleased` after the drain. On the baselines the text travels in plain.
+ *
  * Every completed cycle's times go to `log`; the caller summarises the window it measured.
  */
 export class BurnCycles {
@@ -54,25 +86,29 @@ export class BurnCycles {
   /** Called when a cycle finishes (completed or failed), e.g. to start the next one. */
   onFinish: (pair: PairDevices) => void = () => {};
   inFlight = 0;
+  /** Messages sealed while cycles ran (inline crypto, or a stock that ran out). */
+  sealedDuringRun = 0;
+  /** `keys` requests sent while cycles ran. */
+  directoryReads = 0;
+  /** Released envelopes decrypted while cycles ran (inline crypto). */
+  decryptedDuringRun = 0;
 
-  private next = 0;
-  /** Per-process tag so that keys and texts never repeat across load generator runs. */
-  private readonly tag = randomBytes(4).toString('hex');
   private readonly byId = new Map<string, Cycle | Early>();
   private readonly finished = new Set<string>();
   private readonly drained: Array<() => void> = [];
+  /** Envelopes of completed cycles, to decrypt and check after the drain. */
+  private released: Released[] = [];
 
   /**
    * @param marker run-unique token put in every text.
+   * @param texts numbers the messages (shared with the stock sealed ahead).
    * @param tally where the checks count.
-   * @param options `receipts`: Bob sends `delivered` for each frame's messages before opening them,
-   *   as the SDK does (it flushes pending receipts before an open); `ackEveryMs`: devices
-   *   acknowledge their cursor this often at most (0: never).
    */
   constructor(
     private readonly marker: string,
+    private readonly texts: MessageTexts,
     tally: Correctness,
-    private readonly options: { receipts: boolean; ackEveryMs: number },
+    private readonly options: BurnCycleOptions,
   ) {
     this.tally = tally;
   }
@@ -90,15 +126,63 @@ export class BurnCycles {
 
   /** Start one cycle on `pair`; `intendedAt` is when it should have started. */
   start(pair: PairDevices, intendedAt: number): void {
-    const n = this.next++;
-    const head = `${this.marker}:${this.tag}:${n}:`;
-    const cycle: Cycle = { n, pair, text: head.padEnd(TEXT_LENGTH, '.'), intendedAt };
+    const cycle: Cycle = { pair, intendedAt };
     this.tally.started++;
     this.inFlight++;
     pair.inFlight++;
-    pair.alice.request(
-      { type: 'send', key: `${this.tag}-${n}`, to: pair.bob.username, text: cycle.text, burn: BURN },
-      (answer) => this.onSendAnswer(cycle, answer),
+    const e2e = pair.e2e;
+    if (e2e === undefined) {
+      this.send(cycle, this.texts.take(this.marker));
+    } else if (this.options.crypto.keysEverySend) {
+      // The SDK's path: read the directory, compare it with the one last seen, then seal and send.
+      this.directoryReads++;
+      pair.alice.request({ type: 'keys', username: pair.bob.username }, (answer) => {
+        if (answer.type === 'error') {
+          this.countError(answer.code);
+          this.fail(cycle);
+          return;
+        }
+        const devices = (answer.result as KeysResult).devices;
+        if (e2e.directory !== undefined && !sameDirectory(e2e.directory, devices)) {
+          // Nothing in the benchmark changes a device: a changed directory is the server's doing.
+          this.tally.unexpected++;
+          e2e.stock = [];
+        }
+        e2e.directory = devices;
+        this.sealAndSend(cycle, e2e);
+      });
+    } else {
+      this.sealAndSend(cycle, e2e);
+    }
+  }
+
+  /** Send the stock's next message, or seal one now (inline crypto, or the stock ran out). */
+  private sealAndSend(cycle: Cycle, e2e: PairE2e): void {
+    const stocked = this.options.crypto.inlineCrypto ? undefined : e2e.stock.shift();
+    if (stocked !== undefined) {
+      this.send(cycle, stocked);
+      return;
+    }
+    const directory = e2e.directory;
+    if (directory === undefined) throw new Error('the key directory of a Cinder pair was never read');
+    this.sealedDuringRun++;
+    const { alice, bob } = cycle.pair;
+    seal(this.texts.take(this.marker), alice.username, bob.username, directory).then(
+      (sealed) => this.send(cycle, sealed),
+      () => {
+        this.countError('SEAL_FAILED');
+        this.fail(cycle);
+      },
+    );
+  }
+
+  private send(cycle: Cycle, out: Outgoing): void {
+    cycle.out = out;
+    const { alice, bob } = cycle.pair;
+    // A sealed burn message carries no text at all: the server refuses one that does.
+    const content = out.sealed === undefined ? { text: out.text } : { sealed: out.sealed };
+    alice.request({ type: 'send', key: out.key, to: bob.username, burn: BURN, ...content }, (answer) =>
+      this.onSendAnswer(cycle, answer),
     );
   }
 
@@ -114,6 +198,24 @@ export class BurnCycles {
       });
     }
     this.tally.lost = this.tally.started - this.tally.completed;
+  }
+
+  /**
+   * Decrypt every envelope released to a completed cycle and check it against the text sent
+   * (crypto ahead of the run); call after `drain`. Returns the batch's count and CPU;
+   * `onProgress` hears of every thousand.
+   */
+  async decryptReleased(onProgress: () => void): Promise<Batch> {
+    const list = this.released;
+    this.released = [];
+    return decryptAll(
+      list,
+      (outcome) => {
+        if (outcome === 'failed') this.countError('DECRYPT_FAILED');
+        else if (outcome === 'mismatch') this.tally.contentMismatches++;
+      },
+      onProgress,
+    );
   }
 
   private onSendAnswer(cycle: Cycle, answer: Answer): void {
@@ -153,24 +255,59 @@ export class BurnCycles {
       }
       entry.deliveredAt = now;
       entry.openAt = now;
-      pair.bob.request({ type: 'open', id: message.id }, (answer) => this.onOpenAnswer(message.id, answer));
+      pair.bob.request({ type: 'open', id: message.id }, (answer) =>
+        this.onOpenAnswer(pair, message.id, answer),
+      );
     }
   }
 
-  private onOpenAnswer(id: string, answer: Answer): void {
+  private onOpenAnswer(pair: PairDevices, id: string, answer: Answer): void {
     const entry = this.entry(id);
     if (entry === undefined) return;
     if (answer.type === 'error') {
       this.countError(answer.code);
-      if ('n' in entry) this.fail(entry);
-      else entry.failed = true;
+      this.failEntry(entry);
       return;
     }
     const result = answer.result as OpenResult;
-    entry.openedAt = performance.now();
-    entry.openText = result.text;
     entry.openBurned = result.burned;
-    if ('n' in entry) this.settle(entry);
+    const bob = pair.e2e?.bob;
+    if (bob === undefined) {
+      entry.openedAt = performance.now();
+      if (result.text !== undefined) entry.openText = result.text;
+      this.settleEntry(entry);
+      return;
+    }
+    // Cinder: the reply carries the envelope for Bob's device and the sender, never plain text.
+    if (result.text !== undefined || result.ext !== undefined) this.tally.sealedViolations++;
+    if (result.sealed === undefined || result.from === undefined) {
+      entry.openedAt = performance.now();
+      this.settleEntry(entry); // Nothing to decrypt: a content mismatch at settle.
+      return;
+    }
+    const released: Released = { messageId: id, from: result.from, sealed: result.sealed, bob };
+    if (!this.options.crypto.inlineCrypto) {
+      entry.openedAt = performance.now();
+      entry.released = released;
+      this.settleEntry(entry);
+      return;
+    }
+    this.decryptedDuringRun++;
+    decrypt(released).then(
+      (text) => this.onDecrypted(id, { openText: text }),
+      () => {
+        this.countError('DECRYPT_FAILED');
+        this.onDecrypted(id, { undecrypted: true });
+      },
+    );
+  }
+
+  /** Bob has the content (inline crypto). The record is looked up again: an early one may have merged into its cycle meanwhile. */
+  private onDecrypted(id: string, outcome: Pick<Cycle, 'openText' | 'undecrypted'>): void {
+    const entry = this.entry(id);
+    if (entry === undefined) return;
+    Object.assign(entry, outcome, { openedAt: performance.now() });
+    this.settleEntry(entry);
   }
 
   private onAliceEvents(events: Event[]): void {
@@ -185,7 +322,7 @@ export class BurnCycles {
       }
       if (event.reason !== 'opened') this.tally.contentMismatches++;
       entry.burnedAt = now;
-      if ('n' in entry) this.settle(entry);
+      this.settleEntry(entry);
     }
   }
 
@@ -203,6 +340,16 @@ export class BurnCycles {
     return entry;
   }
 
+  /** Settle a record that is a started cycle; an early one waits for Alice's `send` reply. */
+  private settleEntry(entry: Cycle | Early): void {
+    if ('pair' in entry) this.settle(entry);
+  }
+
+  private failEntry(entry: Cycle | Early): void {
+    if ('pair' in entry) this.fail(entry);
+    else entry.failed = true;
+  }
+
   /** Complete the cycle once all three answers are in, checking the content round trip. */
   private settle(cycle: Cycle): void {
     if (cycle.failed) {
@@ -210,7 +357,10 @@ export class BurnCycles {
       return;
     }
     if (cycle.storedAt === undefined || cycle.openedAt === undefined || cycle.burnedAt === undefined) return;
-    if (cycle.openText !== cycle.text || cycle.openBurned !== true) this.tally.contentMismatches++;
+    const text = cycle.out?.text;
+    if (cycle.openBurned !== true) this.tally.contentMismatches++;
+    else if (cycle.released !== undefined) this.released.push({ ...cycle.released, expected: text ?? '' });
+    else if (!cycle.undecrypted && cycle.openText !== text) this.tally.contentMismatches++;
     this.log.record({
       intendedAt: cycle.intendedAt,
       burnedAt: cycle.burnedAt,

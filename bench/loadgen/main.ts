@@ -17,6 +17,11 @@ function reply(message: LoadgenMessage): Promise<void> {
   });
 }
 
+/** Tell the orchestrator a long step is still moving (it restarts its timeout). */
+function progress(): void {
+  void reply({ type: 'progress' });
+}
+
 const inbox: LoadgenCommand[] = [];
 let wake: (() => void) | undefined;
 process.on('message', (command: LoadgenCommand) => {
@@ -49,10 +54,10 @@ async function serve(): Promise<void> {
         case 'closed':
         case 'open':
           if (session === undefined) throw new Error('traffic job before pairs');
-          await reply({ type: 'result', result: await session.run(job) });
+          await reply({ type: 'result', result: await session.run(job, progress) });
           break;
         case 'sync':
-          await reply({ type: 'result', result: await runSync(job) });
+          await reply({ type: 'result', result: await runSync(job, progress) });
           return;
         case 'idle': {
           const fleet = await connectIdle(job);

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { Event, OpenResult } from '@cinder/protocol';
+import type { DirectoryDevice, Envelope, Event, KeysResult, OpenResult, SendResult } from '@cinder/protocol';
 import { type Correctness, emptyCorrectness, type SyncJob, type SyncResult } from '../lib/jobs.ts';
+import { decryptAll, type Identity, importIdentity, MessageTexts, type Released, seal } from './e2e.ts';
 import { type Answer, FrameCheck, WireDevice } from './wire-device.ts';
 
 /** Sends in flight while the backlog accumulates. */
 const SEND_WINDOW = 256;
+/** Accumulating gives up after this long without a thousand more sends answered. */
+const STALL_MS = 60_000;
 
 /**
  * Reconnect sync. Bob's second device syncs, goes offline; Alice sends `events` burn messages and
@@ -14,20 +17,27 @@ const SEND_WINDOW = 256;
  * reconnects from its old cursor `repeats` times; each time is measured from opening the socket to
  * handling `synced`, validating every frame as the SDK does. Afterwards Bob opens the rest, so no
  * content is left on the server.
+ *
+ * On Cinder each message is sealed (to both of Bob's devices, his key directory) as it is sent,
+ * and every open's envelope is decrypted and checked against the text sent once all are opened;
+ * on the baselines the texts travel in plain and are checked the same way.
  */
-export async function runSync(job: SyncJob): Promise<SyncResult> {
+export async function runSync(job: SyncJob, onProgress: () => void = () => {}): Promise<SyncResult> {
   const tally = emptyCorrectness();
   const check = new FrameCheck(1, tally);
   const offline = await WireDevice.connect({ url: job.url, creds: job.bobOffline, cursor: null, check });
   const cursor = offline.device.cursor;
   await offline.device.close();
 
-  const [alice, bob] = await Promise.all([
+  const [alice, bob, bobIdentity] = await Promise.all([
     WireDevice.connect({ url: job.url, creds: job.alice, cursor: null, check }),
     WireDevice.connect({ url: job.url, creds: job.bobOnline, cursor: null, check }),
+    importIdentity(job.bobOnline),
   ]);
+  const contents = new Contents(tally, bobIdentity);
+  if (bobIdentity !== undefined) contents.directory = await readDirectory(alice.device, bob.device.username);
   const setupStarted = performance.now();
-  const backlog = await accumulate(job, alice.device, bob.device, tally);
+  const backlog = await accumulate(job, alice.device, bob.device, contents, onProgress);
   const setupMs = performance.now() - setupStarted;
 
   const syncMs: number[] = [];
@@ -45,9 +55,77 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
   }
 
   // Burn what is left so that the data directory ends with no content in it.
-  await openAll(bob.device, [...backlog.kept], tally);
+  await openAll(bob.device, [...backlog.kept], contents);
   await Promise.all([alice.device.close(), bob.device.close()]);
+  await contents.check(onProgress);
   return { events: job.events, syncMs, frames, bytes, setupMs, correctness: tally };
+}
+
+/** Alice's read of a user's key directory. */
+async function readDirectory(alice: WireDevice, username: string): Promise<DirectoryDevice[]> {
+  const answer = await new Promise<Answer>((resolve) => alice.request({ type: 'keys', username }, resolve));
+  if (answer.type === 'error') throw new Error(`keys of ${username}: ${answer.code}`);
+  return (answer.result as KeysResult).devices;
+}
+
+/**
+ * The texts Alice sent and what Bob's opens gave back, checked together at the end: an open's
+ * reply can be read before the `send` reply that names its message.
+ */
+class Contents {
+  /** Bob's key directory as Alice read it (Cinder). */
+  directory: DirectoryDevice[] | undefined;
+  private readonly sent = new Map<string, string>();
+  private readonly opened: Array<{ id: string; result: OpenResult }> = [];
+
+  constructor(
+    readonly tally: Correctness,
+    /** The opening device's identity on Cinder; undefined on the plain-text baselines. */
+    private readonly bob: Identity | undefined,
+  ) {}
+
+  /** The `send` frame's content: sealed to Bob's devices on Cinder, the plain text otherwise. */
+  async content(from: string, to: string, text: string): Promise<{ text: string } | { sealed: Envelope }> {
+    if (this.directory === undefined) return { text };
+    const out = await seal({ n: 0, key: '', text }, from, to, this.directory);
+    if (out.sealed === undefined) throw new Error('sealing gave no envelope');
+    return { sealed: out.sealed };
+  }
+
+  sentAs(id: string, text: string): void {
+    this.sent.set(id, text);
+  }
+
+  /** An open's reply: it must have burned, and carry an envelope (Cinder) or the text (baselines). */
+  openedAs(id: string, result: OpenResult): void {
+    if (result.burned !== true) this.tally.contentMismatches++;
+    if (this.bob !== undefined && (result.text !== undefined || result.ext !== undefined))
+      this.tally.sealedViolations++;
+    this.opened.push({ id, result });
+  }
+
+  /** Compare every opened message with its text: decrypted on Cinder, as given on the baselines. */
+  async check(onProgress: () => void): Promise<void> {
+    const released: Released[] = [];
+    for (const { id, result } of this.opened) {
+      const expected = this.sent.get(id);
+      if (expected === undefined) this.tally.unexpected++;
+      else if (this.bob === undefined) {
+        if (result.text !== expected) this.tally.contentMismatches++;
+      } else if (result.sealed === undefined || result.from === undefined) this.tally.contentMismatches++;
+      else
+        released.push({ messageId: id, from: result.from, sealed: result.sealed, bob: this.bob, expected });
+    }
+    await decryptAll(
+      released,
+      (outcome) => {
+        if (outcome === 'failed')
+          this.tally.errors.DECRYPT_FAILED = (this.tally.errors.DECRYPT_FAILED ?? 0) + 1;
+        else if (outcome === 'mismatch') this.tally.contentMismatches++;
+      },
+      onProgress,
+    );
+  }
 }
 
 interface Backlog {
@@ -60,9 +138,12 @@ async function accumulate(
   job: SyncJob,
   alice: WireDevice,
   bob: WireDevice,
-  tally: Correctness,
+  contents: Contents,
+  onProgress: () => void,
 ): Promise<Backlog> {
-  const tag = randomBytes(4).toString('hex');
+  const tally = contents.tally;
+  const texts = new MessageTexts(randomBytes(4).toString('hex'));
+  let onReplies: () => void = () => {};
   const backlog: Backlog = { kept: new Set(), opened: new Set() };
   const burnedAtAlice = new Set<string>();
   let delivered = 0;
@@ -95,6 +176,7 @@ async function accumulate(
       bob.request({ type: 'open', id }, (answer) => {
         pendingOpens--;
         countError(answer);
+        if (answer.type === 'reply') contents.openedAs(id, answer.result as OpenResult);
         check();
       });
     }
@@ -106,22 +188,48 @@ async function accumulate(
   };
   const sendNext = (): void => {
     if (sent >= job.events) return;
-    const n = sent++;
+    sent++;
     tally.started++;
-    const text = `${job.marker}:${tag}:${n}:`.padEnd(64, '.');
-    alice.request(
-      { type: 'send', key: `${tag}-${n}`, to: bob.username, text, burn: { ttlSeconds: 3600 } },
-      (answer) => {
-        replied++;
-        countError(answer);
-        sendNext();
-        check();
+    const { key, text } = texts.take(job.marker);
+    const answered = (): void => {
+      if (++replied % 1_000 === 0) onReplies();
+      sendNext();
+      check();
+    };
+    contents.content(alice.username, bob.username, text).then(
+      (content) =>
+        alice.request(
+          { type: 'send', key, to: bob.username, burn: { ttlSeconds: 3600 }, ...content },
+          (answer) => {
+            countError(answer);
+            if (answer.type === 'reply') contents.sentAs((answer.result as SendResult).id, text);
+            answered();
+          },
+        ),
+      () => {
+        tally.errors.SEAL_FAILED = (tally.errors.SEAL_FAILED ?? 0) + 1;
+        answered();
       },
     );
   };
   for (let i = 0; i < SEND_WINDOW; i++) sendNext();
-  const timeout = new Promise<void>((resolve) => setTimeout(resolve, 60_000).unref());
-  await Promise.race([finished, timeout]);
+  // Bounded in count (job.events) and in time: it gives up after a stall of STALL_MS without a
+  // thousand more sends answered (sealing each one makes a busy machine slow, not stuck).
+  let stall: NodeJS.Timeout | undefined;
+  const stalled = new Promise<void>((resolve) => {
+    const arm = (): void => {
+      stall = setTimeout(resolve, STALL_MS);
+      stall.unref();
+    };
+    arm();
+    onReplies = () => {
+      clearTimeout(stall);
+      onProgress();
+      arm();
+    };
+  });
+  await Promise.race([finished, stalled]);
+  clearTimeout(stall);
   tally.completed = replied;
   return backlog;
 }
@@ -150,15 +258,16 @@ function verifyBacklog(events: Event[], resynced: number, backlog: Backlog, tall
   tally.lost += backlog.kept.size - seenMessages.size + (backlog.opened.size - seenBurns.size);
 }
 
-/** Open every id and wait for the replies, checking each burned. */
-async function openAll(bob: WireDevice, ids: string[], tally: Correctness): Promise<void> {
+/** Open every id and wait for the replies, keeping each for the content check. */
+async function openAll(bob: WireDevice, ids: string[], contents: Contents): Promise<void> {
+  const tally = contents.tally;
   await new Promise<void>((resolve) => {
     let left = ids.length;
     if (left === 0) resolve();
     for (const id of ids) {
       bob.request({ type: 'open', id }, (answer) => {
         if (answer.type === 'error') tally.errors[answer.code] = (tally.errors[answer.code] ?? 0) + 1;
-        else if ((answer.result as OpenResult).burned !== true) tally.contentMismatches++;
+        else contents.openedAs(id, answer.result as OpenResult);
         if (--left === 0) resolve();
       });
     }

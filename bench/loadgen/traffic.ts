@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import type { KeysResult } from '@cinder/protocol';
 import {
+  type ClientCryptoResult,
   type ClosedLoopJob,
   type ConnectPairsJob,
   type Correctness,
@@ -9,10 +12,15 @@ import {
 import { mapPool } from '../lib/pool.ts';
 import { markCpu, readCpuMs } from '../lib/proc-stats.ts';
 import { BurnCycles, type PairDevices } from './burn-cycles.ts';
-import { FrameCheck, WireDevice } from './wire-device.ts';
+import { type Batch, importIdentity, MessageTexts, type Outgoing, sealAll, type ToSeal } from './e2e.ts';
+import { type Answer, FrameCheck, WireDevice } from './wire-device.ts';
 
 /** Sockets opened at once while setting up pairs. */
 const CONNECT_CONCURRENCY = 64;
+/** Seal ahead for this much more than the fastest pace seen, so the stock outlasts the window. */
+const STOCK_MARGIN = 1.25;
+
+type TrafficJob = ClosedLoopJob | OpenLoopJob;
 
 /**
  * Connected pairs that carry one traffic job after another: closed loop (each pair keeps `window`
@@ -21,33 +29,116 @@ const CONNECT_CONCURRENCY = 64;
  * time and count.
  */
 export class TrafficSession {
+  /** Numbers every message of this load generator, sealed ahead or made when sent. */
+  private readonly texts = new MessageTexts(randomBytes(4).toString('hex'));
+  /** Fastest pace a job of this session completed cycles at, per second (0: none yet). */
+  private fastestRate = 0;
+  /** Every batch sealed ahead so far: the figure when a job needed no new seals. */
+  private readonly sealedAhead: Batch = { count: 0, cpuUs: 0 };
+
   private constructor(
     private readonly pairs: PairDevices[],
     private readonly check: FrameCheck,
   ) {}
 
-  /** Connect every pair of the job (hello, synced). */
+  /** Connect every pair of the job (hello, synced); Cinder's Bobs get their private keys imported. */
   static async connect(job: ConnectPairsJob): Promise<TrafficSession> {
     const check = new FrameCheck(1, emptyCorrectness());
     const pairs = await mapPool(job.pairs, CONNECT_CONCURRENCY, async (pair): Promise<PairDevices> => {
-      const [alice, bob] = await Promise.all([
+      const [alice, bob, bobIdentity] = await Promise.all([
         WireDevice.connect({ url: job.url, creds: pair.alice, cursor: null, check }),
         WireDevice.connect({ url: job.url, creds: pair.bob, cursor: null, check }),
+        importIdentity(pair.bob),
       ]);
-      return { alice: alice.device, bob: bob.device, inFlight: 0 };
+      const devices: PairDevices = { alice: alice.device, bob: bob.device, inFlight: 0 };
+      if (bobIdentity !== undefined)
+        devices.e2e = { bob: bobIdentity, directory: undefined, stock: [], stockMarker: '' };
+      return devices;
     });
     return new TrafficSession(pairs, check);
   }
 
-  /** Run one job over the first `job.pairs` pairs. */
-  async run(job: ClosedLoopJob | OpenLoopJob): Promise<TrafficResult> {
+  /**
+   * Read the key directory of every Bob whose Alice has not read it yet (once per recipient for
+   * the session), before any cycle starts.
+   */
+  private async readDirectories(pairs: PairDevices[], tally: Correctness): Promise<number> {
+    const unread = pairs.filter((pair) => pair.e2e !== undefined && pair.e2e.directory === undefined);
+    await mapPool(unread, CONNECT_CONCURRENCY, async (pair) => {
+      const answer = await new Promise<Answer>((resolve) =>
+        pair.alice.request({ type: 'keys', username: pair.bob.username }, resolve),
+      );
+      if (answer.type === 'error') {
+        tally.errors[answer.code] = (tally.errors[answer.code] ?? 0) + 1;
+        throw new Error(`keys of ${pair.bob.username}: ${answer.code}`);
+      }
+      if (pair.e2e) pair.e2e.directory = (answer.result as KeysResult).devices;
+    });
+    return unread.length;
+  }
+
+  /**
+   * Seal, before the job starts, as many messages per pair as it should send: its offered
+   * schedule (open loop) or its pace (the fastest seen in this session, or the job's
+   * `presealRate` at first) over warm-up and window, plus the cycles in flight, with a margin.
+   * What is left over stays in stock for the next job. Returns the batch sealed now.
+   */
+  private async sealAhead(pairs: PairDevices[], job: TrafficJob, onProgress: () => void): Promise<Batch> {
+    const seconds = (job.warmupMs + job.durationMs) / 1000;
+    const pace =
+      this.fastestRate > 0 ? this.fastestRate * STOCK_MARGIN : job.crypto.presealRate * STOCK_MARGIN;
+    const rate = job.kind === 'open' ? Math.min(job.rate, pace) : pace;
+    const inFlight = job.kind === 'closed' ? job.window : Math.ceil(job.maxInFlight / pairs.length);
+    const perPair = Math.min(
+      Math.ceil(job.maxCycles / pairs.length),
+      Math.ceil((rate * seconds) / pairs.length) + inFlight,
+    );
+    const list: Array<ToSeal & { pair: PairDevices }> = [];
+    for (const pair of pairs) {
+      const e2e = pair.e2e;
+      if (e2e?.directory === undefined) continue;
+      if (e2e.stockMarker !== job.marker) {
+        e2e.stock = [];
+        e2e.stockMarker = job.marker;
+      }
+      for (let i = e2e.stock.length; i < perPair; i++) {
+        list.push({
+          pair,
+          message: this.texts.take(job.marker),
+          from: pair.alice.username,
+          to: pair.bob.username,
+          directory: e2e.directory,
+        });
+      }
+    }
+    const { sealed, batch } = await sealAll(list, onProgress);
+    for (const [i, item] of list.entries()) item.pair.e2e?.stock.push(sealed[i] as Outgoing);
+    this.sealedAhead.count += batch.count;
+    this.sealedAhead.cpuUs += batch.cpuUs;
+    return batch;
+  }
+
+  /**
+   * Run one job over the first `job.pairs` pairs. `onProgress` hears that the crypto set-up or
+   * check, which can take minutes on a busy machine, is still moving.
+   */
+  async run(job: TrafficJob, onProgress: () => void = () => {}): Promise<TrafficResult> {
     if (job.pairs > this.pairs.length)
       throw new Error(`${job.pairs} pairs asked, ${this.pairs.length} connected`);
     const pairs = this.pairs.slice(0, job.pairs);
     const tally: Correctness = emptyCorrectness();
     this.check.reset(job.validateEvery, tally);
-    const cycles = new BurnCycles(job.marker, tally, { receipts: job.receipts, ackEveryMs: job.ackEveryMs });
+    const cycles = new BurnCycles(job.marker, this.texts, tally, {
+      receipts: job.receipts,
+      ackEveryMs: job.ackEveryMs,
+      crypto: job.crypto,
+    });
     for (const pair of pairs) cycles.attach(pair);
+    // Crypto set-up happens before anything is measured: directories, then the stock.
+    const e2e = pairs.some((pair) => pair.e2e !== undefined);
+    const initialReads = e2e ? await this.readDirectories(pairs, tally) : 0;
+    const ahead =
+      e2e && !job.crypto.inlineCrypto ? await this.sealAhead(pairs, job, onProgress) : { count: 0, cpuUs: 0 };
     readCpuMs(job.serverPid); // Look up the clock tick once, outside the window.
 
     let stopped = false;
@@ -91,6 +182,8 @@ export class TrafficSession {
     stopped = true;
     await cycles.drain(job.drainMs);
     const drained = { mark: markCpu(job.serverPid), load: process.cpuUsage(), mono: monotonicUs() };
+    // Crypto ahead of the run: the released envelopes are decrypted and checked now.
+    const opened = await cycles.decryptReleased(onProgress);
 
     // An overloaded run stopped offering load, maybe before the window even began. It is then
     // measured whole, from the first cycle to the last completion: latencies of the cycles it
@@ -104,6 +197,24 @@ export class TrafficSession {
     const windowMs = to.mark.wallMs - from.mark.wallMs;
     const serverCpuMs = to.mark.cpuMs - from.mark.cpuMs;
     const loadCpuMs = (to.load.user + to.load.system - from.load.user - from.load.system) / 1000;
+    const rate = (done * 1000) / windowMs;
+    if (Number.isFinite(rate)) this.fastestRate = Math.max(this.fastestRate, rate);
+    const perMessage = (batch: Batch): number => (batch.count > 0 ? batch.cpuUs / batch.count : Number.NaN);
+    const client: ClientCryptoResult | undefined = e2e
+      ? {
+          mode: job.crypto.inlineCrypto ? 'inline' : 'ahead',
+          directory: job.crypto.keysEverySend ? 'every-send' : 'cached',
+          recipientDevices: pairs[0]?.e2e?.directory?.length ?? 0,
+          sealed: ahead.count + cycles.sealedDuringRun,
+          sealCpuUsPerMessage: job.crypto.inlineCrypto
+            ? Number.NaN
+            : perMessage(ahead.count > 0 ? ahead : this.sealedAhead),
+          opened: opened.count + cycles.decryptedDuringRun,
+          openCpuUsPerMessage: perMessage(opened),
+          sealedDuringRun: cycles.sealedDuringRun,
+          directoryReads: initialReads + cycles.directoryReads,
+        }
+      : undefined;
     return {
       kind: job.kind,
       pairs: pairs.length,
@@ -112,13 +223,15 @@ export class TrafficSession {
       ...(overloadedAt === undefined ? {} : { overloadedAfterMs: overloadedAt - origin }),
       cyclesInWindow: done,
       windowMs,
-      rate: (done * 1000) / windowMs,
+      rate,
       serverCpuMs,
       serverCpuUsPerCycle: done > 0 ? (serverCpuMs * 1000) / done : Number.NaN,
       serverCpuPercent: (serverCpuMs / windowMs) * 100,
       serverWriteSyscallsPerCycle: (to.mark.io.writeSyscalls - from.mark.io.writeSyscalls) / done,
       serverDiskBytesPerCycle: (to.mark.io.diskWriteBytes - from.mark.io.diskWriteBytes) / done,
       loadgenCpuPercent: (loadCpuMs / windowMs) * 100,
+      loadgenCpuUsPerCycle: done > 0 ? (loadCpuMs * 1000) / done : Number.NaN,
+      ...(client === undefined ? {} : { client }),
       latency,
       correctness: tally,
       extensions: pairs[0]?.alice.extensions ?? '',
