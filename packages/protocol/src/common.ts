@@ -118,6 +118,7 @@ export type SealedKey = z.infer<typeof SealedKey>;
 const SealedPayload = z
   .string()
   .regex(/^[A-Za-z0-9_-]*$/, 'must be base64url')
+  .refine((s) => s.length % 4 !== 1, 'must be base64url of whole bytes')
   .min(Math.ceil((SEALED_OVERHEAD_BYTES * 4) / 3))
   .max(Math.ceil((MAX_SEALED_BYTES * 4) / 3), `at most ${MAX_SEALED_BYTES} bytes`);
 

@@ -10,8 +10,12 @@ export const MAX_EXT_BYTES = 4096;
 export const MAX_EXT_DEPTH = 32;
 /** Longest message text, in UTF-16 code units (JavaScript string length). */
 export const MAX_TEXT_LENGTH = 16_384;
-/** Default largest inbound WebSocket frame, in bytes; the server flag `--max-frame-bytes` changes it. */
-export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
+/**
+ * Default largest inbound WebSocket frame, in bytes; the server flag `--max-frame-bytes` changes
+ * it. It fits the largest send: a burn message of the longest text in 3-byte characters with the
+ * largest `ext`, sealed (base64url, about 71 KB) to many devices of the recipient.
+ */
+export const DEFAULT_MAX_FRAME_BYTES = 128 * 1024;
 
 /** Shortest time a burn message may live unopened. */
 export const MIN_TTL_SECONDS = 1;

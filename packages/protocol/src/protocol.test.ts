@@ -40,6 +40,7 @@ describe('parseClientFrame', () => {
       { ...burnSend, sealed: { ...envelope, keys: [] } },
       { ...burnSend, sealed: { ...envelope, ct: `${b64(40)}+` } },
       { ...burnSend, sealed: { ...envelope, v: 2 } },
+      { ...burnSend, sealed: { ...envelope, ct: `${b64(40)}AAA` } },
     ];
     for (const frame of refused) {
       const r = parseClientFrame(JSON.stringify(frame));

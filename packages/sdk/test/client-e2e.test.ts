@@ -1,3 +1,4 @@
+import { MAX_EXT_BYTES, MAX_TEXT_LENGTH } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Harness, passwordOf, username, waitFor } from '../../../test/kit/index.ts';
@@ -95,5 +96,16 @@ describe('CinderClient: end-to-end encrypted burn messages', () => {
     expect(await codeOf(alice.client.markVerified(bob.name, number))).toBe('CONFLICT');
     await alice.client.markVerified(bob.name, status.safetyNumber);
     expect((await alice.client.keyStatus(bob.name)).verified).toBe(true);
+  });
+
+  it('the longest text in 3-byte characters, with the largest ext, is sealed, sent and opened', async () => {
+    await using h = await Harness.start();
+    const alice = await h.user();
+    const bob = await h.user();
+    await h.device(bob.name);
+    const text = '€'.repeat(MAX_TEXT_LENGTH);
+    const ext = { pad: 'x'.repeat(MAX_EXT_BYTES - 20) };
+    const sent = await alice.client.send(bob.name, text, { burn: true, ext });
+    expect(await bob.client.open(sent.id)).toMatchObject({ text, ext });
   });
 });

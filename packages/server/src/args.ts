@@ -147,7 +147,7 @@ export const SERVER_FLAGS = {
   'max-frame-bytes': {
     env: 'CINDER_MAX_FRAME_BYTES',
     arg: '<size>',
-    default: '64k',
+    default: '128k',
     help: 'largest inbound WebSocket frame (larger: a `PAYLOAD_TOO_LARGE` error frame)',
     set: (o, v) => (o.maxFrameBytes = parseBytes(v)),
   },

@@ -64,7 +64,7 @@ export interface ServerOptions {
   maxTtlSeconds?: number;
   /** How long tombstones and the event log are kept. @default DEFAULT_TOMBSTONE_RETENTION_SECONDS (30 days) */
   tombstoneRetentionSeconds?: number;
-  /** Largest inbound WebSocket frame answered normally; larger ones get PAYLOAD_TOO_LARGE. @default DEFAULT_MAX_FRAME_BYTES (64 KiB) */
+  /** Largest inbound WebSocket frame answered normally; larger ones get PAYLOAD_TOO_LARGE. @default DEFAULT_MAX_FRAME_BYTES (128 KiB) */
   maxFrameBytes?: number;
   /** How often the expiry sweeper runs; expired messages burn within 1 s of their deadline. @default 250 */
   sweepIntervalMs?: number;

@@ -1,4 +1,4 @@
-import { MAX_SEALED_KEYS, PROTOCOL_VERSION } from '@cinder/protocol';
+import { DEFAULT_MAX_FRAME_BYTES, MAX_SEALED_KEYS, PROTOCOL_VERSION } from '@cinder/protocol';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -48,7 +48,7 @@ type WsCase =
   | { kind: 'garbage'; text: string }
   /** A binary frame: random bytes, or a frame whose UTF-8 was broken. */
   | { kind: 'binary'; bytes: Uint8Array; json?: J }
-  /** Over --max-frame-bytes (64 KiB) but under the hard cap: PAYLOAD_TOO_LARGE. */
+  /** Over --max-frame-bytes (128 KiB) but under the hard cap: PAYLOAD_TOO_LARGE. */
   | { kind: 'big'; size: number };
 
 /** Cases that end their socket: one fresh socket each. */
@@ -246,7 +246,7 @@ const wsCase: fc.Arbitrary<WsCase> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc
-      .integer({ min: 65 * 1024, max: 300 * 1024 })
+      .integer({ min: DEFAULT_MAX_FRAME_BYTES + 1024, max: 400 * 1024 })
       .map((size) => ({ kind: 'big' as const, size })),
   },
 );
