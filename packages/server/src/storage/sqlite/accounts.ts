@@ -19,6 +19,12 @@ export class SqliteAccounts implements AccountStore {
   readonly #deps: SqliteAccountsDeps;
   /** Accounts found by username (never negative answers: the name may be registered later). */
   readonly #users = new Map<string, UserRecord>();
+  /**
+   * The key directory by user id: every burn send reads its recipient's. This process is the only
+   * writer of the data dir, and each device write drops its user's entry inside its transaction
+   * (reads are synchronous, so none can slip between the write and the drop).
+   */
+  readonly #deviceKeys = new Map<string, Array<{ id: string; publicKey: string; createdAt: number }>>();
 
   constructor(deps: SqliteAccountsDeps) {
     this.#deps = deps;
@@ -59,7 +65,8 @@ export class SqliteAccounts implements AccountStore {
   }
 
   async createDevice(device: DeviceRecord & { tokenHash: string }): Promise<void> {
-    await this.#deps.write(() =>
+    await this.#deps.write(() => {
+      this.#deviceKeys.delete(device.userId);
       this.#deps
         .statements()
         .insertDevice.run(
@@ -69,15 +76,21 @@ export class SqliteAccounts implements AccountStore {
           device.tokenHash,
           device.createdAt,
           device.publicKey,
-        ),
-    );
+        );
+    });
   }
 
   async listDeviceKeys(userId: string): Promise<Array<{ id: string; publicKey: string; createdAt: number }>> {
-    return this.#deps
-      .statements()
-      .deviceKeysOfUser.all(userId)
-      .map((row) => ({ id: row.id, publicKey: row.public_key, createdAt: row.created_at }));
+    let keys = this.#deviceKeys.get(userId);
+    if (!keys) {
+      keys = this.#deps
+        .statements()
+        .deviceKeysOfUser.all(userId)
+        .map((row) => ({ id: row.id, publicKey: row.public_key, createdAt: row.created_at }));
+      if (this.#deviceKeys.size >= CACHED_USERS) this.#deviceKeys.clear();
+      this.#deviceKeys.set(userId, keys);
+    }
+    return keys.map((k) => ({ ...k }));
   }
 
   async findDeviceByTokenHash(tokenHash: string): Promise<DeviceAuth | null> {
@@ -90,7 +103,10 @@ export class SqliteAccounts implements AccountStore {
   }
 
   async deleteDevice(userId: string, deviceId: string): Promise<boolean> {
-    return this.#deps.write(() => this.#deps.statements().deleteDevice.run(deviceId, userId).changes > 0);
+    return this.#deps.write(() => {
+      this.#deviceKeys.delete(userId);
+      return this.#deps.statements().deleteDevice.run(deviceId, userId).changes > 0;
+    });
   }
 
   async touchDevice(deviceId: string, at: number): Promise<void> {
