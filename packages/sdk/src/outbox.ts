@@ -75,7 +75,7 @@ export class Outbox {
   }
 
   async #dispatch(me: Me, pending: PendingSend): Promise<SentMessage> {
-    const { store, serial, connection, sendTimeoutMs } = this.#options;
+    const { store, serial, sendTimeoutMs } = this.#options;
     try {
       const result = await this.#request(me, pending, sendTimeoutMs);
       const message: SentMessage = {
