@@ -11,6 +11,7 @@ import type { Envelope, OpenResult } from '@cinder/protocol';
 import { generateDeviceKeys } from '@cinder/sdk';
 import { describe, expect, it } from 'vitest';
 import {
+  failure,
   Harness,
   login,
   marker,
@@ -27,7 +28,6 @@ import {
   count,
   decryptAsDevice,
   envelopeSent,
-  failure,
   filesUnder,
   formsIn,
   formsOf,

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Envelope, SealedKey } from '@cinder/protocol';
-import { CinderError, type DeviceKeys } from '@cinder/sdk';
+import type { DeviceKeys } from '@cinder/sdk';
 import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -145,17 +145,6 @@ export function captureOutput(server: ChildServer): () => string {
 // ---------------------------------------------------------------------------
 // Frames and answers
 // ---------------------------------------------------------------------------
-
-/** The error code (and message) a promise rejects with; 'OK' when it resolves. */
-export async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-    return { code: 'OK', message: '' };
-  } catch (e) {
-    if (!(e instanceof CinderError)) throw e;
-    return { code: e.code, message: e.message };
-  }
-}
 
 /** The sealed envelope of the burn send whose id is `messageId`, from the frames a device wrote. */
 export function envelopeSent(device: Device, messageId: string): Envelope {

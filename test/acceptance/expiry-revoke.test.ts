@@ -1,15 +1,5 @@
-import { CinderError } from '@cinder/sdk';
 import { describe, expect, it } from 'vitest';
-import { Harness, marker, waitFor } from '../kit/index.ts';
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (e) {
-    return e instanceof CinderError ? e.code : `not a CinderError: ${String(e)}`;
-  }
-}
+import { codeOf, Harness, marker, waitFor } from '../kit/index.ts';
 
 describe('contracts 5–8: expiry, revoke, view window, burns are not receipts', () => {
   it('an unopened message with ttlSeconds 2 burns as expired within 1 s of its deadline', async () => {

@@ -1,17 +1,7 @@
 import type { Envelope } from '@cinder/protocol';
-import { CinderError } from '@cinder/sdk';
+import type { CinderError } from '@cinder/sdk';
 import { describe, expect, it } from 'vitest';
-import { Harness, login, marker, RawClient, register, waitFor } from '../kit/index.ts';
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (e) {
-    expect(e).toBeInstanceOf(CinderError);
-    return (e as CinderError).code;
-  }
-}
+import { codeOf, Harness, login, marker, RawClient, register, waitFor } from '../kit/index.ts';
 
 describe('contract 1: sealed until opened', () => {
   it('delivers a burn message as metadata only, to the recipient and the sender’s other devices', async () => {

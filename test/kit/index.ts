@@ -24,6 +24,7 @@ export {
   startGuideNginx,
   startNginx,
 } from './nginx.ts';
+export { codeOf, failure } from './outcome.ts';
 export { collectOutput, type ProcessOutput } from './process.ts';
 export { Exposition, type Sample } from './prometheus.ts';
 export { type FrameWait, openedContent, RawClient, sealedSendFrame, sendFrame } from './raw-client.ts';

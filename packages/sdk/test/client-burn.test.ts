@@ -1,16 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Harness, sweptAfter, waitFor } from '../../../test/kit/index.ts';
-import { CinderError } from '../src/index.ts';
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'OK';
-  } catch (error) {
-    expect(error).toBeInstanceOf(CinderError);
-    return (error as CinderError).code;
-  }
-}
+import { codeOf, Harness, sweptAfter, waitFor } from '../../../test/kit/index.ts';
 
 /** A server clock that runs `ahead` ms ahead of the real one, moved on demand: ttl and retention without waiting. */
 function serverClock(): { ahead: number; now: () => number } {

@@ -1,18 +1,8 @@
 import { MAX_EXT_BYTES, MAX_TEXT_LENGTH } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { Harness, passwordOf, username, waitFor } from '../../../test/kit/index.ts';
-import { CinderClient, CinderError, MemoryStore } from '../src/index.ts';
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'OK';
-  } catch (error) {
-    expect(error).toBeInstanceOf(CinderError);
-    return (error as CinderError).code;
-  }
-}
+import { codeOf, Harness, passwordOf, username, waitFor } from '../../../test/kit/index.ts';
+import { CinderClient, MemoryStore } from '../src/index.ts';
 
 describe('CinderClient: end-to-end encrypted burn messages', () => {
   it('seals again when the recipient adds a device between reading the directory and the send', async () => {
