@@ -24,18 +24,6 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-/** The user's keys, sorted bytewise and concatenated. */
-function keyBytes(owner: KeyOwner): Uint8Array {
-  const keys = owner.publicKeys.map(fromBase64Url).sort(compareBytes);
-  const out = new Uint8Array(keys.reduce((n, k) => n + k.length, 0));
-  let at = 0;
-  for (const k of keys) {
-    out.set(k, at);
-    at += k.length;
-  }
-  return out;
-}
-
 function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
@@ -44,6 +32,11 @@ function concat(...parts: Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return out;
+}
+
+/** The user's keys, sorted bytewise and concatenated. */
+function keyBytes(owner: KeyOwner): Uint8Array {
+  return concat(...owner.publicKeys.map(fromBase64Url).sort(compareBytes));
 }
 
 /** One user's 30 digits. */
