@@ -39,6 +39,28 @@ export type DeviceInfo = z.infer<typeof DeviceInfo>;
 export const DevicesResponse = z.object({ devices: z.array(DeviceInfo) });
 export type DevicesResponse = z.infer<typeof DevicesResponse>;
 
+/**
+ * `POST /v1/uploads` (Bearer): start a chunked upload of `size` bytes. A size over the server's
+ * `--max-upload` is PAYLOAD_TOO_LARGE before anything is stored.
+ */
+export const UploadCreateBody = z.object({ size: z.number().int().positive() });
+export type UploadCreateBody = z.infer<typeof UploadCreateBody>;
+
+/**
+ * An upload's state: the answer to `POST /v1/uploads` (201), `GET /v1/uploads/:id` and
+ * `PUT /v1/uploads/:id?offset=<n>` (200). `received` is the bytes stored so far: where the next
+ * PUT (and a resume after a dropped connection) starts. `chunkBytes` is the chunk size clients
+ * should send; `expiresAt` is when an upload never attached to a message is removed.
+ */
+export const UploadStatus = z.object({
+  id: Id,
+  size: z.number().int().nonnegative(),
+  received: z.number().int().nonnegative(),
+  chunkBytes: z.number().int().positive(),
+  expiresAt: Timestamp,
+});
+export type UploadStatus = z.infer<typeof UploadStatus>;
+
 /** Body of every HTTP error response. */
 export const ErrorBody = z.object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }) });
 export type ErrorBody = z.infer<typeof ErrorBody>;
@@ -61,11 +83,16 @@ export const HealthResponse = z.object({
 });
 export type HealthResponse = z.infer<typeof HealthResponse>;
 
-/** HTTP routes, relative to the server's base URL. `DELETE /v1/devices/:id` signs a device out. */
+/**
+ * HTTP routes, relative to the server's base URL. `DELETE /v1/devices/:id` signs a device out.
+ * Uploads: `POST /v1/uploads`, then `GET`, `PUT ?offset=<n>` (`application/octet-stream`) and
+ * `DELETE` (cancel, 204) on `/v1/uploads/:id`.
+ */
 export const ROUTES = {
   register: '/v1/accounts',
   login: '/v1/sessions',
   devices: '/v1/devices',
+  uploads: '/v1/uploads',
   health: '/healthz',
   ready: '/readyz',
   live: '/livez',

@@ -28,6 +28,15 @@ export const MAX_VIEW_SECONDS = 24 * 3600;
 /** Default tombstone (and event log) retention (`--tombstone-retention`): 30 days. */
 export const DEFAULT_TOMBSTONE_RETENTION_SECONDS = 30 * 24 * 3600;
 
+/** Default largest upload (`--max-upload`): 25 MB. Larger: PAYLOAD_TOO_LARGE before any byte is stored. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
+/** Default time an upload not attached to a sent message is kept (`--upload-ttl`): 1 hour. */
+export const DEFAULT_UPLOAD_TTL_SECONDS = 3600;
+/** The chunk size clients send an upload in (one `PUT` each); the server accepts up to `MAX_UPLOAD_PUT_BYTES`. */
+export const UPLOAD_CHUNK_BYTES = 256 * 1024;
+/** Largest body of one upload `PUT`. */
+export const MAX_UPLOAD_PUT_BYTES = 1024 * 1024;
+
 /** Path of the WebSocket gateway, relative to the server's base URL. */
 export const WS_PATH = '/v1/ws';
 

@@ -151,6 +151,20 @@ export const SERVER_FLAGS = {
     help: 'largest inbound WebSocket frame (larger: a `PAYLOAD_TOO_LARGE` error frame)',
     set: (o, v) => (o.maxFrameBytes = parseBytes(v)),
   },
+  'max-upload': {
+    env: 'CINDER_MAX_UPLOAD',
+    arg: '<size>',
+    default: '25m',
+    help: 'largest upload (a media attachment); larger: `PAYLOAD_TOO_LARGE` before any byte is stored',
+    set: (o, v) => (o.maxUploadBytes = parseBytes(v)),
+  },
+  'upload-ttl': {
+    env: 'CINDER_UPLOAD_TTL',
+    arg: '<duration>',
+    default: '1h',
+    help: 'an upload not attached to a sent message within this is removed',
+    set: (o, v) => (o.uploadTtlSeconds = parseDuration(v)),
+  },
   'log-level': {
     env: 'CINDER_LOG_LEVEL',
     arg: '<level>',

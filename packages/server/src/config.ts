@@ -2,7 +2,9 @@ import { fileURLToPath } from 'node:url';
 import {
   DEFAULT_MAX_FRAME_BYTES,
   DEFAULT_MAX_TTL_SECONDS,
+  DEFAULT_MAX_UPLOAD_BYTES,
   DEFAULT_TOMBSTONE_RETENTION_SECONDS,
+  DEFAULT_UPLOAD_TTL_SECONDS,
   MIN_TTL_SECONDS,
 } from '@cinder/protocol';
 import { defaultMaxConnections } from './http/connection-guard.ts';
@@ -66,6 +68,10 @@ export interface ServerOptions {
   tombstoneRetentionSeconds?: number;
   /** Largest inbound WebSocket frame answered normally; larger ones get PAYLOAD_TOO_LARGE. @default DEFAULT_MAX_FRAME_BYTES (128 KiB) */
   maxFrameBytes?: number;
+  /** Largest upload; a larger `size` is PAYLOAD_TOO_LARGE before any byte is stored. @default DEFAULT_MAX_UPLOAD_BYTES (25 MiB) */
+  maxUploadBytes?: number;
+  /** An upload not attached to a sent message within this is removed. @default DEFAULT_UPLOAD_TTL_SECONDS (1 hour) */
+  uploadTtlSeconds?: number;
   /** How often the expiry sweeper runs; expired messages burn within 1 s of their deadline. @default 250 */
   sweepIntervalMs?: number;
   /** pino level. @default 'info' */
@@ -131,6 +137,8 @@ export interface ServerConfig {
   maxTtlSeconds: number;
   tombstoneRetentionSeconds: number;
   maxFrameBytes: number;
+  maxUploadBytes: number;
+  uploadTtlSeconds: number;
   sweepIntervalMs: number;
   logLevel: LogLevel;
   logFile: string | null;
@@ -187,6 +195,8 @@ export function resolveConfig(options: ServerOptions = {}): ServerConfig {
       DEFAULT_TOMBSTONE_RETENTION_SECONDS,
     ),
     maxFrameBytes: positiveInt('maxFrameBytes', options.maxFrameBytes, DEFAULT_MAX_FRAME_BYTES, 1024),
+    maxUploadBytes: positiveInt('maxUploadBytes', options.maxUploadBytes, DEFAULT_MAX_UPLOAD_BYTES),
+    uploadTtlSeconds: positiveInt('uploadTtlSeconds', options.uploadTtlSeconds, DEFAULT_UPLOAD_TTL_SECONDS),
     sweepIntervalMs: positiveInt('sweepIntervalMs', options.sweepIntervalMs, 250, 10),
     logLevel: options.logLevel ?? 'info',
     logFile: options.logFile ?? null,
