@@ -11,6 +11,7 @@ import { Metrics } from './core/metrics.ts';
 import { createLimiters } from './core/rate-limit.ts';
 import { Sweeper } from './core/sweeper.ts';
 import { TimedStorage } from './core/timed-storage.ts';
+import { Uploads } from './core/uploads.ts';
 import { createApp } from './http/app.ts';
 import { ConnectionGuard } from './http/connection-guard.ts';
 import { type MetricsServer, startMetricsServer } from './http/metrics-server.ts';
@@ -112,9 +113,16 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
     intervalMs: config.sweepIntervalMs,
     retentionSeconds: config.tombstoneRetentionSeconds,
   });
+  const uploads = new Uploads({
+    storage,
+    now,
+    maxBytes: config.maxUploadBytes,
+    ttlSeconds: config.uploadTtlSeconds,
+  });
   const app = createApp({
     accounts,
     storage,
+    uploads,
     bus,
     metrics,
     logger,
@@ -162,7 +170,8 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
   let address: AddressInfo;
   let metricsServer: MetricsServer | null = null;
   try {
-    // Burn what expired while the server was down before anyone can see it.
+    // Burn what expired while the server was down before anyone can see it, and remove the
+    // uploads past their deadline.
     await sweeper.runOnce();
     if (config.metricsPort !== null) {
       metricsServer = await startMetricsServer({

@@ -41,7 +41,7 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
     for (const schema of schemas.splice(0)) await dropSchema(schema);
   });
 
-  it('brings a version 1 schema to version 2 (device keys, sealed messages), the shape of a new one', async () => {
+  it('brings a version 1 schema to the latest (2: device keys, sealed messages; 3: uploads), the shape of a new one', async () => {
     const fresh = uniqueSchema();
     const schema = uniqueSchema();
     schemas.push(fresh, schema);
@@ -49,7 +49,7 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
     expect(await versionOf(fresh)).toBe(SCHEMA_VERSION);
 
     // A version 1 schema with a device and an unopened burn message: without the columns
-    // version 2 added.
+    // version 2 added and the tables version 3 added.
     const first = await storageIn(schema);
     await addUsers(first);
     await first.accounts.createDevice({
@@ -66,13 +66,15 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
     await first.close();
     await sql(`ALTER TABLE "${schema}".devices DROP COLUMN public_key;
       ALTER TABLE "${schema}".messages DROP COLUMN sealed_for;
+      DROP TABLE "${schema}".uploads; DROP TABLE "${schema}".upload_chunks;
       UPDATE "${schema}".meta SET value = 1 WHERE key = 'version'`);
     expect((await columnsOf(schema)).devices).not.toContain('public_key');
 
     // Two nodes starting at once: one migrates, the other finds it done.
     const [storage] = await Promise.all([storageIn(schema), storageIn(schema)]);
     if (!storage) throw new Error('no storage');
-    expect(await versionOf(schema)).toBe(2);
+    expect(await versionOf(schema)).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBe(3);
     expect(await columnsOf(schema)).toEqual(await columnsOf(fresh));
 
     // What version 1 held: a device without a key (not in the directory), a message that is not sealed.
@@ -103,6 +105,10 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
     expect(
       await storage.openMessage({ id: sealed.id, userId: bob.id, deviceId: 'd_new', at: 2_000 }),
     ).toMatchObject({ kind: 'taken', text: '{"v":1}', sealed: true });
+    // What version 3 adds works on the migrated schema.
+    await storage.uploads.create({ id: 'f_1', deviceId: 'd_new', size: 3, createdAt: 1, expiresAt: 9 });
+    await storage.uploads.append('f_1', 0, new Uint8Array([1, 2, 3]));
+    expect(await storage.uploads.read('f_1')).toEqual(new Uint8Array([1, 2, 3]));
   });
 
   it('refuses a schema a newer Cinder wrote, and changes nothing in it', async () => {

@@ -13,10 +13,19 @@ function mode(path: string): string {
   return (statSync(path).mode & 0o777).toString(8);
 }
 
-/** The mode of the data dir, of each file in it and of the log file. */
+/**
+ * The mode of the data dir, of each file in it and of the log file; the files of a directory in
+ * it (uploads in `blobs/`) as `blobs/*` (their names are random ids), which must agree.
+ */
 function modes(dataDir: string, logFile: string): Record<string, string> {
   const found: Record<string, string> = { '.': mode(dataDir), log: mode(logFile) };
-  for (const name of readdirSync(dataDir)) found[name] = mode(join(dataDir, name));
+  for (const name of readdirSync(dataDir)) {
+    const path = join(dataDir, name);
+    found[name] = mode(path);
+    if (!statSync(path).isDirectory()) continue;
+    const inner = new Set(readdirSync(path).map((file) => mode(join(path, file))));
+    found[`${name}/*`] = [...inner].join(' ');
+  }
   return found;
 }
 
@@ -28,6 +37,20 @@ async function runOnce(dataDir: string, logFile: string): Promise<Record<string,
   const a = await RawClient.connect(server.url, alice.token);
   await a.ok(await sealedSendFrame(a, alice.user.username, bob.user.username, 'for Bob only'));
   a.close();
+  // An upload stopped half-way, so its file in blobs/ stays (it expires in an hour).
+  const headers = { authorization: `Bearer ${alice.token}` };
+  const created = await fetch(`${server.url}/v1/uploads`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ size: 100 }),
+  });
+  const { id } = (await created.json()) as { id: string };
+  const put = await fetch(`${server.url}/v1/uploads/${id}?offset=0`, {
+    method: 'PUT',
+    headers: { ...headers, 'content-type': 'application/octet-stream' },
+    body: new Uint8Array(10),
+  });
+  expect(put.status).toBe(200);
   return modes(dataDir, logFile);
 }
 
@@ -44,6 +67,8 @@ describe('files are their owner’s alone', () => {
       'cinder.db': '600',
       'cinder.db-wal': '600',
       'cinder.db-shm': '600',
+      blobs: '700',
+      'blobs/*': '600',
     });
     expect(mode(join(root.path, 'logs'))).toBe('700');
   });
@@ -60,6 +85,8 @@ describe('files are their owner’s alone', () => {
     chmodSync(dataDir, 0o755);
     chmodSync(logFile, 0o644);
     for (const name of readdirSync(dataDir)) chmodSync(join(dataDir, name), 0o644);
+    chmodSync(join(dataDir, 'blobs'), 0o755);
+    for (const name of readdirSync(join(dataDir, 'blobs'))) chmodSync(join(dataDir, 'blobs', name), 0o644);
     expect(mode(join(dataDir, 'cinder.db'))).toBe('644');
 
     expect(await runOnce(dataDir, logFile)).toEqual({
@@ -70,6 +97,8 @@ describe('files are their owner’s alone', () => {
       'cinder.db-wal': '600',
       'cinder.db-shm': '600',
       'notes.txt': '600',
+      blobs: '700',
+      'blobs/*': '600',
     });
   });
 });

@@ -146,7 +146,7 @@ describe('sqlite schema migration', () => {
     });
   });
 
-  it('brings a version 1 file to version 2: device keys and sealed messages, the shape of a new file', async () => {
+  it('brings a version 1 file to the latest (2: device keys, sealed messages; 3: uploads), the shape of a new file', async () => {
     const fresh = tempDir('cinder-migrate-');
     const dir = tempDir('cinder-migrate-');
     dirs.push(fresh, dir);
@@ -172,7 +172,9 @@ describe('sqlite schema migration', () => {
     await first.insertMessage({ deviceId: 'd_a', key: 'k-old', message: old, at: 1_000 });
     await first.close();
     const v1 = new Database(`${dir.path}/${DATABASE_FILE}`);
-    v1.exec('ALTER TABLE devices DROP COLUMN public_key; ALTER TABLE messages DROP COLUMN sealed_for;');
+    v1.exec(
+      'ALTER TABLE devices DROP COLUMN public_key; ALTER TABLE messages DROP COLUMN sealed_for; DROP TABLE uploads;',
+    );
     v1.pragma('user_version = 1');
     v1.close();
     expect(columnsOf(dir.path).devices).not.toContain('public_key');
@@ -181,7 +183,7 @@ describe('sqlite schema migration', () => {
     const storage = new SqliteStorage({ dataDir: dir.path });
     await storage.init();
     try {
-      expect(readDatabase(dir.path, (db) => db.pragma('user_version', { simple: true }))).toBe(2);
+      expect(readDatabase(dir.path, (db) => db.pragma('user_version', { simple: true }))).toBe(3);
       expect(columnsOf(dir.path)).toEqual(columnsOf(fresh.path));
       // What version 1 held: a device without a key (not in the directory), a message that is not sealed.
       expect((await storage.accounts.findDeviceByTokenHash('h_old'))?.device.publicKey).toBeNull();
@@ -211,6 +213,10 @@ describe('sqlite schema migration', () => {
       expect(
         await storage.openMessage({ id: sealed.id, userId: bob.id, deviceId: 'd_new', at: 2_000 }),
       ).toMatchObject({ kind: 'taken', text: '{"v":1}', sealed: true });
+      // What version 3 adds works on the migrated file.
+      await storage.uploads.create({ id: 'f_1', deviceId: 'd_new', size: 3, createdAt: 1, expiresAt: 9 });
+      await storage.uploads.append('f_1', 0, new Uint8Array([1, 2, 3]));
+      expect(await storage.uploads.read('f_1')).toEqual(new Uint8Array([1, 2, 3]));
     } finally {
       await storage.close();
     }

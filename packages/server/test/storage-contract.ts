@@ -556,5 +556,65 @@ export function runStorageContract(name: string, options: { create: () => Promis
         fresh.id,
       );
     });
+
+    describe('uploads', () => {
+      const upload = (id: string, size: number, expiresAt = 10_000) => ({
+        id,
+        deviceId: 'd_alice',
+        size,
+        createdAt: 1_000,
+        expiresAt,
+      });
+
+      it('appends chunks at the received offset and reads them back', async () => {
+        const id = `f_${Math.random().toString(36).slice(2)}`;
+        const bytes = randomBytes(1000);
+        await storage.uploads.create(upload(id, bytes.length));
+        expect(await storage.uploads.get(id)).toEqual({ ...upload(id, 1000), received: 0 });
+        expect(await storage.uploads.read(id)).toEqual(new Uint8Array(0));
+        const first = await storage.uploads.append(id, 0, bytes.subarray(0, 400));
+        expect(first).toEqual({ kind: 'appended', upload: { ...upload(id, 1000), received: 400 } });
+        expect(await storage.uploads.append(id, 0, bytes.subarray(0, 400))).toEqual({
+          kind: 'offset',
+          received: 400,
+        });
+        expect(await storage.uploads.append(id, 400, randomBytes(601))).toEqual({ kind: 'past-size' });
+        expect((await storage.uploads.get(id))?.received).toBe(400);
+        await storage.uploads.append(id, 400, bytes.subarray(400));
+        expect((await storage.uploads.get(id))?.received).toBe(1000);
+        expect(Buffer.from((await storage.uploads.read(id)) ?? [])).toEqual(bytes);
+        expect(await storage.uploads.append('f_none', 0, bytes)).toEqual({ kind: 'missing' });
+        expect(await storage.uploads.read('f_none')).toBeNull();
+      });
+
+      it('stores one of two appends racing at one offset', async () => {
+        const id = `f_${Math.random().toString(36).slice(2)}`;
+        await storage.uploads.create(upload(id, 100));
+        const outcomes = await Promise.all([
+          storage.uploads.append(id, 0, randomBytes(50)),
+          storage.uploads.append(id, 0, randomBytes(50)),
+        ]);
+        expect(outcomes.map((o) => o.kind).sort()).toEqual(['appended', 'offset']);
+        expect((await storage.uploads.read(id))?.length).toBe(50);
+      });
+
+      it('deletes an upload and expires those past their deadline', async () => {
+        const [a, b, c] = ['a', 'b', 'c'].map((x) => `f_${x}${Math.random().toString(36).slice(2)}`);
+        await storage.uploads.create(upload(a as string, 10, 5_000));
+        await storage.uploads.create(upload(b as string, 10, 6_000));
+        await storage.uploads.create(upload(c as string, 10, 9_000));
+        await storage.uploads.append(a as string, 0, randomBytes(10));
+        await storage.uploads.append(b as string, 0, randomBytes(5));
+        expect(await storage.uploads.delete(c as string)).toBe(true);
+        expect(await storage.uploads.delete(c as string)).toBe(false);
+        expect(await storage.uploads.get(c as string)).toBeNull();
+        expect(await storage.uploads.expire(5_000)).toBe(1);
+        expect(await storage.uploads.get(a as string)).toBeNull();
+        expect(await storage.uploads.read(a as string)).toBeNull();
+        expect((await storage.uploads.get(b as string))?.received).toBe(5);
+        expect(await storage.uploads.expire(8_000)).toBe(1);
+        expect(await storage.uploads.expire(100_000)).toBe(0);
+      });
+    });
   });
 }

@@ -6,14 +6,14 @@ const pool = Buffer.alloc(ID_BYTES * 256);
 let poolOffset = pool.length;
 
 /**
- * A random, unguessable id (128 bits) with a kind prefix (`u_`, `d_`, `m_`). Message ids start
+ * A random, unguessable id (128 bits) with a kind prefix (`u_`, `d_`, `m_`, `f_` for an upload). Message ids start
  * with the time and a counter in fixed-width hex, so they sort by creation: every index keyed by
  * a message id (messages, events, tombstones, receipts) grows at its right edge, where a batch of
  * sends dirties a few pages instead of one per message in each index, and messages sent in the
  * same millisecond keep their order where views sort by time, then id. Senders and recipients
  * see the send time anyway, and nobody else ever sees a message id.
  */
-export function newId(prefix: 'u' | 'd' | 'm'): string {
+export function newId(prefix: 'u' | 'd' | 'm' | 'f'): string {
   if (poolOffset + ID_BYTES > pool.length) {
     randomFillSync(pool);
     poolOffset = 0;

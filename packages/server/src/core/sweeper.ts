@@ -5,7 +5,8 @@ import type { Metrics } from './metrics.ts';
 
 /**
  * Burns expired messages every `intervalMs` (so within 1 s of a deadline, by the server's clock)
- * and prunes tombstones and the event log past retention. Logs and counts what it burned.
+ * removes uploads past their deadline (with their bytes), and prunes tombstones and the event
+ * log past retention. Logs and counts what it burned.
  */
 export class Sweeper {
   readonly #engine: BurnEngine;
@@ -58,7 +59,7 @@ export class Sweeper {
     await this.#running;
   }
 
-  /** One sweep: burn what expired, prune if due. Never throws. */
+  /** One sweep: burn what expired, remove expired uploads, prune if due. Never throws. */
   async runOnce(): Promise<void> {
     const started = performance.now();
     try {
@@ -70,6 +71,8 @@ export class Sweeper {
         );
       }
       const now = this.#now();
+      const uploads = await this.#storage.uploads.expire(now);
+      if (uploads > 0) this.#logger.info({ count: uploads }, 'sweeper removed expired uploads');
       if (now - this.#lastPrune >= this.#pruneEveryMs) {
         this.#lastPrune = now;
         const pruned = await this.#storage.prune(now - this.#retentionMs);

@@ -3,6 +3,7 @@ import type {
   AccountStore,
   ActInput,
   ActOutcome,
+  AppendOutcome,
   Changed,
   DeviceAuth,
   DeviceRecord,
@@ -15,6 +16,8 @@ import type {
   Party,
   PruneOutcome,
   Storage,
+  UploadRecord,
+  UploadStore,
   UserRecord,
 } from '../storage/storage.ts';
 import type { Metrics } from './metrics.ts';
@@ -37,6 +40,7 @@ function timed<T>(metrics: Metrics, verb: string, started: number, pending: Prom
  */
 export class TimedStorage implements Storage {
   readonly accounts: AccountStore;
+  readonly uploads: UploadStore;
   readonly #inner: Storage;
   readonly #metrics: Metrics;
 
@@ -44,6 +48,7 @@ export class TimedStorage implements Storage {
     this.#inner = inner;
     this.#metrics = metrics;
     this.accounts = new TimedAccounts(inner.accounts, metrics);
+    this.uploads = new TimedUploads(inner.uploads, metrics);
   }
 
   init(): Promise<void> {
@@ -181,5 +186,40 @@ class TimedAccounts implements AccountStore {
       performance.now(),
       this.#inner.setDeviceCursor(deviceId, cursor),
     );
+  }
+}
+
+/** The upload verbs of a {@link TimedStorage}. */
+class TimedUploads implements UploadStore {
+  readonly #inner: UploadStore;
+  readonly #metrics: Metrics;
+
+  constructor(inner: UploadStore, metrics: Metrics) {
+    this.#inner = inner;
+    this.#metrics = metrics;
+  }
+
+  create(upload: Omit<UploadRecord, 'received'>): Promise<void> {
+    return timed(this.#metrics, 'createUpload', performance.now(), this.#inner.create(upload));
+  }
+
+  get(id: string): Promise<UploadRecord | null> {
+    return timed(this.#metrics, 'getUpload', performance.now(), this.#inner.get(id));
+  }
+
+  append(id: string, offset: number, bytes: Uint8Array): Promise<AppendOutcome> {
+    return timed(this.#metrics, 'appendUpload', performance.now(), this.#inner.append(id, offset, bytes));
+  }
+
+  read(id: string): Promise<Uint8Array | null> {
+    return timed(this.#metrics, 'readUpload', performance.now(), this.#inner.read(id));
+  }
+
+  delete(id: string): Promise<boolean> {
+    return timed(this.#metrics, 'deleteUpload', performance.now(), this.#inner.delete(id));
+  }
+
+  expire(now: number): Promise<number> {
+    return timed(this.#metrics, 'expireUploads', performance.now(), this.#inner.expire(now));
   }
 }

@@ -1,4 +1,10 @@
-import { CinderError, CredentialsBody, ROUTES } from '@cinder/protocol';
+import {
+  CinderError,
+  CredentialsBody,
+  MAX_UPLOAD_PUT_BYTES,
+  ROUTES,
+  UploadCreateBody,
+} from '@cinder/protocol';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -6,11 +12,13 @@ import type { Bus } from '../bus/bus.ts';
 import type { Accounts, DeviceIdentity } from '../core/accounts.ts';
 import { checkLive, checkReady } from '../core/health.ts';
 import type { Metrics } from '../core/metrics.ts';
+import type { Uploads } from '../core/uploads.ts';
 import type { Logger } from '../logger.ts';
 import type { Storage } from '../storage/storage.ts';
 import { clientAddress } from './client-address.ts';
 import { errorResponse, onError } from './errors.ts';
 import { readJson } from './json-body.ts';
+import { readBytes } from './octet-body.ts';
 import { noStore, securityHeaders } from './security-headers.ts';
 import { webApp } from './static.ts';
 
@@ -18,6 +26,8 @@ import { webApp } from './static.ts';
 export interface AppDeps {
   accounts: Accounts;
   storage: Storage;
+  /** Chunked uploads (`/v1/uploads`). */
+  uploads: Uploads;
   /** Checked by `/healthz` and `/readyz`. */
   bus: Bus;
   /** Times every request and counts error answers (served on the metrics listener, not here). */
@@ -31,6 +41,9 @@ export interface AppDeps {
 
 /** Largest JSON body the API reads (credentials are far smaller). */
 const MAX_BODY_BYTES = 16 * 1024;
+
+/** An upload's id in a path: what `newId` makes (anything else is NOT_FOUND without a look-up). */
+const UPLOAD_ID = /^f_[A-Za-z0-9_-]{1,62}$/;
 
 /**
  * The hono app: the `/v1` API, `/healthz`, `/readyz` and the web app, with security headers.
@@ -62,24 +75,25 @@ export function createApp(deps: AppDeps): Hono {
       cors({
         origin: deps.corsOrigin,
         allowHeaders: ['Authorization', 'Content-Type'],
-        allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+        allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
       }),
     );
   }
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => {
-        // The rest of the body is still on its way and will not be read: end the connection
-        // after this answer, so the client's next request does not meet a reset.
-        c.header('Connection', 'close');
-        return answerError(
-          c,
-          new CinderError('PAYLOAD_TOO_LARGE', `Bodies are limited to ${MAX_BODY_BYTES} bytes`),
-        );
-      },
-    }),
+  // Upload bytes (`PUT /v1/uploads/:id`) have a limit of their own, checked as they stream in.
+  const jsonLimit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) => {
+      // The rest of the body is still on its way and will not be read: end the connection
+      // after this answer, so the client's next request does not meet a reset.
+      c.header('Connection', 'close');
+      return answerError(
+        c,
+        new CinderError('PAYLOAD_TOO_LARGE', `Bodies are limited to ${MAX_BODY_BYTES} bytes`),
+      );
+    },
+  });
+  app.use('/v1/*', (c, next) =>
+    c.req.method === 'PUT' && c.req.path.startsWith(`${ROUTES.uploads}/`) ? next() : jsonLimit(c, next),
   );
 
   const authenticate = async (c: Context): Promise<DeviceIdentity> => {
@@ -101,6 +115,35 @@ export function createApp(deps: AppDeps): Hono {
   app.get(ROUTES.devices, async (c) => c.json(await accounts.listDevices(await authenticate(c))));
   app.delete(`${ROUTES.devices}/:id`, async (c) => {
     await accounts.revokeDevice(await authenticate(c), c.req.param('id'));
+    return c.body(null, 204);
+  });
+  const uploadId = (c: Context): string => {
+    const id = c.req.param('id') ?? '';
+    if (!UPLOAD_ID.test(id)) throw new CinderError('NOT_FOUND', 'No such upload');
+    return id;
+  };
+  app.post(ROUTES.uploads, async (c) => {
+    const who = await authenticate(c);
+    return c.json(await deps.uploads.create(who, (await readJson(c, UploadCreateBody)).size), 201);
+  });
+  app.get(`${ROUTES.uploads}/:id`, async (c) =>
+    c.json(await deps.uploads.status(await authenticate(c), uploadId(c))),
+  );
+  app.put(`${ROUTES.uploads}/:id`, async (c) => {
+    const who = await authenticate(c);
+    const id = uploadId(c);
+    const offset = c.req.query('offset') ?? '';
+    if (!/^\d{1,15}$/.test(offset))
+      throw new CinderError('BAD_REQUEST', 'offset must be a whole number of bytes');
+    const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/octet-stream') {
+      throw new CinderError('BAD_REQUEST', 'Send the bytes as application/octet-stream');
+    }
+    const bytes = await readBytes(c, MAX_UPLOAD_PUT_BYTES);
+    return c.json(await deps.uploads.append(who, id, Number(offset), bytes));
+  });
+  app.delete(`${ROUTES.uploads}/:id`, async (c) => {
+    await deps.uploads.cancel(await authenticate(c), uploadId(c));
     return c.body(null, 204);
   });
   // /healthz is SPEC.md's "200 when the server can serve", the same check as /readyz; /livez

@@ -169,6 +169,45 @@ export interface AccountStore {
   setDeviceCursor(deviceId: string, cursor: number): Promise<void>;
 }
 
+/** A chunked upload (docs/media.md): `received` bytes of `size` are stored so far. */
+export interface UploadRecord {
+  id: string;
+  /** The device that made it: the only one that may see, append to or cancel it. */
+  deviceId: string;
+  size: number;
+  received: number;
+  createdAt: number;
+  /** When it is removed unless attached to a sent message (ms since the epoch). */
+  expiresAt: number;
+}
+
+/** Outcome of `UploadStore.append`; nothing was stored unless `kind` is `appended`. */
+export type AppendOutcome =
+  | { kind: 'appended'; upload: UploadRecord }
+  /** `offset` was not the bytes stored so far, `received`. */
+  | { kind: 'offset'; received: number }
+  /** The bytes would pass the upload's `size`. */
+  | { kind: 'past-size' }
+  | { kind: 'missing' };
+
+/** Uploads and their bytes, as the storage keeps them (part of `Storage`). */
+export interface UploadStore {
+  /** Start an upload with nothing received. */
+  create(upload: Omit<UploadRecord, 'received'>): Promise<void>;
+  get(id: string): Promise<UploadRecord | null>;
+  /**
+   * Store `bytes` at `offset`, which must equal the bytes received so far: checked and stored
+   * atomically, so two appends at one offset store one of them.
+   */
+  append(id: string, offset: number, bytes: Uint8Array): Promise<AppendOutcome>;
+  /** The bytes received so far, or null for an unknown upload. */
+  read(id: string): Promise<Uint8Array | null>;
+  /** Remove an upload and its bytes; false when there was none. */
+  delete(id: string): Promise<boolean>;
+  /** Remove every upload whose `expiresAt` is at or before `now`, with its bytes; how many. */
+  expire(now: number): Promise<number>;
+}
+
 /**
  * Storage for Cinder, as domain verbs. Every verb that burns a message is one transaction
  * that reads what it must, deletes the content and every queued copy, writes the tombstone
@@ -192,6 +231,8 @@ export interface Storage {
 
   /** Accounts and their devices. */
   readonly accounts: AccountStore;
+  /** Chunked uploads (media attachments) and their bytes. */
+  readonly uploads: UploadStore;
 
   /**
    * Store a message and append its `message` event to both users' logs, unless

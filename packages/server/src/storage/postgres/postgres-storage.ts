@@ -52,6 +52,7 @@ import type { PostgresPool, PostgresPoolOpener } from './postgres-pool.ts';
 import { quoteIdent, schemaStatements } from './schema.ts';
 import { Scrubber, type ScrubMode } from './scrubber.ts';
 import { inTransaction, LogWriter, type Tx } from './transaction.ts';
+import { PostgresUploads } from './uploads.ts';
 
 /** What the `take` effect gives `openMessage`'s answer. */
 type TakenContent = Omit<Extract<OpenOutcome, { kind: 'taken' }>, 'kind'>;
@@ -106,6 +107,7 @@ export class PostgresStorage implements Storage {
   readonly #options: PostgresStorageOptions;
   readonly #schema: string;
   readonly accounts: PostgresAccounts;
+  readonly uploads: PostgresUploads;
   readonly #log: LogWriter;
   readonly #locks: LogLockKeys;
   #pool: PostgresPool | null = null;
@@ -120,6 +122,7 @@ export class PostgresStorage implements Storage {
     this.#options = options;
     this.#schema = quoteIdent(schema);
     this.accounts = new PostgresAccounts(() => this.#db(), this.#schema);
+    this.uploads = new PostgresUploads(() => this.#db(), this.#schema);
     this.#locks = logLockKeys(schema);
     this.#log = new LogWriter(this.#schema, this.#locks);
   }

@@ -2,7 +2,7 @@
  * Version of the schema `schemaStatements` creates, kept in `meta`. A database of an earlier
  * version is brought to it by the statements' own steps (see `schemaStatements`).
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** A double-quoted SQL identifier. */
 export function quoteIdent(name: string): string {
@@ -20,7 +20,8 @@ export function quoteIdent(name: string): string {
  * `version`, so a current database runs no `ALTER TABLE` (which locks the table) at every start;
  * the step's statements are idempotent all the same. Version 2 added the devices' public keys
  * (`public_key`) and the devices a sealed burn message was sealed for (`sealed_for`, ids joined
- * by a space; its envelope is stored in `burn_contents` like any burn content).
+ * by a space; its envelope is stored in `burn_contents` like any burn content). Version 3 added
+ * uploads (`uploads`, and their bytes in `upload_chunks`, one row per append).
  *
  * `lock_logs` takes, in this order, the shared log barrier and each user's log lock (keys sorted
  * by the caller): PL/pgSQL so the order is explicit, in one round trip. See `PostgresStorage`.
@@ -149,6 +150,24 @@ export function schemaStatements(s: string): string[] {
         UPDATE ${s}.meta SET value = 2 WHERE key = 'version';
       END IF;
     END $$`,
+    // Uploads (docs/media.md), created by a new database and by the step to version 3 alike.
+    `CREATE TABLE IF NOT EXISTS ${s}.uploads (
+      id text PRIMARY KEY,
+      device_id text NOT NULL,
+      size bigint NOT NULL,
+      received bigint NOT NULL,
+      created_at bigint NOT NULL,
+      expires_at bigint NOT NULL
+    )`,
+    `CREATE INDEX IF NOT EXISTS uploads_expiry ON ${s}.uploads (expires_at)`,
+    `CREATE TABLE IF NOT EXISTS ${s}.upload_chunks (
+      upload_id text NOT NULL,
+      "offset" bigint NOT NULL,
+      bytes bytea NOT NULL,
+      PRIMARY KEY (upload_id, "offset")
+    )`,
+    // Version 2 → 3: the tables above are all it adds.
+    `UPDATE ${s}.meta SET value = 3 WHERE key = 'version' AND value < 3`,
     `CREATE OR REPLACE FUNCTION ${s}.lock_logs(barrier bigint, ns integer, keys integer[])
       RETURNS void LANGUAGE plpgsql AS $$
       DECLARE k integer;

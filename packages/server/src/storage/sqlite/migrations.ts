@@ -1,12 +1,12 @@
 import { BurnContent } from './burn-content.ts';
-import { SCHEMA } from './schema.ts';
+import { SCHEMA, UPLOADS_SCHEMA } from './schema.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 
 /**
  * The schema version `SCHEMA` creates, kept in SQLite's `user_version`. A later change of the
  * schema raises it and adds a step to `STEPS`; a data dir written by a newer Cinder is refused.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * Steps from version n to n + 1, in order (`STEPS[n - 1]`). Each runs in one transaction, and
@@ -18,6 +18,10 @@ const STEPS: ReadonlyArray<(db: SqliteDatabase) => void> = [
   (db) => {
     addColumn(db, 'devices', 'public_key', 'TEXT');
     addColumn(db, 'messages', 'sealed_for', 'TEXT');
+  },
+  // 2 → 3: uploads (their bytes are files under blobs/).
+  (db) => {
+    db.exec(UPLOADS_SCHEMA);
   },
 ];
 

@@ -1,4 +1,20 @@
 /**
+ * Uploads (docs/media.md): a row per upload; its bytes are a file `blobs/<id>` in the data
+ * directory (uploads.ts). Created by `SCHEMA` and by the migration step to version 3.
+ */
+export const UPLOADS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS uploads (
+  id TEXT PRIMARY KEY,
+  device_id TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  received INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS uploads_expiry ON uploads (expires_at);
+`;
+
+/**
  * The SQLite schema. A burn message's content lives only in its row of a `burn_content_<g>`
  * generation table (burn-content.ts creates them; `content_gen` names it), and its `messages` row
  * holds an empty text, so a burn deletes that row and the generation is rewritten soon after.
@@ -107,4 +123,4 @@ CREATE TABLE IF NOT EXISTS send_log (
   result TEXT NOT NULL,
   at INTEGER NOT NULL
 );
-`;
+${UPLOADS_SCHEMA}`;

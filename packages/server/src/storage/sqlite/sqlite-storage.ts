@@ -59,6 +59,7 @@ import { makePrivate } from './private-files.ts';
 import { type FoldStep, SendKeyStage, type SendKeyStatements, type StagedKey } from './send-keys.ts';
 import type { SqliteDatabase, SqliteOpener } from './sqlite-database.ts';
 import { type MessageRow, prepareStatements, type Statements } from './statements.ts';
+import { SqliteUploads } from './uploads.ts';
 import { WriteQueue } from './write-queue.ts';
 
 /** What the `take` effect gives `openMessage`'s answer. */
@@ -134,6 +135,10 @@ export class SqliteStorage implements Storage {
     write: (run) => this.#write(run),
     cursors: () => this.#live().cursors,
   });
+  readonly uploads = new SqliteUploads({
+    db: () => this.#live().db,
+    write: (run) => this.#write(run),
+  });
   /** The seq the next event gets (see #appendEvent). */
   #nextSeq = 1;
   #foldQueued = false;
@@ -204,6 +209,8 @@ export class SqliteStorage implements Storage {
         }).catch((error: unknown) => logger?.warn({ err: safeError(error) }, 'cursor write failed'));
       }),
     };
+    // Upload files whose row is gone (a crash between the two) are removed before anything is served.
+    this.uploads.open(dataDir);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,96 @@
+import { CinderError, UPLOAD_CHUNK_BYTES, type UploadStatus } from '@cinder/protocol';
+import type { Storage, UploadRecord } from '../storage/storage.ts';
+import type { DeviceIdentity } from './accounts.ts';
+import { newId } from './ids.ts';
+
+/** Everyone but the upload's device, for an upload of another device and a made-up id alike. */
+const NOT_FOUND = 'No such upload';
+
+/**
+ * Chunked, resumable uploads (docs/media.md): a device starts one with its size, appends its
+ * bytes at the offset stored so far, asks where to resume after a dropped connection, or cancels.
+ * An upload is its device's alone: to anyone else it does not exist. Uploads expire `ttlSeconds`
+ * after they start (the sweeper removes them).
+ */
+export class Uploads {
+  readonly #storage: Storage;
+  readonly #now: () => number;
+  readonly #maxBytes: number;
+  readonly #ttlMs: number;
+
+  constructor(options: { storage: Storage; now: () => number; maxBytes: number; ttlSeconds: number }) {
+    this.#storage = options.storage;
+    this.#now = options.now;
+    this.#maxBytes = options.maxBytes;
+    this.#ttlMs = options.ttlSeconds * 1000;
+  }
+
+  /** Start an upload of `size` bytes; PAYLOAD_TOO_LARGE over the limit, before anything is stored. */
+  async create(who: DeviceIdentity, size: number): Promise<UploadStatus> {
+    if (size > this.#maxBytes) {
+      throw new CinderError('PAYLOAD_TOO_LARGE', `Uploads are limited to ${this.#maxBytes} bytes`);
+    }
+    const now = this.#now();
+    const upload = {
+      id: newId('f'),
+      deviceId: who.deviceId,
+      size,
+      createdAt: now,
+      expiresAt: now + this.#ttlMs,
+    };
+    await this.#storage.uploads.create(upload);
+    return statusOf({ ...upload, received: 0 });
+  }
+
+  async status(who: DeviceIdentity, id: string): Promise<UploadStatus> {
+    return statusOf(await this.#own(who, id));
+  }
+
+  /**
+   * Store `bytes` at `offset`: CONFLICT (saying the offset to resume at) unless `offset` is the
+   * bytes stored so far, PAYLOAD_TOO_LARGE if they would pass the upload's size. Nothing is
+   * stored unless it answers.
+   */
+  async append(who: DeviceIdentity, id: string, offset: number, bytes: Uint8Array): Promise<UploadStatus> {
+    await this.#own(who, id);
+    const outcome = await this.#storage.uploads.append(id, offset, bytes);
+    switch (outcome.kind) {
+      case 'appended':
+        return statusOf(outcome.upload);
+      case 'offset':
+        throw new CinderError(
+          'CONFLICT',
+          `This upload has ${outcome.received} bytes: send the next ones at offset ${outcome.received}`,
+        );
+      case 'past-size':
+        throw new CinderError('PAYLOAD_TOO_LARGE', 'These bytes would pass the size of the upload');
+      case 'missing':
+        throw new CinderError('NOT_FOUND', NOT_FOUND);
+    }
+  }
+
+  /** Cancel: the upload and its bytes are removed. */
+  async cancel(who: DeviceIdentity, id: string): Promise<void> {
+    await this.#own(who, id);
+    await this.#storage.uploads.delete(id);
+  }
+
+  /** The upload, if it is this device's and has not expired; NOT_FOUND otherwise. */
+  async #own(who: DeviceIdentity, id: string): Promise<UploadRecord> {
+    const upload = await this.#storage.uploads.get(id);
+    if (!upload || upload.deviceId !== who.deviceId || upload.expiresAt <= this.#now()) {
+      throw new CinderError('NOT_FOUND', NOT_FOUND);
+    }
+    return upload;
+  }
+}
+
+function statusOf(upload: UploadRecord): UploadStatus {
+  return {
+    id: upload.id,
+    size: upload.size,
+    received: upload.received,
+    chunkBytes: UPLOAD_CHUNK_BYTES,
+    expiresAt: upload.expiresAt,
+  };
+}

@@ -1,0 +1,121 @@
+import { int } from '../rows.ts';
+import type { AppendOutcome, UploadRecord, UploadStore } from '../storage.ts';
+import type { PostgresPool } from './postgres-pool.ts';
+import { inTransaction } from './transaction.ts';
+
+interface UploadRow {
+  id: string;
+  device_id: string;
+  size: string;
+  received: string;
+  created_at: string;
+  expires_at: string;
+}
+
+function recordOf(row: UploadRow): UploadRecord {
+  return {
+    id: row.id,
+    deviceId: row.device_id,
+    size: int(row.size),
+    received: int(row.received),
+    createdAt: int(row.created_at),
+    expiresAt: int(row.expires_at),
+  };
+}
+
+const COLUMNS = 'id, device_id, size, received, created_at, expires_at';
+
+/**
+ * Uploads on PostgreSQL: a row in `uploads` and the bytes as rows of `upload_chunks`, one per
+ * append, so every node can append to and read any upload. An append locks its upload's row
+ * (`FOR UPDATE`), so of two appends at one offset, from any nodes, one stores and the other finds
+ * the offset moved on; the chunk and the new `received` commit together.
+ */
+export class PostgresUploads implements UploadStore {
+  readonly #pool: () => PostgresPool;
+  readonly #schema: string;
+
+  /** `pool` throws once the storage is closed; `schema` is quoted already. */
+  constructor(pool: () => PostgresPool, schema: string) {
+    this.#pool = pool;
+    this.#schema = schema;
+  }
+
+  async create(upload: Omit<UploadRecord, 'received'>): Promise<void> {
+    await this.#pool().query(
+      `INSERT INTO ${this.#schema}.uploads (${COLUMNS}) VALUES ($1, $2, $3, 0, $4, $5)`,
+      [upload.id, upload.deviceId, upload.size, upload.createdAt, upload.expiresAt],
+    );
+  }
+
+  async get(id: string): Promise<UploadRecord | null> {
+    const { rows } = await this.#pool().query<UploadRow>(
+      `SELECT ${COLUMNS} FROM ${this.#schema}.uploads WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ? recordOf(rows[0]) : null;
+  }
+
+  async append(id: string, offset: number, bytes: Uint8Array): Promise<AppendOutcome> {
+    const s = this.#schema;
+    const { value } = await inTransaction(this.#pool(), async (tx): Promise<AppendOutcome> => {
+      const { rows } = await tx.q<UploadRow>(`SELECT ${COLUMNS} FROM ${s}.uploads WHERE id = $1 FOR UPDATE`, [
+        id,
+      ]);
+      const row = rows[0];
+      if (!row) return { kind: 'missing' };
+      const upload = recordOf(row);
+      if (offset !== upload.received) return { kind: 'offset', received: upload.received };
+      if (offset + bytes.length > upload.size) return { kind: 'past-size' };
+      if (bytes.length > 0) {
+        await tx.q(`INSERT INTO ${s}.upload_chunks (upload_id, "offset", bytes) VALUES ($1, $2, $3)`, [
+          id,
+          offset,
+          Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length),
+        ]);
+        await tx.q(`UPDATE ${s}.uploads SET received = $2 WHERE id = $1`, [id, offset + bytes.length]);
+      }
+      return { kind: 'appended', upload: { ...upload, received: offset + bytes.length } };
+    });
+    return value;
+  }
+
+  async read(id: string): Promise<Uint8Array | null> {
+    const s = this.#schema;
+    const { value } = await inTransaction(this.#pool(), async (tx) => {
+      const { rows } = await tx.q<UploadRow>(`SELECT ${COLUMNS} FROM ${s}.uploads WHERE id = $1`, [id]);
+      if (!rows[0]) return null;
+      const chunks = await tx.q<{ bytes: Buffer }>(
+        `SELECT bytes FROM ${s}.upload_chunks WHERE upload_id = $1 ORDER BY "offset"`,
+        [id],
+      );
+      return new Uint8Array(Buffer.concat(chunks.rows.map((c) => c.bytes)));
+    });
+    return value;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const s = this.#schema;
+    const { value } = await inTransaction(this.#pool(), async (tx) => {
+      const { rowCount } = await tx.q(`DELETE FROM ${s}.uploads WHERE id = $1`, [id]);
+      await tx.q(`DELETE FROM ${s}.upload_chunks WHERE upload_id = $1`, [id]);
+      return (rowCount ?? 0) > 0;
+    });
+    return value;
+  }
+
+  async expire(now: number): Promise<number> {
+    const s = this.#schema;
+    const { value } = await inTransaction(this.#pool(), async (tx) => {
+      const { rows } = await tx.q<{ id: string }>(
+        `DELETE FROM ${s}.uploads WHERE expires_at <= $1 RETURNING id`,
+        [now],
+      );
+      if (rows.length > 0) {
+        await tx.q(`DELETE FROM ${s}.upload_chunks WHERE upload_id = ANY($1)`, [rows.map((r) => r.id)]);
+      }
+      return rows.length;
+    });
+    return value;
+  }
+}
