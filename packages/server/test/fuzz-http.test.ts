@@ -1,5 +1,12 @@
 import http from 'node:http';
-import { DevicesResponse, ErrorBody, HTTP_STATUS, ROUTES, SessionResponse } from '@cinder/protocol';
+import {
+  DevicesResponse,
+  ErrorBody,
+  HTTP_STATUS,
+  ROUTES,
+  SessionResponse,
+  UploadStatus,
+} from '@cinder/protocol';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -22,7 +29,8 @@ import {
 } from './fuzz.ts';
 
 // Issue 8: property-based fuzzing of every HTTP route that reads input (the JSON bodies of
-// POST /v1/accounts and POST /v1/sessions, the token and device id of /v1/devices) against a
+// POST /v1/accounts and POST /v1/sessions, the token and device id of /v1/devices, the uploads'
+// size, id, offset and bytes under /v1/uploads) against a
 // real server in a child process. Every case must get a 4xx JSON error with a known code whose
 // status is HTTP_STATUS[code], or a valid success; never a 5xx, a crash or an error log line,
 // and a healthy pair of raw clients keeps sending and opening burn messages between batches.
@@ -44,14 +52,16 @@ type Body =
   | { kind: 'none' };
 
 interface HttpCase {
-  route: 'register' | 'login' | 'devices' | 'delete-device' | 'unknown';
+  route: 'register' | 'login' | 'devices' | 'delete-device' | 'uploads' | 'upload' | 'unknown';
   method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
   body: Body;
   contentType: string | null;
   /** 0: the fuzz account's token; 1: a made-up one; 2: none; 3: a fuzzed header. */
   auth: { pick: number; header: string };
-  /** The path segment of DELETE /v1/devices/:id, as sent (percent-encoded or malformed). */
+  /** The path segment of DELETE /v1/devices/:id and /v1/uploads/:id, as sent (percent-encoded or malformed). */
   id: string;
+  /** The `offset` query of PUT /v1/uploads/:id, as sent. */
+  offset: string;
 }
 
 /** Usernames: 0 an existing account, 1 a new valid one, 2+ fuzzed. */
@@ -95,8 +105,20 @@ const credentials = object({
   publicKey: field(publicKey, { valid: 4, nasty: 1, absent: 2 }),
 });
 
+/** The body of POST /v1/uploads: a size, valid (up to the 25 MiB default), over it, or nasty. */
+const uploadBody = object({
+  size: field(
+    fc.oneof(
+      fc.integer({ min: 1, max: 30 * 1024 * 1024 }),
+      fc.constantFrom(0, -1, 1.5, 2 ** 53, 1e300),
+      fc.constant(new Raw('1e400')),
+    ),
+  ),
+});
+
 const body: fc.Arbitrary<Body> = fc.oneof(
   { weight: 12, arbitrary: credentials.map((value) => ({ kind: 'json' as const, value })) },
+  { weight: 3, arbitrary: uploadBody.map((value) => ({ kind: 'json' as const, value })) },
   { weight: 4, arbitrary: nastyValue.map((value) => ({ kind: 'json' as const, value })) },
   {
     weight: 2,
@@ -137,6 +159,7 @@ const httpCase: fc.Arbitrary<HttpCase> = fc
     route: fc.oneof(
       { weight: 6, arbitrary: fc.constantFrom<HttpCase['route']>('register', 'login') },
       { weight: 1, arbitrary: fc.constantFrom<HttpCase['route']>('devices', 'delete-device', 'unknown') },
+      { weight: 2, arbitrary: fc.constantFrom<HttpCase['route']>('uploads', 'upload') },
     ),
     method: fc.oneof(
       { weight: 8, arbitrary: fc.constant<HttpCase['method'] | null>(null) },
@@ -148,7 +171,13 @@ const httpCase: fc.Arbitrary<HttpCase> = fc
     body,
     contentType: fc.oneof(
       { weight: 6, arbitrary: fc.constant('application/json') },
-      fc.constantFrom(null, 'text/plain', 'application/json; charset=latin1', 'multipart/form-data'),
+      fc.constantFrom(
+        null,
+        'text/plain',
+        'application/json; charset=latin1',
+        'multipart/form-data',
+        'application/octet-stream',
+      ),
     ),
     auth: fc.record({ pick: fc.nat(3), header: headerValue }),
     id: fc.oneof(
@@ -156,7 +185,23 @@ const httpCase: fc.Arbitrary<HttpCase> = fc
       nastyString.map((id) =>
         [...Buffer.from(id)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''),
       ),
-      fc.constantFrom('', '..', '%', '%ff', '%c3%28', '%2e%2e', '%00', 'd_x'),
+      fc.constantFrom(
+        '',
+        '..',
+        '%',
+        '%ff',
+        '%c3%28',
+        '%2e%2e',
+        '%00',
+        'd_x',
+        'f_none',
+        `f_${'A'.repeat(22)}`,
+      ),
+    ),
+    offset: fc.oneof(
+      fc.nat().map(String),
+      fc.constantFrom('', '-1', '1e3', '0x10', '%00', '9'.repeat(30), '0&offset=1'),
+      nastyString.map((o) => [...Buffer.from(o)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')),
     ),
   })
   .map(({ method, ...c }) => ({
@@ -169,7 +214,9 @@ const httpCase: fc.Arbitrary<HttpCase> = fc
           ? 'DELETE'
           : c.route === 'devices'
             ? 'GET'
-            : 'POST'),
+            : c.route === 'upload'
+              ? 'PUT'
+              : 'POST'),
   }));
 
 /** Slot values: an existing account or a new valid username (unique per case). */
@@ -253,7 +300,11 @@ function requestOf(c: HttpCase, target: FuzzTarget, slots: HttpSlots): Request {
           ? ROUTES.devices
           : c.route === 'delete-device'
             ? `${ROUTES.devices}/${c.id}`
-            : '/v1/nothing-here';
+            : c.route === 'uploads'
+              ? ROUTES.uploads
+              : c.route === 'upload'
+                ? `${ROUTES.uploads}/${c.id}?offset=${c.offset}`
+                : '/v1/nothing-here';
   const headers: Record<string, string> = {};
   if (c.contentType) headers['content-type'] = c.contentType;
   const auth = [`Bearer ${target.accounts.fuzzer.token}`, 'Bearer cdr_made_up_token', null, c.auth.header][
@@ -309,6 +360,12 @@ function badResponse(c: HttpCase, status: number, text: string): string | null {
   }
   if (c.route === 'devices' && c.method === 'GET' && status === 200) {
     return DevicesResponse.safeParse(json).success ? null : 'a 200 that is not a device list';
+  }
+  if (c.route === 'uploads' && c.method === 'POST' && status === 201) {
+    return UploadStatus.safeParse(json).success ? null : 'a 201 that is not an upload';
+  }
+  if (c.route === 'upload' && (c.method === 'GET' || c.method === 'PUT') && status === 200) {
+    return UploadStatus.safeParse(json).success ? null : 'a 200 that is not an upload';
   }
   if (c.method === 'DELETE' && status === 204) return null;
   return `unexpected success ${status} for ${c.method} ${c.route}`;
