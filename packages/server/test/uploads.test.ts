@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ErrorBody, MAX_UPLOAD_PUT_BYTES, UPLOAD_CHUNK_BYTES, UploadStatus } from '@cinder/protocol';
 import { afterEach, expect, it } from 'vitest';
 import {
+  Exposition,
   login,
   register,
   spawnServer,
@@ -223,6 +224,15 @@ for (const make of [sqliteBackend, postgresBackend]) {
           UPLOAD_CHUNK_BYTES,
           source.subarray(UPLOAD_CHUNK_BYTES, 2 * UPLOAD_CHUNK_BYTES),
           UPLOAD_CHUNK_BYTES / 2,
+        );
+        // The server has given up on the cut request (answered it, to nobody, as BAD_REQUEST).
+        await waitFor(
+          async () =>
+            new Exposition(await (await fetch(server.metricsUrl)).text()).value(
+              'cinder_http_request_duration_seconds_count',
+              { method: 'PUT', route: '/v1/uploads/:id', status: '400' },
+            ) === 1,
+          { what: 'the cut PUT answered' },
         );
         const status = UploadStatus.parse((await call(server, alice.token, 'GET', `/v1/uploads/${id}`)).body);
         expect(status.received).toBe(UPLOAD_CHUNK_BYTES);

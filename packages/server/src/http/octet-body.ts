@@ -4,7 +4,8 @@ import type { Context } from 'hono';
 /**
  * Read a request body of at most `maxBytes`, chunk by chunk as it arrives, never holding more:
  * a longer body is PAYLOAD_TOO_LARGE as soon as it passes the cap (the answer closes the
- * connection, since the rest is not read). A body cut off by the client is BAD_REQUEST.
+ * connection, since the rest is not read). A body cut off by the client (shorter than its
+ * Content-Length) is BAD_REQUEST.
  */
 export async function readBytes(c: Context, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(c.req.header('content-length'));
@@ -12,6 +13,7 @@ export async function readBytes(c: Context, maxBytes: number): Promise<Uint8Arra
     c.header('Connection', 'close');
     return new CinderError('PAYLOAD_TOO_LARGE', `One request carries at most ${maxBytes} bytes`);
   };
+  const cutOff = () => new CinderError('BAD_REQUEST', 'The body ended before it was complete');
   if (declared > maxBytes) throw tooLarge();
   const body = c.req.raw.body;
   if (!body) return new Uint8Array(0);
@@ -31,7 +33,11 @@ export async function readBytes(c: Context, maxBytes: number): Promise<Uint8Arra
     }
   } catch (error) {
     if (error instanceof CinderError) throw error;
-    throw new CinderError('BAD_REQUEST', 'The body ended before it was complete');
+    throw cutOff();
+  }
+  // However the connection ended, a body shorter than it said it was is not stored.
+  if (Number.isFinite(declared) && c.req.header('content-length') !== undefined && length !== declared) {
+    throw cutOff();
   }
   const bytes = new Uint8Array(length);
   let at = 0;
