@@ -184,6 +184,42 @@ export type BurnReason = z.infer<typeof BurnReason>;
 export const ReceiptType = z.enum(['delivered', 'read']);
 export type ReceiptType = z.infer<typeof ReceiptType>;
 
+/** What an attachment is: a sealed bubble shows this (and the size) only. */
+export const AttachmentKind = z.enum(['image', 'voice', 'video', 'file']);
+export type AttachmentKind = z.infer<typeof AttachmentKind>;
+
+/** A file name as a sender gives it: at most 255 UTF-16 code units, `storable`. */
+export const AttachmentName = storable(z.string().min(1).max(255));
+
+/** A MIME type (`type/subtype`, RFC 6838 token characters, no parameters), at most 127 characters. */
+export const MimeType = z
+  .string()
+  .max(127)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$/, 'expected a MIME type');
+
+/**
+ * The attachment of a `send` frame: a complete upload of the sending device (`upload`, its id)
+ * of exactly `size` bytes. `name` and `type` travel here only for a normal message; a burn
+ * message's travel inside its envelope (docs/media.md).
+ */
+export const AttachmentRequest = z.object({
+  upload: Id,
+  kind: AttachmentKind,
+  size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  name: AttachmentName.optional(),
+  type: MimeType.optional(),
+});
+export type AttachmentRequest = z.infer<typeof AttachmentRequest>;
+
+/** An attachment as the server shows it: a burn message's has kind and size only. */
+export const AttachmentView = z.object({
+  kind: AttachmentKind,
+  size: z.number().int().nonnegative(),
+  name: z.string().max(255).optional(),
+  type: z.string().max(127).optional(),
+});
+export type AttachmentView = z.infer<typeof AttachmentView>;
+
 /**
  * A message as the server shows it to a device.
  * A burn message (`burn` present) never carries `text` or `ext` here: it is sealed, and its
@@ -201,6 +237,8 @@ export const MessageView = z.object({
   size: z.number().int().nonnegative(),
   text: TextView.optional(),
   ext: ExtView.optional(),
+  /** The message's attachment; its bytes are at `GET /v1/messages/:id/blob` while it is live. */
+  attachment: AttachmentView.optional(),
 });
 export type MessageView = z.infer<typeof MessageView>;
 

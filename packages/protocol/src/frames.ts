@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  AttachmentRequest,
   BurnPolicy,
   BurnRequest,
   ClientKey,
@@ -42,6 +43,8 @@ export const HelloFrame = z.object({
  * Send a message. A retry with the same `key` from the same device returns the first result.
  * A normal message carries `text` (and `ext`); a burn message carries only `sealed`, its content
  * end-to-end encrypted (docs/crypto.md): the server never accepts a burn message it could read.
+ * `attachment` names a complete upload of the sending device, which becomes the message's blob;
+ * a burn message's attachment carries no `name` or `type` (they travel inside the envelope).
  */
 export const SendFrame = z
   .object({
@@ -53,6 +56,7 @@ export const SendFrame = z
     ext: Ext.optional(),
     burn: BurnRequest.optional(),
     sealed: Envelope.optional(),
+    attachment: AttachmentRequest.optional(),
   })
   .superRefine((frame, ctx) => {
     if (frame.burn) {
@@ -68,6 +72,13 @@ export const SendFrame = z
           code: 'custom',
           path: ['text'],
           message: 'a burn message carries no plain text or ext',
+        });
+      }
+      if (frame.attachment && (frame.attachment.name !== undefined || frame.attachment.type !== undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['attachment'],
+          message: "a burn message's attachment name and type travel only inside its envelope",
         });
       }
     } else {

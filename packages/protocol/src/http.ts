@@ -86,13 +86,16 @@ export type HealthResponse = z.infer<typeof HealthResponse>;
 /**
  * HTTP routes, relative to the server's base URL. `DELETE /v1/devices/:id` signs a device out.
  * Uploads: `POST /v1/uploads`, then `GET`, `PUT ?offset=<n>` (`application/octet-stream`) and
- * `DELETE` (cancel, 204) on `/v1/uploads/:id`.
+ * `DELETE` (cancel, 204) on `/v1/uploads/:id`. `GET /v1/messages/:id/blob` (Bearer): the bytes of a
+ * live message's attachment, for its sender's and recipient's devices (`Range: bytes=a-b` → 206);
+ * anything else (burned, unknown, not theirs, no attachment) is the same 404 NOT_FOUND.
  */
 export const ROUTES = {
   register: '/v1/accounts',
   login: '/v1/sessions',
   devices: '/v1/devices',
   uploads: '/v1/uploads',
+  messageBlob: '/v1/messages/:id/blob',
   health: '/healthz',
   ready: '/readyz',
   live: '/livez',

@@ -49,6 +49,38 @@ describe('parseClientFrame', () => {
     }
   });
 
+  it('accepts an attachment, with name and type only on a normal message', () => {
+    const normal = { type: 'send', rid: 'r1', key: 'k-12345678', to: 'bob', text: '' };
+    const attachment = { upload: 'u_1', kind: 'image', size: 1024 };
+    const named = { ...attachment, name: 'photo.jpg', type: 'image/jpeg' };
+    for (const frame of [
+      { ...normal, attachment },
+      { ...normal, attachment: named },
+      { ...burnSend, attachment },
+    ]) {
+      expect(parseClientFrame(JSON.stringify(frame)).ok).toBe(true);
+    }
+    const refused = [
+      { ...burnSend, attachment: { ...attachment, name: 'photo.jpg' } },
+      { ...burnSend, attachment: { ...attachment, type: 'image/jpeg' } },
+      { ...normal, attachment: { ...attachment, kind: 'sticker' } },
+      { ...normal, attachment: { ...attachment, size: -1 } },
+      { ...normal, attachment: { ...attachment, size: 1.5 } },
+      { ...normal, attachment: { ...attachment, upload: '' } },
+      { ...normal, attachment: { ...named, name: 'x'.repeat(256) } },
+      { ...normal, attachment: { ...named, name: 'a\u0000b' } },
+      { ...normal, attachment: { ...named, name: '' } },
+      { ...normal, attachment: { ...named, type: 'jpeg' } },
+      { ...normal, attachment: { ...named, type: `image/${'x'.repeat(122)}` } },
+      { ...normal, attachment: { kind: 'image', size: 1 } },
+    ];
+    for (const frame of refused) {
+      const r = parseClientFrame(JSON.stringify(frame));
+      expect(r.ok, JSON.stringify(frame.attachment)).toBe(false);
+      if (!r.ok) expect(r.error.code).toBe('BAD_REQUEST');
+    }
+  });
+
   it('rejects malformed JSON as BAD_REQUEST without a rid', () => {
     const r = parseClientFrame('{nope');
     expect(r).toMatchObject({ ok: false, rid: null });

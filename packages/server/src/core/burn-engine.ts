@@ -60,6 +60,9 @@ export class BurnEngine {
       frame.to === who.username ? null : await this.#storage.accounts.findUserByUsername(frame.to);
     const refusal = sendRefusal(who.username, frame.to, recipient !== null);
     if (refusal || !recipient) throw errorOf(refusal ?? { code: 'NOT_FOUND' });
+    // This server stores no attachments: refusing one beats storing the message without it.
+    if (frame.attachment)
+      throw new CinderError('BAD_REQUEST', 'Attachments are not supported by this server');
     const sealed = frame.sealed ? await this.#sealedContent(frame.sealed, recipient) : null;
     const sentAt = this.#now();
     const text = frame.text ?? '';
