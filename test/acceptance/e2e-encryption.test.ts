@@ -12,6 +12,7 @@ import { generateDeviceKeys } from '@cinder/sdk';
 import { describe, expect, it } from 'vitest';
 import {
   failure,
+  filesUnder,
   Harness,
   login,
   marker,
@@ -28,7 +29,6 @@ import {
   count,
   decryptAsDevice,
   envelopeSent,
-  filesUnder,
   formsIn,
   formsOf,
   harvest,

@@ -6,7 +6,7 @@ import type { DeviceKeys } from '@cinder/sdk';
 import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import type { ChildServer, Device } from '../kit/index.ts';
+import { type ChildServer, type Device, filesUnder } from '../kit/index.ts';
 
 /**
  * What the end-to-end encryption tests look through, and how they try to decrypt with it: the
@@ -55,31 +55,6 @@ export function formsOf(marker: string, label = 'marker'): Form[] {
 export function formsIn(haystack: string | Buffer, forms: readonly Form[]): string[] {
   const bytes = typeof haystack === 'string' ? Buffer.from(haystack, 'utf8') : haystack;
   return forms.filter((f) => bytes.includes(f.bytes)).map((f) => f.name);
-}
-
-/** Every regular file under `dir`, recursively (a file removed while walking is skipped). */
-export function filesUnder(dir: string): string[] {
-  const found: string[] = [];
-  const walk = (d: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(d);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const path = join(d, name);
-      try {
-        const stat = statSync(path);
-        if (stat.isDirectory()) walk(path);
-        else if (stat.isFile()) found.push(path);
-      } catch {
-        // unlinked between readdir and stat
-      }
-    }
-  };
-  walk(dir);
-  return found;
 }
 
 /**

@@ -8,6 +8,7 @@ export {
   spawnServer,
 } from './child-server.ts';
 export { type Device, type DeviceEvents, type DeviceOptions, device, Harness } from './device.ts';
+export { filesUnder } from './files.ts';
 export { marker } from './marker.ts';
 export { type Network, network } from './network.ts';
 export {

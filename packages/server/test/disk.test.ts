@@ -5,6 +5,7 @@ import type { Envelope, OpenResult } from '@cinder/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type ChildServer,
+  filesUnder,
   openedContent,
   RawClient,
   register,
@@ -14,7 +15,7 @@ import {
   testServer,
   waitFor,
 } from '../../../test/kit/index.ts';
-import { EnvelopeSearch, filesUnder } from './envelope-residue.ts';
+import { EnvelopeSearch } from './envelope-residue.ts';
 
 /** Every file under `dir` whose bytes contain `marker` (UTF-8). */
 function filesContaining(dir: string, marker: string): string[] {

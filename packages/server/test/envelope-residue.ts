@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Envelope } from '@cinder/protocol';
+import { filesUnder } from '../../../test/kit/index.ts';
 
 /**
  * Finding what sealed burn messages leave in files: each envelope's `k2` and pieces of its `ct`
@@ -37,30 +37,6 @@ export function envelopeNeedles(envelope: Pick<Envelope, 'ct' | 'k2'>): string[]
     ...pieces(envelope.ct, CT_PIECE_EVERY),
     ...pieces(bytes(envelope.ct), (CT_PIECE_EVERY * 3) / 4),
   ];
-}
-
-/** Every file under `dir`, skipping one removed while walking (a checkpoint's `-shm`, a dropped table). */
-export function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(d);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const path = join(d, name);
-      try {
-        if (statSync(path).isDirectory()) walk(path);
-        else out.push(path);
-      } catch {
-        // gone between readdir and stat: not a place anything remains
-      }
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 /** Bits of the prefilter: one per hash of a window's first 8 bytes (16 MiB). */

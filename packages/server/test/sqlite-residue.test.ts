@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
   type ChildServer,
+  filesUnder,
   type KeyedSession,
   openedContent,
   register,
@@ -20,7 +21,7 @@ import {
   tempDir,
   waitFor,
 } from '../../../test/kit/index.ts';
-import { EnvelopeSearch, filesUnder } from './envelope-residue.ts';
+import { EnvelopeSearch } from './envelope-residue.ts';
 
 // SPEC rule 9 on the embedded store, under the churn that made SQLite keep copies of burned
 // cells: 10,000+ burns (opened, revoked, expired) mixed with normal and unopened burn messages of
