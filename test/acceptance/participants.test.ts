@@ -1,7 +1,7 @@
 import type { OpenResult, ServerFrame } from '@cinder/protocol';
-import { CinderError } from '@cinder/sdk';
 import { describe, expect, it } from 'vitest';
 import {
+  failure,
   Harness,
   marker,
   openedContent,
@@ -10,16 +10,6 @@ import {
   sealedSendFrame,
   waitFor,
 } from '../kit/index.ts';
-
-async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-    return { code: 'OK', message: '' };
-  } catch (e) {
-    if (!(e instanceof CinderError)) throw e;
-    return { code: e.code, message: e.message };
-  }
-}
 
 describe('contract 11: only participants', () => {
   it('a third user cannot open, revoke, read or learn of the message: same answer as for a made-up id', async () => {
@@ -35,8 +25,8 @@ describe('contract 11: only participants', () => {
     for (const id of [burn.id, normal.id]) {
       const fake = `${id.slice(0, -3)}zzz`;
       for (const op of ['open', 'revoke', 'markRead'] as const) {
-        const real = await errorOf(carol.client[op](id));
-        const never = await errorOf(carol.client[op](fake));
+        const real = await failure(carol.client[op](id));
+        const never = await failure(carol.client[op](fake));
         expect(real.code).toBe('NOT_FOUND');
         expect(real).toEqual(never);
       }
@@ -72,7 +62,7 @@ describe('contract 11: only participants', () => {
       what: 'the revoked device to be signed out',
     });
     expect(await alice.client.devices()).toHaveLength(1);
-    const err = await errorOf(alice2.client.connect());
+    const err = await failure(alice2.client.connect());
     expect(err.code).toBe('UNAUTHORIZED');
   });
 });

@@ -28,37 +28,41 @@ export async function postJson(url: string, body: unknown): Promise<{ status: nu
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
+/** POST credentials and a new device key pair to `route`; the session and keys, or throws unless `status`. */
+async function signIn(
+  server: { url: string },
+  route: string,
+  status: number,
+  name: string,
+  password: string,
+): Promise<KeyedSession> {
+  const keys = await generateDeviceKeys(false);
+  const res = await postJson(new URL(route, server.url).href, {
+    username: name,
+    password,
+    publicKey: keys.publicKey,
+  });
+  if (res.status !== status) throw new Error(`${route} failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { ...(res.body as SessionResponse), keys };
+}
+
 /**
  * Create an account (and its first device, with a new key pair) over HTTP; returns its session
  * and keys. Throws unless 201.
  */
-export async function register(
+export function register(
   server: { url: string },
   name = username(),
   password = passwordOf(name),
 ): Promise<KeyedSession> {
-  const keys = await generateDeviceKeys(false);
-  const res = await postJson(new URL(ROUTES.register, server.url).href, {
-    username: name,
-    password,
-    publicKey: keys.publicKey,
-  });
-  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { ...(res.body as SessionResponse), keys };
+  return signIn(server, ROUTES.register, 201, name, password);
 }
 
 /** Sign in to an account as a new device (with a new key pair) over HTTP. Throws unless 200. */
-export async function login(
+export function login(
   server: { url: string },
   name: string,
   password = passwordOf(name),
 ): Promise<KeyedSession> {
-  const keys = await generateDeviceKeys(false);
-  const res = await postJson(new URL(ROUTES.login, server.url).href, {
-    username: name,
-    password,
-    publicKey: keys.publicKey,
-  });
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { ...(res.body as SessionResponse), keys };
+  return signIn(server, ROUTES.login, 200, name, password);
 }

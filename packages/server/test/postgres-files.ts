@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import pg from 'pg';
+import { filesUnder } from '../../../test/kit/index.ts';
 import { TEST_DATABASE_URL } from './services.ts';
 
 /**
@@ -59,30 +60,16 @@ export async function locate(
 /** Files under `dir` (relative to `root`) holding any of the markers. */
 export function filesContaining(dir: string, markers: readonly string[], root = dir): string[] {
   const needles = markers.map((m) => Buffer.from(m, 'utf8'));
-  const found: string[] = [];
-  const walk = (d: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(d);
-    } catch {
-      return; // removed while walking (a dropped relation)
-    }
-    for (const name of names) {
-      const path = join(d, name);
+  return filesUnder(dir)
+    .filter((path) => {
       try {
-        const stat = statSync(path);
-        if (stat.isDirectory()) walk(path);
-        else if (stat.size > 0) {
-          const bytes = readFileSync(path);
-          if (needles.some((n) => bytes.includes(n))) found.push(relative(root, path));
-        }
+        const bytes = readFileSync(path);
+        return needles.some((n) => bytes.includes(n));
       } catch {
-        // a file unlinked between readdir and read: not a place the bytes remain
+        return false; // unlinked between the walk and the read: not a place the bytes remain
       }
-    }
-  };
-  walk(dir);
-  return found;
+    })
+    .map((path) => relative(root, path));
 }
 
 /**
