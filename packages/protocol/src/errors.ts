@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   SEALED_FOR_OTHER_DEVICES: 'SEALED_FOR_OTHER_DEVICES',
   /** The SDK could not decrypt an opened burn message (its envelope was altered or not sealed to this device's key). */
   DECRYPT_FAILED: 'DECRYPT_FAILED',
+  /** The caller cancelled the operation (an upload's `AbortSignal`); client-side only. */
+  CANCELLED: 'CANCELLED',
   /** The client gave up waiting (for the connection or for a reply). */
   TIMEOUT: 'TIMEOUT',
   /** The client and server speak different protocol versions. */
@@ -62,6 +64,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   KEYS_CHANGED: 409,
   SEALED_FOR_OTHER_DEVICES: 403,
   DECRYPT_FAILED: 422,
+  CANCELLED: 499,
   RATE_LIMITED: 429,
   TIMEOUT: 504,
   UNSUPPORTED_PROTOCOL: 426,
@@ -127,6 +130,8 @@ function defaultMessage(code: ErrorCode): string {
       return 'This message was sealed before this device was added: open it on a device that existed when it was sent';
     case 'DECRYPT_FAILED':
       return 'This message could not be decrypted';
+    case 'CANCELLED':
+      return 'Cancelled';
     case 'RATE_LIMITED':
       return 'Too many requests';
     case 'TIMEOUT':

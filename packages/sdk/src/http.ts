@@ -3,7 +3,7 @@ import { CinderError, ErrorBody } from '@cinder/protocol';
 /** The part of `fetch` the SDK uses, so any compatible implementation can be passed in. */
 export type FetchLike = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body?: string },
+  init: { method: string; headers: Record<string, string>; body?: string | Uint8Array<ArrayBuffer> },
 ) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
 
 /** How the SDK reaches a server's HTTP API: its base URL (no trailing slash) and the fetch to use. */
@@ -34,12 +34,22 @@ export function toWebSocketUrl(base: string, path: string): string {
 export async function httpRequest<T>(
   fetch: FetchLike,
   url: string,
-  options: { method: string; body?: unknown; token?: string; schema?: BodySchema<T> },
+  options: {
+    method: string;
+    body?: unknown;
+    /** A binary body (`application/octet-stream`) instead of JSON. */
+    bytes?: Uint8Array<ArrayBuffer>;
+    token?: string;
+    schema?: BodySchema<T>;
+  },
 ): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   const init: Parameters<FetchLike>[1] = { method: options.method, headers };
-  if (options.body !== undefined) {
+  if (options.bytes !== undefined) {
+    headers['content-type'] = 'application/octet-stream';
+    init.body = options.bytes;
+  } else if (options.body !== undefined) {
     headers['content-type'] = 'application/json';
     init.body = JSON.stringify(options.body);
   }
