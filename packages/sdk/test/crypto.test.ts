@@ -1,6 +1,7 @@
 import type { DirectoryDevice } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
 import { fromBase64Url, toBase64Url } from '../src/crypto/base64url.ts';
+import { blobKey, openBlob, sealBlob } from '../src/crypto/blob.ts';
 import { type DeviceKeys, generateDeviceKeys } from '../src/crypto/device-keys.ts';
 import { openEnvelope, sealEnvelope, sealedSize } from '../src/crypto/envelope.ts';
 import { keyFingerprint, keySetId, safetyNumber } from '../src/crypto/safety-number.ts';
@@ -75,6 +76,51 @@ describe('envelopes (docs/crypto.md)', () => {
     for (const attempt of attempts) {
       await expect(openEnvelope(attempt)).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
     }
+  });
+});
+
+describe('envelopes with an attachment (docs/media.md)', () => {
+  it('carry its name and type sealed, and the opener gets the key of a blob sealed with the same content key', async () => {
+    const d1 = await deviceOf('d1');
+    const k = crypto.getRandomValues(new Uint8Array(32));
+    const photo = crypto.getRandomValues(new Uint8Array(5000));
+    const attachment = { name: 'secret-photo.jpg', type: 'image/jpeg', size: photo.length, chunkBytes: 1024 };
+    const envelope = await sealEnvelope({
+      from: 'alice',
+      to: 'bob',
+      text: '',
+      devices: [d1.dir],
+      contentKey: k,
+      attachment,
+    });
+    expect(JSON.stringify(envelope)).not.toContain('secret-photo');
+    const blob = await sealBlob(await blobKey(k), envelope.id, photo, 1024);
+    const key = envelope.keys[0];
+    if (!key) throw new Error('no key');
+    const opened = await openEnvelope({
+      messageId: idFor(envelope.id),
+      from: 'alice',
+      to: 'bob',
+      deviceId: 'd1',
+      keys: d1.keys,
+      sealed: { v: 1, id: envelope.id, ct: envelope.ct, k2: envelope.k2, key },
+    });
+    expect(opened.attachment).toEqual(attachment);
+    if (!opened.blobKey) throw new Error('no blob key');
+    expect(await openBlob(opened.blobKey, envelope.id, blob, 1024)).toEqual(photo);
+    // A message without an attachment gives no blob key.
+    const plain = await sealEnvelope({ from: 'alice', to: 'bob', text: 'hi', devices: [d1.dir] });
+    const plainKey = plain.keys[0];
+    if (!plainKey) throw new Error('no key');
+    const text = await openEnvelope({
+      messageId: idFor(plain.id),
+      from: 'alice',
+      to: 'bob',
+      deviceId: 'd1',
+      keys: d1.keys,
+      sealed: { v: 1, id: plain.id, ct: plain.ct, k2: plain.k2, key: plainKey },
+    });
+    expect(text.blobKey).toBeUndefined();
   });
 });
 

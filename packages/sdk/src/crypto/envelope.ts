@@ -8,6 +8,7 @@ import {
 } from '@cinder/protocol';
 import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { fromBase64Url, toBase64Url } from './base64url.ts';
+import { blobKey } from './blob.ts';
 import { type DeviceKeys, deviceKeyPair } from './device-keys.ts';
 
 /**
@@ -48,17 +49,40 @@ export interface SealInput {
   ext?: Ext | undefined;
   /** The recipient's key directory: every current device with a key. */
   devices: readonly DirectoryDevice[];
+  /**
+   * The content key K, when the caller made it first to seal an attachment with (`blobKey`);
+   * otherwise a fresh one. Either way it exists only in memory for the duration of the send.
+   */
+  contentKey?: Uint8Array<ArrayBuffer>;
+  /** What the recipient needs of an attachment: sealed with the text, never seen by the server. */
+  attachment?: SealedAttachment;
+}
+
+/** A burn attachment's details inside the envelope (docs/media.md). */
+export interface SealedAttachment {
+  name: string;
+  type: string;
+  size: number;
+  /** The chunk size its blob was sealed with. */
+  chunkBytes: number;
 }
 
 /** Seal a burn message's text and ext for the recipient's devices. */
 export async function sealEnvelope(input: SealInput): Promise<Envelope> {
   const id = toBase64Url(random(16));
-  const k = random(32);
+  const k = input.contentKey ?? random(32);
+  if (k.length !== 32) throw new TypeError('a content key is 32 bytes');
   const k2 = random(32);
   const k1 = xor(k, k2);
   const nonce = random(12);
   const aead = await crypto.subtle.importKey('raw', k, 'AES-GCM', false, ['encrypt']);
-  const payload = encoder.encode(JSON.stringify({ text: input.text, ext: input.ext ?? {} }));
+  const payload = encoder.encode(
+    JSON.stringify(
+      input.attachment
+        ? { text: input.text, ext: input.ext ?? {}, attachment: input.attachment }
+        : { text: input.text, ext: input.ext ?? {} },
+    ),
+  );
   const sealed = new Uint8Array(
     await crypto.subtle.encrypt(
       { name: 'AES-GCM', iv: nonce, additionalData: bound('cinder/burn/v1', id, input.from, input.to) },
@@ -98,8 +122,29 @@ export interface OpenInput {
   sealed: OpenedEnvelope;
 }
 
+/** What an envelope holds. `blobKey` is present when it carries an attachment: it opens the blob. */
+export interface OpenedContent {
+  text: string;
+  ext: Ext;
+  attachment?: SealedAttachment;
+  blobKey?: CryptoKey;
+}
+
+function isSealedAttachment(value: unknown): value is SealedAttachment {
+  const a = value as Partial<SealedAttachment> | null;
+  return (
+    typeof a === 'object' &&
+    a !== null &&
+    typeof a.name === 'string' &&
+    typeof a.type === 'string' &&
+    Number.isSafeInteger(a.size) &&
+    Number.isSafeInteger(a.chunkBytes) &&
+    (a.chunkBytes ?? 0) > 0
+  );
+}
+
 /** Decrypt what the atomic open released; `DECRYPT_FAILED` if any check fails. */
-export async function openEnvelope(input: OpenInput): Promise<{ text: string; ext: Ext }> {
+export async function openEnvelope(input: OpenInput): Promise<OpenedContent> {
   const { sealed } = input;
   try {
     if (!input.messageId.endsWith(sealed.id)) throw new Error('envelope of another message');
@@ -127,11 +172,18 @@ export async function openEnvelope(input: OpenInput): Promise<{ text: string; ex
     const payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plain)) as {
       text?: unknown;
       ext?: unknown;
+      attachment?: unknown;
     };
     if (typeof payload.text !== 'string' || typeof payload.ext !== 'object' || payload.ext === null) {
       throw new Error('payload is not a message');
     }
-    return { text: payload.text, ext: payload.ext as Ext };
+    const content: OpenedContent = { text: payload.text, ext: payload.ext as Ext };
+    if (payload.attachment !== undefined) {
+      if (!isSealedAttachment(payload.attachment)) throw new Error('payload attachment is not valid');
+      content.attachment = payload.attachment;
+      content.blobKey = await blobKey(k);
+    }
+    return content;
   } catch (error) {
     throw new CinderError('DECRYPT_FAILED', undefined, { cause: error });
   }
