@@ -41,7 +41,7 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
     for (const schema of schemas.splice(0)) await dropSchema(schema);
   });
 
-  it('brings a version 1 schema to the latest (2: device keys, sealed messages; 3: uploads), the shape of a new one', async () => {
+  it('brings a version 1 schema to the latest (2: device keys, sealed messages; 3: uploads; 4: attachments), the shape of a new one', async () => {
     const fresh = uniqueSchema();
     const schema = uniqueSchema();
     schemas.push(fresh, schema);
@@ -66,6 +66,7 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
     await first.close();
     await sql(`ALTER TABLE "${schema}".devices DROP COLUMN public_key;
       ALTER TABLE "${schema}".messages DROP COLUMN sealed_for;
+      ALTER TABLE "${schema}".messages DROP COLUMN attachment;
       DROP TABLE "${schema}".uploads; DROP TABLE "${schema}".upload_chunks;
       UPDATE "${schema}".meta SET value = 1 WHERE key = 'version'`);
     expect((await columnsOf(schema)).devices).not.toContain('public_key');
@@ -74,7 +75,7 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
     const [storage] = await Promise.all([storageIn(schema), storageIn(schema)]);
     if (!storage) throw new Error('no storage');
     expect(await versionOf(schema)).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
     expect(await columnsOf(schema)).toEqual(await columnsOf(fresh));
 
     // What version 1 held: a device without a key (not in the directory), a message that is not sealed.
@@ -109,6 +110,42 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
     await storage.uploads.create({ id: 'f_1', deviceId: 'd_new', size: 3, createdAt: 1, expiresAt: 9 });
     await storage.uploads.append('f_1', 0, new Uint8Array([1, 2, 3]));
     expect(await storage.uploads.read('f_1')).toEqual(new Uint8Array([1, 2, 3]));
+    // What version 4 adds works on the migrated schema: a complete upload becomes a message's blob.
+    await storage.uploads.create({ id: 'f_2', deviceId: 'd_a', size: 3, createdAt: 1, expiresAt: 9 });
+    await storage.uploads.append('f_2', 0, new Uint8Array([4, 5, 6]));
+    const view = { kind: 'file' as const, size: 3, name: 'a.txt', type: 'text/plain' };
+    const withFile = newMessage({ from: alice, text: '', attachment: { upload: 'f_2', view } });
+    await storage.insertMessage({ deviceId: 'd_a', key: 'k-file', message: withFile, at: 1_000 });
+    expect((await storage.uploads.get('f_2'))?.messageId).toBe(withFile.id);
+    expect(await storage.uploads.expire(Number.MAX_SAFE_INTEGER)).toBe(1);
+    expect(await storage.uploads.read('f_2')).toEqual(new Uint8Array([4, 5, 6]));
+    const live = await storage.listLiveMessages(bob.id, null, 10);
+    expect(live.messages.find((m) => m.id === withFile.id)?.attachment).toEqual(view);
+  });
+
+  it('brings a version 3 schema to 4 (attachments), keeping its uploads unattached', async () => {
+    const fresh = uniqueSchema();
+    const schema = uniqueSchema();
+    schemas.push(fresh, schema);
+    await (await storageIn(fresh)).close();
+    const first = await storageIn(schema);
+    await addUsers(first);
+    await first.uploads.create({ id: 'f_3', deviceId: 'd_a', size: 2, createdAt: 1, expiresAt: 9 });
+    await first.uploads.append('f_3', 0, new Uint8Array([7, 8]));
+    await first.close();
+    await sql(`ALTER TABLE "${schema}".messages DROP COLUMN attachment;
+      ALTER TABLE "${schema}".uploads DROP COLUMN message_id;
+      UPDATE "${schema}".meta SET value = 3 WHERE key = 'version'`);
+    expect((await columnsOf(schema)).uploads).not.toContain('message_id');
+
+    const storage = await storageIn(schema);
+    expect(await versionOf(schema)).toBe(4);
+    expect(await columnsOf(schema)).toEqual(await columnsOf(fresh));
+    expect(await storage.uploads.get('f_3')).toMatchObject({ received: 2, messageId: null });
+    const view = { kind: 'image' as const, size: 2 };
+    const withFile = newMessage({ from: alice, text: '', attachment: { upload: 'f_3', view } });
+    await storage.insertMessage({ deviceId: 'd_a', key: 'k-file', message: withFile, at: 1_000 });
+    expect((await storage.uploads.get('f_3'))?.messageId).toBe(withFile.id);
   });
 
   it('refuses a schema a newer Cinder wrote, and changes nothing in it', async () => {

@@ -146,7 +146,7 @@ describe('sqlite schema migration', () => {
     });
   });
 
-  it('brings a version 1 file to the latest (2: device keys, sealed messages; 3: uploads), the shape of a new file', async () => {
+  it('brings a version 1 file to the latest (2: device keys, sealed messages; 3: uploads; 4: attachments), the shape of a new file', async () => {
     const fresh = tempDir('cinder-migrate-');
     const dir = tempDir('cinder-migrate-');
     dirs.push(fresh, dir);
@@ -173,7 +173,7 @@ describe('sqlite schema migration', () => {
     await first.close();
     const v1 = new Database(`${dir.path}/${DATABASE_FILE}`);
     v1.exec(
-      'ALTER TABLE devices DROP COLUMN public_key; ALTER TABLE messages DROP COLUMN sealed_for; DROP TABLE uploads;',
+      'ALTER TABLE devices DROP COLUMN public_key; ALTER TABLE messages DROP COLUMN sealed_for; ALTER TABLE messages DROP COLUMN attachment; DROP TABLE uploads;',
     );
     v1.pragma('user_version = 1');
     v1.close();
@@ -183,7 +183,8 @@ describe('sqlite schema migration', () => {
     const storage = new SqliteStorage({ dataDir: dir.path });
     await storage.init();
     try {
-      expect(readDatabase(dir.path, (db) => db.pragma('user_version', { simple: true }))).toBe(3);
+      expect(readDatabase(dir.path, (db) => db.pragma('user_version', { simple: true }))).toBe(4);
+      expect(SCHEMA_VERSION).toBe(4);
       expect(columnsOf(dir.path)).toEqual(columnsOf(fresh.path));
       // What version 1 held: a device without a key (not in the directory), a message that is not sealed.
       expect((await storage.accounts.findDeviceByTokenHash('h_old'))?.device.publicKey).toBeNull();
@@ -217,6 +218,50 @@ describe('sqlite schema migration', () => {
       await storage.uploads.create({ id: 'f_1', deviceId: 'd_new', size: 3, createdAt: 1, expiresAt: 9 });
       await storage.uploads.append('f_1', 0, new Uint8Array([1, 2, 3]));
       expect(await storage.uploads.read('f_1')).toEqual(new Uint8Array([1, 2, 3]));
+      // What version 4 adds works on the migrated file: a complete upload becomes a message's blob.
+      await storage.uploads.create({ id: 'f_2', deviceId: 'd_a', size: 3, createdAt: 1, expiresAt: 9 });
+      await storage.uploads.append('f_2', 0, new Uint8Array([4, 5, 6]));
+      const view = { kind: 'file' as const, size: 3, name: 'a.txt', type: 'text/plain' };
+      const withFile = newMessage({ from: alice, text: '', attachment: { upload: 'f_2', view } });
+      await storage.insertMessage({ deviceId: 'd_a', key: 'k-file', message: withFile, at: 1_000 });
+      expect((await storage.uploads.get('f_2'))?.messageId).toBe(withFile.id);
+      expect(await storage.uploads.expire(Number.MAX_SAFE_INTEGER)).toBe(1);
+      expect(await storage.uploads.read('f_2')).toEqual(new Uint8Array([4, 5, 6]));
+      const live = await storage.listLiveMessages(bob.id, null, 10);
+      expect(live.messages.find((m) => m.id === withFile.id)?.attachment).toEqual(view);
+    } finally {
+      await storage.close();
+    }
+  });
+  it('brings a version 3 file to 4 (attachments), keeping its uploads unattached', async () => {
+    const fresh = tempDir('cinder-migrate-');
+    const dir = tempDir('cinder-migrate-');
+    dirs.push(fresh, dir);
+    const created = new SqliteStorage({ dataDir: fresh.path });
+    await created.init();
+    await created.close();
+    const first = new SqliteStorage({ dataDir: dir.path });
+    await first.init();
+    await addUsers(first);
+    await first.uploads.create({ id: 'f_3', deviceId: 'd_a', size: 2, createdAt: 1, expiresAt: 9 });
+    await first.uploads.append('f_3', 0, new Uint8Array([7, 8]));
+    await first.close();
+    const v3 = new Database(`${dir.path}/${DATABASE_FILE}`);
+    v3.exec('ALTER TABLE messages DROP COLUMN attachment; ALTER TABLE uploads DROP COLUMN message_id;');
+    v3.pragma('user_version = 3');
+    v3.close();
+    expect(columnsOf(dir.path).uploads).not.toContain('message_id');
+
+    const storage = new SqliteStorage({ dataDir: dir.path });
+    await storage.init();
+    try {
+      expect(readDatabase(dir.path, (db) => db.pragma('user_version', { simple: true }))).toBe(4);
+      expect(columnsOf(dir.path)).toEqual(columnsOf(fresh.path));
+      expect(await storage.uploads.get('f_3')).toMatchObject({ received: 2, messageId: null });
+      const view = { kind: 'image' as const, size: 2 };
+      const withFile = newMessage({ from: alice, text: '', attachment: { upload: 'f_3', view } });
+      await storage.insertMessage({ deviceId: 'd_a', key: 'k-file', message: withFile, at: 1_000 });
+      expect((await storage.uploads.get('f_3'))?.messageId).toBe(withFile.id);
     } finally {
       await storage.close();
     }

@@ -570,10 +570,13 @@ export function runStorageContract(name: string, options: { create: () => Promis
         const id = `f_${Math.random().toString(36).slice(2)}`;
         const bytes = randomBytes(1000);
         await storage.uploads.create(upload(id, bytes.length));
-        expect(await storage.uploads.get(id)).toEqual({ ...upload(id, 1000), received: 0 });
+        expect(await storage.uploads.get(id)).toEqual({ ...upload(id, 1000), received: 0, messageId: null });
         expect(await storage.uploads.read(id)).toEqual(new Uint8Array(0));
         const first = await storage.uploads.append(id, 0, bytes.subarray(0, 400));
-        expect(first).toEqual({ kind: 'appended', upload: { ...upload(id, 1000), received: 400 } });
+        expect(first).toEqual({
+          kind: 'appended',
+          upload: { ...upload(id, 1000), received: 400, messageId: null },
+        });
         expect(await storage.uploads.append(id, 0, bytes.subarray(0, 400))).toEqual({
           kind: 'offset',
           received: 400,
@@ -614,6 +617,84 @@ export function runStorageContract(name: string, options: { create: () => Promis
         expect((await storage.uploads.get(b as string))?.received).toBe(5);
         expect(await storage.uploads.expire(8_000)).toBe(1);
         expect(await storage.uploads.expire(100_000)).toBe(0);
+      });
+
+      it("attaches a complete upload of the sending device in the send's transaction, once", async () => {
+        const id = `f_${Math.random().toString(36).slice(2)}`;
+        const bytes = randomBytes(300);
+        await storage.uploads.create(upload(id, 300));
+        await storage.uploads.append(id, 0, bytes);
+        const view = { kind: 'file' as const, size: 300, name: 'notes.txt', type: 'text/plain' };
+        const sentMessage = message({ text: '', size: 0, ext: null, attachment: { upload: id, view } });
+        const key = `k-${Math.random().toString(36).slice(2)}`;
+        const sent = await storage.insertMessage({
+          deviceId: 'd_alice',
+          key,
+          message: sentMessage,
+          at: 2_000,
+        });
+        expect(sent.created).toBe(true);
+        expect(await storage.uploads.get(id)).toMatchObject({ messageId: sentMessage.id, received: 300 });
+        // The message's blob: it never expires, cannot be cancelled, and takes no more bytes.
+        await storage.uploads.expire(Number.MAX_SAFE_INTEGER);
+        expect(await storage.uploads.get(id)).toMatchObject({ messageId: sentMessage.id });
+        expect(await storage.uploads.delete(id)).toBe(false);
+        expect(await storage.uploads.append(id, 300, new Uint8Array(0))).toEqual({ kind: 'missing' });
+        expect(Buffer.from((await storage.uploads.read(id)) ?? [])).toEqual(bytes);
+        const live = await storage.listLiveMessages(bob.id, null, 1000);
+        expect(live.messages.find((m) => m.id === sentMessage.id)?.attachment).toEqual(view);
+        const events = await storage.readEvents(bob.id, 0, 10_000);
+        const event = events.events.find(
+          (e) => e.event.kind === 'message' && e.event.message.id === sentMessage.id,
+        );
+        expect(event?.event).toMatchObject({ message: { attachment: view, text: '' } });
+        // A retried key gets the first result and attaches nothing; another send of it is refused.
+        const again = message({ text: '', size: 0, ext: null, attachment: { upload: id, view } });
+        const retried = await storage.insertMessage({ deviceId: 'd_alice', key, message: again, at: 2_001 });
+        expect(retried).toMatchObject({ created: false, result: { id: sentMessage.id } });
+        const other = `k-${Math.random().toString(36).slice(2)}`;
+        await expect(
+          storage.insertMessage({ deviceId: 'd_alice', key: other, message: again, at: 2_002 }),
+        ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+        expect(await storage.uploads.get(id)).toMatchObject({ messageId: sentMessage.id });
+        // Nothing of the refused send stayed, its key included.
+        const plain = message();
+        const later = await storage.insertMessage({
+          deviceId: 'd_alice',
+          key: other,
+          message: plain,
+          at: 2_003,
+        });
+        expect(later).toMatchObject({ created: true, result: { id: plain.id } });
+        const ids = (await storage.listLiveMessages(bob.id, null, 1000)).messages.map((m) => m.id);
+        expect(ids).not.toContain(again.id);
+      });
+
+      it('refuses to attach an incomplete upload, one of another device or of another size', async () => {
+        const id = `f_${Math.random().toString(36).slice(2)}`;
+        await storage.uploads.create(upload(id, 100));
+        await storage.uploads.append(id, 0, randomBytes(60));
+        const attempts = [
+          { deviceId: 'd_alice', size: 100 },
+          { deviceId: 'd_alice', size: 60 },
+          { deviceId: 'd_other', size: 100 },
+        ];
+        for (const attempt of attempts) {
+          const refused = message({
+            attachment: { upload: id, view: { kind: 'image', size: attempt.size } },
+          });
+          const key = `k-${Math.random().toString(36).slice(2)}`;
+          await expect(
+            storage.insertMessage({ deviceId: attempt.deviceId, key, message: refused, at: 2_000 }),
+          ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+        }
+        expect(await storage.uploads.get(id)).toMatchObject({ received: 60, messageId: null });
+        await storage.uploads.append(id, 60, randomBytes(40));
+        const foreign = message({ attachment: { upload: id, view: { kind: 'image', size: 100 } } });
+        await expect(
+          storage.insertMessage({ deviceId: 'd_other', key: 'k-foreign-1', message: foreign, at: 2_000 }),
+        ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+        expect(await storage.uploads.get(id)).toMatchObject({ received: 100, messageId: null });
       });
     });
   });

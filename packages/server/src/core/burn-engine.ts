@@ -1,4 +1,5 @@
 import {
+  type AttachmentView,
   CinderError,
   conversationId,
   type EmptyResult,
@@ -17,6 +18,7 @@ import type { Hub } from './hub.ts';
 import { newId, sealedMessageId } from './ids.ts';
 import type { Metrics } from './metrics.ts';
 import { type Limiters, MAX_OPEN_BYTES } from './rate-limit.ts';
+import { checkAttachable } from './uploads.ts';
 
 const EMPTY: EmptyResult = Object.freeze({}) as EmptyResult;
 
@@ -60,9 +62,13 @@ export class BurnEngine {
       frame.to === who.username ? null : await this.#storage.accounts.findUserByUsername(frame.to);
     const refusal = sendRefusal(who.username, frame.to, recipient !== null);
     if (refusal || !recipient) throw errorOf(refusal ?? { code: 'NOT_FOUND' });
-    // This server stores no attachments: refusing one beats storing the message without it.
-    if (frame.attachment)
-      throw new CinderError('BAD_REQUEST', 'Attachments are not supported by this server');
+    const attachment = frame.attachment;
+    if (attachment) {
+      // A burn message's blob is not deleted by its burn on this server: refused rather than kept.
+      if (frame.burn)
+        throw new CinderError('BAD_REQUEST', 'Burn messages carry no attachments on this server');
+      await checkAttachable(this.#storage, this.#now(), who, attachment);
+    }
     const sealed = frame.sealed ? await this.#sealedContent(frame.sealed, recipient) : null;
     const sentAt = this.#now();
     const text = frame.text ?? '';
@@ -77,6 +83,13 @@ export class BurnEngine {
       ext: sealed ? null : (frame.ext ?? null),
     };
     if (sealed) message.sealedFor = sealed.devices;
+    if (attachment) {
+      // A burn message's name and type travel inside its envelope only (the frame refuses them here).
+      const view: AttachmentView = { kind: attachment.kind, size: attachment.size };
+      if (attachment.name !== undefined) view.name = attachment.name;
+      if (attachment.type !== undefined) view.type = attachment.type;
+      message.attachment = { upload: attachment.upload, view };
+    }
     if (frame.burn) message.burn = burnPolicy(frame.burn, sentAt, this.#maxTtlSeconds);
     const outcome = await this.#storage.insertMessage({
       deviceId: who.deviceId,

@@ -39,7 +39,7 @@ export class Uploads {
       expiresAt: now + this.#ttlMs,
     };
     await this.#storage.uploads.create(upload);
-    return statusOf({ ...upload, received: 0 });
+    return statusOf({ ...upload, received: 0, messageId: null });
   }
 
   async status(who: DeviceIdentity, id: string): Promise<UploadStatus> {
@@ -75,13 +75,43 @@ export class Uploads {
     await this.#storage.uploads.delete(id);
   }
 
-  /** The upload, if it is this device's and has not expired; NOT_FOUND otherwise. */
+  /**
+   * The upload, if it is this device's, unexpired and not attached to a message (then it is that
+   * message's blob); NOT_FOUND otherwise.
+   */
   async #own(who: DeviceIdentity, id: string): Promise<UploadRecord> {
     const upload = await this.#storage.uploads.get(id);
-    if (!upload || upload.deviceId !== who.deviceId || upload.expiresAt <= this.#now()) {
+    if (
+      !upload ||
+      upload.deviceId !== who.deviceId ||
+      upload.messageId !== null ||
+      upload.expiresAt <= this.#now()
+    ) {
       throw new CinderError('NOT_FOUND', NOT_FOUND);
     }
     return upload;
+  }
+}
+
+/**
+ * Check that `attachment` may become the blob of a message `who` sends: NOT_FOUND unless the
+ * upload is this device's (and unexpired), BAD_REQUEST unless it is complete and of the size the
+ * frame says. An upload attached already passes: a retried send gets its first result, and any
+ * other send is refused by the storage, which attaches it in the send's transaction.
+ */
+export async function checkAttachable(
+  storage: Storage,
+  now: number,
+  who: DeviceIdentity,
+  attachment: { upload: string; size: number },
+): Promise<void> {
+  const upload = await storage.uploads.get(attachment.upload);
+  if (!upload || upload.deviceId !== who.deviceId) throw new CinderError('NOT_FOUND', NOT_FOUND);
+  if (upload.messageId !== null) return;
+  if (upload.expiresAt <= now) throw new CinderError('NOT_FOUND', NOT_FOUND);
+  if (upload.received !== upload.size) throw new CinderError('BAD_REQUEST', 'The upload is not complete');
+  if (upload.size !== attachment.size) {
+    throw new CinderError('BAD_REQUEST', 'The attachment size is not the size of the upload');
   }
 }
 

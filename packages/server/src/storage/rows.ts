@@ -1,4 +1,4 @@
-import type { BurnReason, Event, MessageView, SendResult } from '@cinder/protocol';
+import type { AttachmentView, BurnReason, Event, MessageView, SendResult } from '@cinder/protocol';
 import type { Found, Refusal } from '../core/burn-rules.ts';
 import type { Changed, NewMessage, Refused } from './storage.ts';
 
@@ -28,6 +28,8 @@ export interface MessageRow<I extends Int8 = Int8> {
   text: string | null;
   ext: string | null;
   sealed_for: string | null;
+  /** The attachment's view as JSON (`AttachmentView`), or null for a message without one. */
+  attachment: string | null;
 }
 
 /** An `events` row joined with its message (message events only). */
@@ -50,6 +52,7 @@ export interface EventRow<I extends Int8 = Int8> {
   size: number | null;
   text: string | null;
   ext: string | null;
+  attachment: string | null;
 }
 
 /** A number from a `bigint` column. */
@@ -67,6 +70,12 @@ export type ViewRow = Omit<MessageRow, 'n' | 'sender_id' | 'recipient_id' | 'sea
 
 /** The view of a message row: sealed (no text or ext) for a burn message. */
 export function viewOf(row: ViewRow): MessageView {
+  const view = contentViewOf(row);
+  if (row.attachment !== null) view.attachment = JSON.parse(row.attachment) as AttachmentView;
+  return view;
+}
+
+function contentViewOf(row: ViewRow): MessageView {
   if (row.expires_at !== null) {
     return {
       id: row.id,
@@ -103,7 +112,7 @@ export function sendResultOf(m: NewMessage): SendResult {
 
 /** The `messages` columns both storages write for a new message, and their values in that order. */
 export const MESSAGE_META_COLUMNS =
-  'id, conversation, sender_id, sender, recipient_id, recipient, sent_at, ttl_seconds, view_seconds, expires_at, size, sealed_for';
+  'id, conversation, sender_id, sender, recipient_id, recipient, sent_at, ttl_seconds, view_seconds, expires_at, size, sealed_for, attachment';
 
 export function messageMeta(m: NewMessage): unknown[] {
   return [
@@ -119,6 +128,7 @@ export function messageMeta(m: NewMessage): unknown[] {
     m.burn?.expiresAt ?? null,
     m.size,
     sealedForColumn(m.sealedFor),
+    m.attachment ? JSON.stringify(m.attachment.view) : null,
   ];
 }
 
@@ -223,6 +233,7 @@ export function eventOf(row: EventRow): Event | null {
           size: row.size ?? 0,
           text: row.text,
           ext: row.ext,
+          attachment: row.attachment,
         }),
       };
     case 'receipt':

@@ -1,4 +1,11 @@
-import type { BurnPolicy, BurnReason, Event, MessageView, SendResult } from '@cinder/protocol';
+import type {
+  AttachmentView,
+  BurnPolicy,
+  BurnReason,
+  Event,
+  MessageView,
+  SendResult,
+} from '@cinder/protocol';
 import type { Refusal } from '../core/burn-rules.ts';
 
 /** An account as stored. `passwordHash` is an argon2id PHC string. */
@@ -50,6 +57,11 @@ export interface NewMessage {
    * may open it). Absent for a normal message and for a burn message stored before envelopes.
    */
   sealedFor?: readonly string[];
+  /**
+   * The message's attachment: `upload`, a complete upload of the sending device, becomes its blob
+   * in the insert's transaction (or the insert fails with BAD_REQUEST); `view` is what devices see.
+   */
+  attachment?: { upload: string; view: AttachmentView };
 }
 
 /** What a write changed: users whose logs grew (the server wakes their devices) and what burned. */
@@ -179,6 +191,8 @@ export interface UploadRecord {
   createdAt: number;
   /** When it is removed unless attached to a sent message (ms since the epoch). */
   expiresAt: number;
+  /** The message it is the blob of (it then never expires), or null while it is not attached. */
+  messageId: string | null;
 }
 
 /** Outcome of `UploadStore.append`; nothing was stored unless `kind` is `appended`. */
@@ -193,7 +207,7 @@ export type AppendOutcome =
 /** Uploads and their bytes, as the storage keeps them (part of `Storage`). */
 export interface UploadStore {
   /** Start an upload with nothing received. */
-  create(upload: Omit<UploadRecord, 'received'>): Promise<void>;
+  create(upload: Omit<UploadRecord, 'received' | 'messageId'>): Promise<void>;
   get(id: string): Promise<UploadRecord | null>;
   /**
    * Store `bytes` at `offset`, which must equal the bytes received so far: checked and stored
@@ -202,9 +216,9 @@ export interface UploadStore {
   append(id: string, offset: number, bytes: Uint8Array): Promise<AppendOutcome>;
   /** The bytes received so far, or null for an unknown upload. */
   read(id: string): Promise<Uint8Array | null>;
-  /** Remove an upload and its bytes; false when there was none. */
+  /** Remove an upload that is not attached to a message, and its bytes; false when there was none. */
   delete(id: string): Promise<boolean>;
-  /** Remove every upload whose `expiresAt` is at or before `now`, with its bytes; how many. */
+  /** Remove every unattached upload whose `expiresAt` is at or before `now`, with its bytes; how many. */
   expire(now: number): Promise<number>;
 }
 

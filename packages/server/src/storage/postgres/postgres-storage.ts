@@ -251,18 +251,28 @@ export class PostgresStorage implements Storage {
         // Pruned between the two statements: claim it again.
         if (tries > 2) throw new CinderError('UNAVAILABLE', 'Could not store the message');
       }
+      // The upload becomes the message's blob here, or the transaction (the key's claim too) fails.
+      if (m.attachment) {
+        const attached = await tx.q(
+          `UPDATE ${s}.uploads SET message_id = $1
+           WHERE id = $2 AND device_id = $3 AND size = $4 AND received = size AND message_id IS NULL`,
+          [m.id, m.attachment.upload, input.deviceId, m.attachment.view.size],
+        );
+        if ((attached.rowCount ?? 0) === 0)
+          throw new CinderError('BAD_REQUEST', 'The upload cannot be attached');
+      }
       const ext = m.ext === null ? null : JSON.stringify(m.ext);
       const columns = `INSERT INTO ${s}.messages (${MESSAGE_META_COLUMNS}, text, ext)`;
       const meta = messageMeta(m);
       if (m.burn) {
         // The content goes to its own table, never to `messages`.
         await tx.q(
-          `WITH m AS (${columns} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, NULL))
-           INSERT INTO ${s}.burn_contents (message_id, text, ext) VALUES ($1, $13, $14)`,
+          `WITH m AS (${columns} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, NULL))
+           INSERT INTO ${s}.burn_contents (message_id, text, ext) VALUES ($1, $14, $15)`,
           [...meta, m.text, ext],
         );
       } else {
-        await tx.q(`${columns} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, [
+        await tx.q(`${columns} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, [
           ...meta,
           m.text,
           ext,

@@ -2,7 +2,7 @@
  * Version of the schema `schemaStatements` creates, kept in `meta`. A database of an earlier
  * version is brought to it by the statements' own steps (see `schemaStatements`).
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** A double-quoted SQL identifier. */
 export function quoteIdent(name: string): string {
@@ -74,7 +74,8 @@ export function schemaStatements(s: string): string[] {
       size integer NOT NULL,
       text text,
       ext text,
-      sealed_for text
+      sealed_for text,
+      attachment text
     )`,
     `CREATE INDEX IF NOT EXISTS messages_sender ON ${s}.messages (sender_id, n)`,
     `CREATE INDEX IF NOT EXISTS messages_recipient ON ${s}.messages (recipient_id, n)`,
@@ -157,7 +158,8 @@ export function schemaStatements(s: string): string[] {
       size bigint NOT NULL,
       received bigint NOT NULL,
       created_at bigint NOT NULL,
-      expires_at bigint NOT NULL
+      expires_at bigint NOT NULL,
+      message_id text
     )`,
     `CREATE INDEX IF NOT EXISTS uploads_expiry ON ${s}.uploads (expires_at)`,
     `CREATE TABLE IF NOT EXISTS ${s}.upload_chunks (
@@ -168,6 +170,15 @@ export function schemaStatements(s: string): string[] {
     )`,
     // Version 2 → 3: the tables above are all it adds.
     `UPDATE ${s}.meta SET value = 3 WHERE key = 'version' AND value < 3`,
+    // Version 3 → 4: attachments (a message's attachment view, and the message an upload is the
+    // blob of).
+    `DO $$ BEGIN
+      IF (SELECT value FROM ${s}.meta WHERE key = 'version') < 4 THEN
+        ALTER TABLE ${s}.messages ADD COLUMN IF NOT EXISTS attachment text;
+        ALTER TABLE ${s}.uploads ADD COLUMN IF NOT EXISTS message_id text;
+        UPDATE ${s}.meta SET value = 4 WHERE key = 'version';
+      END IF;
+    END $$`,
     `CREATE OR REPLACE FUNCTION ${s}.lock_logs(barrier bigint, ns integer, keys integer[])
       RETURNS void LANGUAGE plpgsql AS $$
       DECLARE k integer;

@@ -10,6 +10,7 @@ interface UploadRow {
   received: string;
   created_at: string;
   expires_at: string;
+  message_id: string | null;
 }
 
 function recordOf(row: UploadRow): UploadRecord {
@@ -20,10 +21,11 @@ function recordOf(row: UploadRow): UploadRecord {
     received: int(row.received),
     createdAt: int(row.created_at),
     expiresAt: int(row.expires_at),
+    messageId: row.message_id,
   };
 }
 
-const COLUMNS = 'id, device_id, size, received, created_at, expires_at';
+const COLUMNS = 'id, device_id, size, received, created_at, expires_at, message_id';
 
 /**
  * Uploads on PostgreSQL: a row in `uploads` and the bytes as rows of `upload_chunks`, one per
@@ -41,9 +43,9 @@ export class PostgresUploads implements UploadStore {
     this.#schema = schema;
   }
 
-  async create(upload: Omit<UploadRecord, 'received'>): Promise<void> {
+  async create(upload: Omit<UploadRecord, 'received' | 'messageId'>): Promise<void> {
     await this.#pool().query(
-      `INSERT INTO ${this.#schema}.uploads (${COLUMNS}) VALUES ($1, $2, $3, 0, $4, $5)`,
+      `INSERT INTO ${this.#schema}.uploads (${COLUMNS}) VALUES ($1, $2, $3, 0, $4, $5, NULL)`,
       [upload.id, upload.deviceId, upload.size, upload.createdAt, upload.expiresAt],
     );
   }
@@ -63,7 +65,8 @@ export class PostgresUploads implements UploadStore {
         id,
       ]);
       const row = rows[0];
-      if (!row) return { kind: 'missing' };
+      // An attached upload is a message's blob: it takes no more bytes.
+      if (!row || row.message_id !== null) return { kind: 'missing' };
       const upload = recordOf(row);
       if (offset !== upload.received) return { kind: 'offset', received: upload.received };
       if (offset + bytes.length > upload.size) return { kind: 'past-size' };
@@ -97,9 +100,11 @@ export class PostgresUploads implements UploadStore {
   async delete(id: string): Promise<boolean> {
     const s = this.#schema;
     const { value } = await inTransaction(this.#pool(), async (tx) => {
-      const { rowCount } = await tx.q(`DELETE FROM ${s}.uploads WHERE id = $1`, [id]);
+      // An attached upload is its message's blob: it stays.
+      const { rowCount } = await tx.q(`DELETE FROM ${s}.uploads WHERE id = $1 AND message_id IS NULL`, [id]);
+      if ((rowCount ?? 0) === 0) return false;
       await tx.q(`DELETE FROM ${s}.upload_chunks WHERE upload_id = $1`, [id]);
-      return (rowCount ?? 0) > 0;
+      return true;
     });
     return value;
   }
@@ -108,7 +113,7 @@ export class PostgresUploads implements UploadStore {
     const s = this.#schema;
     const { value } = await inTransaction(this.#pool(), async (tx) => {
       const { rows } = await tx.q<{ id: string }>(
-        `DELETE FROM ${s}.uploads WHERE expires_at <= $1 RETURNING id`,
+        `DELETE FROM ${s}.uploads WHERE expires_at <= $1 AND message_id IS NULL RETURNING id`,
         [now],
       );
       if (rows.length > 0) {

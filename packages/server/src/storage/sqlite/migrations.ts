@@ -6,7 +6,7 @@ import type { SqliteDatabase } from './sqlite-database.ts';
  * The schema version `SCHEMA` creates, kept in SQLite's `user_version`. A later change of the
  * schema raises it and adds a step to `STEPS`; a data dir written by a newer Cinder is refused.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * Steps from version n to n + 1, in order (`STEPS[n - 1]`). Each runs in one transaction, and
@@ -22,6 +22,11 @@ const STEPS: ReadonlyArray<(db: SqliteDatabase) => void> = [
   // 2 → 3: uploads (their bytes are files under blobs/).
   (db) => {
     db.exec(UPLOADS_SCHEMA);
+  },
+  // 3 → 4: attachments (a message's attachment view, and the message an upload is the blob of).
+  (db) => {
+    addColumn(db, 'messages', 'attachment', 'TEXT');
+    addColumn(db, 'uploads', 'message_id', 'TEXT');
   },
 ];
 

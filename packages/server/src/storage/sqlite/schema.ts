@@ -1,6 +1,7 @@
 /**
  * Uploads (docs/media.md): a row per upload; its bytes are a file `blobs/<id>` in the data
- * directory (uploads.ts). Created by `SCHEMA` and by the migration step to version 3.
+ * directory (uploads.ts). Created by `SCHEMA` and by the migration step to version 3;
+ * `message_id` (version 4) names the message an upload is attached to, which it is the blob of.
  */
 export const UPLOADS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS uploads (
@@ -9,7 +10,8 @@ CREATE TABLE IF NOT EXISTS uploads (
   size INTEGER NOT NULL,
   received INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL
+  expires_at INTEGER NOT NULL,
+  message_id TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS uploads_expiry ON uploads (expires_at);
 `;
@@ -25,6 +27,8 @@ CREATE INDEX IF NOT EXISTS uploads_expiry ON uploads (expires_at);
  * A device keeps its public key (`public_key`, null for a device without one); a sealed burn
  * message's row keeps the devices it was sealed for (`sealed_for`, ids joined by a space), and its
  * content, the envelope, lives in a generation table like any burn content.
+ * A message with an attachment keeps its view (`attachment`, JSON: kind, size, and for a normal
+ * message name and type); its blob is the upload whose `message_id` names it.
  * Columns added by a migration step come last, here as in a migrated file, so both have one shape.
  */
 export const SCHEMA = `
@@ -70,7 +74,8 @@ CREATE TABLE IF NOT EXISTS messages (
   to_seq INTEGER,
   from_seq INTEGER,
   content_gen INTEGER,
-  sealed_for TEXT
+  sealed_for TEXT,
+  attachment TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_sender ON messages (sender_id, n);
 CREATE INDEX IF NOT EXISTS messages_recipient ON messages (recipient_id, n);

@@ -328,6 +328,12 @@ export class SqliteStorage implements Storage {
     );
     if ('prior' in claim) return { result: JSON.parse(claim.prior) as SendResult, created: false, wake: [] };
     this.#record({ kind: 'sendKey', claim: claim.claimed });
+    // The upload becomes the message's blob here, or the whole write (the key's claim too) fails.
+    const attachment = m.attachment;
+    if (attachment) {
+      const attached = s.attachUpload.run(m.id, attachment.upload, input.deviceId, attachment.view.size);
+      if (attached.changes === 0) throw new CinderError('BAD_REQUEST', 'The upload cannot be attached');
+    }
     const extJson = m.ext === null ? null : JSON.stringify(m.ext);
     // Events first: the message row keeps their seqs, so a burn deletes them by seq.
     const toSeq = this.#appendEvent(s, m.to.id, 'message', m.id, m.conversation, null, null, null, m.sentAt);
@@ -367,6 +373,7 @@ export class SqliteStorage implements Storage {
         size: m.size,
         text: m.burn ? null : m.text,
         ext: m.burn ? null : extJson,
+        attachment: attachment ? JSON.stringify(attachment.view) : null,
       });
       this.#tailAppend(m.to.id, { kind: 'message', seq: toSeq, message }, null);
       this.#tailAppend(m.from.id, { kind: 'message', seq: fromSeq, message }, input.deviceId);

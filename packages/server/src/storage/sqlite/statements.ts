@@ -38,7 +38,7 @@ export interface DeviceRow {
 const SEALED_COLUMNS = `m.n, m.id, m.conversation, m.sender, m.recipient, m.sent_at, m.ttl_seconds,
   m.view_seconds, m.expires_at, m.size,
   CASE WHEN m.expires_at IS NULL THEN m.text END AS text,
-  CASE WHEN m.expires_at IS NULL THEN m.ext END AS ext`;
+  CASE WHEN m.expires_at IS NULL THEN m.ext END AS ext, m.attachment`;
 
 /** Every statement of the SQLite storage, prepared once; each names the shape of its rows. */
 export type Statements = ReturnType<typeof prepareStatements>;
@@ -69,10 +69,12 @@ export function prepareStatements(db: SqliteDatabase) {
     foldSend: p('INSERT OR IGNORE INTO sends (device_id, key, result, at) VALUES (?, ?, ?, ?)'),
     clearSendLog: p('DELETE FROM send_log WHERE n <= ?'),
     insertMessage: p(`INSERT INTO messages (${MESSAGE_META_COLUMNS}, text, ext, to_seq, from_seq, content_gen)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    attachUpload: p(`UPDATE uploads SET message_id = ?
+      WHERE id = ? AND device_id = ? AND size = ? AND received = size AND message_id IS NULL`),
     messageById:
       p<MessageRow>(`SELECT n, id, conversation, sender_id, sender, recipient_id, recipient, sent_at,
-      ttl_seconds, view_seconds, expires_at, size, text, ext, sealed_for, to_seq, from_seq, content_gen
+      ttl_seconds, view_seconds, expires_at, size, text, ext, sealed_for, attachment, to_seq, from_seq, content_gen
       FROM messages WHERE id = ?`),
     deleteMessage: p('DELETE FROM messages WHERE n = ?'),
     deleteMessageEvents: p('DELETE FROM events WHERE seq IN (?, ?)'),
@@ -88,13 +90,13 @@ export function prepareStatements(db: SqliteDatabase) {
     insertReceipt: p('INSERT OR IGNORE INTO receipts (message_id, type) VALUES (?, ?)'),
     dueMessages:
       p<MessageRow>(`SELECT n, id, conversation, sender_id, sender, recipient_id, recipient, sent_at,
-      ttl_seconds, view_seconds, expires_at, size, NULL AS text, NULL AS ext, sealed_for, to_seq, from_seq,
+      ttl_seconds, view_seconds, expires_at, size, NULL AS text, NULL AS ext, sealed_for, attachment, to_seq, from_seq,
       content_gen FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?`),
     readEvents:
       p<EventRow>(`SELECT e.seq, e.kind, e.message_id, e.conversation, e.origin_device, e.detail, e.by_name, e.at,
       m.id AS m_id, m.sender, m.recipient, m.sent_at, m.ttl_seconds, m.view_seconds, m.expires_at, m.size,
       CASE WHEN m.expires_at IS NULL THEN m.text END AS text,
-      CASE WHEN m.expires_at IS NULL THEN m.ext END AS ext
+      CASE WHEN m.expires_at IS NULL THEN m.ext END AS ext, m.attachment
       FROM events e LEFT JOIN messages m ON e.kind = 'message' AND m.id = e.message_id
       WHERE e.user_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?`),
     floor: p<{ value: number }>("SELECT value FROM meta WHERE key = 'floor'"),

@@ -22,6 +22,7 @@ interface UploadRow {
   received: number;
   created_at: number;
   expires_at: number;
+  message_id: string | null;
 }
 
 function recordOf(row: UploadRow): UploadRecord {
@@ -32,6 +33,7 @@ function recordOf(row: UploadRow): UploadRecord {
     received: row.received,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
+    messageId: row.message_id,
   };
 }
 
@@ -84,7 +86,7 @@ export class SqliteUploads implements UploadStore {
     return this.#deps
       .db()
       .prepare<UploadRow>(
-        'SELECT id, device_id, size, received, created_at, expires_at FROM uploads WHERE id = ?',
+        'SELECT id, device_id, size, received, created_at, expires_at, message_id FROM uploads WHERE id = ?',
       )
       .get(id);
   }
@@ -104,7 +106,7 @@ export class SqliteUploads implements UploadStore {
     return run;
   }
 
-  async create(upload: Omit<UploadRecord, 'received'>): Promise<void> {
+  async create(upload: Omit<UploadRecord, 'received' | 'messageId'>): Promise<void> {
     await this.#deps.write(() => {
       this.#deps
         .db()
@@ -123,7 +125,8 @@ export class SqliteUploads implements UploadStore {
   append(id: string, offset: number, bytes: Uint8Array): Promise<AppendOutcome> {
     return this.#serial(id, async () => {
       const row = this.#row(id);
-      if (!row) return { kind: 'missing' };
+      // An attached upload is a message's blob: it takes no more bytes.
+      if (!row || row.message_id !== null) return { kind: 'missing' };
       if (offset !== row.received) return { kind: 'offset', received: row.received };
       if (offset + bytes.length > row.size) return { kind: 'past-size' };
       const file = await open(this.#path(id), constants.O_WRONLY | constants.O_CREAT, PRIVATE_FILE_MODE);
@@ -165,11 +168,16 @@ export class SqliteUploads implements UploadStore {
     return this.#serial(id, () => this.#remove(id));
   }
 
-  /** Delete the row, then the file (a crash between them leaves a file `open` removes). */
+  /**
+   * Delete the row of an unattached upload, then the file (a crash between them leaves a file
+   * `open` removes). An attached upload is its message's blob: it stays, and this answers false.
+   */
   async #remove(id: string): Promise<boolean> {
     const changed = await this.#deps.write(
-      () => this.#deps.db().prepare('DELETE FROM uploads WHERE id = ?').run(id).changes,
+      () =>
+        this.#deps.db().prepare('DELETE FROM uploads WHERE id = ? AND message_id IS NULL').run(id).changes,
     );
+    if (changed === 0) return false;
     await unlink(this.#path(id)).catch((error: unknown) => {
       if (!isMissing(error)) throw error;
     });
@@ -179,7 +187,7 @@ export class SqliteUploads implements UploadStore {
   async expire(now: number): Promise<number> {
     const due = this.#deps
       .db()
-      .prepare<{ id: string }>('SELECT id FROM uploads WHERE expires_at <= ?')
+      .prepare<{ id: string }>('SELECT id FROM uploads WHERE expires_at <= ? AND message_id IS NULL')
       .all(now);
     let removed = 0;
     for (const { id } of due) if (await this.#serial(id, () => this.#remove(id))) removed++;

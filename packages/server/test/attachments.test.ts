@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto';
+import { type Event, UploadStatus } from '@cinder/protocol';
+import { afterEach, expect, it } from 'vitest';
+import {
+  type KeyedSession,
+  RawClient,
+  register,
+  sealedSendFrame,
+  sendFrame,
+  type TestServer,
+  testServer,
+  waitFor,
+} from '../../../test/kit/index.ts';
+import type { ServerOptions } from '../src/config.ts';
+import { sql } from './postgres-files.ts';
+import { describeWithServices, dropSchema, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
+import { readDatabase } from './storage-fixtures.ts';
+
+/** An upload's row as stored: null when there is none. */
+interface UploadRow {
+  received: number;
+  messageId: string | null;
+}
+
+/** One storage under test: server options and a look at its `uploads` rows. */
+interface Backend {
+  name: string;
+  options(): ServerOptions;
+  upload(server: TestServer, id: string): Promise<UploadRow | null>;
+  cleanup(): Promise<void>;
+}
+
+function sqliteBackend(): Backend {
+  return {
+    name: 'sqlite',
+    options: () => ({}),
+    upload: async (server, id) => {
+      const row = readDatabase(
+        server.dataDir,
+        (db) =>
+          db.prepare('SELECT received, message_id FROM uploads WHERE id = ?').get(id) as
+            | { received: number; message_id: string | null }
+            | undefined,
+      );
+      return row ? { received: row.received, messageId: row.message_id } : null;
+    },
+    cleanup: async () => {},
+  };
+}
+
+function postgresBackend(): Backend {
+  const schemas: string[] = [];
+  let last = '';
+  return {
+    name: 'postgres',
+    options: () => {
+      last = uniqueSchema('cinder_attach');
+      schemas.push(last);
+      return { databaseUrl: TEST_DATABASE_URL, databaseSchema: last };
+    },
+    // Each test runs one server, on the schema made last.
+    upload: async (_server, id) => {
+      const { rows } = await sql(
+        `SELECT received, message_id FROM "${last}".uploads WHERE id = $1`,
+        undefined,
+        [id],
+      );
+      const row = rows[0] as { received: string; message_id: string | null } | undefined;
+      return row ? { received: Number(row.received), messageId: row.message_id } : null;
+    },
+    cleanup: async () => {
+      for (const s of schemas.splice(0)) await dropSchema(s);
+    },
+  };
+}
+
+/** An HTTP call with a device token; the status and the body's text. */
+async function call(
+  server: { url: string },
+  token: string,
+  method: string,
+  path: string,
+  body?: Uint8Array | Record<string, unknown>,
+): Promise<{ status: number; text: string }> {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  let payload: BodyInit | undefined;
+  if (body instanceof Uint8Array) {
+    headers['content-type'] = 'application/octet-stream';
+    payload = new Uint8Array(body);
+  } else if (body) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const res = await fetch(`${server.url}${path}`, { method, headers, ...(payload ? { body: payload } : {}) });
+  return { status: res.status, text: await res.text() };
+}
+
+/** Upload `bytes` (or only the first `upTo` of them) as `who`; the upload's id. */
+async function upload(server: TestServer, who: KeyedSession, bytes: Uint8Array, upTo = bytes.length) {
+  const created = await call(server, who.token, 'POST', '/v1/uploads', { size: bytes.length });
+  expect(created.status).toBe(201);
+  const status = UploadStatus.parse(JSON.parse(created.text));
+  for (let at = 0; at < upTo; at += status.chunkBytes) {
+    const chunk = bytes.subarray(at, Math.min(upTo, at + status.chunkBytes));
+    const put = await call(server, who.token, 'PUT', `/v1/uploads/${status.id}?offset=${at}`, chunk);
+    expect(put.status).toBe(200);
+  }
+  return status.id;
+}
+
+/** An error answer without its rid: what two refusals are compared by. */
+function refusal(answer: { type: string } & Record<string, unknown>): Record<string, unknown> {
+  const { rid: _rid, ...rest } = answer;
+  return rest;
+}
+
+for (const make of [sqliteBackend, postgresBackend]) {
+  const backend = make();
+  await describeWithServices(
+    `attachments on ${backend.name}`,
+    backend.name === 'postgres' ? ['postgres'] : [],
+    () => {
+      const servers: TestServer[] = [];
+      const clients: RawClient[] = [];
+      const serve = async (options: ServerOptions = {}): Promise<TestServer> => {
+        const server = await testServer({ ...backend.options(), ...options });
+        servers.push(server);
+        return server;
+      };
+      const connect = async (server: TestServer, who: KeyedSession): Promise<RawClient> => {
+        const client = await RawClient.connect(server.url, who.token);
+        clients.push(client);
+        return client;
+      };
+
+      afterEach(async () => {
+        for (const client of clients.splice(0)) await client[Symbol.asyncDispose]();
+        for (const server of servers.splice(0)) await server.close();
+        await backend.cleanup();
+      });
+
+      it('attaches a complete upload to a normal message, once, and it stops expiring', async () => {
+        const server = await serve({ uploadTtlSeconds: 1, sweepIntervalMs: 50 });
+        const alice = await register(server);
+        const bob = await register(server);
+        const bytes = randomBytes(300_000);
+        const id = await upload(server, alice, bytes);
+        const a = await connect(server, alice);
+        const b = await connect(server, bob);
+        const attachment = {
+          upload: id,
+          kind: 'file',
+          size: bytes.length,
+          name: 'notes.txt',
+          type: 'text/plain',
+        };
+        const frame = sendFrame(bob.user.username, '', { attachment });
+        const sent = await a.ok<{ id: string }>(frame);
+        const event = (await b.waitForEvent(
+          (e) => e.kind === 'message' && e.message.id === sent.id,
+        )) as Extract<Event, { kind: 'message' }>;
+        expect(event.message.attachment).toEqual({
+          kind: 'file',
+          size: bytes.length,
+          name: 'notes.txt',
+          type: 'text/plain',
+        });
+        expect(event.message.text).toBe('');
+        expect(await backend.upload(server, id)).toEqual({ received: bytes.length, messageId: sent.id });
+        // The upload is the message's blob now: not an upload its device can see, append to or cancel.
+        expect((await call(server, alice.token, 'GET', `/v1/uploads/${id}`)).status).toBe(404);
+        expect((await call(server, alice.token, 'DELETE', `/v1/uploads/${id}`)).status).toBe(404);
+        // A retry of the same key answers the first result and attaches nothing again.
+        const retried = await a.ok<{ id: string }>({ ...frame, rid: 'retry' });
+        expect(retried.id).toBe(sent.id);
+        // Another send of the same upload is refused: it is a blob of one message only.
+        const twice = await a.request(sendFrame(bob.user.username, '', { attachment }));
+        expect(twice).toMatchObject({ type: 'error', code: 'BAD_REQUEST' });
+        // Past the upload's deadline the sweeper removes an unattached upload, not the blob.
+        const orphan = await upload(server, alice, randomBytes(10));
+        await waitFor(async () => (await backend.upload(server, orphan)) === null, {
+          what: 'the sweeper to remove the unattached upload',
+        });
+        expect(await backend.upload(server, id)).toEqual({ received: bytes.length, messageId: sent.id });
+      });
+
+      it('refuses an incomplete upload, another size, a foreign upload and a made-up id, and leaves them as they were', async () => {
+        const server = await serve();
+        const alice = await register(server);
+        const bob = await register(server);
+        const carol = await register(server);
+        const bytes = randomBytes(1000);
+        const partial = await upload(server, alice, bytes, 600);
+        const whole = await upload(server, alice, bytes);
+        const carols = await upload(server, carol, bytes);
+        const a = await connect(server, alice);
+        const send = (attachment: Record<string, unknown>) =>
+          a.request(
+            sendFrame(bob.user.username, 'hi', { attachment: { kind: 'image', size: 1000, ...attachment } }),
+          );
+        expect(await send({ upload: partial })).toMatchObject({ type: 'error', code: 'BAD_REQUEST' });
+        expect(await send({ upload: whole, size: 999 })).toMatchObject({
+          type: 'error',
+          code: 'BAD_REQUEST',
+        });
+        const foreign = await send({ upload: carols });
+        const madeUp = await send({ upload: `f_${randomBytes(16).toString('base64url')}` });
+        expect(foreign).toMatchObject({ type: 'error', code: 'NOT_FOUND' });
+        expect(refusal(foreign)).toEqual(refusal(madeUp));
+        expect(await backend.upload(server, partial)).toEqual({ received: 600, messageId: null });
+        expect(await backend.upload(server, whole)).toEqual({ received: 1000, messageId: null });
+        expect(await backend.upload(server, carols)).toEqual({ received: 1000, messageId: null });
+        // A burn message's attachment carries no name or type (they travel inside the envelope).
+        const named = await a.request(
+          await sealedSendFrame(a, alice.user.username, bob.user.username, 'x', {
+            attachment: { upload: whole, kind: 'image', size: 1000, name: 'photo.jpg' },
+          }),
+        );
+        expect(named).toMatchObject({ type: 'error', code: 'BAD_REQUEST' });
+        expect(await backend.upload(server, whole)).toEqual({ received: 1000, messageId: null });
+      });
+    },
+  );
+}
