@@ -184,6 +184,57 @@ for (const make of [sqliteBackend, postgresBackend]) {
         expect(await backend.upload(server, id)).toEqual({ received: bytes.length, messageId: sent.id });
       });
 
+      it("serves a normal message's blob to both users, and the same 404 to anyone else", async () => {
+        const server = await serve();
+        const alice = await register(server);
+        const bob = await register(server);
+        const carol = await register(server);
+        const bytes = randomBytes(1024 * 1024);
+        randomBytes(32).copy(bytes, 400_000);
+        const id = await upload(server, alice, bytes);
+        const a = await connect(server, alice);
+        const attachment = { upload: id, kind: 'image', size: bytes.length, type: 'image/png' };
+        const sent = await a.ok<{ id: string }>(sendFrame(bob.user.username, 'look', { attachment }));
+        const plain = await a.ok<{ id: string }>(sendFrame(bob.user.username, 'no attachment'));
+        const blob = (messageId: string) => `/v1/messages/${messageId}/blob`;
+        for (const who of [alice, bob]) {
+          const res = await fetch(`${server.url}${blob(sent.id)}`, {
+            headers: { authorization: `Bearer ${who.token}` },
+          });
+          expect(res.status).toBe(200);
+          expect(res.headers.get('content-type')).toBe('application/octet-stream');
+          expect(res.headers.get('content-length')).toBe(String(bytes.length));
+          expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
+        }
+        const ranged = await fetch(`${server.url}${blob(sent.id)}`, {
+          headers: { authorization: `Bearer ${bob.token}`, range: 'bytes=399990-400041' },
+        });
+        expect(ranged.status).toBe(206);
+        expect(ranged.headers.get('content-range')).toBe(`bytes 399990-400041/${bytes.length}`);
+        expect(Buffer.from(await ranged.arrayBuffer()).equals(bytes.subarray(399_990, 400_042))).toBe(true);
+        const tail = await fetch(`${server.url}${blob(sent.id)}`, {
+          headers: { authorization: `Bearer ${bob.token}`, range: 'bytes=-10' },
+        });
+        expect(Buffer.from(await tail.arrayBuffer()).equals(bytes.subarray(bytes.length - 10))).toBe(true);
+        const past = await fetch(`${server.url}${blob(sent.id)}`, {
+          headers: { authorization: `Bearer ${bob.token}`, range: `bytes=${bytes.length}-` },
+        });
+        expect(past.status).toBe(416);
+        // Another user, a made-up id, a message without an attachment: one answer, byte for byte.
+        const madeUp = await call(
+          server,
+          bob.token,
+          'GET',
+          blob(`m_${randomBytes(12).toString('base64url')}`),
+        );
+        expect(madeUp.status).toBe(404);
+        expect(JSON.parse(madeUp.text)).toMatchObject({ error: { code: 'NOT_FOUND' } });
+        expect(await call(server, carol.token, 'GET', blob(sent.id))).toEqual(madeUp);
+        expect(await call(server, bob.token, 'GET', blob(plain.id))).toEqual(madeUp);
+        const anonymous = await fetch(`${server.url}${blob(sent.id)}`);
+        expect(anonymous.status).toBe(401);
+      });
+
       it('refuses an incomplete upload, another size, a foreign upload and a made-up id, and leaves them as they were', async () => {
         const server = await serve();
         const alice = await register(server);

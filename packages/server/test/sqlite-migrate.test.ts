@@ -247,7 +247,9 @@ describe('sqlite schema migration', () => {
     await first.uploads.append('f_3', 0, new Uint8Array([7, 8]));
     await first.close();
     const v3 = new Database(`${dir.path}/${DATABASE_FILE}`);
-    v3.exec('ALTER TABLE messages DROP COLUMN attachment; ALTER TABLE uploads DROP COLUMN message_id;');
+    v3.exec(
+      'DROP INDEX uploads_message; ALTER TABLE messages DROP COLUMN attachment; ALTER TABLE uploads DROP COLUMN message_id;',
+    );
     v3.pragma('user_version = 3');
     v3.close();
     expect(columnsOf(dir.path).uploads).not.toContain('message_id');

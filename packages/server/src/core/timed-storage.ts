@@ -4,6 +4,7 @@ import type {
   ActInput,
   ActOutcome,
   AppendOutcome,
+  BlobSource,
   Changed,
   DeviceAuth,
   DeviceRecord,
@@ -199,7 +200,7 @@ class TimedUploads implements UploadStore {
     this.#metrics = metrics;
   }
 
-  create(upload: Omit<UploadRecord, 'received'>): Promise<void> {
+  create(upload: Omit<UploadRecord, 'received' | 'messageId'>): Promise<void> {
     return timed(this.#metrics, 'createUpload', performance.now(), this.#inner.create(upload));
   }
 
@@ -221,5 +222,9 @@ class TimedUploads implements UploadStore {
 
   expire(now: number): Promise<number> {
     return timed(this.#metrics, 'expireUploads', performance.now(), this.#inner.expire(now));
+  }
+
+  blob(messageId: string, userId: string): Promise<BlobSource | null> {
+    return timed(this.#metrics, 'findBlob', performance.now(), this.#inner.blob(messageId, userId));
   }
 }

@@ -45,6 +45,31 @@ const MAX_BODY_BYTES = 16 * 1024;
 /** An upload's id in a path: what `newId` makes (anything else is NOT_FOUND without a look-up). */
 const UPLOAD_ID = /^f_[A-Za-z0-9_-]{1,62}$/;
 
+/** The answer for every message blob that cannot be served, whatever the reason. */
+const NO_MESSAGE = 'No such message';
+
+/**
+ * The byte range a `Range` header asks for, inclusive: null for none (or one this server does not
+ * serve, such as several ranges: then the whole blob), 'unsatisfiable' when it starts past the end.
+ */
+export function byteRange(
+  header: string | undefined,
+  size: number,
+): [number, number] | null | 'unsatisfiable' {
+  const match = /^bytes=(\d{0,15})-(\d{0,15})$/.exec(header?.trim() ?? '');
+  if (!match || (match[1] === '' && match[2] === '')) return null;
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    if (suffix === 0) return 'unsatisfiable';
+    return [Math.max(0, size - suffix), size - 1];
+  }
+  const start = Number(match[1]);
+  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  if (start >= size) return 'unsatisfiable';
+  if (end < start) return null;
+  return [start, end];
+}
+
 /**
  * The hono app: the `/v1` API, `/healthz`, `/readyz` and the web app, with security headers.
  * `/metrics` is not here: it has a listener of its own (`http/metrics-server.ts`).
@@ -145,6 +170,26 @@ export function createApp(deps: AppDeps): Hono {
   app.delete(`${ROUTES.uploads}/:id`, async (c) => {
     await deps.uploads.cancel(await authenticate(c), uploadId(c));
     return c.body(null, 204);
+  });
+  // A live message's blob, for its sender's and recipient's devices. A burned message, a made-up
+  // id, a message of other users and one without an attachment get the same NOT_FOUND.
+  app.get(ROUTES.messageBlob, async (c) => {
+    const who = await authenticate(c);
+    const id = c.req.param('id') ?? '';
+    const blob = id.length <= 64 ? await storage.uploads.blob(id, who.userId) : null;
+    if (!blob) throw new CinderError('NOT_FOUND', NO_MESSAGE);
+    const range = byteRange(c.req.header('range'), blob.size);
+    c.header('Accept-Ranges', 'bytes');
+    if (range === 'unsatisfiable') {
+      c.header('Content-Range', `bytes */${blob.size}`);
+      return c.body(null, 416);
+    }
+    const [start, end] = range ?? [0, blob.size - 1];
+    const body = await blob.open(start, end);
+    c.header('Content-Type', 'application/octet-stream');
+    c.header('Content-Length', String(end - start + 1));
+    if (range) c.header('Content-Range', `bytes ${start}-${end}/${blob.size}`);
+    return c.body(body, range ? 206 : 200);
   });
   // /healthz is SPEC.md's "200 when the server can serve", the same check as /readyz; /livez
   // answers while the process does. 503 takes the node out of a load balancer's rotation.

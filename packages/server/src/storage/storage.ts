@@ -204,6 +204,16 @@ export type AppendOutcome =
   | { kind: 'past-size' }
   | { kind: 'missing' };
 
+/** A live message's blob, as `UploadStore.blob` finds it. */
+export interface BlobSource {
+  size: number;
+  /**
+   * Its bytes from `start` to `end` (inclusive), read as they are sent, never whole in memory.
+   * Throws `CinderError('NOT_FOUND')` when the bytes are gone (the message burned meanwhile).
+   */
+  open(start: number, end: number): Promise<ReadableStream<Uint8Array>>;
+}
+
 /** Uploads and their bytes, as the storage keeps them (part of `Storage`). */
 export interface UploadStore {
   /** Start an upload with nothing received. */
@@ -218,6 +228,11 @@ export interface UploadStore {
   read(id: string): Promise<Uint8Array | null>;
   /** Remove an upload that is not attached to a message, and its bytes; false when there was none. */
   delete(id: string): Promise<boolean>;
+  /**
+   * The blob of message `messageId` for user `userId`: null unless the message is live, `userId`
+   * is its sender or recipient, and it has an attached upload.
+   */
+  blob(messageId: string, userId: string): Promise<BlobSource | null>;
   /** Remove every unattached upload whose `expiresAt` is at or before `now`, with its bytes; how many. */
   expire(now: number): Promise<number>;
 }

@@ -179,6 +179,7 @@ export function schemaStatements(s: string): string[] {
         UPDATE ${s}.meta SET value = 4 WHERE key = 'version';
       END IF;
     END $$`,
+    `CREATE INDEX IF NOT EXISTS uploads_message ON ${s}.uploads (message_id) WHERE message_id IS NOT NULL`,
     `CREATE OR REPLACE FUNCTION ${s}.lock_logs(barrier bigint, ns integer, keys integer[])
       RETURNS void LANGUAGE plpgsql AS $$
       DECLARE k integer;

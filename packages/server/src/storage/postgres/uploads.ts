@@ -1,5 +1,6 @@
+import { CinderError } from '@cinder/protocol';
 import { int } from '../rows.ts';
-import type { AppendOutcome, UploadRecord, UploadStore } from '../storage.ts';
+import type { AppendOutcome, BlobSource, UploadRecord, UploadStore } from '../storage.ts';
 import type { PostgresPool } from './postgres-pool.ts';
 import { inTransaction } from './transaction.ts';
 
@@ -107,6 +108,57 @@ export class PostgresUploads implements UploadStore {
       return true;
     });
     return value;
+  }
+
+  async blob(messageId: string, userId: string): Promise<BlobSource | null> {
+    const s = this.#schema;
+    const { rows } = await this.#pool().query<{ id: string; received: string }>(
+      `SELECT u.id, u.received FROM ${s}.messages m JOIN ${s}.uploads u ON u.message_id = m.id
+       WHERE m.id = $1 AND (m.sender_id = $2 OR m.recipient_id = $2)`,
+      [messageId, userId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return { size: int(row.received), open: async (start, end) => this.#chunks(row.id, start, end) };
+  }
+
+  /**
+   * The bytes `start`..`end` (inclusive) of an upload, one chunk row per read as the answer is
+   * sent. A chunk gone midway (the message burned) ends the stream with an error.
+   */
+  #chunks(id: string, start: number, end: number): ReadableStream<Uint8Array> {
+    const s = this.#schema;
+    const pool = this.#pool;
+    let at = start;
+    const chunkAt = async (first: boolean) => {
+      const { rows } = await pool().query<{ offset: string; bytes: Buffer }>(
+        first
+          ? `SELECT "offset", bytes FROM ${s}.upload_chunks WHERE upload_id = $1 AND "offset" <= $2
+             ORDER BY "offset" DESC LIMIT 1`
+          : `SELECT "offset", bytes FROM ${s}.upload_chunks WHERE upload_id = $1 AND "offset" = $2`,
+        [id, at],
+      );
+      return rows[0] ? { offset: int(rows[0].offset), bytes: rows[0].bytes } : null;
+    };
+    let first = true;
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        if (at > end) {
+          controller.close();
+          return;
+        }
+        const chunk = await chunkAt(first);
+        first = false;
+        if (!chunk || chunk.offset + chunk.bytes.length <= at) {
+          controller.error(new CinderError('NOT_FOUND', 'No such message'));
+          return;
+        }
+        const from = at - chunk.offset;
+        const to = Math.min(chunk.bytes.length, end + 1 - chunk.offset);
+        controller.enqueue(new Uint8Array(chunk.bytes.buffer, chunk.bytes.byteOffset + from, to - from));
+        at = chunk.offset + to;
+      },
+    });
   }
 
   async expire(now: number): Promise<number> {

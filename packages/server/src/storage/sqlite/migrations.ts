@@ -27,6 +27,9 @@ const STEPS: ReadonlyArray<(db: SqliteDatabase) => void> = [
   (db) => {
     addColumn(db, 'messages', 'attachment', 'TEXT');
     addColumn(db, 'uploads', 'message_id', 'TEXT');
+    db.exec(
+      'CREATE INDEX IF NOT EXISTS uploads_message ON uploads (message_id) WHERE message_id IS NOT NULL',
+    );
   },
 ];
 

@@ -14,6 +14,7 @@ CREATE TABLE IF NOT EXISTS uploads (
   message_id TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS uploads_expiry ON uploads (expires_at);
+CREATE INDEX IF NOT EXISTS uploads_message ON uploads (message_id) WHERE message_id IS NOT NULL;
 `;
 
 /**

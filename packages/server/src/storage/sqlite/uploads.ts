@@ -1,7 +1,9 @@
 import { chmodSync, constants, lstatSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AppendOutcome, UploadRecord, UploadStore } from '../storage.ts';
+import { Readable } from 'node:stream';
+import { CinderError } from '@cinder/protocol';
+import type { AppendOutcome, BlobSource, UploadRecord, UploadStore } from '../storage.ts';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 
@@ -182,6 +184,30 @@ export class SqliteUploads implements UploadStore {
       if (!isMissing(error)) throw error;
     });
     return changed > 0;
+  }
+
+  async blob(messageId: string, userId: string): Promise<BlobSource | null> {
+    const row = this.#deps
+      .db()
+      .prepare<{ id: string; received: number }>(
+        `SELECT u.id, u.received FROM messages m JOIN uploads u ON u.message_id = m.id
+         WHERE m.id = ? AND (m.sender_id = ? OR m.recipient_id = ?)`,
+      )
+      .get(messageId, userId, userId);
+    if (!row) return null;
+    const path = this.#path(row.id);
+    return {
+      size: row.received,
+      // The file is opened before the answer starts: once open, an unlink (a burn) leaves these
+      // bytes readable to the end of this answer only.
+      open: async (start, end) => {
+        const file = await open(path, 'r').catch((error: unknown) => {
+          if (isMissing(error)) throw new CinderError('NOT_FOUND', 'No such message');
+          throw error;
+        });
+        return Readable.toWeb(file.createReadStream({ start, end })) as ReadableStream<Uint8Array>;
+      },
+    };
   }
 
   async expire(now: number): Promise<number> {
