@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { type Event, UploadStatus } from '@cinder/protocol';
 import { afterEach, expect, it } from 'vitest';
 import {
+  filesUnder,
   type KeyedSession,
   RawClient,
   register,
@@ -27,6 +29,8 @@ interface Backend {
   name: string;
   options(): ServerOptions;
   upload(server: TestServer, id: string): Promise<UploadRow | null>;
+  /** Whether any file of the data dir (SQLite) or any chunk row (PostgreSQL) holds `slice`. */
+  holds(server: TestServer, slice: Buffer): Promise<boolean>;
   cleanup(): Promise<void>;
 }
 
@@ -44,6 +48,14 @@ function sqliteBackend(): Backend {
       );
       return row ? { received: row.received, messageId: row.message_id } : null;
     },
+    holds: async (server, slice) =>
+      filesUnder(server.dataDir).some((file) => {
+        try {
+          return readFileSync(file).includes(slice);
+        } catch {
+          return false; // removed while the search ran
+        }
+      }),
     cleanup: async () => {},
   };
 }
@@ -67,6 +79,14 @@ function postgresBackend(): Backend {
       );
       const row = rows[0] as { received: string; message_id: string | null } | undefined;
       return row ? { received: Number(row.received), messageId: row.message_id } : null;
+    },
+    holds: async (_server, slice) => {
+      const { rows } = await sql(
+        `SELECT count(*) AS n FROM "${last}".upload_chunks WHERE position($1::bytea in bytes) > 0`,
+        undefined,
+        [slice],
+      );
+      return Number((rows[0] as { n: string }).n) > 0;
     },
     cleanup: async () => {
       for (const s of schemas.splice(0)) await dropSchema(s);
@@ -234,6 +254,54 @@ for (const make of [sqliteBackend, postgresBackend]) {
         const anonymous = await fetch(`${server.url}${blob(sent.id)}`);
         expect(anonymous.status).toBe(401);
       });
+
+      for (const reason of ['opened', 'revoked', 'expired'] as const) {
+        it(`a burn message's blob: downloadable before, gone at once and its bytes within 5 s when ${reason}`, async () => {
+          const server = await serve({ sweepIntervalMs: 50 });
+          const alice = await register(server);
+          const bob = await register(server);
+          // The client's ciphertext: random bytes, as the server sees them.
+          const bytes = randomBytes(300_000);
+          const slice = bytes.subarray(150_000, 150_064);
+          const id = await upload(server, alice, bytes);
+          const a = await connect(server, alice);
+          const b = await connect(server, bob);
+          const attachment = { upload: id, kind: 'image', size: bytes.length };
+          const burn = reason === 'expired' ? { ttlSeconds: 2 } : {};
+          const frame = await sealedSendFrame(a, alice.user.username, bob.user.username, '', {
+            attachment,
+            burn,
+          });
+          const sent = await a.ok<{ id: string }>(frame);
+          const event = (await b.waitForEvent(
+            (e) => e.kind === 'message' && e.message.id === sent.id,
+          )) as Extract<Event, { kind: 'message' }>;
+          expect(event.message.attachment).toEqual({ kind: 'image', size: bytes.length });
+          const path = `/v1/messages/${sent.id}/blob`;
+          const before = await fetch(`${server.url}${path}`, {
+            headers: { authorization: `Bearer ${bob.token}` },
+          });
+          expect(Buffer.from(await before.arrayBuffer()).equals(bytes)).toBe(true);
+          expect(await backend.holds(server, slice)).toBe(true);
+          const madeUp = await call(
+            server,
+            bob.token,
+            'GET',
+            `/v1/messages/m_${randomBytes(12).toString('base64url')}/blob`,
+          );
+          if (reason === 'opened') await b.ok({ type: 'open', id: sent.id });
+          if (reason === 'revoked') await a.ok({ type: 'revoke', id: sent.id });
+          await b.waitForEvent((e) => e.kind === 'burned' && e.messageId === sent.id, { timeout: 10_000 });
+          const burnedAt = Date.now();
+          for (const who of [alice, bob]) expect(await call(server, who.token, 'GET', path)).toEqual(madeUp);
+          await waitFor(async () => !(await backend.holds(server, slice)), {
+            timeout: 5_000,
+            what: "the burned blob's bytes to be deleted",
+          });
+          expect(Date.now() - burnedAt).toBeLessThan(5_000);
+          expect(await backend.upload(server, id)).toBeNull();
+        });
+      }
 
       it('refuses an incomplete upload, another size, a foreign upload and a made-up id, and leaves them as they were', async () => {
         const server = await serve();

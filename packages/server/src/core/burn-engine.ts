@@ -63,12 +63,7 @@ export class BurnEngine {
     const refusal = sendRefusal(who.username, frame.to, recipient !== null);
     if (refusal || !recipient) throw errorOf(refusal ?? { code: 'NOT_FOUND' });
     const attachment = frame.attachment;
-    if (attachment) {
-      // A burn message's blob is not deleted by its burn on this server: refused rather than kept.
-      if (frame.burn)
-        throw new CinderError('BAD_REQUEST', 'Burn messages carry no attachments on this server');
-      await checkAttachable(this.#storage, this.#now(), who, attachment);
-    }
+    if (attachment) await checkAttachable(this.#storage, this.#now(), who, attachment);
     const sealed = frame.sealed ? await this.#sealedContent(frame.sealed, recipient) : null;
     const sentAt = this.#now();
     const text = frame.text ?? '';

@@ -416,6 +416,15 @@ export class PostgresStorage implements Storage {
     if (!options.contentDeleted) {
       await tx.q(`DELETE FROM ${s}.burn_contents WHERE message_id = ANY($1::text[])`, [ids]);
     }
+    // Their blobs go in the same transaction: the upload rows and every chunk of their bytes.
+    const withBlob = rows.filter((row) => row.attachment !== null).map((row) => row.id);
+    if (withBlob.length > 0) {
+      await tx.q(
+        `WITH gone AS (DELETE FROM ${s}.uploads WHERE message_id = ANY($1::text[]) RETURNING id)
+         DELETE FROM ${s}.upload_chunks WHERE upload_id IN (SELECT id FROM gone)`,
+        [withBlob],
+      );
+    }
     // The scrub this burn needs, recorded with it (in the same statement: no extra round trip):
     // should this node die before its scrub, the row tells every other node (and this one
     // restarted) to finish it. One per transaction.

@@ -96,7 +96,9 @@ type Effect =
   | { kind: 'unmessage'; userIds: readonly string[]; messageId: string }
   | { kind: 'clear' }
   | { kind: 'sendKey'; claim: StagedKey }
-  | { kind: 'folded'; step: FoldStep };
+  | { kind: 'folded'; step: FoldStep }
+  /** A burned message's blob: its row is gone with the burn, its file goes once that commits. */
+  | { kind: 'unlinkBlob'; id: string };
 
 /** What an open storage holds; gone after `close`. */
 interface Open {
@@ -269,6 +271,9 @@ export class SqliteStorage implements Storage {
         break;
       case 'folded':
         this.#live().sendKeys.folded(effect.step);
+        break;
+      case 'unlinkBlob':
+        this.uploads.unlinkBlob(effect.id);
         break;
     }
   }
@@ -477,6 +482,9 @@ export class SqliteStorage implements Storage {
     const s = open.statements;
     s.deleteMessage.run(row.n);
     if (row.content_gen != null) open.content.remove(row.content_gen, row.n);
+    if (row.attachment != null) {
+      for (const blob of s.deleteBlobOf.all(row.id)) this.#record({ kind: 'unlinkBlob', id: blob.id });
+    }
     s.deleteMessageEvents.run(row.to_seq ?? null, row.from_seq ?? null);
     s.deleteReceipts.run(row.id);
     s.insertTombstone.run(row.id, row.conversation, row.sender_id, row.recipient_id, reason, at);

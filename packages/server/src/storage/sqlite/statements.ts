@@ -70,6 +70,7 @@ export function prepareStatements(db: SqliteDatabase) {
     clearSendLog: p('DELETE FROM send_log WHERE n <= ?'),
     insertMessage: p(`INSERT INTO messages (${MESSAGE_META_COLUMNS}, text, ext, to_seq, from_seq, content_gen)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    deleteBlobOf: p<{ id: string }>('DELETE FROM uploads WHERE message_id = ? RETURNING id'),
     attachUpload: p(`UPDATE uploads SET message_id = ?
       WHERE id = ? AND device_id = ? AND size = ? AND received = size AND message_id IS NULL`),
     messageById:

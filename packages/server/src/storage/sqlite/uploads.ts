@@ -210,6 +210,14 @@ export class SqliteUploads implements UploadStore {
     };
   }
 
+  /**
+   * Unlink the file of a burned message's blob, whose row the burn deleted (after its commit). A
+   * file the unlink misses (a crash first) has no row, and `open` removes it at the next start.
+   */
+  unlinkBlob(id: string): void {
+    void this.#serial(id, () => unlink(this.#path(id))).catch(() => {});
+  }
+
   async expire(now: number): Promise<number> {
     const due = this.#deps
       .db()
