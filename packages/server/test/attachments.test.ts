@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Event, UploadStatus } from '@cinder/protocol';
 import { afterEach, expect, it } from 'vitest';
 import {
@@ -10,6 +11,7 @@ import {
   sealedSendFrame,
   sendFrame,
   type TestServer,
+  tempDir,
   testServer,
   waitFor,
 } from '../../../test/kit/index.ts';
@@ -300,6 +302,40 @@ for (const make of [sqliteBackend, postgresBackend]) {
           });
           expect(Date.now() - burnedAt).toBeLessThan(5_000);
           expect(await backend.upload(server, id)).toBeNull();
+        });
+      }
+
+      // SQLite only: PostgreSQL deletes the chunk rows in the burn's transaction itself.
+      if (backend.name === 'sqlite') {
+        it('leaves no burned blob past start-up when the file outlived its row (a crash before the unlink)', async () => {
+          const dir = tempDir('cinder-attach-crash-');
+          try {
+            const server = await serve({ dataDir: dir.path });
+            const alice = await register(server);
+            const bob = await register(server);
+            const bytes = randomBytes(100_000);
+            const id = await upload(server, alice, bytes);
+            const a = await connect(server, alice);
+            const b = await connect(server, bob);
+            const attachment = { upload: id, kind: 'voice', size: bytes.length };
+            const frame = await sealedSendFrame(a, alice.user.username, bob.user.username, '', {
+              attachment,
+            });
+            const sent = await a.ok<{ id: string }>(frame);
+            await b.ok({ type: 'open', id: sent.id });
+            const file = join(dir.path, 'blobs', id);
+            await waitFor(() => !existsSync(file), { timeout: 5_000, what: 'the unlink after the burn' });
+            await server.close();
+            // What a crash between the burn's commit and the unlink leaves: the file, with no row.
+            writeFileSync(file, bytes, { mode: 0o600 });
+            const restarted = await serve({ dataDir: dir.path });
+            expect((await fetch(`${restarted.url}/healthz`)).status).toBe(200);
+            expect(existsSync(file)).toBe(false);
+            expect(await backend.holds(restarted, bytes.subarray(50_000, 50_064))).toBe(false);
+          } finally {
+            for (const server of servers.splice(0)) await server.close();
+            dir.remove();
+          }
         });
       }
 
