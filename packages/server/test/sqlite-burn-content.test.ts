@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../../../test/kit/index.ts';
+import { filesUnder, tempDir } from '../../../test/kit/index.ts';
 import { GENERATION_ROWS } from '../src/storage/sqlite/burn-content.ts';
 import { DATABASE_FILE, SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 import { addUsers, bob, hourBurn, newMessage, readDatabase } from './storage-fixtures.ts';
@@ -38,8 +38,8 @@ function pagesHolding(dir: string, marker: string): string[] {
 /** Every marker (see `marker`) found whole in any file of the data dir. */
 function markersIn(dir: string): Set<string> {
   const found = new Set<string>();
-  for (const name of readdirSync(dir)) {
-    for (const m of readFileSync(join(dir, name))
+  for (const path of filesUnder(dir)) {
+    for (const m of readFileSync(path)
       .toString('latin1')
       .matchAll(/mk[0-9a-f]{16}/g))
       found.add(m[0]);
@@ -81,7 +81,7 @@ describe('burn message content in SQLite', () => {
     live.push(...sent.map((s) => s.marker));
     // The crash: the files as they are now, copied while nothing runs (a write is synchronous).
     const crashed = dataDir();
-    for (const name of readdirSync(dir)) copyFileSync(join(dir, name), join(crashed, name));
+    cpSync(dir, crashed, { recursive: true });
     const found = (d: string, markers: string[]) => {
       const inFiles = markersIn(d);
       return markers.filter((m) => inFiles.has(m)).length;
