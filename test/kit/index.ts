@@ -28,7 +28,14 @@ export {
 export { codeOf, failure } from './outcome.ts';
 export { collectOutput, type ProcessOutput } from './process.ts';
 export { Exposition, type Sample } from './prometheus.ts';
-export { type FrameWait, openedContent, RawClient, sealedSendFrame, sendFrame } from './raw-client.ts';
+export {
+  type FrameWait,
+  openedContent,
+  RawClient,
+  sealedSend,
+  sealedSendFrame,
+  sendFrame,
+} from './raw-client.ts';
 export {
   health,
   live,

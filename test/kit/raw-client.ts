@@ -1,4 +1,5 @@
 import {
+  type Envelope,
   type Event,
   type KeysResult,
   type OpenResult,
@@ -219,6 +220,19 @@ export async function sealedSendFrame(
     sealed,
     ...rest,
   };
+}
+
+/** Send a sealed burn message (`sealedSendFrame`) and wait for the reply: its id and envelope. */
+export async function sealedSend(
+  client: RawClient,
+  from: string,
+  to: string,
+  text: string,
+  extra: Parameters<typeof sealedSendFrame>[4] = {},
+): Promise<{ id: string; envelope: Envelope }> {
+  const frame = await sealedSendFrame(client, from, to, text, extra);
+  const { id } = await client.ok<{ id: string }>(frame);
+  return { id, envelope: frame.sealed as Envelope };
 }
 
 /** The text and ext of an open's result, decrypted with the opening device's keys when sealed. */

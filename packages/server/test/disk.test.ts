@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { Envelope, OpenResult } from '@cinder/protocol';
+import type { OpenResult } from '@cinder/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type ChildServer,
@@ -9,7 +9,7 @@ import {
   openedContent,
   RawClient,
   register,
-  sealedSendFrame,
+  sealedSend,
   spawnServer,
   tempDir,
   testServer,
@@ -23,19 +23,6 @@ function filesContaining(dir: string, marker: string): string[] {
   return filesUnder(dir)
     .filter((path) => readFileSync(path).includes(needle))
     .map((path) => basename(path));
-}
-
-/** A sealed burn send and its envelope. */
-async function sealedSend(
-  client: RawClient,
-  from: string,
-  to: string,
-  text: string,
-  extra: Parameters<typeof sealedSendFrame>[4] = {},
-): Promise<{ id: string; envelope: Envelope }> {
-  const frame = await sealedSendFrame(client, from, to, text, extra);
-  const { id } = await client.ok<{ id: string }>(frame);
-  return { id, envelope: frame.sealed as Envelope };
 }
 
 describe('nothing left on disk', () => {

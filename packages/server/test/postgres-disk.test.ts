@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Envelope, OpenResult } from '@cinder/protocol';
+import type { OpenResult } from '@cinder/protocol';
 import { afterEach, expect, it } from 'vitest';
 import {
   type ChildServer,
   openedContent,
   RawClient,
   register,
-  sealedSendFrame,
+  sealedSend,
   spawnServer,
   tempDir,
   testServer,
@@ -46,19 +46,6 @@ function scrubbed(dir: string, envelopes: EnvelopeSearch<string>): true {
   const left = envelopes.inDir(dir);
   if (left.size > 0) throw new Error(`envelopes still there: ${[...left].join(', ')}`);
   return true;
-}
-
-/** A sealed burn send from `from` to `to` on `client`: the message id and its envelope. */
-async function sealedSend(
-  client: RawClient,
-  from: string,
-  to: string,
-  text: string,
-  extra: Parameters<typeof sealedSendFrame>[4] = {},
-): Promise<{ id: string; envelope: Envelope }> {
-  const frame = await sealedSendFrame(client, from, to, text, extra);
-  const { id } = await client.ok<{ id: string }>(frame);
-  return { id, envelope: frame.sealed as Envelope };
 }
 
 const located = await locate();
