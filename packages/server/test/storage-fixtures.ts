@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { expect } from 'vitest';
 import { DATABASE_FILE } from '../src/storage/sqlite/sqlite-storage.ts';
 import type { NewMessage, Party, Storage } from '../src/storage/storage.ts';
 
@@ -70,4 +71,55 @@ export function countRows(dataDir: string, from: string): number {
     dataDir,
     (db) => (db.prepare(`SELECT count(*) AS n FROM ${from}`).get() as { n: number }).n,
   );
+}
+
+/**
+ * Checks of a storage migrated from version 1 (see the migration tests): what version 1 held
+ * (`old`, a plain burn message to bob; the keyless device `d_old` with token hash `h_old`) is
+ * there, and what each later version adds works on it.
+ */
+export async function expectMigratedStorageWorks(storage: Storage, old: NewMessage): Promise<void> {
+  // What version 1 held: a device without a key (not in the directory), a message that is not sealed.
+  expect((await storage.accounts.findDeviceByTokenHash('h_old'))?.device.publicKey).toBeNull();
+  expect(await storage.accounts.listDeviceKeys(bob.id)).toEqual([]);
+  expect(
+    await storage.openMessage({ id: old.id, userId: bob.id, deviceId: 'd_old', at: 2_000 }),
+  ).toMatchObject({ kind: 'taken', text: 'from version 1', sealed: false });
+  // What version 2 adds works on the migrated storage.
+  const key = 'A'.repeat(43);
+  await storage.accounts.createDevice({
+    id: 'd_new',
+    userId: bob.id,
+    name: 'new',
+    createdAt: 6,
+    lastSeenAt: null,
+    publicKey: key,
+    tokenHash: 'h_new',
+  });
+  expect(await storage.accounts.listDeviceKeys(bob.id)).toEqual([
+    { id: 'd_new', publicKey: key, createdAt: 6 },
+  ]);
+  const sealed = newMessage({ from: alice, text: '{"v":1}', burn: hourBurn, sealedFor: ['d_new'] });
+  await storage.insertMessage({ deviceId: 'd_a', key: 'k-sealed', message: sealed, at: 1_000 });
+  expect(
+    await storage.openMessage({ id: sealed.id, userId: bob.id, deviceId: 'd_old', at: 2_000 }),
+  ).toMatchObject({ kind: 'refused', refusal: { code: 'SEALED_FOR_OTHER_DEVICES' } });
+  expect(
+    await storage.openMessage({ id: sealed.id, userId: bob.id, deviceId: 'd_new', at: 2_000 }),
+  ).toMatchObject({ kind: 'taken', text: '{"v":1}', sealed: true });
+  // What version 3 adds works on the migrated storage.
+  await storage.uploads.create({ id: 'f_1', deviceId: 'd_new', size: 3, createdAt: 1, expiresAt: 9 });
+  await storage.uploads.append('f_1', 0, new Uint8Array([1, 2, 3]));
+  expect(await storage.uploads.read('f_1')).toEqual(new Uint8Array([1, 2, 3]));
+  // What version 4 adds works on the migrated storage: a complete upload becomes a message's blob.
+  await storage.uploads.create({ id: 'f_2', deviceId: 'd_a', size: 3, createdAt: 1, expiresAt: 9 });
+  await storage.uploads.append('f_2', 0, new Uint8Array([4, 5, 6]));
+  const view = { kind: 'file' as const, size: 3, name: 'a.txt', type: 'text/plain' };
+  const withFile = newMessage({ from: alice, text: '', attachment: { upload: 'f_2', view } });
+  await storage.insertMessage({ deviceId: 'd_a', key: 'k-file', message: withFile, at: 1_000 });
+  expect((await storage.uploads.get('f_2'))?.messageId).toBe(withFile.id);
+  expect(await storage.uploads.expire(Number.MAX_SAFE_INTEGER)).toBe(1);
+  expect(await storage.uploads.read('f_2')).toEqual(new Uint8Array([4, 5, 6]));
+  const live = await storage.listLiveMessages(bob.id, null, 10);
+  expect(live.messages.find((m) => m.id === withFile.id)?.attachment).toEqual(view);
 }
