@@ -12,7 +12,10 @@ describe('sealed blobs (docs/media.md)', () => {
       const data = random(size);
       const sealed = await sealBlob(key, 'env-1', data, CHUNK);
       expect(sealed.length).toBe(sealedBlobSize(size, CHUNK));
-      expect(Buffer.from(sealed).includes(Buffer.from(data.subarray(0, Math.min(size, 64))))).toBe(false);
+      // A slice long enough not to turn up in random ciphertext by chance (one byte would).
+      if (size >= 16) {
+        expect(Buffer.from(sealed).includes(Buffer.from(data.subarray(0, Math.min(size, 64))))).toBe(false);
+      }
       expect(await openBlob(key, 'env-1', sealed, CHUNK)).toEqual(data);
     }
   });
