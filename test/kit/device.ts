@@ -53,13 +53,22 @@ export function device(url: string, options: DeviceOptions = {}): Device {
     store,
     WebSocket: net.WebSocket,
   });
-  const events: DeviceEvents = { message: [], receipt: [], burned: [], state: [], error: [], keyChange: [] };
+  const events: DeviceEvents = {
+    message: [],
+    receipt: [],
+    burned: [],
+    state: [],
+    error: [],
+    keyChange: [],
+    upload: [],
+  };
   client.on('message', (m) => events.message.push(m));
   client.on('receipt', (r) => events.receipt.push(r));
   client.on('burned', (b) => events.burned.push(b));
   client.on('state', (s) => events.state.push(s));
   client.on('error', (e) => events.error.push(e));
   client.on('keyChange', (k) => events.keyChange.push(k));
+  client.on('upload', (u) => events.upload.push(u));
   return {
     client,
     net,

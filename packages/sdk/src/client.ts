@@ -4,7 +4,7 @@ import { Acks } from './acks.ts';
 import { FrameApplier } from './apply.ts';
 import { Connection } from './connection.ts';
 import { conversationList } from './conversations.ts';
-import { openEnvelope } from './crypto/envelope.ts';
+import { type OpenedContent, openEnvelope } from './crypto/envelope.ts';
 import { listDevices, revokeDevice } from './devices.ts';
 import { Emitter, type Handler } from './emitter.ts';
 import {
@@ -13,9 +13,19 @@ import {
   defaultWebSocket,
   type WebSocketConstructor,
 } from './environment.ts';
+import {
+  bytesOf,
+  discardUpload,
+  downloadBlob,
+  type FileData,
+  fileDetails,
+  plainAttachment,
+  sealedAttachment,
+  uploadFile,
+} from './files.ts';
 import { type FetchLike, type ServerHttp, toWebSocketUrl } from './http.ts';
 import { KeyDirectory } from './key-directory.ts';
-import { Outbox } from './outbox.ts';
+import { Outbox, pendingSend } from './outbox.ts';
 import { Serial } from './serial.ts';
 import { Session } from './session.ts';
 import type { Store } from './store/store.ts';
@@ -24,17 +34,24 @@ import type {
   Burned,
   ClientState,
   ConversationSummary,
+  Identity,
   KeyChange,
   KeyStatus,
   Me,
   Message,
+  OpenedAttachment,
   OpenedMessage,
   Receipt,
+  SendFileOptions,
   SendOptions,
   SentMessage,
   StoredMessage,
   Tombstone,
+  UploadProgress,
 } from './types.ts';
+
+/** Most burn attachments a client holds downloaded ahead of their open (`prefetch`). */
+const PREFETCH_LIMIT = 16;
 
 /** Options of `new CinderClient(…)`. */
 export interface CinderClientOptions {
@@ -92,6 +109,8 @@ export interface ClientEvents {
    * or a key substituted): its safety number changed, and a verified mark was dropped.
    */
   keyChange: [change: KeyChange];
+  /** Progress of a `sendFile`'s upload, after each chunk the server stored. */
+  upload: [progress: UploadProgress];
   /** A background problem: an invalid frame dropped, a restored send refused by the server. */
   error: [error: CinderError];
 }
@@ -118,6 +137,8 @@ export class CinderClient {
   readonly #keys: KeyDirectory;
   readonly #session: Session;
   readonly #frames: FrameApplier;
+  /** Burn attachments' ciphertext downloaded ahead of the open, in memory only, by message id. */
+  readonly #prefetched = new Map<string, Promise<Uint8Array<ArrayBuffer> | null>>();
 
   constructor(options: CinderClientOptions) {
     this.#server = {
@@ -141,7 +162,10 @@ export class CinderClient {
     this.#sync = new Sync(this.#store, {
       message: (m) => this.#emitter.emit('message', m),
       receipt: (r) => this.#emitter.emit('receipt', r),
-      burned: (b) => this.#emitter.emit('burned', b),
+      burned: (b) => {
+        this.#prefetched.delete(b.messageId);
+        this.#emitter.emit('burned', b);
+      },
       delivered: (ids) => this.#acks.delivered(ids),
     });
     this.#acks = new Acks(this.#connection, () => this.#sync.cursor, this.#requestTimeoutMs);
@@ -159,7 +183,8 @@ export class CinderClient {
       connection: this.#connection,
       sendTimeoutMs,
       onError,
-      seal: (me, pending) => this.#keys.seal(me, pending.to, pending.text, pending.ext, sendTimeoutMs),
+      seal: (me, pending, file) =>
+        this.#keys.seal(me, pending.to, { text: pending.text, ext: pending.ext, file }, sendTimeoutMs),
     });
     this.#session = new Session({
       server: this.#server,
@@ -268,6 +293,67 @@ export class CinderClient {
   }
 
   /**
+   * Send a file: a photo, a voice note, a video or any file, with an optional caption (`text`).
+   * The bytes go up first in resumable chunks (`upload` events and `onProgress` report them;
+   * `signal` cancels), then the message goes out as `send` does. A burn message's file is
+   * encrypted here with the message's content key before any byte leaves the device; its name
+   * and type are sealed with the caption. A file send is not kept in the store's outbox (it would
+   * need the content key there): if the client closes first it fails, and the server removes
+   * the unsent upload after its ttl. PAYLOAD_TOO_LARGE over the server's `--max-upload`, before
+   * any byte is sent.
+   */
+  async sendFile(to: string, data: FileData, options: SendFileOptions = {}): Promise<SentMessage> {
+    this.#session.assertLive();
+    const identity = await this.#session.requireIdentity();
+    const details = fileDetails(data, options);
+    const sendOptions: SendOptions = {};
+    if (options.burn !== undefined) sendOptions.burn = options.burn;
+    if (options.ext !== undefined) sendOptions.ext = options.ext;
+    const pending = pendingSend(to, options.text ?? '', sendOptions);
+    const onProgress = (sent: number, total: number) => {
+      const progress: UploadProgress = { key: pending.key, to, sent, total };
+      options.onProgress?.(progress);
+      this.#emitter.emit('upload', progress);
+    };
+    const upload = { onProgress, ...(options.signal ? { signal: options.signal } : {}) };
+    const bytes = await bytesOf(data);
+    const file = await uploadFile(this.#server, identity, bytes, details, pending.burn !== undefined, upload);
+    try {
+      return await this.#outbox.sendFile(identity, pending, file);
+    } catch (error) {
+      // Not sent (or not known to be: an upload attached to a stored message cannot be removed).
+      await discardUpload(this.#server, identity, file.attachment.upload);
+      throw error;
+    }
+  }
+
+  /**
+   * Download a received burn message's attachment ahead of its open, so it opens at once. The
+   * ciphertext stays in memory (never in the store) and is useless without the key share the
+   * open releases. No-op for anything else.
+   */
+  async prefetch(id: string): Promise<void> {
+    const identity = await this.#session.requireIdentity();
+    const local = await this.#store.getMessage(id);
+    if (!local?.burn || !local.attachment || local.mine || this.#prefetched.has(id)) return;
+    if (this.#prefetched.size >= PREFETCH_LIMIT) return;
+    const download = downloadBlob(this.#server, identity, id).catch(() => null);
+    this.#prefetched.set(id, download);
+    await download;
+  }
+
+  /**
+   * The attachment of a normal message (any number of times). BAD_REQUEST for a burn message: its
+   * attachment comes once, from `open`. NOT_FOUND if the message has none or is not this account's.
+   */
+  async attachment(id: string): Promise<OpenedAttachment> {
+    const identity = await this.#session.requireIdentity();
+    const local = await this.#store.getMessage(id);
+    if (local?.burn) throw new CinderError('BAD_REQUEST', "A burn message's attachment comes only from open");
+    return plainAttachment(local, await downloadBlob(this.#server, identity, id));
+  }
+
+  /**
    * Open a message. A burn message: the atomic take; the content is returned once, never stored,
    * and the message burns everywhere (a second open, from any device, gets BURNED). If the
    * connection drops before the reply, this fails with DISCONNECTED and is not retried: the
@@ -278,6 +364,12 @@ export class CinderClient {
   async open(id: string): Promise<OpenedMessage> {
     this.#session.assertLive();
     const identity = await this.#session.requireIdentity();
+    const local = await this.#store.getMessage(id);
+    // A burn attachment's ciphertext is deleted by the open: fetch it first (also for a message
+    // this device has not stored yet). A failed download, other than "no such blob", stops here,
+    // before anything burns.
+    const sealedBlob =
+      !local || (local.burn && local.attachment) ? await this.#sealedBlob(identity, id) : null;
     this.#acks.flushDelivered();
     const result = await this.#connection.request(
       { type: 'open', id },
@@ -286,7 +378,8 @@ export class CinderClient {
     await this.#serial.run(() =>
       result.burned ? this.#sync.burnLocallyById(id, 'opened') : this.#sync.markReadLocally(id),
     );
-    let content = { text: result.text ?? '', ext: result.ext ?? {} };
+    let content: OpenedContent = { text: result.text ?? '', ext: result.ext ?? {} };
+    let attachment: OpenedAttachment | undefined;
     if (result.sealed) {
       if (!identity.keys) throw new CinderError('DECRYPT_FAILED', 'This device has no key');
       content = await openEnvelope({
@@ -297,10 +390,27 @@ export class CinderClient {
         keys: identity.keys,
         sealed: result.sealed,
       });
+      attachment = await sealedAttachment(content, result.sealed.id, local, sealedBlob);
+    } else if (local?.attachment) {
+      attachment = plainAttachment(local, await downloadBlob(this.#server, identity, id));
     }
     const opened: OpenedMessage = { id: result.id, text: content.text, ext: content.ext };
     if (result.viewSeconds !== undefined) opened.viewSeconds = result.viewSeconds;
+    if (attachment) opened.attachment = attachment;
     return opened;
+  }
+
+  /** A burn attachment's ciphertext: prefetched, or downloaded now; null if the server has none. */
+  async #sealedBlob(identity: Identity, id: string): Promise<Uint8Array<ArrayBuffer> | null> {
+    const prefetched = await this.#prefetched.get(id);
+    this.#prefetched.delete(id);
+    if (prefetched) return prefetched;
+    try {
+      return await downloadBlob(this.#server, identity, id);
+    } catch (error) {
+      if (error instanceof CinderError && error.code === 'NOT_FOUND') return null;
+      throw error;
+    }
   }
 
   // End-to-end encryption (docs/crypto.md)

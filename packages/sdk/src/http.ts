@@ -4,7 +4,7 @@ import { CinderError, ErrorBody } from '@cinder/protocol';
 export type FetchLike = (
   url: string,
   init: { method: string; headers: Record<string, string>; body?: string | Uint8Array<ArrayBuffer> },
-) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+) => Promise<{ ok: boolean; status: number; text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer> }>;
 
 /** How the SDK reaches a server's HTTP API: its base URL (no trailing slash) and the fetch to use. */
 export interface ServerHttp {
@@ -89,4 +89,32 @@ function errorFromBody(status: number, json: unknown): CinderError {
   if (status === 429) return new CinderError('RATE_LIMITED');
   if (status >= 500) return new CinderError('UNAVAILABLE', `Server error (HTTP ${status})`);
   return new CinderError('BAD_REQUEST', `Unexpected HTTP ${status}`);
+}
+
+/**
+ * Download bytes (`GET` with the device's token). Error bodies become `CinderError`s as in
+ * `httpRequest`; a network failure is `UNAVAILABLE`.
+ */
+export async function httpDownload(
+  fetch: FetchLike,
+  url: string,
+  token: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  let response: Awaited<ReturnType<FetchLike>>;
+  try {
+    response = await fetch(url, {
+      method: 'GET',
+      headers: { accept: 'application/octet-stream', authorization: `Bearer ${token}` },
+    });
+    if (response.ok) return new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    throw new CinderError('UNAVAILABLE', 'Cannot reach the server', { cause: error });
+  }
+  let text = '';
+  try {
+    text = await response.text();
+  } catch {
+    // the status alone says what went wrong
+  }
+  throw errorFromBody(response.status, parseJson(text));
 }

@@ -6,6 +6,7 @@ export { type OpenInput, openEnvelope, type SealInput, sealEnvelope } from './cr
 export { type KeyOwner, keyFingerprint, safetyNumber } from './crypto/safety-number.ts';
 export type { Handler } from './emitter.ts';
 export type { WebSocketConstructor, WebSocketLike } from './environment.ts';
+export { type FileData, kindOf } from './files.ts';
 export type { FetchLike } from './http.ts';
 export { IndexedDbStore } from './store/indexeddb.ts';
 export { MemoryStore } from './store/memory.ts';
@@ -20,12 +21,15 @@ export type {
   Me,
   Message,
   MessageStatus,
+  OpenedAttachment,
   OpenedMessage,
   PeerKeys,
   PendingSend,
   Receipt,
+  SendFileOptions,
   SendOptions,
   SentMessage,
   StoredMessage,
   Tombstone,
+  UploadProgress,
 } from './types.ts';

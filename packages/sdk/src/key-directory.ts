@@ -2,6 +2,7 @@ import { CinderError, type DirectoryDevice, type Envelope, type Ext } from '@cin
 import type { Connection } from './connection.ts';
 import { sealEnvelope } from './crypto/envelope.ts';
 import { keyFingerprint, keySetId, safetyNumber } from './crypto/safety-number.ts';
+import type { FileSeal } from './outbox.ts';
 import type { Serial } from './serial.ts';
 import type { Store } from './store/store.ts';
 import type { Identity, KeyChange, KeyStatus, Me, PeerKeys } from './types.ts';
@@ -43,8 +44,16 @@ export class KeyDirectory {
     return result.devices;
   }
 
-  /** Seal a burn message to every current device of `to`. */
-  async seal(me: Me, to: string, text: string, ext: Ext | undefined, timeoutMs?: number): Promise<Envelope> {
+  /**
+   * Seal a burn message to every current device of `to`. An attachment's send passes the content
+   * key and envelope id its blob was sealed with, so a second seal (after `KEYS_CHANGED`) keeps them.
+   */
+  async seal(
+    me: Me,
+    to: string,
+    content: { text: string; ext?: Ext | undefined; file?: FileSeal | undefined },
+    timeoutMs?: number,
+  ): Promise<Envelope> {
     const devices = await this.devices(me, to, timeoutMs);
     if (devices.length === 0) {
       throw new CinderError(
@@ -52,7 +61,18 @@ export class KeyDirectory {
         `${to} has no device that can receive end-to-end encrypted messages`,
       );
     }
-    return sealEnvelope({ from: me.username, to, text, ext, devices });
+    const { text, ext, file } = content;
+    if (!file) return sealEnvelope({ from: me.username, to, text, ext, devices });
+    return sealEnvelope({
+      from: me.username,
+      to,
+      text,
+      ext,
+      devices,
+      contentKey: file.contentKey,
+      envelopeId: file.envelopeId,
+      attachment: file.attachment,
+    });
   }
 
   async status(me: Identity, username: string): Promise<KeyStatus> {

@@ -24,6 +24,11 @@ export function toStoredMessage(view: MessageView, me: string): StoredMessage {
     ext: view.burn ? {} : (view.ext ?? {}),
     mine,
   };
+  if (view.attachment) {
+    // A burn message's attachment shows kind and size only, whatever a faulty server sent.
+    const { kind, size } = view.attachment;
+    message.attachment = view.burn ? { kind, size } : structuredClone(view.attachment);
+  }
   if (view.burn) message.burn = view.burn;
   else if (view.text !== undefined) message.text = view.text;
   if (mine) message.status = 'sent';

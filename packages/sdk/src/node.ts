@@ -4,7 +4,9 @@
  *
  * ```ts
  * import { CinderClient } from '@cinder/sdk';
- * import { FileStore } from '@cinder/sdk/node';
+ * import { FileStore, fileFrom } from '@cinder/sdk/node';
+ * await client.sendFile('bob', await fileFrom('photo.jpg'), { burn: true });
  * ```
  */
+export { fileFrom, typeOfPath } from './node-file.ts';
 export { FileStore } from './store/file.ts';

@@ -1,5 +1,13 @@
-import { BurnRequest, CinderError, describeIssue, type Envelope, SendFrame } from '@cinder/protocol';
+import {
+  type AttachmentRequest,
+  BurnRequest,
+  CinderError,
+  describeIssue,
+  type Envelope,
+  SendFrame,
+} from '@cinder/protocol';
 import type { Connection, RequestBody } from './connection.ts';
+import type { SealedAttachment } from './crypto/envelope.ts';
 import { newClientKey } from './environment.ts';
 import type { Serial } from './serial.ts';
 import type { Store } from './store/store.ts';
@@ -13,7 +21,20 @@ export interface OutboxOptions {
   /** Background failures of sends restored from the store (no caller is waiting for them). */
   onError: (error: CinderError) => void;
   /** Seal a burn message's content to the recipient's current devices (docs/crypto.md). */
-  seal: (me: Me, pending: PendingSend) => Promise<Envelope>;
+  seal: (me: Me, pending: PendingSend, file?: FileSeal) => Promise<Envelope>;
+}
+
+/** A burn attachment's part of the envelope: the content key and envelope id its blob is sealed with. */
+export interface FileSeal {
+  contentKey: Uint8Array<ArrayBuffer>;
+  envelopeId: string;
+  attachment: SealedAttachment;
+}
+
+/** The attachment of a send: the completed upload, and for a burn message what its seal needs. */
+export interface FileSend {
+  attachment: AttachmentRequest;
+  seal?: FileSeal;
 }
 
 /** Times a burn send is sealed again when the recipient's devices changed under it (`KEYS_CHANGED`). */
@@ -41,17 +62,7 @@ export class Outbox {
   }
 
   async send(me: Me, to: string, text: string, options: SendOptions): Promise<SentMessage> {
-    const pending: PendingSend = { key: newClientKey(), to, text, createdAt: Date.now() };
-    if (options.ext !== undefined) pending.ext = options.ext;
-    if (options.burn !== undefined) pending.burn = options.burn === true ? {} : options.burn;
-    // Check the plain content as a normal send, and the burn policy on its own (a burn send
-    // carries only the envelope). The message says where, never echoes values (they are content).
-    const plain: RequestBody<'send'> = { type: 'send', key: pending.key, to, text };
-    if (pending.ext !== undefined) plain.ext = pending.ext;
-    const checked = SendFrame.safeParse({ ...plain, rid: 'check' });
-    if (!checked.success) throw new CinderError('BAD_REQUEST', describeIssue(checked.error, 'send'));
-    const burn = BurnRequest.safeParse(pending.burn ?? {});
-    if (!burn.success) throw new CinderError('BAD_REQUEST', `burn.${describeIssue(burn.error, 'burn')}`);
+    const pending = pendingSend(to, text, options);
     this.#active.add(pending.key);
     try {
       await this.#options.serial.run(() => this.#options.store.commit({ putOutbox: [pending] }));
@@ -60,6 +71,17 @@ export class Outbox {
       throw CinderError.from(error);
     }
     return this.#dispatch(me, pending);
+  }
+
+  /**
+   * Send a message with an uploaded attachment. Not kept in the store's outbox: a burn
+   * attachment's send needs its content key, which never goes to the store, and the upload
+   * expires on the server without it (docs/media.md). Retried with its key across reconnects
+   * until `sendTimeoutMs`, like any send.
+   */
+  async sendFile(me: Me, pending: PendingSend, file: FileSend): Promise<SentMessage> {
+    this.#active.add(pending.key);
+    return this.#dispatch(me, pending, file);
   }
 
   /** Send what a previous session left in the outbox (call once in sync). */
@@ -74,10 +96,10 @@ export class Outbox {
     }
   }
 
-  async #dispatch(me: Me, pending: PendingSend): Promise<SentMessage> {
+  async #dispatch(me: Me, pending: PendingSend, file?: FileSend): Promise<SentMessage> {
     const { store, serial, sendTimeoutMs } = this.#options;
     try {
-      const result = await this.#request(me, pending, sendTimeoutMs);
+      const result = await this.#request(me, pending, sendTimeoutMs, file);
       const message: SentMessage = {
         id: result.id,
         conversation: result.conversation,
@@ -91,6 +113,12 @@ export class Outbox {
         status: 'sent',
       };
       if (result.burn) message.burn = result.burn;
+      if (file) {
+        const { kind, size, name, type } = file.attachment;
+        message.attachment = { kind, size };
+        if (name !== undefined) message.attachment.name = name;
+        if (type !== undefined) message.attachment.type = type;
+      }
       await serial.run(async () => {
         // A fast burn (ttl of 1 s, an instant open) may be applied before this reply:
         // never bring its text back into the store.
@@ -110,23 +138,44 @@ export class Outbox {
   }
 
   /** Send it; a burn message is sealed first, and again if the recipient's devices changed meanwhile. */
-  async #request(me: Me, pending: PendingSend, timeoutMs: number) {
+  async #request(me: Me, pending: PendingSend, timeoutMs: number, file?: FileSend) {
     const { connection, seal } = this.#options;
     const burn = pending.burn;
-    if (burn === undefined) return connection.request(plainBody(pending), { timeoutMs, retry: true });
+    if (burn === undefined) {
+      const body = plainBody(pending);
+      if (file) body.attachment = file.attachment;
+      return connection.request(body, { timeoutMs, retry: true });
+    }
     for (let attempt = 1; ; attempt++) {
-      const sealed = await seal(me, pending);
+      const sealed = await seal(me, pending, file?.seal);
+      const body: RequestBody<'send'> = { type: 'send', key: pending.key, to: pending.to, burn, sealed };
+      if (file) body.attachment = file.attachment;
       try {
-        return await connection.request(
-          { type: 'send', key: pending.key, to: pending.to, burn, sealed },
-          { timeoutMs, retry: true },
-        );
+        return await connection.request(body, { timeoutMs, retry: true });
       } catch (error) {
         if (!(error instanceof CinderError && error.code === 'KEYS_CHANGED' && attempt < SEAL_ATTEMPTS))
           throw error;
       }
     }
   }
+}
+
+/**
+ * A send as the outbox keeps it, checked: the plain content as a normal send, and the burn
+ * policy on its own (a burn send carries only the envelope). BAD_REQUEST says where, never
+ * echoes values (they are content).
+ */
+export function pendingSend(to: string, text: string, options: SendOptions): PendingSend {
+  const pending: PendingSend = { key: newClientKey(), to, text, createdAt: Date.now() };
+  if (options.ext !== undefined) pending.ext = options.ext;
+  if (options.burn !== undefined) pending.burn = options.burn === true ? {} : options.burn;
+  const plain: RequestBody<'send'> = { type: 'send', key: pending.key, to, text };
+  if (pending.ext !== undefined) plain.ext = pending.ext;
+  const checked = SendFrame.safeParse({ ...plain, rid: 'check' });
+  if (!checked.success) throw new CinderError('BAD_REQUEST', describeIssue(checked.error, 'send'));
+  const burn = BurnRequest.safeParse(pending.burn ?? {});
+  if (!burn.success) throw new CinderError('BAD_REQUEST', `burn.${describeIssue(burn.error, 'burn')}`);
+  return pending;
 }
 
 /** The frame of a normal send. */

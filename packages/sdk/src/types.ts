@@ -1,4 +1,12 @@
-import type { BurnPolicy, BurnReason, BurnRequest, Ext, ReceiptType } from '@cinder/protocol';
+import type {
+  AttachmentKind,
+  AttachmentView,
+  BurnPolicy,
+  BurnReason,
+  BurnRequest,
+  Ext,
+  ReceiptType,
+} from '@cinder/protocol';
 import type { DeviceKeys } from './crypto/device-keys.ts';
 
 export type { DeviceKeys };
@@ -21,6 +29,11 @@ export type Message = {
   size: number;
   text?: string;
   ext: Ext;
+  /**
+   * The message's attachment. A burn message's shows `kind` and `size` only (the size of its
+   * ciphertext): its name and type are sealed with the text until the open.
+   */
+  attachment?: AttachmentView;
 };
 
 /** Delivery state of a message this account sent, as far as this device has heard. */
@@ -46,6 +59,47 @@ export type OpenedMessage = {
   ext: Ext;
   /** View window of a burn message (0 = until the reader closes it); absent for a normal message. */
   viewSeconds?: number;
+  /** The attachment's bytes. For a burn message this is the only copy anywhere, returned once. */
+  attachment?: OpenedAttachment;
+};
+
+/** An attachment as `open` and `attachment` return it. */
+export type OpenedAttachment = {
+  kind: AttachmentKind;
+  /** The file name the sender gave (`attachment` for a sender that gave none). */
+  name: string;
+  /** MIME type (`application/octet-stream` when the sender gave none). */
+  type: string;
+  data: Uint8Array<ArrayBuffer>;
+};
+
+/** Options of `sendFile`. */
+export type SendFileOptions = {
+  /** File name shown to the recipient. @default the `File`'s name, else `attachment` */
+  name?: string;
+  /** MIME type. @default the `Blob`'s type, else `application/octet-stream` */
+  type?: string;
+  /** What the bubble shows before it is opened. @default from `type`: image/*, audio/* (voice), video/*, else file */
+  kind?: AttachmentKind;
+  /** A caption sent with the file (sealed with it for a burn message). */
+  text?: string;
+  /** Make it a burn message, as in `send`. */
+  burn?: true | BurnRequest;
+  ext?: Ext;
+  /** Cancels the upload (`CANCELLED`; the server's partial copy is deleted). */
+  signal?: AbortSignal;
+  /** Called after each stored chunk; the `upload` event reports the same. */
+  onProgress?: (progress: UploadProgress) => void;
+};
+
+/** The `upload` event: progress of a `sendFile`. */
+export type UploadProgress = {
+  /** The send's client key (the `key` of the message's outbox entry). */
+  key: string;
+  to: string;
+  /** Bytes the server holds (of the sealed file, for a burn message). */
+  sent: number;
+  total: number;
 };
 
 /** Options of `send`. */

@@ -77,7 +77,7 @@ describe('uploads (docs/media.md)', () => {
       if (init.method === 'POST') {
         const text = await res.text();
         id = (JSON.parse(text) as { id: string }).id;
-        return { ok: res.ok, status: res.status, text: async () => text };
+        return new Response(text, { status: res.status });
       }
       return res;
     };

@@ -10,6 +10,9 @@ import { CinderError } from '@cinder/protocol';
  * WebCrypto only; nothing here is a primitive of its own.
  */
 
+/** The chunk size the SDK seals blobs with (the envelope records it, so a reader follows any). */
+export const BLOB_CHUNK_BYTES = 256 * 1024;
+
 /** The AEAD tag each sealed chunk adds. */
 export const BLOB_TAG_BYTES = 16;
 

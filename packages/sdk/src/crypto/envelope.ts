@@ -54,6 +54,8 @@ export interface SealInput {
    * otherwise a fresh one. Either way it exists only in memory for the duration of the send.
    */
   contentKey?: Uint8Array<ArrayBuffer>;
+  /** The envelope id, when the caller made it first to bind an attachment's blob to. */
+  envelopeId?: string;
   /** What the recipient needs of an attachment: sealed with the text, never seen by the server. */
   attachment?: SealedAttachment;
 }
@@ -69,7 +71,7 @@ export interface SealedAttachment {
 
 /** Seal a burn message's text and ext for the recipient's devices. */
 export async function sealEnvelope(input: SealInput): Promise<Envelope> {
-  const id = toBase64Url(random(16));
+  const id = input.envelopeId ?? newEnvelopeId();
   const k = input.contentKey ?? random(32);
   if (k.length !== 32) throw new TypeError('a content key is 32 bytes');
   const k2 = random(32);
@@ -109,6 +111,16 @@ export async function sealEnvelope(input: SealInput): Promise<Envelope> {
     }),
   );
   return { v: 1, id, ct: toBase64Url(ct), k2: toBase64Url(k2), keys };
+}
+
+/** A fresh envelope id: 16 random bytes, base64url. */
+export function newEnvelopeId(): string {
+  return toBase64Url(random(16));
+}
+
+/** A fresh content key K: 32 random bytes. */
+export function newContentKey(): Uint8Array<ArrayBuffer> {
+  return random(32);
 }
 
 export interface OpenInput {
