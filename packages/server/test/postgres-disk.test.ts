@@ -4,6 +4,7 @@ import type { OpenResult } from '@cinder/protocol';
 import { afterEach, expect, it } from 'vitest';
 import {
   type ChildServer,
+  marker,
   openedContent,
   RawClient,
   register,
@@ -17,7 +18,7 @@ import { PostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
 import type { ScrubMode } from '../src/storage/postgres/scrubber.ts';
 import type { NewMessage } from '../src/storage/storage.ts';
 import { EnvelopeSearch } from './envelope-residue.ts';
-import { filesContaining, freshDatabase, locate, sql } from './postgres-files.ts';
+import { filesContaining, freshDatabase, locate, markersIn, sql, tableFiles } from './postgres-files.ts';
 import {
   describeWithServices,
   dropSchema,
@@ -25,6 +26,7 @@ import {
   TEST_REDIS_URL,
   uniqueSchema,
 } from './services.ts';
+import { bob, hourBurn, newMessage } from './storage-fixtures.ts';
 
 /**
  * Where a burned message's bytes remain in a PostgreSQL cluster's files (SPEC contract 9: "for
@@ -351,4 +353,137 @@ await describeWithServices('postgres: a scrub left by a dead node', ['postgres',
     },
     SLOW_TEST_MS,
   );
+});
+
+await describeWithServices('postgres: attachment bytes on disk', ['postgres'], () => {
+  if (typeof located === 'string' || located === null) {
+    it.skip(`needs the data directory: ${located ?? 'PostgreSQL unreachable'}`, () => {});
+    return;
+  }
+  const { dataDir, dbDir } = located;
+  const release: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const step of release.splice(0).reverse()) await step();
+  });
+
+  /** A storage on a schema of its own, scrubbing as a server does (`auto`, 1 s after a delete). */
+  const open = async () => {
+    const schema = uniqueSchema();
+    release.push(() => dropSchema(schema));
+    const storage = new PostgresStorage({ url: TEST_DATABASE_URL, schema });
+    await storage.init();
+    release.push(() => storage.close());
+    return { storage, chunks: `"${schema}".upload_chunks` };
+  };
+
+  /**
+   * A complete upload of device `d_alice` holding two markers: one in a chunk row small enough to
+   * stay in the table's heap, one at the head of a chunk of random bytes, which PostgreSQL stores
+   * out of line (TOAST) and uncompressed.
+   */
+  const markedUpload = async (storage: PostgresStorage, expiresAt = 3_600_000) => {
+    const id = `f_${randomBytes(12).toString('hex')}`;
+    const markers = [marker(), marker()] as const;
+    const small = randomBytes(1000);
+    Buffer.from(markers[0]).copy(small, 100);
+    const large = randomBytes(100_000);
+    Buffer.from(markers[1]).copy(large, 0);
+    const size = small.length + large.length;
+    await storage.uploads.create({ id, deviceId: 'd_alice', size, createdAt: 1, expiresAt });
+    expect((await storage.uploads.append(id, 0, small)).kind).toBe('appended');
+    expect((await storage.uploads.append(id, small.length, large)).kind).toBe('appended');
+    return { id, size, markers };
+  };
+
+  /**
+   * Which of the markers `upload_chunks` holds in its rows, and in its heap and TOAST files. The
+   * files are listed again after the search: when a rewrite gave the table new files meanwhile,
+   * the search runs again rather than read a truncated old file as an empty table.
+   */
+  const residue = async (chunks: string, markers: readonly string[]) => {
+    for (;;) {
+      const files = await tableFiles(dataDir, chunks);
+      const inFiles = markersIn(files, markers);
+      if ((await tableFiles(dataDir, chunks)).join() !== files.join()) continue;
+      const { rows } = await sql(
+        `SELECT m FROM unnest($1::text[]) AS m
+         WHERE EXISTS (SELECT 1 FROM ${chunks} WHERE position(convert_to(m, 'UTF8') in bytes) > 0)`,
+        undefined,
+        [markers],
+      );
+      return { rows: markers.filter((m) => rows.some((r) => r.m === m)), files: inFiles };
+    }
+  };
+
+  /** Wait (polling, up to a minute for a loaded machine) until no row or file holds the markers. */
+  const gone = (chunks: string, markers: readonly string[], what: string) =>
+    waitFor(
+      async () => {
+        const left = await residue(chunks, markers);
+        if (left.rows.length + left.files.length > 0) throw new Error(`still there: ${JSON.stringify(left)}`);
+        return true;
+      },
+      { timeout: 60_000, interval: 250, what },
+    );
+
+  it("removes a burned blob's bytes from upload_chunks' rows, heap and TOAST files by the scrub after the open", async () => {
+    const { storage, chunks } = await open();
+    const burned = await markedUpload(storage);
+    const live = await markedUpload(storage);
+    const all = [...burned.markers, ...live.markers];
+    const attached = (upload: { id: string; size: number }) =>
+      newMessage({
+        text: '{"v":1}',
+        burn: hourBurn,
+        attachment: { upload: upload.id, view: { kind: 'image', size: upload.size } },
+      });
+    const toBurn = attached(burned);
+    const unopened = attached(live);
+    for (const message of [toBurn, unopened]) {
+      const inserted = await storage.insertMessage({
+        deviceId: 'd_alice',
+        key: message.id,
+        message,
+        at: 1_000,
+      });
+      expect(inserted.created).toBe(true);
+    }
+    // Both blobs are in the rows and, after a checkpoint, in the files: the search finds them.
+    await sql('CHECKPOINT');
+    expect(await residue(chunks, all)).toEqual({ rows: all, files: all });
+
+    const opened = await storage.openMessage({ id: toBurn.id, userId: bob.id, deviceId: 'd_bob', at: 2_000 });
+    expect(opened.kind).toBe('taken');
+    // No call to storage.scrub(): the scrub the burn queued (1 s later) does it.
+    await gone(chunks, burned.markers, "the burned blob's bytes gone from upload_chunks");
+    // They stay gone once the cluster writes out its buffers, while the live blob's bytes are
+    // in the same table's files; nothing else in the database holds the burned ones.
+    await sql('CHECKPOINT');
+    expect(await residue(chunks, all)).toEqual({ rows: [...live.markers], files: [...live.markers] });
+    expect(filesContaining(dbDir, burned.markers)).toEqual([]);
+  });
+
+  it("removes a cancelled upload's and then an expired upload's bytes from upload_chunks' rows and files", async () => {
+    const { storage, chunks } = await open();
+    const cancelled = await markedUpload(storage);
+    const expired = await markedUpload(storage, 5_000);
+    const live = await markedUpload(storage);
+    const all = [...cancelled.markers, ...expired.markers, ...live.markers];
+    await sql('CHECKPOINT');
+    expect(await residue(chunks, all)).toEqual({ rows: all, files: all });
+
+    // Cancelled (DELETE /v1/uploads/:id): its own scrub, while the other two stay.
+    expect(await storage.uploads.delete(cancelled.id)).toBe(true);
+    await gone(chunks, cancelled.markers, "the cancelled upload's bytes gone from upload_chunks");
+    await sql('CHECKPOINT');
+    const left = [...expired.markers, ...live.markers];
+    expect(await residue(chunks, all)).toEqual({ rows: left, files: left });
+
+    // Past its deadline, removed by the orphan sweep: its own scrub too.
+    expect(await storage.uploads.expire(10_000)).toBe(1);
+    await gone(chunks, expired.markers, "the expired upload's bytes gone from upload_chunks");
+    await sql('CHECKPOINT');
+    expect(await residue(chunks, all)).toEqual({ rows: [...live.markers], files: [...live.markers] });
+    expect(filesContaining(dbDir, [...cancelled.markers, ...expired.markers])).toEqual([]);
+  });
 });

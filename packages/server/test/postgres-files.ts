@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import pg from 'pg';
 import { filesUnder } from '../../../test/kit/index.ts';
 import { TEST_DATABASE_URL } from './services.ts';
@@ -62,14 +62,47 @@ export function filesContaining(dir: string, markers: readonly string[], root = 
   const needles = markers.map((m) => Buffer.from(m, 'utf8'));
   return filesUnder(dir)
     .filter((path) => {
-      try {
-        const bytes = readFileSync(path);
-        return needles.some((n) => bytes.includes(n));
-      } catch {
-        return false; // unlinked between the walk and the read: not a place the bytes remain
-      }
+      const bytes = readIfThere(path);
+      return bytes !== null && needles.some((n) => bytes.includes(n));
     })
     .map((path) => relative(root, path));
+}
+
+/** Which of the markers any of these files holds, in the order given. */
+export function markersIn(files: readonly string[], markers: readonly string[]): string[] {
+  const contents = files.map(readIfThere);
+  return markers.filter((m) => contents.some((bytes) => bytes?.includes(Buffer.from(m, 'utf8'))));
+}
+
+function readIfThere(path: string): Buffer | null {
+  try {
+    return readFileSync(path);
+  } catch {
+    return null; // unlinked between the walk and the read: not a place the bytes remain
+  }
+}
+
+/**
+ * The files of a table's heap and of its TOAST table (every segment of their main forks: where
+ * rows are), absolute, under the cluster's `dataDir`. `VACUUM FULL` gives a table new files, so
+ * the answer holds until the next one.
+ */
+export async function tableFiles(dataDir: string, table: string, url = TEST_DATABASE_URL): Promise<string[]> {
+  const { rows } = await sql(
+    `SELECT pg_relation_filepath(c.oid) AS heap, pg_relation_filepath(NULLIF(c.reltoastrelid, 0)) AS toast
+     FROM pg_class c WHERE c.oid = $1::regclass`,
+    url,
+    [table],
+  );
+  const row = rows[0] as { heap: string | null; toast: string | null } | undefined;
+  if (!row?.heap || !row.toast) throw new Error(`no heap and TOAST files for ${table}`);
+  return [row.heap, row.toast].flatMap((path) => {
+    const dir = join(dataDir, dirname(path));
+    const main = basename(path);
+    return readdirSync(dir)
+      .filter((name) => name === main || new RegExp(`^${main}\\.\\d+$`).test(name))
+      .map((name) => join(dir, name));
+  });
 }
 
 /**

@@ -71,11 +71,14 @@ export interface PostgresStorageOptions {
   poolSize?: number;
   /** How to open the pool. @default node-postgres (`pg`) */
   open?: PostgresPoolOpener;
-  /** What to do to the content table after burns (see `ScrubMode`). @default 'auto' */
+  /**
+   * What to do to the tables burned bytes were deleted from (`burn_contents`, `upload_chunks`)
+   * after burns and after deletes of uploads (see `ScrubMode`). @default 'auto'
+   */
   scrub?: ScrubMode;
   /** Delay between a burn and its scrub; burns in the meantime share one. @default 1000 */
   scrubDelayMs?: number;
-  /** Largest content table that `auto` still rewrites (`VACUUM FULL`). @default 16 MiB */
+  /** Largest table that `auto` still rewrites (`VACUUM FULL`), per table. @default 16 MiB */
   rewriteMaxBytes?: number;
   /** How often a node looks for scrubs other nodes left pending (see `Scrubber`). @default 2000 */
   scrubCheckMs?: number;
@@ -122,7 +125,10 @@ export class PostgresStorage implements Storage {
     this.#options = options;
     this.#schema = quoteIdent(schema);
     this.accounts = new PostgresAccounts(() => this.#db(), this.#schema);
-    this.uploads = new PostgresUploads(() => this.#db(), this.#schema);
+    this.uploads = new PostgresUploads(() => this.#db(), this.#schema, {
+      queue: options.scrub !== 'off',
+      schedule: () => this.#scrubber?.schedule(),
+    });
     this.#locks = logLockKeys(schema);
     this.#log = new LogWriter(this.#schema, this.#locks);
   }
@@ -159,7 +165,7 @@ export class PostgresStorage implements Storage {
       }
       this.#scrubber = new Scrubber({
         pool,
-        table: `${this.#schema}.burn_contents`,
+        tables: [`${this.#schema}.burn_contents`, `${this.#schema}.upload_chunks`],
         queue: `${this.#schema}.scrub_queue`,
         ...(this.#options.scrub ? { mode: this.#options.scrub } : {}),
         ...(this.#options.scrubDelayMs !== undefined ? { delayMs: this.#options.scrubDelayMs } : {}),
@@ -205,8 +211,8 @@ export class PostgresStorage implements Storage {
   }
 
   /**
-   * Scrub the content table now (what the server does 1 s after burns). For tests and
-   * operators; resolves when done.
+   * Scrub `burn_contents` and `upload_chunks` now (what the server does 1 s after burns). For
+   * tests and operators; resolves when done.
    */
   async scrub(): Promise<void> {
     await this.#scrubber?.run();
@@ -416,7 +422,8 @@ export class PostgresStorage implements Storage {
     if (!options.contentDeleted) {
       await tx.q(`DELETE FROM ${s}.burn_contents WHERE message_id = ANY($1::text[])`, [ids]);
     }
-    // Their blobs go in the same transaction: the upload rows and every chunk of their bytes.
+    // Their blobs go in the same transaction: the upload rows and every chunk of their bytes. The
+    // scrub queued below removes the chunks' dead rows from `upload_chunks`' files too.
     const withBlob = rows.filter((row) => row.attachment !== null).map((row) => row.id);
     if (withBlob.length > 0) {
       await tx.q(

@@ -1,16 +1,18 @@
 import { safeError } from '../../safe-error.ts';
 import type { StorageLogger } from '../storage.ts';
-import type { PostgresPool } from './postgres-pool.ts';
+import type { PostgresPool, PostgresPoolClient } from './postgres-pool.ts';
 
 /**
- * What the server does to `burn_contents` after burns, so deleted content leaves the table's
- * files:
+ * What the server does to the tables that held burned bytes (`burn_contents`, and
+ * `upload_chunks` for blobs and cancelled or expired uploads), so deleted bytes leave the tables'
+ * files. Each table is scrubbed on its own:
  * - `rewrite`: `VACUUM FULL` (a new file holding only live rows; the old one is truncated at
  *   commit). Burned bytes leave the heap at once, but it locks the table while it copies.
  * - `vacuum`: plain `VACUUM`, which does not block. It frees dead rows, and the page compaction
  *   usually overwrites their bytes, but not always: a row that was the newest on its page stays
  *   in the page's free space until a later row lands on it.
- * - `auto`: `rewrite` while the table is at most `rewriteMaxBytes`, `vacuum` above.
+ * - `auto`: `rewrite` while the table (with its TOAST and indexes) is at most `rewriteMaxBytes`,
+ *   `vacuum` above; measured per table.
  * - `off`: leave it to autovacuum.
  * Neither reaches the write-ahead log: see docs/postgres.md.
  */
@@ -19,18 +21,19 @@ export type ScrubMode = 'auto' | 'rewrite' | 'vacuum' | 'off';
 /** Options of the scrubber. */
 export interface ScrubberOptions {
   pool: PostgresPool;
-  /** Qualified, quoted name of the content table. */
-  table: string;
+  /** Qualified, quoted names of the tables to scrub, in this order. */
+  tables: readonly string[];
   /**
-   * Qualified, quoted name of the table of pending scrubs (one row per burning transaction,
-   * written by that transaction). A run deletes the rows it saw before it started.
+   * Qualified, quoted name of the table of pending scrubs (one row per transaction that burned
+   * or deleted upload chunks, written by that transaction). A run deletes the rows it saw before
+   * it started.
    */
   queue: string;
   /** @default 'auto' */
   mode?: ScrubMode;
   /** Delay between a burn and the scrub it triggers; burns in the meantime share it. @default 1000 */
   delayMs?: number;
-  /** Largest table (with its TOAST and index) that `auto` rewrites. @default 16 MiB */
+  /** Largest table (with its TOAST and indexes) that `auto` rewrites, per table. @default 16 MiB */
   rewriteMaxBytes?: number;
   /** How long a rewrite waits for its lock before giving up until the next run. @default 250 */
   lockTimeoutMs?: number;
@@ -46,13 +49,15 @@ export interface ScrubberOptions {
 const QUEUE_BATCH = 10_000;
 
 /**
- * Runs the scrub after burns: debounced (one run serves every burn committed before it starts),
- * never overlapping, and again after a run if more burns came in while it ran. A rewrite that
- * cannot get its lock quickly gives up rather than queue every burn behind it, and retries later.
+ * Runs the scrub after burns (and deletes of upload chunks): debounced (one run serves every
+ * delete committed before it starts), never overlapping, and again after a run if more came in
+ * while it ran. A rewrite that cannot get its lock quickly gives up rather than queue every burn
+ * behind it, and retries later. A run scrubs every table even when one of them fails, so a busy
+ * table does not hold back the others; the pending rows stay until a run scrubbed them all.
  *
- * What is pending is durable: each burning transaction adds a row to `queue`, and a run deletes
- * the rows it read before it scrubbed, only once the scrub succeeded. So a burn whose node was
- * killed before its scrub is still pending in the database, and every node's periodic check
+ * What is pending is durable: each such transaction adds a row to `queue`, and a run deletes the
+ * rows it read before it scrubbed, only once the scrub succeeded. So a burn whose node was killed
+ * before its scrub is still pending in the database, and every node's periodic check
  * (`checkEveryMs`) finishes it once it is older than twice the delay its own node would take.
  */
 export class Scrubber {
@@ -76,7 +81,7 @@ export class Scrubber {
     this.#check.unref();
   }
 
-  /** A burn committed: scrub within `delayMs`. */
+  /** A burn (or a delete of an upload's chunks) committed: scrub within `delayMs`. */
   schedule(): void {
     if (this.#mode === 'off' || this.#closed) return;
     this.#pending = true;
@@ -138,19 +143,42 @@ export class Scrubber {
   }
 
   async #scrub(lockTimeoutMs = this.#options.lockTimeoutMs ?? 250): Promise<void> {
-    const { pool, table, queue, logger } = this.#options;
-    const started = performance.now();
-    let client: Awaited<ReturnType<PostgresPool['connect']>> | null = null;
-    let mode: 'rewrite' | 'vacuum' = 'vacuum';
+    const { pool, tables, queue, logger } = this.#options;
+    let client: PostgresPoolClient | null = null;
     let failed = false;
     try {
       client = await pool.connect();
-      // Read before the scrub: every row seen here belongs to a committed burn whose dead row
+      // Read before the scrub: every row seen here belongs to a committed delete whose dead rows
       // the scrub below removes. Rows committed meanwhile stay for the next run.
       const seen = await client.query<{ id: string }>(`SELECT id FROM ${queue} ORDER BY id LIMIT $1`, [
         QUEUE_BATCH,
       ]);
-      mode = await this.#pick(client);
+      for (const table of tables) {
+        if (!(await this.#scrubTable(client, table, lockTimeoutMs))) failed = true;
+      }
+      if (failed) return;
+      if (seen.rows.length > 0) {
+        await client.query(`DELETE FROM ${queue} WHERE id = ANY($1::bigint[])`, [
+          seen.rows.map((row) => row.id),
+        ]);
+      }
+      if (seen.rows.length === QUEUE_BATCH && !this.#closed) this.#pending = true;
+    } catch (error) {
+      failed = true;
+      logger?.warn({ err: safeError(error) }, 'scrub failed');
+    } finally {
+      // After a failure the session may be in any state (or broken): do not reuse it.
+      client?.release(failed);
+    }
+  }
+
+  /** Rewrite or vacuum one table; false when that failed (logged, and retried if it was the lock). */
+  async #scrubTable(client: PostgresPoolClient, table: string, lockTimeoutMs: number): Promise<boolean> {
+    const logger = this.#options.logger;
+    const started = performance.now();
+    let mode: 'rewrite' | 'vacuum' = 'vacuum';
+    try {
+      mode = await this.#pick(client, table);
       if (mode === 'rewrite') {
         // VACUUM runs outside a transaction, so the timeout is set on the session and reset.
         await client.query(`SET lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
@@ -162,30 +190,22 @@ export class Scrubber {
       } else {
         await client.query(`VACUUM ${table}`);
       }
-      if (seen.rows.length > 0) {
-        await client.query(`DELETE FROM ${queue} WHERE id = ANY($1::bigint[])`, [
-          seen.rows.map((row) => row.id),
-        ]);
-      }
-      if (seen.rows.length === QUEUE_BATCH && !this.#closed) this.#pending = true;
-      logger?.debug({ mode, ms: Math.round(performance.now() - started) }, 'burn_contents scrubbed');
+      logger?.debug({ table, mode, ms: Math.round(performance.now() - started) }, 'table scrubbed');
+      return true;
     } catch (error) {
-      failed = true;
       const code = (error as { code?: unknown }).code;
       // 55P03: the rewrite could not get its lock in time (busy table); try again later.
       if (code === '55P03' && !this.#closed) this.#pending = true;
-      logger?.warn({ mode, err: safeError(error) }, 'burn_contents scrub failed');
-    } finally {
-      // After a failure the session may be in any state (or broken): do not reuse it.
-      client?.release(failed);
+      logger?.warn({ table, mode, err: safeError(error) }, 'table scrub failed');
+      return false;
     }
   }
 
-  async #pick(client: { query: PostgresPool['query'] }): Promise<'rewrite' | 'vacuum'> {
+  async #pick(client: PostgresPoolClient, table: string): Promise<'rewrite' | 'vacuum'> {
     if (this.#mode === 'rewrite' || this.#mode === 'vacuum') return this.#mode;
     const { rows } = await client.query<{ bytes: string }>(
       'SELECT pg_total_relation_size($1::regclass) AS bytes',
-      [this.#options.table],
+      [table],
     );
     const bytes = Number(rows[0]?.bytes ?? 0);
     return bytes <= (this.#options.rewriteMaxBytes ?? 16 * 1024 * 1024) ? 'rewrite' : 'vacuum';

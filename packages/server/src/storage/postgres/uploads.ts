@@ -2,7 +2,7 @@ import { CinderError } from '@cinder/protocol';
 import { int } from '../rows.ts';
 import type { AppendOutcome, BlobSource, UploadRecord, UploadStore } from '../storage.ts';
 import type { PostgresPool } from './postgres-pool.ts';
-import { inTransaction } from './transaction.ts';
+import { inTransaction, type Tx } from './transaction.ts';
 
 interface UploadRow {
   id: string;
@@ -28,20 +28,32 @@ function recordOf(row: UploadRow): UploadRecord {
 
 const COLUMNS = 'id, device_id, size, received, created_at, expires_at, message_id';
 
+/** How a delete of chunks gets its scrub (see `Scrubber`), as a burn does. */
+export interface ChunkScrub {
+  /** Whether a delete adds a row to `scrub_queue` in its own transaction (false: scrub `off`). */
+  queue: boolean;
+  /** A delete that queued a scrub committed: run it within the scrub delay. */
+  schedule(): void;
+}
+
 /**
  * Uploads on PostgreSQL: a row in `uploads` and the bytes as rows of `upload_chunks`, one per
  * append, so every node can append to and read any upload. An append locks its upload's row
  * (`FOR UPDATE`), so of two appends at one offset, from any nodes, one stores and the other finds
- * the offset moved on; the chunk and the new `received` commit together.
+ * the offset moved on; the chunk and the new `received` commit together. A cancel or an expiry
+ * that deletes chunks queues a scrub of `upload_chunks` in its transaction, so their bytes leave
+ * the table's files as a burned blob's do.
  */
 export class PostgresUploads implements UploadStore {
   readonly #pool: () => PostgresPool;
   readonly #schema: string;
+  readonly #scrub: ChunkScrub;
 
   /** `pool` throws once the storage is closed; `schema` is quoted already. */
-  constructor(pool: () => PostgresPool, schema: string) {
+  constructor(pool: () => PostgresPool, schema: string, scrub: ChunkScrub) {
     this.#pool = pool;
     this.#schema = schema;
+    this.#scrub = scrub;
   }
 
   async create(upload: Omit<UploadRecord, 'received' | 'messageId'>): Promise<void> {
@@ -103,11 +115,11 @@ export class PostgresUploads implements UploadStore {
     const { value } = await inTransaction(this.#pool(), async (tx) => {
       // An attached upload is its message's blob: it stays.
       const { rowCount } = await tx.q(`DELETE FROM ${s}.uploads WHERE id = $1 AND message_id IS NULL`, [id]);
-      if ((rowCount ?? 0) === 0) return false;
-      await tx.q(`DELETE FROM ${s}.upload_chunks WHERE upload_id = $1`, [id]);
-      return true;
+      if ((rowCount ?? 0) === 0) return { deleted: false, queued: false };
+      return { deleted: true, queued: await this.#deleteChunks(tx, [id]) };
     });
-    return value;
+    if (value.queued) this.#scrub.schedule();
+    return value.deleted;
   }
 
   async blob(messageId: string, userId: string): Promise<BlobSource | null> {
@@ -168,11 +180,33 @@ export class PostgresUploads implements UploadStore {
         `DELETE FROM ${s}.uploads WHERE expires_at <= $1 AND message_id IS NULL RETURNING id`,
         [now],
       );
-      if (rows.length > 0) {
-        await tx.q(`DELETE FROM ${s}.upload_chunks WHERE upload_id = ANY($1)`, [rows.map((r) => r.id)]);
-      }
-      return rows.length;
+      const queued =
+        rows.length > 0 &&
+        (await this.#deleteChunks(
+          tx,
+          rows.map((r) => r.id),
+        ));
+      return { removed: rows.length, queued };
     });
-    return value;
+    if (value.queued) this.#scrub.schedule();
+    return value.removed;
+  }
+
+  /**
+   * Delete these uploads' chunks and, when there were any, queue their scrub in the same
+   * statement (see `Scrubber`); true when a scrub was queued.
+   */
+  async #deleteChunks(tx: Tx, ids: readonly string[]): Promise<boolean> {
+    const s = this.#schema;
+    if (!this.#scrub.queue) {
+      await tx.q(`DELETE FROM ${s}.upload_chunks WHERE upload_id = ANY($1::text[])`, [ids]);
+      return false;
+    }
+    const { rowCount } = await tx.q(
+      `WITH gone AS (DELETE FROM ${s}.upload_chunks WHERE upload_id = ANY($1::text[]) RETURNING 1)
+       INSERT INTO ${s}.scrub_queue (at) SELECT now() WHERE EXISTS (SELECT 1 FROM gone)`,
+      [ids],
+    );
+    return (rowCount ?? 0) > 0;
   }
 }
