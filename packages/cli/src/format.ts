@@ -40,6 +40,42 @@ export function burnsIn(expiresAt: number, now: number): string {
   return left > 0 ? `burns in ${formatDuration(left)}` : 'burning';
 }
 
+const SIZE_UNITS = ['KB', 'MB', 'GB', 'TB'] as const;
+
+/**
+ * A byte count for people: `512 B`, `9.8 KB`, `240 KB`, `25 MB`. Units of 1024, as the server's
+ * `--max-upload 25m` counts them; one decimal below 10.
+ */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  let value = bytes;
+  let unit: string = 'B';
+  for (const next of SIZE_UNITS) {
+    if (value < 1024) break;
+    value /= 1024;
+    unit = next;
+  }
+  const shown = value < 10 ? Math.round(value * 10) / 10 : Math.round(value);
+  return `${shown} ${unit}`;
+}
+
+/** What an attachment of each kind is called on a listing line. */
+const KIND_LABELS = { image: 'Photo', voice: 'Voice', video: 'Video', file: 'File' } as const;
+
+/** An attachment as listings show it (a burn message's has kind and size only until opened). */
+export interface ListedAttachment {
+  kind: keyof typeof KIND_LABELS;
+  size: number;
+  name?: string | undefined;
+}
+
+/** `Photo · 240 KB`, and the file name when the message carries it: `File · 1.2 MB · plan.pdf`. */
+export function attachmentLabel(a: ListedAttachment): string {
+  const parts = [KIND_LABELS[a.kind], formatSize(a.size)];
+  if (a.name !== undefined) parts.push(oneLine(a.name));
+  return parts.join(' · ');
+}
+
 /** The fields of a message a listing line needs; both stored messages and events have them. */
 export interface ListedMessage {
   id: string;
@@ -49,6 +85,7 @@ export interface ListedMessage {
   text?: string | undefined;
   /** Sent by this account (absent on live events, which are never this device's own sends). */
   mine?: boolean | undefined;
+  attachment?: ListedAttachment | undefined;
 }
 
 /**
@@ -60,10 +97,14 @@ export function messageLine(m: ListedMessage, now: number): string {
 }
 
 function messageBody(m: ListedMessage, now: number): string {
-  if (!m.burn) return oneLine(m.text ?? '');
+  const file = m.attachment ? `[${attachmentLabel(m.attachment)}]` : '';
+  if (!m.burn) return [file, oneLine(m.text ?? '')].filter(Boolean).join(' ');
   const left = burnsIn(m.burn.expiresAt, now);
+  const sealed = m.attachment ? `${attachmentLabel(m.attachment)} · ` : '';
   // The sender's own device keeps its text until the burn; its other devices see it sealed.
-  if (m.text !== undefined) return `[burn · unopened · ${left}] ${oneLine(m.text)}`;
-  if (m.mine) return `[sealed · sent · ${left}]`;
-  return `[sealed · ${left} · cinder open ${m.id}]`;
+  if (m.text !== undefined) return `[burn · unopened · ${sealed}${left}] ${oneLine(m.text)}`;
+  if (m.mine) return `[sealed · ${sealed}sent · ${left}]`;
+  // A burn attachment comes once, at the open: say how to keep it.
+  const open = m.attachment ? `cinder open ${m.id} --out <path>` : `cinder open ${m.id}`;
+  return `[sealed · ${sealed}${left} · ${open}]`;
 }

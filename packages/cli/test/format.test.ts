@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { burnsIn, messageLine, multiLine, oneLine } from '../src/format.ts';
+import { attachmentLabel, burnsIn, formatSize, messageLine, multiLine, oneLine } from '../src/format.ts';
 
 describe('terminal safety', () => {
   it('oneLine neutralises escape sequences and line breaks', () => {
@@ -36,5 +36,43 @@ describe('messageLine', () => {
 
   it('says burning once the deadline has passed', () => {
     expect(burnsIn(now - 1, now)).toBe('burning');
+  });
+});
+
+describe('attachments on listing lines', () => {
+  const now = Date.UTC(2026, 0, 1);
+  const base = { id: 'm1', from: 'alice', sentAt: now };
+
+  it('formatSize counts in units of 1024 with one decimal below 10', () => {
+    expect(formatSize(0)).toBe('0 B');
+    expect(formatSize(1023)).toBe('1023 B');
+    expect(formatSize(1024)).toBe('1 KB');
+    expect(formatSize(10_035)).toBe('9.8 KB');
+    expect(formatSize(240 * 1024 + 300)).toBe('240 KB');
+    expect(formatSize(25 * 1024 * 1024)).toBe('25 MB');
+    expect(formatSize(3 * 1024 ** 3)).toBe('3 GB');
+  });
+
+  it('names the kind and size, and the file name with its control characters escaped', () => {
+    expect(attachmentLabel({ kind: 'image', size: 245_760 })).toBe('Photo · 240 KB');
+    expect(attachmentLabel({ kind: 'file', size: 100, name: 'a\u001b[2Jb.pdf' })).toBe(
+      'File · 100 B · a\\u001b[2Jb.pdf',
+    );
+  });
+
+  it('shows a normal message with its attachment and caption', () => {
+    const line = messageLine(
+      { ...base, text: 'look', attachment: { kind: 'voice', size: 2048, name: 'v.ogg' } },
+      now,
+    );
+    expect(line).toMatch(/ {2}\[Voice · 2 KB · v\.ogg\] look$/);
+  });
+
+  it('tells the reader of a sealed burn attachment to open it with --out', () => {
+    const line = messageLine(
+      { ...base, burn: { expiresAt: now + 5000 }, attachment: { kind: 'video', size: 5 * 1024 * 1024 } },
+      now,
+    );
+    expect(line).toContain('[sealed · Video · 5 MB · burns in 5s · cinder open m1 --out <path>]');
   });
 });
