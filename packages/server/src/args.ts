@@ -249,6 +249,13 @@ export const SERVER_FLAGS = {
     help: 'failed logins from one address over all accounts per 10 minutes (20 per account and address, 100 per account an hour)',
     set: (o, v) => (o.rateLimits = { ...o.rateLimits, loginFailuresPerAddress: parseCount(v, 'count', 1) }),
   },
+  'upload-rate': {
+    env: 'CINDER_UPLOAD_RATE',
+    arg: '<size>',
+    default: '16m',
+    help: 'upload bytes a device may start per second (bursts of 4× this, and always one largest upload)',
+    set: (o, v) => (o.rateLimits = { ...o.rateLimits, uploadBytesPerSecond: parseBytes(v) }),
+  },
 } as const satisfies Record<string, ServerFlag>;
 
 type Flag = keyof typeof SERVER_FLAGS;

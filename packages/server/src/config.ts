@@ -38,6 +38,11 @@ export interface RateLimitOptions {
   openBytesPerSecond?: number;
   /** `send` requests per device per second; bursts up to 5× this. @default 200 */
   sendsPerSecond?: number;
+  /**
+   * Upload bytes a device may start per second (each upload reserves its size when it starts);
+   * bursts up to 4× this, and always one upload of `maxUploadBytes`. @default 16 MiB
+   */
+  uploadBytesPerSecond?: number;
 }
 
 /** Options of `startServer`. Every one has a default. */
@@ -159,6 +164,9 @@ export interface ServerConfig {
 /** Default of `RateLimitOptions.openBytesPerSecond`: 8 MiB. */
 export const DEFAULT_OPEN_BYTES_PER_SECOND = 8 * 1024 * 1024;
 
+/** Default upload bytes a device may start per second (see `RateLimitOptions.uploadBytesPerSecond`). */
+export const DEFAULT_UPLOAD_BYTES_PER_SECOND = 16 * 1024 * 1024;
+
 /** Default directory of the built web app, next to this package. */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
@@ -228,6 +236,11 @@ export function resolveConfig(options: ServerOptions = {}): ServerConfig {
               DEFAULT_OPEN_BYTES_PER_SECOND,
             ),
             sendsPerSecond: positiveInt('sendsPerSecond', limits?.sendsPerSecond, 200),
+            uploadBytesPerSecond: positiveInt(
+              'uploadBytesPerSecond',
+              limits?.uploadBytesPerSecond,
+              DEFAULT_UPLOAD_BYTES_PER_SECOND,
+            ),
           },
     corsOrigin: options.corsOrigin ?? null,
     trustProxy: positiveInt('trustProxy', options.trustProxy, 0, 0),

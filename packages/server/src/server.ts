@@ -93,6 +93,7 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
     redisUrl: config.redisUrl,
     redisPrefix: config.redisPrefix,
     logger,
+    maxUploadBytes: config.maxUploadBytes,
   });
   const accounts = new Accounts({ storage, hub, limiters, now, logger });
   const engine = new BurnEngine({
@@ -118,6 +119,7 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
     now,
     maxBytes: config.maxUploadBytes,
     ttlSeconds: config.uploadTtlSeconds,
+    limiter: limiters.uploadBytes,
   });
   const app = createApp({
     accounts,

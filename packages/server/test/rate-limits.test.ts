@@ -271,6 +271,15 @@ describe('rate-limit flags', () => {
     expect(() => parseServerArgs(['--trust-proxy', 'yes'], {})).toThrow(/hop count/);
     expect(() => parseServerArgs(['--registrations-per-hour', '0'], {})).toThrow(/count/);
   });
+
+  it('reads --upload-rate as a size', () => {
+    expect(parseServerArgs(['--upload-rate', '2m'], {})).toEqual({
+      rateLimits: { uploadBytesPerSecond: 2 * 1024 * 1024 },
+    });
+    expect(parseServerArgs([], { CINDER_UPLOAD_RATE: '512k' })).toEqual({
+      rateLimits: { uploadBytesPerSecond: 512 * 1024 },
+    });
+  });
 });
 
 describe('bucket stores', () => {

@@ -260,6 +260,20 @@ for (const make of [sqliteBackend, postgresBackend]) {
         expect(await backend.stored(server, id)).toEqual({ received: 0, bytes: null });
       });
 
+      it('limits the upload bytes a device starts per second, per device, before storing anything', async () => {
+        const server = await serve({ maxUploadBytes: 1000, rateLimits: { uploadBytesPerSecond: 1 } });
+        const alice = await register(server);
+        const bob = await register(server);
+        // The budget holds one largest upload (1000 bytes; 4 × 1 is less) and refills at 1 byte/s.
+        await start(server, alice.token, 1000);
+        const over = await call(server, alice.token, 'POST', '/v1/uploads', { size: 600 });
+        expect(over.status).toBe(429);
+        expect(codeOf(over.body)).toBe('RATE_LIMITED');
+        expect(await backend.count(server)).toBe(1);
+        // Another device has a budget of its own.
+        await start(server, bob.token, 1000);
+      });
+
       it('refuses one PUT over the per-request cap', async () => {
         const server = await serve();
         const alice = await register(server);

@@ -74,6 +74,8 @@ export interface Limiters {
   openBytes: RateLimiter | null;
   /** `send` requests per device. */
   send: RateLimiter | null;
+  /** Upload bytes started per device (an upload reserves its size). */
+  uploadBytes: RateLimiter | null;
   close(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ export interface LimitSettings extends SignInLimitSettings {
   opensPerSecond: number;
   openBytesPerSecond: number;
   sendsPerSecond: number;
+  uploadBytesPerSecond: number;
 }
 
 /**
@@ -91,9 +94,18 @@ export interface LimitSettings extends SignInLimitSettings {
 export function createLimiters(
   limits: LimitSettings | false,
   now: () => number,
-  shared: { redisUrl: string | null; redisPrefix: string; logger: LimitsLogger },
+  shared: { redisUrl: string | null; redisPrefix: string; logger: LimitsLogger; maxUploadBytes: number },
 ): Limiters {
-  if (!limits) return { signIn: null, open: null, openBytes: null, send: null, close: async () => {} };
+  if (!limits) {
+    return {
+      signIn: null,
+      open: null,
+      openBytes: null,
+      send: null,
+      uploadBytes: null,
+      close: async () => {},
+    };
+  }
   const store = shared.redisUrl
     ? new RedisBucketStore({ url: shared.redisUrl, prefix: shared.redisPrefix, now, logger: shared.logger })
     : new MemoryBucketStore(now);
@@ -107,6 +119,11 @@ export function createLimiters(
       now,
     }),
     send: new RateLimiter({ capacity: limits.sendsPerSecond * 5, perSecond: limits.sendsPerSecond, now }),
+    uploadBytes: new RateLimiter({
+      capacity: Math.max(4 * limits.uploadBytesPerSecond, shared.maxUploadBytes),
+      perSecond: limits.uploadBytesPerSecond,
+      now,
+    }),
     close: () => signIn.close(),
   };
 }

@@ -2,6 +2,7 @@ import { CinderError, UPLOAD_CHUNK_BYTES, type UploadStatus } from '@cinder/prot
 import type { Storage, UploadRecord } from '../storage/storage.ts';
 import type { DeviceIdentity } from './accounts.ts';
 import { newId } from './ids.ts';
+import type { RateLimiter } from './rate-limit.ts';
 
 /** Everyone but the upload's device, for an upload of another device and a made-up id alike. */
 const NOT_FOUND = 'No such upload';
@@ -17,18 +18,34 @@ export class Uploads {
   readonly #now: () => number;
   readonly #maxBytes: number;
   readonly #ttlMs: number;
+  readonly #limiter: RateLimiter | null;
 
-  constructor(options: { storage: Storage; now: () => number; maxBytes: number; ttlSeconds: number }) {
+  constructor(options: {
+    storage: Storage;
+    now: () => number;
+    maxBytes: number;
+    ttlSeconds: number;
+    /** Upload bytes a device may start per second; null: unlimited. */
+    limiter?: RateLimiter | null;
+  }) {
     this.#storage = options.storage;
+    this.#limiter = options.limiter ?? null;
     this.#now = options.now;
     this.#maxBytes = options.maxBytes;
     this.#ttlMs = options.ttlSeconds * 1000;
   }
 
-  /** Start an upload of `size` bytes; PAYLOAD_TOO_LARGE over the limit, before anything is stored. */
+  /**
+   * Start an upload of `size` bytes; PAYLOAD_TOO_LARGE over the limit, RATE_LIMITED when the
+   * device started more bytes than its budget lately (a full disk is everyone's outage), both
+   * before anything is stored.
+   */
   async create(who: DeviceIdentity, size: number): Promise<UploadStatus> {
     if (size > this.#maxBytes) {
       throw new CinderError('PAYLOAD_TOO_LARGE', `Uploads are limited to ${this.#maxBytes} bytes`);
+    }
+    if (this.#limiter && !this.#limiter.tryTake(who.deviceId, size)) {
+      throw new CinderError('RATE_LIMITED', 'Too many upload bytes from this device: try again shortly');
     }
     const now = this.#now();
     const upload = {
