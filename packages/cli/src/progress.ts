@@ -1,0 +1,35 @@
+import type { UploadProgress } from '@cinder/sdk';
+import { formatSize } from './format.ts';
+
+const CLEAR_LINE = '\r\u001b[2K';
+
+/** An upload's progress as one updating line on a terminal. */
+export interface ProgressLine {
+  /** Show the upload's progress so far (`onProgress` of `sendFile`). */
+  update(progress: UploadProgress): void;
+  /** Erase the line, so what follows starts on a clean one. */
+  done(): void;
+}
+
+/**
+ * A progress line on `stream` when it is a terminal (`uploading photo.jpg  45% · 108 KB of
+ * 240 KB`), rewritten in place; nothing at all when it is not, so logs and pipes stay clean.
+ */
+export function progressLine(stream: NodeJS.WriteStream, label: string): ProgressLine {
+  if (!stream.isTTY) return { update: () => {}, done: () => {} };
+  let shown = false;
+  const draw = (sent: number, total: number): void => {
+    const percent = total > 0 ? Math.floor((sent / total) * 100) : 0;
+    stream.write(
+      `${CLEAR_LINE}uploading ${label}  ${percent}% · ${formatSize(sent)} of ${formatSize(total)}`,
+    );
+    shown = true;
+  };
+  return {
+    update: (p) => draw(p.sent, p.total),
+    done: () => {
+      if (shown) stream.write(CLEAR_LINE);
+      shown = false;
+    },
+  };
+}
