@@ -1,44 +1,132 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { CinderError } from '@cinder/protocol';
+import { type AttachmentKind, CinderError } from '@cinder/protocol';
+import type { CinderClient, OpenedMessage, StoredMessage } from '@cinder/sdk';
 import { Command } from 'commander';
-import { type CliContext, type CliIo, out, outJson, sessionFor } from '../context.ts';
-import { multiLine } from '../format.ts';
+import { type CliContext, cinderCommand, globalsOf, note, outJson, sessionFor } from '../context.ts';
+import { attachmentLabel } from '../format.ts';
+import { createSavedFile } from '../saved-file.ts';
+import type { Session } from '../session.ts';
+import { showText } from '../view-window.ts';
 
 interface OpenOptions {
   json?: boolean;
+  out?: string;
+  discardAttachment?: boolean;
+}
+
+/** What `cinder open` did with a message's attachment. */
+interface AttachmentOutcome {
+  kind: AttachmentKind;
+  name: string;
+  type: string;
+  size: number;
+  /** Where its bytes were written; null when they were not (no --out). */
+  saved: string | null;
+  /** A burn message's attachment is gone once opened: not saved means lost. */
+  burned: boolean;
 }
 
 /**
  * `cinder open <id>`: print a message's text. A burn message burns on the server in the same
- * step, so this works once; the view window, if any, is a countdown on the terminal.
+ * step, so this works once; the view window, if any, is a countdown on the terminal. With
+ * `--out` its attachment is written to a new file; a burn message's attachment comes only once,
+ * so opening one without `--out` (or `--discard-attachment`) is refused before anything burns.
  */
 export function openCommand(ctx: CliContext): Command {
   return new Command('open')
     .description('print a message; a burn message burns as it opens, so this works once')
     .argument('<id>', 'message id, as shown by cinder inbox')
-    .option('--json', 'print { id, text, ext, viewSeconds } as JSON')
+    .option('--out <path>', 'write the attachment to this new file (never overwrites one)')
+    .option('--discard-attachment', 'open a burn message with an attachment without saving it (it is lost)')
+    .option('--json', 'print { id, text, ext, viewSeconds, attachment } as JSON (never the bytes)')
     .action(async (id: string, options: OpenOptions, cmd: Command) => {
-      const opened = await openOnce(ctx, cmd, id);
+      if (options.out !== undefined && options.discardAttachment) {
+        cmd.error('error: --out and --discard-attachment cannot be used together');
+      }
+      const { opened, attachment } = await openOnce(ctx, cmd, id, options);
       if (options.json) {
-        outJson(ctx.io, opened);
-        return;
+        // Metadata and where it went, never the bytes.
+        const { attachment: _bytes, ...fields } = opened;
+        if (!attachment) return outJson(ctx.io, fields);
+        const { burned: _burned, ...meta } = attachment;
+        return outJson(ctx.io, { ...fields, attachment: meta });
       }
-      const viewSeconds = opened.viewSeconds ?? 0;
-      if (!ctx.io.stdout.isTTY) {
-        // Piped: the raw text, byte for byte, for whatever reads it.
-        out(ctx.io, opened.text);
-      } else if (viewSeconds > 0) {
-        await showForSeconds(ctx.io, opened.text, viewSeconds);
-      } else {
-        out(ctx.io, multiLine(opened.text));
-      }
+      // A file sent without a caption has no text to show.
+      if (!attachment || opened.text !== '') await showText(ctx.io, opened.text, opened.viewSeconds ?? 0);
+      if (attachment) note(ctx.io, attachmentNote(attachment, cinderCommand(globalsOf(cmd), 'open', id)));
     });
 }
 
-async function openOnce(ctx: CliContext, cmd: Command, id: string) {
+/** `[attachment: Photo · 240 KB · cat.jpg · saved to cat.jpg]`, or why and how it was not. */
+function attachmentNote(a: AttachmentOutcome, openAgain: string): string {
+  const label = attachmentLabel(a);
+  if (a.saved !== null) return `[attachment: ${label} · saved to ${a.saved}]`;
+  if (a.burned) return `[attachment: ${label} · not saved: it burned with the message]`;
+  return `[attachment: ${label} · not saved: ${openAgain} --out <path> saves it]`;
+}
+
+async function openOnce(
+  ctx: CliContext,
+  cmd: Command,
+  id: string,
+  options: OpenOptions,
+): Promise<{ opened: OpenedMessage; attachment: AttachmentOutcome | null }> {
   // The session closes before anything is shown: the server burned the message already and
   // the view window lives only in this process.
   await using session = await sessionFor(ctx, cmd);
+  const local = await findMessage(session.client, id);
+  if (
+    local?.burn &&
+    local.attachment &&
+    !local.mine &&
+    options.out === undefined &&
+    !options.discardAttachment
+  ) {
+    const command = cinderCommand(globalsOf(cmd), 'open', id);
+    throw new CinderError(
+      'BAD_REQUEST',
+      `message ${id} is a burn message with an attachment (${attachmentLabel(local.attachment)}) that ` +
+        `comes only once: save it with ${command} --out <path>, or open it without with ` +
+        `${command} --discard-attachment (the message was not opened)`,
+    );
+  }
+  const target = options.out === undefined ? null : await createSavedFile(options.out);
+  let opened: OpenedMessage;
+  try {
+    opened = await openMessage(session, id);
+  } catch (error) {
+    await target?.discard();
+    throw error;
+  }
+  const burned = opened.viewSeconds !== undefined;
+  const file = opened.attachment;
+  if (!file) {
+    if (target) {
+      await target.discard();
+      note(ctx.io, `message ${id} has no attachment: nothing was written to ${target.path}`);
+    }
+    return { opened, attachment: null };
+  }
+  const outcome = { kind: file.kind, name: file.name, type: file.type, size: file.data.length, burned };
+  if (!target) return { opened, attachment: { ...outcome, saved: null } };
+  try {
+    await target.write(file.data);
+  } catch (error) {
+    const lost = burned ? '; the message burned, and its attachment with it' : '';
+    throw new CinderError('INTERNAL', `could not write ${target.path}${lost}`, { cause: error });
+  }
+  return { opened, attachment: { ...outcome, saved: target.path } };
+}
+
+/** The message with `id` in the local store (synced at connect); null if it is not there. */
+async function findMessage(client: CinderClient, id: string): Promise<StoredMessage | null> {
+  for (const c of await client.conversations()) {
+    const found = (await client.messages(c.peer)).find((m) => m.id === id);
+    if (found) return found;
+  }
+  return null;
+}
+
+async function openMessage(session: Session, id: string): Promise<OpenedMessage> {
   try {
     return await session.client.open(id);
   } catch (error) {
@@ -73,44 +161,4 @@ async function openOnce(ctx: CliContext, cmd: Command, id: string) {
     }
     throw error;
   }
-}
-
-const ALT_SCREEN_ON = '\u001b[?1049h\u001b[H\u001b[2J';
-const ALT_SCREEN_OFF = '\u001b[?1049l';
-const CLEAR_LINE = '\r\u001b[2K';
-
-/**
- * Show the text on the terminal's alternate screen for `seconds`, with a countdown, then leave
- * it. The alternate screen is not part of the scrollback, so leaving it erases the text from
- * the terminal. Any key (or Ctrl-C, or SIGTERM) closes it early.
- */
-async function showForSeconds(io: CliIo, text: string, seconds: number): Promise<void> {
-  const closed = new AbortController();
-  const close = (): void => closed.abort();
-  const keys = io.stdin.isTTY ? io.stdin : null;
-  process.on('SIGINT', close);
-  process.on('SIGTERM', close);
-  if (keys) {
-    keys.setRawMode(true);
-    keys.resume();
-    keys.on('data', close);
-  }
-  io.stdout.write(ALT_SCREEN_ON);
-  io.stdout.write(`${multiLine(text)}\n\n`);
-  try {
-    for (let left = seconds; left > 0 && !closed.signal.aborted; left--) {
-      io.stdout.write(`${CLEAR_LINE}[burning in ${left}s · press any key to close]`);
-      await sleep(1000, undefined, { signal: closed.signal }).catch(() => {});
-    }
-  } finally {
-    io.stdout.write(ALT_SCREEN_OFF);
-    process.off('SIGINT', close);
-    process.off('SIGTERM', close);
-    if (keys) {
-      keys.off('data', close);
-      keys.setRawMode(false);
-      keys.pause();
-    }
-  }
-  out(io, '[burned · the text is gone]');
 }
