@@ -43,7 +43,8 @@ End-to-end encryption:
 
 Example:
   cinder register alice && cinder send bob "see you at 6" --burn --view 10s
-  cinder inbox && cinder open <id>`;
+  cinder inbox && cinder open <id>
+  cinder send bob --file cat.jpg "look" --burn && cinder open <id> --out cat.jpg`;
 
 /** Build the `cinder` program. Commands write to `io`; nothing here calls `process.exit`. */
 export function buildProgram(io: CliIo): Command {
