@@ -36,6 +36,7 @@ export {
   sealedSendFrame,
   sendFrame,
 } from './raw-client.ts';
+export { type RecordedRequest, type RecordingProxy, recordingProxy } from './recording-proxy.ts';
 export {
   health,
   live,
