@@ -293,11 +293,12 @@ await describeWithServices('media burn on two nodes (PostgreSQL + Redis)', ['pos
         expect(scanDir(root, slices).hits).toEqual([]);
 
         // pg_wal is not searched for the ciphertext or K2: the upload and the send wrote them
-        // there, and PostgreSQL offers no way to scrub its write-ahead log (packages/server/docs/postgres.md), so
-        // they stay until the segments are recycled. They are useless there: K = K1 xor K2 needs
-        // K1, which the server never had (it holds only copies sealed to the recipient's device
-        // keys), and the blob key is derived from K. The plaintext never reached the server, so
-        // for the marker the whole data directory, pg_wal included, is searched.
+        // there, and PostgreSQL offers no way to scrub its write-ahead log
+        // (packages/server/docs/postgres.md), so they stay until the segments are recycled. They
+        // are useless there: K = K1 xor K2 needs K1, which the server never had (it holds only
+        // copies sealed to the recipient's device keys), and the blob key is derived from K. The
+        // plaintext never reached the server, so for the marker the whole data directory, pg_wal
+        // included, is searched.
         if (pg) expect(scanDir(pg.dataDir, secret).hits).toEqual([]);
 
         // Both nodes logged the message (stored on Alice's, opened on Bob's), never its content.
