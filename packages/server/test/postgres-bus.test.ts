@@ -1,0 +1,195 @@
+import pg from 'pg';
+import { expect, it } from 'vitest';
+import { waitFor } from '../../../test/kit/index.ts';
+import { MAX_NOTIFY_BYTES, PostgresBus } from '../src/bus/postgres-bus.ts';
+import { openPgConnection } from '../src/bus/postgres-link.ts';
+import { runBusContract } from './bus-contract.ts';
+import { describeWithServices, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
+
+/**
+ * A bus whose connections are named `cinder-bus-<role>-<tag>` in `pg_stat_activity`, so a test
+ * can find and end them. Short backoff: the reconnect tests wait for it.
+ */
+async function connected(namespace: string, tag = ''): Promise<PostgresBus> {
+  const bus = new PostgresBus({
+    url: TEST_DATABASE_URL,
+    namespace,
+    open: (url, name) => openPgConnection(url, tag ? `${name}-${tag}` : name),
+    backoff: { minMs: 20, maxMs: 200 },
+  });
+  await bus.connect();
+  return bus;
+}
+
+/** Runs `sql` on a connection of its own (an administrator's, not the bus's). */
+async function admin<R extends Record<string, unknown>>(sql: string, values: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Ends the backend of a tagged bus's connection, as an administrator or a failover would. */
+async function terminate(role: 'listener' | 'publisher', tag: string): Promise<void> {
+  const rows = await admin<{ ok: boolean }>(
+    'SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1',
+    [`cinder-bus-${role}-${tag}`],
+  );
+  expect(rows).toEqual([{ ok: true }]);
+}
+
+await describeWithServices('postgres bus', ['postgres'], () => {
+  runBusContract('postgres', {
+    create: async () => {
+      // Two nodes: connections of their own, one namespace.
+      const namespace = uniqueSchema();
+      const a = await connected(namespace);
+      const b = await connected(namespace);
+      return {
+        a,
+        b,
+        cleanup: async () => {
+          await a.close();
+          await b.close();
+        },
+      };
+    },
+  });
+
+  it('delivers a burst from one publisher in publish order, with equal payloads kept apart', async () => {
+    const namespace = uniqueSchema();
+    const a = await connected(namespace);
+    const b = await connected(namespace);
+    try {
+      const got: string[] = [];
+      await b.subscribe('c', (p) => got.push(p));
+      // Not awaited one by one: most of them queue behind the first statement and go together.
+      const sent = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? 'same' : String(i)));
+      await Promise.all(sent.map((p) => a.publish('c', p)));
+      await waitFor(() => got.length === sent.length, { interval: 5, what: 'the 300 payloads' });
+      expect(got).toEqual(sent);
+      // The publisher also hears itself, as another node would.
+      const own: string[] = [];
+      await a.subscribe('own', (p) => own.push(p));
+      await a.publish('own', 'x');
+      await waitFor(() => own.length === 1, { interval: 5, what: 'its own payload' });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('keeps clusters with different namespaces apart on one database', async () => {
+    const one = await connected(uniqueSchema());
+    const other = await connected(uniqueSchema());
+    try {
+      const heardByOther: string[] = [];
+      const heardByOne: string[] = [];
+      await other.subscribe('c', (p) => heardByOther.push(p));
+      await one.subscribe('c', (p) => heardByOne.push(p));
+      await one.publish('c', 'mine');
+      await waitFor(() => heardByOne.length > 0, { interval: 5, what: "'mine' on its own cluster" });
+      // Published after 'mine' was delivered: had 'mine' crossed over, it would arrive first.
+      await other.publish('c', 'theirs');
+      await waitFor(() => heardByOther.length > 0, { interval: 5, what: "'theirs' on the other cluster" });
+      expect(heardByOne).toEqual(['mine']);
+      expect(heardByOther).toEqual(['theirs']);
+    } finally {
+      await Promise.all([one.close(), other.close()]);
+    }
+  });
+
+  it('refuses a payload over the NOTIFY limit loudly, counts it, and carries the largest that fits', async () => {
+    const namespace = uniqueSchema();
+    const a = await connected(namespace);
+    const b = await connected(namespace);
+    try {
+      const got: string[] = [];
+      await b.subscribe('c', (p) => got.push(p));
+      await expect(a.publish('c', 'x'.repeat(8000))).rejects.toThrow(
+        /Bus payload too large for PostgreSQL NOTIFY: \d+ bytes with its channel \(at most 7999\)/,
+      );
+      // A multi-byte character counts by its bytes.
+      await expect(a.publish('c', 'é'.repeat(4000))).rejects.toThrow(/too large/);
+      expect(a.state().publishFailures).toBe(2);
+      // Framing: the sequence number, the channel's length and the channel itself.
+      const overhead = Buffer.byteLength(`${(3).toString(36)}:1:c`);
+      const largest = 'y'.repeat(MAX_NOTIFY_BYTES - overhead);
+      await a.publish('c', largest);
+      await a.publish('c', 'after');
+      await waitFor(() => got.length === 2, { interval: 5, what: 'the largest payload and the next' });
+      expect(got[0]).toBe(largest);
+      expect(got[1]).toBe('after');
+      // A refusal never took the publisher down.
+      expect(a.state()).toMatchObject({ connected: true, reconnects: 0 });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('rejects connect with a clear error when PostgreSQL cannot be reached', async () => {
+    const bus = new PostgresBus({ url: 'postgres://postgres@127.0.0.1:1/test', namespace: uniqueSchema() });
+    await expect(bus.connect()).rejects.toThrow(
+      /Cannot connect the bus to PostgreSQL at 127\.0\.0\.1:1\/test: .*ECONNREFUSED/,
+    );
+    await bus.close();
+  });
+
+  it('reconnects after its LISTEN connection was terminated, announces it, and hears again', async () => {
+    const namespace = uniqueSchema();
+    const tag = Math.random().toString(36).slice(2, 10);
+    const node = await connected(namespace, tag);
+    const other = await connected(namespace);
+    try {
+      const heard: string[] = [];
+      await node.subscribe('u', (p) => heard.push(p));
+      let resubscribed = 0;
+      node.onResubscribed(() => {
+        resubscribed += 1;
+      });
+      await terminate('listener', tag);
+      await waitFor(() => resubscribed > 0, { what: 'the resubscription' });
+      expect(resubscribed).toBe(1);
+      // The loss and the return are counted, and every connection answers again.
+      expect(node.state()).toMatchObject({ connected: true, reconnects: 1, downSince: null });
+      await node.ping();
+      await other.publish('u', 'after');
+      await waitFor(() => heard.length > 0, { what: 'the publish after the cut' });
+      expect(heard).toEqual(['after']);
+      expect(other.state()).toMatchObject({ connected: true, reconnects: 0 });
+    } finally {
+      await other.close();
+      await node.close();
+    }
+  });
+
+  it('reconnects its publisher after it was terminated, and publishes again', async () => {
+    const namespace = uniqueSchema();
+    const tag = Math.random().toString(36).slice(2, 10);
+    const node = await connected(namespace, tag);
+    const other = await connected(namespace);
+    try {
+      const heard: string[] = [];
+      await other.subscribe('u', (p) => heard.push(p));
+      let resubscribed = 0;
+      node.onResubscribed(() => {
+        resubscribed += 1;
+      });
+      await terminate('publisher', tag);
+      await waitFor(() => node.state().reconnects === 1 && node.state().connected, {
+        what: 'the publisher to come back',
+      });
+      await node.publish('u', 'after');
+      await waitFor(() => heard.length > 0, { what: 'the publish after the cut' });
+      expect(heard).toEqual(['after']);
+      // Its listener never went away: nothing was missed, nobody needs waking.
+      expect(resubscribed).toBe(0);
+      expect(node.state()).toMatchObject({ connected: true, reconnects: 1, publishFailures: 0 });
+    } finally {
+      await other.close();
+      await node.close();
+    }
+  });
+});
