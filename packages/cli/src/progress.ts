@@ -7,7 +7,7 @@ const CLEAR_LINE = '\r\u001b[2K';
 export interface ProgressLine {
   /** Show the upload's progress so far (`onProgress` of `sendFile`). */
   update(progress: UploadProgress): void;
-  /** Erase the line, so what follows starts on a clean one. */
+  /** Erase the line, so what follows starts on a clean one; later updates draw nothing. */
   done(): void;
 }
 
@@ -18,7 +18,9 @@ export interface ProgressLine {
 export function progressLine(stream: NodeJS.WriteStream, label: string): ProgressLine {
   if (!stream.isTTY) return { update: () => {}, done: () => {} };
   let shown = false;
+  let finished = false;
   const draw = (sent: number, total: number): void => {
+    if (finished) return;
     const percent = total > 0 ? Math.floor((sent / total) * 100) : 0;
     stream.write(
       `${CLEAR_LINE}uploading ${label}  ${percent}% · ${formatSize(sent)} of ${formatSize(total)}`,
@@ -30,6 +32,7 @@ export function progressLine(stream: NodeJS.WriteStream, label: string): Progres
     done: () => {
       if (shown) stream.write(CLEAR_LINE);
       shown = false;
+      finished = true;
     },
   };
 }

@@ -2,7 +2,7 @@ import { text as readStream } from 'node:stream/consumers';
 import { CinderError, type Ext } from '@cinder/protocol';
 import type { SendFileOptions, SendOptions, SentMessage } from '@cinder/sdk';
 import { Command, InvalidArgumentError } from 'commander';
-import { type CliContext, out, outJson, sessionFor } from '../context.ts';
+import { type CliContext, note, out, outJson, sessionFor } from '../context.ts';
 import { parseDuration } from '../duration.ts';
 import { oneLine } from '../format.ts';
 import { fileToSend, tooLarge } from '../local-file.ts';
@@ -83,7 +83,9 @@ export function sendCommand(ctx: CliContext): Command {
 
 /**
  * Upload `file` and send it. A progress line on a terminal's stderr; the first Ctrl-C aborts
- * the upload (the SDK deletes the server's partial copy) and a second one kills as usual.
+ * the upload (the SDK deletes the server's partial copy) and a second one kills as usual. The
+ * SDK checks the signal between chunks, so a chunk on a stalled network is waited for: the
+ * second Ctrl-C is the way out of that.
  */
 async function sendFile(
   ctx: CliContext,
@@ -94,14 +96,23 @@ async function sendFile(
   options: Pick<SendFileOptions, 'burn' | 'ext' | 'text'>,
 ): Promise<SentMessage> {
   const abort = new AbortController();
-  const cancel = (): void => abort.abort();
   const progress = progressLine(ctx.io.stderr, oneLine(file.name));
+  const cancel = (): void => {
+    progress.done();
+    note(ctx.io, 'cancelling the upload… (Ctrl-C again to quit at once)');
+    abort.abort();
+  };
   process.once('SIGINT', cancel);
   try {
     return await session.client.sendFile(to, file, {
       ...options,
       signal: abort.signal,
-      onProgress: (p) => progress.update(p),
+      onProgress: (p) => {
+        // The SDK looks at the signal before each chunk only, so a Ctrl-C during the last one
+        // would still send the message: failing here makes the upload stop and delete itself.
+        if (abort.signal.aborted) throw new CinderError('CANCELLED', 'The upload was cancelled');
+        progress.update(p);
+      },
     });
   } catch (error) {
     if (error instanceof CinderError && error.code === 'PAYLOAD_TOO_LARGE') {
