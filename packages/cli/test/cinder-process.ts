@@ -24,6 +24,12 @@ export interface CinderRunner extends AsyncDisposable {
   readonly home: string;
   /** Start `cinder <args>` as `profile`, with `extraEnv` over the defaults. */
   start(profile: string, args: string[], extraEnv?: NodeJS.ProcessEnv): ChildProcess;
+  /**
+   * Start `cinder <args>` as `profile` on a terminal of its own (util-linux `script`): its stdout
+   * and stderr are the terminal, read together from the child's stdout; what the test writes to
+   * the child's stdin is typed on it (`\x03` is Ctrl-C).
+   */
+  startInTerminal(profile: string, args: string[]): ChildProcess;
   /** Run `cinder <args>` as `profile` and collect its output once it exited. */
   run(profile: string, ...args: string[]): Promise<ProcessOutput>;
   /** `run` with extra environment. */
@@ -36,22 +42,36 @@ export interface CinderRunner extends AsyncDisposable {
 export async function cinderRunner(url: string): Promise<CinderRunner> {
   const home = await mkdtemp(join(tmpdir(), 'cinder-cli-home-'));
   const children = new Set<ChildProcess>();
-  const start = (profile: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): ChildProcess => {
-    const child = spawn(process.execPath, [...CINDER, ...args], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        CINDER_HOME: home,
-        CINDER_URL: url,
-        CINDER_PROFILE: profile,
-        CINDER_PASSWORD: `${profile}-long-password`,
-        ...extraEnv,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  const envOf = (profile: string, extraEnv: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    HOME: home,
+    CINDER_HOME: home,
+    CINDER_URL: url,
+    CINDER_PROFILE: profile,
+    CINDER_PASSWORD: `${profile}-long-password`,
+    ...extraEnv,
+  });
+  const track = (child: ChildProcess): ChildProcess => {
     children.add(child);
     child.on('exit', () => children.delete(child));
     return child;
+  };
+  const start = (profile: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): ChildProcess =>
+    track(
+      spawn(process.execPath, [...CINDER, ...args], {
+        env: envOf(profile, extraEnv),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+  const startInTerminal = (profile: string, args: string[]): ChildProcess => {
+    // `exec`: the terminal's Ctrl-C reaches cinder alone, and its exit code is the run's.
+    const command = `exec ${[process.execPath, ...CINDER, ...args].map(shellQuote).join(' ')}`;
+    return track(
+      spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
+        env: { ...envOf(profile), TERM: 'dumb' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      }),
+    );
   };
   const runWith = (profile: string, extraEnv: NodeJS.ProcessEnv, ...args: string[]) =>
     collectOutput(start(profile, args, extraEnv));
@@ -62,11 +82,17 @@ export async function cinderRunner(url: string): Promise<CinderRunner> {
   return {
     home,
     start,
+    startInTerminal,
     run: (profile, ...args) => runWith(profile, {}, ...args),
     runWith,
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** `value` as one word for `sh -c`. */
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
 /** The stdout of a run that succeeded: exit 0 and no `error:` on stderr (else the test fails here). */

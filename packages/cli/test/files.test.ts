@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TempDir, type TestServer, tempDir, testServer } from '../../../test/kit/index.ts';
+import { type TempDir, type TestServer, tempDir, testServer, waitFor } from '../../../test/kit/index.ts';
 import { type CinderRunner, cinderRunner, ok } from './cinder-process.ts';
+import { stallProxy } from './stall-proxy.ts';
 
 /** The server's --max-upload in these tests: small, so a too-large file is cheap to make. */
 const MAX_UPLOAD = 300_000;
@@ -218,5 +219,39 @@ describe('cinder send --file and open --out', { timeout: 180_000 }, () => {
     expect(noText.code).toBe(2);
     expect(noText.stderr).toContain("missing required argument 'text'");
     expect(ok(await cli.run('bob', 'inbox', 'alice', '--json'))).toBe(before);
+  });
+});
+
+describe('cinder send --file on a terminal', { timeout: 180_000 }, () => {
+  it('shows the upload on one updating line, and Ctrl-C cancels it: nothing is sent, the partial upload is deleted', async () => {
+    // The second chunk's PUT waits in the proxy, so Ctrl-C lands mid-upload every time.
+    await using proxy = await stallProxy(
+      server.url,
+      (method, path) => method === 'PUT' && path.startsWith('/v1/uploads/') && !path.endsWith('offset=0'),
+    );
+    await using viaProxy = await cinderRunner(proxy.url);
+    ok(await viaProxy.run('carol', 'register', 'carol'));
+    // Two chunks of the server's 256 KiB: the first one's progress shows before the stall.
+    const big = file('two-chunks.bin', 280_000);
+    const child = viaProxy.startInTerminal('carol', ['send', 'bob', '--file', big.path, 'never']);
+    let screen = '';
+    child.stdout?.on('data', (d) => {
+      screen += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+
+    await proxy.held();
+    await waitFor(() => screen.includes('\r\u001b[2Kuploading two-chunks.bin  93% · 256 KB of 273 KB'), {
+      what: 'the progress line of the first chunk',
+    });
+    child.stdin?.write('\u0003');
+    await waitFor(() => screen.includes('cancelling the upload'), { what: 'Ctrl-C to be taken' });
+    proxy.release();
+
+    const code = await exited;
+    expect(screen).toContain(`error: upload of ${big.path} cancelled: nothing was sent (CANCELLED)`);
+    expect(code).toBe(1);
+    expect(proxy.seen.some((r) => r.startsWith('DELETE /v1/uploads/'))).toBe(true);
+    expect(ok(await cli.run('bob', 'inbox', 'carol', '--json'))).toBe('[]\n');
   });
 });
