@@ -19,7 +19,7 @@ import {
 } from '../../../test/kit/index.ts';
 
 const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 describe('HTTP API', () => {
   it('registers, refuses a taken name, logs in with a new device, refuses a wrong password', async () => {

@@ -3,7 +3,8 @@ import type { MiddlewareHandler } from 'hono';
 /**
  * The Content-Security-Policy of every response: the web app loads nothing from elsewhere and
  * connects only to its own origin (`'self'` covers same-origin ws: and wss: in CSP Level 3)
- * and, when one is configured, the CORS origin (its http(s) and ws(s) forms).
+ * and, when one is configured, the CORS origin (its http(s) and ws(s) forms). Images and media
+ * may also come from `blob:` object URLs: the app shows attachments, decrypted in memory, that way.
  */
 export function contentSecurityPolicy(corsOrigin: string | null): string {
   const connect = ["'self'"];
@@ -12,7 +13,8 @@ export function contentSecurityPolicy(corsOrigin: string | null): string {
     connect.push(url.origin, `${url.protocol === 'https:' ? 'wss:' : 'ws:'}//${url.host}`);
   }
   return (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+    "media-src 'self' blob:; " +
     `connect-src ${connect.join(' ')}; object-src 'none'; base-uri 'none'; frame-ancestors 'none'`
   );
 }
