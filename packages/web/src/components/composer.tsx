@@ -1,14 +1,45 @@
 import { MAX_TEXT_LENGTH } from '@cinder/protocol';
-import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
+import {
+  type ClipboardEvent,
+  type FormEvent,
+  type KeyboardEvent,
+  type Ref,
+  useEffect,
+  useId,
+  useImperativeHandle,
+  useRef,
+  useState,
+} from 'react';
+import { useVoiceRecorder } from '../hooks/use-voice-recorder.ts';
 import { type BurnSettings, TTL_CHOICES, VIEW_CHOICES } from '../lib/burn-options.ts';
+import { describeError } from '../lib/errors.ts';
+import { checkFile, describeFileError } from '../lib/media.ts';
 import { ChoiceGroup } from './choice-group.tsx';
+import { DraftAttachment } from './draft-attachment.tsx';
 import { EncryptedLabel } from './encrypted-label.tsx';
-import { FlameIcon, SendIcon } from './icons.tsx';
+import { FlameIcon, PaperclipIcon, SendIcon } from './icons.tsx';
+import { UploadProgress } from './upload-progress.tsx';
+import { VoiceButton } from './voice-button.tsx';
 
 /** What the composer remembers between conversations: burn on/off and the chosen policy. */
 export interface ComposerPrefs {
   burn: boolean;
   settings: BurnSettings;
+}
+
+/** A file send the composer asks for; the promise rejects with the SDK's error. */
+export interface FileSendRequest {
+  file: File;
+  /** The caption: the draft text. */
+  text: string;
+  burn: BurnSettings | null;
+  signal: AbortSignal;
+  onProgress: (sent: number, total: number) => void;
+}
+
+/** What the conversation can do to the composer: attach a file dropped anywhere on it. */
+export interface ComposerHandle {
+  attach: (file: File) => void;
 }
 
 /** Props of {@link Composer}. */
@@ -17,29 +48,113 @@ export interface ComposerProps {
   prefs: ComposerPrefs;
   onPrefsChange: (prefs: ComposerPrefs) => void;
   onSend: (text: string, burn: BurnSettings | null) => void;
+  onSendFile: (request: FileSendRequest) => Promise<void>;
   /** A new message is being written (the box was empty), or burn was switched on. */
   onDraftStart?: () => void;
+  ref?: Ref<ComposerHandle>;
 }
 
 const MAX_ROWS = 6;
 
-/** The message box: Enter sends, Shift+Enter adds a line, the flame toggles burn after reading. */
-export function Composer({ peer, prefs, onPrefsChange, onSend, onDraftStart }: ComposerProps) {
+/** A file upload in flight: bytes the server holds, of how many; Cancel pressed or not. */
+interface Progress {
+  sent: number;
+  total: number;
+  cancelling: boolean;
+}
+
+/**
+ * The message box: Enter sends, Shift+Enter adds a line, the flame toggles burn after reading.
+ * A file comes from the paperclip, a paste or a drop (the conversation forwards drops to
+ * `attach`), or the hold-to-record mic; the text becomes its caption. While a file uploads the
+ * composer shows the progress and a Cancel; a failed or cancelled upload keeps the draft (text
+ * and file) and says why.
+ */
+export function Composer({
+  peer,
+  prefs,
+  onPrefsChange,
+  onSend,
+  onSendFile,
+  onDraftStart,
+  ref,
+}: ComposerProps) {
   const [text, setText] = useState('');
+  const [file, setFile] = useState<File | null>(null);
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const abort = useRef<AbortController | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
   const optionsId = useId();
   const rows = Math.min(MAX_ROWS, Math.max(1, text.split('\n').length));
-  const canSend = text.trim().length > 0;
+  const uploading = progress !== null;
+  const canSend = !uploading && (file !== null || text.trim().length > 0);
+  const recorder = useVoiceRecorder((voice) => void sendFile(voice, ''));
 
   useEffect(() => {
     input.current?.focus();
   }, []);
 
+  // Leaving the conversation cancels an upload in flight.
+  useEffect(() => () => abort.current?.abort(), []);
+
+  function attach(chosen: File) {
+    if (uploading) return;
+    const problem = checkFile(chosen);
+    setError(problem);
+    if (problem) return;
+    setFile(chosen);
+    onDraftStart?.();
+    input.current?.focus();
+  }
+
+  useImperativeHandle(ref, () => ({ attach }));
+
+  /** Send `chosen` with `caption`; on success clear what was sent, on failure keep it and say why. */
+  async function sendFile(chosen: File, caption: string) {
+    const problem = checkFile(chosen);
+    if (problem) {
+      setError(problem);
+      return;
+    }
+    const controller = new AbortController();
+    abort.current = controller;
+    setError(null);
+    setProgress({ sent: 0, total: chosen.size, cancelling: false });
+    try {
+      await onSendFile({
+        file: chosen,
+        text: caption,
+        burn: prefs.burn ? prefs.settings : null,
+        signal: controller.signal,
+        onProgress: (sent, total) => {
+          if (!controller.signal.aborted) setProgress({ sent, total, cancelling: false });
+        },
+      });
+      setFile((current) => (current === chosen ? null : current));
+      if (caption !== '') setText((current) => (current === caption ? '' : current));
+    } catch (failure) {
+      // A voice note that did not go out becomes the draft's file, so it is not lost.
+      setFile(chosen);
+      setError(describeFileError(failure, chosen) ?? describeError(failure));
+    } finally {
+      if (abort.current === controller) abort.current = null;
+      setProgress(null);
+      input.current?.focus();
+    }
+  }
+
   function send(event?: FormEvent) {
     event?.preventDefault();
     if (!canSend) return;
+    if (file) {
+      void sendFile(file, text);
+      return;
+    }
     onSend(text, prefs.burn ? prefs.settings : null);
     setText('');
+    setError(null);
     input.current?.focus();
   }
 
@@ -48,6 +163,13 @@ export function Composer({ peer, prefs, onPrefsChange, onSend, onDraftStart }: C
       event.preventDefault();
       send();
     }
+  }
+
+  function onPaste(event: ClipboardEvent<HTMLTextAreaElement>) {
+    const pasted = event.clipboardData.files[0];
+    if (!pasted) return;
+    event.preventDefault();
+    attach(pasted);
   }
 
   const setSettings = (patch: Partial<BurnSettings>) =>
@@ -78,6 +200,32 @@ export function Composer({ peer, prefs, onPrefsChange, onSend, onDraftStart }: C
           <EncryptedLabel className="composer__e2e" />
         </div>
       )}
+      {(file || error || progress) && (
+        <div className="composer__attachment">
+          {file && <DraftAttachment file={file} onRemove={uploading ? undefined : () => setFile(null)} />}
+          {progress && (
+            <UploadProgress
+              sent={progress.sent}
+              total={progress.total}
+              cancelling={progress.cancelling}
+              onCancel={() => {
+                abort.current?.abort();
+                setProgress((current) => current && { ...current, cancelling: true });
+              }}
+            />
+          )}
+          {error && (
+            <p className="composer__error" role="alert" data-testid="composer-error">
+              {error}
+            </p>
+          )}
+        </div>
+      )}
+      {recorder.error && !error && (
+        <p className="composer__attachment composer__error" role="alert">
+          {recorder.error}
+        </p>
+      )}
       <div className="composer__row">
         <button
           type="button"
@@ -93,6 +241,29 @@ export function Composer({ peer, prefs, onPrefsChange, onSend, onDraftStart }: C
           <FlameIcon />
           <span className="burn-toggle__label">Burn after reading</span>
         </button>
+        <button
+          type="button"
+          className="icon-button composer__tool"
+          onClick={() => picker.current?.click()}
+          disabled={uploading}
+          aria-label="Attach a file"
+          title="Attach a photo, video or file"
+        >
+          <PaperclipIcon />
+        </button>
+        <input
+          ref={picker}
+          type="file"
+          className="visually-hidden"
+          tabIndex={-1}
+          aria-hidden="true"
+          data-testid="file-input"
+          onChange={(e) => {
+            const chosen = e.target.files?.[0];
+            e.target.value = '';
+            if (chosen) attach(chosen);
+          }}
+        />
         <label className="visually-hidden" htmlFor={`${optionsId}-text`}>
           {prefs.burn ? `Burn message to ${peer}` : `Message to ${peer}`}
         </label>
@@ -102,16 +273,18 @@ export function Composer({ peer, prefs, onPrefsChange, onSend, onDraftStart }: C
           className="composer__input"
           rows={rows}
           maxLength={MAX_TEXT_LENGTH}
-          placeholder={prefs.burn ? 'Burn message…' : `Message ${peer}`}
+          placeholder={file ? 'Add a caption…' : prefs.burn ? 'Burn message…' : `Message ${peer}`}
           value={text}
           onChange={(e) => {
             if (text === '' && e.target.value !== '') onDraftStart?.();
             setText(e.target.value);
           }}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
           enterKeyHint="send"
           autoComplete="off"
         />
+        {!file && <VoiceButton recorder={recorder} disabled={uploading} />}
         <button type="submit" className="send-button" disabled={!canSend} aria-label="Send">
           <SendIcon />
         </button>

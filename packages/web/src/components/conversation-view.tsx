@@ -9,6 +9,7 @@ import {
   useSyncExternalStore,
 } from 'react';
 import { useArrivals } from '../hooks/use-arrivals.ts';
+import { useFileDrop } from '../hooks/use-file-drop.ts';
 import { useKeyStatus } from '../hooks/use-key-status.ts';
 import { useLiveQuery } from '../hooks/use-live-query.ts';
 import { useNow } from '../hooks/use-now.ts';
@@ -21,11 +22,12 @@ import type { KeyNotice, KeyNotices } from '../session/key-notices.ts';
 import type { Me } from '../session/sdk-types.ts';
 import { Avatar } from './avatar.tsx';
 import { BurnedPlaceholder } from './burned-placeholder.tsx';
-import { Composer, type ComposerPrefs } from './composer.tsx';
+import { Composer, type ComposerHandle, type ComposerPrefs, type FileSendRequest } from './composer.tsx';
 import { type Connection, ConnectionBadge } from './connection-badge.tsx';
 import { DaySeparator } from './day-separator.tsx';
 import { BackIcon, FlameIcon, ShieldCheckIcon, ShieldIcon } from './icons.tsx';
 import { KeyChangeNotice } from './key-change-notice.tsx';
+import { MediaViewer } from './media-viewer.tsx';
 import { OwnBurnBubble } from './own-burn-bubble.tsx';
 import { PendingBubble } from './pending-bubble.tsx';
 import { RevealedBubble } from './revealed-bubble.tsx';
@@ -112,11 +114,37 @@ export function ConversationView({
     [send, timeline],
   );
 
+  const onSendFile = useCallback(
+    async ({ file, text, burn, signal, onProgress }: FileSendRequest) => {
+      timeline.stick();
+      await client.sendFile(peer, file, {
+        text,
+        signal,
+        onProgress: (p) => onProgress(p.sent, p.total),
+        ...(burn ? { burn } : {}),
+      });
+      await refresh();
+      touch(client);
+    },
+    [client, peer, refresh, timeline],
+  );
+
+  const composer = useRef<ComposerHandle>(null);
+  const drop = useFileDrop((file) => composer.current?.attach(file));
+  // One opened attachment at a time is on screen: the newest still showing.
+  const viewing = [...revealed.values()].findLast((r) => r.phase === 'showing' && r.attachment?.url);
+
   const loaded = data !== undefined;
   const empty = loaded && items.length === 0;
 
   return (
-    <section className="conversation" aria-label={`Conversation with ${peer}`}>
+    <section
+      className={drop.over ? 'conversation conversation--drop' : 'conversation'}
+      aria-label={`Conversation with ${peer}`}
+      onDragOver={drop.onDragOver}
+      onDragLeave={drop.onDragLeave}
+      onDrop={drop.onDrop}
+    >
       <header className="conversation__header">
         <a className="icon-button conversation__back" href="#/" aria-label="Back to chats">
           <BackIcon />
@@ -194,8 +222,12 @@ export function ConversationView({
         prefs={prefs}
         onPrefsChange={onPrefsChange}
         onSend={onSend}
+        onSendFile={onSendFile}
         onDraftStart={keys.nudge}
+        ref={composer}
       />
+
+      {viewing && <MediaViewer key={viewing.id} revealed={viewing} onClose={() => close(viewing.id)} />}
 
       {safetyOpen && <SafetyNumberDialog peer={peer} keys={keys} onClose={() => setSafetyOpen(false)} />}
     </section>
@@ -206,7 +238,7 @@ export function ConversationView({
       case 'day':
         return <DaySeparator at={item.at} />;
       case 'text':
-        return <TextBubble message={item.message} />;
+        return <TextBubble client={client} message={item.message} />;
       case 'own-burn':
         return <OwnBurnBubble client={client} message={item.message} now={now} />;
       case 'sealed':
@@ -217,6 +249,7 @@ export function ConversationView({
             opening={opening.has(item.message.id)}
             failure={failures.get(item.message.id) ?? null}
             onOpen={() => void open(item.message)}
+            onPrefetch={() => void client.prefetch(item.message.id).catch(() => {})}
           />
         );
       case 'revealed':

@@ -170,3 +170,49 @@ export function CloseIcon({ className }: IconProps) {
     </Svg>
   );
 }
+
+export function PaperclipIcon({ className }: IconProps) {
+  return (
+    <Svg className={className}>
+      <path d="M21 11.5l-8.6 8.6a5 5 0 0 1-7.1-7.1l8.6-8.6a3.3 3.3 0 0 1 4.7 4.7l-8.6 8.6a1.7 1.7 0 0 1-2.4-2.4l7.9-7.9" />
+    </Svg>
+  );
+}
+
+export function MicIcon({ className }: IconProps) {
+  return (
+    <Svg className={className}>
+      <rect x="9" y="3" width="6" height="11" rx="3" />
+      <path d="M5 11a7 7 0 0 0 14 0" />
+      <path d="M12 18v3" />
+    </Svg>
+  );
+}
+
+export function FileIcon({ className }: IconProps) {
+  return (
+    <Svg className={className}>
+      <path d="M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8z" />
+      <path d="M14 3v5h5" />
+    </Svg>
+  );
+}
+
+export function ImageIcon({ className }: IconProps) {
+  return (
+    <Svg className={className}>
+      <rect x="3" y="4" width="18" height="16" rx="2" />
+      <circle cx="9" cy="10" r="2" />
+      <path d="M21 16l-5-5-9 9" />
+    </Svg>
+  );
+}
+
+export function VideoIcon({ className }: IconProps) {
+  return (
+    <Svg className={className}>
+      <rect x="3" y="6" width="13" height="12" rx="2" />
+      <path d="M16 10l5-3v10l-5-3" />
+    </Svg>
+  );
+}

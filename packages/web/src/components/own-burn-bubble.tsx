@@ -2,9 +2,11 @@ import type { CinderClient } from '@cinder/sdk';
 import { useState } from 'react';
 import { describeError } from '../lib/errors.ts';
 import { formatClock, formatFull, formatLeft, formatSeconds } from '../lib/format.ts';
+import { describeAttachment } from '../lib/media.ts';
 import { touch } from '../session/changes.ts';
 import type { StoredMessage } from '../session/sdk-types.ts';
 import { FlameIcon, UndoIcon } from './icons.tsx';
+import { KindIcon } from './kind-icon.tsx';
 import { MessageStatus } from './message-status.tsx';
 
 /** Props of {@link OwnBurnBubble}. */
@@ -43,8 +45,16 @@ export function OwnBurnBubble({ client, message, now }: OwnBurnBubbleProps) {
           <FlameIcon />
           Burn after reading
         </span>
+        {message.attachment && (
+          <p className="bubble__attachment" data-attachment={message.attachment.kind}>
+            <KindIcon kind={message.attachment.kind} />
+            {describeAttachment(message.attachment.kind, message.attachment.size)}
+          </p>
+        )}
         {message.text !== undefined ? (
-          <p className="bubble__text">{message.text}</p>
+          message.text !== '' || !message.attachment ? (
+            <p className="bubble__text">{message.text}</p>
+          ) : null
         ) : (
           <p className="bubble__text bubble__text--muted">Sent from your other device</p>
         )}

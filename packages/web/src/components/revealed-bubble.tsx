@@ -1,10 +1,12 @@
 import { type KeyboardEvent, useEffect, useRef } from 'react';
 import { useNow } from '../hooks/use-now.ts';
 import { formatClock } from '../lib/format.ts';
+import { describeAttachment } from '../lib/media.ts';
 import type { Revealed } from '../lib/timeline.ts';
 import { CountdownRing } from './countdown-ring.tsx';
 import { EncryptedLabel } from './encrypted-label.tsx';
 import { FlameIcon } from './icons.tsx';
+import { KindIcon } from './kind-icon.tsx';
 
 /** Props of {@link RevealedBubble}. */
 export interface RevealedBubbleProps {
@@ -46,7 +48,14 @@ export function RevealedBubble({ revealed, onClose }: RevealedBubbleProps) {
         aria-label={`Burn message from ${revealed.from}`}
         onKeyDown={onKeyDown}
       >
-        <p className="bubble__text">{revealed.text}</p>
+        {revealed.attachment && (
+          <p className="bubble__attachment" data-attachment={revealed.attachment.kind}>
+            <KindIcon kind={revealed.attachment.kind} />
+            {describeAttachment(revealed.attachment.kind, revealed.attachment.size)}
+            {burning ? '' : ' · open in the viewer'}
+          </p>
+        )}
+        {(revealed.text !== '' || !revealed.attachment) && <p className="bubble__text">{revealed.text}</p>}
         <div className="revealed__footer">
           {burning ? (
             <span className="revealed__label">

@@ -1,8 +1,11 @@
+import { useEffect } from 'react';
 import type { OpenFailure } from '../hooks/use-revealed.ts';
 import { formatClock, formatLeft, formatSeconds } from '../lib/format.ts';
+import { describeAttachment } from '../lib/media.ts';
 import type { StoredMessage } from '../session/sdk-types.ts';
 import { EncryptedLabel } from './encrypted-label.tsx';
 import { FlameIcon, LockIcon } from './icons.tsx';
+import { KindIcon } from './kind-icon.tsx';
 
 /** Props of {@link SealedBubble}. */
 export interface SealedBubbleProps {
@@ -12,13 +15,24 @@ export interface SealedBubbleProps {
   /** Why the last open failed; a message sealed for other devices stays sealed, and says so. */
   failure: OpenFailure | null;
   onOpen: () => void;
+  /** Called once when a bubble with an attachment is shown: download its ciphertext ahead. */
+  onPrefetch?: () => void;
 }
 
 /**
  * A burn message that has not been opened: no content, only who sent it, when, and how long it
- * will wait. Opening is an explicit press of this button and nothing else.
+ * will wait. Opening is an explicit press of this button and nothing else. With an attachment it
+ * says its kind and size ("Photo · 240 KB · Tap to view") and nothing more: no thumbnail, no name
+ * (the server does not have them either).
  */
-export function SealedBubble({ message, now, opening, failure, onOpen }: SealedBubbleProps) {
+export function SealedBubble({ message, now, opening, failure, onOpen, onPrefetch }: SealedBubbleProps) {
+  const attachment = message.attachment;
+  const hasAttachment = attachment !== undefined;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once per message shown, not per render.
+  useEffect(() => {
+    if (hasAttachment) onPrefetch?.();
+  }, [hasAttachment, message.id]);
+  const what = attachment ? `${describeAttachment(attachment.kind, attachment.size)} · ` : '';
   const burn = message.burn;
   const expiresAt = burn?.expiresAt ?? now;
   const expired = expiresAt <= now;
@@ -32,7 +46,7 @@ export function SealedBubble({ message, now, opening, failure, onOpen }: SealedB
         className="sealed"
         onClick={onOpen}
         disabled={opening || expired}
-        aria-label={`Burn message from ${message.from}, sent ${formatClock(message.sentAt)}, end-to-end encrypted. ${
+        aria-label={`Burn message from ${message.from}${attachment ? ` (${describeAttachment(attachment.kind, attachment.size)})` : ''}, sent ${formatClock(message.sentAt)}, end-to-end encrypted. ${
           expired
             ? 'Expiring.'
             : elsewhere
@@ -41,7 +55,13 @@ export function SealedBubble({ message, now, opening, failure, onOpen }: SealedB
         }`}
       >
         <span className="sealed__icon" aria-hidden="true">
-          {opening ? <span className="spinner" /> : <LockIcon />}
+          {opening ? (
+            <span className="spinner" />
+          ) : attachment ? (
+            <KindIcon kind={attachment.kind} />
+          ) : (
+            <LockIcon />
+          )}
         </span>
         <span className="sealed__body">
           <span className="sealed__title">
@@ -51,7 +71,7 @@ export function SealedBubble({ message, now, opening, failure, onOpen }: SealedB
                 ? 'Expiring…'
                 : elsewhere
                   ? 'Sealed for your other devices'
-                  : 'Tap to view'}
+                  : `${what}Tap to view`}
           </span>
           <span className="sealed__meta">
             From {message.from} · {formatClock(message.sentAt)}

@@ -1,13 +1,19 @@
+import type { CinderClient } from '@cinder/sdk';
 import { formatClock, formatFull } from '../lib/format.ts';
 import type { StoredMessage } from '../session/sdk-types.ts';
+import { AttachmentContent } from './attachment-content.tsx';
 import { MessageStatus } from './message-status.tsx';
 
-/** A normal (non-burn) message, mine or theirs. */
-export function TextBubble({ message }: { message: StoredMessage }) {
+/** A normal (non-burn) message, mine or theirs, with its attachment if it has one. */
+export function TextBubble({ client, message }: { client: CinderClient; message: StoredMessage }) {
+  const text = message.text ?? '';
   return (
-    <div className="bubble-group" data-kind="text">
+    <div className="bubble-group" data-kind="text" data-attachment={message.attachment?.kind}>
       <div className={message.mine ? 'bubble bubble--mine' : 'bubble bubble--theirs'}>
-        <p className="bubble__text">{message.text ?? ''}</p>
+        {message.attachment && (
+          <AttachmentContent client={client} message={message} attachment={message.attachment} />
+        )}
+        {(text !== '' || !message.attachment) && <p className="bubble__text">{text}</p>}
       </div>
       <p className="meta">
         <time dateTime={new Date(message.sentAt).toISOString()} title={formatFull(message.sentAt)}>

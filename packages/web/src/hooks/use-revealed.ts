@@ -1,8 +1,8 @@
-import type { CinderClient } from '@cinder/sdk';
+import type { CinderClient, OpenedAttachment } from '@cinder/sdk';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { BURN_ANIMATION_MS } from '../lib/burn-options.ts';
 import { describeError, hasCode } from '../lib/errors.ts';
-import type { Revealed } from '../lib/timeline.ts';
+import type { Revealed, RevealedAttachment } from '../lib/timeline.ts';
 import type { StoredMessage } from '../session/sdk-types.ts';
 
 /** Why an open failed: a sentence safe to show (never content), and whether another device can still open it. */
@@ -30,23 +30,37 @@ export interface RevealedState {
 /**
  * The only place opened burn text lives: React state of the open conversation view. It is never
  * written to IndexedDB or web storage; leaving the conversation or reloading drops it, and each
- * entry is dropped when its view window ends.
+ * entry is dropped when its view window ends. An opened attachment lives in a Blob behind an
+ * object URL, revoked when the viewer closes (or the view unmounts); the state keeps only the URL.
  */
 export function useRevealed(client: CinderClient): RevealedState {
   const [revealed, setRevealed] = useState<ReadonlyMap<string, Revealed>>(new Map());
   const [opening, setOpening] = useState<ReadonlySet<string>>(new Set());
   const [failures, setFailures] = useState<ReadonlyMap<string, OpenFailure>>(new Map());
   const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
+  /** Object URLs of opened attachments by message id, revoked on close and on unmount. */
+  const urls = useRef(new Map<string, string>());
   const mounted = useRef(true);
 
   useEffect(() => {
     mounted.current = true;
     const pending = timers.current;
+    const objectUrls = urls.current;
     return () => {
       mounted.current = false;
       for (const timer of pending.values()) clearTimeout(timer);
       pending.clear();
+      for (const url of objectUrls.values()) URL.revokeObjectURL(url);
+      objectUrls.clear();
     };
+  }, []);
+
+  /** Revoke an opened attachment's object URL: from here on it loads nothing. */
+  const revoke = useCallback((id: string) => {
+    const url = urls.current.get(id);
+    if (url === undefined) return;
+    URL.revokeObjectURL(url);
+    urls.current.delete(id);
   }, []);
 
   const schedule = useCallback((id: string, ms: number, run: () => void) => {
@@ -62,14 +76,16 @@ export function useRevealed(client: CinderClient): RevealedState {
 
   const close = useCallback(
     (id: string) => {
+      revoke(id);
       setRevealed((current) => {
         const entry = current.get(id);
         if (!entry || entry.phase === 'burning') return current;
-        return withEntry(current, id, { ...entry, phase: 'burning' });
+        const attachment = entry.attachment && { ...entry.attachment, url: null };
+        return withEntry(current, id, { ...entry, phase: 'burning', ...(attachment ? { attachment } : {}) });
       });
       schedule(id, BURN_ANIMATION_MS, () => setRevealed((current) => withoutEntry(current, id)));
     },
-    [schedule],
+    [schedule, revoke],
   );
 
   const open = useCallback(
@@ -90,6 +106,7 @@ export function useRevealed(client: CinderClient): RevealedState {
           openedAt: Date.now(),
           phase: 'showing',
         };
+        if (result.attachment) entry.attachment = revealAttachment(id, result.attachment, urls.current);
         setRevealed((current) => withEntry(current, id, entry));
         if (viewSeconds > 0) schedule(id, viewSeconds * 1000, () => close(id));
       } catch (error) {
@@ -109,6 +126,23 @@ export function useRevealed(client: CinderClient): RevealedState {
   );
 
   return { revealed, opening, failures, open, close };
+}
+
+/**
+ * Put an opened attachment behind an object URL. The Blob copies the bytes; the SDK's array is
+ * then zeroed, so the Blob (freed when the URL is revoked) is the only copy in the page.
+ */
+function revealAttachment(
+  id: string,
+  opened: OpenedAttachment,
+  urls: Map<string, string>,
+): RevealedAttachment {
+  const blob = new Blob([opened.data], { type: opened.type });
+  const size = opened.data.byteLength;
+  opened.data.fill(0);
+  const url = URL.createObjectURL(blob);
+  urls.set(id, url);
+  return { kind: opened.kind, name: opened.name, type: opened.type, size, url };
 }
 
 function withEntry<V>(map: ReadonlyMap<string, V>, id: string, value: V): ReadonlyMap<string, V> {

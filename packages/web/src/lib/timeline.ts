@@ -1,3 +1,4 @@
+import type { AttachmentKind } from '@cinder/protocol';
 import type { KeyNotice } from '../session/notice-store.ts';
 import type { BurnedPlaceholder, StoredMessage } from '../session/sdk-types.ts';
 import type { BurnSettings } from './burn-options.ts';
@@ -13,6 +14,20 @@ export interface Revealed {
   openedAt: number;
   /** `burning` while the burn animation plays; then the entry is dropped. */
   phase: 'showing' | 'burning';
+  /** The opened attachment of a burn message, shown in the full-screen viewer. */
+  attachment?: RevealedAttachment;
+}
+
+/**
+ * A burn message's opened attachment. Its bytes live only behind `url`, an object URL of a Blob
+ * in memory; the URL is revoked (and set to null) the moment the viewer closes.
+ */
+export interface RevealedAttachment {
+  kind: AttachmentKind;
+  name: string;
+  type: string;
+  size: number;
+  url: string | null;
 }
 
 /** A send the server has not confirmed yet (or that failed). */
