@@ -51,9 +51,9 @@ export function describeBrowser(suite: string, body: () => void): void {
   describe.skip(suite, body);
 }
 
-/** Launch Debian's Chromium headless. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
+/** Launch Debian's Chromium headless, with `extraArgs` after the usual flags (e.g. fake media devices). */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...ARGS, ...extraArgs] });
 }
 
 /**

@@ -16,9 +16,12 @@ export interface BrowserSuite {
 
 /**
  * Call inside a `describeBrowser` block: builds the web app if stale, starts one server (with
- * `options`) and one Chromium for the whole suite, and closes contexts, browser and server after it.
+ * `options`) and one Chromium (with `chromiumArgs` added to its flags) for the whole suite, and closes contexts, browser and server after it.
  */
-export function useBrowserSuite(options: ServerOptions = {}): BrowserSuite {
+export function useBrowserSuite(
+  options: ServerOptions = {},
+  chromiumArgs: readonly string[] = [],
+): BrowserSuite {
   let server: WebServer | undefined;
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
@@ -26,7 +29,7 @@ export function useBrowserSuite(options: ServerOptions = {}): BrowserSuite {
   beforeAll(async () => {
     await ensureWebBuilt();
     server = await startWebServer(options);
-    browser = await launchChromium();
+    browser = await launchChromium(chromiumArgs);
   }, SETUP_MS);
 
   afterAll(async () => {
