@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DURATION_HINT, parseDuration } from '@cinder/protocol';
+import type { BusKind } from './bus/create-bus.ts';
 import type { LogLevel, ServerOptions } from './config.ts';
 
 export { parseDuration };
@@ -33,6 +34,12 @@ function parseCount(value: string, what: string, min: number): number {
   if (!/^\d+$/.test(value.trim()) || n < min || !Number.isSafeInteger(n))
     throw new Error(`Not a ${what}: "${value}" (use a whole number ≥ ${min})`);
   return n;
+}
+
+function parseBus(value: string): BusKind {
+  if (value !== 'memory' && value !== 'redis' && value !== 'postgres')
+    throw new Error(`Not a bus: "${value}" (use memory, redis or postgres)`);
+  return value;
 }
 
 function parseLogLevel(value: string): LogLevel {
@@ -91,9 +98,16 @@ export const SERVER_FLAGS = {
   'redis-url': {
     env: 'CINDER_REDIS_URL',
     arg: '<url>',
-    default: 'in-process',
-    help: 'redis://host:6379: Redis pub/sub between nodes; several nodes need it and PostgreSQL',
+    default: 'none',
+    help: 'redis://host:6379: Redis pub/sub between nodes (implies --bus redis) and cluster-wide login limits',
     set: (o, v) => (o.redisUrl = v),
+  },
+  bus: {
+    env: 'CINDER_BUS',
+    arg: '<kind>',
+    default: 'implied',
+    help: 'how nodes wake each other: `memory` (one node), `redis` (pub/sub) or `postgres` (LISTEN/NOTIFY, no Redis); implied: `redis` with --redis-url, else `postgres` with --database-url, else `memory`',
+    set: (o, v) => (o.bus = parseBus(v)),
   },
   'database-schema': {
     env: 'CINDER_DATABASE_SCHEMA',

@@ -7,6 +7,7 @@ import {
   DEFAULT_UPLOAD_TTL_SECONDS,
   MIN_TTL_SECONDS,
 } from '@cinder/protocol';
+import type { BusKind } from './bus/create-bus.ts';
 import { defaultMaxConnections } from './http/connection-guard.ts';
 
 /** pino log levels. */
@@ -61,6 +62,12 @@ export interface ServerOptions {
   redisUrl?: string;
   /** Prefix of this cluster's Redis channels and keys, so clusters can share one Redis. @default '' */
   redisPrefix?: string;
+  /**
+   * How nodes wake each other: `memory` (one node alone), `redis` (pub/sub, needs `redisUrl`) or
+   * `postgres` (LISTEN/NOTIFY on the database, needs `databaseUrl`).
+   * @default 'redis' with `redisUrl`, else 'postgres' with `databaseUrl`, else 'memory'
+   */
+  bus?: BusKind;
   /** Most PostgreSQL connections this node opens. @default 10 */
   databasePoolSize?: number;
   /** Port of the Prometheus metrics listener (`/metrics`), apart from the public one. @default off */
@@ -136,6 +143,7 @@ export interface ServerConfig {
   databaseSchema: string;
   redisUrl: string | null;
   redisPrefix: string;
+  bus: BusKind;
   databasePoolSize: number;
   metricsPort: number | null;
   metricsHost: string;
@@ -170,6 +178,16 @@ export const DEFAULT_UPLOAD_BYTES_PER_SECOND = 16 * 1024 * 1024;
 /** Default directory of the built web app, next to this package. */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
+/** The bus asked for, or the one the URLs imply; throws when its URL is missing. */
+function resolveBus(options: ServerOptions): BusKind {
+  const bus = options.bus ?? (options.redisUrl ? 'redis' : options.databaseUrl ? 'postgres' : 'memory');
+  if (bus === 'redis' && !options.redisUrl) throw new Error('--bus redis needs --redis-url');
+  if (bus === 'postgres' && !options.databaseUrl) throw new Error('--bus postgres needs --database-url');
+  if (bus !== 'memory' && bus !== 'redis' && bus !== 'postgres')
+    throw new Error(`Not a bus: "${String(bus)}" (use memory, redis or postgres)`);
+  return bus;
+}
+
 function positiveInt(name: string, value: number | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}`);
@@ -187,6 +205,7 @@ export function resolveConfig(options: ServerOptions = {}): ServerConfig {
     databaseSchema: options.databaseSchema ?? 'public',
     redisUrl: options.redisUrl || null,
     redisPrefix: options.redisPrefix ?? '',
+    bus: resolveBus(options),
     databasePoolSize: positiveInt('databasePoolSize', options.databasePoolSize, 10),
     metricsPort:
       options.metricsPort === undefined ? null : positiveInt('metricsPort', options.metricsPort, 0, 0),

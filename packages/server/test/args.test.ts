@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runServerProcess, tempDir } from '../../../test/kit/index.ts';
+import { resolveConfig } from '../src/config.ts';
 import { parseDuration, parseServerArgs, SERVER_FLAGS, SERVER_USAGE, startServer } from '../src/index.ts';
 
 describe('parseServerArgs', () => {
@@ -41,6 +42,34 @@ describe('parseServerArgs', () => {
     expect(() => parseServerArgs(['--port', 'eighty'], {})).toThrow(/port/i);
     expect(() => parseServerArgs(['--max-ttl', '3 weeks'], {})).toThrow(/duration/i);
     expect(() => parseServerArgs(['--log-level', 'loud'], {})).toThrow(/log level/i);
+  });
+
+  it('reads --bus, implies it from the URLs, and refuses a bus without its URL', () => {
+    expect(parseServerArgs(['--bus', 'postgres'], {})).toEqual({ bus: 'postgres' });
+    expect(parseServerArgs([], { CINDER_BUS: 'memory' })).toEqual({ bus: 'memory' });
+    expect(() => parseServerArgs(['--bus', 'nats'], {})).toThrow(
+      /Not a bus: "nats" \(use memory, redis or postgres\)/,
+    );
+    const db = 'postgres://127.0.0.1/x';
+    const redis = 'redis://127.0.0.1:6379';
+    expect(resolveConfig({}).bus).toBe('memory');
+    expect(resolveConfig({ databaseUrl: db }).bus).toBe('postgres');
+    expect(resolveConfig({ databaseUrl: db, redisUrl: redis }).bus).toBe('redis');
+    expect(resolveConfig({ redisUrl: redis }).bus).toBe('redis');
+    expect(resolveConfig({ databaseUrl: db, redisUrl: redis, bus: 'postgres' }).bus).toBe('postgres');
+    expect(resolveConfig({ databaseUrl: db, bus: 'memory' }).bus).toBe('memory');
+    expect(() => resolveConfig({ databaseUrl: db, bus: 'redis' })).toThrow('--bus redis needs --redis-url');
+    expect(() => resolveConfig({ redisUrl: redis, bus: 'postgres' })).toThrow(
+      '--bus postgres needs --database-url',
+    );
+  });
+
+  it('exits 1 naming the missing URL when --bus postgres has no database', async () => {
+    const dir = tempDir();
+    const run = await runServerProcess(['--data-dir', dir.path, '--bus', 'postgres']);
+    dir.remove();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/--bus postgres needs --database-url/);
   });
 
   it('parses durations', () => {

@@ -31,16 +31,19 @@ await describeWithServices(
     it('refuses to start a node beside a live node it cannot reach, and says why', async () => {
       const schema = uniqueSchema();
       release.push(() => dropSchema(schema));
-      const db = { databaseUrl: TEST_DATABASE_URL, databaseSchema: schema };
+      const db = { databaseUrl: TEST_DATABASE_URL, databaseSchema: schema, bus: 'memory' as const };
       const solo = await testServer(db);
       release.push(() => solo[Symbol.asyncDispose]());
-      // Neither a second in-process node nor a Redis node may join an in-process one.
+      // Neither a second in-process node, nor a Redis or a PostgreSQL-bus node may join an in-process one.
       await expect(testServer(db)).rejects.toThrow(
-        /Another Cinder node uses this PostgreSQL database.*--redis-url/,
+        /Another Cinder node uses this PostgreSQL database.*must share a bus: all --bus postgres/,
       );
       await expect(
-        testServer({ ...db, redisUrl: TEST_REDIS_URL, redisPrefix: uniquePrefix() }),
-      ).rejects.toThrow(/without --redis-url \(in-process bus\)/);
+        testServer({ ...db, bus: 'redis', redisUrl: TEST_REDIS_URL, redisPrefix: uniquePrefix() }),
+      ).rejects.toThrow(/with the in-process bus \(--bus memory\).*this node runs --bus redis/);
+      await expect(testServer({ ...db, bus: 'postgres' })).rejects.toThrow(
+        /with the in-process bus \(--bus memory\).*this node runs --bus postgres/,
+      );
       expect((await ready(solo.url)).status).toBe(200);
       // Once it stopped, its row and lock are gone: a node starts at once.
       await solo.close();
@@ -63,15 +66,38 @@ await describeWithServices(
       const b = await testServer(cluster);
       release.push(() => b[Symbol.asyncDispose]());
       await expect(testServer({ ...cluster, redisPrefix: uniquePrefix() })).rejects.toThrow(
-        /another Redis prefix/,
+        /--bus redis with another Redis prefix/,
       );
+      // A node on the PostgreSQL bus does not hear Redis either.
+      await expect(testServer({ ...cluster, bus: 'postgres' })).rejects.toThrow(
+        /with --bus redis.*this node runs --bus postgres/,
+      );
+      for (const node of [a, b]) expect(await ready(node.url)).toMatchObject({ status: 200 });
+    });
+
+    it('lets nodes on the PostgreSQL bus (implied without Redis) share a database, and refuses other buses beside them', async () => {
+      const schema = uniqueSchema();
+      release.push(() => dropSchema(schema));
+      const db = { databaseUrl: TEST_DATABASE_URL, databaseSchema: schema };
+      const a = await testServer(db);
+      release.push(() => a[Symbol.asyncDispose]());
+      const b = await testServer({ ...db, bus: 'postgres' });
+      release.push(() => b[Symbol.asyncDispose]());
+      const { rows } = await sql(`SELECT bus FROM "${schema}".nodes`, TEST_DATABASE_URL);
+      expect(rows).toEqual([{ bus: 'postgres' }, { bus: 'postgres' }]);
+      await expect(testServer({ ...db, bus: 'memory' })).rejects.toThrow(
+        /with --bus postgres.*this node runs the in-process bus/,
+      );
+      await expect(
+        testServer({ ...db, redisUrl: TEST_REDIS_URL, redisPrefix: uniquePrefix() }),
+      ).rejects.toThrow(/with --bus postgres.*this node runs --bus redis/);
       for (const node of [a, b]) expect(await ready(node.url)).toMatchObject({ status: 200 });
     });
 
     it('exits 1 with the explanation when started as a process beside a running node', async () => {
       const database = await freshDatabase('cinder_nodes');
       release.push(() => database.drop());
-      const solo = await testServer({ databaseUrl: database.url });
+      const solo = await testServer({ databaseUrl: database.url, bus: 'memory' });
       release.push(() => solo[Symbol.asyncDispose]());
       const dir = tempDir();
       release.push(() => dir.remove());
@@ -83,6 +109,8 @@ await describeWithServices(
         dir.path,
         '--database-url',
         database.url,
+        '--bus',
+        'memory',
       ]).then(
         (child) => {
           child.child.kill('SIGKILL');
@@ -91,7 +119,7 @@ await describeWithServices(
         (error: Error) => error,
       );
       expect(refused?.message).toMatch(
-        /^server exited with 1: cinder: Another Cinder node uses this PostgreSQL database .*start every node with --redis-url/,
+        /^server exited with 1: cinder: Another Cinder node uses this PostgreSQL database .*start every node with the same bus\.\n?$/,
       );
     });
 
@@ -107,6 +135,8 @@ await describeWithServices(
         dir.path,
         '--database-url',
         database.url,
+        '--bus',
+        'memory',
         '--log-level',
         'info',
       ]);
@@ -131,7 +161,7 @@ await describeWithServices(
         },
         { timeout: 60_000, interval: 250, what: "the frozen node's row to go stale" },
       );
-      const other = await testServer({ databaseUrl: database.url });
+      const other = await testServer({ databaseUrl: database.url, bus: 'memory' });
       release.push(() => other[Symbol.asyncDispose]());
       expect((await ready(other.url)).status).toBe(200);
 

@@ -23,7 +23,7 @@ export type PostgresBusOpener = (url: string, name: string) => PostgresBusConnec
 /** A dedicated `pg.Client`, never one of the storage's pool: LISTEN belongs to one session. */
 export function openPgConnection(url: string, name: string): PostgresBusConnection {
   const client = new pg.Client({
-    connectionString: url,
+    connectionString: named(url, name),
     application_name: name,
     // A peer that vanished without a FIN is noticed by TCP keepalive, then reconnected.
     keepAlive: true,
@@ -37,6 +37,21 @@ export function openPgConnection(url: string, name: string): PostgresBusConnecti
     onEnd: (listener) => client.on('end', listener),
     end: () => client.end(),
   };
+}
+
+/**
+ * The URL with `application_name` set to `name`, so the bus's connections show apart from the
+ * storage pool's in `pg_stat_activity` even when the URL names the node (an `application_name`
+ * in the URL would win over the client option).
+ */
+function named(url: string, name: string): string {
+  try {
+    const u = new URL(url);
+    u.searchParams.set('application_name', name);
+    return u.href;
+  } catch {
+    return url;
+  }
 }
 
 /** Host, port and database of a URL, for messages: never its password. */

@@ -1,3 +1,4 @@
+import type { BusKind } from '../bus/create-bus.ts';
 import type { TurnScheduler } from '../turn.ts';
 import { type PostgresLogger, PostgresStorage } from './postgres/postgres-storage.ts';
 import { SqliteStorage } from './sqlite/sqlite-storage.ts';
@@ -11,8 +12,8 @@ export interface BackendConfig {
   databaseUrl: string | null;
   /** PostgreSQL schema. */
   databaseSchema: string;
-  /** Redis URL, or null for the in-process bus. */
-  redisUrl: string | null;
+  /** The bus between nodes: a node registers with it (see `NodeRegistry`). */
+  bus: BusKind;
   /** Prefix of the Redis channels of this cluster. */
   redisPrefix: string;
   /** Most PostgreSQL connections of this node. */
@@ -22,12 +23,9 @@ export interface BackendConfig {
 /** Which backends a configuration picks, for logs (never the URLs: they may hold passwords). */
 export function describeBackends(config: BackendConfig): {
   storage: 'sqlite' | 'postgres';
-  bus: 'memory' | 'redis';
+  bus: BusKind;
 } {
-  return {
-    storage: config.databaseUrl ? 'postgres' : 'sqlite',
-    bus: config.redisUrl ? 'redis' : 'memory',
-  };
+  return { storage: config.databaseUrl ? 'postgres' : 'sqlite', bus: config.bus };
 }
 
 /**
@@ -41,7 +39,8 @@ export function createStorage(
   turn: TurnScheduler,
 ): Storage {
   if (config.databaseUrl) {
-    const bus = config.redisUrl ? `redis:${config.redisPrefix}` : 'memory';
+    // Nodes of one schema on the postgres bus share it: its NOTIFY channel is named after the schema.
+    const bus = config.bus === 'redis' ? `redis:${config.redisPrefix}` : config.bus;
     return new PostgresStorage({
       url: config.databaseUrl,
       schema: config.databaseSchema,

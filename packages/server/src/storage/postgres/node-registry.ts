@@ -22,7 +22,8 @@ export interface NodeRegistryOptions {
   migrateLock: number;
   /**
    * How this node reaches the others: `memory` (the in-process bus: this node must be alone on
-   * the schema) or `redis:<prefix>` (nodes with the same value wake each other).
+   * the schema), `postgres` (LISTEN/NOTIFY on this database: every such node of the schema wakes
+   * the others) or `redis:<prefix>` (nodes with the same value wake each other).
    */
   bus: string;
   /** How often the node renews its row and looks at the others. @default 2000 */
@@ -48,7 +49,7 @@ export class NodeConflictError extends Error {
 
 /**
  * The server nodes sharing one PostgreSQL schema. Nodes that share a database must share a bus
- * (the same Redis and prefix) or they do not wake each other's devices: the database alone
+ * (all the postgres bus, or all the same Redis and prefix) or they do not wake each other's devices: the database alone
  * cannot tell a node that another one stored a message for its connected users.
  *
  * Each node holds, on one connection of its own, a session advisory lock with a random key, and
@@ -221,24 +222,24 @@ export class NodeRegistry {
 
   #explain(conflicts: readonly OtherNode[], when: 'start' | 'running'): string {
     const described = conflicts
-      .map((n) => `pid ${n.pid} on ${n.host}, up ${n.age_s} s, ${describeBus(n.bus, this.#options.bus)}`)
+      .map((n) => `pid ${n.pid} on ${n.host}, up ${n.age_s} s, with ${describeBus(n.bus, this.#options.bus)}`)
       .join('; ');
-    const mine =
-      this.#options.bus === 'memory' ? 'this node has no --redis-url' : describeBus(this.#options.bus);
+    const mine = `this node runs ${describeBus(this.#options.bus)}`;
     const head =
       when === 'start'
         ? `Another Cinder node uses this PostgreSQL database (schema "${this.#options.schema}"): ${described}.`
         : `Another Cinder node started on this PostgreSQL database (schema "${this.#options.schema}") and this node cannot reach it: ${described}.`;
-    return `${head} Nodes that share a database must all run with --redis-url (one Redis, one prefix), or they do not deliver to each other (${mine}). ${
+    return `${head} Nodes that share a database must share a bus: all --bus postgres (the default on PostgreSQL without --redis-url), or all --bus redis with one Redis and one prefix; otherwise they do not deliver to each other (${mine}). ${
       when === 'start'
-        ? 'Stop the other node, or start every node with --redis-url.'
-        : 'Stop one of them, or restart every node with --redis-url; /healthz answers 503 until then.'
+        ? 'Stop the other node, or start every node with the same bus.'
+        : 'Stop one of them, or restart every node with the same bus; /healthz answers 503 until then.'
     }`;
   }
 }
 
 function describeBus(bus: string, mine?: string): string {
-  if (bus === 'memory') return 'without --redis-url (in-process bus)';
-  if (mine && mine !== 'memory' && mine !== bus) return 'with --redis-url but another Redis prefix';
-  return 'with --redis-url';
+  if (bus === 'memory') return 'the in-process bus (--bus memory)';
+  if (bus === 'postgres') return '--bus postgres';
+  if (mine?.startsWith('redis:') && mine !== bus) return '--bus redis with another Redis prefix';
+  return '--bus redis';
 }
