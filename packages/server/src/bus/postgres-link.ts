@@ -25,8 +25,10 @@ export function openPgConnection(url: string, name: string): PostgresBusConnecti
   const client = new pg.Client({
     connectionString: named(url, name),
     application_name: name,
-    // A peer that vanished without a FIN is noticed by TCP keepalive, then reconnected.
+    // A peer that vanished without a FIN is noticed by TCP keepalive (probes after 10 s idle),
+    // then reconnected: the listener is idle most of the time.
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     connectionTimeoutMillis: 10_000,
   });
   return {
