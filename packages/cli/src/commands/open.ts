@@ -42,17 +42,21 @@ export function openCommand(ctx: CliContext): Command {
       if (options.out !== undefined && options.discardAttachment) {
         cmd.error('error: --out and --discard-attachment cannot be used together');
       }
-      const { opened, attachment } = await openOnce(ctx, cmd, id, options);
+      const { opened, attachment, failure } = await openOnce(ctx, cmd, id, options);
       if (options.json) {
         // Metadata and where it went, never the bytes.
         const { attachment: _bytes, ...fields } = opened;
-        if (!attachment) return outJson(ctx.io, fields);
-        const { burned: _burned, ...meta } = attachment;
-        return outJson(ctx.io, { ...fields, attachment: meta });
+        if (!attachment) outJson(ctx.io, fields);
+        else {
+          const { burned: _burned, ...meta } = attachment;
+          outJson(ctx.io, { ...fields, attachment: meta });
+        }
+      } else {
+        // A file sent without a caption has no text to show.
+        if (!attachment || opened.text !== '') await showText(ctx.io, opened.text, opened.viewSeconds ?? 0);
+        if (attachment) note(ctx.io, attachmentNote(attachment, cinderCommand(globalsOf(cmd), 'open', id)));
       }
-      // A file sent without a caption has no text to show.
-      if (!attachment || opened.text !== '') await showText(ctx.io, opened.text, opened.viewSeconds ?? 0);
-      if (attachment) note(ctx.io, attachmentNote(attachment, cinderCommand(globalsOf(cmd), 'open', id)));
+      if (failure) throw failure;
     });
 }
 
@@ -64,12 +68,19 @@ function attachmentNote(a: AttachmentOutcome, openAgain: string): string {
   return `[attachment: ${label} · not saved: ${openAgain} --out <path> saves it]`;
 }
 
+/** An opened message, what became of its attachment, and the error to end with if saving failed. */
+interface OpenOutcome {
+  opened: OpenedMessage;
+  attachment: AttachmentOutcome | null;
+  failure?: CinderError;
+}
+
 async function openOnce(
   ctx: CliContext,
   cmd: Command,
   id: string,
   options: OpenOptions,
-): Promise<{ opened: OpenedMessage; attachment: AttachmentOutcome | null }> {
+): Promise<OpenOutcome> {
   // The session closes before anything is shown: the server burned the message already and
   // the view window lives only in this process.
   await using session = await sessionFor(ctx, cmd);
@@ -111,8 +122,10 @@ async function openOnce(
   try {
     await target.write(file.data);
   } catch (error) {
+    // Shown after the text: a burn message's caption is still worth reading once.
     const lost = burned ? '; the message burned, and its attachment with it' : '';
-    throw new CinderError('INTERNAL', `could not write ${target.path}${lost}`, { cause: error });
+    const failure = new CinderError('INTERNAL', `could not write ${target.path}${lost}`, { cause: error });
+    return { opened, attachment: { ...outcome, saved: null }, failure };
   }
   return { opened, attachment: { ...outcome, saved: target.path } };
 }

@@ -45,7 +45,8 @@ export function sendCommand(ctx: CliContext): Command {
       const ext = options.ext === undefined ? undefined : parseExt(options.ext, cmd);
       const body = text === '-' ? stripFinalNewline(await readStream(ctx.io.stdin)) : text;
       // Checked before connecting: a missing or empty file is said at once.
-      const file = options.file === undefined ? undefined : await fileToSend(options.file);
+      const file =
+        options.file === undefined ? undefined : { path: options.file, data: await fileToSend(options.file) };
       const sendOptions: SendOptions = {};
       if (options.ttl !== undefined || options.view !== undefined) {
         sendOptions.burn = {
@@ -58,9 +59,9 @@ export function sendCommand(ctx: CliContext): Command {
       if (ext !== undefined) sendOptions.ext = ext;
       await using session = await sessionFor(ctx, cmd);
       const result =
-        file === undefined || options.file === undefined
+        file === undefined
           ? await session.client.send(to, body ?? '', sendOptions)
-          : await sendFile(ctx, session, to, options.file, file, {
+          : await sendFile(ctx, session, to, file.path, file.data, {
               ...sendOptions,
               ...(body !== undefined && { text: body }),
             });
