@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchUsername, loginDevice, registerDevices } from './lib/accounts.ts';
-import { scanForMarker, waitForCleanDisk } from './lib/disk-scan.ts';
+import { scanForMarker, waitForBurnedBlobsGone, waitForCleanDisk } from './lib/disk-scan.ts';
 import type { DeviceCreds, TrafficResult } from './lib/jobs.ts';
 import { machineInfo } from './lib/machine.ts';
 import { parseSettings, type ScenarioId, type Settings, UsageError } from './lib/options.ts';
@@ -60,7 +60,8 @@ function log(line: string): void {
 function devicesNeeded(settings: Settings): number {
   let n = 0;
   if (settings.scenarios.includes('idle')) n = Math.max(n, settings.idleDevices);
-  if (settings.scenarios.includes('sat100')) n = Math.max(n, 2 * settings.smallPairs);
+  if (settings.scenarios.includes('sat100') || settings.scenarios.includes('sat100-file'))
+    n = Math.max(n, 2 * settings.smallPairs);
   if (settings.scenarios.includes('sat1000') || settings.scenarios.includes('latency'))
     n = Math.max(n, 2 * settings.largePairs);
   return n;
@@ -107,6 +108,50 @@ async function prepare(
   return { server, devices, sync, marker, trafficPairs };
 }
 
+/** One line of progress for a traffic result. */
+function trafficLog(v: TrafficResult): string {
+  const moved =
+    v.attachment === undefined ? '' : `, ${(v.attachment.movedBytesPerSecond / 1e6).toFixed(1)} MB/s moved`;
+  return `${Math.round(v.rate)} cycles/s, ${Math.round(v.serverCpuUsPerCycle)} µs/cycle, server ${Math.round(v.serverCpuPercent)}% CPU${moved}${clientLog(v)}`;
+}
+
+/**
+ * The attachment cycle on Cinder (`sat100-file`): in each round the text cycle, then the same
+ * pairs with a file on every message, both with `fileWindow` cycles in flight per pair, so both
+ * see the same machine and the same load. The upload ids of every
+ * completed cycle go to `burnedUploads` for the check of `blobs/` after the run (and out of the
+ * result, which would otherwise carry thousands of ids into latest.json).
+ */
+async function runAttachment(
+  cinder: TargetRun,
+  settings: Settings,
+  burnedUploads: string[],
+): Promise<NonNullable<BenchResults['attachment']>> {
+  const pairs = settings.smallPairs;
+  const attachment = { bytes: settings.attachmentBytes, presealRate: settings.filePresealRate };
+  const text: TrafficResult[] = [];
+  const file: TrafficResult[] = [];
+  const label = `${pairs} pairs, ${Math.round(settings.attachmentBytes / 1024)} KiB attachment`;
+  for (let i = 0; i < settings.rounds; i++) {
+    const round = {
+      ...settings,
+      window: settings.fileWindow,
+      warmupMs: i === 0 ? settings.warmupMs : ROUND_WARMUP_MS,
+      durationMs: Math.round(settings.durationMs / settings.rounds),
+    };
+    const of = settings.rounds > 1 ? `, round ${i + 1}/${settings.rounds}` : '';
+    const t = await runSaturation(cinder, pairs, round);
+    text.push(t);
+    log(`  cinder   text cycle ${pairs} pairs${of}: ${trafficLog(t)}`);
+    const f = await runSaturation(cinder, pairs, round, attachment);
+    burnedUploads.push(...(f.attachment?.burnedUploads ?? []));
+    if (f.attachment) f.attachment.burnedUploads = [];
+    file.push(f);
+    log(`  cinder   ${label}${of}: ${trafficLog(f)}`);
+  }
+  return { pairs, bytes: settings.attachmentBytes, text: combineRounds(text), file: combineRounds(file) };
+}
+
 function withoutOutDir({ outDir: _, ...rest }: Settings): BenchResults['settings'] {
   return rest;
 }
@@ -137,6 +182,8 @@ async function main(): Promise<void> {
   );
 
   const runs = new Map<TargetKind, TargetRun>();
+  /** Uploads of every burned attachment cycle: none may keep a file in Cinder's `blobs/`. */
+  const burnedUploads: string[] = [];
   const results: BenchResults = {
     machine,
     settings: withoutOutDir(settings),
@@ -234,6 +281,15 @@ async function main(): Promise<void> {
           });
           break;
         }
+        case 'sat100-file': {
+          const cinder = runs.get('cinder');
+          if (cinder === undefined) {
+            notes.push('sat100-file runs on Cinder only (the baselines have no uploads): skipped.');
+            break;
+          }
+          results.attachment = await runAttachment(cinder, settings, burnedUploads);
+          break;
+        }
         case 'latency':
           for (const rate of settings.rates) {
             const result = await each(
@@ -255,6 +311,14 @@ async function main(): Promise<void> {
           );
           break;
       }
+    }
+    const cinder = runs.get('cinder');
+    if (results.attachment !== undefined && cinder !== undefined) {
+      results.attachment.blobs = await waitForBurnedBlobsGone(
+        join(cinder.server.dataDir, 'blobs'),
+        burnedUploads,
+        DISK_CLEAN_WITHIN_MS,
+      );
     }
     for (const [kind, r] of runs) {
       // Only Cinder promises a clean disk; the baseline is scanned once to show what it leaves.

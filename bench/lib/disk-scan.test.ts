@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { scanForMarker, waitForCleanDisk } from './disk-scan.ts';
+import { burnedBlobsLeft, scanForMarker, waitForBurnedBlobsGone, waitForCleanDisk } from './disk-scan.ts';
 
 let dir: string;
 
@@ -51,5 +51,41 @@ describe('waitForCleanDisk', () => {
     const result = await waitForCleanDisk(dir, 'burnmarkABC', 300);
     expect(result.clean).toBe(false);
     expect(result.cleanAfterMs).toBeNull();
+  });
+});
+
+describe('burned blobs', () => {
+  it('names the files of burned uploads only', () => {
+    expect(burnedBlobsLeft(['f_1', 'f_2', 'f_live'], new Set(['f_1', 'f_2', 'f_gone']))).toEqual([
+      'f_1',
+      'f_2',
+    ]);
+    expect(burnedBlobsLeft([], new Set(['f_1']))).toEqual([]);
+  });
+
+  it('waits for the files of burned uploads to go, and counts the others', async () => {
+    const blobs = join(dir, 'blobs');
+    await mkdir(blobs);
+    await writeFile(join(blobs, 'f_burned'), 'x');
+    await writeFile(join(blobs, 'f_live'), 'x');
+    setTimeout(() => void rm(join(blobs, 'f_burned')), 300);
+    const check = await waitForBurnedBlobsGone(blobs, ['f_burned', 'f_other'], 5_000);
+    expect(check).toMatchObject({ burned: 2, left: [], others: 1 });
+    expect(check.cleanAfterMs).toBeGreaterThan(0);
+  });
+
+  it('reports the burned files still there after the time allowed', async () => {
+    const blobs = join(dir, 'blobs');
+    await mkdir(blobs);
+    await writeFile(join(blobs, 'f_burned'), 'x');
+    const check = await waitForBurnedBlobsGone(blobs, ['f_burned'], 300);
+    expect(check).toMatchObject({ burned: 1, left: ['f_burned'], others: 0, cleanAfterMs: null });
+  });
+
+  it('takes a missing blobs/ for an empty one', async () => {
+    expect(await waitForBurnedBlobsGone(join(dir, 'none'), ['f_1'], 100)).toMatchObject({
+      left: [],
+      others: 0,
+    });
   });
 });

@@ -66,3 +66,51 @@ export async function waitForCleanDisk(
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
+
+/** What the data directory's `blobs/` (Cinder on SQLite: one file per upload) held after the run. */
+export interface BlobCheck {
+  /** Burned messages' uploads looked for (every completed attachment cycle's). */
+  burned: number;
+  /** Files of burned messages' blobs still there at the last look: must be none. */
+  left: string[];
+  /** Other files (live messages' blobs or unattached uploads). */
+  others: number;
+  /** Time from the first look to the first look with none left; null if some stayed. */
+  cleanAfterMs: number | null;
+}
+
+/** The names in `files` that belong to a burned message's upload. */
+export function burnedBlobsLeft(files: readonly string[], burned: ReadonlySet<string>): string[] {
+  return files.filter((name) => burned.has(name));
+}
+
+async function namesIn(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/**
+ * Look in `blobsDir` until no file of a `burned` upload is left, or until `withinMs` has passed:
+ * the contract gives the server 5 s after a burn to delete the blob.
+ */
+export async function waitForBurnedBlobsGone(
+  blobsDir: string,
+  burned: readonly string[],
+  withinMs: number,
+): Promise<BlobCheck> {
+  const set = new Set(burned);
+  const started = performance.now();
+  for (;;) {
+    const files = await namesIn(blobsDir);
+    const left = burnedBlobsLeft(files, set);
+    const elapsed = performance.now() - started;
+    const check = { burned: set.size, left, others: files.length - left.length };
+    if (left.length === 0) return { ...check, cleanAfterMs: elapsed };
+    if (elapsed >= withinMs) return { ...check, cleanAfterMs: null };
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

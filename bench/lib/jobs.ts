@@ -96,6 +96,38 @@ interface TrafficJobBase {
   ackEveryMs: number;
   /** End-to-end encryption of Cinder's burn messages on the load generator's side. */
   crypto: ClientCryptoOptions;
+  /** Every burn message carries a file (Cinder only): the attachment cycle. */
+  attachment?: AttachmentJob;
+}
+
+/**
+ * The attachment cycle (docs/media.md): each message carries a file of `bytes` bytes, sealed as
+ * the SDK seals a burn file, uploaded (`POST /v1/uploads`, `PUT`s) before the send and downloaded
+ * by the recipient (`GET /v1/messages/:id/blob`) before the open.
+ */
+export interface AttachmentJob {
+  /** Size of each file before sealing. */
+  bytes: number;
+  /**
+   * Cycles per second to seal files ahead for before the load generator has seen the attachment
+   * cycle's pace (later jobs seal for 1.25× the fastest seen); the stock is capped in bytes too.
+   */
+  presealRate: number;
+}
+
+/** What an attachment job moved, and which blobs its burns must have deleted. */
+export interface AttachmentResult {
+  /** Size of each file before sealing. */
+  bytes: number;
+  /** Upload and download bodies over the measured window, bytes per second. */
+  movedBytesPerSecond: number;
+  /** Upload and download bodies per completed cycle in the window (the sealed blob, twice). */
+  movedBytesPerCycle: number;
+  /** Upload and download bodies over the whole job (warm-up, window and drain), bytes. */
+  uploadedBytes: number;
+  downloadedBytes: number;
+  /** Upload ids of every completed (so burned) cycle: no file of theirs may stay in `blobs/`. */
+  burnedUploads: string[];
 }
 
 /** Saturation: every pair keeps `window` cycles in flight, starting one as soon as one ends. */
@@ -208,6 +240,8 @@ export interface TrafficResult {
   loadgenCpuUsPerCycle: number;
   /** The client side of end-to-end encryption (Cinder only: the baselines carry plain text). */
   client?: ClientCryptoResult;
+  /** The attachment cycle's traffic (attachment jobs only). */
+  attachment?: AttachmentResult;
   latency: {
     sendToStored: LatencySummary;
     sendToDelivered: LatencySummary;

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 /** Scenario ids, in the order they run. */
-export const SCENARIOS = ['startup', 'idle', 'sat100', 'sat1000', 'latency', 'sync'] as const;
+export const SCENARIOS = ['startup', 'idle', 'sat100', 'sat100-file', 'sat1000', 'latency', 'sync'] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 
 /** Everything a run is parameterised by; recorded in the results. */
@@ -45,6 +45,12 @@ export interface Settings {
   directoryVariant: boolean;
   /** Cycles/s to seal ahead for before the load generator has seen Cinder's pace. */
   presealRate: number;
+  /** Size of the file each message carries in the attachment cycle (`sat100-file`), bytes. */
+  attachmentBytes: number;
+  /** Attachment cycles/s to seal files ahead for before the load generator has seen their pace. */
+  filePresealRate: number;
+  /** Cycles each pair keeps in flight in `sat100-file`, text and attachment rounds alike. */
+  fileWindow: number;
   /** Write a CPU profile of the Cinder server during a saturated run and summarise it. */
   profile: boolean;
   /** With `profile`: profile an open-loop run at this offered rate over the large pairs instead. */
@@ -106,6 +112,11 @@ const USAGE = `npm run bench -- [options]
   --no-directory-variant  skip the extra Cinder saturation round per round that reads the key
                           directory the other way (before every send, or once)
   --preseal-rate <n>      cycles/s to seal ahead for before Cinder's pace is known (default 4000)
+  --attachment-kb <n>     size of the file of each sat100-file cycle, KiB (default 256)
+  --file-preseal-rate <n> attachment cycles/s to seal files ahead for before their pace is known
+                          (default 100; the stock is capped at 1.5 GiB of sealed files)
+  --file-window <n>       cycles in flight per pair in sat100-file, both its text and its
+                          attachment rounds (default 1: each attachment cycle waits on fsyncs)
   --profile               CPU-profile the Cinder server in a saturated run (writes bench/results/profile/)
   --profile-rate <n>      with --profile: profile an open-loop run at n cycles/s over the large pairs
   --keep                  keep the data directories
@@ -176,6 +187,9 @@ export function parseSettings(argv: string[], defaultOut: string): Settings {
     keysEverySend: values['keys-every-send'] ?? false,
     directoryVariant: !(values['no-directory-variant'] ?? false),
     presealRate: positive('preseal-rate', values['preseal-rate'], 4_000),
+    attachmentBytes: positive('attachment-kb', values['attachment-kb'], 256) * 1024,
+    filePresealRate: positive('file-preseal-rate', values['file-preseal-rate'], 100),
+    fileWindow: positive('file-window', values['file-window'], 1),
     profile: values.profile ?? false,
     profileRate:
       values['profile-rate'] === undefined ? undefined : positive('profile-rate', values['profile-rate'], 1),
@@ -204,6 +218,9 @@ function parse(argv: string[]) {
       'keys-every-send': { type: 'boolean' },
       'no-directory-variant': { type: 'boolean' },
       'preseal-rate': { type: 'string' },
+      'attachment-kb': { type: 'string' },
+      'file-preseal-rate': { type: 'string' },
+      'file-window': { type: 'string' },
       profile: { type: 'boolean' },
       'profile-rate': { type: 'string' },
       keep: { type: 'boolean' },

@@ -1,8 +1,15 @@
 import type { DiskScan } from './disk-scan.ts';
-import { type Correctness, isCorrect, type SyncResult, type TrafficResult } from './jobs.ts';
+import { isCorrect, type SyncResult, type TrafficResult } from './jobs.ts';
 import type { LatencySummary } from './latency.ts';
 import type { MachineInfo } from './machine.ts';
+import { correctnessLine, int, kb, ms, ratio, table } from './markdown.ts';
 import type { Settings } from './options.ts';
+import {
+  type AttachmentResults,
+  attachmentChecks,
+  attachmentProblems,
+  attachmentSection,
+} from './report-attachment.ts';
 import type { IdleResult } from './scenarios.ts';
 import { STARTUP_BUILDS, type StartupBuild, type StartupResult } from './startup.ts';
 
@@ -37,6 +44,8 @@ export interface BenchResults {
     directoryVariant?: TrafficResult;
   }>;
   latency: Array<{ rate: number; result: PerTarget<TrafficResult> }>;
+  /** The attachment scenario (`sat100-file`, Cinder only). */
+  attachment?: AttachmentResults;
   sync?: PerTarget<SyncResult>;
   disk: PerTarget<DiskResult>;
   goals: Goal[];
@@ -55,13 +64,6 @@ export interface Goal {
   pass: boolean;
 }
 
-const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
-const ms = (n: number): string => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n.toFixed(1)) : '–');
-const kb = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KB` : '–');
-const ratio = (a: number | undefined, b: number | undefined): string =>
-  a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b) && b !== 0
-    ? (a / b).toFixed(2)
-    : '–';
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? Number.NaN : (s[Math.floor((s.length - 1) / 2)] as number);
@@ -190,30 +192,6 @@ function pct(summary: LatencySummary): string {
   return `${ms(summary.p50)} / ${ms(summary.p99)} / ${ms(summary.p999)}`;
 }
 
-function correctnessLine(c: Correctness | undefined): string {
-  if (c === undefined) return '–';
-  const errors = Object.entries(c.errors)
-    .map(([code, n]) => `${code}×${n}`)
-    .join(' ');
-  const bad = [
-    c.lost ? `lost ${c.lost}` : '',
-    errors ? `errors ${errors}` : '',
-    c.sealedViolations ? `unsealed ${c.sealedViolations}` : '',
-    c.contentMismatches ? `content mismatches ${c.contentMismatches}` : '',
-    c.duplicates ? `duplicates ${c.duplicates}` : '',
-    c.unexpected ? `unexpected ${c.unexpected}` : '',
-    c.invalidFrames ? `invalid frames ${c.invalidFrames}` : '',
-  ].filter(Boolean);
-  const summary = `${int(c.completed)}/${int(c.started)} completed, ${int(c.framesValidated)} frames validated`;
-  return bad.length === 0 ? `✅ ${summary}` : `❌ ${summary}; ${bad.join(', ')}`;
-}
-
-function table(header: string[], rows: string[][], align: string[]): string {
-  const lines = [`| ${header.join(' | ')} |`, `| ${align.join(' | ')} |`];
-  for (const r of rows) lines.push(`| ${r.join(' | ')} |`);
-  return lines.join('\n');
-}
-
 /** The results as Markdown: machine, one table of Cinder vs baseline, the goals, the checks. */
 export function toMarkdown(results: BenchResults): string {
   const m = results.machine;
@@ -321,6 +299,7 @@ export function toMarkdown(results: BenchResults): string {
     out.push(table(rows.header(), rows.rows, rows.align()));
     out.push('');
   }
+  if (results.attachment) out.push(...attachmentSection(results.attachment));
   if (results.startup) out.push(...startupSection(results.startup));
   if (results.goals.length > 0) {
     out.push('### Speed to reach (issue 4)');
@@ -339,6 +318,7 @@ export function toMarkdown(results: BenchResults): string {
     results.saturation.length > 0 ||
     results.latency.length > 0 ||
     results.sync !== undefined ||
+    results.attachment !== undefined ||
     results.idle !== undefined ||
     Object.keys(results.disk).length > 0;
   if (!served) {
@@ -359,6 +339,11 @@ export function toMarkdown(results: BenchResults): string {
     per(`latency @ ${int(rate)}/s`, result, (v) => correctnessLine(v?.correctness));
   }
   if (results.sync) per('reconnect sync', results.sync, (v) => correctnessLine(v?.correctness));
+  if (results.attachment) {
+    for (const [label, line] of attachmentChecks(results.attachment)) {
+      checks.push([label, ...targets.map((t) => (t === 'cinder' ? line : '–'))]);
+    }
+  }
   per('data dir holds no burned content', results.disk, (d) => {
     if (d === undefined) return '–';
     if (d.clean) return `✅ clean ${ms((d.cleanAfterMs ?? 0) / 1000)} s after the last burn`;
@@ -489,6 +474,12 @@ export function clientNotes(results: BenchResults): string[] {
   const runs = [
     ...results.saturation.map(({ pairs, result }) => ({ label: `saturation ${int(pairs)} pairs`, result })),
     ...results.latency.map(({ rate, result }) => ({ label: `latency @ ${int(rate)}/s`, result })),
+    ...(results.attachment === undefined
+      ? []
+      : [
+          { label: 'text cycle beside the attachment', result: { cinder: results.attachment.text } },
+          { label: 'attachment cycle', result: { cinder: results.attachment.file } },
+        ]),
   ];
   for (const { label, result } of runs) {
     for (const [kind, v] of Object.entries(result) as Array<[Target, TrafficResult]>) {
@@ -540,6 +531,7 @@ export function cinderProblems(results: BenchResults): string[] {
     if (result.cinder && !isCorrect(result.cinder.correctness))
       problems.push(`latency @ ${rate}/s: ${correctnessLine(result.cinder.correctness)}`);
   }
+  if (results.attachment) problems.push(...attachmentProblems(results.attachment));
   if (results.sync?.cinder && !isCorrect(results.sync.cinder.correctness)) {
     problems.push(`reconnect sync: ${correctnessLine(results.sync.cinder.correctness)}`);
   }

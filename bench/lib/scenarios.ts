@@ -1,4 +1,12 @@
-import type { ClientCryptoOptions, DeviceCreds, IdleJob, Pair, SyncResult, TrafficResult } from './jobs.ts';
+import type {
+  AttachmentJob,
+  ClientCryptoOptions,
+  DeviceCreds,
+  IdleJob,
+  Pair,
+  SyncResult,
+  TrafficResult,
+} from './jobs.ts';
 import { holdIdle, runSyncJob, TrafficLoadgen } from './loadgen-client.ts';
 import type { Settings } from './options.ts';
 import type { ServerTarget } from './server-target.ts';
@@ -49,6 +57,11 @@ export interface IdleResult {
 const DEVICES_PER_LOADGEN = 5_000;
 /** Time for in-flight cycles to finish after the window closes. */
 const DRAIN_MS = 5_000;
+/**
+ * The same for attachment cycles: each waits on the server's fsyncs of its upload, which a busy
+ * shared disk can stretch to seconds.
+ */
+const ATTACHMENT_DRAIN_MS = 20_000;
 /** Budget for connecting a run's devices before the traffic starts. */
 const SETUP_BUDGET_MS = 120_000;
 
@@ -147,7 +160,10 @@ function clientCrypto(
   };
 }
 
-/** Saturation: `pairs` pairs, each keeping `settings.window` cycles in flight (closed loop). */
+/**
+ * Saturation: `pairs` pairs, each keeping `settings.window` cycles in flight (closed loop); with
+ * `attachment`, each cycle's message carries a file (Cinder only).
+ */
 export async function runSaturation(
   run: TargetRun,
   pairs: number,
@@ -163,9 +179,11 @@ export async function runSaturation(
     | 'keysEverySend'
     | 'presealRate'
   >,
+  attachment?: AttachmentJob,
 ): Promise<TrafficResult> {
   const seconds = (settings.warmupMs + settings.durationMs) / 1000;
   const traffic = await trafficOf(run);
+  const drainMs = attachment === undefined ? DRAIN_MS : ATTACHMENT_DRAIN_MS;
   return traffic.run(
     {
       kind: 'closed',
@@ -176,14 +194,15 @@ export async function runSaturation(
       durationMs: settings.durationMs,
       // Far above any rate this machine reaches: the bound is a safety net, time is the limit.
       maxCycles: Math.ceil(seconds * 500_000),
-      drainMs: DRAIN_MS,
+      drainMs,
       validateEvery: settings.validateEvery,
       receipts: settings.receipts,
       ackEveryMs: settings.ackEveryMs,
       crypto: clientCrypto(settings),
       window: settings.window,
+      ...(attachment === undefined ? {} : { attachment }),
     },
-    seconds * 1000 + DRAIN_MS + 30_000,
+    seconds * 1000 + drainMs + 30_000,
   );
 }
 

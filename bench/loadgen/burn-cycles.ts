@@ -1,11 +1,13 @@
 import type { Event, KeysResult, OpenResult, SendResult } from '@cinder/protocol';
 import type { ClientCryptoOptions, Correctness } from '../lib/jobs.ts';
+import { type BlobHttp, FILE_KIND, failureCode } from './attachment.ts';
 import { CycleLog } from './cycle-log.ts';
 import {
   type Batch,
   decrypt,
   decryptAll,
   type MessageTexts,
+  matches,
   type Outgoing,
   type PairE2e,
   type Released,
@@ -19,6 +21,8 @@ export interface PairDevices {
   alice: WireDevice;
   bob: WireDevice;
   inFlight: number;
+  /** The devices' bearer tokens, for the HTTP side of attachment cycles. */
+  tokens: { alice: string; bob: string };
   /** On Cinder: burn messages are sealed to Bob's devices (absent on the plain-text baselines). */
   e2e?: PairE2e;
 }
@@ -38,6 +42,12 @@ interface Cycle {
   openedAt?: number;
   /** The text the open gave: plain (baselines) or decrypted inline. */
   openText?: string;
+  /** The file decrypted inline (attachment cycles with inline crypto). */
+  openFile?: Uint8Array<ArrayBuffer>;
+  /** The upload Alice attached (attachment cycles). */
+  upload?: string;
+  /** The blob Bob downloaded before the open (attachment cycles). */
+  blob?: Uint8Array<ArrayBuffer>;
   /** A sealed message's released envelope, decrypted after the drain (crypto ahead of the run). */
   released?: Released;
   /** The released envelope did not decrypt (already counted as `DECRYPT_FAILED`). */
@@ -63,6 +73,12 @@ export interface BurnCycleOptions {
   /** Devices acknowledge their cursor this often at most (0: never). */
   ackEveryMs: number;
   crypto: Pick<ClientCryptoOptions, 'inlineCrypto' | 'keysEverySend'>;
+  /**
+   * Every message carries a file made of `fileBody` (`fileBytes`), sealed as the SDK seals a burn
+   * file: Alice uploads its blob over `http` before the send and attaches it, Bob downloads the
+   * blob before the open. Cinder only (the baselines have no uploads).
+   */
+  attachment?: { http: BlobHttp; fileBody: Uint8Array };
 }
 
 /**
@@ -92,6 +108,8 @@ export class BurnCycles {
   directoryReads = 0;
   /** Released envelopes decrypted while cycles ran (inline crypto). */
   decryptedDuringRun = 0;
+  /** Uploads of completed cycles: blobs of burned messages, which the server must delete. */
+  readonly burnedUploads: string[] = [];
 
   private readonly byId = new Map<string, Cycle | Early>();
   private readonly finished = new Set<string>();
@@ -131,6 +149,9 @@ export class BurnCycles {
     this.inFlight++;
     pair.inFlight++;
     const e2e = pair.e2e;
+    if (e2e === undefined && this.options.attachment !== undefined) {
+      throw new Error('attachment cycles need end-to-end encryption (Cinder)');
+    }
     if (e2e === undefined) {
       this.send(cycle, this.texts.take(this.marker));
     } else if (this.options.crypto.keysEverySend) {
@@ -158,7 +179,9 @@ export class BurnCycles {
 
   /** Send the stock's next message, or seal one now (inline crypto, or the stock ran out). */
   private sealAndSend(cycle: Cycle, e2e: PairE2e): void {
-    const stocked = this.options.crypto.inlineCrypto ? undefined : e2e.stock.shift();
+    const file = this.options.attachment;
+    const stock = file === undefined ? e2e.stock : e2e.fileStock;
+    const stocked = this.options.crypto.inlineCrypto ? undefined : stock.shift();
     if (stocked !== undefined) {
       this.send(cycle, stocked);
       return;
@@ -167,7 +190,7 @@ export class BurnCycles {
     if (directory === undefined) throw new Error('the key directory of a Cinder pair was never read');
     this.sealedDuringRun++;
     const { alice, bob } = cycle.pair;
-    seal(this.texts.take(this.marker), alice.username, bob.username, directory).then(
+    seal(this.texts.take(this.marker), alice.username, bob.username, directory, file?.fileBody).then(
       (sealed) => this.send(cycle, sealed),
       () => {
         this.countError('SEAL_FAILED');
@@ -178,11 +201,44 @@ export class BurnCycles {
 
   private send(cycle: Cycle, out: Outgoing): void {
     cycle.out = out;
+    const blob = out.blob;
+    const http = this.options.attachment?.http;
+    if (blob === undefined || http === undefined) {
+      this.sendFrame(cycle, out);
+      return;
+    }
+    // The attachment first, as `sendFile` does: the send names a complete upload.
+    http.upload(cycle.pair.tokens.alice, blob).then(
+      (upload) => {
+        cycle.upload = upload;
+        delete out.blob; // Uploaded: Alice needs the bytes no more.
+        this.sendFrame(cycle, out, { upload, kind: FILE_KIND, size: blob.length });
+      },
+      (error: unknown) => {
+        this.countError(failureCode(error));
+        this.fail(cycle);
+      },
+    );
+  }
+
+  private sendFrame(
+    cycle: Cycle,
+    out: Outgoing,
+    attachment?: { upload: string; kind: typeof FILE_KIND; size: number },
+  ): void {
     const { alice, bob } = cycle.pair;
     // A sealed burn message carries no text at all: the server refuses one that does.
     const content = out.sealed === undefined ? { text: out.text } : { sealed: out.sealed };
-    alice.request({ type: 'send', key: out.key, to: bob.username, burn: BURN, ...content }, (answer) =>
-      this.onSendAnswer(cycle, answer),
+    alice.request(
+      {
+        type: 'send',
+        key: out.key,
+        to: bob.username,
+        burn: BURN,
+        ...content,
+        ...(attachment === undefined ? {} : { attachment }),
+      },
+      (answer) => this.onSendAnswer(cycle, answer),
     );
   }
 
@@ -254,11 +310,32 @@ export class BurnCycles {
         continue;
       }
       entry.deliveredAt = now;
-      entry.openAt = now;
-      pair.bob.request({ type: 'open', id: message.id }, (answer) =>
-        this.onOpenAnswer(pair, message.id, answer),
+      const http = this.options.attachment?.http;
+      if (http === undefined || message.attachment === undefined) {
+        // Without an attachment an attachment cycle fails its check at settle (no file decrypts).
+        this.open(pair, message.id, entry, now);
+        continue;
+      }
+      // The ciphertext comes down before the open, as the SDK fetches it; the key share only with the open.
+      http.download(pair.tokens.bob, message.id).then(
+        (blob) => {
+          const current = this.entry(message.id);
+          if (current === undefined) return;
+          current.blob = blob;
+          this.open(pair, message.id, current, performance.now());
+        },
+        (error: unknown) => {
+          this.countError(failureCode(error));
+          const current = this.entry(message.id);
+          if (current !== undefined) this.failEntry(current);
+        },
       );
     }
+  }
+
+  private open(pair: PairDevices, id: string, entry: Cycle | Early, now: number): void {
+    entry.openAt = now;
+    pair.bob.request({ type: 'open', id }, (answer) => this.onOpenAnswer(pair, id, answer));
   }
 
   private onOpenAnswer(pair: PairDevices, id: string, answer: Answer): void {
@@ -285,7 +362,14 @@ export class BurnCycles {
       this.settleEntry(entry); // Nothing to decrypt: a content mismatch at settle.
       return;
     }
-    const released: Released = { messageId: id, from: result.from, sealed: result.sealed, bob };
+    const released: Released = {
+      messageId: id,
+      from: result.from,
+      sealed: result.sealed,
+      bob,
+      ...(entry.blob === undefined ? {} : { blob: entry.blob }),
+    };
+    delete entry.blob; // Bob's copy now travels with the released envelope.
     if (!this.options.crypto.inlineCrypto) {
       entry.openedAt = performance.now();
       entry.released = released;
@@ -294,7 +378,8 @@ export class BurnCycles {
     }
     this.decryptedDuringRun++;
     decrypt(released).then(
-      (text) => this.onDecrypted(id, { openText: text }),
+      ({ text, file }) =>
+        this.onDecrypted(id, file === undefined ? { openText: text } : { openText: text, openFile: file }),
       () => {
         this.countError('DECRYPT_FAILED');
         this.onDecrypted(id, { undecrypted: true });
@@ -303,7 +388,7 @@ export class BurnCycles {
   }
 
   /** Bob has the content (inline crypto). The record is looked up again: an early one may have merged into its cycle meanwhile. */
-  private onDecrypted(id: string, outcome: Pick<Cycle, 'openText' | 'undecrypted'>): void {
+  private onDecrypted(id: string, outcome: Pick<Cycle, 'openText' | 'openFile' | 'undecrypted'>): void {
     const entry = this.entry(id);
     if (entry === undefined) return;
     Object.assign(entry, outcome, { openedAt: performance.now() });
@@ -358,9 +443,13 @@ export class BurnCycles {
     }
     if (cycle.storedAt === undefined || cycle.openedAt === undefined || cycle.burnedAt === undefined) return;
     const text = cycle.out?.text;
+    const fileBody = this.options.attachment?.fileBody;
+    const withBody = fileBody === undefined ? {} : { fileBody };
     if (cycle.openBurned !== true) this.tally.contentMismatches++;
-    else if (cycle.released !== undefined) this.released.push({ ...cycle.released, expected: text ?? '' });
-    else if (!cycle.undecrypted && cycle.openText !== text) this.tally.contentMismatches++;
+    else if (cycle.released !== undefined)
+      this.released.push({ ...cycle.released, expected: text ?? '', ...withBody });
+    else if (!cycle.undecrypted && !this.openedMatches(cycle, text, fileBody)) this.tally.contentMismatches++;
+    if (cycle.upload !== undefined) this.burnedUploads.push(cycle.upload);
     this.log.record({
       intendedAt: cycle.intendedAt,
       burnedAt: cycle.burnedAt,
@@ -371,6 +460,16 @@ export class BurnCycles {
     });
     this.tally.completed++;
     this.finish(cycle);
+  }
+
+  /** What the open gave (plain, or decrypted inline) is what Alice sent. */
+  private openedMatches(cycle: Cycle, text: string | undefined, fileBody: Uint8Array | undefined): boolean {
+    if (cycle.openText === undefined) return false;
+    const opened =
+      cycle.openFile === undefined
+        ? { text: cycle.openText }
+        : { text: cycle.openText, file: cycle.openFile };
+    return matches(opened, text, fileBody);
   }
 
   private fail(cycle: Cycle): void {

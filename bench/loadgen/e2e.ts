@@ -2,6 +2,7 @@ import type { DirectoryDevice, Envelope, OpenedEnvelope } from '@cinder/protocol
 import { type DeviceKeys, openEnvelope, sealEnvelope } from '@cinder/sdk';
 import type { DeviceCreds } from '../lib/jobs.ts';
 import { mapPool } from '../lib/pool.ts';
+import { fileBytes, openFile, sameBytes, sealFile } from './attachment.ts';
 
 /**
  * The load generator's side of end-to-end encryption (docs/crypto.md), through the SDK's own
@@ -56,6 +57,8 @@ export interface Outgoing {
   key: string;
   text: string;
   sealed?: Envelope;
+  /** The attachment's sealed blob, to upload before the send (attachment cycles). */
+  blob?: Uint8Array<ArrayBuffer>;
 }
 
 /**
@@ -88,18 +91,34 @@ export interface PairE2e {
   directory: DirectoryDevice[] | undefined;
   /** Messages sealed ahead for `directory`, sent in order. */
   stock: Outgoing[];
+  /** Messages with an attachment sealed ahead for `directory` (attachment cycles), sent in order. */
+  fileStock: Outgoing[];
   /** The marker the stock's texts carry. */
   stockMarker: string;
 }
 
-/** Seal `message` from `from` to Bob's `directory`, as the SDK seals a burn message. */
+/**
+ * Seal `message` from `from` to Bob's `directory`, as the SDK seals a burn message. With
+ * `fileBody`, the message carries a file (`fileBytes(text, fileBody)`) sealed as `sendFile` seals
+ * one: the blob first, with a content key and envelope id the envelope then takes.
+ */
 export async function seal(
   message: Outgoing,
   from: string,
   to: string,
   directory: readonly DirectoryDevice[],
+  fileBody?: Uint8Array,
 ): Promise<Outgoing> {
-  return { ...message, sealed: await sealEnvelope({ from, to, text: message.text, devices: directory }) };
+  const base = { from, to, text: message.text, devices: directory };
+  if (fileBody === undefined) return { ...message, sealed: await sealEnvelope(base) };
+  const file = await sealFile(fileBytes(message.text, fileBody));
+  const sealed = await sealEnvelope({
+    ...base,
+    contentKey: file.contentKey,
+    envelopeId: file.envelopeId,
+    attachment: file.attachment,
+  });
+  return { ...message, sealed, blob: file.blob };
 }
 
 /** True when two reads of a directory list the same devices with the same keys. */
@@ -122,11 +141,24 @@ export interface Released {
   bob: Identity;
   /** The text Alice sealed, when known at release (checked by `decryptAll`). */
   expected?: string;
+  /** The attachment's blob as Bob downloaded it before the open (attachment cycles). */
+  blob?: Uint8Array<ArrayBuffer>;
+  /** The body Alice's file was made of (`fileBytes`), to check the decrypted file against. */
+  fileBody?: Uint8Array;
 }
 
-/** Decrypt a released envelope with the opening device's key; throws `DECRYPT_FAILED` (CinderError). */
-export async function decrypt(released: Released): Promise<string> {
-  const { text } = await openEnvelope({
+/** What a released envelope decrypted to: its text and, with a blob, the file. */
+export interface Decrypted {
+  text: string;
+  file?: Uint8Array<ArrayBuffer>;
+}
+
+/**
+ * Decrypt a released envelope with the opening device's key, and its blob with the blob key the
+ * envelope gives, as the SDK's `open` does; throws `DECRYPT_FAILED` (CinderError).
+ */
+export async function decrypt(released: Released): Promise<Decrypted> {
+  const content = await openEnvelope({
     messageId: released.messageId,
     from: released.from,
     to: released.bob.username,
@@ -134,7 +166,20 @@ export async function decrypt(released: Released): Promise<string> {
     keys: released.bob.keys,
     sealed: released.sealed,
   });
-  return text;
+  if (released.blob === undefined) return { text: content.text };
+  if (content.attachment === undefined || content.blobKey === undefined) return { text: content.text };
+  const file = await openFile(content.blobKey, released.sealed.id, released.blob, content.attachment);
+  return { text: content.text, file };
+}
+
+/**
+ * True when what Bob decrypted is what Alice sent: the text, and with a file body, the file
+ * rebuilt from text and body byte for byte.
+ */
+export function matches(decrypted: Decrypted, text: string | undefined, fileBody?: Uint8Array): boolean {
+  if (decrypted.text !== text) return false;
+  if (fileBody === undefined) return decrypted.file === undefined;
+  return decrypted.file !== undefined && sameBytes(decrypted.file, fileBytes(decrypted.text, fileBody));
 }
 
 /** CPU the load generator spent on a batch of seals or decryptions. */
@@ -165,14 +210,14 @@ export async function decryptAll(
     batch(
       list,
       async (released) => {
-        let text: string;
+        let decrypted: Decrypted;
         try {
-          text = await decrypt(released);
+          decrypted = await decrypt(released);
         } catch {
           onResult('failed', released);
           return;
         }
-        onResult(text === released.expected ? 'ok' : 'mismatch', released);
+        onResult(matches(decrypted, released.expected, released.fileBody) ? 'ok' : 'mismatch', released);
       },
       onProgress,
     ),
@@ -186,6 +231,8 @@ export interface ToSeal {
   from: string;
   to: string;
   directory: readonly DirectoryDevice[];
+  /** The body of the message's file, for a message with an attachment. */
+  fileBody?: Uint8Array;
 }
 
 /** Seal a batch of messages, a few at a time, in order. */
@@ -194,7 +241,7 @@ export async function sealAll(
   onProgress: () => void = () => {},
 ): Promise<{ sealed: Outgoing[]; batch: Batch }> {
   const { value, cpuUs } = await cpuOf(() =>
-    batch(list, (item) => seal(item.message, item.from, item.to, item.directory), onProgress),
+    batch(list, (item) => seal(item.message, item.from, item.to, item.directory, item.fileBody), onProgress),
   );
   return { sealed: value, batch: { count: list.length, cpuUs } };
 }

@@ -11,6 +11,7 @@ import {
 } from '../lib/jobs.ts';
 import { mapPool } from '../lib/pool.ts';
 import { markCpu, readCpuMs } from '../lib/proc-stats.ts';
+import { BlobHttp } from './attachment.ts';
 import { BurnCycles, type PairDevices } from './burn-cycles.ts';
 import { type Batch, importIdentity, MessageTexts, type Outgoing, sealAll, type ToSeal } from './e2e.ts';
 import { type Answer, FrameCheck, WireDevice } from './wire-device.ts';
@@ -19,6 +20,12 @@ import { type Answer, FrameCheck, WireDevice } from './wire-device.ts';
 const CONNECT_CONCURRENCY = 64;
 /** Seal ahead for this much more than the fastest pace seen, so the stock outlasts the window. */
 const STOCK_MARGIN = 1.25;
+/**
+ * Most bytes of sealed blobs the attachment stock may hold (about 6,000 files of 256 KiB): the
+ * load generator keeps each in memory from its sealing to its upload. Cycles beyond it seal during
+ * the run, and the notes say how many.
+ */
+const MAX_FILE_STOCK_BYTES = 1.5 * 1024 ** 3;
 
 type TrafficJob = ClosedLoopJob | OpenLoopJob;
 
@@ -31,12 +38,17 @@ type TrafficJob = ClosedLoopJob | OpenLoopJob;
 export class TrafficSession {
   /** Numbers every message of this load generator, sealed ahead or made when sent. */
   private readonly texts = new MessageTexts(randomBytes(4).toString('hex'));
-  /** Fastest pace a job of this session completed cycles at, per second (0: none yet). */
-  private fastestRate = 0;
-  /** Every batch sealed ahead so far: the figure when a job needed no new seals. */
-  private readonly sealedAhead: Batch = { count: 0, cpuUs: 0 };
+  /** Fastest pace a job of this session completed cycles at, per second, by cycle kind (0: none yet). */
+  private readonly fastestRate = { text: 0, file: 0 };
+  /** Every batch sealed ahead so far, by cycle kind: the figure when a job needed no new seals. */
+  private readonly sealedAhead = { text: { count: 0, cpuUs: 0 }, file: { count: 0, cpuUs: 0 } };
+  /** The HTTP client of attachment cycles, made on first use. */
+  private http: BlobHttp | undefined;
+  /** The body every file of this session is made of (`fileBytes`), by size: random, made once. */
+  private readonly fileBodies = new Map<number, Uint8Array>();
 
   private constructor(
+    private readonly url: string,
     private readonly pairs: PairDevices[],
     private readonly check: FrameCheck,
   ) {}
@@ -50,12 +62,17 @@ export class TrafficSession {
         WireDevice.connect({ url: job.url, creds: pair.bob, cursor: null, check }),
         importIdentity(pair.bob),
       ]);
-      const devices: PairDevices = { alice: alice.device, bob: bob.device, inFlight: 0 };
+      const devices: PairDevices = {
+        alice: alice.device,
+        bob: bob.device,
+        inFlight: 0,
+        tokens: { alice: pair.alice.token, bob: pair.bob.token },
+      };
       if (bobIdentity !== undefined)
-        devices.e2e = { bob: bobIdentity, directory: undefined, stock: [], stockMarker: '' };
+        devices.e2e = { bob: bobIdentity, directory: undefined, stock: [], fileStock: [], stockMarker: '' };
       return devices;
     });
-    return new TrafficSession(pairs, check);
+    return new TrafficSession(job.url, pairs, check);
   }
 
   /**
@@ -83,39 +100,65 @@ export class TrafficSession {
    * `presealRate` at first) over warm-up and window, plus the cycles in flight, with a margin.
    * What is left over stays in stock for the next job. Returns the batch sealed now.
    */
-  private async sealAhead(pairs: PairDevices[], job: TrafficJob, onProgress: () => void): Promise<Batch> {
+  private async sealAhead(
+    pairs: PairDevices[],
+    job: TrafficJob,
+    fileBody: Uint8Array | undefined,
+    onProgress: () => void,
+  ): Promise<Batch> {
+    const kind = fileBody === undefined ? 'text' : 'file';
     const seconds = (job.warmupMs + job.durationMs) / 1000;
-    const pace =
-      this.fastestRate > 0 ? this.fastestRate * STOCK_MARGIN : job.crypto.presealRate * STOCK_MARGIN;
+    const seen = this.fastestRate[kind];
+    const first = job.attachment === undefined ? job.crypto.presealRate : job.attachment.presealRate;
+    const pace = (seen > 0 ? seen : first) * STOCK_MARGIN;
     const rate = job.kind === 'open' ? Math.min(job.rate, pace) : pace;
     const inFlight = job.kind === 'closed' ? job.window : Math.ceil(job.maxInFlight / pairs.length);
-    const perPair = Math.min(
+    let perPair = Math.min(
       Math.ceil(job.maxCycles / pairs.length),
       Math.ceil((rate * seconds) / pairs.length) + inFlight,
     );
+    if (fileBody !== undefined) {
+      perPair = Math.min(perPair, Math.floor(MAX_FILE_STOCK_BYTES / fileBody.length / pairs.length));
+    }
     const list: Array<ToSeal & { pair: PairDevices }> = [];
     for (const pair of pairs) {
       const e2e = pair.e2e;
       if (e2e?.directory === undefined) continue;
       if (e2e.stockMarker !== job.marker) {
         e2e.stock = [];
+        e2e.fileStock = [];
         e2e.stockMarker = job.marker;
       }
-      for (let i = e2e.stock.length; i < perPair; i++) {
+      const stock = fileBody === undefined ? e2e.stock : e2e.fileStock;
+      for (let i = stock.length; i < perPair; i++) {
         list.push({
           pair,
           message: this.texts.take(job.marker),
           from: pair.alice.username,
           to: pair.bob.username,
           directory: e2e.directory,
+          ...(fileBody === undefined ? {} : { fileBody }),
         });
       }
     }
     const { sealed, batch } = await sealAll(list, onProgress);
-    for (const [i, item] of list.entries()) item.pair.e2e?.stock.push(sealed[i] as Outgoing);
-    this.sealedAhead.count += batch.count;
-    this.sealedAhead.cpuUs += batch.cpuUs;
+    for (const [i, item] of list.entries()) {
+      const e2e = item.pair.e2e;
+      (fileBody === undefined ? e2e?.stock : e2e?.fileStock)?.push(sealed[i] as Outgoing);
+    }
+    this.sealedAhead[kind].count += batch.count;
+    this.sealedAhead[kind].cpuUs += batch.cpuUs;
     return batch;
+  }
+
+  /** The body of every file of `bytes` bytes this session sends (random, made once). */
+  private fileBody(bytes: number): Uint8Array {
+    let body = this.fileBodies.get(bytes);
+    if (body === undefined) {
+      body = new Uint8Array(randomBytes(bytes));
+      this.fileBodies.set(bytes, body);
+    }
+    return body;
   }
 
   /**
@@ -128,22 +171,38 @@ export class TrafficSession {
     const pairs = this.pairs.slice(0, job.pairs);
     const tally: Correctness = emptyCorrectness();
     this.check.reset(job.validateEvery, tally);
+    const fileBody = job.attachment === undefined ? undefined : this.fileBody(job.attachment.bytes);
+    if (fileBody !== undefined) this.http ??= new BlobHttp(this.url);
+    const http = fileBody === undefined ? undefined : this.http;
     const cycles = new BurnCycles(job.marker, this.texts, tally, {
       receipts: job.receipts,
       ackEveryMs: job.ackEveryMs,
       crypto: job.crypto,
+      ...(fileBody === undefined || http === undefined ? {} : { attachment: { http, fileBody } }),
     });
     for (const pair of pairs) cycles.attach(pair);
     // Crypto set-up happens before anything is measured: directories, then the stock.
     const e2e = pairs.some((pair) => pair.e2e !== undefined);
+    if (fileBody !== undefined && !e2e)
+      throw new Error('attachment cycles need Cinder (end-to-end encryption)');
     const initialReads = e2e ? await this.readDirectories(pairs, tally) : 0;
     const ahead =
-      e2e && !job.crypto.inlineCrypto ? await this.sealAhead(pairs, job, onProgress) : { count: 0, cpuUs: 0 };
+      e2e && !job.crypto.inlineCrypto
+        ? await this.sealAhead(pairs, job, fileBody, onProgress)
+        : { count: 0, cpuUs: 0 };
     readCpuMs(job.serverPid); // Look up the clock tick once, outside the window.
+    const moved = (): number => (http === undefined ? 0 : http.uploadedBytes + http.downloadedBytes);
+    const sent = { up: http?.uploadedBytes ?? 0, down: http?.downloadedBytes ?? 0 };
 
     let stopped = false;
     const canStart = (): boolean => !stopped && tally.started < job.maxCycles;
-    const first = { mark: markCpu(job.serverPid), load: process.cpuUsage(), mono: monotonicUs() };
+    const mark = () => ({
+      mark: markCpu(job.serverPid),
+      load: process.cpuUsage(),
+      mono: monotonicUs(),
+      moved: moved(),
+    });
+    const first = mark();
     const origin = performance.now();
     /** When the open loop gave up offering load, ms after `origin`; undefined if it never did. */
     let overloadedAt: number | undefined;
@@ -176,12 +235,12 @@ export class TrafficSession {
     }
 
     await sleepUntil(origin + job.warmupMs);
-    const start = { mark: markCpu(job.serverPid), load: process.cpuUsage(), mono: monotonicUs() };
+    const start = mark();
     await sleepUntil(start.mark.wallMs + job.durationMs);
-    const end = { mark: markCpu(job.serverPid), load: process.cpuUsage(), mono: monotonicUs() };
+    const end = mark();
     stopped = true;
     await cycles.drain(job.drainMs);
-    const drained = { mark: markCpu(job.serverPid), load: process.cpuUsage(), mono: monotonicUs() };
+    const drained = mark();
     // Crypto ahead of the run: the released envelopes are decrypted and checked now.
     const opened = await cycles.decryptReleased(onProgress);
 
@@ -198,7 +257,8 @@ export class TrafficSession {
     const serverCpuMs = to.mark.cpuMs - from.mark.cpuMs;
     const loadCpuMs = (to.load.user + to.load.system - from.load.user - from.load.system) / 1000;
     const rate = (done * 1000) / windowMs;
-    if (Number.isFinite(rate)) this.fastestRate = Math.max(this.fastestRate, rate);
+    const kind = fileBody === undefined ? 'text' : 'file';
+    if (Number.isFinite(rate)) this.fastestRate[kind] = Math.max(this.fastestRate[kind], rate);
     const perMessage = (batch: Batch): number => (batch.count > 0 ? batch.cpuUs / batch.count : Number.NaN);
     const client: ClientCryptoResult | undefined = e2e
       ? {
@@ -208,7 +268,7 @@ export class TrafficSession {
           sealed: ahead.count + cycles.sealedDuringRun,
           sealCpuUsPerMessage: job.crypto.inlineCrypto
             ? Number.NaN
-            : perMessage(ahead.count > 0 ? ahead : this.sealedAhead),
+            : perMessage(ahead.count > 0 ? ahead : this.sealedAhead[kind]),
           opened: opened.count + cycles.decryptedDuringRun,
           openCpuUsPerMessage: perMessage(opened),
           sealedDuringRun: cycles.sealedDuringRun,
@@ -232,6 +292,18 @@ export class TrafficSession {
       loadgenCpuPercent: (loadCpuMs / windowMs) * 100,
       loadgenCpuUsPerCycle: done > 0 ? (loadCpuMs * 1000) / done : Number.NaN,
       ...(client === undefined ? {} : { client }),
+      ...(job.attachment === undefined
+        ? {}
+        : {
+            attachment: {
+              bytes: job.attachment.bytes,
+              movedBytesPerSecond: ((to.moved - from.moved) * 1000) / windowMs,
+              movedBytesPerCycle: done > 0 ? (to.moved - from.moved) / done : Number.NaN,
+              uploadedBytes: (http?.uploadedBytes ?? 0) - sent.up,
+              downloadedBytes: (http?.downloadedBytes ?? 0) - sent.down,
+              burnedUploads: cycles.burnedUploads,
+            },
+          }),
       latency,
       correctness: tally,
       extensions: pairs[0]?.alice.extensions ?? '',
@@ -241,6 +313,7 @@ export class TrafficSession {
 
   /** Close every socket. */
   async close(): Promise<void> {
+    this.http?.close();
     await mapPool(this.pairs, 256, (pair) => Promise.all([pair.alice.close(), pair.bob.close()]));
   }
 }
