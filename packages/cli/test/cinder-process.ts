@@ -30,6 +30,11 @@ export interface CinderRunner extends AsyncDisposable {
    * the child's stdin is typed on it (`\x03` is Ctrl-C).
    */
   startInTerminal(profile: string, args: string[]): ChildProcess;
+  /**
+   * Run `cinder <args>` as `profile` under a shell script that ends in `exec "$@"` (e.g. one that
+   * sets a `ulimit` first), and collect its output once it exited.
+   */
+  runInShell(profile: string, script: string, ...args: string[]): Promise<ProcessOutput>;
   /** Run `cinder <args>` as `profile` and collect its output once it exited. */
   run(profile: string, ...args: string[]): Promise<ProcessOutput>;
   /** `run` with extra environment. */
@@ -63,6 +68,15 @@ export async function cinderRunner(url: string): Promise<CinderRunner> {
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
     );
+  const runInShell = (profile: string, script: string, ...args: string[]): Promise<ProcessOutput> =>
+    collectOutput(
+      track(
+        spawn('sh', ['-c', script, 'sh', process.execPath, ...CINDER, ...args], {
+          env: envOf(profile),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      ),
+    );
   const startInTerminal = (profile: string, args: string[]): ChildProcess => {
     // `exec`: the terminal's Ctrl-C reaches cinder alone, and its exit code is the run's.
     const command = `exec ${[process.execPath, ...CINDER, ...args].map(shellQuote).join(' ')}`;
@@ -83,6 +97,7 @@ export async function cinderRunner(url: string): Promise<CinderRunner> {
     home,
     start,
     startInTerminal,
+    runInShell,
     run: (profile, ...args) => runWith(profile, {}, ...args),
     runWith,
     close,

@@ -156,6 +156,23 @@ describe('cinder send --file and open --out', { timeout: 180_000 }, () => {
     expect(await inboxLine(id)).toBeUndefined();
   });
 
+  it('a burn file that cannot be written after the open still shows its caption, then says the attachment is lost', async () => {
+    const big = file('large.png', 250_000);
+    const id = ok(await cli.run('alice', 'send', 'bob', '--file', big.path, '--burn', 'the caption')).trim();
+    const target = outPath('large.png');
+    // Files of at most 100 KiB for this run: the profile's store fits, the attachment does not.
+    const result = await cli.runInShell('bob', 'ulimit -f 100 && exec "$@"', 'open', id, '--out', target);
+    expect(result.stdout).toBe('the caption\n');
+    expect(result.stderr).toMatch(
+      /\[attachment: Photo · 244 KB · large\.png · not saved: it burned with the message\]\n/,
+    );
+    expect(result.stderr).toContain(
+      `error: could not write ${target}; the message burned, and its attachment with it (INTERNAL)`,
+    );
+    expect(result.code).toBe(1);
+    expect((await cli.run('bob', 'open', id)).stderr).toContain('(BURNED)');
+  });
+
   it('--discard-attachment opens a burn file without saving it, and says it is gone', async () => {
     const voice = file('note.ogg', 20_000);
     const id = ok(
