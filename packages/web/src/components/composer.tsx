@@ -241,6 +241,26 @@ export function Composer({
           <FlameIcon />
           <span className="burn-toggle__label">Burn after reading</span>
         </button>
+        <label className="visually-hidden" htmlFor={`${optionsId}-text`}>
+          {prefs.burn ? `Burn message to ${peer}` : `Message to ${peer}`}
+        </label>
+        <textarea
+          id={`${optionsId}-text`}
+          ref={input}
+          className="composer__input"
+          rows={rows}
+          maxLength={MAX_TEXT_LENGTH}
+          placeholder={file ? 'Add a caption…' : prefs.burn ? 'Burn message…' : `Message ${peer}`}
+          value={text}
+          onChange={(e) => {
+            if (text === '' && e.target.value !== '') onDraftStart?.();
+            setText(e.target.value);
+          }}
+          onKeyDown={onKeyDown}
+          onPaste={onPaste}
+          enterKeyHint="send"
+          autoComplete="off"
+        />
         <button
           type="button"
           className="icon-button composer__tool"
@@ -263,26 +283,6 @@ export function Composer({
             e.target.value = '';
             if (chosen) attach(chosen);
           }}
-        />
-        <label className="visually-hidden" htmlFor={`${optionsId}-text`}>
-          {prefs.burn ? `Burn message to ${peer}` : `Message to ${peer}`}
-        </label>
-        <textarea
-          id={`${optionsId}-text`}
-          ref={input}
-          className="composer__input"
-          rows={rows}
-          maxLength={MAX_TEXT_LENGTH}
-          placeholder={file ? 'Add a caption…' : prefs.burn ? 'Burn message…' : `Message ${peer}`}
-          value={text}
-          onChange={(e) => {
-            if (text === '' && e.target.value !== '') onDraftStart?.();
-            setText(e.target.value);
-          }}
-          onKeyDown={onKeyDown}
-          onPaste={onPaste}
-          enterKeyHint="send"
-          autoComplete="off"
         />
         {!file && <VoiceButton recorder={recorder} disabled={uploading} />}
         <button type="submit" className="send-button" disabled={!canSend} aria-label="Send">

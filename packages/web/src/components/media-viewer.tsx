@@ -61,6 +61,8 @@ export function MediaViewer({ revealed, onClose }: MediaViewerProps) {
         event.preventDefault();
         onClose();
       }}
+      // A close the page did not ask for (the browser may force one on a repeated Escape) burns too.
+      onClose={onClose}
       onContextMenu={noMenu}
     >
       <header className="viewer__header">
