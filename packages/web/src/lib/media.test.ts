@@ -1,0 +1,34 @@
+import { CinderError } from '@cinder/sdk';
+import { describe, expect, it } from 'vitest';
+import { describeAttachment, describeFileError, formatBytes } from './media.ts';
+
+describe('media labels', () => {
+  it('sizes read as a person reads them, on one line', () => {
+    expect(formatBytes(0)).toBe('0\u00a0B');
+    expect(formatBytes(999)).toBe('999\u00a0B');
+    expect(formatBytes(240_000)).toBe('240\u00a0KB');
+    expect(formatBytes(1_181_452)).toBe('1.2\u00a0MB');
+    expect(formatBytes(2_000_000)).toBe('2\u00a0MB');
+    expect(formatBytes(25_000_000)).toBe('25\u00a0MB');
+  });
+
+  it('a sealed bubble names the kind and the size only', () => {
+    expect(describeAttachment('image', 240_000)).toBe('Photo · 240\u00a0KB');
+    expect(describeAttachment('voice', 12_000)).toBe('Voice message · 12\u00a0KB');
+    expect(describeAttachment('video', 3_400_000)).toBe('Video · 3.4\u00a0MB');
+    expect(describeAttachment('file', 512)).toBe('File · 512\u00a0B');
+  });
+
+  it('a too-large file is told the server’s limit from the SDK’s message; other errors fall through', () => {
+    const file = { name: 'slides.pdf', size: 2_500_000 };
+    const tooLarge = new CinderError('PAYLOAD_TOO_LARGE', 'Uploads are limited to 2000000 bytes');
+    expect(describeFileError(tooLarge, file)).toBe(
+      '“slides.pdf” is 2.5\u00a0MB: too large. This server accepts files up to 2\u00a0MB.',
+    );
+    expect(describeFileError(new CinderError('PAYLOAD_TOO_LARGE', 'no number'), file)).toMatch(/too large/);
+    expect(describeFileError(new CinderError('CANCELLED', 'x'), file)).toMatch(/cancelled/);
+    expect(describeFileError(new CinderError('BAD_REQUEST', 'x'), file)).toMatch(/not supported/);
+    expect(describeFileError(new CinderError('TIMEOUT', 'x'), file)).toBeNull();
+    expect(describeFileError(new Error('x'), file)).toBeNull();
+  });
+});
