@@ -269,9 +269,9 @@ describeBrowser('web: view-once media (docs/media.md)', () => {
   );
 
   it(
-    'a pasted image and a dropped file become the draft attachment',
+    'a pasted image and a dropped file become the draft attachment; a burn file opens to its name only, never saved',
     async () => {
-      const { alice } = await pair('pia', 'paul');
+      const { alice, bob } = await pair('pia', 'paul');
       const { file } = markedPng(40);
       const bytes = [...file.buffer];
       await alice.page.getByRole('textbox', { name: /message to/i }).evaluate((box, data) => {
@@ -298,6 +298,26 @@ describeBrowser('web: view-once media (docs/media.md)', () => {
         .poll(() => draftFile(alice.page).textContent(), { timeout: WAIT_MS })
         .toContain('notes.txt');
       expect(await draftFile(alice.page).textContent()).toMatch(/File · 22\sB/);
+
+      // Sent as a burn message: Bob's viewer says what the file was and that it cannot be saved.
+      await alice.page.getByRole('button', { name: 'Burn after reading' }).click();
+      await alice.page.getByRole('button', { name: 'Send', exact: true }).click();
+      await alice.bubbles('own-burn').waitFor();
+      await bob.openChat('pia');
+      const sealed = bob.bubbles('sealed');
+      await expect
+        .poll(() => sealed.textContent(), { timeout: WAIT_MS })
+        .toMatch(/File · \d+\sB · Tap to view/);
+      expect(await sealed.textContent()).not.toContain('notes.txt');
+      await sealed.getByRole('button', { name: /Burn message from pia/ }).click();
+      const viewer = bob.page.getByRole('dialog', { name: 'File from pia' });
+      await viewer.waitFor();
+      expect(await viewer.textContent()).toContain('notes.txt');
+      expect(await viewer.textContent()).toMatch(/cannot be saved/);
+      expect(await viewer.textContent()).not.toContain('minutes of the meeting');
+      expect(await bob.page.locator('a[download], a[href^="blob:"]').count()).toBe(0);
+      await viewer.getByRole('button', { name: 'Close & burn' }).click();
+      await bob.bubbles('burned').waitFor();
     },
     TEST_MS,
   );
