@@ -117,3 +117,40 @@ export function imageUrlLoads(page: Page, url: string): Promise<{ ok: boolean; w
     url,
   );
 }
+
+/**
+ * A short real video (`video/webm`, about 1.5 s of a moving square), recorded in `page` from a
+ * canvas with MediaRecorder: there is no encoder on the Node side.
+ */
+export async function recordedVideo(page: Page): Promise<TestFile> {
+  const bytes = await page.evaluate(async () => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 160;
+    canvas.height = 120;
+    const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
+    const stream = canvas.captureStream(25);
+    const recorder = new MediaRecorder(stream, { mimeType: 'video/webm' });
+    const chunks: Blob[] = [];
+    recorder.ondataavailable = (e) => chunks.push(e.data);
+    const stopped = new Promise((resolve) => recorder.addEventListener('stop', resolve));
+    recorder.start(100);
+    const started = performance.now();
+    await new Promise<void>((resolve) => {
+      const frame = () => {
+        const t = performance.now() - started;
+        ctx.fillStyle = '#1c1917';
+        ctx.fillRect(0, 0, 160, 120);
+        ctx.fillStyle = '#f97316';
+        ctx.fillRect((t / 10) % 140, 50, 20, 20);
+        if (t < 1500) requestAnimationFrame(frame);
+        else resolve();
+      };
+      frame();
+    });
+    recorder.stop();
+    await stopped;
+    for (const track of stream.getTracks()) track.stop();
+    return [...new Uint8Array(await new Blob(chunks).arrayBuffer())];
+  });
+  return { name: 'clip.webm', mimeType: 'video/webm', buffer: Buffer.from(bytes) };
+}

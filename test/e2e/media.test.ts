@@ -3,7 +3,15 @@ import { expect, it } from 'vitest';
 import { waitFor } from '../kit/index.ts';
 import { AppPage, TEST_MS, WAIT_MS } from './app-page.ts';
 import { describeBrowser } from './browser.ts';
-import { attachFile, cacheStorage, draftFile, imageUrlLoads, markedPng, randomFile } from './media-files.ts';
+import {
+  attachFile,
+  cacheStorage,
+  draftFile,
+  imageUrlLoads,
+  markedPng,
+  randomFile,
+  recordedVideo,
+} from './media-files.ts';
 import { useBrowserSuite } from './suite.ts';
 
 /** The server's upload limit in this suite: a 1.1 MB photo fits, a 2.5 MB file does not. */
@@ -195,6 +203,44 @@ describeBrowser('web: view-once media (docs/media.md)', () => {
       await bob.page.keyboard.press('Escape');
       await viewer.waitFor({ state: 'detached' });
       await bob.bubbles('burned').waitFor();
+    },
+    TEST_MS,
+  );
+
+  it(
+    'a burn video plays in the viewer without download or picture-in-picture; the window running out burns it',
+    async () => {
+      const { alice, bob } = await pair('vic', 'vanessa');
+      const clip = await recordedVideo(alice.page);
+      expect(clip.buffer.length).toBeGreaterThan(1000);
+      await alice.page.getByRole('button', { name: 'Burn after reading' }).click();
+      await alice.page.getByRole('radio', { name: '10 s', exact: true }).check();
+      await attachFile(alice.page, clip);
+      expect(await draftFile(alice.page).textContent()).toMatch(/Video ·/);
+      await alice.page.getByRole('button', { name: 'Send', exact: true }).click();
+      await alice.bubbles('own-burn').waitFor();
+
+      await bob.openChat('vic');
+      const sealed = bob.bubbles('sealed');
+      await expect
+        .poll(() => sealed.textContent(), { timeout: WAIT_MS })
+        .toMatch(/Video · \d+\sKB · Tap to view/);
+      await sealed.getByRole('button', { name: /Burn message from vic/ }).click();
+      const viewer = bob.page.getByRole('dialog', { name: 'Video from vic' });
+      const video = viewer.locator('video');
+      await video.waitFor();
+      expect(await video.getAttribute('controlslist')).toContain('nodownload');
+      expect(await video.evaluate((el: HTMLVideoElement) => el.disablePictureInPicture)).toBe(true);
+      await waitFor(() => video.evaluate((el: HTMLVideoElement) => el.currentTime > 0.2 || el.ended), {
+        timeout: WAIT_MS,
+        what: 'the video to play',
+      });
+      const url = (await video.getAttribute('src')) ?? '';
+      expect(url).toMatch(/^blob:/);
+      // Nobody closes it: the 10 s window does.
+      await viewer.waitFor({ state: 'detached', timeout: WAIT_MS });
+      await bob.bubbles('burned').waitFor();
+      expect(await bob.page.locator(`[src="${url}"]`).count()).toBe(0);
     },
     TEST_MS,
   );
