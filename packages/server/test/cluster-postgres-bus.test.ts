@@ -6,10 +6,14 @@ import {
   metrics,
   openedContent,
   RawClient,
+  ready,
   register,
   sealedSendFrame,
+  sendFrame,
   testServer,
+  waitFor,
 } from '../../../test/kit/index.ts';
+import { notifyChannel } from '../src/bus/postgres-bus.ts';
 import { sql } from './postgres-files.ts';
 import { describeWithServices, dropSchema, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
 
@@ -74,6 +78,39 @@ await describeWithServices(
       );
       for (const node of [a, b])
         expect((await metrics(node)).value('cinder_bus_publish_failures_total')).toBe(0);
+    });
+
+    it('a node whose LISTEN connection is ended reconnects by itself and hears the other node again', async () => {
+      const schema = uniqueSchema();
+      release.push(() => dropSchema(schema));
+      const shared = { databaseUrl: TEST_DATABASE_URL, databaseSchema: schema };
+      const a = await testServer(shared);
+      release.push(() => a[Symbol.asyncDispose]());
+      const b = await testServer(shared);
+      release.push(() => b[Symbol.asyncDispose]());
+      const alice = await register(a);
+      const bob = await register(b);
+      const aliceA = await connect(a, alice);
+      const bobB = await connect(b, bob);
+
+      // Node B's listener: of the two sessions whose last statement LISTENed on this cluster's
+      // channel (no health probe ran yet, which would have sent a SELECT 1), the younger one.
+      const { rows } = await sql(
+        `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+       WHERE application_name = 'cinder-bus-listener' AND query = $1
+       ORDER BY backend_start DESC LIMIT 1`,
+        TEST_DATABASE_URL,
+        [`LISTEN "${notifyChannel(schema)}"`],
+      );
+      expect(rows).toEqual([{ ok: true }]);
+      await waitFor(async () => (await metrics(b)).value('cinder_bus_reconnects_total') === 1, {
+        what: "node B's bus to reconnect",
+      });
+      await waitFor(async () => (await ready(b.url)).status === 200, { what: 'node B to be ready again' });
+      expect((await metrics(a)).value('cinder_bus_reconnects_total')).toBe(0);
+
+      const sent = await aliceA.ok<{ id: string }>(sendFrame(bob.user.username, 'after the cut'));
+      await bobB.waitForEvent((e) => e.kind === 'message' && e.message.id === sent.id);
     });
   },
 );
