@@ -75,7 +75,7 @@ export function MediaViewer({ revealed, onClose }: MediaViewerProps) {
         {timed ? (
           <span className="viewer__countdown" data-countdown={Math.ceil(remainingMs / 1000)}>
             <CountdownRing remainingMs={remainingMs} totalMs={totalMs} />
-            <span>{`Burns in ${Math.ceil(remainingMs / 1000)}\u00a0s`}</span>
+            <span className="viewer__countdown-text">{`Burns in ${Math.ceil(remainingMs / 1000)}\u00a0s`}</span>
           </span>
         ) : (
           <span className="viewer__countdown">Burns when you close it</span>
