@@ -1,3 +1,4 @@
+import { createServer, connect as dial, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { expect, it } from 'vitest';
 import { waitFor } from '../../../test/kit/index.ts';
@@ -39,6 +40,60 @@ async function terminate(role: 'listener' | 'publisher', tag: string): Promise<v
     [`cinder-bus-${role}-${tag}`],
   );
   expect(rows).toEqual([{ ok: true }]);
+}
+
+/**
+ * A TCP relay in front of the test's PostgreSQL, so a test can take the database away from a bus
+ * (`cut`: every connection dropped, new ones refused) and give it back (`restore`, same port).
+ */
+async function relay(): Promise<{
+  url: string;
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}> {
+  const target = new URL(TEST_DATABASE_URL);
+  const sockets = new Set<Socket>();
+  const serve = (): Server =>
+    createServer((client) => {
+      const upstream = dial(Number(target.port || 5432), target.hostname);
+      for (const [from, to] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
+        sockets.add(from);
+        from.pipe(to);
+        from.on('error', () => to.destroy());
+        from.on('close', () => {
+          sockets.delete(from);
+          to.destroy();
+        });
+      }
+    });
+  const listen = (server: Server, port: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+    });
+  let server: Server | null = serve();
+  const port = await listen(server, 0);
+  const url = new URL(TEST_DATABASE_URL);
+  url.host = `127.0.0.1:${port}`;
+  const cut = async () => {
+    const closing = server;
+    server = null;
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => closing?.close(resolve) ?? resolve(undefined));
+  };
+  return {
+    url: url.href,
+    cut,
+    restore: async () => {
+      server = serve();
+      await listen(server, port);
+    },
+    close: cut,
+  };
 }
 
 await describeWithServices('postgres bus', ['postgres'], () => {
@@ -190,6 +245,46 @@ await describeWithServices('postgres bus', ['postgres'], () => {
     } finally {
       await other.close();
       await node.close();
+    }
+  });
+
+  it('reports an outage of the database, fails publishes meanwhile, and resubscribes once it is back', async () => {
+    const namespace = uniqueSchema();
+    const path = await relay();
+    const node = new PostgresBus({ url: path.url, namespace, backoff: { minMs: 20, maxMs: 200 } });
+    await node.connect();
+    const other = await connected(namespace);
+    try {
+      const heard: string[] = [];
+      await node.subscribe('u', (p) => heard.push(p));
+      let resubscribed = 0;
+      node.onResubscribed(() => {
+        resubscribed += 1;
+      });
+      await path.cut();
+      await waitFor(() => !node.state().connected, { what: 'the bus to notice the outage' });
+      expect(node.state().downSince).toBeTypeOf('number');
+      await expect(node.ping()).rejects.toThrow(/down/);
+      // Waits for the publisher, then fails with the next failed reconnect attempt, counted.
+      await expect(node.publish('u', 'lost')).rejects.toThrow();
+      expect(node.state().publishFailures).toBeGreaterThanOrEqual(1);
+      // Meanwhile the other node (not behind the relay) publishes to nobody on this node.
+      await other.publish('u', 'missed');
+
+      await path.restore();
+      await waitFor(() => node.state().connected, { what: 'the bus to come back' });
+      await waitFor(() => resubscribed > 0, { what: 'the resubscription' });
+      expect(resubscribed).toBe(1);
+      expect(node.state()).toMatchObject({ connected: true, reconnects: 2, downSince: null });
+      await node.ping();
+      await other.publish('u', 'after');
+      await node.publish('u', 'own');
+      await waitFor(() => heard.length >= 2, { what: 'the publishes after the outage' });
+      expect(heard).toEqual(['after', 'own']);
+    } finally {
+      await other.close();
+      await node.close();
+      await path.close();
     }
   });
 });
