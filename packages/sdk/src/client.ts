@@ -319,6 +319,8 @@ export class CinderClient {
     const bytes = await bytesOf(data);
     const file = await uploadFile(this.#server, identity, bytes, details, pending.burn !== undefined, upload);
     try {
+      // Cancelled while the last chunk was stored: nothing is sent.
+      if (options.signal?.aborted) throw new CinderError('CANCELLED', 'The upload was cancelled');
       return await this.#outbox.sendFile(identity, pending, file);
     } catch (error) {
       // Not sent (or not known to be: an upload attached to a stored message cannot be removed).
@@ -457,6 +459,12 @@ export class CinderClient {
     this.#session.assertLive();
     await this.#connection.request({ type: 'revoke', id }, { timeoutMs: this.#requestTimeoutMs });
     await this.#serial.run(() => this.#sync.burnLocallyById(id, 'revoked'));
+  }
+
+  /** This device's copy of one message, or null (unknown here, or burned). */
+  async message(id: string): Promise<StoredMessage | null> {
+    await this.#session.requireIdentity();
+    return (await this.#store.getMessage(id)) ?? null;
   }
 
   /** This device's copy of the conversation with `peer`, oldest first. Burned messages are not listed. */

@@ -3,7 +3,13 @@ import { CinderError, ErrorBody } from '@cinder/protocol';
 /** The part of `fetch` the SDK uses, so any compatible implementation can be passed in. */
 export type FetchLike = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body?: string | Uint8Array<ArrayBuffer> },
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    body?: string | Uint8Array<ArrayBuffer>;
+    /** Aborts the request in flight (an upload's chunk when the upload is cancelled). */
+    signal?: AbortSignal;
+  },
 ) => Promise<{ ok: boolean; status: number; text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer> }>;
 
 /** How the SDK reaches a server's HTTP API: its base URL (no trailing slash) and the fetch to use. */
@@ -41,11 +47,13 @@ export async function httpRequest<T>(
     bytes?: Uint8Array<ArrayBuffer>;
     token?: string;
     schema?: BodySchema<T>;
+    signal?: AbortSignal;
   },
 ): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   const init: Parameters<FetchLike>[1] = { method: options.method, headers };
+  if (options.signal) init.signal = options.signal;
   if (options.bytes !== undefined) {
     headers['content-type'] = 'application/octet-stream';
     init.body = options.bytes;

@@ -41,6 +41,8 @@ export async function uploadBytes(
       method,
       token: identity.token,
       schema: UploadStatus,
+      // A cancel aborts the request in flight too, not only the next one.
+      ...(signal ? { signal } : {}),
       ...extra,
     });
   if (data.length === 0) throw new CinderError('BAD_REQUEST', 'An attachment cannot be empty');

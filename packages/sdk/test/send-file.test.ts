@@ -146,6 +146,39 @@ describe('sendFile and open with attachments (docs/media.md)', () => {
     expect(bob.events.message.filter((m) => m.attachment)).toEqual([]);
   });
 
+  it('a cancel while the last chunk is stored, or while a chunk hangs on the network, still sends nothing', async () => {
+    await using h = await Harness.start();
+    const bob = await h.user();
+    const alice = await h.user();
+    const last = new AbortController();
+    const atLast = alice.client.sendFile(bob.name, photo(300_000).bytes, {
+      burn: true,
+      signal: last.signal,
+      onProgress: (p) => p.sent === p.total && last.abort(),
+    });
+    expect(await codeOf(atLast)).toBe('CANCELLED');
+
+    // A PUT that never gets an answer until its request is aborted: the cancel reaches it.
+    let puts = 0;
+    const hanging: FetchLike = (url, init) => {
+      if (init.method !== 'PUT') return globalThis.fetch(url, init);
+      puts++;
+      return new Promise((_resolve, reject) => {
+        init.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+      });
+    };
+    const carol = await h.user(undefined, { fetch: hanging });
+    const stuck = new AbortController();
+    const sending = carol.client.sendFile(bob.name, photo(300_000).bytes, { signal: stuck.signal });
+    await waitFor(() => puts === 1, { what: 'the first chunk on its way' });
+    stuck.abort();
+    expect(await codeOf(sending)).toBe('CANCELLED');
+
+    await alice.client.send(bob.name, 'after');
+    await waitFor(() => bob.events.message.some((m) => m.text === 'after'), { what: 'the next message' });
+    expect(bob.events.message.filter((m) => m.attachment)).toEqual([]);
+  });
+
   it('over the server limit: PAYLOAD_TOO_LARGE before any byte goes up', async () => {
     await using h = await Harness.start({ maxUploadBytes: 100_000 });
     const bob = await h.user();
