@@ -82,6 +82,12 @@ interface TrafficJobBase {
   marker: string;
   /** Cycles started before this much time has passed are warm-up and not measured. */
   warmupMs: number;
+  /**
+   * The warm-up lasts at least until this many cycles have completed (at most 30 s beyond
+   * `warmupMs`): the first `pairs × window` cycles start together, and when each is slow (an
+   * attachment cycle) their convoy would otherwise fill the window instead of the steady pace.
+   */
+  warmupCycles?: number;
   /** Length of the measured window after the warm-up. */
   durationMs: number;
   /** Hard cap on cycles started, so the loop is bounded in count as well as time. */
@@ -222,6 +228,8 @@ export interface TrafficResult {
   overloadedAfterMs?: number;
   /** Cycles completed (Alice got `burned`) inside the measured window (whole run if overloaded). */
   cyclesInWindow: number;
+  /** How long the warm-up lasted, ms (longer than asked when `warmupCycles` held it). */
+  warmupMs?: number;
   windowMs: number;
   /** Completed cycles per second inside the window. */
   rate: number;

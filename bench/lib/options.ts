@@ -116,7 +116,8 @@ const USAGE = `npm run bench -- [options]
   --file-preseal-rate <n> attachment cycles/s to seal files ahead for before their pace is known
                           (default 100; the stock is capped at 1.5 GiB of sealed files)
   --file-window <n>       cycles in flight per pair in sat100-file, both its text and its
-                          attachment rounds (default 1: each attachment cycle waits on fsyncs)
+                          attachment rounds (default 1: an attachment cycle costs the server
+                          tens of times a text cycle's CPU)
   --profile               CPU-profile the Cinder server in a saturated run (writes bench/results/profile/)
   --profile-rate <n>      with --profile: profile an open-loop run at n cycles/s over the large pairs
   --keep                  keep the data directories

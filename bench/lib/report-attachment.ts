@@ -36,6 +36,11 @@ export function attachmentSection(a: AttachmentResults): string[] {
     line('cycles/s of each round, in order (median above)', each(a.text), each(a.file));
   }
   row('server CPU µs/cycle', (v) => v.serverCpuUsPerCycle, int);
+  row(
+    'warm-up before the window, s (until each pair completed its first cycles)',
+    (v) => (v.warmupMs ?? Number.NaN) / 1000,
+    (n) => (Number.isFinite(n) ? n.toFixed(1) : '–'),
+  );
   row('server CPU % of a core', (v) => v.serverCpuPercent, int);
   row(
     'server write syscalls/cycle',

@@ -58,8 +58,8 @@ const DEVICES_PER_LOADGEN = 5_000;
 /** Time for in-flight cycles to finish after the window closes. */
 const DRAIN_MS = 5_000;
 /**
- * The same for attachment cycles: each waits on the server's fsyncs of its upload, which a busy
- * shared disk can stretch to seconds.
+ * The same for attachment cycles: each costs the server tens of times the text cycle's CPU, so a
+ * window's worth in flight can take seconds to finish on a busy machine.
  */
 const ATTACHMENT_DRAIN_MS = 20_000;
 /** Budget for connecting a run's devices before the traffic starts. */
@@ -200,7 +200,8 @@ export async function runSaturation(
       ackEveryMs: settings.ackEveryMs,
       crypto: clientCrypto(settings),
       window: settings.window,
-      ...(attachment === undefined ? {} : { attachment }),
+      // Attachment cycles: the window opens once the first convoy (one per slot) has completed.
+      ...(attachment === undefined ? {} : { attachment, warmupCycles: pairs * settings.window }),
     },
     seconds * 1000 + drainMs + 30_000,
   );

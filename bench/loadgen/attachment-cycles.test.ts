@@ -66,6 +66,8 @@ const textJob = (serverPid: number, count: number, crypto: ClientCryptoOptions):
 const job = (serverPid: number, count: number, crypto: ClientCryptoOptions): ClosedLoopJob => ({
   ...textJob(serverPid, count, crypto),
   attachment: { bytes: FILE_BYTES, presealRate: 100 },
+  // The window opens once the first convoy (one cycle per slot) has completed.
+  warmupCycles: count * 2,
 });
 
 describe('burn cycles with a 256 KiB attachment on Cinder', () => {
@@ -79,6 +81,8 @@ describe('burn cycles with a 256 KiB attachment on Cinder', () => {
     expect(begun).toBeGreaterThan(0);
     expect(isCorrect(result.correctness)).toBe(true);
     expect(result.client?.opened).toBe(completed);
+    expect(result.warmupMs).toBeGreaterThanOrEqual(100);
+    expect(completed).toBeGreaterThanOrEqual(4);
     const attachment = result.attachment;
     expect(attachment?.bytes).toBe(FILE_BYTES);
     // Every completed cycle burned its upload, each a different one.

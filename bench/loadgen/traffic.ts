@@ -26,6 +26,8 @@ const STOCK_MARGIN = 1.25;
  * the run, and the notes say how many.
  */
 const MAX_FILE_STOCK_BYTES = 1.5 * 1024 ** 3;
+/** Most a job's `warmupCycles` may stretch its warm-up beyond `warmupMs`. */
+const MAX_WARMUP_EXTRA_MS = 30_000;
 
 type TrafficJob = ClosedLoopJob | OpenLoopJob;
 
@@ -235,6 +237,10 @@ export class TrafficSession {
     }
 
     await sleepUntil(origin + job.warmupMs);
+    const warmupCycles = job.warmupCycles;
+    if (warmupCycles !== undefined) {
+      await waitUntil(() => tally.completed >= warmupCycles, origin + job.warmupMs + MAX_WARMUP_EXTRA_MS);
+    }
     const start = mark();
     await sleepUntil(start.mark.wallMs + job.durationMs);
     const end = mark();
@@ -282,6 +288,7 @@ export class TrafficSession {
       overloaded,
       ...(overloadedAt === undefined ? {} : { overloadedAfterMs: overloadedAt - origin }),
       cyclesInWindow: done,
+      warmupMs: start.mark.wallMs - origin,
       windowMs,
       rate,
       serverCpuMs,
@@ -321,6 +328,11 @@ export class TrafficSession {
 /** The monotonic clock in µs: the clock of V8 CPU profile timestamps, the same in every process. */
 function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** Resolve once `done()` holds (checked every 50 ms), or at `deadline` (performance.now() ms). */
+async function waitUntil(done: () => boolean, deadline: number): Promise<void> {
+  while (!done() && performance.now() < deadline) await sleepUntil(performance.now() + 50);
 }
 
 function sleepUntil(at: number): Promise<void> {
