@@ -137,7 +137,7 @@ describeBrowser('web: view-once media (docs/media.md)', () => {
   );
 
   it(
-    'a voice note held on the mic plays for the recipient; Escape while holding throws it away',
+    'a voice note held on the mic plays for the recipient; Escape or sliding away while holding throws it away',
     async () => {
       const { alice, bob } = await pair('vera', 'victor');
       const mic = alice.page.getByRole('button', { name: 'Hold to record a voice message' });
@@ -151,6 +151,15 @@ describeBrowser('web: view-once media (docs/media.md)', () => {
       await recording.waitFor({ state: 'detached' });
       await alice.page.mouse.up();
 
+      // Sliding off the button while holding cancels too.
+      await mic.hover();
+      await alice.page.mouse.down();
+      await recording.locator('[data-elapsed="1"]').waitFor();
+      await alice.page.mouse.move(10, 10, { steps: 4 });
+      await recording.waitFor({ state: 'detached' });
+      await alice.page.mouse.up();
+      await mic.hover();
+
       // Hold for two seconds of the fake microphone's tone, release: it goes out.
       await alice.page.mouse.down();
       await recording.locator('[data-elapsed="2"]').waitFor();
@@ -159,6 +168,8 @@ describeBrowser('web: view-once media (docs/media.md)', () => {
       await alice.page.locator('[data-kind="text"][data-attachment="voice"]').waitFor();
 
       await bob.openChat('vera');
+      // Only the released recording went out (checked on Bob's side below); Alice has one bubble.
+      expect(await alice.page.locator('[data-kind="text"]').count()).toBe(1);
       const note = bob.page.locator('[data-kind="text"][data-attachment="voice"] audio');
       await note.waitFor();
       expect(await bob.page.locator('[data-kind="text"][data-attachment="voice"]').count()).toBe(1);
