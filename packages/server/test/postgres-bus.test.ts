@@ -126,11 +126,32 @@ await describeWithServices('postgres bus', ['postgres'], () => {
       await Promise.all(sent.map((p) => a.publish('c', p)));
       await waitFor(() => got.length === sent.length, { interval: 5, what: 'the 300 payloads' });
       expect(got).toEqual(sent);
-      // The publisher also hears itself, as another node would.
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it("delivers a node's own publishes to its own subscribers once, in process, and to the others", async () => {
+    const namespace = uniqueSchema();
+    const a = await connected(namespace);
+    const b = await connected(namespace);
+    try {
       const own: string[] = [];
-      await a.subscribe('own', (p) => own.push(p));
-      await a.publish('own', 'x');
-      await waitFor(() => own.length === 1, { interval: 5, what: 'its own payload' });
+      const other: string[] = [];
+      await a.subscribe('c', (p) => own.push(p));
+      await b.subscribe('c', (p) => other.push(p));
+      const published = Promise.all([a.publish('c', 'x'), a.publish('c', 'y')]);
+      // Before PostgreSQL answered: in process, in order.
+      await waitFor(() => own.length === 2, { interval: 1, what: 'the own payloads' });
+      expect(own).toEqual(['x', 'y']);
+      await published;
+      await waitFor(() => other.length === 2, { interval: 5, what: 'the payloads on the other node' });
+      // Sent after x and y were committed: PostgreSQL delivers to a's listener in commit order, so
+      // once 'z' is heard the echoes of x and y have been read (and dropped).
+      await b.publish('c', 'z');
+      await waitFor(() => own.length === 3, { interval: 5, what: "the other node's payload" });
+      expect(own).toEqual(['x', 'y', 'z']);
+      expect(other).toEqual(['x', 'y', 'z']);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
@@ -169,8 +190,9 @@ await describeWithServices('postgres bus', ['postgres'], () => {
       // A multi-byte character counts by its bytes.
       await expect(a.publish('c', 'é'.repeat(4000))).rejects.toThrow(/too large/);
       expect(a.state().publishFailures).toBe(2);
-      // Framing: the sequence number, the channel's length and the channel itself.
-      const overhead = Buffer.byteLength(`${(3).toString(36)}:1:c`);
+      // Framing: the bus's origin (8 characters), the sequence number, the channel's length and
+      // the channel itself.
+      const overhead = Buffer.byteLength(`${'o'.repeat(8)}:${(3).toString(36)}:1:c`);
       const largest = 'y'.repeat(MAX_NOTIFY_BYTES - overhead);
       await a.publish('c', largest);
       await a.publish('c', 'after');
@@ -265,9 +287,11 @@ await describeWithServices('postgres bus', ['postgres'], () => {
       await waitFor(() => !node.state().connected, { what: 'the bus to notice the outage' });
       expect(node.state().downSince).toBeTypeOf('number');
       await expect(node.ping()).rejects.toThrow(/down/);
-      // Waits for the publisher, then fails with the next failed reconnect attempt, counted.
+      // Waits for the publisher, then fails with the next failed reconnect attempt, counted;
+      // the node's own subscribers heard it all the same, in process.
       await expect(node.publish('u', 'lost')).rejects.toThrow();
       expect(node.state().publishFailures).toBeGreaterThanOrEqual(1);
+      expect(heard).toEqual(['lost']);
       // Meanwhile the other node (not behind the relay) publishes to nobody on this node.
       await other.publish('u', 'missed');
 
@@ -278,9 +302,14 @@ await describeWithServices('postgres bus', ['postgres'], () => {
       expect(node.state()).toMatchObject({ connected: true, reconnects: 2, downSince: null });
       await node.ping();
       await other.publish('u', 'after');
+      await waitFor(() => heard.length >= 2, { what: 'the publish after the outage' });
+      expect(heard).toEqual(['lost', 'after']);
+      // And its publisher reaches the other node again.
+      const atOther: string[] = [];
+      await other.subscribe('u', (p) => atOther.push(p));
       await node.publish('u', 'own');
-      await waitFor(() => heard.length >= 2, { what: 'the publishes after the outage' });
-      expect(heard).toEqual(['after', 'own']);
+      await waitFor(() => atOther.length > 0, { what: "the node's publish at the other node" });
+      expect(atOther).toEqual(['own']);
     } finally {
       await other.close();
       await node.close();

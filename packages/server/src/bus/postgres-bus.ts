@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Bus, BusState, Unsubscribe } from './bus.ts';
 import { openPgConnection, type PostgresBusOpener, PostgresLink, where } from './postgres-link.ts';
 import type { BusLogger } from './redis-bus.ts';
@@ -51,6 +51,7 @@ interface Queued {
  * Two dedicated connections, never the storage's pool: one LISTENs (a session holds its
  * LISTENs), one publishes. Publishes queue on the publisher and go out in order, those queued
  * while a statement runs together in the next one, so order per channel and publisher holds.
+ * A node's own subscribers hear its publishes at once, in process, and drop their echo.
  * Delivery is at most once: a notification sent while a node's listener is down is lost to it,
  * so after each reconnect the `onResubscribed` listeners run (the hub then wakes every device).
  */
@@ -65,6 +66,8 @@ export class PostgresBus implements Bus {
   readonly #queue: Queued[] = [];
   #sending = false;
   #seq = 0;
+  /** Names this bus in its notifications, so it knows its own when PostgreSQL echoes them. */
+  readonly #origin = randomBytes(6).toString('base64url');
   #started = false;
   #closed = false;
   #reconnects = 0;
@@ -85,7 +88,7 @@ export class PostgresBus implements Bus {
       role: 'listener',
       prepare: async (connection) => {
         connection.onNotification((channel, message) => {
-          if (channel === this.#channel) this.#deliver(message);
+          if (channel === this.#channel) this.#received(message);
         });
         await connection.query(`LISTEN "${this.#channel}"`);
       },
@@ -134,7 +137,7 @@ export class PostgresBus implements Bus {
     this.#seq = (this.#seq + 1) % 0x100000000;
     // The sequence number keeps two equal publishes in one statement apart: PostgreSQL delivers
     // equal notifications of one transaction once.
-    const message = `${this.#seq.toString(36)}:${channel.length}:${channel}${payload}`;
+    const message = `${this.#origin}:${this.#seq.toString(36)}:${channel.length}:${channel}${payload}`;
     const bytes = Buffer.byteLength(message);
     // Refused rather than split: the hub's payloads are a few dozen bytes, and pieces of one
     // payload could be lost apart (at most once), which a receiver would have to detect.
@@ -146,6 +149,9 @@ export class PostgresBus implements Bus {
           : 'Bus payload holds a NUL byte, which PostgreSQL text cannot carry',
       );
     }
+    // This node's own subscribers hear it at once, as on the in-process bus, whatever the
+    // database does; its echo from PostgreSQL is dropped (see `#received`).
+    this.#deliver(channel, payload);
     if (this.#queue.length >= MAX_QUEUED) {
       this.#publishFailures += 1;
       throw new Error(`PostgreSQL bus publisher is behind by ${MAX_QUEUED} publishes`);
@@ -255,16 +261,26 @@ export class PostgresBus implements Bus {
     for (const q of queued) q.reject(asError(error));
   }
 
-  #deliver(message: string): void {
-    const a = message.indexOf(':');
-    const b = message.indexOf(':', a + 1);
-    if (a < 0 || b < 0) return;
-    const length = Number(message.slice(a + 1, b));
-    const channel = message.slice(b + 1, b + 1 + length);
+  /** A notification: `<origin>:<seq>:<channel length>:<channel><payload>`. */
+  #received(message: string): void {
+    const origin = message.indexOf(':');
+    const seq = message.indexOf(':', origin + 1);
+    const length = message.indexOf(':', seq + 1);
+    if (origin < 0 || seq < 0 || length < 0) return;
+    // Its own publishes reached this node's subscribers when they were made.
+    if (message.slice(0, origin) === this.#origin) return;
+    const end = length + 1 + Number(message.slice(seq + 1, length));
+    this.#deliver(message.slice(length + 1, end), message.slice(end));
+  }
+
+  #deliver(channel: string, payload: string): void {
     const handlers = this.#handlers.get(channel);
     if (!handlers) return;
-    const payload = message.slice(b + 1 + length);
-    for (const handler of [...handlers]) handler(payload);
+    // Asynchronously, as from the network, so publishers never depend on re-entrancy.
+    const snapshot = [...handlers];
+    queueMicrotask(() => {
+      for (const handler of snapshot) handler(payload);
+    });
   }
 }
 
