@@ -105,6 +105,9 @@ describe('burn cycles with a 256 KiB attachment on Cinder', () => {
     for (const r of [text, file, again]) expect(isCorrect(r.correctness)).toBe(true);
     expect(text.attachment).toBeUndefined();
     expect(file.attachment?.burnedUploads.length).toBe(file.correctness.completed);
-    expect(again.client?.sealedDuringRun).toBe(0);
+    // The text job after the file job opens text envelopes again, every one it completed. (How
+    // many were sealed during the run depends on the pace seen earlier: a loaded machine varies.)
+    expect(again.client?.opened).toBe(again.correctness.completed);
+    expect(again.attachment).toBeUndefined();
   });
 });
