@@ -7,10 +7,21 @@ async function delivered(what: string, check: () => boolean): Promise<void> {
   await waitFor(check, { timeout: 2000, interval: 5, what });
 }
 
-/** The contract of every `Bus` (in-process and Redis). `create` may return two nodes' buses on one network. */
+/** Two buses and how to close them. */
+export interface BusPair {
+  a: Bus;
+  b: Bus;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * The contract of every `Bus` (in-process, Redis, PostgreSQL). `create` may return two nodes'
+ * buses on one network; `apart`, for a network bus, two buses of different clusters on one
+ * network (Redis prefixes, PostgreSQL schemas), which must not hear each other.
+ */
 export function runBusContract(
   name: string,
-  options: { create: () => Promise<{ a: Bus; b: Bus; cleanup(): Promise<void> }> },
+  options: { create: () => Promise<BusPair>; apart?: () => Promise<BusPair> },
 ): void {
   describe(`bus contract: ${name}`, () => {
     let fixture: { a: Bus; b: Bus; cleanup(): Promise<void> };
@@ -46,5 +57,27 @@ export function runBusContract(
       expect(first).toEqual(['x']);
       expect(second).toEqual(['x', 'y']);
     });
+
+    const apart = options.apart;
+    if (apart) {
+      it('keeps clusters apart on one network', async () => {
+        const { a: one, b: other, cleanup } = await apart();
+        try {
+          const heardByOther: string[] = [];
+          const heardByOne: string[] = [];
+          await other.subscribe('c', (p) => heardByOther.push(p));
+          await one.subscribe('c', (p) => heardByOne.push(p));
+          await one.publish('c', 'mine');
+          await delivered("'mine' on its own cluster", () => heardByOne.length > 0);
+          // Published after 'mine' was delivered: had 'mine' crossed over, it would arrive first.
+          await other.publish('c', 'theirs');
+          await delivered("'theirs' on the other cluster", () => heardByOther.length > 0);
+          expect(heardByOne).toEqual(['mine']);
+          expect(heardByOther).toEqual(['theirs']);
+        } finally {
+          await cleanup();
+        }
+      });
+    }
   });
 }
