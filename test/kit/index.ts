@@ -9,6 +9,7 @@ export {
 } from './child-server.ts';
 export { type Device, type DeviceEvents, type DeviceOptions, device, Harness } from './device.ts';
 export { filesUnder } from './files.ts';
+export { type HeldSend, holdFirstSend } from './held-send.ts';
 export { marker } from './marker.ts';
 export { type Network, network } from './network.ts';
 export {

@@ -1,7 +1,6 @@
 import { MAX_EXT_BYTES, MAX_TEXT_LENGTH } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import { codeOf, Harness, passwordOf, username, waitFor } from '../../../test/kit/index.ts';
+import { codeOf, Harness, holdFirstSend, passwordOf, username, waitFor } from '../../../test/kit/index.ts';
 import { CinderClient, MemoryStore } from '../src/index.ts';
 
 describe('CinderClient: end-to-end encrypted burn messages', () => {
@@ -11,26 +10,14 @@ describe('CinderClient: end-to-end encrypted burn messages', () => {
     const aliceName = username();
     // The wire holds alice's first sealed send until bob's new device has signed in, so the
     // envelope lacks that device: the server answers KEYS_CHANGED and the SDK seals again.
-    const gate = { open: () => {} };
-    const held = new Promise<void>((resolve) => {
-      gate.open = resolve;
-    });
-    const sends: string[] = [];
-    class HoldingWebSocket extends WebSocket {
-      override send(data: string): void {
-        const frame = JSON.parse(data) as { type?: string };
-        if (frame.type === 'send') sends.push(data);
-        if (frame.type === 'send' && sends.length === 1) void held.then(() => super.send(data));
-        else super.send(data);
-      }
-    }
+    const { WebSocket: HoldingWebSocket, sends, release } = holdFirstSend();
     const alice = new CinderClient({ url: h.url, store: new MemoryStore(), WebSocket: HoldingWebSocket });
     try {
       await alice.register(aliceName, passwordOf(aliceName));
       const sending = alice.send(bob.name, 'sealed twice', { burn: true });
       await waitFor(() => sends.length === 1, { what: 'the first sealed send on the wire' });
       const bob2 = await h.device(bob.name);
-      gate.open();
+      release();
       const sent = await sending;
       expect(sends).toHaveLength(2);
       const [first, second] = sends.map(

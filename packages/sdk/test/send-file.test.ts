@@ -2,8 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import { codeOf, Harness, passwordOf, tempDir, username, waitFor } from '../../../test/kit/index.ts';
+import {
+  codeOf,
+  Harness,
+  holdFirstSend,
+  passwordOf,
+  tempDir,
+  username,
+  waitFor,
+} from '../../../test/kit/index.ts';
 import { CinderClient, type FetchLike, MemoryStore } from '../src/index.ts';
 import { FileStore, fileFrom } from '../src/node.ts';
 
@@ -247,19 +254,7 @@ describe('sendFile and open with attachments (docs/media.md)', () => {
     await using h = await Harness.start();
     const bob = await h.user();
     const aliceName = username();
-    const sends: string[] = [];
-    const gate = { open: () => {} };
-    const held = new Promise<void>((resolve) => {
-      gate.open = resolve;
-    });
-    class HoldingWebSocket extends WebSocket {
-      override send(data: string): void {
-        const frame = JSON.parse(data) as { type?: string };
-        if (frame.type === 'send') sends.push(data);
-        if (frame.type === 'send' && sends.length === 1) void held.then(() => super.send(data));
-        else super.send(data);
-      }
-    }
+    const { WebSocket: HoldingWebSocket, sends, release } = holdFirstSend();
     const alice = new CinderClient({ url: h.url, store: new MemoryStore(), WebSocket: HoldingWebSocket });
     try {
       await alice.register(aliceName, passwordOf(aliceName));
@@ -267,7 +262,7 @@ describe('sendFile and open with attachments (docs/media.md)', () => {
       const sending = alice.sendFile(bob.name, bytes, { type: 'audio/ogg', burn: true });
       await waitFor(() => sends.length === 1, { what: 'the first sealed send on the wire' });
       const bob2 = await h.device(bob.name);
-      gate.open();
+      release();
       const sent = await sending;
       expect(sends).toHaveLength(2);
       const [first, second] = sends.map((s) => JSON.parse(s) as { sealed: { id: string } });
