@@ -16,6 +16,7 @@ import {
   tempDir,
   testServer,
 } from '../../../test/kit/index.ts';
+import { describeWithServices, dropSchema, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
 
 /** Every family the server exposes, with its Prometheus type. */
 const FAMILIES = {
@@ -37,6 +38,7 @@ const FAMILIES = {
   cinder_bus_connected: 'gauge',
   cinder_bus_reconnects_total: 'counter',
   cinder_bus_publish_failures_total: 'counter',
+  cinder_postgres_queries_total: 'counter',
   // Process defaults (prom-client), under their usual names.
   process_cpu_seconds_total: 'counter',
   process_resident_memory_bytes: 'gauge',
@@ -225,5 +227,25 @@ describe('metrics', () => {
     expect(child.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     expect((await fetch(`${child.url}/metrics`)).status).toBe(404);
     expectFamilies(await metrics(child));
+  });
+});
+
+await describeWithServices('metrics on PostgreSQL', ['postgres'], () => {
+  it('counts every statement sent to PostgreSQL, one round trip each', async () => {
+    const schema = uniqueSchema('cinder_metrics');
+    try {
+      await using server = await testServer({
+        databaseUrl: TEST_DATABASE_URL,
+        databaseSchema: schema,
+        bus: 'memory',
+      });
+      const before = (await metrics(server)).value('cinder_postgres_queries_total');
+      // The migration ran through the pool before the server listened.
+      expect(before).toBeGreaterThan(0);
+      await register(server);
+      expect((await metrics(server)).value('cinder_postgres_queries_total')).toBeGreaterThan(before);
+    } finally {
+      await dropSchema(schema);
+    }
   });
 });

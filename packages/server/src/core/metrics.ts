@@ -1,6 +1,7 @@
 import type { BurnReason, ErrorCode, RequestType } from '@cinder/protocol';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Bus } from '../bus/bus.ts';
+import { postgresQueriesTotal } from '../storage/postgres/node-postgres.ts';
 import { Histogram } from './histogram.ts';
 
 /** Where an error answer went: a WebSocket `error` frame or an HTTP error response. */
@@ -155,6 +156,11 @@ export class Metrics {
       labelNames: ['code', 'transport'],
       registers,
     });
+    counter(
+      'cinder_postgres_queries_total',
+      'Statements sent to PostgreSQL through the storage pools of this process, each one round trip (0 on SQLite).',
+      postgresQueriesTotal,
+    );
     const { bus } = sources;
     gauge(
       'cinder_bus_connected',

@@ -1,13 +1,34 @@
 import pg from 'pg';
 import { safeError } from '../../safe-error.ts';
 import type { StorageLogger } from '../storage.ts';
-import type { PostgresPool } from './postgres-pool.ts';
+import type { PostgresPool, PostgresPoolClient, PostgresQueryable } from './postgres-pool.ts';
 
 /** Options of `openNodePostgresPool`. */
 export interface NodePostgresOptions {
   /** Most connections this node opens. @default 10 */
   max?: number;
   logger?: StorageLogger;
+}
+
+/** Statements sent through every pool this module opened in the process. */
+let queries = 0;
+
+/**
+ * Statements sent to PostgreSQL so far through the pools of `openNodePostgresPool` in this
+ * process, on the pool and on checked-out connections alike: each is one round trip (node-postgres
+ * sends one statement per `query` and waits for its result). Process-wide, like the `process_*`
+ * metrics: the pool is opened by the storage, which does not see the server's metrics.
+ */
+export function postgresQueriesTotal(): number {
+  return queries;
+}
+
+/** `target`'s `query`, counted. */
+function counted(target: PostgresQueryable): PostgresQueryable['query'] {
+  return <R = Record<string, unknown>>(text: string, values?: unknown[]) => {
+    queries++;
+    return target.query<R>(text, values);
+  };
 }
 
 /**
@@ -25,5 +46,12 @@ export function openNodePostgresPool(url: string, options: NodePostgresOptions =
     // Type and code only: a driver message may quote a statement's parameters.
     options.logger?.warn({ err: safeError(error) }, 'idle postgres connection failed');
   });
-  return pool;
+  return {
+    query: counted(pool),
+    async connect(): Promise<PostgresPoolClient> {
+      const client = await pool.connect();
+      return { query: counted(client), release: (destroy) => client.release(destroy) };
+    },
+    end: () => pool.end(),
+  };
 }
