@@ -6,6 +6,7 @@ import {
   newEnvelopeId,
   type SealedAttachment,
 } from '../../packages/sdk/src/crypto/envelope.ts';
+import { chunkEnd } from '../../packages/sdk/src/upload.ts';
 
 /**
  * The attachment side of the burn cycle (docs/media.md): the file a message carries, sealed as the
@@ -106,7 +107,7 @@ export class BlobHttp {
 
   constructor(private readonly url: string) {}
 
-  /** Upload `blob` in chunks of the server's `chunkBytes`; resolves with the upload id. */
+  /** Upload `blob` in chunks of the server's `chunkBytes` as the SDK cuts them (`chunkEnd`); resolves with the upload id. */
   async upload(token: string, blob: Uint8Array): Promise<string> {
     let status = JSON.parse(
       (
@@ -116,7 +117,7 @@ export class BlobHttp {
     const path = `${ROUTES.uploads}/${encodeURIComponent(status.id)}`;
     while (status.received < status.size) {
       const from = status.received;
-      const chunk = blob.subarray(from, Math.min(status.size, from + status.chunkBytes));
+      const chunk = blob.subarray(from, chunkEnd(from, status.size, status.chunkBytes));
       const answer = await this.call('PUT', `${path}?offset=${from}`, token, chunk, 'octets');
       this.uploadedBytes += chunk.length;
       status = JSON.parse(answer.toString()) as UploadStatus;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { codeOf, Harness } from '../../../test/kit/index.ts';
 import type { FetchLike } from '../src/http.ts';
 import type { Identity } from '../src/index.ts';
-import { uploadBytes } from '../src/upload.ts';
+import { chunkEnd, uploadBytes } from '../src/upload.ts';
 
 const realFetch: FetchLike = (url, init) => globalThis.fetch(url, init);
 
@@ -44,7 +44,8 @@ describe('uploads (docs/media.md)', () => {
       },
     });
     expect(status).toMatchObject({ size: data.length, received: data.length });
-    expect(progress.length).toBe(Math.ceil(data.length / status.chunkBytes));
+    // Four chunks: the 17-byte tail goes with the last full one.
+    expect(progress.length).toBe(Math.floor(data.length / status.chunkBytes));
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(progress.at(-1)).toBe(data.length);
     expect(Buffer.compare(blob(h.server.dataDir, status.id), Buffer.from(data))).toBe(0);
@@ -102,5 +103,15 @@ describe('uploads (docs/media.md)', () => {
     expect(await codeOf(uploadBytes({ url: h.url, fetch: realFetch }, identity, new Uint8Array(0)))).toBe(
       'BAD_REQUEST',
     );
+  });
+
+  it('sends a short tail with the chunk before it, within one PUT', () => {
+    const k = 256 * 1024;
+    expect(chunkEnd(0, k + 16, k)).toBe(k + 16);
+    expect(chunkEnd(0, 2 * k, k)).toBe(k);
+    expect(chunkEnd(k, 2 * k + k / 4, k)).toBe(2 * k + k / 4);
+    expect(chunkEnd(k, 2 * k + k / 4 + 1, k)).toBe(2 * k);
+    // Never past what one PUT may carry.
+    expect(chunkEnd(0, 1024 * 1024 + 1, 1024 * 1024)).toBe(1024 * 1024);
   });
 });
