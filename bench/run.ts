@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchUsername, loginDevice, registerDevices } from './lib/accounts.ts';
+import { runCluster } from './lib/cluster.ts';
 import { scanForMarker, waitForBurnedBlobsGone, waitForCleanDisk } from './lib/disk-scan.ts';
 import type { DeviceCreds, TrafficResult } from './lib/jobs.ts';
 import { machineInfo } from './lib/machine.ts';
@@ -204,7 +205,10 @@ async function main(): Promise<void> {
       results.startup = await runStartup(settings.startupRuns, root, log);
     }
     // Prepared side by side: nothing is measured yet, and the baseline has no accounts to create.
-    const targets = settings.scenarios.some((id) => id !== 'startup') ? settings.targets : [];
+    // The cluster scenario starts targets of its own.
+    const targets = settings.scenarios.some((id) => id !== 'startup' && id !== 'cluster')
+      ? settings.targets
+      : [];
     const prepared = await Promise.all(targets.map((kind) => prepare(kind, settings, root, run, marker)));
     for (const [i, kind] of targets.entries()) runs.set(kind, prepared[i] as TargetRun);
     // Each scenario runs on every target back to back, so both see the same machine weather.
@@ -300,6 +304,27 @@ async function main(): Promise<void> {
             );
             results.latency.push({ rate, result });
           }
+          break;
+        case 'cluster':
+          // Alone on the machine: the other scenarios' servers and load generators are closed.
+          await Promise.all([...runs.values()].map(closeTraffic));
+          results.cluster = await runCluster(
+            {
+              pairs: settings.clusterPairs,
+              window: settings.window,
+              warmupMs: settings.warmupMs,
+              durationMs: settings.durationMs,
+              openRate: settings.clusterRate,
+              presealRate: settings.presealRate,
+              validateEvery: settings.validateEvery,
+              ackEveryMs: settings.ackEveryMs,
+              targets: settings.clusterTargets,
+            },
+            root,
+            run,
+            marker,
+            log,
+          );
           break;
         case 'sync':
           // The traffic pairs are done; their sockets would only sit idle beside the sync.

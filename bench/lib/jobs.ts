@@ -69,6 +69,8 @@ export interface Pair {
 export interface ConnectPairsJob {
   kind: 'pairs';
   url: string;
+  /** Bob's devices connect here instead of `url` (a second node: every cycle crosses nodes). */
+  bobUrl?: string;
   pairs: Pair[];
 }
 
@@ -76,6 +78,13 @@ export interface ConnectPairsJob {
 interface TrafficJobBase {
   /** Server process id: the load generator reads its CPU time at the window's edges. */
   serverPid: number;
+  /** Further server processes (the other nodes of a cluster), whose CPU time adds to the server's. */
+  otherServerPids?: number[];
+  /**
+   * The PostgreSQL database the servers use: the CPU time of its backends (processes titled
+   * `postgres: <user> <database> …`) over the window is reported as `postgresCpuMs`.
+   */
+  postgresDatabase?: string;
   /** How many of the connected pairs carry traffic. */
   pairs: number;
   /** Run-unique token in every message text; the disk check searches the data dir for it. */
@@ -233,7 +242,10 @@ export interface TrafficResult {
   windowMs: number;
   /** Completed cycles per second inside the window. */
   rate: number;
+  /** CPU time of every server process (all nodes of a cluster) over the window. */
   serverCpuMs: number;
+  /** CPU time of the PostgreSQL backends of `postgresDatabase` over the window (PostgreSQL targets). */
+  postgresCpuMs?: number;
   /** Server CPU per completed cycle, µs. */
   serverCpuUsPerCycle: number;
   /** Server CPU use over the window, percent of one core. */
@@ -333,7 +345,7 @@ export type LoadgenCommand = { type: 'job'; job: LoadJob } | { type: 'release' }
 
 /** Server child → orchestrator. */
 export type ServerMessage =
-  | { type: 'listening'; url: string }
+  | { type: 'listening'; url: string; metricsUrl: string | null }
   | { type: 'memory'; memory: NodeJS.MemoryUsage }
   | { type: 'failed'; error: string };
 

@@ -112,16 +112,21 @@ class Loadgen {
 export class TrafficLoadgen {
   private constructor(private readonly loadgen: Loadgen) {}
 
-  /** Fork a load generator and connect `pairs` to the server at `url`. */
+  /**
+   * Fork a load generator and connect `pairs` to the server at `url`; with `bobUrl`, each pair's
+   * Bob connects there instead (another node of a cluster).
+   */
   static async start(
     url: string,
     pairs: Pair[],
     timeoutMs: number,
     cpuProfileDir?: string,
+    bobUrl?: string,
   ): Promise<TrafficLoadgen> {
     const loadgen = Loadgen.start(cpuProfileDir);
+    const job = { kind: 'pairs' as const, url, pairs, ...(bobUrl === undefined ? {} : { bobUrl }) };
     try {
-      await loadgen.ask({ type: 'job', job: { kind: 'pairs', url, pairs } }, 'ready', timeoutMs);
+      await loadgen.ask({ type: 'job', job }, 'ready', timeoutMs);
     } catch (error) {
       loadgen.kill();
       throw error;

@@ -1,8 +1,24 @@
 import { parseArgs } from 'node:util';
+import { CLUSTER_TARGETS, type ClusterTargetId } from './report-cluster.ts';
 
 /** Scenario ids, in the order they run. */
-export const SCENARIOS = ['startup', 'idle', 'sat100', 'sat100-file', 'sat1000', 'latency', 'sync'] as const;
+export const SCENARIOS = [
+  'startup',
+  'idle',
+  'sat100',
+  'sat100-file',
+  'sat1000',
+  'latency',
+  'sync',
+  'cluster',
+] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
+
+/**
+ * Scenarios that run only when named with `--only`: `cluster` needs PostgreSQL and Redis and
+ * takes minutes of its own (five targets, each registering its devices and restarting its nodes).
+ */
+const OPT_IN: readonly ScenarioId[] = ['cluster'];
 
 /** Everything a run is parameterised by; recorded in the results. */
 export interface Settings {
@@ -55,6 +71,12 @@ export interface Settings {
   profile: boolean;
   /** With `profile`: profile an open-loop run at this offered rate over the large pairs instead. */
   profileRate: number | undefined;
+  /** Pairs of the cluster scenario's jobs. */
+  clusterPairs: number;
+  /** Offered cycles/s of the cluster scenario's open-loop job. */
+  clusterRate: number;
+  /** Targets of the cluster scenario. */
+  clusterTargets: ClusterTargetId[];
   /** Keep the data directories after the run. */
   keep: boolean;
   outDir: string;
@@ -93,6 +115,7 @@ const QUICK = {
 const USAGE = `npm run bench -- [options]
   --quick                 every scenario, short windows, 500 pairs for the large set (under a minute)
   --only <ids>            comma-separated subset of: ${SCENARIOS.join(', ')}
+                          (default: all but ${OPT_IN.join(', ')})
   --targets <list>        any of cinder,baseline,naive (default cinder,baseline; naive is the
                           baseline with one transaction and one write per request)
   --idle-devices <n>      idle devices to connect (default ${FULL.idleDevices}; quick ${QUICK.idleDevices})
@@ -120,6 +143,9 @@ const USAGE = `npm run bench -- [options]
                           tens of times a text cycle's CPU)
   --profile               CPU-profile the Cinder server in a saturated run (writes bench/results/profile/)
   --profile-rate <n>      with --profile: profile an open-loop run at n cycles/s over the large pairs
+  --cluster-pairs <n>     pairs of the cluster scenario (default 50)
+  --cluster-rate <n>      offered cycles/s of the cluster scenario's open loop (default 500)
+  --cluster-targets <ids> any of ${CLUSTER_TARGETS.join(',')} (default all)
   --keep                  keep the data directories
   --out <dir>             results directory (default bench/results)`;
 
@@ -153,7 +179,7 @@ export function parseSettings(argv: string[], defaultOut: string): Settings {
   }
   if (values.help) throw new UsageError(USAGE, 0);
   const base = values.quick ? QUICK : FULL;
-  const only = values.only?.split(',').map((s) => s.trim()) ?? [...SCENARIOS];
+  const only = values.only?.split(',').map((s) => s.trim()) ?? SCENARIOS.filter((id) => !OPT_IN.includes(id));
   for (const id of only) {
     if (!(SCENARIOS as readonly string[]).includes(id))
       throw new UsageError(`unknown scenario ${id}\n${USAGE}`, 2);
@@ -165,6 +191,13 @@ export function parseSettings(argv: string[], defaultOut: string): Settings {
   for (const t of targets) {
     if (t !== 'cinder' && t !== 'baseline' && t !== 'naive')
       throw new UsageError(`unknown target ${t}\n${USAGE}`, 2);
+  }
+  const clusterTargets = (values['cluster-targets']?.split(',').map((s) => s.trim()) ?? [
+    ...CLUSTER_TARGETS,
+  ]) as ClusterTargetId[];
+  for (const t of clusterTargets) {
+    if (!(CLUSTER_TARGETS as readonly string[]).includes(t))
+      throw new UsageError(`unknown cluster target ${t}\n${USAGE}`, 2);
   }
   return {
     mode: values.quick ? 'quick' : 'full',
@@ -194,6 +227,9 @@ export function parseSettings(argv: string[], defaultOut: string): Settings {
     profile: values.profile ?? false,
     profileRate:
       values['profile-rate'] === undefined ? undefined : positive('profile-rate', values['profile-rate'], 1),
+    clusterPairs: positive('cluster-pairs', values['cluster-pairs'], 50),
+    clusterRate: positive('cluster-rate', values['cluster-rate'], 500),
+    clusterTargets,
     keep: values.keep ?? false,
     outDir: values.out ?? defaultOut,
   };
@@ -224,6 +260,9 @@ function parse(argv: string[]) {
       'file-window': { type: 'string' },
       profile: { type: 'boolean' },
       'profile-rate': { type: 'string' },
+      'cluster-pairs': { type: 'string' },
+      'cluster-rate': { type: 'string' },
+      'cluster-targets': { type: 'string' },
       keep: { type: 'boolean' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },

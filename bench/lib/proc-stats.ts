@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let clockTicks: number | undefined;
 
@@ -22,12 +22,53 @@ function ticksPerSecond(): number {
  * measurement windows of seconds.
  */
 export function readCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return (statCpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) * 1000) / ticksPerSecond();
+}
+
+/** User + system CPU time of a `/proc/<pid>/stat` line, in clock ticks (fields 14 and 15). */
+export function statCpuTicks(stat: string): number {
   // The command name (field 2) may contain spaces; fields are counted after its closing paren.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(rest[11]);
-  const stime = Number(rest[12]);
-  return ((utime + stime) * 1000) / ticksPerSecond();
+  return Number(rest[11]) + Number(rest[12]);
+}
+
+/**
+ * Whether a `/proc/<pid>/cmdline` is a PostgreSQL backend serving `database`. A backend sets its
+ * title to `postgres: [cluster: ]<user> <database> <host>(<port>) <state>` (NUL-padded); the
+ * server's own background processes (checkpointer, WAL writer) name no database.
+ */
+export function isPostgresBackendOf(cmdline: string, database: string): boolean {
+  if (!cmdline.startsWith('postgres: ')) return false;
+  return cmdline.replace(/\0/g, ' ').trim().split(/\s+/).includes(database);
+}
+
+/**
+ * CPU time so far of every PostgreSQL backend serving `database` on this machine, ms by pid,
+ * read from /proc (the cmdline and stat of another user's process are readable by all).
+ */
+export function postgresBackendsCpuMs(database: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!isPostgresBackendOf(readFileSync(`/proc/${entry}/cmdline`, 'latin1'), database)) continue;
+      out.set(Number(entry), readCpuMs(Number(entry)));
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU spent between two readings of a set of processes (ms by pid): a process present at both
+ * counts its difference, one that appeared since counts all its time (it started inside the
+ * window), one that ended is lost (its last time is unknown; a pool keeps its connections).
+ */
+export function cpuDeltaMs(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let sum = 0;
+  for (const [pid, ms] of after) sum += ms - (before.get(pid) ?? 0);
+  return sum;
 }
 
 /** Resident set size of a process, in bytes (VmRSS of /proc/<pid>/status). */

@@ -10,6 +10,7 @@ import {
   attachmentProblems,
   attachmentSection,
 } from './report-attachment.ts';
+import { type ClusterResults, clusterProblems, clusterSection } from './report-cluster.ts';
 import type { IdleResult } from './scenarios.ts';
 import { STARTUP_BUILDS, type StartupBuild, type StartupResult } from './startup.ts';
 
@@ -46,6 +47,8 @@ export interface BenchResults {
   latency: Array<{ rate: number; result: PerTarget<TrafficResult> }>;
   /** The attachment scenario (`sat100-file`, Cinder only). */
   attachment?: AttachmentResults;
+  /** The cluster scenario (issue 13): SQLite, PostgreSQL and two PostgreSQL nodes. */
+  cluster?: ClusterResults;
   sync?: PerTarget<SyncResult>;
   disk: PerTarget<DiskResult>;
   goals: Goal[];
@@ -301,6 +304,7 @@ export function toMarkdown(results: BenchResults): string {
   }
   if (results.attachment) out.push(...attachmentSection(results.attachment));
   if (results.startup) out.push(...startupSection(results.startup));
+  if (results.cluster) out.push(clusterSection(results.cluster), '');
   if (results.goals.length > 0) {
     out.push('### Speed to reach (issue 4)');
     out.push('');
@@ -322,6 +326,7 @@ export function toMarkdown(results: BenchResults): string {
     results.idle !== undefined ||
     Object.keys(results.disk).length > 0;
   if (!served) {
+    for (const p of results.problems) out.push(`- ❌ ${p}`);
     for (const n of results.notes) out.push(`- ${n}`);
     out.push('');
     return out.join('\n');
@@ -532,6 +537,7 @@ export function cinderProblems(results: BenchResults): string[] {
       problems.push(`latency @ ${rate}/s: ${correctnessLine(result.cinder.correctness)}`);
   }
   if (results.attachment) problems.push(...attachmentProblems(results.attachment));
+  if (results.cluster) problems.push(...clusterProblems(results.cluster));
   if (results.sync?.cinder && !isCorrect(results.sync.cinder.correctness)) {
     problems.push(`reconnect sync: ${correctnessLine(results.sync.cinder.correctness)}`);
   }

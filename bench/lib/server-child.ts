@@ -9,8 +9,12 @@ function tell(message: ServerMessage): void {
  * garbage, report memory, so idle-memory readings are not inflated by garbage) and `stop` (close
  * cleanly and exit, which is also when `--cpu-prof` writes its profile).
  */
-export function serveOrchestrator(url: string, close: () => Promise<void>): void {
-  tell({ type: 'listening', url });
+export function serveOrchestrator(
+  url: string,
+  close: () => Promise<void>,
+  metricsUrl: string | null = null,
+): void {
+  tell({ type: 'listening', url, metricsUrl });
   process.on('message', (command: ServerCommand) => {
     if (command.type === 'gc') {
       const gc = (globalThis as { gc?: () => void }).gc;

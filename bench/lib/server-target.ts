@@ -15,6 +15,11 @@ export interface StartOptions {
   cpuProfileDir?: string;
   /** Give up if the server has not said `listening` by then. @default 30000 */
   timeoutMs?: number;
+  /**
+   * More arguments of a Cinder server: its database, schema, Redis and bus
+   * (`--database-url`, `--database-schema`, `--redis-url`, `--redis-prefix`, `--bus`).
+   */
+  args?: string[];
 }
 
 const COMMANDS: Record<TargetKind, string[]> = {
@@ -36,6 +41,8 @@ export class ServerTarget {
     private readonly child: ChildProcess,
     readonly url: string,
     readonly dataDir: string,
+    /** Prometheus scrape URL (Cinder); null for the baselines. */
+    readonly metricsUrl: string | null,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
@@ -46,7 +53,7 @@ export class ServerTarget {
     if (options.cpuProfileDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir);
     const child = spawn(
       process.execPath,
-      [...execArgv, ...COMMANDS[options.kind], '--data-dir', options.dataDir],
+      [...execArgv, ...COMMANDS[options.kind], '--data-dir', options.dataDir, ...(options.args ?? [])],
       {
         cwd: REPO_DIR,
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -59,7 +66,7 @@ export class ServerTarget {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    const url = await new Promise<string>((resolve, reject) => {
+    const listening = await new Promise<{ url: string; metricsUrl: string | null }>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
         reject(new Error(`${options.kind} server did not start:\n${output.join('\n')}`));
@@ -67,7 +74,7 @@ export class ServerTarget {
       child.on('message', (message: ServerMessage) => {
         if (message.type === 'listening') {
           clearTimeout(timer);
-          resolve(message.url);
+          resolve({ url: message.url, metricsUrl: message.metricsUrl ?? null });
         } else if (message.type === 'failed') {
           clearTimeout(timer);
           reject(new Error(`${options.kind} server failed to start: ${message.error}`));
@@ -78,7 +85,13 @@ export class ServerTarget {
         reject(new Error(`${options.kind} server exited with ${code}:\n${output.join('\n')}`));
       });
     });
-    const target = new ServerTarget(options.kind, child, url, options.dataDir);
+    const target = new ServerTarget(
+      options.kind,
+      child,
+      listening.url,
+      options.dataDir,
+      listening.metricsUrl,
+    );
     target.output.push(...output);
     return target;
   }

@@ -10,7 +10,7 @@ import {
   type TrafficResult,
 } from '../lib/jobs.ts';
 import { mapPool } from '../lib/pool.ts';
-import { markCpu, readCpuMs } from '../lib/proc-stats.ts';
+import { cpuDeltaMs, markCpu, postgresBackendsCpuMs, readCpuMs } from '../lib/proc-stats.ts';
 import { BlobHttp } from './attachment.ts';
 import { BurnCycles, type PairDevices } from './burn-cycles.ts';
 import { type Batch, importIdentity, MessageTexts, type Outgoing, sealAll, type ToSeal } from './e2e.ts';
@@ -61,7 +61,7 @@ export class TrafficSession {
     const pairs = await mapPool(job.pairs, CONNECT_CONCURRENCY, async (pair): Promise<PairDevices> => {
       const [alice, bob, bobIdentity] = await Promise.all([
         WireDevice.connect({ url: job.url, creds: pair.alice, cursor: null, check }),
-        WireDevice.connect({ url: job.url, creds: pair.bob, cursor: null, check }),
+        WireDevice.connect({ url: job.bobUrl ?? job.url, creds: pair.bob, cursor: null, check }),
         importIdentity(pair.bob),
       ]);
       const devices: PairDevices = {
@@ -198,8 +198,12 @@ export class TrafficSession {
 
     let stopped = false;
     const canStart = (): boolean => !stopped && tally.started < job.maxCycles;
+    const others = job.otherServerPids ?? [];
+    const database = job.postgresDatabase;
     const mark = () => ({
       mark: markCpu(job.serverPid),
+      others: others.reduce((sum, pid) => sum + markCpu(pid).cpuMs, 0),
+      postgres: database === undefined ? undefined : postgresBackendsCpuMs(database),
       load: process.cpuUsage(),
       mono: monotonicUs(),
       moved: moved(),
@@ -260,7 +264,11 @@ export class TrafficSession {
       ? cycles.log.latencies(origin, overloadedAt ?? origin)
       : cycles.log.latencies(from.mark.wallMs, to.mark.wallMs);
     const windowMs = to.mark.wallMs - from.mark.wallMs;
-    const serverCpuMs = to.mark.cpuMs - from.mark.cpuMs;
+    const serverCpuMs = to.mark.cpuMs - from.mark.cpuMs + (to.others - from.others);
+    const postgresCpuMs =
+      from.postgres === undefined || to.postgres === undefined
+        ? undefined
+        : cpuDeltaMs(from.postgres, to.postgres);
     const loadCpuMs = (to.load.user + to.load.system - from.load.user - from.load.system) / 1000;
     const rate = (done * 1000) / windowMs;
     const kind = fileBody === undefined ? 'text' : 'file';
@@ -292,6 +300,7 @@ export class TrafficSession {
       windowMs,
       rate,
       serverCpuMs,
+      ...(postgresCpuMs === undefined ? {} : { postgresCpuMs }),
       serverCpuUsPerCycle: done > 0 ? (serverCpuMs * 1000) / done : Number.NaN,
       serverCpuPercent: (serverCpuMs / windowMs) * 100,
       serverWriteSyscallsPerCycle: (to.mark.io.writeSyscalls - from.mark.io.writeSyscalls) / done,
