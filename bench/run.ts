@@ -178,9 +178,12 @@ async function main(): Promise<void> {
     settings.idleDevices = maxIdle;
   }
   const root = await mkdtemp(join(tmpdir(), 'cinder-bench-'));
-  log(
-    `bench ${settings.mode}: ${settings.scenarios.join(', ')} on ${settings.targets.join(' + ')} (data in ${root})`,
-  );
+  const plain = settings.scenarios.some((id) => id !== 'startup' && id !== 'cluster');
+  const shown = [
+    ...(plain ? settings.targets : []),
+    ...(settings.scenarios.includes('cluster') ? settings.clusterTargets : []),
+  ];
+  log(`bench ${settings.mode}: ${settings.scenarios.join(', ')} on ${shown.join(' + ')} (data in ${root})`);
 
   const runs = new Map<TargetKind, TargetRun>();
   /** Uploads of every burned attachment cycle: none may keep a file in Cinder's `blobs/`. */
