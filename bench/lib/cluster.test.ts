@@ -63,6 +63,7 @@ await describeWithServices('bench cluster targets', ['postgres', 'redis'], () =>
         expect(t.queries?.count, t.id).toBeGreaterThan(t.saturation.correctness.completed);
         expect(t.transactions?.count, t.id).toBeGreaterThan(0);
         expect(t.saturation.postgresCpuMs, t.id).toBeGreaterThan(0);
+        expect(t.idle?.seconds, t.id).toBeGreaterThan(0);
       }
       expect(results.targets[0]?.openLoop?.correctness.completed).toBeGreaterThan(0);
       expect(clusterProblems(results)).toEqual([]);

@@ -229,6 +229,7 @@ async function runTarget(
     }
     const xact0 = postgres === undefined ? Number.NaN : await postgres.transactions();
     const q0 = await nodes.queries();
+    const began = performance.now();
     const seconds = (settings.warmupMs + settings.durationMs) / 1000;
     const base = {
       ...nodes.processes(postgres?.name),
@@ -249,6 +250,7 @@ async function runTarget(
       ),
     );
     const q1 = await nodes.queries();
+    const spanMs = performance.now() - began;
     const cycles = saturation.correctness.completed;
     const result: ClusterTargetResult = { id, shape, saturation, leftovers: [] };
     if (postgres !== undefined) {
@@ -256,6 +258,7 @@ async function runTarget(
       await postgres.waitIdle();
       result.queries = { count: q1 - q0, cycles };
       result.transactions = { count: (await postgres.transactions()) - xact0, cycles };
+      result.idle = await idleFloor(nodes, postgres, spanMs);
     }
     log(`  ${id.padEnd(17)} saturation: ${line(saturation, result)}`);
     if (OPEN_LOOP_TARGETS.includes(id)) {
@@ -287,6 +290,26 @@ async function runTarget(
     await nodes.stop();
     if (postgres !== undefined) await postgres.dropSchema(schema);
   }
+}
+
+/**
+ * What the nodes send PostgreSQL with no traffic over `spanMs` (the saturation job's span):
+ * sweeper passes, node heartbeats, bus keep-alives. Started fresh and stopped after, as the
+ * saturation job's count was; the nodes are left stopped.
+ */
+async function idleFloor(
+  nodes: Nodes,
+  postgres: BenchDatabase,
+  spanMs: number,
+): Promise<NonNullable<ClusterTargetResult['idle']>> {
+  await nodes.start();
+  const xact0 = await postgres.transactions();
+  const q0 = await nodes.queries();
+  await new Promise((resolve) => setTimeout(resolve, spanMs));
+  const q1 = await nodes.queries();
+  await nodes.stop();
+  await postgres.waitIdle();
+  return { seconds: spanMs / 1000, queries: q1 - q0, transactions: (await postgres.transactions()) - xact0 };
 }
 
 /** Run `fn` with a load generator whose pairs are connected to the nodes (Bob on node B). */

@@ -54,7 +54,11 @@ function target(
     shape: CLUSTER_SHAPES[id],
     saturation: traffic(rate, postgres ? { postgresCpuMs: 250 } : {}),
     ...(postgres
-      ? { queries: { count: 20 * rate, cycles: rate }, transactions: { count: 8 * rate, cycles: rate } }
+      ? {
+          queries: { count: 20 * rate, cycles: rate },
+          transactions: { count: 8 * rate, cycles: rate },
+          idle: { seconds: 7.5, queries: 40, transactions: 15 },
+        }
       : {}),
     leftovers: [],
     ...extra,
@@ -140,9 +144,11 @@ describe('cluster report', () => {
   it('renders one row per target with its ratios, counts and checks, the latency pair and the goals', () => {
     const md = clusterSection({ ...today, skipped: [{ id: 'cinder-pg2-redis', why: 'Redis is down' }] });
     const row = (id: string) => md.split('\n').find((l) => l.startsWith(`| ${id} |`)) ?? '';
-    // cycles/s, ÷ sqlite, ÷ pg, nodes µs, PG µs, total µs, queries, transactions, marker
-    expect(row('cinder-pg')).toContain('| 200 | 0.10 | 1.00 | 2,500 | 1,250 | 3,750 | 20.0 | 8.0 | ✅ |');
-    expect(row('cinder-sqlite')).toContain('| 2,000 | 1.00 | 10.00 | 250 | – | 250 | – | – | ✅ |');
+    // cycles/s, ÷ sqlite, ÷ pg, nodes µs, PG µs, total µs, queries, transactions, idle, marker
+    expect(row('cinder-pg')).toContain(
+      '| 200 | 0.10 | 1.00 | 2,500 | 1,250 | 3,750 | 20.0 | 8.0 | 40 / 15 in 7.5 s | ✅ |',
+    );
+    expect(row('cinder-sqlite')).toContain('| 2,000 | 1.00 | 10.00 | 250 | – | 250 | – | – | – | ✅ |');
     expect(md).toContain('| cinder-pg | 150 | 150.0 | 300.0 | 100.00 | overloaded after 2 s:');
     expect(md).toContain('| p99 open → burned at 500/s, PostgreSQL / SQLite | ≤ 2.0 | 100.00 | ❌ |');
     expect(md).toContain('⚠️ cinder-pg2-redis did not run: Redis is down');

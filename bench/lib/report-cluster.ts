@@ -57,6 +57,11 @@ export interface ClusterTargetResult {
   queries?: PerCycleCount;
   /** Transactions (`xact_commit + xact_rollback` of the bench database) over the same span. */
   transactions?: PerCycleCount;
+  /**
+   * The noise floor of those counts: the same nodes, started afresh, with no traffic for as long
+   * as the saturation job took (their sweepers, heartbeats and bus keep-alives).
+   */
+  idle?: { seconds: number; queries: number; transactions: number };
   /** Places still holding the run's marker after the run: files (SQLite) or `table.column` (PostgreSQL). */
   leftovers: string[];
 }
@@ -204,6 +209,9 @@ export function clusterSection(results: ClusterResults): string {
       int(totalCpuUsPerCycle(r)),
       fixed1(perCycle(t.queries)),
       fixed1(perCycle(t.transactions)),
+      t.idle === undefined
+        ? '–'
+        : `${int(t.idle.queries)} / ${int(t.idle.transactions)} in ${fixed1(t.idle.seconds)} s`,
       t.leftovers.length === 0 ? '✅' : `❌ ${t.leftovers.length}`,
       correctnessLine(r.correctness),
     ];
@@ -221,11 +229,12 @@ export function clusterSection(results: ClusterResults): string {
         'total CPU µs/cycle',
         'queries/cycle',
         'transactions/cycle',
+        'idle: queries / transactions',
         'no marker stored',
         'cycles',
       ],
       rows,
-      ['---', '---', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:', ':-:', '---'],
+      ['---', '---', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:', ':-:', '---'],
     ),
   );
   out.push('');
@@ -271,7 +280,7 @@ export function clusterSection(results: ClusterResults): string {
   for (const s of results.skipped) out.push('', `⚠️ ${s.id} did not run: ${s.why}`);
   out.push(
     '',
-    'Nodes CPU: every Cinder process of the target (/proc/<pid>/stat). PG backends: every PostgreSQL process titled with the bench database (its `cmdline`), over the same window; the shared WAL writer, checkpointer and Redis are not counted. Queries and transactions: `cinder_postgres_queries_total` of every node and `xact_commit + xact_rollback` of the bench database (pg_stat_database, flushed by stopping the nodes) over the saturation job, from the devices connecting to the drain, per cycle completed in it.',
+    'Nodes CPU: every Cinder process of the target (/proc/<pid>/stat). PG backends: every PostgreSQL process titled with the bench database (its `cmdline`), over the same window; the shared WAL writer, checkpointer and Redis are not counted. Queries and transactions: `cinder_postgres_queries_total` of every node and `xact_commit + xact_rollback` of the bench database (pg_stat_database, flushed by stopping the nodes) over the saturation job, from the devices connecting to the drain, per cycle completed in it; idle: the same counts with the nodes started afresh and no traffic for as long (the noise floor).',
   );
   return out.join('\n');
 }
