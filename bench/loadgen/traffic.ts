@@ -265,8 +265,9 @@ export class TrafficSession {
       : cycles.log.latencies(from.mark.wallMs, to.mark.wallMs);
     const windowMs = to.mark.wallMs - from.mark.wallMs;
     const serverCpuMs = to.mark.cpuMs - from.mark.cpuMs + (to.others - from.others);
+    // No backend seen: PostgreSQL runs on another machine, where /proc cannot see it.
     const postgresCpuMs =
-      from.postgres === undefined || to.postgres === undefined
+      from.postgres === undefined || to.postgres === undefined || to.postgres.size === 0
         ? undefined
         : cpuDeltaMs(from.postgres, to.postgres);
     const loadCpuMs = (to.load.user + to.load.system - from.load.user - from.load.system) / 1000;
