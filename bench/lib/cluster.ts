@@ -127,9 +127,9 @@ function serverArgs(
   schema: string,
   prefix: string,
 ): string[] {
-  if (shape.storage === 'sqlite') return [];
+  if (shape.storage === 'sqlite') return ['--metrics'];
   if (db === undefined) throw new Error('PostgreSQL target without a database');
-  const args = ['--database-url', db.url, '--database-schema', schema, '--bus', shape.bus];
+  const args = ['--metrics', '--database-url', db.url, '--database-schema', schema, '--bus', shape.bus];
   if (shape.bus === 'redis') args.push('--redis-url', BENCH_REDIS_URL, '--redis-prefix', prefix);
   return args;
 }
