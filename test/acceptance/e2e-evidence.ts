@@ -37,9 +37,19 @@ export function formsOf(marker: string, label = 'marker'): Form[] {
     { name: `${label} utf8`, bytes: utf8 },
     { name: `${label} hex`, bytes: Buffer.from(utf8.toString('hex'), 'latin1') },
     { name: `${label} utf16le`, bytes: Buffer.from(marker, 'utf16le') },
+    ...base64Forms(utf8, label),
   ];
+  return forms;
+}
+
+/**
+ * `bytes` in base64 and base64url at each of the three alignments it can have inside a longer
+ * encoded string (the edge characters, which depend on the neighbours, left out).
+ */
+export function base64Forms(bytes: Buffer, label: string): Form[] {
+  const forms: Form[] = [];
   for (const shift of [0, 1, 2]) {
-    const aligned = Buffer.concat([Buffer.alloc(shift), utf8]);
+    const aligned = Buffer.concat([Buffer.alloc(shift), bytes]);
     for (const encoding of ['base64', 'base64url'] as const) {
       const text = aligned.toString(encoding);
       forms.push({

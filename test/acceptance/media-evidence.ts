@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Envelope } from '@cinder/protocol';
 import type { Device, RecordingProxy } from '../kit/index.ts';
-import { type Form, formsIn } from './e2e-evidence.ts';
+import { base64Forms, type Form, formsIn } from './e2e-evidence.ts';
 
 /**
  * What the view-once media tests (issue 12, docs/media.md) look for and how: a photo carrying a
@@ -33,17 +33,8 @@ export function bytesForms(bytes: Buffer, label: string): Form[] {
     { name: `${label} raw`, bytes },
     { name: `${label} hex`, bytes: Buffer.from(hex, 'latin1') },
     { name: `${label} HEX`, bytes: Buffer.from(hex.toUpperCase(), 'latin1') },
+    ...base64Forms(bytes, label),
   ];
-  for (const shift of [0, 1, 2]) {
-    const aligned = Buffer.concat([Buffer.alloc(shift), bytes]);
-    for (const encoding of ['base64', 'base64url'] as const) {
-      const text = aligned.toString(encoding);
-      forms.push({
-        name: `${label} ${encoding}@${shift}`,
-        bytes: Buffer.from(text.slice(shift === 0 ? 0 : 4, -4), 'latin1'),
-      });
-    }
-  }
   return forms;
 }
 
