@@ -7,7 +7,7 @@ import { type CinderRunner, cinderRunner, ok } from './cinder-process.ts';
 import { stallProxy } from './stall-proxy.ts';
 
 /** The server's --max-upload in these tests: small, so a too-large file is cheap to make. */
-const MAX_UPLOAD = 300_000;
+const MAX_UPLOAD = 400_000;
 
 let server: TestServer;
 let cli: CinderRunner;
@@ -210,7 +210,7 @@ describe('cinder send --file and open --out', { timeout: 180_000 }, () => {
     const tooLarge = await cli.run('alice', 'send', 'bob', '--file', big.path, 'huge');
     expect(tooLarge.code).toBe(1);
     expect(tooLarge.stderr).toBe(
-      `error: ${big.path} is too large to send: 293 KB (300001 bytes), and the server takes at most 293 KB (300000 bytes); nothing was sent (PAYLOAD_TOO_LARGE)\n`,
+      `error: ${big.path} is too large to send: 391 KB (400001 bytes), and the server takes at most 391 KB (400000 bytes); nothing was sent (PAYLOAD_TOO_LARGE)\n`,
     );
     expect(tooLarge.stdout).toBe('');
     expect(ok(await cli.run('bob', 'inbox', 'alice', '--json'))).toBe(before);
@@ -248,8 +248,9 @@ describe('cinder send --file on a terminal', { timeout: 180_000 }, () => {
     );
     await using viaProxy = await cinderRunner(proxy.url);
     ok(await viaProxy.run('carol', 'register', 'carol'));
-    // Two chunks of the server's 256 KiB: the first one's progress shows before the stall.
-    const big = file('two-chunks.bin', 280_000);
+    // Two chunks of the server's 256 KiB (a tail of a quarter chunk or less would go with the
+    // first): the first one's progress shows before the stall.
+    const big = file('two-chunks.bin', 400_000);
     const child = viaProxy.startInTerminal('carol', ['send', 'bob', '--file', big.path, 'never']);
     let screen = '';
     child.stdout?.on('data', (d) => {
@@ -258,7 +259,7 @@ describe('cinder send --file on a terminal', { timeout: 180_000 }, () => {
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
 
     await proxy.held();
-    await waitFor(() => screen.includes('\r\u001b[2Kuploading two-chunks.bin  93% · 256 KB of 273 KB'), {
+    await waitFor(() => /\r\u001b\[2Kuploading two-chunks\.bin {2}\d+% · 256 KB of 391 KB/.test(screen), {
       what: 'the progress line of the first chunk',
     });
     child.stdin?.write('\u0003');
