@@ -259,9 +259,13 @@ describe('cinder send --file on a terminal', { timeout: 180_000 }, () => {
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
 
     await proxy.held();
-    await waitFor(() => /\r\u001b\[2Kuploading two-chunks\.bin {2}\d+% · 256 KB of 391 KB/.test(screen), {
-      what: 'the progress line of the first chunk',
-    });
+    await waitFor(
+      () =>
+        /^uploading two-chunks\.bin {2}\d+% · 256 KB of 391 KB/m.test(screen.split('\r\u001b[2K').join('\n')),
+      {
+        what: 'the progress line of the first chunk',
+      },
+    );
     child.stdin?.write('\u0003');
     await waitFor(() => screen.includes('cancelling the upload'), { what: 'Ctrl-C to be taken' });
     proxy.release();
