@@ -1,17 +1,46 @@
 import { CinderError } from '@cinder/protocol';
 import { int } from '../rows.ts';
 import type { AccountStore, DeviceAuth, DeviceRecord, UserRecord } from '../storage.ts';
+import { Batcher } from './batcher.ts';
 import type { PostgresQueryable } from './postgres-pool.ts';
 
-/** Accounts and devices on PostgreSQL. */
+type DeviceKey = { id: string; publicKey: string; createdAt: number };
+
+/** Lookups of one kind running at once; those asked meanwhile share the next statement. */
+const BATCHES = 2;
+const MAX_BATCH = 256;
+
+/**
+ * Accounts and devices on PostgreSQL. The lookups every send makes (the recipient, the key
+ * directory) and cursor updates are batched: those asked in one turn share one statement.
+ */
 export class PostgresAccounts implements AccountStore {
   readonly #pool: () => PostgresQueryable;
   readonly #schema: string;
+  readonly #users: Batcher<string, UserRecord | null>;
+  readonly #keys: Batcher<string, DeviceKey[]>;
+  readonly #cursors: Batcher<{ deviceId: string; cursor: number }, undefined>;
 
   /** `pool` throws once the storage is closed; `schema` is quoted already. */
   constructor(pool: () => PostgresQueryable, schema: string) {
     this.#pool = pool;
     this.#schema = schema;
+    this.#users = new Batcher({
+      run: (usernames) => this.#findUsers(usernames),
+      concurrency: BATCHES,
+      maxItems: MAX_BATCH,
+    });
+    this.#keys = new Batcher({
+      run: (userIds) => this.#listKeys(userIds),
+      concurrency: BATCHES,
+      maxItems: MAX_BATCH,
+    });
+    // One batch at a time: two updates of overlapping devices never wait on each other.
+    this.#cursors = new Batcher({
+      run: (moves) => this.#moveCursors(moves),
+      concurrency: 1,
+      maxItems: MAX_BATCH,
+    });
   }
 
   async createUser(user: UserRecord): Promise<void> {
@@ -28,24 +57,32 @@ export class PostgresAccounts implements AccountStore {
     }
   }
 
-  async findUserByUsername(username: string): Promise<UserRecord | null> {
+  findUserByUsername(username: string): Promise<UserRecord | null> {
+    return this.#users.submit(username);
+  }
+
+  async #findUsers(usernames: readonly string[]): Promise<Array<UserRecord | null>> {
     const { rows } = await this.#pool().query<{
       id: string;
       username: string;
       password_hash: string;
       created_at: string;
-    }>(`SELECT id, username, password_hash, created_at FROM ${this.#schema}.users WHERE username = $1`, [
-      username,
-    ]);
-    const row = rows[0];
-    return row
-      ? {
+    }>(
+      `SELECT id, username, password_hash, created_at FROM ${this.#schema}.users WHERE username = ANY($1::text[])`,
+      [[...new Set(usernames)]],
+    );
+    const byName = new Map(
+      rows.map((row) => [
+        row.username,
+        {
           id: row.id,
           username: row.username,
           passwordHash: row.password_hash,
           createdAt: int(row.created_at),
-        }
-      : null;
+        },
+      ]),
+    );
+    return usernames.map((username) => byName.get(username) ?? null);
   }
 
   async createDevice(device: DeviceRecord & { tokenHash: string }): Promise<void> {
@@ -56,13 +93,29 @@ export class PostgresAccounts implements AccountStore {
     );
   }
 
-  async listDeviceKeys(userId: string): Promise<Array<{ id: string; publicKey: string; createdAt: number }>> {
-    const { rows } = await this.#pool().query<{ id: string; public_key: string; created_at: string }>(
-      `SELECT id, public_key, created_at FROM ${this.#schema}.devices
-       WHERE user_id = $1 AND public_key IS NOT NULL ORDER BY created_at, id`,
-      [userId],
+  listDeviceKeys(userId: string): Promise<DeviceKey[]> {
+    return this.#keys.submit(userId);
+  }
+
+  async #listKeys(userIds: readonly string[]): Promise<DeviceKey[][]> {
+    const { rows } = await this.#pool().query<{
+      user_id: string;
+      id: string;
+      public_key: string;
+      created_at: string;
+    }>(
+      `SELECT user_id, id, public_key, created_at FROM ${this.#schema}.devices
+       WHERE user_id = ANY($1::text[]) AND public_key IS NOT NULL ORDER BY created_at, id`,
+      [[...new Set(userIds)]],
     );
-    return rows.map((row) => ({ id: row.id, publicKey: row.public_key, createdAt: int(row.created_at) }));
+    const byUser = new Map<string, DeviceKey[]>();
+    for (const row of rows) {
+      const keys = byUser.get(row.user_id) ?? [];
+      keys.push({ id: row.id, publicKey: row.public_key, createdAt: int(row.created_at) });
+      byUser.set(row.user_id, keys);
+    }
+    // A copy each: two callers asking for one user must not share an array.
+    return userIds.map((userId) => [...(byUser.get(userId) ?? [])]);
   }
 
   async findDeviceByTokenHash(tokenHash: string): Promise<DeviceAuth | null> {
@@ -99,11 +152,23 @@ export class PostgresAccounts implements AccountStore {
     ]);
   }
 
-  async setDeviceCursor(deviceId: string, cursor: number): Promise<void> {
+  setDeviceCursor(deviceId: string, cursor: number): Promise<void> {
+    return this.#cursors.submit({ deviceId, cursor });
+  }
+
+  /** Move cursors forward (never back), each device once, in id order. */
+  async #moveCursors(moves: ReadonlyArray<{ deviceId: string; cursor: number }>): Promise<undefined[]> {
+    const furthest = new Map<string, number>();
+    for (const { deviceId, cursor } of moves) {
+      furthest.set(deviceId, Math.max(cursor, furthest.get(deviceId) ?? cursor));
+    }
+    const ids = [...furthest.keys()].sort();
     await this.#pool().query(
-      `UPDATE ${this.#schema}.devices SET cursor = greatest(coalesce(cursor, 0), $1) WHERE id = $2`,
-      [cursor, deviceId],
+      `UPDATE ${this.#schema}.devices d SET cursor = greatest(coalesce(d.cursor, 0), v.cursor)
+       FROM unnest($1::text[], $2::bigint[]) AS v(id, cursor) WHERE d.id = v.id`,
+      [ids, ids.map((id) => furthest.get(id))],
     );
+    return moves.map(() => undefined);
   }
 }
 

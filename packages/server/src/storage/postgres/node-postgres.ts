@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { safeError } from '../../safe-error.ts';
 import type { StorageLogger } from '../storage.ts';
-import type { PostgresPool, PostgresPoolClient, PostgresQueryable } from './postgres-pool.ts';
+import type { PostgresPool, PostgresPoolClient, PostgresQueryable, PostgresResult } from './postgres-pool.ts';
 
 /** Options of `openNodePostgresPool`. */
 export interface NodePostgresOptions {
@@ -12,7 +13,6 @@ export interface NodePostgresOptions {
 
 /** Statements sent through every pool this module opened in the process. */
 let queries = 0;
-
 /**
  * Statements sent to PostgreSQL so far through the pools of `openNodePostgresPool` in this
  * process, on the pool and on checked-out connections alike: each is one round trip (node-postgres
@@ -23,11 +23,30 @@ export function postgresQueriesTotal(): number {
   return queries;
 }
 
-/** `target`'s `query`, counted. */
-function counted(target: PostgresQueryable): PostgresQueryable['query'] {
+/** Names of the prepared statements, by text. */
+const names = new Map<string, string>();
+
+/**
+ * The name a statement with parameters is prepared under on each connection: the same text gets
+ * the same name, so PostgreSQL parses and plans it once per connection, not at every call.
+ * Statement texts are fixed (values travel as parameters, lists as arrays), so there are few.
+ */
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (!name) {
+    name = `cinder_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
+/** `target`'s `query`, counted; a statement with parameters is prepared. */
+function counted(target: pg.Pool | pg.PoolClient): PostgresQueryable['query'] {
   return <R = Record<string, unknown>>(text: string, values?: unknown[]) => {
     queries++;
-    return target.query<R>(text, values);
+    const result =
+      values === undefined ? target.query(text) : target.query({ name: statementName(text), text, values });
+    return result as unknown as Promise<PostgresResult<R>>;
   };
 }
 
@@ -41,6 +60,9 @@ export function openNodePostgresPool(url: string, options: NodePostgresOptions =
     connectionString: url,
     max: options.max ?? 10,
     application_name: 'cinder',
+    // Statements sent without waiting for the one before (a transaction's BEGIN, its append and
+    // COMMIT) go out together; each keeps its own result and error.
+    pipeline: true,
   });
   pool.on('error', (error: Error & { code?: string }) => {
     // Type and code only: a driver message may quote a statement's parameters.

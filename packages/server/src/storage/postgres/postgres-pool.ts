@@ -24,6 +24,8 @@ export interface PostgresPoolClient extends PostgresQueryable {
 export interface PostgresResult<R> {
   rows: R[];
   rowCount: number | null;
+  /** The command tag's verb (`COMMIT`, or `ROLLBACK` for the commit of a failed transaction). */
+  command?: string;
 }
 
 /** Opens a pool for a connection URL (`postgres://user:pass@host:port/db`). */

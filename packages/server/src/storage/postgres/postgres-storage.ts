@@ -10,6 +10,7 @@ import {
   decideRead,
   decideRevoke,
   type Found,
+  type OpenDecision,
 } from '../../core/burn-rules.ts';
 import {
   burnChange,
@@ -44,6 +45,7 @@ import type {
   StorageLogger,
 } from '../storage.ts';
 import { PostgresAccounts } from './accounts.ts';
+import { Batcher } from './batcher.ts';
 import { EVENT_COLUMNS, MESSAGE_COLUMNS } from './columns.ts';
 import { type LogLockKeys, logLockKeys } from './log-locks.ts';
 import { openNodePostgresPool } from './node-postgres.ts';
@@ -51,11 +53,37 @@ import { NodeConflictError, NodeRegistry, type RegistryLogger } from './node-reg
 import type { PostgresPool, PostgresPoolOpener } from './postgres-pool.ts';
 import { quoteIdent, schemaStatements } from './schema.ts';
 import { Scrubber, type ScrubMode } from './scrubber.ts';
-import { inTransaction, LogWriter, type Tx } from './transaction.ts';
+import { inTransaction, LogWriter, type NewEvent, type Tx } from './transaction.ts';
 import { PostgresUploads } from './uploads.ts';
 
-/** What the `take` effect gives `openMessage`'s answer. */
-type TakenContent = Omit<Extract<OpenOutcome, { kind: 'taken' }>, 'kind'>;
+/** A burn message to burn, and why. `opened` takes its content (the `take` effect). */
+interface Burn {
+  row: MessageRow;
+  reason: BurnReason;
+  at: number;
+}
+
+/** A receipt to add, who it is from, and when. */
+interface Receipt {
+  row: MessageRow;
+  by: string;
+  at: number;
+}
+
+/** One read of a user's log. */
+interface EventRead {
+  userId: string;
+  after: number;
+  limit: number;
+}
+
+/**
+ * Batches of one kind running at once on a node. Calls that arrive while they run wait and form
+ * the next batch (group commit): under load a batch grows, and the transactions per verb fall.
+ */
+const BATCHES = 3;
+/** Most calls in one batch (bounds a statement's arrays and a transaction's locks). */
+const MAX_BATCH = 256;
 
 /** Options of the PostgreSQL storage. */
 export interface PostgresStorageOptions {
@@ -113,6 +141,9 @@ export class PostgresStorage implements Storage {
   readonly uploads: PostgresUploads;
   readonly #log: LogWriter;
   readonly #locks: LogLockKeys;
+  readonly #sends: Batcher<InsertInput, InsertOutcome>;
+  readonly #opens: Batcher<OpenInput, OpenOutcome>;
+  readonly #reads: Batcher<EventRead, EventPage>;
   #pool: PostgresPool | null = null;
   #scrubber: Scrubber | null = null;
   #registry: NodeRegistry | null = null;
@@ -131,6 +162,25 @@ export class PostgresStorage implements Storage {
     });
     this.#locks = logLockKeys(schema);
     this.#log = new LogWriter(this.#schema, this.#locks);
+    // Verbs that arrive together share a transaction and multi-row statements. Two calls on one
+    // send key or one message never share a batch: each is decided after the one before it.
+    this.#sends = new Batcher({
+      run: (inputs) => this.#tx((tx) => this.#insertAll(tx, inputs)),
+      concurrency: BATCHES,
+      maxItems: MAX_BATCH,
+      keyOf: (input) => `${input.deviceId} ${input.key}`,
+    });
+    this.#opens = new Batcher({
+      run: (inputs) => this.#tx((tx) => this.#openAll(tx, inputs)),
+      concurrency: BATCHES,
+      maxItems: MAX_BATCH,
+      keyOf: (input) => input.id,
+    });
+    this.#reads = new Batcher({
+      run: (reads) => this.#readAll(reads),
+      concurrency: BATCHES,
+      maxItems: MAX_BATCH,
+    });
   }
 
   async init(): Promise<void> {
@@ -225,7 +275,7 @@ export class PostgresStorage implements Storage {
 
   /** Run `fn` in one transaction (transaction.ts); a commit that burned schedules a scrub. */
   async #tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const { value, burned } = await inTransaction(this.#db(), fn);
+    const { value, burned } = await inTransaction(this.#db(), fn, this.#log);
     if (burned) this.#scrubber?.schedule();
     return value;
   }
@@ -234,102 +284,161 @@ export class PostgresStorage implements Storage {
   // Messages and the burn verbs
   // -------------------------------------------------------------------------
 
-  async insertMessage(input: InsertInput): Promise<InsertOutcome> {
+  insertMessage(input: InsertInput): Promise<InsertOutcome> {
+    return this.#sends.submit(input);
+  }
+
+  /** Store the messages of one batch, in order, in the caller's transaction. */
+  async #insertAll(tx: Tx, inputs: readonly InsertInput[]): Promise<InsertOutcome[]> {
     const s = this.#schema;
-    const m = input.message;
-    const result = sendResultOf(m);
-    return this.#tx(async (tx) => {
-      // Claim the key first: a concurrent retry with the same key waits here for our commit,
-      // then finds our result.
-      for (let tries = 0; ; tries++) {
-        const claimed = await tx.q(
-          `INSERT INTO ${s}.sends (device_id, key, result, at) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (device_id, key) DO NOTHING RETURNING 1`,
-          [input.deviceId, input.key, JSON.stringify(result), input.at],
-        );
-        if ((claimed.rowCount ?? 0) > 0) break;
-        const prior = await tx.q<{ result: string }>(
-          `SELECT result FROM ${s}.sends WHERE device_id = $1 AND key = $2`,
-          [input.deviceId, input.key],
-        );
-        const first = prior.rows[0];
-        if (first) return { result: JSON.parse(first.result) as SendResult, created: false, wake: [] };
-        // Pruned between the two statements: claim it again.
-        if (tries > 2) throw new CinderError('UNAVAILABLE', 'Could not store the message');
+    const keyOf = (input: InsertInput) => `${input.deviceId} ${input.key}`;
+    const results = inputs.map((input) => sendResultOf(input.message));
+    const mine = await this.#claimAndInsert(tx, inputs, results);
+    const repeats = inputs.filter((input) => !mine.has(keyOf(input)));
+    const prior = new Map<string, SendResult>();
+    if (repeats.length > 0) {
+      const { rows } = await tx.q<{ device_id: string; key: string; result: string }>(
+        `SELECT s.device_id, s.key, s.result FROM ${s}.sends s
+         JOIN unnest($1::text[], $2::text[]) AS k(device_id, key) USING (device_id, key)`,
+        [repeats.map((input) => input.deviceId), repeats.map((input) => input.key)],
+      );
+      for (const row of rows) prior.set(`${row.device_id} ${row.key}`, JSON.parse(row.result) as SendResult);
+    }
+    // The upload becomes the message's blob here, or the transaction (the key's claim too) fails.
+    for (const { message: m, deviceId } of inputs.filter((input) => mine.has(keyOf(input)))) {
+      if (!m.attachment) continue;
+      const attached = await tx.q(
+        `UPDATE ${s}.uploads SET message_id = $1
+         WHERE id = $2 AND device_id = $3 AND size = $4 AND received = size AND message_id IS NULL`,
+        [m.id, m.attachment.upload, deviceId, m.attachment.view.size],
+      );
+      if ((attached.rowCount ?? 0) === 0)
+        throw new CinderError('BAD_REQUEST', 'The upload cannot be attached');
+    }
+    return inputs.map((input, i): InsertOutcome => {
+      if (!mine.has(keyOf(input))) {
+        const first = prior.get(keyOf(input));
+        // Pruned between the two statements (a key older than the retention): the client retries.
+        if (!first) throw new CinderError('UNAVAILABLE', 'Could not store the message');
+        return { result: first, created: false, wake: [] };
       }
-      // The upload becomes the message's blob here, or the transaction (the key's claim too) fails.
-      if (m.attachment) {
-        const attached = await tx.q(
-          `UPDATE ${s}.uploads SET message_id = $1
-           WHERE id = $2 AND device_id = $3 AND size = $4 AND received = size AND message_id IS NULL`,
-          [m.id, m.attachment.upload, input.deviceId, m.attachment.view.size],
-        );
-        if ((attached.rowCount ?? 0) === 0)
-          throw new CinderError('BAD_REQUEST', 'The upload cannot be attached');
-      }
-      const ext = m.ext === null ? null : JSON.stringify(m.ext);
-      const columns = `INSERT INTO ${s}.messages (${MESSAGE_META_COLUMNS}, text, ext)`;
-      const meta = messageMeta(m);
-      if (m.burn) {
-        // The content goes to its own table, never to `messages`.
-        await tx.q(
-          `WITH m AS (${columns} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, NULL))
-           INSERT INTO ${s}.burn_contents (message_id, text, ext) VALUES ($1, $14, $15)`,
-          [...meta, m.text, ext],
-        );
-      } else {
-        await tx.q(`${columns} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, [
-          ...meta,
-          m.text,
-          ext,
-        ]);
-      }
-      await this.#log.lock(tx, [m.to.id, m.from.id]);
+      const m = input.message;
       const event = { kind: 'message' as const, messageId: m.id, conversation: m.conversation, detail: null };
-      await this.#log.append(tx, [
+      tx.events.push(
         { ...event, userId: m.to.id, originDevice: null, byName: null, at: m.sentAt },
         { ...event, userId: m.from.id, originDevice: input.deviceId, byName: null, at: m.sentAt },
-      ]);
-      return { result, created: true, wake: [m.to.id, m.from.id] };
+      );
+      return { result: results[i] as SendResult, created: true, wake: [m.to.id, m.from.id] };
     });
   }
 
-  async openMessage(input: OpenInput): Promise<OpenOutcome> {
-    return this.#tx(async (tx): Promise<OpenOutcome> => {
-      const found = await this.#find(tx, input.id, 'UPDATE');
-      const decision = decideOpen(found, input.userId, input.at, input.deviceId);
-      switch (decision.effect) {
-        case 'take':
-          return { kind: 'taken', ...(await this.#take(tx, decision.message, input.at)) };
-        case 'receipt': {
-          const row = decision.message;
-          const change = await this.#receipts(tx, [row], 'read', row.recipient, input.at);
-          return { kind: 'read', ...contentOf(row), ...change };
-        }
-        case 'expire':
-          return refused(decision.refusal, await this.#burn(tx, [decision.message], 'expired', input.at));
-        case 'refuse':
-          return refused(decision.refusal);
-      }
+  /**
+   * Claim the send keys and insert the messages whose key this claimed, in one statement; returns
+   * the claimed keys (`device key`). Keys are claimed in key order, so batches claiming one key
+   * wait in one order; a concurrent retry with one of them waits for our commit, then finds our
+   * result. Messages go in in the inputs' order. Burn content goes to its own table, never to
+   * `messages`.
+   */
+  async #claimAndInsert(
+    tx: Tx,
+    inputs: readonly InsertInput[],
+    results: readonly SendResult[],
+  ): Promise<Set<string>> {
+    const s = this.#schema;
+    const claims = inputs
+      .map((input, i) => ({ input, result: results[i] }))
+      .sort((a, b) => compare(`${a.input.deviceId} ${a.input.key}`, `${b.input.deviceId} ${b.input.key}`));
+    const metas = inputs.map((input) => messageMeta(input.message));
+    const column = (i: number) => metas.map((meta) => meta[i]);
+    const extOf = (m: InsertInput['message']) => (m.ext === null ? null : JSON.stringify(m.ext));
+    const { rows } = await tx.q<{ device_id: string; key: string }>(
+      `WITH claimed AS (
+         INSERT INTO ${s}.sends (device_id, key, result, at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
+         ON CONFLICT (device_id, key) DO NOTHING RETURNING device_id, key),
+       t AS (
+         SELECT * FROM unnest($5::text[], $6::text[], $7::boolean[], $8::text[], $9::text[], $10::text[],
+           $11::text[], $12::text[], $13::text[], $14::bigint[], $15::integer[], $16::integer[], $17::bigint[],
+           $18::integer[], $19::text[], $20::text[], $21::text[], $22::text[])
+           WITH ORDINALITY AS t(device_id, key, burn, id, conversation, sender_id, sender, recipient_id,
+             recipient, sent_at, ttl_seconds, view_seconds, expires_at, size, sealed_for, attachment, text, ext, i)
+         JOIN claimed USING (device_id, key)),
+       m AS (
+         INSERT INTO ${s}.messages (${MESSAGE_META_COLUMNS}, text, ext)
+         SELECT ${MESSAGE_META_COLUMNS}, CASE WHEN burn THEN NULL ELSE text END, CASE WHEN burn THEN NULL ELSE ext END
+         FROM t ORDER BY i),
+       b AS (
+         INSERT INTO ${s}.burn_contents (message_id, text, ext) SELECT id, text, ext FROM t WHERE burn)
+       SELECT device_id, key FROM claimed`,
+      [
+        claims.map((c) => c.input.deviceId),
+        claims.map((c) => c.input.key),
+        claims.map((c) => JSON.stringify(c.result)),
+        claims.map((c) => c.input.at),
+        inputs.map((input) => input.deviceId),
+        inputs.map((input) => input.key),
+        inputs.map((input) => input.message.burn !== undefined),
+        ...Array.from({ length: 13 }, (_, i) => column(i)),
+        inputs.map((input) => input.message.text),
+        inputs.map((input) => extOf(input.message)),
+      ],
+    );
+    return new Set(rows.map((row) => `${row.device_id} ${row.key}`));
+  }
+
+  openMessage(input: OpenInput): Promise<OpenOutcome> {
+    return this.#opens.submit(input);
+  }
+
+  /** Open the messages of one batch (distinct ids) in the caller's transaction. */
+  async #openAll(tx: Tx, inputs: readonly OpenInput[]): Promise<OpenOutcome[]> {
+    const found = await this.#findAll(
+      tx,
+      inputs.map((input) => input.id),
+      'UPDATE',
+    );
+    const decisions = inputs.map((input) =>
+      decideOpen(found(input.id), input.userId, input.at, input.deviceId),
+    );
+    const burns: Burn[] = [];
+    const receipts: Receipt[] = [];
+    decisions.forEach((decision, i) => {
+      const at = (inputs[i] as OpenInput).at;
+      if (decision.effect === 'take') burns.push({ row: decision.message, reason: 'opened', at });
+      if (decision.effect === 'expire') burns.push({ row: decision.message, reason: 'expired', at });
+      if (decision.effect === 'receipt')
+        receipts.push({ row: decision.message, by: decision.message.recipient, at });
     });
+    // Without receipts, nothing of the commit waits for an answer: the burn, the append and the
+    // COMMIT go out together.
+    const [taken, added] = await Promise.all([
+      this.#burn(tx, burns),
+      receipts.length > 0 ? this.#receipts(tx, receipts, 'read') : Promise.resolve(new Set<string>()),
+      receipts.length > 0 ? undefined : tx.commit(),
+    ]);
+    return decisions.map((decision) => openOutcome(decision, taken, added));
   }
 
   async revokeMessage(input: ActInput): Promise<ActOutcome> {
     return this.#tx(async (tx): Promise<ActOutcome> => {
-      const decision = decideRevoke(await this.#find(tx, input.id, 'UPDATE'), input.userId, input.at);
+      const found = await this.#findAll(tx, [input.id], 'UPDATE');
+      const decision = decideRevoke(found(input.id), input.userId, input.at);
       if (decision.effect === 'refuse') return refused(decision.refusal);
       const reason = decision.effect === 'burn' ? decision.reason : 'expired';
-      const change = await this.#burn(tx, [decision.message], reason, input.at);
+      await this.#burn(tx, [{ row: decision.message, reason, at: input.at }]);
+      const change = burnChange([decision.message], reason);
       return decision.effect === 'burn' ? { kind: 'done', ...change } : refused(decision.refusal, change);
     });
   }
 
   async readMessage(input: { id: string; reader: Party; at: number }): Promise<ActOutcome> {
     return this.#tx(async (tx): Promise<ActOutcome> => {
-      const decision = decideRead(await this.#find(tx, input.id, 'SHARE'), input.reader.id);
+      const found = await this.#findAll(tx, [input.id], 'SHARE');
+      const decision = decideRead(found(input.id), input.reader.id);
       if (decision.effect === 'refuse') return refused(decision.refusal);
-      const change = await this.#receipts(tx, [decision.message], 'read', input.reader.username, input.at);
-      return { kind: 'done', ...change };
+      const receipt = { row: decision.message, by: input.reader.username, at: input.at };
+      const added = await this.#receipts(tx, [receipt], 'read');
+      return { kind: 'done', wake: added.size > 0 ? [decision.message.sender_id] : [], burned: [] };
     });
   }
 
@@ -337,20 +446,19 @@ export class PostgresStorage implements Storage {
     if (input.ids.length === 0) return { wake: [], burned: [] };
     const ids = [...new Set(input.ids)];
     return this.#tx(async (tx) => {
-      // Locked in id order (FOR SHARE: a burn cannot delete them under us), so two batches that
-      // overlap never wait on each other in a cycle.
-      const { rows } = await tx.q<MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM ${this.#schema}.messages m WHERE m.id = ANY($1::text[]) ORDER BY m.id FOR SHARE`,
-        [ids],
-      );
-      const byId = new Map(rows.map((row) => [row.id, row]));
+      // FOR SHARE: a burn cannot delete them under us.
+      const found = await this.#findAll(tx, ids, 'SHARE');
       // Receipts in the order the ids were given.
-      const eligible: MessageRow[] = [];
+      const eligible: Receipt[] = [];
       for (const id of ids) {
-        const decision = decideDelivered(foundOf(byId.get(id)), input.recipient.id, input.at);
-        if (decision.effect === 'receipt') eligible.push(decision.message);
+        const decision = decideDelivered(found(id), input.recipient.id, input.at);
+        if (decision.effect === 'receipt') {
+          eligible.push({ row: decision.message, by: input.recipient.username, at: input.at });
+        }
       }
-      return this.#receipts(tx, eligible, 'delivered', input.recipient.username, input.at);
+      const added = await this.#receipts(tx, eligible, 'delivered');
+      const wake = new Set(eligible.filter((r) => added.has(r.row.id)).map((r) => r.row.sender_id));
+      return { wake: [...wake], burned: [] };
     });
   }
 
@@ -368,160 +476,163 @@ export class PostgresStorage implements Storage {
         const decision = decideExpiry(foundOf(row), now);
         if (decision.effect === 'burn') due.push(decision.message);
       }
-      return this.#burn(tx, due, 'expired', now);
+      await this.#burn(
+        tx,
+        due.map((row) => ({ row, reason: 'expired' as const, at: now })),
+      );
+      return burnChange(due, 'expired');
     });
   }
 
-  /** The message under `id` for the burn rules, locked (`FOR UPDATE` where a burn may follow); else its tombstone. */
-  async #find(tx: Tx, id: string, lock: 'UPDATE' | 'SHARE'): Promise<Found<MessageRow>> {
+  /**
+   * The messages under `ids` for the burn rules, locked in id order (so two transactions that
+   * overlap never wait on each other in a cycle; `FOR UPDATE` where a burn may follow), and the
+   * tombstones of those that are gone. Returns a lookup by id.
+   */
+  async #findAll(
+    tx: Tx,
+    ids: readonly string[],
+    lock: 'UPDATE' | 'SHARE',
+  ): Promise<(id: string) => Found<MessageRow>> {
     const s = this.#schema;
     const { rows } = await tx.q<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages m WHERE m.id = $1 FOR ${lock}`,
-      [id],
+      `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages m WHERE m.id = ANY($1::text[]) ORDER BY m.id FOR ${lock}`,
+      [ids],
     );
-    if (rows[0]) return foundOf(rows[0]);
-    const tombstones = await tx.q<TombstoneRow>(
-      `SELECT sender_id, recipient_id, reason FROM ${s}.tombstones WHERE message_id = $1`,
-      [id],
-    );
-    return foundOf<MessageRow>(undefined, tombstones.rows[0]);
-  }
-
-  /** The `take` effect: delete a burn message's content (a sealed one's envelope), returning it, and burn it (`opened`). */
-  async #take(tx: Tx, row: MessageRow, at: number): Promise<TakenContent> {
-    const { rows } = await tx.q<{ text: string; ext: string | null }>(
-      `DELETE FROM ${this.#schema}.burn_contents WHERE message_id = $1 RETURNING text, ext`,
-      [row.id],
-    );
-    const content = rows[0];
-    const change = await this.#burn(tx, [row], 'opened', at, { contentDeleted: true });
-    return {
-      text: content?.text ?? '',
-      ext: parseExt(content?.ext ?? null),
-      viewSeconds: row.view_seconds ?? 0,
-      sealed: row.sealed_for !== null,
-      from: row.sender,
-      ...change,
-    };
+    const live = new Map(rows.map((row) => [row.id, row]));
+    const gone = ids.filter((id) => !live.has(id));
+    const tombstones = new Map<string, TombstoneRow>();
+    if (gone.length > 0) {
+      const stones = await tx.q<TombstoneRow & { message_id: string }>(
+        `SELECT message_id, sender_id, recipient_id, reason FROM ${s}.tombstones WHERE message_id = ANY($1::text[])`,
+        [gone],
+      );
+      for (const row of stones.rows) tombstones.set(row.message_id, row);
+    }
+    return (id) => foundOf(live.get(id), tombstones.get(id));
   }
 
   /**
-   * Burn locked burn messages: delete the content and every queued copy, keep tombstones,
-   * append `burned` to both users' logs. Inside the caller's transaction.
+   * Burn locked burn messages: delete the content, the blob and every queued copy, keep
+   * tombstones, and queue `burned` for both users' logs. Resolves to the content of those
+   * `opened` (the `take` effect). Inside the caller's transaction; its one statement is sent
+   * before this returns, so the caller may send `tx.commit()` right behind it.
    */
-  async #burn(
-    tx: Tx,
-    rows: readonly MessageRow[],
-    reason: BurnReason,
-    at: number,
-    options: { contentDeleted?: boolean } = {},
-  ): Promise<Changed> {
-    if (rows.length === 0) return { wake: [], burned: [] };
+  #burn(tx: Tx, burns: readonly Burn[]): Promise<Map<string, { text: string; ext: string | null }>> {
+    const taken = new Map<string, { text: string; ext: string | null }>();
+    if (burns.length === 0) return Promise.resolve(taken);
     const s = this.#schema;
-    const ids = rows.map((row) => row.id);
-    if (!options.contentDeleted) {
-      await tx.q(`DELETE FROM ${s}.burn_contents WHERE message_id = ANY($1::text[])`, [ids]);
-    }
-    // Their blobs go in the same transaction: the upload rows and every chunk of their bytes. The
-    // scrub queued below removes the chunks' dead rows from `upload_chunks`' files too.
-    const withBlob = rows.filter((row) => row.attachment !== null).map((row) => row.id);
-    if (withBlob.length > 0) {
-      await tx.q(
-        `WITH gone AS (DELETE FROM ${s}.uploads WHERE message_id = ANY($1::text[]) RETURNING id)
-         DELETE FROM ${s}.upload_chunks WHERE upload_id IN (SELECT id FROM gone)`,
-        [withBlob],
-      );
-    }
-    // The scrub this burn needs, recorded with it (in the same statement: no extra round trip):
-    // should this node die before its scrub, the row tells every other node (and this one
-    // restarted) to finish it. One per transaction.
+    const ids = burns.map((b) => b.row.id);
+    // The scrub this burn needs, recorded with it: should this node die before its scrub, the
+    // row tells every other node (and this one restarted) to finish it. One per transaction.
     const pending =
       !tx.burned && this.#options.scrub !== 'off'
         ? `pending AS (INSERT INTO ${s}.scrub_queue DEFAULT VALUES),`
         : '';
-    await tx.q(
-      `WITH ${pending} gone AS (DELETE FROM ${s}.messages WHERE id = ANY($1::text[])),
+    // Their blobs go too: the upload rows and every chunk of their bytes (the scrub removes the
+    // chunks' dead rows from `upload_chunks`' files).
+    const withBlob = burns.filter((b) => b.row.attachment !== null).map((b) => b.row.id);
+    const blobs =
+      withBlob.length > 0
+        ? `blobs AS (DELETE FROM ${s}.uploads WHERE message_id = ANY($8::text[]) RETURNING id),
+           chunks AS (DELETE FROM ${s}.upload_chunks WHERE upload_id IN (SELECT id FROM blobs)),`
+        : '';
+    const deleted = tx.q<{ message_id: string; text: string; ext: string | null }>(
+      `WITH ${pending} ${blobs}
+            content AS (DELETE FROM ${s}.burn_contents WHERE message_id = ANY($1::text[])
+              RETURNING message_id, text, ext),
+            gone AS (DELETE FROM ${s}.messages WHERE id = ANY($1::text[])),
             queued AS (DELETE FROM ${s}.events WHERE kind = 'message' AND message_id = ANY($1::text[])),
-            receipts AS (DELETE FROM ${s}.receipts WHERE message_id = ANY($1::text[]))
-       INSERT INTO ${s}.tombstones (message_id, conversation, sender_id, recipient_id, reason, burned_at)
-       SELECT t.*, $5::text, $6::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t
-       ON CONFLICT (message_id) DO NOTHING`,
+            receipts AS (DELETE FROM ${s}.receipts WHERE message_id = ANY($1::text[])),
+            stones AS (INSERT INTO ${s}.tombstones (message_id, conversation, sender_id, recipient_id, reason, burned_at)
+              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
+              ON CONFLICT (message_id) DO NOTHING)
+       SELECT message_id, text, ext FROM content WHERE message_id = ANY($7::text[])`,
       [
         ids,
-        rows.map((row) => row.conversation),
-        rows.map((row) => row.sender_id),
-        rows.map((row) => row.recipient_id),
-        reason,
-        at,
+        burns.map((b) => b.row.conversation),
+        burns.map((b) => b.row.sender_id),
+        burns.map((b) => b.row.recipient_id),
+        burns.map((b) => b.reason),
+        burns.map((b) => b.at),
+        burns.filter((b) => b.reason === 'opened').map((b) => b.row.id),
+        ...(withBlob.length > 0 ? [withBlob] : []),
       ],
     );
-    await this.#log.lock(
-      tx,
-      rows.flatMap((row) => [row.sender_id, row.recipient_id]),
-    );
-    const event = { kind: 'burned' as const, originDevice: null, detail: reason, byName: null, at };
-    await this.#log.append(
-      tx,
-      rows.flatMap((row) => [
-        { ...event, userId: row.sender_id, messageId: row.id, conversation: row.conversation },
-        { ...event, userId: row.recipient_id, messageId: row.id, conversation: row.conversation },
-      ]),
-    );
+    for (const { row, reason, at } of burns) {
+      const event = { kind: 'burned' as const, originDevice: null, detail: reason, byName: null, at };
+      const where = { messageId: row.id, conversation: row.conversation };
+      tx.events.push(
+        { ...event, ...where, userId: row.sender_id },
+        { ...event, ...where, userId: row.recipient_id },
+      );
+    }
     tx.burned = true;
-    return burnChange(rows, reason);
+    return deleted.then(({ rows }) => {
+      for (const row of rows) taken.set(row.message_id, { text: row.text, ext: row.ext });
+      return taken;
+    });
   }
 
-  /** Add these receipts once per message and type; a repeat appends no event. */
-  async #receipts(
-    tx: Tx,
-    rows: readonly MessageRow[],
-    type: 'delivered' | 'read',
-    by: string,
-    at: number,
-  ): Promise<Changed> {
-    if (rows.length === 0) return { wake: [], burned: [] };
+  /**
+   * Add these receipts once per message and type, queueing a `receipt` event for each sender;
+   * a repeat adds nothing. Returns the ids of the messages that got one.
+   */
+  async #receipts(tx: Tx, receipts: readonly Receipt[], type: 'delivered' | 'read'): Promise<Set<string>> {
+    if (receipts.length === 0) return new Set();
     const inserted = await tx.q<{ message_id: string }>(
       `INSERT INTO ${this.#schema}.receipts (message_id, type) SELECT id, $2::text FROM unnest($1::text[]) AS id
        ON CONFLICT DO NOTHING RETURNING message_id`,
-      [rows.map((row) => row.id), type],
+      [receipts.map((r) => r.row.id), type],
     );
     const added = new Set(inserted.rows.map((r) => r.message_id));
-    const appended = rows.filter((row) => added.has(row.id));
-    if (appended.length === 0) return { wake: [], burned: [] };
-    const senders = [...new Set(appended.map((row) => row.sender_id))];
-    await this.#log.lock(tx, senders);
-    const event = { kind: 'receipt' as const, originDevice: null, detail: type, byName: by, at };
-    await this.#log.append(
-      tx,
-      appended.map((row) => ({
-        ...event,
+    for (const { row, by, at } of receipts) {
+      if (!added.has(row.id)) continue;
+      tx.events.push({
+        kind: 'receipt',
+        originDevice: null,
+        detail: type,
+        byName: by,
+        at,
         userId: row.sender_id,
         messageId: row.id,
         conversation: row.conversation,
-      })),
-    );
-    return { wake: senders, burned: [] };
+      } satisfies NewEvent);
+    }
+    return added;
   }
 
   // -------------------------------------------------------------------------
   // The event log
   // -------------------------------------------------------------------------
 
-  async readEvents(userId: string, after: number, limit: number): Promise<EventPage> {
+  readEvents(userId: string, after: number, limit: number): Promise<EventPage> {
+    return this.#reads.submit({ userId, after, limit });
+  }
+
+  /** Several reads of the log in one statement; one page per read, in order. */
+  async #readAll(reads: readonly EventRead[]): Promise<EventPage[]> {
     const s = this.#schema;
-    const { rows } = await this.#db().query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM ${s}.events e
-       LEFT JOIN ${s}.messages m ON e.kind = 'message' AND m.id = e.message_id
-       WHERE e.user_id = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3`,
-      [userId, after, limit],
+    const { rows } = await this.#db().query<EventRow & { i: string }>(
+      `SELECT r.i, x.* FROM unnest($1::text[], $2::bigint[], $3::integer[]) WITH ORDINALITY AS r(user_id, after, lim, i)
+       CROSS JOIN LATERAL (
+         SELECT ${EVENT_COLUMNS} FROM ${s}.events e
+         LEFT JOIN ${s}.messages m ON e.kind = 'message' AND m.id = e.message_id
+         WHERE e.user_id = r.user_id AND e.seq > r.after ORDER BY e.seq LIMIT r.lim) x
+       ORDER BY r.i, x.seq`,
+      [reads.map((r) => r.userId), reads.map((r) => r.after), reads.map((r) => r.limit)],
     );
-    const events: LoggedEvent[] = [];
-    for (const row of rows) {
-      const event = eventOf(row);
-      if (event) events.push({ event, originDevice: row.origin_device });
-    }
-    const last = rows.at(-1);
-    return { events, last: last ? int(last.seq) : after, more: rows.length === limit };
+    const pages = reads.map((read) => ({ read, rows: [] as EventRow[] }));
+    for (const row of rows) pages[int(row.i) - 1]?.rows.push(row);
+    return pages.map(({ read, rows: mine }) => {
+      const events: LoggedEvent[] = [];
+      for (const row of mine) {
+        const event = eventOf(row);
+        if (event) events.push({ event, originDevice: row.origin_device });
+      }
+      const last = mine.at(-1);
+      return { events, last: last ? int(last.seq) : read.after, more: mine.length === read.limit };
+    });
   }
 
   async logBounds(): Promise<LogBounds> {
@@ -571,6 +682,46 @@ export class PostgresStorage implements Storage {
       return { events, tombstones, sendKeys };
     });
   }
+}
+
+/** What an open decided in a batch answers, given what the batch's burn took and which receipts it added. */
+function openOutcome(
+  decision: OpenDecision<MessageRow>,
+  taken: ReadonlyMap<string, { text: string; ext: string | null }>,
+  added: ReadonlySet<string>,
+): OpenOutcome {
+  switch (decision.effect) {
+    case 'take': {
+      const row = decision.message;
+      const content = taken.get(row.id);
+      return {
+        kind: 'taken',
+        text: content?.text ?? '',
+        ext: parseExt(content?.ext ?? null),
+        viewSeconds: row.view_seconds ?? 0,
+        sealed: row.sealed_for !== null,
+        from: row.sender,
+        ...burnChange([row], 'opened'),
+      };
+    }
+    case 'receipt': {
+      const row = decision.message;
+      return {
+        kind: 'read',
+        ...contentOf(row),
+        wake: added.has(row.id) ? [row.sender_id] : [],
+        burned: [],
+      };
+    }
+    case 'expire':
+      return refused(decision.refusal, burnChange([decision.message], 'expired'));
+    case 'refuse':
+      return refused(decision.refusal);
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Host, port and database of a URL, for messages: never its password. */

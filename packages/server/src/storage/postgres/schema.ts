@@ -189,5 +189,16 @@ export function schemaStatements(s: string): string[] {
           PERFORM pg_advisory_xact_lock(ns, k);
         END LOOP;
       END $$`,
+    // The log locks, then the events in the arrays' order, each with the next seq: one round trip.
+    `CREATE OR REPLACE FUNCTION ${s}.append_events(barrier bigint, ns integer, keys integer[],
+        users text[], kinds text[], message_ids text[], conversations text[], origins text[],
+        details text[], by_names text[], ats bigint[])
+      RETURNS void LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM ${s}.lock_logs(barrier, ns, keys);
+        INSERT INTO ${s}.events (seq, user_id, kind, message_id, conversation, origin_device, detail, by_name, at)
+          SELECT nextval('${s}.event_seq'), t.*
+          FROM unnest(users, kinds, message_ids, conversations, origins, details, by_names, ats) AS t;
+      END $$`,
   ];
 }

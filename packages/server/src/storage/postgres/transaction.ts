@@ -6,6 +6,15 @@ export interface Tx {
   q: PostgresQueryable['query'];
   /** Set when the transaction burned a message: its commit schedules a scrub. */
   burned: boolean;
+  /** Events to append to the log, in order: written together just before the commit. */
+  events: NewEvent[];
+  /**
+   * Append the queued events and commit, sent right behind the statements already sent (the
+   * connection pipelines them: no round trip between them). What the caller awaits with it must
+   * be sent before it; a statement that fails rolls the whole transaction back. Called by
+   * `inTransaction` when `fn` did not.
+   */
+  commit(): Promise<void>;
 }
 
 /** SQLSTATEs after which the whole transaction can simply run again. */
@@ -20,15 +29,28 @@ const ATTEMPTS = 3;
 export async function inTransaction<T>(
   pool: PostgresPool,
   fn: (tx: Tx) => Promise<T>,
+  log?: LogWriter,
 ): Promise<{ value: T; burned: boolean }> {
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     let broken: Error | undefined;
-    const tx: Tx = { q: (text, values) => client.query(text, values), burned: false };
+    let committed: Promise<void> | null = null;
+    const tx: Tx = {
+      q: (text, values) => client.query(text, values),
+      burned: false,
+      events: [],
+      commit() {
+        committed ??= finish(tx, client, log);
+        // Awaited by inTransaction too, so a failure is never unhandled.
+        committed.catch(() => {});
+        return committed;
+      },
+    };
+    // Not awaited: the first statement of `fn` goes out right behind it.
+    const begun = client.query('BEGIN');
     try {
-      await client.query('BEGIN');
-      const value = await fn(tx);
-      await client.query('COMMIT');
+      const [, value] = await Promise.all([begun, fn(tx)]);
+      await tx.commit();
       return { value, burned: tx.burned };
     } catch (error) {
       await client.query('ROLLBACK').catch((e: unknown) => {
@@ -40,6 +62,19 @@ export async function inTransaction<T>(
     } finally {
       client.release(broken ?? false);
     }
+  }
+}
+
+/**
+ * The end of a transaction: the queued events' append and the `COMMIT`, sent together. A
+ * statement that failed before them turns the `COMMIT` into a rollback, an error here.
+ */
+async function finish(tx: Tx, client: PostgresQueryable, log: LogWriter | undefined): Promise<void> {
+  if (tx.events.length > 0 && !log) throw new Error('Events queued in a transaction without a log writer');
+  const appended = log?.append(tx, tx.events);
+  const [, result] = await Promise.all([appended, client.query('COMMIT')]);
+  if (result.command !== undefined && result.command !== 'COMMIT') {
+    throw new Error(`The transaction was rolled back (${result.command})`);
   }
 }
 
@@ -55,7 +90,11 @@ export interface NewEvent {
   at: number;
 }
 
-/** Appends to the event log inside a transaction, in the order log-locks.ts describes. */
+/**
+ * Appends to the event log inside a transaction, in the order log-locks.ts describes: the
+ * barrier and the log locks of every user the events go to, then their seqs, in one statement
+ * (`append_events`) at the end of the transaction.
+ */
 export class LogWriter {
   readonly #schema: string;
   readonly #locks: LogLockKeys;
@@ -66,24 +105,16 @@ export class LogWriter {
     this.#locks = locks;
   }
 
-  /** Take the barrier and the log locks of these users. Before any seq. */
-  async lock(tx: Tx, userIds: Iterable<string>): Promise<void> {
-    await tx.q(`SELECT ${this.#schema}.lock_logs($1, $2, $3)`, [
-      this.#locks.barrier,
-      this.#locks.namespace,
-      userLockKeys(userIds),
-    ]);
-  }
-
-  /** Append events in this order. The caller holds the log locks of their users. */
+  /** Lock these events' logs and append them in this order. */
   async append(tx: Tx, events: readonly NewEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const s = this.#schema;
     await tx.q(
-      `INSERT INTO ${s}.events (seq, user_id, kind, message_id, conversation, origin_device, detail, by_name, at)
-       SELECT nextval('${s}.event_seq'), t.* FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
-         $5::text[], $6::text[], $7::text[], $8::bigint[]) AS t`,
+      `SELECT ${this.#schema}.append_events($1, $2, $3, $4::text[], $5::text[], $6::text[], $7::text[],
+         $8::text[], $9::text[], $10::text[], $11::bigint[])`,
       [
+        this.#locks.barrier,
+        this.#locks.namespace,
+        userLockKeys(events.map((e) => e.userId)),
         events.map((e) => e.userId),
         events.map((e) => e.kind),
         events.map((e) => e.messageId),
