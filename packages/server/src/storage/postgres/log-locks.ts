@@ -19,9 +19,11 @@
  *    (committed or rolled back). The cost is a wait of about one append per resync; appends
  *    never wait for each other on the barrier.
  *
- * Lock order (deadlock freedom): send key → message rows (sorted) → `burn_contents` and receipt
- * keys (sorted) → barrier → user keys (sorted) → seqs. Every transaction takes its locks in that order, so waits only ever
- * point forward in it and no cycle can form, the scrubber's table rewrite included.
+ * Lock order (deadlock freedom): send keys (sorted) → message rows (sorted) → `burn_contents`
+ * and receipt keys → barrier → user keys (sorted) → seqs. Every transaction, a batch of many
+ * verbs included, takes its locks in that order (the barrier and user keys last, in one
+ * `append_events` just before its commit), so waits only ever point forward in it and no cycle
+ * can form, the scrubber's table rewrite included.
  */
 
 /** FNV-1a over the UTF-16 code units, as a signed 32-bit integer (PostgreSQL `integer`). */

@@ -15,9 +15,9 @@ export interface NodePostgresOptions {
 let queries = 0;
 /**
  * Statements sent to PostgreSQL so far through the pools of `openNodePostgresPool` in this
- * process, on the pool and on checked-out connections alike: each is one round trip (node-postgres
- * sends one statement per `query` and waits for its result). Process-wide, like the `process_*`
- * metrics: the pool is opened by the storage, which does not see the server's metrics.
+ * process, on the pool and on checked-out connections alike (a pipelined statement counts as one
+ * too). Process-wide, like the `process_*` metrics: the pool is opened by the storage, which does
+ * not see the server's metrics.
  */
 export function postgresQueriesTotal(): number {
   return queries;

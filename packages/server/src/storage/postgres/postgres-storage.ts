@@ -1,7 +1,7 @@
 // Longer than 400 lines on purpose: the message verbs, their effects (take, burn, receipts) and
 // the log reads share one locked transaction and the row types, so they stay one class. What
-// stands alone has its module: accounts, transaction (retries, log appends), log-locks, schema,
-// scrubber, node-registry, columns.
+// stands alone has its module: accounts, transaction (retries, log appends), batcher (group
+// commit), log-locks, schema, scrubber, node-registry, columns.
 import { type BurnReason, CinderError, type MessageView, type SendResult } from '@cinder/protocol';
 import {
   decideDelivered,
@@ -133,6 +133,13 @@ const STARTUP_LOCK_TIMEOUT_MS = 10_000;
  * so racing opens from any nodes leave exactly one winner: the others wait on the row lock and
  * then find it gone. The sweeper takes due messages with `FOR UPDATE SKIP LOCKED`, so sweepers on
  * several nodes never burn one message twice. Log order under concurrency: see `log-locks.ts`.
+ *
+ * Group commit (`Batcher`): the sends of one event-loop turn, and those that arrive while earlier
+ * batches run, are one transaction of two statements (claim the keys and insert the messages;
+ * append the events and commit); opens likewise (lock the rows, in id order; burn them, append,
+ * commit), each open decided by burn-rules.ts on the rows as locked. Two calls on one send key or
+ * one message never share a batch. A batch that fails runs again one call at a time, so only the
+ * call that failed it fails. Log reads of one turn are one statement.
  */
 export class PostgresStorage implements Storage {
   readonly #options: PostgresStorageOptions;

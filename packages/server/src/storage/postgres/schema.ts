@@ -24,7 +24,8 @@ export function quoteIdent(name: string): string {
  * uploads (`uploads`, and their bytes in `upload_chunks`, one row per append).
  *
  * `lock_logs` takes, in this order, the shared log barrier and each user's log lock (keys sorted
- * by the caller): PL/pgSQL so the order is explicit, in one round trip. See `PostgresStorage`.
+ * by the caller): PL/pgSQL so the order is explicit, in one round trip. `append_events` takes them
+ * and then appends a transaction's events, in one statement. See `log-locks.ts`.
  */
 export function schemaStatements(s: string): string[] {
   return [

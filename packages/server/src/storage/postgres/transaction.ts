@@ -23,8 +23,11 @@ const ATTEMPTS = 3;
 
 /**
  * Run `fn` in one transaction (READ COMMITTED; the row and advisory locks give the guarantees)
- * on one connection. A deadlock or serialization failure rolls back and runs it again: the lock
- * order (log-locks.ts) makes them impossible by design, so this is a net, not a mechanism.
+ * on one connection, then append the events it queued (`tx.events`) and commit. The connection
+ * pipelines: `BEGIN` goes out with `fn`'s first statement, the append with the `COMMIT`, so a
+ * transaction waits for PostgreSQL only where `fn` needs an answer. A deadlock or serialization
+ * failure rolls back and runs it again: the lock order (log-locks.ts) makes them impossible by
+ * design, so this is a net, not a mechanism.
  */
 export async function inTransaction<T>(
   pool: PostgresPool,
