@@ -183,7 +183,7 @@ await describeWithServices('postgres storage: calls of one turn in one batch', [
     ]);
   });
 
-  it('answers lookups of one turn each for its own user, and moves a cursor forward only', async () => {
+  it('answers lookups of one turn each for its own user, and writes each device’s highest ack by close', async () => {
     const [a, none, b, keys] = await Promise.all([
       storage.accounts.findUserByUsername('alice'),
       storage.accounts.findUserByUsername('nobody'),
@@ -191,12 +191,14 @@ await describeWithServices('postgres storage: calls of one turn in one batch', [
       storage.accounts.listDeviceKeys(bob.id),
     ]);
     expect([a?.id, none, b?.id, keys]).toEqual([alice.id, null, bob.id, []]);
+    // Acks are written behind (once a second, and at close), each device's highest only.
     await Promise.all([
       storage.accounts.setDeviceCursor('d_bob', 7),
       storage.accounts.setDeviceCursor('d_bob', 5),
       storage.accounts.setDeviceCursor('d_bob2', 3),
     ]);
     await storage.accounts.setDeviceCursor('d_bob', 6);
+    await storage.close();
     const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
     await client.connect();
     const { rows } = await client

@@ -1,6 +1,8 @@
 import { CinderError } from '@cinder/protocol';
+import { safeError } from '../../safe-error.ts';
+import { CursorWriter } from '../cursor-writer.ts';
 import { int } from '../rows.ts';
-import type { AccountStore, DeviceAuth, DeviceRecord, UserRecord } from '../storage.ts';
+import type { AccountStore, DeviceAuth, DeviceRecord, StorageLogger, UserRecord } from '../storage.ts';
 import { Batcher } from './batcher.ts';
 import type { PostgresQueryable } from './postgres-pool.ts';
 
@@ -12,17 +14,20 @@ const MAX_BATCH = 256;
 
 /**
  * Accounts and devices on PostgreSQL. The lookups every send makes (the recipient, the key
- * directory) and cursor updates are batched: those asked in one turn share one statement.
+ * directory) are batched: those asked in one turn share one statement. Acked cursors are written
+ * behind, once a second, as on SQLite (cursor-writer.ts): nothing on the hot path reads them.
  */
 export class PostgresAccounts implements AccountStore {
   readonly #pool: () => PostgresQueryable;
   readonly #schema: string;
   readonly #users: Batcher<string, UserRecord | null>;
   readonly #keys: Batcher<string, DeviceKey[]>;
-  readonly #cursors: Batcher<{ deviceId: string; cursor: number }, undefined>;
+  readonly #cursors: CursorWriter;
+  /** Cursor writes under way, awaited by `flush`. */
+  readonly #writing = new Set<Promise<void>>();
 
   /** `pool` throws once the storage is closed; `schema` is quoted already. */
-  constructor(pool: () => PostgresQueryable, schema: string) {
+  constructor(pool: () => PostgresQueryable, schema: string, logger?: StorageLogger) {
     this.#pool = pool;
     this.#schema = schema;
     this.#users = new Batcher({
@@ -35,11 +40,11 @@ export class PostgresAccounts implements AccountStore {
       concurrency: BATCHES,
       maxItems: MAX_BATCH,
     });
-    // One batch at a time: two updates of overlapping devices never wait on each other.
-    this.#cursors = new Batcher({
-      run: (moves) => this.#moveCursors(moves),
-      concurrency: 1,
-      maxItems: MAX_BATCH,
+    this.#cursors = new CursorWriter((chunk) => {
+      const write = this.#moveCursors(chunk)
+        .catch((error: unknown) => logger?.warn({ err: safeError(error) }, 'cursor write failed'))
+        .finally(() => this.#writing.delete(write));
+      this.#writing.add(write);
     });
   }
 
@@ -152,23 +157,24 @@ export class PostgresAccounts implements AccountStore {
     ]);
   }
 
-  setDeviceCursor(deviceId: string, cursor: number): Promise<void> {
-    return this.#cursors.submit({ deviceId, cursor });
+  async setDeviceCursor(deviceId: string, cursor: number): Promise<void> {
+    this.#cursors.set(deviceId, cursor);
   }
 
-  /** Move cursors forward (never back), each device once, in id order. */
-  async #moveCursors(moves: ReadonlyArray<{ deviceId: string; cursor: number }>): Promise<undefined[]> {
-    const furthest = new Map<string, number>();
-    for (const { deviceId, cursor } of moves) {
-      furthest.set(deviceId, Math.max(cursor, furthest.get(deviceId) ?? cursor));
-    }
-    const ids = [...furthest.keys()].sort();
+  /** Write every cursor gathered, and wait for the writes under way (the storage is closing). */
+  async flush(): Promise<void> {
+    this.#cursors.close();
+    await Promise.allSettled([...this.#writing]);
+  }
+
+  /** Move cursors forward (never back), in id order: chunks written one after another never wait on each other. */
+  async #moveCursors(chunk: ReadonlyArray<readonly [string, number]>): Promise<void> {
+    const sorted = [...chunk].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     await this.#pool().query(
       `UPDATE ${this.#schema}.devices d SET cursor = greatest(coalesce(d.cursor, 0), v.cursor)
        FROM unnest($1::text[], $2::bigint[]) AS v(id, cursor) WHERE d.id = v.id`,
-      [ids, ids.map((id) => furthest.get(id))],
+      [sorted.map(([id]) => id), sorted.map(([, cursor]) => cursor)],
     );
-    return moves.map(() => undefined);
   }
 }
 

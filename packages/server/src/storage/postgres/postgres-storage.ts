@@ -81,7 +81,7 @@ interface EventRead {
  * Batches of one kind running at once on a node. Calls that arrive while they run wait and form
  * the next batch (group commit): under load a batch grows, and the transactions per verb fall.
  */
-const BATCHES = 3;
+const BATCHES = Number(process.env.XBATCHES ?? 3);
 /** Most calls in one batch (bounds a statement's arrays and a transaction's locks). */
 const MAX_BATCH = 256;
 
@@ -162,7 +162,7 @@ export class PostgresStorage implements Storage {
     }
     this.#options = options;
     this.#schema = quoteIdent(schema);
-    this.accounts = new PostgresAccounts(() => this.#db(), this.#schema);
+    this.accounts = new PostgresAccounts(() => this.#db(), this.#schema, options.logger);
     this.uploads = new PostgresUploads(() => this.#db(), this.#schema, {
       queue: options.scrub !== 'off',
       schedule: () => this.#scrubber?.schedule(),
@@ -253,6 +253,7 @@ export class PostgresStorage implements Storage {
     await this.#registry?.close();
     this.#registry = null;
     await this.#scrubber?.close();
+    await this.accounts.flush();
     this.#scrubber = null;
     this.#pool = null;
     await pool.end();

@@ -1,6 +1,6 @@
 import { CinderError } from '@cinder/protocol';
+import type { CursorWriter } from '../cursor-writer.ts';
 import type { AccountStore, DeviceAuth, DeviceRecord, UserRecord } from '../storage.ts';
-import type { CursorWriter } from './cursor-writer.ts';
 import type { DeviceRow, Statements } from './statements.ts';
 
 /** Accounts kept in the username cache; the oldest is dropped beyond this. */

@@ -1,7 +1,7 @@
 // Longer than 400 lines on purpose: the message verbs, their effects (take, burn, receipt) and
 // the log they append to share one write of the group commit and the in-memory tails, so they
 // stay one class. What stands alone has its module: accounts, statements, migrations,
-// write-queue, log-tails, cursor-writer, checkpoints, burn-content, send-keys.
+// write-queue, log-tails, checkpoints, burn-content, send-keys; ../cursor-writer (shared).
 import { join } from 'node:path';
 import {
   type BurnReason,
@@ -20,6 +20,7 @@ import {
 } from '../../core/burn-rules.ts';
 import { safeError } from '../../safe-error.ts';
 import { TurnScheduler } from '../../turn.ts';
+import { CursorWriter } from '../cursor-writer.ts';
 import {
   burnChange,
   contentOf,
@@ -52,7 +53,6 @@ import { SqliteAccounts } from './accounts.ts';
 import { openBetterSqlite3 } from './better-sqlite3.ts';
 import { BurnContent } from './burn-content.ts';
 import { Checkpointer, checkpoint } from './checkpoints.ts';
-import { CursorWriter } from './cursor-writer.ts';
 import { LogTails } from './log-tails.ts';
 import { migrate } from './migrations.ts';
 import { makePrivate } from './private-files.ts';
