@@ -40,12 +40,19 @@ function statementName(text: string): string {
   return name;
 }
 
-/** `target`'s `query`, counted; a statement with parameters is prepared. */
-function counted(target: pg.Pool | pg.PoolClient): PostgresQueryable['query'] {
+/**
+ * `client`'s `query`, counted; a statement with parameters is prepared. node-postgres writes each
+ * protocol message of a statement (parse, bind, describe, execute, sync) to the socket on its own;
+ * corked until the next tick, every statement sent in this tick leaves in one write.
+ */
+function counted(client: pg.PoolClient): PostgresQueryable['query'] {
   return <R = Record<string, unknown>>(text: string, values?: unknown[]) => {
     queries++;
+    const socket = client.connection.stream;
+    socket.cork();
+    process.nextTick(() => socket.uncork());
     const result =
-      values === undefined ? target.query(text) : target.query({ name: statementName(text), text, values });
+      values === undefined ? client.query(text) : client.query({ name: statementName(text), text, values });
     return result as unknown as Promise<PostgresResult<R>>;
   };
 }
@@ -69,7 +76,18 @@ export function openNodePostgresPool(url: string, options: NodePostgresOptions =
     options.logger?.warn({ err: safeError(error) }, 'idle postgres connection failed');
   });
   return {
-    query: counted(pool),
+    // As pg's own `pool.query`: a connection for one statement, destroyed if the statement failed.
+    async query<R>(text: string, values?: unknown[]): Promise<PostgresResult<R>> {
+      const client = await pool.connect();
+      try {
+        const result = await counted(client)<R>(text, values);
+        client.release();
+        return result;
+      } catch (error) {
+        client.release(error instanceof Error ? error : true);
+        throw error;
+      }
+    },
     async connect(): Promise<PostgresPoolClient> {
       const client = await pool.connect();
       return { query: counted(client), release: (destroy) => client.release(destroy) };

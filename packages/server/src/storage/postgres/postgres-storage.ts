@@ -81,7 +81,7 @@ interface EventRead {
  * Batches of one kind running at once on a node. Calls that arrive while they run wait and form
  * the next batch (group commit): under load a batch grows, and the transactions per verb fall.
  */
-const BATCHES = Number(process.env.XBATCHES ?? 3);
+const BATCHES = 3;
 /** Most calls in one batch (bounds a statement's arrays and a transaction's locks). */
 const MAX_BATCH = 256;
 
