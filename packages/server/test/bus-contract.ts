@@ -15,6 +15,37 @@ export interface BusPair {
 }
 
 /**
+ * The contract for a bus between processes: `connect(cluster)` opens one node's bus on a cluster
+ * (a Redis prefix, a schema) with connections of its own; `unique()` names a fresh cluster. The
+ * pair shares one cluster; the apart pair is two clusters on the same network.
+ */
+export function runNetworkBusContract(
+  name: string,
+  connect: (cluster: string) => Promise<Bus>,
+  unique: () => string,
+): void {
+  const pairOf = async (one: string, two: string): Promise<BusPair> => {
+    const a = await connect(one);
+    const b = await connect(two);
+    return {
+      a,
+      b,
+      cleanup: async () => {
+        await a.close();
+        await b.close();
+      },
+    };
+  };
+  runBusContract(name, {
+    create: () => {
+      const cluster = unique();
+      return pairOf(cluster, cluster);
+    },
+    apart: () => pairOf(unique(), unique()),
+  });
+}
+
+/**
  * The contract of every `Bus` (in-process, Redis, PostgreSQL). `create` may return two nodes'
  * buses on one network; `apart`, for a network bus, two buses of different clusters on one
  * network (Redis prefixes, PostgreSQL schemas), which must not hear each other.

@@ -4,7 +4,7 @@ import { expect, it } from 'vitest';
 import { waitFor } from '../../../test/kit/index.ts';
 import { MAX_NOTIFY_BYTES, PostgresBus } from '../src/bus/postgres-bus.ts';
 import { openPgConnection } from '../src/bus/postgres-link.ts';
-import { type BusPair, runBusContract } from './bus-contract.ts';
+import { runNetworkBusContract } from './bus-contract.ts';
 import { describeWithServices, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
 
 /**
@@ -96,29 +96,8 @@ async function relay(): Promise<{
   };
 }
 
-/** Two buses, on the clusters `one` and `two`, and how to close them. */
-async function pairOf(one: string, two: string): Promise<BusPair> {
-  const a = await connected(one);
-  const b = await connected(two);
-  return {
-    a,
-    b,
-    cleanup: async () => {
-      await a.close();
-      await b.close();
-    },
-  };
-}
-
 await describeWithServices('postgres bus', ['postgres'], () => {
-  runBusContract('postgres', {
-    // Two nodes: connections of their own, one namespace.
-    create: () => {
-      const namespace = uniqueSchema();
-      return pairOf(namespace, namespace);
-    },
-    apart: () => pairOf(uniqueSchema(), uniqueSchema()),
-  });
+  runNetworkBusContract('postgres', connected, uniqueSchema);
 
   it('delivers a burst from one publisher in publish order, with equal payloads kept apart', async () => {
     const namespace = uniqueSchema();

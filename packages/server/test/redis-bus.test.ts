@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { expect, it } from 'vitest';
 import { waitFor } from '../../../test/kit/index.ts';
 import { RedisBus, type RedisConnection } from '../src/bus/redis-bus.ts';
-import { type BusPair, runBusContract } from './bus-contract.ts';
+import { runNetworkBusContract } from './bus-contract.ts';
 import { describeWithServices, TEST_REDIS_URL, uniquePrefix } from './services.ts';
 
 async function connected(prefix: string): Promise<RedisBus> {
@@ -11,29 +11,8 @@ async function connected(prefix: string): Promise<RedisBus> {
   return bus;
 }
 
-/** Two buses, on the clusters `one` and `two`, and how to close them. */
-async function pairOf(one: string, two: string): Promise<BusPair> {
-  const a = await connected(one);
-  const b = await connected(two);
-  return {
-    a,
-    b,
-    cleanup: async () => {
-      await a.close();
-      await b.close();
-    },
-  };
-}
-
 await describeWithServices('redis bus', ['redis'], () => {
-  runBusContract('redis', {
-    // Two nodes: separate connections, one cluster prefix.
-    create: () => {
-      const namespace = uniquePrefix();
-      return pairOf(namespace, namespace);
-    },
-    apart: () => pairOf(uniquePrefix(), uniquePrefix()),
-  });
+  runNetworkBusContract('redis', connected, uniquePrefix);
 
   it('resubscribes a channel unsubscribed and subscribed again in one breath', async () => {
     const prefix = uniquePrefix();
