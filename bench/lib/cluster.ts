@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
-import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import { redisAnswersPing } from '../../test/kit/redis-ping.ts';
 import { benchUsername, registerDevices } from './accounts.ts';
 import { waitForCleanDisk } from './disk-scan.ts';
 import type { ClosedLoopJob, OpenLoopJob, Pair, TrafficResult } from './jobs.ts';
@@ -45,20 +45,10 @@ const DISK_CLEAN_WITHIN_MS = 6_000;
 /** Fewest cycles/s sealed ahead for on the PostgreSQL targets. */
 const MIN_PG_PRESEAL = 500;
 
-/** Whether Redis answers a PING at `url` (a raw socket: no client, no reconnect loop). */
+/** Whether Redis answers a PING at `url`. */
 export function redisReachable(url: string): Promise<boolean> {
   const u = new URL(url);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: u.hostname, port: Number(u.port || 6379) });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(3_000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(String(data).startsWith('+PONG')));
-  });
+  return redisAnswersPing(u.hostname, Number(u.port || 6379), 3_000);
 }
 
 /** The Cinder processes of one target: one or two nodes, started and stopped together. */

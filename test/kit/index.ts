@@ -38,6 +38,7 @@ export {
   sendFrame,
 } from './raw-client.ts';
 export { type RecordedRequest, type RecordingProxy, recordingProxy } from './recording-proxy.ts';
+export { redisAnswersPing } from './redis-ping.ts';
 export {
   health,
   live,

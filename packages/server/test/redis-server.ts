@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
-import { waitFor } from '../../../test/kit/index.ts';
+import { createServer } from 'node:net';
+import { redisAnswersPing, waitFor } from '../../../test/kit/index.ts';
 
 /** A free TCP port on 127.0.0.1 (free when asked; another process could take it after). */
 export function freePort(): Promise<number> {
@@ -12,21 +12,6 @@ export function freePort(): Promise<number> {
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolve(port));
     });
-  });
-}
-
-/** Whether a Redis answers PING on this port. */
-function pong(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(2000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(String(data).startsWith('+PONG')));
   });
 }
 
@@ -62,7 +47,10 @@ export class RedisServer {
     );
     this.#process = child;
     const outcome = await waitFor(
-      async () => (child.exitCode !== null ? 'exited' : (await pong(this.port)) && 'answers'),
+      async () =>
+        child.exitCode !== null
+          ? 'exited'
+          : (await redisAnswersPing('127.0.0.1', this.port, 2000)) && 'answers',
       { timeout: 60_000, interval: 50, what: `redis-server on port ${this.port}` },
     ).catch(() => 'silent');
     if (outcome !== 'answers') {
