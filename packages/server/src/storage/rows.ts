@@ -55,6 +55,14 @@ export interface EventRow<I extends Int8 = Int8> {
   attachment: string | null;
 }
 
+/**
+ * Strings in code-unit order, the same on every node and in every run (the order keys and rows
+ * are locked in).
+ */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** A number from a `bigint` column. */
 export function int(value: Int8): number {
   return typeof value === 'number' ? value : Number(value);

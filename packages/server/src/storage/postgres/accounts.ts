@@ -1,7 +1,7 @@
 import { CinderError } from '@cinder/protocol';
 import { safeError } from '../../safe-error.ts';
 import { CursorWriter } from '../cursor-writer.ts';
-import { int } from '../rows.ts';
+import { compareText, int } from '../rows.ts';
 import type { AccountStore, DeviceAuth, DeviceRecord, StorageLogger, UserRecord } from '../storage.ts';
 import { Batcher } from './batcher.ts';
 import type { PostgresQueryable } from './postgres-pool.ts';
@@ -169,7 +169,7 @@ export class PostgresAccounts implements AccountStore {
 
   /** Move cursors forward (never back), in id order: chunks written one after another never wait on each other. */
   async #moveCursors(chunk: ReadonlyArray<readonly [string, number]>): Promise<void> {
-    const sorted = [...chunk].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const sorted = [...chunk].sort(([a], [b]) => compareText(a, b));
     await this.#pool().query(
       `UPDATE ${this.#schema}.devices d SET cursor = greatest(coalesce(d.cursor, 0), v.cursor)
        FROM unnest($1::text[], $2::bigint[]) AS v(id, cursor) WHERE d.id = v.id`,

@@ -14,6 +14,7 @@ import {
 } from '../../core/burn-rules.ts';
 import {
   burnChange,
+  compareText,
   contentOf,
   type EventRow,
   eventOf,
@@ -61,6 +62,12 @@ interface Burn {
   row: MessageRow;
   reason: BurnReason;
   at: number;
+}
+
+/** A burn message's content as `burn_contents` holds it (`ext` as JSON). */
+interface StoredContent {
+  text: string;
+  ext: string | null;
 }
 
 /** A receipt to add, who it is from, and when. */
@@ -171,11 +178,11 @@ export class PostgresStorage implements Storage {
     this.#log = new LogWriter(this.#schema, this.#locks);
     // Verbs that arrive together share a transaction and multi-row statements. Two calls on one
     // send key or one message never share a batch: each is decided after the one before it.
-    this.#sends = new Batcher({
+    this.#sends = new Batcher<InsertInput, InsertOutcome>({
       run: (inputs) => this.#tx((tx) => this.#insertAll(tx, inputs)),
       concurrency: BATCHES,
       maxItems: MAX_BATCH,
-      keyOf: (input) => `${input.deviceId} ${input.key}`,
+      keyOf: sendKeyOf,
     });
     this.#opens = new Batcher({
       run: (inputs) => this.#tx((tx) => this.#openAll(tx, inputs)),
@@ -299,10 +306,9 @@ export class PostgresStorage implements Storage {
   /** Store the messages of one batch, in order, in the caller's transaction. */
   async #insertAll(tx: Tx, inputs: readonly InsertInput[]): Promise<InsertOutcome[]> {
     const s = this.#schema;
-    const keyOf = (input: InsertInput) => `${input.deviceId} ${input.key}`;
     const results = inputs.map((input) => sendResultOf(input.message));
     const mine = await this.#claimAndInsert(tx, inputs, results);
-    const repeats = inputs.filter((input) => !mine.has(keyOf(input)));
+    const repeats = inputs.filter((input) => !mine.has(sendKeyOf(input)));
     const prior = new Map<string, SendResult>();
     if (repeats.length > 0) {
       const { rows } = await tx.q<{ device_id: string; key: string; result: string }>(
@@ -310,10 +316,11 @@ export class PostgresStorage implements Storage {
          JOIN unnest($1::text[], $2::text[]) AS k(device_id, key) USING (device_id, key)`,
         [repeats.map((input) => input.deviceId), repeats.map((input) => input.key)],
       );
-      for (const row of rows) prior.set(`${row.device_id} ${row.key}`, JSON.parse(row.result) as SendResult);
+      for (const row of rows)
+        prior.set(sendKeyOf({ deviceId: row.device_id, key: row.key }), JSON.parse(row.result) as SendResult);
     }
     // The upload becomes the message's blob here, or the transaction (the key's claim too) fails.
-    for (const { message: m, deviceId } of inputs.filter((input) => mine.has(keyOf(input)))) {
+    for (const { message: m, deviceId } of inputs.filter((input) => mine.has(sendKeyOf(input)))) {
       if (!m.attachment) continue;
       const attached = await tx.q(
         `UPDATE ${s}.uploads SET message_id = $1
@@ -324,8 +331,8 @@ export class PostgresStorage implements Storage {
         throw new CinderError('BAD_REQUEST', 'The upload cannot be attached');
     }
     return inputs.map((input, i): InsertOutcome => {
-      if (!mine.has(keyOf(input))) {
-        const first = prior.get(keyOf(input));
+      if (!mine.has(sendKeyOf(input))) {
+        const first = prior.get(sendKeyOf(input));
         // Pruned between the two statements (a key older than the retention): the client retries.
         if (!first) throw new CinderError('UNAVAILABLE', 'Could not store the message');
         return { result: first, created: false, wake: [] };
@@ -355,7 +362,7 @@ export class PostgresStorage implements Storage {
     const s = this.#schema;
     const claims = inputs
       .map((input, i) => ({ input, result: results[i] }))
-      .sort((a, b) => compare(`${a.input.deviceId} ${a.input.key}`, `${b.input.deviceId} ${b.input.key}`));
+      .sort((a, b) => compareText(sendKeyOf(a.input), sendKeyOf(b.input)));
     const metas = inputs.map((input) => messageMeta(input.message));
     const column = (i: number) => metas.map((meta) => meta[i]);
     const extOf = (m: InsertInput['message']) => (m.ext === null ? null : JSON.stringify(m.ext));
@@ -391,7 +398,7 @@ export class PostgresStorage implements Storage {
         inputs.map((input) => extOf(input.message)),
       ],
     );
-    return new Set(rows.map((row) => `${row.device_id} ${row.key}`));
+    return new Set(rows.map((row) => sendKeyOf({ deviceId: row.device_id, key: row.key })));
   }
 
   openMessage(input: OpenInput): Promise<OpenOutcome> {
@@ -526,8 +533,8 @@ export class PostgresStorage implements Storage {
    * `opened` (the `take` effect). Inside the caller's transaction; its one statement is sent
    * before this returns, so the caller may send `tx.commit()` right behind it.
    */
-  #burn(tx: Tx, burns: readonly Burn[]): Promise<Map<string, { text: string; ext: string | null }>> {
-    const taken = new Map<string, { text: string; ext: string | null }>();
+  #burn(tx: Tx, burns: readonly Burn[]): Promise<Map<string, StoredContent>> {
+    const taken = new Map<string, StoredContent>();
     if (burns.length === 0) return Promise.resolve(taken);
     const s = this.#schema;
     const ids = burns.map((b) => b.row.id);
@@ -692,10 +699,15 @@ export class PostgresStorage implements Storage {
   }
 }
 
+/** A send's idempotency key as one string: its device, a space, its key (device ids hold no space). */
+function sendKeyOf(send: { deviceId: string; key: string }): string {
+  return `${send.deviceId} ${send.key}`;
+}
+
 /** What an open decided in a batch answers, given what the batch's burn took and which receipts it added. */
 function openOutcome(
   decision: OpenDecision<MessageRow>,
-  taken: ReadonlyMap<string, { text: string; ext: string | null }>,
+  taken: ReadonlyMap<string, StoredContent>,
   added: ReadonlySet<string>,
 ): OpenOutcome {
   switch (decision.effect) {
@@ -726,10 +738,6 @@ function openOutcome(
     case 'refuse':
       return refused(decision.refusal);
   }
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Host, port and database of a URL, for messages: never its password. */

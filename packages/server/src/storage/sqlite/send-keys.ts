@@ -14,6 +14,8 @@
  * most `foldAt` claims plus one fold in progress).
  */
 
+import { compareText } from '../rows.ts';
+
 /** A committed claim still in `send_log`. */
 export interface StagedKey {
   /** Its rowid in `send_log`. */
@@ -122,7 +124,7 @@ export class SendKeyStage {
     this.#staged = [];
     let upTo = 0;
     for (const c of claims) if (c.n > upTo) upTo = c.n;
-    claims.sort((a, b) => compare(a.deviceId, b.deviceId) || compare(a.key, b.key));
+    claims.sort((a, b) => compareText(a.deviceId, b.deviceId) || compareText(a.key, b.key));
     this.#folding = { claims, next: 0, upTo };
   }
 
@@ -159,8 +161,4 @@ export class SendKeyStage {
     for (const c of f.claims) this.#logged.delete(mapKey(c.deviceId, c.key));
     this.#folding = null;
   }
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
