@@ -83,6 +83,27 @@ export function viewOf(row: ViewRow): MessageView {
   return view;
 }
 
+/**
+ * A new message's view as the log query will read it back (content only for a normal message):
+ * what a log tail holds for its `message` events.
+ */
+export function newMessageView(m: NewMessage): MessageView {
+  return viewOf({
+    id: m.id,
+    conversation: m.conversation,
+    sender: m.from.username,
+    recipient: m.to.username,
+    sent_at: m.sentAt,
+    ttl_seconds: m.burn?.ttlSeconds ?? null,
+    view_seconds: m.burn?.viewSeconds ?? null,
+    expires_at: m.burn?.expiresAt ?? null,
+    size: m.size,
+    text: m.burn ? null : m.text,
+    ext: m.burn || m.ext === null ? null : JSON.stringify(m.ext),
+    attachment: m.attachment ? JSON.stringify(m.attachment.view) : null,
+  });
+}
+
 function contentViewOf(row: ViewRow): MessageView {
   if (row.expires_at !== null) {
     return {

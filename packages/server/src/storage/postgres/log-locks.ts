@@ -22,7 +22,7 @@
  * Lock order (deadlock freedom): send keys (sorted) → message rows (sorted) → `burn_contents`
  * and receipt keys → barrier → user keys (sorted) → seqs. Every transaction, a batch of many
  * verbs included, takes its locks in that order (the barrier and user keys last, in one
- * `append_events` just before its commit), so waits only ever point forward in it and no cycle
+ * `append_log` just before its commit), so waits only ever point forward in it and no cycle
  * can form, the scrubber's table rewrite included.
  */
 

@@ -23,6 +23,7 @@ import {
   MESSAGE_META_COLUMNS,
   type MessageRow,
   messageMeta,
+  newMessageView,
   parseExt,
   refused,
   sendResultOf,
@@ -49,6 +50,7 @@ import { PostgresAccounts } from './accounts.ts';
 import { Batcher } from './batcher.ts';
 import { EVENT_COLUMNS, MESSAGE_COLUMNS } from './columns.ts';
 import { type LogLockKeys, logLockKeys } from './log-locks.ts';
+import { LogMirror } from './log-mirror.ts';
 import { openNodePostgresPool } from './node-postgres.ts';
 import { NodeConflictError, NodeRegistry, type RegistryLogger } from './node-registry.ts';
 import type { PostgresPool, PostgresPoolOpener } from './postgres-pool.ts';
@@ -124,6 +126,12 @@ export interface PostgresStorageOptions {
    * @default undefined (not registered)
    */
   node?: { bus: string; heartbeatMs?: number; ttlMs?: number };
+  /**
+   * Serve live events from log tails in memory (log-mirror.ts). Only for a node that is the only
+   * writer of its schema: other nodes' appends never reach the tails.
+   * @default true for a node registered with the `memory` bus (which the registry lets run alone)
+   */
+  tails?: boolean;
   logger?: PostgresLogger;
 }
 
@@ -155,6 +163,7 @@ export class PostgresStorage implements Storage {
   readonly uploads: PostgresUploads;
   readonly #log: LogWriter;
   readonly #locks: LogLockKeys;
+  readonly #mirror: LogMirror | null;
   readonly #sends: Batcher<InsertInput, InsertOutcome>;
   readonly #opens: Batcher<OpenInput, OpenOutcome>;
   readonly #reads: Batcher<EventRead, EventPage>;
@@ -175,7 +184,8 @@ export class PostgresStorage implements Storage {
       schedule: () => this.#scrubber?.schedule(),
     });
     this.#locks = logLockKeys(schema);
-    this.#log = new LogWriter(this.#schema, this.#locks);
+    this.#mirror = (options.tails ?? options.node?.bus === 'memory') ? new LogMirror() : null;
+    this.#log = new LogWriter(this.#schema, this.#locks, this.#mirror);
     // Verbs that arrive together share a transaction and multi-row statements. Two calls on one
     // send key or one message never share a batch: each is decided after the one before it.
     this.#sends = new Batcher<InsertInput, InsertOutcome>({
@@ -338,7 +348,13 @@ export class PostgresStorage implements Storage {
         return { result: first, created: false, wake: [] };
       }
       const m = input.message;
-      const event = { kind: 'message' as const, messageId: m.id, conversation: m.conversation, detail: null };
+      const event = {
+        kind: 'message' as const,
+        messageId: m.id,
+        conversation: m.conversation,
+        detail: null,
+        ...(this.#mirror ? { message: newMessageView(m) } : {}),
+      };
       tx.events.push(
         { ...event, userId: m.to.id, originDevice: null, byName: null, at: m.sentAt },
         { ...event, userId: m.from.id, originDevice: input.deviceId, byName: null, at: m.sentAt },
@@ -577,6 +593,7 @@ export class PostgresStorage implements Storage {
     for (const { row, reason, at } of burns) {
       const event = { kind: 'burned' as const, originDevice: null, detail: reason, byName: null, at };
       const where = { messageId: row.id, conversation: row.conversation };
+      tx.unmessaged.push({ messageId: row.id, userIds: [row.sender_id, row.recipient_id] });
       tx.events.push(
         { ...event, ...where, userId: row.sender_id },
         { ...event, ...where, userId: row.recipient_id },
@@ -622,7 +639,8 @@ export class PostgresStorage implements Storage {
   // -------------------------------------------------------------------------
 
   readEvents(userId: string, after: number, limit: number): Promise<EventPage> {
-    return this.#reads.submit({ userId, after, limit });
+    const read = () => this.#reads.submit({ userId, after, limit });
+    return this.#mirror ? this.#mirror.read(userId, after, limit, read) : read();
   }
 
   /** Several reads of the log in one statement; one page per read, in order. */
@@ -688,6 +706,7 @@ export class PostgresStorage implements Storage {
       const last = rows[0]?.seq ?? null;
       let events = 0;
       if (last !== null) {
+        tx.pruned = true;
         events = (await tx.q(`DELETE FROM ${s}.events WHERE seq <= $1`, [last])).rowCount ?? 0;
         await tx.q(`UPDATE ${s}.meta SET value = greatest(value, $1) WHERE key = 'floor'`, [last]);
       }

@@ -24,8 +24,11 @@ export function quoteIdent(name: string): string {
  * uploads (`uploads`, and their bytes in `upload_chunks`, one row per append).
  *
  * `lock_logs` takes, in this order, the shared log barrier and each user's log lock (keys sorted
- * by the caller): PL/pgSQL so the order is explicit, in one round trip. `append_events` takes them
- * and then appends a transaction's events, in one statement. See `log-locks.ts`.
+ * by the caller): PL/pgSQL so the order is explicit, in one round trip. `append_log` takes them
+ * and then appends a transaction's events, in one statement, returning their seqs and, for the
+ * users asked, the seq of each one's last event before them (what the node's log tails chain on,
+ * log-mirror.ts). See `log-locks.ts`. (`append_events`, its predecessor without the seqs, is left
+ * in databases that have it, for nodes of the version before during an upgrade.)
  */
 export function schemaStatements(s: string): string[] {
   return [
@@ -190,16 +193,23 @@ export function schemaStatements(s: string): string[] {
           PERFORM pg_advisory_xact_lock(ns, k);
         END LOOP;
       END $$`,
-    // The log locks, then the events in the arrays' order, each with the next seq: one round trip.
-    `CREATE OR REPLACE FUNCTION ${s}.append_events(barrier bigint, ns integer, keys integer[],
+    // The log locks, the heads asked for (read under the locks, so no other append of those
+    // users is in between), then the events in the arrays' order, each with the next seq.
+    `CREATE OR REPLACE FUNCTION ${s}.append_log(barrier bigint, ns integer, keys integer[],
         users text[], kinds text[], message_ids text[], conversations text[], origins text[],
-        details text[], by_names text[], ats bigint[])
-      RETURNS void LANGUAGE plpgsql AS $$
+        details text[], by_names text[], ats bigint[], head_users text[],
+        OUT seqs bigint[], OUT heads bigint[])
+      LANGUAGE plpgsql AS $$
       BEGIN
         PERFORM ${s}.lock_logs(barrier, ns, keys);
-        INSERT INTO ${s}.events (seq, user_id, kind, message_id, conversation, origin_device, detail, by_name, at)
-          SELECT nextval('${s}.event_seq'), t.*
-          FROM unnest(users, kinds, message_ids, conversations, origins, details, by_names, ats) AS t;
+        SELECT array_agg((SELECT max(e.seq) FROM ${s}.events e WHERE e.user_id = h.u) ORDER BY h.i)
+          INTO heads FROM unnest(head_users) WITH ORDINALITY AS h(u, i);
+        WITH added AS (
+          INSERT INTO ${s}.events (seq, user_id, kind, message_id, conversation, origin_device, detail, by_name, at)
+            SELECT nextval('${s}.event_seq'), t.*
+            FROM unnest(users, kinds, message_ids, conversations, origins, details, by_names, ats) AS t
+            RETURNING seq)
+        SELECT array_agg(seq ORDER BY seq) INTO seqs FROM added;
       END $$`,
   ];
 }

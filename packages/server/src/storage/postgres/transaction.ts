@@ -1,4 +1,7 @@
+import type { MessageView } from '@cinder/protocol';
+import { int } from '../rows.ts';
 import { type LogLockKeys, userLockKeys } from './log-locks.ts';
+import type { LogMirror } from './log-mirror.ts';
 import type { PostgresPool, PostgresQueryable } from './postgres-pool.ts';
 
 /** A transaction in progress. */
@@ -8,6 +11,10 @@ export interface Tx {
   burned: boolean;
   /** Events to append to the log, in order: written together just before the commit. */
   events: NewEvent[];
+  /** Burned messages whose queued `message` events the transaction deleted, and whose logs held them. */
+  unmessaged: Unmessaged[];
+  /** The transaction deleted a prefix of the log (prune). */
+  pruned: boolean;
   /**
    * Append the queued events and commit, sent right behind the statements already sent (the
    * connection pipelines them: no round trip between them). What the caller awaits with it must
@@ -42,6 +49,8 @@ export async function inTransaction<T>(
       q: (text, values) => client.query(text, values),
       burned: false,
       events: [],
+      unmessaged: [],
+      pruned: false,
       commit() {
         committed ??= finish(tx, client, log);
         // Awaited by inTransaction too, so a failure is never unhandled.
@@ -56,6 +65,8 @@ export async function inTransaction<T>(
       await tx.commit();
       return { value, burned: tx.burned };
     } catch (error) {
+      // Committed or not, the node cannot tell: what it mirrors of these logs starts over.
+      log?.failed(tx);
       await client.query('ROLLBACK').catch((e: unknown) => {
         broken = e instanceof Error ? e : new Error('rollback failed');
       });
@@ -75,10 +86,11 @@ export async function inTransaction<T>(
 async function finish(tx: Tx, client: PostgresQueryable, log: LogWriter | undefined): Promise<void> {
   if (tx.events.length > 0 && !log) throw new Error('Events queued in a transaction without a log writer');
   const appended = log?.append(tx, tx.events);
-  const [, result] = await Promise.all([appended, client.query('COMMIT')]);
+  const [added, result] = await Promise.all([appended, client.query('COMMIT')]);
   if (result.command !== undefined && result.command !== 'COMMIT') {
     throw new Error(`The transaction was rolled back (${result.command})`);
   }
+  log?.committed(tx, added);
 }
 
 /** One event to append. */
@@ -91,29 +103,48 @@ export interface NewEvent {
   detail: string | null;
   byName: string | null;
   at: number;
+  /** A `message` event's view as the log query builds it, when the storage keeps log tails. */
+  message?: MessageView;
+}
+
+/** A burned message's queued `message` events, deleted: they leave the tails too. */
+export interface Unmessaged {
+  messageId: string;
+  userIds: readonly string[];
+}
+
+/** What an append returns: the events' seqs, in order, and the heads asked for. */
+export interface Appended {
+  seqs: number[];
+  /** Per user asked, the seq of their last event before this append (null: none). */
+  heads: Map<string, number | null>;
 }
 
 /**
  * Appends to the event log inside a transaction, in the order log-locks.ts describes: the
  * barrier and the log locks of every user the events go to, then their seqs, in one statement
- * (`append_events`) at the end of the transaction.
+ * (`append_log`) at the end of the transaction. With a mirror (the node's log tails), it asks
+ * for the heads of the users it appends to, and tells the mirror what each transaction did.
  */
 export class LogWriter {
   readonly #schema: string;
   readonly #locks: LogLockKeys;
+  readonly #mirror: LogMirror | null;
 
   /** `schema` is quoted already. */
-  constructor(schema: string, locks: LogLockKeys) {
+  constructor(schema: string, locks: LogLockKeys, mirror: LogMirror | null = null) {
     this.#schema = schema;
     this.#locks = locks;
+    this.#mirror = mirror;
   }
 
   /** Lock these events' logs and append them in this order. */
-  async append(tx: Tx, events: readonly NewEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await tx.q(
-      `SELECT ${this.#schema}.append_events($1, $2, $3, $4::text[], $5::text[], $6::text[], $7::text[],
-         $8::text[], $9::text[], $10::text[], $11::bigint[])`,
+  async append(tx: Tx, events: readonly NewEvent[]): Promise<Appended | undefined> {
+    if (events.length === 0) return undefined;
+    const asked = this.#mirror ? [...new Set(events.map((e) => e.userId))] : [];
+    const { rows } = await tx.q<{ seqs: string[] | null; heads: (string | null)[] | null }>(
+      `SELECT seqs, heads FROM ${this.#schema}.append_log($1, $2, $3, $4::text[], $5::text[], $6::text[],
+         $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[])`,
       [
         this.#locks.barrier,
         this.#locks.namespace,
@@ -126,7 +157,25 @@ export class LogWriter {
         events.map((e) => e.detail),
         events.map((e) => e.byName),
         events.map((e) => e.at),
+        asked,
       ],
     );
+    const row = rows[0];
+    const heads = new Map<string, number | null>();
+    asked.forEach((userId, i) => {
+      const head = row?.heads?.[i];
+      heads.set(userId, head === null || head === undefined ? null : int(head));
+    });
+    return { seqs: (row?.seqs ?? []).map(int), heads };
+  }
+
+  /** The transaction committed (`added`: what its append returned). */
+  committed(tx: Tx, added: Appended | undefined): void {
+    this.#mirror?.committed(tx, added);
+  }
+
+  /** The transaction failed, at whatever point: it may or may not have committed. */
+  failed(tx: Tx): void {
+    this.#mirror?.failed(tx);
   }
 }

@@ -1,7 +1,7 @@
 // Longer than 400 lines on purpose: the message verbs, their effects (take, burn, receipt) and
 // the log they append to share one write of the group commit and the in-memory tails, so they
 // stay one class. What stands alone has its module: accounts, statements, migrations,
-// write-queue, log-tails, checkpoints, burn-content, send-keys; ../cursor-writer (shared).
+// write-queue, checkpoints, burn-content, send-keys; ../cursor-writer, ../log-tails (shared).
 import { join } from 'node:path';
 import {
   type BurnReason,
@@ -21,12 +21,14 @@ import {
 import { safeError } from '../../safe-error.ts';
 import { TurnScheduler } from '../../turn.ts';
 import { CursorWriter } from '../cursor-writer.ts';
+import { LogTails } from '../log-tails.ts';
 import {
   burnChange,
   contentOf,
   eventOf,
   foundOf,
   messageMeta,
+  newMessageView,
   parseExt,
   receiptChange,
   refused,
@@ -53,7 +55,6 @@ import { SqliteAccounts } from './accounts.ts';
 import { openBetterSqlite3 } from './better-sqlite3.ts';
 import { BurnContent } from './burn-content.ts';
 import { Checkpointer, checkpoint } from './checkpoints.ts';
-import { LogTails } from './log-tails.ts';
 import { migrate } from './migrations.ts';
 import { makePrivate } from './private-files.ts';
 import { type FoldStep, SendKeyStage, type SendKeyStatements, type StagedKey } from './send-keys.ts';
@@ -365,21 +366,7 @@ export class SqliteStorage implements Storage {
     );
     content?.insert(Number(inserted.lastInsertRowid), m.text, extJson);
     if (this.#tails.has(m.to.id) || this.#tails.has(m.from.id)) {
-      // The same sealed view the log query builds (content only for a normal message).
-      const message = viewOf({
-        id: m.id,
-        conversation: m.conversation,
-        sender: m.from.username,
-        recipient: m.to.username,
-        sent_at: m.sentAt,
-        ttl_seconds: m.burn?.ttlSeconds ?? null,
-        view_seconds: m.burn?.viewSeconds ?? null,
-        expires_at: m.burn?.expiresAt ?? null,
-        size: m.size,
-        text: m.burn ? null : m.text,
-        ext: m.burn ? null : extJson,
-        attachment: attachment ? JSON.stringify(attachment.view) : null,
-      });
+      const message = newMessageView(m);
       this.#tailAppend(m.to.id, { kind: 'message', seq: toSeq, message }, null);
       this.#tailAppend(m.from.id, { kind: 'message', seq: fromSeq, message }, input.deviceId);
     }

@@ -1,4 +1,4 @@
-import type { EventPage, LoggedEvent } from '../storage.ts';
+import type { EventPage, LoggedEvent } from './storage.ts';
 
 /** Events kept per user tail; older ones are read from the database (a device far behind). */
 const TAIL_EVENTS = 128;
@@ -17,7 +17,9 @@ interface UserTail {
 /**
  * Log tails: live delivery reads a woken device's new events here instead of querying the log.
  * A tail starts when a read reaches the end of a user's log, and follows every committed append
- * from then on (the storage applies its writes' effects here after each commit).
+ * from then on (the storage applies its writes' effects here after each commit). SQLite's writer
+ * applies them in commit order; PostgreSQL's commits may be seen out of order, so its appends are
+ * chained (`appendAfter`, see postgres/log-mirror.ts).
  */
 export class LogTails {
   readonly #tails = new Map<string, UserTail>();
@@ -38,14 +40,36 @@ export class LogTails {
     return { events, last: events.at(-1)?.event.seq ?? after, more: available > limit };
   }
 
-  /** A read reached the end of this user's log at `base`: later appends are mirrored from here on. */
-  start(userId: string, base: number): void {
+  /**
+   * A read after `base` reached the end of this user's log with `events` (none: the log ends at
+   * `base`): later appends are mirrored from here on.
+   */
+  start(userId: string, base: number, events: readonly LoggedEvent[] = []): void {
     if (this.#tails.has(userId)) return;
     if (this.#tails.size >= TAIL_USERS) {
       const oldest = this.#tails.keys().next();
       if (!oldest.done) this.#tails.delete(oldest.value);
     }
-    this.#tails.set(userId, { base, events: [] });
+    this.#tails.set(userId, { base, events: events.slice(-TAIL_EVENTS) });
+  }
+
+  /**
+   * Append `events` (in seq order) if the tail ends at `head`, the seq of the user's last event
+   * before them as the database saw it (null: none); otherwise the tail missed or holds
+   * something it should not, and is dropped (reads go to the database and start it again).
+   */
+  appendAfter(userId: string, head: number | null, events: readonly LoggedEvent[]): void {
+    const tail = this.#tails.get(userId);
+    if (!tail) return;
+    if ((tail.events.at(-1)?.event.seq ?? tail.base) !== (head ?? 0)) {
+      this.#tails.delete(userId);
+      return;
+    }
+    for (const logged of events) this.append(userId, logged);
+  }
+
+  drop(userId: string): void {
+    this.#tails.delete(userId);
   }
 
   append(userId: string, logged: LoggedEvent): void {

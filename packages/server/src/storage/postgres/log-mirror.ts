@@ -1,0 +1,143 @@
+import type { BurnReason, Event } from '@cinder/protocol';
+import { LogTails } from '../log-tails.ts';
+import type { EventPage, LoggedEvent } from '../storage.ts';
+import type { Appended, NewEvent, Tx } from './transaction.ts';
+
+/** Reads of one user's log in flight, and whether a commit touched that log meanwhile. */
+interface Reading {
+  readers: number;
+  touched: boolean;
+}
+
+/**
+ * The log tails of a node that is the only writer of its schema (the in-process bus, which the
+ * node registry lets run alone): live delivery reads a woken device's new events from memory, as
+ * on SQLite, instead of a statement per wake-up.
+ *
+ * On SQLite the one writer applies its commits to the tails in commit order. Here commits come
+ * back on several connections, and a node may see them in another order than PostgreSQL made
+ * them; so every append is chained: `append_log` returns, under the user's log lock, the seq of
+ * the user's last event before it (the head), and the tail takes the append only if it ends at
+ * that head. Any other tail (one that missed a commit, or already holds one) is dropped, and the
+ * next read starts it again from the database. A tail starts only from a read during which no
+ * commit of that user's log was seen (a commit seen while the read ran may be in the read or not).
+ * What a failed transaction did is unknown: its users' tails are dropped. So a tail holds every
+ * committed event of its user after its base, and nothing else, or it does not exist.
+ */
+export class LogMirror {
+  readonly #tails = new LogTails();
+  readonly #reading = new Map<string, Reading>();
+
+  /**
+   * A page of `userId`'s log after `after`: from the tail, or from `read` (the database), which
+   * starts the tail when it reached the end of the log.
+   */
+  async read(
+    userId: string,
+    after: number,
+    limit: number,
+    read: () => Promise<EventPage>,
+  ): Promise<EventPage> {
+    const fromTail = this.#tails.page(userId, after, limit);
+    if (fromTail) return fromTail;
+    let reading = this.#reading.get(userId);
+    if (!reading) {
+      reading = { readers: 0, touched: false };
+      this.#reading.set(userId, reading);
+    }
+    reading.readers++;
+    try {
+      const page = await read();
+      if (!page.more && !reading.touched) this.#tails.start(userId, after, page.events);
+      return page;
+    } finally {
+      if (--reading.readers === 0) this.#reading.delete(userId);
+    }
+  }
+
+  /** A transaction committed: what it did to the logs, after its append (`added`). */
+  committed(tx: Tx, added: Appended | undefined): void {
+    if (tx.pruned) this.#clear();
+    // Deleted before the append, as in the transaction: the heads were read without them.
+    for (const { messageId, userIds } of tx.unmessaged) {
+      this.#tails.unmessage(userIds, messageId);
+      for (const userId of userIds) this.#touch(userId);
+    }
+    if (!added) return;
+    const byUser = new Map<string, LoggedEvent[]>();
+    tx.events.forEach((event, i) => {
+      const seq = added.seqs[i];
+      const logged = seq === undefined ? null : loggedOf(event, seq);
+      const list = byUser.get(event.userId);
+      // An event the node cannot mirror (no seq or view): null makes the tail go.
+      if (list === undefined) byUser.set(event.userId, logged ? [logged] : []);
+      else if (logged) list.push(logged);
+      if (!logged) this.#drop(event.userId);
+    });
+    for (const [userId, events] of byUser) {
+      this.#touch(userId);
+      const head = added.heads.get(userId);
+      if (head === undefined) this.#drop(userId);
+      else this.#tails.appendAfter(userId, head, events);
+    }
+  }
+
+  /** A transaction failed, before or after its commit: its logs start over from the database. */
+  failed(tx: Tx): void {
+    if (tx.pruned) this.#clear();
+    for (const { userIds } of tx.unmessaged) for (const userId of userIds) this.#drop(userId);
+    for (const event of tx.events) this.#drop(event.userId);
+  }
+
+  #drop(userId: string): void {
+    this.#tails.drop(userId);
+    this.#touch(userId);
+  }
+
+  #touch(userId: string): void {
+    const reading = this.#reading.get(userId);
+    if (reading) reading.touched = true;
+  }
+
+  #clear(): void {
+    this.#tails.clear();
+    for (const reading of this.#reading.values()) reading.touched = true;
+  }
+}
+
+/**
+ * An appended event as the log query reads it back (rows.ts `eventOf`, in its key order: tails
+ * hold events of both origins, and lookups over them stay fast only while each kind has one
+ * shape); null for a `message` event queued without its view.
+ */
+function loggedOf(e: NewEvent, seq: number): LoggedEvent | null {
+  let event: Event;
+  switch (e.kind) {
+    case 'message':
+      if (!e.message) return null;
+      event = { kind: 'message', seq, message: e.message };
+      break;
+    case 'receipt':
+      event = {
+        kind: 'receipt',
+        seq,
+        messageId: e.messageId,
+        conversation: e.conversation,
+        type: e.detail === 'read' ? 'read' : 'delivered',
+        by: e.byName ?? '',
+        at: e.at,
+      };
+      break;
+    case 'burned':
+      event = {
+        kind: 'burned',
+        seq,
+        messageId: e.messageId,
+        conversation: e.conversation,
+        reason: (e.detail ?? 'opened') as BurnReason,
+        at: e.at,
+      };
+      break;
+  }
+  return { event, originDevice: e.originDevice };
+}
