@@ -86,7 +86,8 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
   }
 
   const now = config.now;
-  const hub = new Hub(bus, logger, turn);
+  // A node alone keeps its log tails by itself; the nodes of a cluster feed each other's.
+  const hub = new Hub(bus, logger, turn, config.bus === 'memory' ? null : (backend.logFeed ?? null));
   const metrics = new Metrics({ bus, devicesOnline: () => hub.size });
   const storage = new TimedStorage(backend, metrics);
   const limiters = createLimiters(config.rateLimits, now, {

@@ -75,6 +75,7 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
       ALTER TABLE "${schema}".messages DROP COLUMN sealed_for;
       ALTER TABLE "${schema}".messages DROP COLUMN attachment;
       DROP TABLE "${schema}".uploads; DROP TABLE "${schema}".upload_chunks;
+      ALTER TABLE "${schema}".nodes DROP COLUMN carries;
       UPDATE "${schema}".meta SET value = 1 WHERE key = 'version'`);
     expect((await columnsOf(schema)).devices).not.toContain('public_key');
 
@@ -82,13 +83,13 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
     const [storage] = await Promise.all([storageIn(schema), storageIn(schema)]);
     if (!storage) throw new Error('no storage');
     expect(await versionOf(schema)).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(4);
+    expect(SCHEMA_VERSION).toBe(5);
     expect(await columnsOf(schema)).toEqual(await columnsOf(fresh));
 
     await expectMigratedStorageWorks(storage, old);
   });
 
-  it('brings a version 3 schema to 4 (attachments), keeping its uploads unattached', async () => {
+  it('brings a version 3 schema to 4 (attachments) and 5 (nodes that carry events), keeping its uploads unattached', async () => {
     const fresh = uniqueSchema();
     const schema = uniqueSchema();
     schemas.push(fresh, schema);
@@ -100,11 +101,12 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
     await first.close();
     await sql(`ALTER TABLE "${schema}".messages DROP COLUMN attachment;
       ALTER TABLE "${schema}".uploads DROP COLUMN message_id;
+      ALTER TABLE "${schema}".nodes DROP COLUMN carries;
       UPDATE "${schema}".meta SET value = 3 WHERE key = 'version'`);
     expect((await columnsOf(schema)).uploads).not.toContain('message_id');
 
     const storage = await storageIn(schema);
-    expect(await versionOf(schema)).toBe(4);
+    expect(await versionOf(schema)).toBe(SCHEMA_VERSION);
     expect(await columnsOf(schema)).toEqual(await columnsOf(fresh));
     expect(await storage.uploads.get('f_3')).toMatchObject({ received: 2, messageId: null });
     const view = { kind: 'image' as const, size: 2 };

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { Bus, Unsubscribe } from '../bus/bus.ts';
 import { type Logger, safeError } from '../logger.ts';
+import type { Appended, LogFeed } from '../storage/storage.ts';
 import { TurnScheduler } from '../turn.ts';
 
 /** A connected device as the hub sees it. */
@@ -15,6 +17,13 @@ export interface HubMember {
 // What the hub puts on the bus. The bus only moves these bytes; their meaning lives here.
 const WAKE = 'e';
 const REVOKE_PREFIX = 'k:';
+/** A wake-up carrying the appended events: `a:`, the publishing hub's origin, `:`, the JSON of `Appended[]`. */
+const CARRY_PREFIX = 'a:';
+/**
+ * Longest carried wake-up; a longer one goes bare. Well under the 8,000 bytes of a NOTIFY
+ * payload with the bus's framing (postgres-bus.ts), and small for Redis.
+ */
+const MAX_CARRIED = 6_000;
 
 function channelOf(userId: string): string {
   return `cinder:user:${userId}`;
@@ -23,8 +32,11 @@ function channelOf(userId: string): string {
 /**
  * Routes wake-ups and sign-outs to the devices of a user, wherever they are connected: every
  * node subscribes to the channel of each user it holds a connection for, and publishes to the
- * channel of each user whose log grew. Payloads carry no events: a woken device pulls from
- * storage after its own cursor, so order and completeness come from the log, never the bus.
+ * channel of each user whose log grew. A woken device pulls from storage after its own cursor,
+ * so order and completeness come from the log, never the bus. With a `LogFeed` (the log tails of
+ * a PostgreSQL node of a cluster), a wake-up also carries what the user's log got, each append
+ * with its head, so every node keeps tails as a node alone does; a node that cannot chain what it
+ * hears (a lost or bare wake-up) drops the tail and its devices read the log.
  */
 export class Hub {
   readonly #bus: Bus;
@@ -37,17 +49,37 @@ export class Hub {
   readonly #pending = new Set<string>();
   #flushQueued = false;
   readonly #offResubscribed: (() => void) | null;
+  readonly #feed: LogFeed | null;
+  /** This hub's wake-ups, as it hears them back from the bus, are its own. */
+  readonly #origin = randomBytes(9).toString('base64url');
+  /** Per user, what to carry with the next wake-up (null: something that cannot be carried). */
+  readonly #carried = new Map<string, Appended[] | null>();
 
   readonly #turn: TurnScheduler;
 
-  /** `turn`: the server's turn ends, shared with the storage (a private one for a hub alone). */
-  constructor(bus: Bus, logger: Logger, turn: TurnScheduler = new TurnScheduler()) {
+  /**
+   * `turn`: the server's turn ends, shared with the storage (a private one for a hub alone).
+   * `feed`: the storage's log tails, to carry this node's appends to the others and theirs here.
+   */
+  constructor(
+    bus: Bus,
+    logger: Logger,
+    turn: TurnScheduler = new TurnScheduler(),
+    feed: LogFeed | null = null,
+  ) {
     this.#turn = turn;
     this.#bus = bus;
     this.#logger = logger;
+    this.#feed = feed;
     // Pub/sub is at most once: wake-ups published while this node was cut off are gone, so
     // every local device pulls once; a pull that finds nothing new costs one read.
-    this.#offResubscribed = bus.onResubscribed?.(() => this.#wakeAll()) ?? null;
+    this.#offResubscribed =
+      bus.onResubscribed?.(() => {
+        this.#feed?.reset();
+        this.#wakeAll();
+      }) ?? null;
+    feed?.hearsOnly((userId) => typeof this.#subscriptions.get(userId) === 'function');
+    feed?.onAppend((userId, appended) => this.#carry(userId, appended));
   }
 
   /** Count of connected members on this node. */
@@ -92,6 +124,8 @@ export class Hub {
     this.#members.delete(userId);
     const subscription = this.#subscriptions.get(userId);
     this.#subscriptions.delete(userId);
+    // No longer heard: other nodes' appends would pass its tail unseen.
+    this.#feed?.lost(userId);
     if (subscription === undefined) return;
     Promise.resolve(subscription)
       .then((unsubscribe) => unsubscribe())
@@ -132,9 +166,23 @@ export class Hub {
     }
   }
 
+  /** This node appended to the user's log (null: what cannot be carried): the next wake-up says so. */
+  #carry(userId: string, appended: Appended | null): void {
+    const list = this.#carried.get(userId);
+    if (appended === null) this.#carried.set(userId, null);
+    else if (list === undefined) this.#carried.set(userId, [appended]);
+    else list?.push(appended);
+    this.notify([userId]);
+  }
+
   #publishPending(): void {
     this.#flushQueued = false;
-    for (const userId of this.#pending) this.#publish(userId, WAKE);
+    for (const userId of this.#pending) {
+      const carried = this.#carried.get(userId);
+      this.#carried.delete(userId);
+      const payload = carried ? `${CARRY_PREFIX}${this.#origin}:${JSON.stringify(carried)}` : WAKE;
+      this.#publish(userId, payload.length <= MAX_CARRIED ? payload : WAKE);
+    }
     this.#pending.clear();
   }
 
@@ -147,7 +195,8 @@ export class Hub {
   #receive(userId: string, payload: string): void {
     const held = this.#members.get(userId);
     if (!held) return;
-    if (payload === WAKE) {
+    if (payload === WAKE || payload.startsWith(CARRY_PREFIX)) {
+      if (this.#feed) this.#heard(this.#feed, userId, payload);
       if (held instanceof Set) for (const member of held) member.wake();
       else held.wake();
     } else if (payload.startsWith(REVOKE_PREFIX)) {
@@ -157,5 +206,24 @@ export class Hub {
         if (member.deviceId === deviceId) member.revoke();
       }
     }
+  }
+
+  /** Give the tails what a wake-up says of the user's log, before the devices pull. */
+  #heard(feed: LogFeed, userId: string, payload: string): void {
+    if (payload === WAKE) {
+      feed.lost(userId);
+      return;
+    }
+    // This node's own: its tails took them at the commit.
+    if (payload.startsWith(`${this.#origin}:`, CARRY_PREFIX.length)) return;
+    let carried: unknown = null;
+    try {
+      carried = JSON.parse(payload.slice(payload.indexOf(':', CARRY_PREFIX.length) + 1));
+    } catch {}
+    if (!Array.isArray(carried)) {
+      feed.lost(userId);
+      return;
+    }
+    for (const appended of carried as Appended[]) feed.remote(userId, appended);
   }
 }

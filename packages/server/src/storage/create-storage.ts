@@ -47,6 +47,9 @@ export function createStorage(
       poolSize: config.databasePoolSize,
       logger,
       node: { bus },
+      // A node alone keeps them by itself; a cluster's node only with its hub feeding them
+      // (startServer hands the hub `logFeed`).
+      tails: true,
     });
   }
   return new SqliteStorage({ dataDir: config.dataDir, logger, turn });

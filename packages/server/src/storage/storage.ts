@@ -258,6 +258,12 @@ export interface Storage {
    */
   clusterConflict?(): boolean;
 
+  /**
+   * Optional: the log tails of a node of a cluster, fed by the bus (PostgreSQL with tails; see
+   * `LogFeed`). The server hands it to the hub.
+   */
+  readonly logFeed?: LogFeed;
+
   /** Accounts and their devices. */
   readonly accounts: AccountStore;
   /** Chunked uploads (media attachments) and their bytes. */
@@ -300,6 +306,37 @@ export interface Storage {
   ): Promise<{ messages: MessageView[]; next: number | null }>;
   /** Delete events, tombstones and send keys older than `before`, raising the log floor. */
   prune(before: number): Promise<PruneOutcome>;
+}
+
+/**
+ * What one commit appended to one user's log, as the nodes of a cluster carry it to each other:
+ * `head` is the seq of the user's last event before these (null: none), read under the user's
+ * log lock, so a node's tail takes them only if it ends there (postgres/log-mirror.ts).
+ */
+export interface Appended {
+  head: number | null;
+  events: LoggedEvent[];
+}
+
+/**
+ * Log tails that other nodes' appends reach through the bus (the hub carries them with the
+ * wake-ups). A tail exists only for a user the hub hears, so that no append can pass it unseen.
+ */
+export interface LogFeed {
+  /**
+   * Hear what this node's commits append: per user, the appended events, or null when they
+   * cannot be carried (a normal message, whose content the bus never carries; a transaction
+   * that failed, which may or may not have committed).
+   */
+  onAppend(listener: (userId: string, appended: Appended | null) => void): void;
+  /** Keep tails only for users `hears` says this node hears on the bus. */
+  hearsOnly(hears: (userId: string) => boolean): void;
+  /** Another node appended these to the user's log. */
+  remote(userId: string, appended: Appended): void;
+  /** The user's log changed in a way this node cannot follow (a bare wake-up, no longer heard). */
+  lost(userId: string): void;
+  /** The bus lost messages (it reconnected): every tail starts over. */
+  reset(): void;
 }
 
 /** The logging a storage may do (a subset of pino's Logger). Never pass content. */

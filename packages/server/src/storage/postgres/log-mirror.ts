@@ -1,7 +1,7 @@
 import type { BurnReason, Event } from '@cinder/protocol';
 import { LogTails } from '../log-tails.ts';
-import type { EventPage, LoggedEvent } from '../storage.ts';
-import type { Appended, NewEvent, Tx } from './transaction.ts';
+import type { Appended, EventPage, LogFeed, LoggedEvent } from '../storage.ts';
+import type { AppendResult, NewEvent, Tx } from './transaction.ts';
 
 /** Reads of one user's log in flight, and whether a commit touched that log meanwhile. */
 interface Reading {
@@ -10,9 +10,8 @@ interface Reading {
 }
 
 /**
- * The log tails of a node that is the only writer of its schema (the in-process bus, which the
- * node registry lets run alone): live delivery reads a woken device's new events from memory, as
- * on SQLite, instead of a statement per wake-up.
+ * The log tails of a PostgreSQL node: live delivery reads a woken device's new events from
+ * memory, as on SQLite, instead of a statement per wake-up.
  *
  * On SQLite the one writer applies its commits to the tails in commit order. Here commits come
  * back on several connections, and a node may see them in another order than PostgreSQL made
@@ -23,10 +22,18 @@ interface Reading {
  * commit of that user's log was seen (a commit seen while the read ran may be in the read or not).
  * What a failed transaction did is unknown: its users' tails are dropped. So a tail holds every
  * committed event of its user after its base, and nothing else, or it does not exist.
+ *
+ * A node alone on its schema (the in-process bus) sees every append. The nodes of a cluster see
+ * each other's through the bus (`LogFeed`: the hub carries each commit's events and heads with
+ * its wake-up, and chains what it hears the same way); a tail is kept only for a user whose
+ * wake-ups the node hears, and a bare wake-up (an append that could not be carried) drops it.
  */
-export class LogMirror {
+export class LogMirror implements LogFeed {
   readonly #tails = new LogTails();
   readonly #reading = new Map<string, Reading>();
+  #listener: ((userId: string, appended: Appended | null) => void) | null = null;
+  #hears: (userId: string) => boolean = () => true;
+  #carrying: () => boolean = () => true;
 
   /**
    * A page of `userId`'s log after `after`: from the tail, or from `read` (the database), which
@@ -48,7 +55,8 @@ export class LogMirror {
     reading.readers++;
     try {
       const page = await read();
-      if (!page.more && !reading.touched) this.#tails.start(userId, after, page.events);
+      if (!page.more && !reading.touched && this.#hears(userId))
+        this.#tails.start(userId, after, page.events);
       return page;
     } finally {
       if (--reading.readers === 0) this.#reading.delete(userId);
@@ -56,7 +64,7 @@ export class LogMirror {
   }
 
   /** A transaction committed: what it did to the logs, after its append (`added`). */
-  committed(tx: Tx, added: Appended | undefined): void {
+  committed(tx: Tx, added: AppendResult | undefined): void {
     if (tx.pruned) this.#clear();
     // Deleted before the append, as in the transaction: the heads were read without them.
     for (const { messageId, userIds } of tx.unmessaged) {
@@ -64,21 +72,26 @@ export class LogMirror {
       for (const userId of userIds) this.#touch(userId);
     }
     if (!added) return;
-    const byUser = new Map<string, LoggedEvent[]>();
+    const byUser = new Map<string, LoggedEvent[] | null>();
     tx.events.forEach((event, i) => {
       const seq = added.seqs[i];
       const logged = seq === undefined ? null : loggedOf(event, seq);
       const list = byUser.get(event.userId);
       // An event the node cannot mirror (no seq or view): null makes the tail go.
-      if (list === undefined) byUser.set(event.userId, logged ? [logged] : []);
-      else if (logged) list.push(logged);
-      if (!logged) this.#drop(event.userId);
+      if (!logged) byUser.set(event.userId, null);
+      else if (list === undefined) byUser.set(event.userId, [logged]);
+      else list?.push(logged);
     });
     for (const [userId, events] of byUser) {
-      this.#touch(userId);
       const head = added.heads.get(userId);
-      if (head === undefined) this.#drop(userId);
-      else this.#tails.appendAfter(userId, head, events);
+      if (events === null || head === undefined) {
+        this.#drop(userId);
+        this.#listener?.(userId, null);
+        continue;
+      }
+      this.#touch(userId);
+      this.#tails.appendAfter(userId, head, events);
+      this.#listener?.(userId, carriable(events) && this.#carrying() ? { head, events } : null);
     }
   }
 
@@ -86,7 +99,40 @@ export class LogMirror {
   failed(tx: Tx): void {
     if (tx.pruned) this.#clear();
     for (const { userIds } of tx.unmessaged) for (const userId of userIds) this.#drop(userId);
-    for (const event of tx.events) this.#drop(event.userId);
+    for (const userId of new Set(tx.events.map((event) => event.userId))) {
+      this.#drop(userId);
+      this.#listener?.(userId, null);
+    }
+  }
+
+  onAppend(listener: (userId: string, appended: Appended | null) => void): void {
+    this.#listener = listener;
+  }
+
+  hearsOnly(hears: (userId: string) => boolean): void {
+    this.#hears = hears;
+  }
+
+  /** Hand appends to the listener only while `carrying` (every node of the cluster hears them). */
+  carryWhile(carrying: () => boolean): void {
+    this.#carrying = carrying;
+  }
+
+  remote(userId: string, { head, events }: Appended): void {
+    this.#touch(userId);
+    // A burn deletes the message's queued events with it, before its append.
+    for (const { event } of events) {
+      if (event.kind === 'burned') this.#tails.unmessage([userId], event.messageId);
+    }
+    this.#tails.appendAfter(userId, head, events);
+  }
+
+  lost(userId: string): void {
+    this.#drop(userId);
+  }
+
+  reset(): void {
+    this.#clear();
   }
 
   #drop(userId: string): void {
@@ -103,6 +149,14 @@ export class LogMirror {
     this.#tails.clear();
     for (const reading of this.#reading.values()) reading.touched = true;
   }
+}
+
+/**
+ * Whether other nodes may hear these events over the bus: none is a normal message (its text,
+ * ext and attachment name travel only between the database and the devices, as before).
+ */
+function carriable(events: readonly LoggedEvent[]): boolean {
+  return events.every(({ event }) => event.kind !== 'message' || event.message.burn !== undefined);
 }
 
 /**

@@ -26,6 +26,8 @@ export interface NodeRegistryOptions {
    * the others) or `redis:<prefix>` (nodes with the same value wake each other).
    */
   bus: string;
+  /** This node's wake-ups carry the appended events (hub.ts), which nodes before them ignore. @default false */
+  carries?: boolean;
   /** How often the node renews its row and looks at the others. @default 2000 */
   heartbeatMs?: number;
   /** A node not seen for this long counts as gone even if its session lingers. @default 10000 */
@@ -37,6 +39,7 @@ export interface NodeRegistryOptions {
 interface OtherNode {
   id: string;
   bus: string;
+  carries: boolean;
   host: string;
   pid: number;
   age_s: number;
@@ -72,6 +75,8 @@ export class NodeRegistry {
   #timer: NodeJS.Timeout | null = null;
   #beat: Promise<void> | null = null;
   #conflicts: OtherNode[] = [];
+  /** Every other live node, as last seen, hears wake-ups that carry events. */
+  #othersCarry = false;
   #loggedAt = 0;
   #closed = false;
 
@@ -83,6 +88,14 @@ export class NodeRegistry {
   /** Another node shares the schema without a bus in common with this one. */
   conflict(): boolean {
     return this.#conflicts.length > 0;
+  }
+
+  /**
+   * Wake-ups may carry events: this node and every other live node, as seen at the last heartbeat
+   * (a node of an earlier version, which ignores them, turns them back into bare wake-ups).
+   */
+  carrying(): boolean {
+    return (this.#options.carries ?? false) && this.#othersCarry;
   }
 
   /** Register, or throw `NodeConflictError` when a live node cannot share the schema with this one. */
@@ -99,6 +112,7 @@ export class NodeRegistry {
         this.#id,
       ]);
       const conflicts = others.filter((n) => !this.#compatible(n));
+      this.#othersCarry = others.every((n) => n.carries);
       if (conflicts.length > 0) {
         await client.query('ROLLBACK');
         const why = this.#explain(conflicts, 'start');
@@ -144,8 +158,9 @@ export class NodeRegistry {
     try {
       const client = this.#client ?? (await this.#lockedClient());
       await this.#upsert(client);
-      const conflicts = (await this.#liveOthers(client)).filter((n) => !this.#compatible(n));
-      this.#report(conflicts);
+      const others = await this.#liveOthers(client);
+      this.#othersCarry = others.every((n) => n.carries);
+      this.#report(others.filter((n) => !this.#compatible(n)));
     } catch (error) {
       // The connection (and with it the lock) may be gone: the next beat takes a new one.
       this.#client?.release(true);
@@ -195,16 +210,16 @@ export class NodeRegistry {
 
   async #upsert(client: PostgresPoolClient): Promise<void> {
     await client.query(
-      `INSERT INTO ${this.#options.table} (id, lock_key, bus, host, pid) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO ${this.#options.table} (id, lock_key, bus, host, pid, carries) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (id) DO UPDATE SET seen_at = now(), lock_key = excluded.lock_key`,
-      [this.#id, this.#key, this.#options.bus, hostname(), process.pid],
+      [this.#id, this.#key, this.#options.bus, hostname(), process.pid, this.#options.carries ?? false],
     );
   }
 
   /** Other nodes holding their lock and seen within the time to live. */
   async #liveOthers(client: PostgresPoolClient): Promise<OtherNode[]> {
     const { rows } = await client.query<OtherNode>(
-      `SELECT n.id, n.bus, n.host, n.pid, round(extract(epoch FROM now() - n.started_at))::integer AS age_s
+      `SELECT n.id, n.bus, n.carries, n.host, n.pid, round(extract(epoch FROM now() - n.started_at))::integer AS age_s
        FROM ${this.#options.table} n
        WHERE n.id <> $1 AND n.seen_at > now() - make_interval(secs => $2)
          AND EXISTS (SELECT 1 FROM pg_locks l

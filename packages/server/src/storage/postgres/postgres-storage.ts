@@ -38,6 +38,7 @@ import type {
   InsertInput,
   InsertOutcome,
   LogBounds,
+  LogFeed,
   LoggedEvent,
   OpenInput,
   OpenOutcome,
@@ -128,7 +129,7 @@ export interface PostgresStorageOptions {
   node?: { bus: string; heartbeatMs?: number; ttlMs?: number };
   /**
    * Serve live events from log tails in memory (log-mirror.ts). Only for a node that is the only
-   * writer of its schema: other nodes' appends never reach the tails.
+   * writer of its schema, or one whose hub feeds the tails other nodes' appends (`logFeed`).
    * @default true for a node registered with the `memory` bus (which the registry lets run alone)
    */
   tails?: boolean;
@@ -164,6 +165,8 @@ export class PostgresStorage implements Storage {
   readonly #log: LogWriter;
   readonly #locks: LogLockKeys;
   readonly #mirror: LogMirror | null;
+  /** The tails, for the hub to feed with other nodes' appends (present when they are kept). */
+  readonly logFeed?: LogFeed;
   readonly #sends: Batcher<InsertInput, InsertOutcome>;
   readonly #opens: Batcher<OpenInput, OpenOutcome>;
   readonly #reads: Batcher<EventRead, EventPage>;
@@ -185,6 +188,7 @@ export class PostgresStorage implements Storage {
     });
     this.#locks = logLockKeys(schema);
     this.#mirror = (options.tails ?? options.node?.bus === 'memory') ? new LogMirror() : null;
+    if (this.#mirror) this.logFeed = this.#mirror;
     this.#log = new LogWriter(this.#schema, this.#locks, this.#mirror);
     // Verbs that arrive together share a transaction and multi-row statements. Two calls on one
     // send key or one message never share a batch: each is decided after the one before it.
@@ -231,11 +235,14 @@ export class PostgresStorage implements Storage {
           table: `${this.#schema}.nodes`,
           migrateLock: this.#locks.migrate,
           bus: node.bus,
+          carries: this.#mirror !== null,
           ...(node.heartbeatMs !== undefined ? { heartbeatMs: node.heartbeatMs } : {}),
           ...(node.ttlMs !== undefined ? { ttlMs: node.ttlMs } : {}),
           ...(this.#options.logger ? { logger: this.#options.logger } : {}),
         });
         await this.#registry.register();
+        const registry = this.#registry;
+        this.#mirror?.carryWhile(() => registry.carrying());
       }
       this.#scrubber = new Scrubber({
         pool,

@@ -2,7 +2,7 @@
  * Version of the schema `schemaStatements` creates, kept in `meta`. A database of an earlier
  * version is brought to it by the statements' own steps (see `schemaStatements`).
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** A double-quoted SQL identifier. */
 export function quoteIdent(name: string): string {
@@ -21,7 +21,8 @@ export function quoteIdent(name: string): string {
  * the step's statements are idempotent all the same. Version 2 added the devices' public keys
  * (`public_key`) and the devices a sealed burn message was sealed for (`sealed_for`, ids joined
  * by a space; its envelope is stored in `burn_contents` like any burn content). Version 3 added
- * uploads (`uploads`, and their bytes in `upload_chunks`, one row per append).
+ * uploads (`uploads`, and their bytes in `upload_chunks`, one row per append). Version 4 added
+ * attachments; version 5 the nodes' `carries` (whether their wake-ups carry events, hub.ts).
  *
  * `lock_logs` takes, in this order, the shared log barrier and each user's log lock (keys sorted
  * by the caller): PL/pgSQL so the order is explicit, in one round trip. `append_log` takes them
@@ -107,7 +108,8 @@ export function schemaStatements(s: string): string[] {
       host text NOT NULL,
       pid integer NOT NULL,
       started_at timestamptz NOT NULL DEFAULT now(),
-      seen_at timestamptz NOT NULL DEFAULT now()
+      seen_at timestamptz NOT NULL DEFAULT now(),
+      carries boolean NOT NULL DEFAULT false
     )`,
     `CREATE TABLE IF NOT EXISTS ${s}.tombstones (
       message_id text PRIMARY KEY,
@@ -181,6 +183,14 @@ export function schemaStatements(s: string): string[] {
         ALTER TABLE ${s}.messages ADD COLUMN IF NOT EXISTS attachment text;
         ALTER TABLE ${s}.uploads ADD COLUMN IF NOT EXISTS message_id text;
         UPDATE ${s}.meta SET value = 4 WHERE key = 'version';
+      END IF;
+    END $$`,
+    // Version 4 → 5: whether a node's wake-ups carry the appended events (hub.ts); a node of an
+    // earlier version ignores such wake-ups, so nodes carry them only while every node does.
+    `DO $$ BEGIN
+      IF (SELECT value FROM ${s}.meta WHERE key = 'version') < 5 THEN
+        ALTER TABLE ${s}.nodes ADD COLUMN IF NOT EXISTS carries boolean NOT NULL DEFAULT false;
+        UPDATE ${s}.meta SET value = 5 WHERE key = 'version';
       END IF;
     END $$`,
     `CREATE INDEX IF NOT EXISTS uploads_message ON ${s}.uploads (message_id) WHERE message_id IS NOT NULL`,

@@ -114,7 +114,7 @@ export interface Unmessaged {
 }
 
 /** What an append returns: the events' seqs, in order, and the heads asked for. */
-export interface Appended {
+export interface AppendResult {
   seqs: number[];
   /** Per user asked, the seq of their last event before this append (null: none). */
   heads: Map<string, number | null>;
@@ -139,7 +139,7 @@ export class LogWriter {
   }
 
   /** Lock these events' logs and append them in this order. */
-  async append(tx: Tx, events: readonly NewEvent[]): Promise<Appended | undefined> {
+  async append(tx: Tx, events: readonly NewEvent[]): Promise<AppendResult | undefined> {
     if (events.length === 0) return undefined;
     const asked = this.#mirror ? [...new Set(events.map((e) => e.userId))] : [];
     const { rows } = await tx.q<{ seqs: string[] | null; heads: (string | null)[] | null }>(
@@ -170,7 +170,7 @@ export class LogWriter {
   }
 
   /** The transaction committed (`added`: what its append returned). */
-  committed(tx: Tx, added: Appended | undefined): void {
+  committed(tx: Tx, added: AppendResult | undefined): void {
     this.#mirror?.committed(tx, added);
   }
 
