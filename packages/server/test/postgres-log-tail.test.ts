@@ -195,6 +195,23 @@ await describeWithServices('postgres storage: log tails of a node alone on its s
     expect(page).toEqual(await database.readEvents(bob.id, after, 100));
   });
 
+  it('starts a tail from a long page with its newest events: a cursor before them reads the database', async () => {
+    const after = await end(database, bob.id);
+    const sent = Array.from({ length: 150 }, () => newMessage({ burn: hourBurn }));
+    await Promise.all(sent.map((m) => send(m)));
+    // One page reaches the end of the log: the tail keeps the newest 128 of its 150 events.
+    const page = await live.readEvents(bob.id, after, 256);
+    expect(page.more).toBe(false);
+    expect(messageIds(page.events)).toEqual(sent.map((m) => m.id));
+    expect(await live.readEvents(bob.id, after, 256)).toEqual(page);
+    const last = newMessage({ burn: hourBurn });
+    await send(last);
+    const before = postgresQueriesTotal();
+    const next = await live.readEvents(bob.id, page.last, 100);
+    expect(postgresQueriesTotal() - before).toBe(0);
+    expect(messageIds(next.events)).toEqual([last.id]);
+  });
+
   it('a commit seen after a later one drops the tail, and no event is skipped or served twice', async () => {
     const after = await end(live, bob.id);
     const first = newMessage({ burn: hourBurn });

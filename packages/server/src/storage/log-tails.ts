@@ -50,7 +50,10 @@ export class LogTails {
       const oldest = this.#tails.keys().next();
       if (!oldest.done) this.#tails.delete(oldest.value);
     }
-    this.#tails.set(userId, { base, events: events.slice(-TAIL_EVENTS) });
+    // A long page keeps its newest events; the tail then begins after the last one it leaves out.
+    const cut = Math.max(0, events.length - TAIL_EVENTS);
+    const from = cut > 0 ? (events[cut - 1]?.event.seq ?? base) : base;
+    this.#tails.set(userId, { base: from, events: events.slice(cut) });
   }
 
   /**
