@@ -5,23 +5,11 @@ import type { PostgresPool } from '../src/storage/postgres/postgres-pool.ts';
 import { PostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
 import type { LoggedEvent, NewMessage } from '../src/storage/storage.ts';
 import { describeWithServices, dropSchema, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
-import { addDevices, addUsers, alice, bob, hourBurn, newMessage } from './storage-fixtures.ts';
+import { addDevices, addUsers, alice, bob, hourBurn, newMessage, readLog } from './storage-fixtures.ts';
 
 // A node alone on its schema serves live events from log tails in memory (log-mirror.ts). These
 // tests hold what it serves to what a storage without tails reads from the database after the
 // same writes, including when the node sees commits in another order than PostgreSQL made them.
-
-/** Every event of a user after `after`, page by page. */
-async function read(storage: PostgresStorage, userId: string, after: number): Promise<LoggedEvent[]> {
-  const out: LoggedEvent[] = [];
-  let cursor = after;
-  for (;;) {
-    const page = await storage.readEvents(userId, cursor, 7);
-    out.push(...page.events);
-    cursor = page.last;
-    if (!page.more) return out;
-  }
-}
 
 /** The seq of a user's last event, read to the end (which starts the user's tail on a node with tails). */
 async function end(storage: PostgresStorage, userId: string): Promise<number> {
@@ -151,8 +139,8 @@ await describeWithServices('postgres storage: log tails of a node alone on its s
       [alice, cursors.alice],
       [bob, cursors.bob],
     ] as const) {
-      const memory = await read(live, user.id, after);
-      expect(memory).toEqual(await read(database, user.id, after));
+      const memory = await readLog(live, user.id, after);
+      expect(memory).toEqual(await readLog(database, user.id, after));
       expect(memory.filter((l) => l.event.kind === 'burned')).toHaveLength(4);
       expect(messageIds(memory)).toContain(normal.id);
       expect(messageIds(memory)).not.toContain(opened.id);
@@ -172,7 +160,7 @@ await describeWithServices('postgres storage: log tails of a node alone on its s
       expect(messageIds(page.events)).toEqual([last.id]);
       expect(page).toEqual(await database.readEvents(user.id, after, 100));
     }
-    const receipts = (await read(live, alice.id, cursors.alice))
+    const receipts = (await readLog(live, alice.id, cursors.alice))
       .map((l) => l.event)
       .filter((e): e is Extract<Event, { kind: 'receipt' }> => e.kind === 'receipt');
     expect(receipts.map((e) => [e.messageId, e.type])).toEqual(
@@ -223,14 +211,14 @@ await describeWithServices('postgres storage: log tails of a node alone on its s
       await held;
       await send(second);
       // Seen alone, `second` would look like the next event after the tail's end: it is not.
-      expect(messageIds(await read(live, bob.id, after))).toEqual([first.id, second.id]);
+      expect(messageIds(await readLog(live, bob.id, after))).toEqual([first.id, second.id]);
     } finally {
       release();
     }
     await firstSent;
-    const events = await read(live, bob.id, after);
+    const events = await readLog(live, bob.id, after);
     expect(messageIds(events)).toEqual([first.id, second.id]);
-    expect(events).toEqual(await read(database, bob.id, after));
+    expect(events).toEqual(await readLog(database, bob.id, after));
   });
 
   it('a read that ran while a commit of that log was seen does not start a tail without it', async () => {
@@ -257,6 +245,6 @@ await describeWithServices('postgres storage: log tails of a node alone on its s
     await database.insertMessage({ deviceId: 'd_a', key: 'k-foreign', message: foreign, at: 2_000 });
     const local = newMessage({ burn: hourBurn });
     await send(local);
-    expect(messageIds(await read(live, bob.id, after))).toEqual([foreign.id, local.id]);
+    expect(messageIds(await readLog(live, bob.id, after))).toEqual([foreign.id, local.id]);
   });
 });

@@ -3,7 +3,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir, waitFor } from '../../../test/kit/index.ts';
 import { SqliteStorage } from '../src/storage/sqlite/sqlite-storage.ts';
 import type { LoggedEvent, NewMessage } from '../src/storage/storage.ts';
-import { addDevices, addUsers, alice, bob, countRows, newMessage, readDatabase } from './storage-fixtures.ts';
+import {
+  addDevices,
+  addUsers,
+  alice,
+  bob,
+  countRows,
+  newMessage,
+  readDatabase,
+  readLog,
+} from './storage-fixtures.ts';
 
 let counter = 0;
 /** A message whose ext differs from every other's, so the tail and the database can be compared. */
@@ -13,18 +22,6 @@ function message(overrides: Partial<NewMessage> = {}): NewMessage {
 }
 
 const burn = { ttlSeconds: 60, viewSeconds: 5, expiresAt: 61_000 };
-
-/** Every event of a user after `after`, page by page. */
-async function read(storage: SqliteStorage, userId: string, after: number): Promise<LoggedEvent[]> {
-  const out: LoggedEvent[] = [];
-  let cursor = after;
-  for (;;) {
-    const page = await storage.readEvents(userId, cursor, 7);
-    out.push(...page.events);
-    cursor = page.last;
-    if (!page.more) return out;
-  }
-}
 
 // Live delivery reads a user's recent log from memory; these tests hold it to what a second
 // connection reads from the database file after the same writes.
@@ -48,7 +45,7 @@ describe('sqlite storage: in-memory log tails', () => {
     const other = new SqliteStorage({ dataDir: dir.path });
     await other.init();
     try {
-      return await read(other, userId, after);
+      return await readLog(other, userId, after);
     } finally {
       await other.close();
     }
@@ -96,14 +93,14 @@ describe('sqlite storage: in-memory log tails', () => {
       [alice, cursors.alice],
       [bob, cursors.bob],
     ] as const) {
-      const memory = await read(live, user.id, after);
+      const memory = await readLog(live, user.id, after);
       expect(memory).toEqual(await fromDisk(user.id, after));
       const kinds = memory.map((l) => l.event.kind);
       expect(kinds).toContain('burned');
       const messageIds = memory.flatMap((l) => (l.event.kind === 'message' ? [l.event.message.id] : []));
       expect(messageIds).toEqual([normal.id]);
     }
-    const aliceEvents = (await read(live, alice.id, cursors.alice)).map((l) => l.event);
+    const aliceEvents = (await readLog(live, alice.id, cursors.alice)).map((l) => l.event);
     expect(aliceEvents.filter((e): e is Extract<Event, { kind: 'receipt' }> => e.kind === 'receipt')).toEqual(
       [
         expect.objectContaining({ messageId: normal.id, type: 'delivered', by: 'bob' }),
@@ -123,11 +120,11 @@ describe('sqlite storage: in-memory log tails', () => {
         at: 2_000,
       });
     }
-    const all = await read(live, bob.id, start);
+    const all = await readLog(live, bob.id, start);
     expect(all).toHaveLength(300);
     expect(all).toEqual(await fromDisk(bob.id, start));
     const middle = all[150]?.event.seq ?? 0;
-    expect(await read(live, bob.id, middle)).toEqual(all.slice(151));
+    expect(await readLog(live, bob.id, middle)).toEqual(all.slice(151));
     const seqs = all.map((l) => l.event.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
   });

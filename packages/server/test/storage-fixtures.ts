@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { DATABASE_FILE } from '../src/storage/sqlite/sqlite-storage.ts';
-import type { NewMessage, Party, Storage } from '../src/storage/storage.ts';
+import type { LoggedEvent, NewMessage, Party, Storage } from '../src/storage/storage.ts';
 
 // What storage tests build over and over: parties, messages, devices, and a look at the SQLite
 // file through a second, read-only connection.
@@ -35,6 +35,18 @@ export function newMessage(overrides: Partial<NewMessage> = {}): NewMessage {
     ext: null,
     ...overrides,
   };
+}
+
+/** Every event of a user's log after `after`, read page by page (7 at a time: several pages). */
+export async function readLog(storage: Storage, userId: string, after: number): Promise<LoggedEvent[]> {
+  const out: LoggedEvent[] = [];
+  let cursor = after;
+  for (;;) {
+    const page = await storage.readEvents(userId, cursor, 7);
+    out.push(...page.events);
+    cursor = page.last;
+    if (!page.more) return out;
+  }
 }
 
 /** A burn policy of an hour from t = 1 s. */

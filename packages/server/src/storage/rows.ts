@@ -266,23 +266,42 @@ export function eventOf(row: EventRow): Event | null {
         }),
       };
     case 'receipt':
-      return {
-        kind: 'receipt',
-        seq,
-        messageId: row.message_id,
-        conversation: row.conversation,
-        type: row.detail === 'read' ? 'read' : 'delivered',
-        by: row.by_name ?? '',
-        at: int(row.at),
-      };
     case 'burned':
-      return {
-        kind: 'burned',
+      return markEventOf(
+        row.kind,
         seq,
-        messageId: row.message_id,
-        conversation: row.conversation,
-        reason: (row.detail ?? 'opened') as BurnReason,
-        at: int(row.at),
-      };
+        row.message_id,
+        row.conversation,
+        row.detail,
+        row.by_name,
+        int(row.at),
+      );
   }
+}
+
+/**
+ * A `receipt` or `burned` event from the fields of its log entry, in the key order of every
+ * event of its kind (tails hold events read back and events just appended: lookups over them stay
+ * fast only while each kind has one shape).
+ */
+export function markEventOf(
+  kind: 'receipt' | 'burned',
+  seq: number,
+  messageId: string,
+  conversation: string,
+  detail: string | null,
+  byName: string | null,
+  at: number,
+): Event {
+  return kind === 'receipt'
+    ? {
+        kind,
+        seq,
+        messageId,
+        conversation,
+        type: detail === 'read' ? 'read' : 'delivered',
+        by: byName ?? '',
+        at,
+      }
+    : { kind, seq, messageId, conversation, reason: (detail ?? 'opened') as BurnReason, at };
 }

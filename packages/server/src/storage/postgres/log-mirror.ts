@@ -1,5 +1,5 @@
-import type { BurnReason, Event } from '@cinder/protocol';
 import { LogTails } from '../log-tails.ts';
+import { markEventOf } from '../rows.ts';
 import type { Appended, EventPage, LogFeed, LoggedEvent } from '../storage.ts';
 import type { AppendResult, NewEvent, Tx } from './transaction.ts';
 
@@ -160,38 +160,15 @@ function carriable(events: readonly LoggedEvent[]): boolean {
 }
 
 /**
- * An appended event as the log query reads it back (rows.ts `eventOf`, in its key order: tails
- * hold events of both origins, and lookups over them stay fast only while each kind has one
- * shape); null for a `message` event queued without its view.
+ * An appended event as the log query reads it back (rows.ts `eventOf`); null for a `message`
+ * event queued without its view.
  */
 function loggedOf(e: NewEvent, seq: number): LoggedEvent | null {
-  let event: Event;
-  switch (e.kind) {
-    case 'message':
-      if (!e.message) return null;
-      event = { kind: 'message', seq, message: e.message };
-      break;
-    case 'receipt':
-      event = {
-        kind: 'receipt',
-        seq,
-        messageId: e.messageId,
-        conversation: e.conversation,
-        type: e.detail === 'read' ? 'read' : 'delivered',
-        by: e.byName ?? '',
-        at: e.at,
-      };
-      break;
-    case 'burned':
-      event = {
-        kind: 'burned',
-        seq,
-        messageId: e.messageId,
-        conversation: e.conversation,
-        reason: (e.detail ?? 'opened') as BurnReason,
-        at: e.at,
-      };
-      break;
+  if (e.kind === 'message') {
+    return e.message
+      ? { event: { kind: 'message', seq, message: e.message }, originDevice: e.originDevice }
+      : null;
   }
+  const event = markEventOf(e.kind, seq, e.messageId, e.conversation, e.detail, e.byName, e.at);
   return { event, originDevice: e.originDevice };
 }
