@@ -345,6 +345,9 @@ async function waitUntil(done: () => boolean, deadline: number): Promise<void> {
   while (!done() && performance.now() < deadline) await sleepUntil(performance.now() + 50);
 }
 
-function sleepUntil(at: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())));
+async function sleepUntil(at: number): Promise<void> {
+  // A timer may fire a fraction of a millisecond before `performance.now()` reaches its time.
+  while (performance.now() < at) {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.ceil(at - performance.now()))));
+  }
 }
