@@ -66,11 +66,6 @@ export class LogMirror implements LogFeed {
   /** A transaction committed: what it did to the logs, after its append (`added`). */
   committed(tx: Tx, added: AppendResult | undefined): void {
     if (tx.pruned) this.#clear();
-    // Deleted before the append, as in the transaction: the heads were read without them.
-    for (const { messageId, userIds } of tx.unmessaged) {
-      this.#tails.unmessage(userIds, messageId);
-      for (const userId of userIds) this.#touch(userId);
-    }
     if (!added) return;
     const byUser = new Map<string, LoggedEvent[] | null>();
     tx.events.forEach((event, i) => {
@@ -89,8 +84,7 @@ export class LogMirror implements LogFeed {
         this.#listener?.(userId, null);
         continue;
       }
-      this.#touch(userId);
-      this.#tails.appendAfter(userId, head, events);
+      this.#chain(userId, head, events);
       this.#listener?.(userId, carriable(events) && this.#carrying() ? { head, events } : null);
     }
   }
@@ -98,7 +92,6 @@ export class LogMirror implements LogFeed {
   /** A transaction failed, before or after its commit: its logs start over from the database. */
   failed(tx: Tx): void {
     if (tx.pruned) this.#clear();
-    for (const { userIds } of tx.unmessaged) for (const userId of userIds) this.#drop(userId);
     for (const userId of new Set(tx.events.map((event) => event.userId))) {
       this.#drop(userId);
       this.#listener?.(userId, null);
@@ -119,8 +112,16 @@ export class LogMirror implements LogFeed {
   }
 
   remote(userId: string, { head, events }: Appended): void {
+    this.#chain(userId, head, events);
+  }
+
+  /**
+   * One user's append, this node's or another's, into the tail. A `burned` event says its burn
+   * deleted the message's queued `message` event before the append (the head was read without
+   * it): that goes first.
+   */
+  #chain(userId: string, head: number | null, events: readonly LoggedEvent[]): void {
     this.#touch(userId);
-    // A burn deletes the message's queued events with it, before its append.
     for (const { event } of events) {
       if (event.kind === 'burned') this.#tails.unmessage([userId], event.messageId);
     }

@@ -600,7 +600,6 @@ export class PostgresStorage implements Storage {
     for (const { row, reason, at } of burns) {
       const event = { kind: 'burned' as const, originDevice: null, detail: reason, byName: null, at };
       const where = { messageId: row.id, conversation: row.conversation };
-      tx.unmessaged.push({ messageId: row.id, userIds: [row.sender_id, row.recipient_id] });
       tx.events.push(
         { ...event, ...where, userId: row.sender_id },
         { ...event, ...where, userId: row.recipient_id },

@@ -11,8 +11,6 @@ export interface Tx {
   burned: boolean;
   /** Events to append to the log, in order: written together just before the commit. */
   events: NewEvent[];
-  /** Burned messages whose queued `message` events the transaction deleted, and whose logs held them. */
-  unmessaged: Unmessaged[];
   /** The transaction deleted a prefix of the log (prune). */
   pruned: boolean;
   /**
@@ -49,7 +47,6 @@ export async function inTransaction<T>(
       q: (text, values) => client.query(text, values),
       burned: false,
       events: [],
-      unmessaged: [],
       pruned: false,
       commit() {
         committed ??= finish(tx, client, log);
@@ -105,12 +102,6 @@ export interface NewEvent {
   at: number;
   /** A `message` event's view as the log query builds it, when the storage keeps log tails. */
   message?: MessageView;
-}
-
-/** A burned message's queued `message` events, deleted: they leave the tails too. */
-export interface Unmessaged {
-  messageId: string;
-  userIds: readonly string[];
 }
 
 /** What an append returns: the events' seqs, in order, and the heads asked for. */
