@@ -3,11 +3,12 @@ import pino from 'pino';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { waitFor } from '../../../test/kit/index.ts';
 import { MemoryBus } from '../src/bus/memory-bus.ts';
-import { Hub, type HubMember } from '../src/core/hub.ts';
+import { Hub } from '../src/core/hub.ts';
 import { hash32 } from '../src/storage/postgres/log-locks.ts';
 import { postgresQueriesTotal } from '../src/storage/postgres/node-postgres.ts';
 import { PostgresStorage } from '../src/storage/postgres/postgres-storage.ts';
 import type { LoggedEvent, NewMessage } from '../src/storage/storage.ts';
+import { hubMember } from './hub-member.ts';
 import { describeWithServices, dropSchema, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
 import { addDevices, addUsers, alice, bob, hourBurn, newMessage } from './storage-fixtures.ts';
 
@@ -23,20 +24,6 @@ interface Node {
 
 function messageIds(events: readonly LoggedEvent[]): string[] {
   return events.flatMap((l) => (l.event.kind === 'message' ? [l.event.message.id] : []));
-}
-
-/** A connected device as the hub sees it, counting its wake-ups. */
-function device(userId: string, deviceId: string) {
-  const seen = { wakes: 0 };
-  const member: HubMember = {
-    userId,
-    deviceId,
-    wake: () => {
-      seen.wakes += 1;
-    },
-    revoke: () => {},
-  };
-  return { member, seen };
 }
 
 await describeWithServices('postgres cluster: log tails fed through the bus', ['postgres'], () => {
@@ -92,8 +79,8 @@ await describeWithServices('postgres cluster: log tails fed through the bus', ['
 
   /** Bob's device on node A, its tail started by a read to the end of his log. */
   async function bobOnA(): Promise<{ seen: { wakes: number }; after: number }> {
-    const bobPhone = device(bob.id, 'd_bob');
-    await a.hub.join(bobPhone.member);
+    const bobPhone = hubMember(bob.id, 'd_bob');
+    await a.hub.join(bobPhone.m);
     const page = await a.storage.readEvents(bob.id, 0, 1_000);
     expect(page.more).toBe(false);
     return { seen: bobPhone.seen, after: page.last };
@@ -153,13 +140,13 @@ await describeWithServices('postgres cluster: log tails fed through the bus', ['
   });
 
   it('a user no longer heard (his last device left) loses his tail: a return reads the log', async () => {
-    const bobPhone = device(bob.id, 'd_bob');
-    await a.hub.join(bobPhone.member);
+    const bobPhone = hubMember(bob.id, 'd_bob');
+    await a.hub.join(bobPhone.m);
     const after = (await a.storage.readEvents(bob.id, 0, 1_000)).last;
-    a.hub.leave(bobPhone.member);
+    a.hub.leave(bobPhone.m);
     const whileAway = newMessage({ burn: hourBurn });
     await sendOnB(whileAway);
-    await a.hub.join(bobPhone.member);
+    await a.hub.join(bobPhone.m);
     const read = await readOnA(after);
     expect(read.page).toEqual(read.database);
     expect(messageIds(read.page.events)).toEqual([whileAway.id]);

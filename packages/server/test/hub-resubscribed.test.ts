@@ -1,7 +1,8 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { MemoryBus } from '../src/bus/memory-bus.ts';
-import { Hub, type HubMember } from '../src/core/hub.ts';
+import { Hub } from '../src/core/hub.ts';
+import { hubMember } from './hub-member.ts';
 
 /** An in-process bus that can announce a resubscription, as a network bus does after reconnecting. */
 class ReconnectingBus extends MemoryBus {
@@ -17,26 +18,13 @@ class ReconnectingBus extends MemoryBus {
   }
 }
 
-function member(userId: string, deviceId: string) {
-  const seen = { wakes: 0 };
-  const m: HubMember = {
-    userId,
-    deviceId,
-    wake: () => {
-      seen.wakes += 1;
-    },
-    revoke: () => {},
-  };
-  return { m, seen };
-}
-
 describe('hub after the bus lost its subscriptions', () => {
   it('wakes every local device once the bus is resubscribed, and stops listening when closed', async () => {
     const bus = new ReconnectingBus();
     const hub = new Hub(bus, pino({ level: 'silent' }));
-    const devices = [member('u_a', 'd_1'), member('u_a', 'd_2'), member('u_b', 'd_3')];
+    const devices = [hubMember('u_a', 'd_1'), hubMember('u_a', 'd_2'), hubMember('u_b', 'd_3')];
     for (const d of devices) await hub.join(d.m);
-    const gone = member('u_c', 'd_4');
+    const gone = hubMember('u_c', 'd_4');
     await hub.join(gone.m);
     hub.leave(gone.m);
 

@@ -2,8 +2,9 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test/kit/index.ts';
 import { MemoryBus } from '../src/bus/memory-bus.ts';
-import { Hub, type HubMember } from '../src/core/hub.ts';
+import { Hub } from '../src/core/hub.ts';
 import { TurnScheduler } from '../src/turn.ts';
+import { hubMember } from './hub-member.ts';
 
 /**
  * The end of the current turn's wake-ups, and of what they delivered: the hub publishes in the
@@ -14,21 +15,6 @@ function turnEnd(turn: TurnScheduler): Promise<void> {
   return new Promise((resolve) => turn.atTurnEnd('write', resolve));
 }
 
-function member(userId: string, deviceId: string) {
-  const seen = { wakes: 0, revoked: false };
-  const m: HubMember = {
-    userId,
-    deviceId,
-    wake: () => {
-      seen.wakes += 1;
-    },
-    revoke: () => {
-      seen.revoked = true;
-    },
-  };
-  return { m, seen };
-}
-
 describe('hub routing over a shared bus (two nodes)', () => {
   it('wakes and signs out devices on the other node, coalescing wakes per turn', async () => {
     const bus = new MemoryBus();
@@ -36,9 +22,9 @@ describe('hub routing over a shared bus (two nodes)', () => {
     const turnA = new TurnScheduler();
     const nodeA = new Hub(bus, logger, turnA);
     const nodeB = new Hub(bus, logger);
-    const bobPhone = member('u_bob', 'd_phone');
-    const bobLaptop = member('u_bob', 'd_laptop');
-    const carol = member('u_carol', 'd_c');
+    const bobPhone = hubMember('u_bob', 'd_phone');
+    const bobLaptop = hubMember('u_bob', 'd_laptop');
+    const carol = hubMember('u_carol', 'd_c');
     await nodeB.join(bobPhone.m);
     await nodeB.join(bobLaptop.m);
     await nodeA.join(carol.m);
