@@ -99,7 +99,8 @@ export class TrafficSession {
   /**
    * Seal, before the job starts, as many messages per pair as it should send: its offered
    * schedule (open loop) or its pace (the fastest seen in this session, or the job's
-   * `presealRate` at first) over warm-up and window, plus the cycles in flight, with a margin.
+   * `presealRate` at first) over warm-up and window, plus the cycles in flight, with a margin,
+   * and never more than the job's `maxCycles` lets that pair start.
    * What is left over stays in stock for the next job. Returns the batch sealed now.
    */
   private async sealAhead(
@@ -115,10 +116,10 @@ export class TrafficSession {
     const pace = (seen > 0 ? seen : first) * STOCK_MARGIN;
     const rate = job.kind === 'open' ? Math.min(job.rate, pace) : pace;
     const inFlight = job.kind === 'closed' ? job.window : Math.ceil(job.maxInFlight / pairs.length);
-    let perPair = Math.min(
-      Math.ceil(job.maxCycles / pairs.length),
-      Math.ceil((rate * seconds) / pairs.length) + inFlight,
-    );
+    // An open loop hands its slots to the pairs in turn; a closed loop's pairs run at their own
+    // pace, so one of them may start every cycle the job allows.
+    const mostOnePair = job.kind === 'open' ? Math.ceil(job.maxCycles / pairs.length) : job.maxCycles;
+    let perPair = Math.min(mostOnePair, Math.ceil((rate * seconds) / pairs.length) + inFlight);
     if (fileBody !== undefined) {
       perPair = Math.min(perPair, Math.floor(MAX_FILE_STOCK_BYTES / fileBody.length / pairs.length));
     }
