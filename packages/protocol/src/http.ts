@@ -89,6 +89,8 @@ export type HealthResponse = z.infer<typeof HealthResponse>;
  * `DELETE` (cancel, 204) on `/v1/uploads/:id`. `GET /v1/messages/:id/blob` (Bearer): the bytes of a
  * live message's attachment, for its sender's and recipient's devices (`Range: bytes=a-b` → 206);
  * anything else (burned, unknown, not theirs, no attachment) is the same 404 NOT_FOUND.
+ * Web Push (push.ts): `GET /v1/push/key`; `GET`, `PUT` and `DELETE` (204, also when there was none)
+ * on `/v1/push/subscription`; `PUT /v1/push/preferences`.
  */
 export const ROUTES = {
   register: '/v1/accounts',
@@ -96,6 +98,9 @@ export const ROUTES = {
   devices: '/v1/devices',
   uploads: '/v1/uploads',
   messageBlob: '/v1/messages/:id/blob',
+  pushKey: '/v1/push/key',
+  pushSubscription: '/v1/push/subscription',
+  pushPreferences: '/v1/push/preferences',
   health: '/healthz',
   ready: '/readyz',
   live: '/livez',

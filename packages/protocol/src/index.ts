@@ -7,3 +7,4 @@ export * from './http.ts';
 export * from './json.ts';
 export * from './limits.ts';
 export * from './parse.ts';
+export * from './push.ts';
