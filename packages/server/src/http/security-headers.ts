@@ -5,6 +5,9 @@ import type { MiddlewareHandler } from 'hono';
  * connects only to its own origin (`'self'` covers same-origin ws: and wss: in CSP Level 3)
  * and, when one is configured, the CORS origin (its http(s) and ws(s) forms). Images and media
  * may also come from `blob:` object URLs: the app shows attachments, decrypted in memory, that way.
+ * The service worker (`/sw.js`) and the web app manifest are same-origin files, allowed by
+ * `script-src 'self'` (the fallback of `worker-src`) and `default-src 'self'` (of `manifest-src`):
+ * no directive of their own, so the policy stays what it was and no other origin can serve them.
  */
 export function contentSecurityPolicy(corsOrigin: string | null): string {
   const connect = ["'self'"];

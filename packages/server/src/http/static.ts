@@ -31,6 +31,15 @@ const NOT_BUILT = `<!doctype html>
 <p>The API is at <code>/v1</code>; health at <code>/healthz</code>.</p></body></html>
 `;
 
+/**
+ * Vite puts content-hashed names under assets/: those never change. Every other file is
+ * revalidated on each use: index.html, and above all the service worker (sw.js, its registerSW.js)
+ * and manifest.webmanifest, so an installed app sees a new release on its next launch.
+ */
+function cacheControlOf(pathname: string): string {
+  return pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+}
+
 async function fileAt(path: string): Promise<Buffer | null> {
   try {
     if (!(await stat(path)).isFile()) return null;
@@ -58,9 +67,10 @@ export function webApp(webRoot: string) {
     const file = pathname.endsWith('/') ? null : await fileAt(target);
     if (file) {
       const type = CONTENT_TYPES[extname(target).toLowerCase()] ?? 'application/octet-stream';
-      // Vite puts content-hashed names under assets/: those never change.
-      const cache = pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
-      return c.body(new Uint8Array(file), 200, { 'Content-Type': type, 'Cache-Control': cache });
+      return c.body(new Uint8Array(file), 200, {
+        'Content-Type': type,
+        'Cache-Control': cacheControlOf(pathname),
+      });
     }
     if (extname(pathname) !== '') return c.text('Not found', 404);
     const index = await fileAt(join(root, 'index.html'));
