@@ -76,6 +76,7 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
       ALTER TABLE "${schema}".messages DROP COLUMN attachment;
       DROP TABLE "${schema}".uploads; DROP TABLE "${schema}".upload_chunks;
       ALTER TABLE "${schema}".nodes DROP COLUMN carries;
+      DROP TABLE "${schema}".push_subscriptions; DROP TABLE "${schema}".push_vapid;
       UPDATE "${schema}".meta SET value = 1 WHERE key = 'version'`);
     expect((await columnsOf(schema)).devices).not.toContain('public_key');
 
@@ -83,13 +84,13 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
     const [storage] = await Promise.all([storageIn(schema), storageIn(schema)]);
     if (!storage) throw new Error('no storage');
     expect(await versionOf(schema)).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(5);
+    expect(SCHEMA_VERSION).toBe(6);
     expect(await columnsOf(schema)).toEqual(await columnsOf(fresh));
 
     await expectMigratedStorageWorks(storage, old);
   });
 
-  it('brings a version 3 schema to 4 (attachments) and 5 (nodes that carry events), keeping its uploads unattached', async () => {
+  it('brings a version 3 schema to 4 (attachments), 5 (nodes that carry events) and 6 (push), keeping its uploads unattached', async () => {
     const fresh = uniqueSchema();
     const schema = uniqueSchema();
     schemas.push(fresh, schema);
@@ -102,6 +103,7 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
     await sql(`ALTER TABLE "${schema}".messages DROP COLUMN attachment;
       ALTER TABLE "${schema}".uploads DROP COLUMN message_id;
       ALTER TABLE "${schema}".nodes DROP COLUMN carries;
+      DROP TABLE "${schema}".push_subscriptions; DROP TABLE "${schema}".push_vapid;
       UPDATE "${schema}".meta SET value = 3 WHERE key = 'version'`);
     expect((await columnsOf(schema)).uploads).not.toContain('message_id');
 

@@ -141,6 +141,79 @@ export function runStorageContract(name: string, options: { create: () => Promis
       expect((await storage.accounts.listDevices(alice.id)).map((d) => d.id)).toEqual(['d2']);
     });
 
+    it('keeps one VAPID key pair: made by the first call, returned by every later one', async () => {
+      let made = 0;
+      const generate = () => {
+        made += 1;
+        return { publicKey: `pub-${made}`, privateKey: `priv-${made}` };
+      };
+      const first = await storage.push.vapidKeys(generate);
+      expect(first).toEqual({ publicKey: 'pub-1', privateKey: 'priv-1' });
+      expect(await storage.push.vapidKeys(generate)).toEqual(first);
+      expect(made).toBe(1);
+    });
+
+    it('keeps a push subscription per signed-in device, removed with the device or a gone endpoint', async () => {
+      const device = (id: string, userId: string) =>
+        storage.accounts.createDevice({
+          id,
+          userId,
+          name: id,
+          createdAt: 1,
+          lastSeenAt: null,
+          publicKey: null,
+          tokenHash: `h_${id}`,
+        });
+      await device('b1', bob.id);
+      await device('b2', bob.id);
+      await device('a1', alice.id);
+      const sub = (deviceId: string, userId: string, endpoint: string, previews: boolean | null) => ({
+        deviceId,
+        userId,
+        endpoint,
+        p256dh: `p-${deviceId}`,
+        auth: `a-${deviceId}`,
+        previews,
+        createdAt: 10,
+      });
+      // A first subscription has previews off unless asked.
+      expect(await storage.push.saveSubscription(sub('b1', bob.id, 'https://push/1', null))).toEqual({
+        ...sub('b1', bob.id, 'https://push/1', null),
+        previews: false,
+      });
+      expect(await storage.push.saveSubscription(sub('b2', bob.id, 'https://push/2', true))).toMatchObject({
+        previews: true,
+      });
+      await storage.push.saveSubscription(sub('a1', alice.id, 'https://push/a', null));
+      // Not for a device that is not signed in, nor another user's.
+      expect(await storage.push.saveSubscription(sub('nope', bob.id, 'https://push/x', null))).toBeNull();
+      expect(await storage.push.saveSubscription(sub('a1', bob.id, 'https://push/x', null))).toBeNull();
+      expect((await storage.push.listSubscriptions(bob.id)).map((s) => [s.deviceId, s.endpoint])).toEqual([
+        ['b1', 'https://push/1'],
+        ['b2', 'https://push/2'],
+      ]);
+      // A new subscription replaces the device's; without `previews` it keeps the preference.
+      expect(await storage.push.setPreviews('b1', true)).toBe(true);
+      expect(await storage.push.setPreviews('nope', true)).toBe(false);
+      await storage.push.saveSubscription(sub('b1', bob.id, 'https://push/1b', null));
+      expect(await storage.push.subscription('b1')).toMatchObject({
+        endpoint: 'https://push/1b',
+        previews: true,
+      });
+      // A gone endpoint removes the subscription only while the device still has it.
+      expect(await storage.push.deleteSubscription('b1', 'https://push/1')).toBe(false);
+      expect(await storage.push.deleteSubscription('b1', 'https://push/1b')).toBe(true);
+      expect(await storage.push.subscription('b1')).toBeNull();
+      expect(await storage.push.deleteSubscription('b1')).toBe(false);
+      // Signing a device out removes its subscription.
+      expect(await storage.accounts.deleteDevice(bob.id, 'b2')).toBe(true);
+      expect(await storage.push.subscription('b2')).toBeNull();
+      expect(await storage.push.listSubscriptions(bob.id)).toEqual([]);
+      expect((await storage.push.listSubscriptions(alice.id)).map((s) => s.deviceId)).toEqual(['a1']);
+      expect(await storage.push.deleteSubscription('a1')).toBe(true);
+      expect(await storage.push.listSubscriptions(alice.id)).toEqual([]);
+    });
+
     it('keeps device public keys, and lists the keyed devices oldest first as the key directory', async () => {
       const keys = { k1: publicKey(), k2: publicKey(), k3: publicKey(), other: publicKey() };
       const device = (id: string, userId: string, createdAt: number, key: string | null) =>

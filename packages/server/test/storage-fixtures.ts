@@ -134,4 +134,10 @@ export async function expectMigratedStorageWorks(storage: Storage, old: NewMessa
   expect(await storage.uploads.read('f_2')).toEqual(new Uint8Array([4, 5, 6]));
   const live = await storage.listLiveMessages(bob.id, null, 10);
   expect(live.messages.find((m) => m.id === withFile.id)?.attachment).toEqual(view);
+  // What version 5 (SQLite; 6 on PostgreSQL) adds works on the migrated storage: push subscriptions.
+  const push = { userId: bob.id, endpoint: 'https://push/old', p256dh: 'p', auth: 'a', createdAt: 7 };
+  expect(await storage.push.saveSubscription({ ...push, deviceId: 'd_old', previews: null })).toMatchObject({
+    previews: false,
+  });
+  expect((await storage.push.listSubscriptions(bob.id)).map((s) => s.deviceId)).toEqual(['d_old']);
 }

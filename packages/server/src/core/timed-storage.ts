@@ -16,10 +16,13 @@ import type {
   OpenOutcome,
   Party,
   PruneOutcome,
+  PushStore,
+  PushSubscriptionRecord,
   Storage,
   UploadRecord,
   UploadStore,
   UserRecord,
+  VapidKeys,
 } from '../storage/storage.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -42,6 +45,7 @@ function timed<T>(metrics: Metrics, verb: string, started: number, pending: Prom
 export class TimedStorage implements Storage {
   readonly accounts: AccountStore;
   readonly uploads: UploadStore;
+  readonly push: PushStore;
   readonly #inner: Storage;
   readonly #metrics: Metrics;
 
@@ -50,6 +54,7 @@ export class TimedStorage implements Storage {
     this.#metrics = metrics;
     this.accounts = new TimedAccounts(inner.accounts, metrics);
     this.uploads = new TimedUploads(inner.uploads, metrics);
+    this.push = new TimedPush(inner.push, metrics);
   }
 
   init(): Promise<void> {
@@ -226,5 +231,62 @@ class TimedUploads implements UploadStore {
 
   blob(messageId: string, userId: string): Promise<BlobSource | null> {
     return timed(this.#metrics, 'findBlob', performance.now(), this.#inner.blob(messageId, userId));
+  }
+}
+
+/** The Web Push verbs of a {@link TimedStorage}. */
+class TimedPush implements PushStore {
+  readonly #inner: PushStore;
+  readonly #metrics: Metrics;
+
+  constructor(inner: PushStore, metrics: Metrics) {
+    this.#inner = inner;
+    this.#metrics = metrics;
+  }
+
+  vapidKeys(generate: () => VapidKeys): Promise<VapidKeys> {
+    return timed(this.#metrics, 'vapidKeys', performance.now(), this.#inner.vapidKeys(generate));
+  }
+
+  saveSubscription(
+    subscription: Omit<PushSubscriptionRecord, 'previews'> & { previews: boolean | null },
+  ): Promise<PushSubscriptionRecord | null> {
+    return timed(
+      this.#metrics,
+      'savePushSubscription',
+      performance.now(),
+      this.#inner.saveSubscription(subscription),
+    );
+  }
+
+  subscription(deviceId: string): Promise<PushSubscriptionRecord | null> {
+    return timed(this.#metrics, 'pushSubscription', performance.now(), this.#inner.subscription(deviceId));
+  }
+
+  setPreviews(deviceId: string, previews: boolean): Promise<boolean> {
+    return timed(
+      this.#metrics,
+      'setPushPreviews',
+      performance.now(),
+      this.#inner.setPreviews(deviceId, previews),
+    );
+  }
+
+  deleteSubscription(deviceId: string, endpoint?: string): Promise<boolean> {
+    return timed(
+      this.#metrics,
+      'deletePushSubscription',
+      performance.now(),
+      this.#inner.deleteSubscription(deviceId, endpoint),
+    );
+  }
+
+  listSubscriptions(userId: string): Promise<PushSubscriptionRecord[]> {
+    return timed(
+      this.#metrics,
+      'listPushSubscriptions',
+      performance.now(),
+      this.#inner.listSubscriptions(userId),
+    );
   }
 }

@@ -174,7 +174,7 @@ export interface AccountStore {
   /** The device (and account) holding a token hash, or null when unknown or revoked. */
   findDeviceByTokenHash(tokenHash: string): Promise<DeviceAuth | null>;
   listDevices(userId: string): Promise<DeviceRecord[]>;
-  /** Delete a device of that user; false when the user has no such device. */
+  /** Delete a device of that user, and its push subscription; false when the user has no such device. */
   deleteDevice(userId: string, deviceId: string): Promise<boolean>;
   touchDevice(deviceId: string, at: number): Promise<void>;
   /** Remember how far the device has stored its log (from `ack`). */
@@ -237,6 +237,57 @@ export interface UploadStore {
   expire(now: number): Promise<number>;
 }
 
+/** The server's VAPID key pair (RFC 8292), base64url as `web-push` makes it. */
+export interface VapidKeys {
+  /** Uncompressed P-256 public key (65 bytes): the `applicationServerKey` browsers subscribe with. */
+  publicKey: string;
+  /** The private key (32 bytes): signs every push. */
+  privateKey: string;
+}
+
+/** A device's Web Push subscription, as stored (docs/push.md). */
+export interface PushSubscriptionRecord {
+  deviceId: string;
+  userId: string;
+  /** The push service's URL for the device: a capability, never logged. */
+  endpoint: string;
+  /** The device's P-256 key and auth secret (base64url) that the payload is encrypted to. */
+  p256dh: string;
+  auth: string;
+  /** Whether a normal message's push carries the start of its text. */
+  previews: boolean;
+  createdAt: number;
+}
+
+/** Web Push keys and subscriptions, as the storage keeps them (part of `Storage`). */
+export interface PushStore {
+  /**
+   * The server's VAPID keys: the kept pair, or, the first time, `generate()`'s, kept from now on.
+   * When several nodes start at once, every one gets the pair that was kept first.
+   */
+  vapidKeys(generate: () => VapidKeys): Promise<VapidKeys>;
+  /**
+   * Keep the device's subscription, replacing the one it had. `previews` null keeps the device's
+   * preference (false for a first subscription). Null when the device is not signed in (then
+   * nothing is kept).
+   */
+  saveSubscription(
+    subscription: Omit<PushSubscriptionRecord, 'previews'> & { previews: boolean | null },
+  ): Promise<PushSubscriptionRecord | null>;
+  /** The device's subscription, or null. */
+  subscription(deviceId: string): Promise<PushSubscriptionRecord | null>;
+  /** Set the device's preview preference; false when it has no subscription. */
+  setPreviews(deviceId: string, previews: boolean): Promise<boolean>;
+  /**
+   * Remove the device's subscription; with `endpoint`, only while it still has that endpoint (a
+   * push service said it is gone, and the device may have subscribed again meanwhile). False
+   * when nothing was removed.
+   */
+  deleteSubscription(deviceId: string, endpoint?: string): Promise<boolean>;
+  /** The subscriptions of the user's signed-in devices. */
+  listSubscriptions(userId: string): Promise<PushSubscriptionRecord[]>;
+}
+
 /**
  * Storage for Cinder, as domain verbs. Every verb that burns a message is one transaction
  * that reads what it must, deletes the content and every queued copy, writes the tombstone
@@ -268,6 +319,8 @@ export interface Storage {
   readonly accounts: AccountStore;
   /** Chunked uploads (media attachments) and their bytes. */
   readonly uploads: UploadStore;
+  /** Web Push: the VAPID keys and the devices' subscriptions. */
+  readonly push: PushStore;
 
   /**
    * Store a message and append its `message` event to both users' logs, unless

@@ -143,11 +143,14 @@ export class PostgresAccounts implements AccountStore {
   }
 
   async deleteDevice(userId: string, deviceId: string): Promise<boolean> {
-    const { rowCount } = await this.#pool().query(
-      `DELETE FROM ${this.#schema}.devices WHERE id = $1 AND user_id = $2`,
+    // One statement: the device and its push subscription go together.
+    const { rows } = await this.#pool().query<{ n: string }>(
+      `WITH gone AS (DELETE FROM ${this.#schema}.devices WHERE id = $1 AND user_id = $2 RETURNING id),
+        push AS (DELETE FROM ${this.#schema}.push_subscriptions WHERE device_id IN (SELECT id FROM gone))
+      SELECT count(*) AS n FROM gone`,
       [deviceId, userId],
     );
-    return (rowCount ?? 0) > 0;
+    return Number(rows[0]?.n ?? 0) > 0;
   }
 
   async touchDevice(deviceId: string, at: number): Promise<void> {

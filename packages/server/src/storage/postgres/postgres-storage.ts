@@ -55,6 +55,7 @@ import { LogMirror } from './log-mirror.ts';
 import { openNodePostgresPool } from './node-postgres.ts';
 import { NodeConflictError, NodeRegistry, type RegistryLogger } from './node-registry.ts';
 import type { PostgresPool, PostgresPoolOpener } from './postgres-pool.ts';
+import { PostgresPush } from './push.ts';
 import { quoteIdent, schemaStatements } from './schema.ts';
 import { Scrubber, type ScrubMode } from './scrubber.ts';
 import { inTransaction, LogWriter, type NewEvent, type Tx } from './transaction.ts';
@@ -162,6 +163,7 @@ export class PostgresStorage implements Storage {
   readonly #schema: string;
   readonly accounts: PostgresAccounts;
   readonly uploads: PostgresUploads;
+  readonly push: PostgresPush;
   readonly #log: LogWriter;
   readonly #locks: LogLockKeys;
   readonly #mirror: LogMirror | null;
@@ -182,6 +184,7 @@ export class PostgresStorage implements Storage {
     this.#options = options;
     this.#schema = quoteIdent(schema);
     this.accounts = new PostgresAccounts(() => this.#db(), this.#schema, options.logger);
+    this.push = new PostgresPush(() => this.#db(), this.#schema);
     this.uploads = new PostgresUploads(() => this.#db(), this.#schema, {
       queue: options.scrub !== 'off',
       schedule: () => this.#scrubber?.schedule(),

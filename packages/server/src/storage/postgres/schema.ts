@@ -2,7 +2,7 @@
  * Version of the schema `schemaStatements` creates, kept in `meta`. A database of an earlier
  * version is brought to it by the statements' own steps (see `schemaStatements`).
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /** A double-quoted SQL identifier. */
 export function quoteIdent(name: string): string {
@@ -22,7 +22,10 @@ export function quoteIdent(name: string): string {
  * (`public_key`) and the devices a sealed burn message was sealed for (`sealed_for`, ids joined
  * by a space; its envelope is stored in `burn_contents` like any burn content). Version 3 added
  * uploads (`uploads`, and their bytes in `upload_chunks`, one row per append). Version 4 added
- * attachments; version 5 the nodes' `carries` (whether their wake-ups carry events, hub.ts).
+ * attachments; version 5 the nodes' `carries` (whether their wake-ups carry events, hub.ts);
+ * version 6 Web Push (docs/push.md): the devices' subscriptions (`push_subscriptions`) and the
+ * cluster's one VAPID key pair (`push_vapid`, a single row that the first node to start inserts
+ * and every node reads, so all of them sign with the same key).
  *
  * `lock_logs` takes, in this order, the shared log barrier and each user's log lock (keys sorted
  * by the caller): PL/pgSQL so the order is explicit, in one round trip. `append_log` takes them
@@ -194,6 +197,24 @@ export function schemaStatements(s: string): string[] {
       END IF;
     END $$`,
     `CREATE INDEX IF NOT EXISTS uploads_message ON ${s}.uploads (message_id) WHERE message_id IS NOT NULL`,
+    // Web Push, created by a new database and by the step to version 6 alike.
+    `CREATE TABLE IF NOT EXISTS ${s}.push_subscriptions (
+      device_id text PRIMARY KEY,
+      user_id text NOT NULL,
+      endpoint text NOT NULL,
+      p256dh text NOT NULL,
+      auth text NOT NULL,
+      previews boolean NOT NULL,
+      created_at bigint NOT NULL
+    )`,
+    `CREATE INDEX IF NOT EXISTS push_subscriptions_user ON ${s}.push_subscriptions (user_id)`,
+    `CREATE TABLE IF NOT EXISTS ${s}.push_vapid (
+      id smallint PRIMARY KEY CHECK (id = 1),
+      public_key text NOT NULL,
+      private_key text NOT NULL
+    )`,
+    // Version 5 → 6: the tables above are all it adds.
+    `UPDATE ${s}.meta SET value = 6 WHERE key = 'version' AND value < 6`,
     `CREATE OR REPLACE FUNCTION ${s}.lock_logs(barrier bigint, ns integer, keys integer[])
       RETURNS void LANGUAGE plpgsql AS $$
       DECLARE k integer;

@@ -105,7 +105,10 @@ export class SqliteAccounts implements AccountStore {
   async deleteDevice(userId: string, deviceId: string): Promise<boolean> {
     return this.#deps.write(() => {
       this.#deviceKeys.delete(userId);
-      return this.#deps.statements().deleteDevice.run(deviceId, userId).changes > 0;
+      const s = this.#deps.statements();
+      if (s.deleteDevice.run(deviceId, userId).changes === 0) return false;
+      s.deletePushOfDevice.run(deviceId);
+      return true;
     });
   }
 

@@ -18,6 +18,24 @@ CREATE INDEX IF NOT EXISTS uploads_message ON uploads (message_id) WHERE message
 `;
 
 /**
+ * Web Push subscriptions (docs/push.md), one per device: removed with the device (accounts.ts),
+ * and when a push service says the endpoint is gone. Created by `SCHEMA` and by the migration
+ * step to version 5. The VAPID keys live in a file of their own (`vapid.json`, push.ts).
+ */
+export const PUSH_SCHEMA = `
+CREATE TABLE IF NOT EXISTS push_subscriptions (
+  device_id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  endpoint TEXT NOT NULL,
+  p256dh TEXT NOT NULL,
+  auth TEXT NOT NULL,
+  previews INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS push_subscriptions_user ON push_subscriptions (user_id);
+`;
+
+/**
  * The SQLite schema. A burn message's content lives only in its row of a `burn_content_<g>`
  * generation table (burn-content.ts creates them; `content_gen` names it), and its `messages` row
  * holds an empty text, so a burn deletes that row and the generation is rewritten soon after.
@@ -129,4 +147,4 @@ CREATE TABLE IF NOT EXISTS send_log (
   result TEXT NOT NULL,
   at INTEGER NOT NULL
 );
-${UPLOADS_SCHEMA}`;
+${UPLOADS_SCHEMA}${PUSH_SCHEMA}`;

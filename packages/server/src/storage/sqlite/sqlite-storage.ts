@@ -57,6 +57,7 @@ import { BurnContent } from './burn-content.ts';
 import { Checkpointer, checkpoint } from './checkpoints.ts';
 import { migrate } from './migrations.ts';
 import { makePrivate } from './private-files.ts';
+import { SqlitePush } from './push.ts';
 import { type FoldStep, SendKeyStage, type SendKeyStatements, type StagedKey } from './send-keys.ts';
 import type { SqliteDatabase, SqliteOpener } from './sqlite-database.ts';
 import { type MessageRow, prepareStatements, type Statements } from './statements.ts';
@@ -141,6 +142,11 @@ export class SqliteStorage implements Storage {
   readonly uploads = new SqliteUploads({
     db: () => this.#live().db,
     write: (run) => this.#write(run),
+  });
+  readonly push = new SqlitePush({
+    db: () => this.#live().db,
+    write: (run) => this.#write(run),
+    dataDir: () => this.#options.dataDir,
   });
   /** The seq the next event gets (see #appendEvent). */
   #nextSeq = 1;

@@ -62,6 +62,7 @@ export function prepareStatements(db: SqliteDatabase) {
       WHERE user_id = ? AND public_key IS NOT NULL ORDER BY created_at, id`,
     ),
     deleteDevice: p('DELETE FROM devices WHERE id = ? AND user_id = ?'),
+    deletePushOfDevice: p('DELETE FROM push_subscriptions WHERE device_id = ?'),
     touchDevice: p('UPDATE devices SET last_seen_at = ? WHERE id = ?'),
     setCursor: p('UPDATE devices SET cursor = max(coalesce(cursor, 0), ?) WHERE id = ?'),
     sendByKey: p<{ result: string }>('SELECT result FROM sends WHERE device_id = ? AND key = ?'),
