@@ -1,0 +1,109 @@
+import type { BrowserContextOptions } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { AppPage, TEST_MS, WAIT_MS } from './app-page.ts';
+import { describeBrowser } from './browser.ts';
+import {
+  gradientContrastFailures,
+  type PendingViolation,
+  runAxe,
+  seriousViolations,
+  settle,
+} from './page-checks.ts';
+import { useBrowserSuite } from './suite.ts';
+
+/**
+ * PENDING .tsx FIXES: serious violations that only a markup change can fix (the web app's .tsx files
+ * belong to another change in flight). Each entry is tolerated at exactly that node; remove it once
+ * the fix lands, and the suite checks that node again.
+ *
+ * - `.sealed` (sealed-bubble.tsx): the button's aria-label does not contain its visible text. Drop
+ *   the aria-label and start the button with a visually hidden "Burn message from X. " so the name
+ *   is that lead followed by the visible text.
+ * - `.safety-button` (conversation-view.tsx, laptop widths only, where "Verify" is visible): the name
+ *   "Safety number" does not contain "Verify". Name it "Safety number: verify" when unverified.
+ */
+const PENDING_TSX_FIXES: readonly PendingViolation[] = [
+  { rule: 'label-content-name-mismatch', target: '.sealed' },
+  { rule: 'label-content-name-mismatch', target: '.safety-button' },
+];
+
+/** A laptop in light mode and a phone in dark mode: the two ends of what people use. */
+const SETUPS: { name: string; options: BrowserContextOptions }[] = [
+  { name: 'laptop-light', options: { viewport: { width: 1280, height: 800 }, colorScheme: 'light' } },
+  {
+    name: 'phone-dark',
+    options: {
+      viewport: { width: 390, height: 780 },
+      colorScheme: 'dark',
+      isMobile: true,
+      hasTouch: true,
+    },
+  },
+];
+
+describeBrowser('web: accessibility (axe-core, WCAG 2 A/AA)', () => {
+  const suite = useBrowserSuite();
+
+  for (const [n, setup] of SETUPS.entries()) {
+    it(
+      `${setup.name}: no serious or critical violation, and text on the ember gradient meets AA, in every main state`,
+      async () => {
+        const alice = await AppPage.open(await suite.newContext(setup.options), suite.url, `ann${n}`);
+        const bob = await AppPage.open(await suite.newContext(setup.options), suite.url, `ben${n}`);
+        const found: string[] = [];
+        /** Check `app`'s page as it is now, and keep what is wrong under `state`. */
+        async function check(app: AppPage, state: string): Promise<void> {
+          await settle(app.page);
+          const problems = [
+            ...seriousViolations(await runAxe(app.page), PENDING_TSX_FIXES),
+            ...(await gradientContrastFailures(app.page)),
+          ];
+          found.push(...problems.map((p) => `[${setup.name} ${state}] ${p}`));
+          await app.shot(`a11y-${setup.name}-${state}`);
+        }
+
+        await alice.page.getByRole('heading', { name: /then it’s ash/i }).waitFor();
+        await check(alice, 'sign-in');
+        await alice.signUp(alice.name);
+        await bob.signUp(bob.name);
+        await check(alice, 'chat-list');
+
+        await alice.openChat(bob.name);
+        await alice.send('A normal message, kept until deleted.');
+        await alice.bubbles('text').first().waitFor();
+        await alice.page.getByRole('button', { name: 'Burn after reading' }).click();
+        await alice.page.getByRole('radio', { name: 'Until closed', exact: true }).check();
+        await check(alice, 'composer-burn-options');
+        await alice.send('the door code is 4711', { view: 'Until closed', ttl: '1 hour' });
+        await alice.bubbles('own-burn').waitFor();
+        await check(alice, 'own-burn');
+
+        await bob.page.locator(`a.chat-row[data-peer="${alice.name}"] .badge--sealed`).waitFor();
+        await check(bob, 'chat-list-sealed');
+        await bob.openChat(alice.name);
+        const sealed = bob.bubbles('sealed');
+        await sealed.waitFor();
+        await expect.poll(() => sealed.textContent(), { timeout: WAIT_MS }).toContain('Tap to view');
+        await check(bob, 'sealed');
+
+        await sealed.getByRole('button', { name: /Burn message from/ }).click();
+        const revealed = bob.bubbles('revealed');
+        await revealed.getByRole('button', { name: 'Close & burn' }).waitFor();
+        await check(bob, 'revealed');
+
+        await revealed.getByRole('button', { name: 'Close & burn' }).click();
+        await bob.bubbles('burned').waitFor();
+        await alice.bubbles('burned').waitFor();
+        await check(bob, 'burned');
+        await check(alice, 'burned-sender');
+
+        await bob.openSafetyNumber();
+        await check(bob, 'safety-dialog');
+        await bob.closeSafetyNumber();
+
+        expect(found, `accessibility problems:\n${found.join('\n')}`).toEqual([]);
+      },
+      TEST_MS,
+    );
+  }
+});
