@@ -1,7 +1,8 @@
 import type { CinderClient } from '@cinder/sdk';
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { describeError } from '../lib/errors.ts';
-import { formatBytes, KIND_LABELS } from '../lib/media.ts';
+import { formatBytes, kindLabel } from '../lib/media.ts';
 import type { StoredMessage } from '../session/sdk-types.ts';
 import { KindIcon } from './kind-icon.tsx';
 
@@ -23,17 +24,19 @@ type Loaded = { state: 'loading' } | { state: 'ready'; url: string } | { state: 
  * bubble leaves the page.
  */
 export function AttachmentContent({ client, message, attachment }: AttachmentContentProps) {
+  const { t } = useTranslation();
   const eager = attachment.kind !== 'file';
   const [wanted, setWanted] = useState(eager);
   const loaded = useObjectUrl(client, message.id, wanted);
-  const name = attachment.name ?? 'attachment';
-  const label = KIND_LABELS[attachment.kind];
+  const name = attachment.name ?? t('media.attachment');
+  const label = kindLabel(attachment.kind, t);
+  const loading = t('media.loading', { kind: t(`media.loadingKind.${attachment.kind}`) });
 
   if (loaded?.state === 'error') {
     return (
       <p className="attachment attachment--error" role="alert">
         <KindIcon kind={attachment.kind} />
-        {label} · {formatBytes(attachment.size)}: {loaded.text}
+        {t('media.failed', { kind: label, size: formatBytes(attachment.size), error: loaded.text })}
       </p>
     );
   }
@@ -41,23 +44,32 @@ export function AttachmentContent({ client, message, attachment }: AttachmentCon
   switch (attachment.kind) {
     case 'image':
       return url ? (
-        <img className="attachment attachment--image" src={url} alt={`${label}: ${name}`} />
+        <img
+          className="attachment attachment--image"
+          src={url}
+          alt={t('media.named', { kind: label, name })}
+        />
       ) : (
-        <span className="attachment attachment--loading">Loading {label.toLowerCase()}…</span>
+        <span className="attachment attachment--loading">{loading}</span>
       );
     case 'voice':
       return url ? (
         // biome-ignore lint/a11y/useMediaCaption: a voice note has no caption track.
-        <audio className="attachment attachment--audio" src={url} controls aria-label={`${label}: ${name}`} />
+        <audio
+          className="attachment attachment--audio"
+          src={url}
+          controls
+          aria-label={t('media.named', { kind: label, name })}
+        />
       ) : (
-        <span className="attachment attachment--loading">Loading {label.toLowerCase()}…</span>
+        <span className="attachment attachment--loading">{loading}</span>
       );
     case 'video':
       return url ? (
         // biome-ignore lint/a11y/useMediaCaption: a person's own video has no caption track.
         <video className="attachment attachment--video" src={url} controls playsInline aria-label={name} />
       ) : (
-        <span className="attachment attachment--loading">Loading {label.toLowerCase()}…</span>
+        <span className="attachment attachment--loading">{loading}</span>
       );
     case 'file':
       return (
@@ -67,11 +79,11 @@ export function AttachmentContent({ client, message, attachment }: AttachmentCon
           <span className="attachment__size">{formatBytes(attachment.size)}</span>
           {url ? (
             <a className="link-button" href={url} download={name}>
-              Save
+              {t('media.save')}
             </a>
           ) : (
             <button type="button" className="link-button" onClick={() => setWanted(true)} disabled={wanted}>
-              {wanted ? 'Loading…' : 'Download'}
+              {wanted ? t('media.loadingFile') : t('media.download')}
             </button>
           )}
         </span>
@@ -81,6 +93,8 @@ export function AttachmentContent({ client, message, attachment }: AttachmentCon
 
 /** The attachment of message `id` behind an object URL, once `wanted`; revoked on unmount. */
 function useObjectUrl(client: CinderClient, id: string, wanted: boolean): Loaded | null {
+  // The instance, not `t`: a language switch must not fetch the attachment again.
+  const { i18n } = useTranslation();
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   useEffect(() => {
     if (!wanted) return;
@@ -94,13 +108,13 @@ function useObjectUrl(client: CinderClient, id: string, wanted: boolean): Loaded
         setLoaded({ state: 'ready', url });
       },
       (error: unknown) => {
-        if (live) setLoaded({ state: 'error', text: describeError(error) });
+        if (live) setLoaded({ state: 'error', text: describeError(error, i18n.t) });
       },
     );
     return () => {
       live = false;
       if (url) URL.revokeObjectURL(url);
     };
-  }, [client, id, wanted]);
+  }, [client, id, wanted, i18n]);
   return loaded;
 }

@@ -1,6 +1,8 @@
 import { Password, Username } from '@cinder/protocol';
 import { type FormEvent, useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { describeError } from '../lib/errors.ts';
+import type { SignOutNotice } from '../session/session-controller.ts';
 import { Brand } from './brand.tsx';
 import { EyeIcon, FlameIcon, LockIcon } from './icons.tsx';
 
@@ -9,12 +11,13 @@ type Mode = 'login' | 'register';
 /** Props of {@link AuthScreen}. */
 export interface AuthScreenProps {
   /** Shown above the form, e.g. after this device was signed out elsewhere. */
-  notice: string | null;
+  notice: SignOutNotice | null;
   onSubmit: (mode: Mode, username: string, password: string) => Promise<void>;
 }
 
 /** Sign in or create an account. */
 export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
+  const { t } = useTranslation();
   const [mode, setMode] = useState<Mode>('register');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -27,11 +30,11 @@ export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
     const name = username.trim().toLowerCase();
     const validName = Username.safeParse(name);
     if (!validName.success) {
-      setError('Usernames are 3–32 lowercase letters, digits, “_”, “.” or “-”.');
+      setError(t('auth.badUsername'));
       return;
     }
     if (!Password.safeParse(password).success) {
-      setError('Passwords need at least 8 characters.');
+      setError(t('auth.badPassword'));
       return;
     }
     setBusy(true);
@@ -39,7 +42,7 @@ export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
     try {
       await onSubmit(mode, name, password);
     } catch (e) {
-      setError(describeError(e));
+      setError(describeError(e, t));
       setBusy(false);
     }
   }
@@ -50,36 +53,37 @@ export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
       <section className="auth__intro" aria-labelledby="auth-title">
         <Brand />
         <h1 id="auth-title" className="auth__headline">
-          Say it once.
+          {t('auth.headline')}
           <br />
-          <span className="auth__headline-accent">Then it’s ash.</span>
+          <span className="auth__headline-accent">{t('auth.headlineAccent')}</span>
         </h1>
         <ul className="auth__points">
           <li>
             <LockIcon />
             <span>
-              <strong>Sealed until opened.</strong> Burn messages arrive locked; nothing opens them but a tap.
+              <strong>{t('auth.sealedTitle')}</strong> {t('auth.sealedText')}
             </span>
           </li>
           <li>
             <EyeIcon />
             <span>
-              <strong>Read once.</strong> The server hands the text over one time and destroys it in the same
-              step.
+              <strong>{t('auth.readOnceTitle')}</strong> {t('auth.readOnceText')}
             </span>
           </li>
           <li>
             <FlameIcon />
             <span>
-              <strong>Burned everywhere.</strong> Gone from both devices and the server, with a placeholder to
-              say it happened.
+              <strong>{t('auth.burnedTitle')}</strong> {t('auth.burnedText')}
             </span>
           </li>
         </ul>
       </section>
 
-      <section className="auth__card" aria-label={registering ? 'Create an account' : 'Sign in'}>
-        <div className="segmented" role="tablist" aria-label="Account">
+      <section
+        className="auth__card"
+        aria-label={registering ? t('auth.cardRegister') : t('auth.cardSignIn')}
+      >
+        <div className="segmented" role="tablist" aria-label={t('auth.tabs')}>
           <button
             type="button"
             role="tab"
@@ -90,7 +94,7 @@ export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
               setError(null);
             }}
           >
-            Create account
+            {t('auth.createAccount')}
           </button>
           <button
             type="button"
@@ -102,13 +106,13 @@ export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
               setError(null);
             }}
           >
-            Sign in
+            {t('auth.signIn')}
           </button>
         </div>
 
         {notice && (
           <p className="notice" role="status">
-            {notice}
+            {t('auth.signedOutElsewhere')}
           </p>
         )}
 
@@ -119,7 +123,7 @@ export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
           aria-describedby={error ? ids.error : undefined}
         >
           <div className="field">
-            <label htmlFor={ids.user}>Username</label>
+            <label htmlFor={ids.user}>{t('auth.username')}</label>
             <input
               id={ids.user}
               name="username"
@@ -135,12 +139,12 @@ export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
             />
             {registering && (
               <p id={ids.hint} className="field__hint">
-                Lowercase letters, digits, “_ . -”. Friends start a chat with it.
+                {t('auth.usernameHint')}
               </p>
             )}
           </div>
           <div className="field">
-            <label htmlFor={ids.pass}>Password</label>
+            <label htmlFor={ids.pass}>{t('auth.password')}</label>
             <input
               id={ids.pass}
               name="password"
@@ -161,14 +165,14 @@ export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
           <button type="submit" className="button button--primary button--block" disabled={busy}>
             {busy
               ? registering
-                ? 'Creating account…'
-                : 'Signing in…'
+                ? t('auth.creating')
+                : t('auth.signingIn')
               : registering
-                ? 'Create account'
-                : 'Sign in'}
+                ? t('auth.createAccount')
+                : t('auth.signIn')}
           </button>
         </form>
-        <p className="auth__footnote">This browser stays signed in until you sign out.</p>
+        <p className="auth__footnote">{t('auth.footnote')}</p>
       </section>
     </main>
   );

@@ -1,4 +1,6 @@
-import { formatClock, formatFull } from '../lib/format.ts';
+import type { TFunction } from 'i18next';
+import { useTranslation } from 'react-i18next';
+import { useFormat } from '../i18n/use-format.ts';
 import type { BurnedPlaceholder as Placeholder } from '../session/sdk-types.ts';
 import { FlameIcon } from './icons.tsx';
 
@@ -12,28 +14,36 @@ export interface BurnedPlaceholderProps {
 
 /** What is left of a burned message: why and when it burned. Never any content. */
 export function BurnedPlaceholder({ placeholder, mine, peer }: BurnedPlaceholderProps) {
-  const at = formatClock(placeholder.at);
+  const { t } = useTranslation();
+  const format = useFormat();
+  const at = format.clock(placeholder.at);
   return (
     <div className="bubble-group" data-kind="burned">
       <p
         className={`placeholder placeholder--${placeholder.reason}`}
         data-reason={placeholder.reason}
-        title={formatFull(placeholder.at)}
+        title={format.full(placeholder.at)}
       >
         <FlameIcon />
-        <span>{describe(placeholder.reason, mine, peer, at)}</span>
+        <span>{describe(placeholder.reason, mine, peer, at, t)}</span>
       </p>
     </div>
   );
 }
 
-function describe(reason: Placeholder['reason'], mine: boolean | null, peer: string, at: string): string {
+function describe(
+  reason: Placeholder['reason'],
+  mine: boolean | null,
+  peer: string,
+  time: string,
+  t: TFunction,
+): string {
   switch (reason) {
     case 'opened':
-      return mine ? `Opened by ${peer} · burned ${at}` : `Burned · opened ${at}`;
+      return mine ? t('burned.openedByPeer', { peer, time }) : t('burned.opened', { time });
     case 'expired':
-      return `Burned · expired unopened ${at}`;
+      return t('burned.expired', { time });
     case 'revoked':
-      return mine ? `Burned · you revoked it ${at}` : `Burned · revoked by ${peer} ${at}`;
+      return mine ? t('burned.revokedByMe', { time }) : t('burned.revokedByPeer', { peer, time });
   }
 }

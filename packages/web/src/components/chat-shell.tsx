@@ -1,5 +1,6 @@
 import type { CinderClient } from '@cinder/sdk';
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useClientState } from '../hooks/use-client-state.ts';
 import { useHashRoute } from '../hooks/use-hash-route.ts';
 import { useLiveQuery } from '../hooks/use-live-query.ts';
@@ -24,6 +25,7 @@ export interface ChatShellProps {
 
 /** The signed-in app: chat list beside the open conversation (one at a time on a phone). */
 export function ChatShell({ client, me, notices, onSignOut }: ChatShellProps) {
+  const { t } = useTranslation();
   const { peer } = useHashRoute();
   const { state, browserOnline } = useClientState(client);
   const connection = connectionOf(state, browserOnline);
@@ -33,8 +35,8 @@ export function ChatShell({ client, me, notices, onSignOut }: ChatShellProps) {
 
   const unread = (conversations ?? []).reduce((sum, c) => sum + c.unread + c.sealed, 0);
   useEffect(() => {
-    document.title = unread > 0 ? `(${unread}) Cinder` : 'Cinder';
-  }, [unread]);
+    document.title = unread > 0 ? t('app.titleUnread', { count: unread }) : t('app.title');
+  }, [unread, t]);
 
   return (
     <div className="shell" data-view={peer ? 'conversation' : 'list'}>

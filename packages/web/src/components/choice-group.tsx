@@ -1,33 +1,35 @@
 import { useId } from 'react';
-import type { BurnChoice } from '../lib/burn-options.ts';
 
 /** Props of {@link ChoiceGroup}. */
 export interface ChoiceGroupProps {
   legend: string;
   name: string;
-  choices: readonly BurnChoice[];
+  /** The choices, in seconds. */
+  choices: readonly number[];
+  /** What a choice is called: "5 s", "1 hour". */
+  label: (seconds: number) => string;
   value: number;
   onChange: (seconds: number) => void;
 }
 
 /** A row of radio "chips": a native radio group, so arrow keys and screen readers just work. */
-export function ChoiceGroup({ legend, name, choices, value, onChange }: ChoiceGroupProps) {
+export function ChoiceGroup({ legend, name, choices, label, value, onChange }: ChoiceGroupProps) {
   const id = useId();
   return (
     <fieldset className="choices">
       <legend className="choices__legend">{legend}</legend>
       <div className="choices__row">
-        {choices.map((choice) => (
-          <label key={choice.seconds} className="chip">
+        {choices.map((seconds) => (
+          <label key={seconds} className="chip">
             <input
               type="radio"
               className="chip__input"
               name={`${name}-${id}`}
-              value={choice.seconds}
-              checked={value === choice.seconds}
-              onChange={() => onChange(choice.seconds)}
+              value={seconds}
+              checked={value === seconds}
+              onChange={() => onChange(seconds)}
             />
-            <span className="chip__label">{choice.label}</span>
+            <span className="chip__label">{label(seconds)}</span>
           </label>
         ))}
       </div>

@@ -10,7 +10,9 @@ import {
   useRef,
   useState,
 } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useVoiceRecorder } from '../hooks/use-voice-recorder.ts';
+import { useFormat } from '../i18n/use-format.ts';
 import { type BurnSettings, TTL_CHOICES, VIEW_CHOICES } from '../lib/burn-options.ts';
 import { describeError } from '../lib/errors.ts';
 import { checkFile, describeFileError } from '../lib/media.ts';
@@ -79,6 +81,8 @@ export function Composer({
   onDraftStart,
   ref,
 }: ComposerProps) {
+  const { t } = useTranslation();
+  const format = useFormat();
   const [text, setText] = useState('');
   const [file, setFile] = useState<File | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
@@ -101,7 +105,7 @@ export function Composer({
 
   function attach(chosen: File) {
     if (uploading) return;
-    const problem = checkFile(chosen);
+    const problem = checkFile(chosen, t);
     setError(problem);
     if (problem) return;
     setFile(chosen);
@@ -113,7 +117,7 @@ export function Composer({
 
   /** Send `chosen` with `caption`; on success clear what was sent, on failure keep it and say why. */
   async function sendFile(chosen: File, caption: string) {
-    const problem = checkFile(chosen);
+    const problem = checkFile(chosen, t);
     if (problem) {
       setError(problem);
       return;
@@ -137,7 +141,7 @@ export function Composer({
     } catch (failure) {
       // A voice note that did not go out becomes the draft's file, so it is not lost.
       setFile(chosen);
-      setError(describeFileError(failure, chosen) ?? describeError(failure));
+      setError(describeFileError(failure, chosen, t) ?? describeError(failure, t));
     } finally {
       if (abort.current === controller) abort.current = null;
       setProgress(null);
@@ -179,21 +183,23 @@ export function Composer({
     <form
       className={prefs.burn ? 'composer composer--burn' : 'composer'}
       onSubmit={send}
-      aria-label="Send a message"
+      aria-label={t('composer.label')}
     >
       {prefs.burn && (
         <div className="composer__options" id={optionsId}>
           <ChoiceGroup
-            legend="Visible for"
+            legend={t('composer.visibleFor')}
             name="view"
             choices={VIEW_CHOICES}
+            label={(seconds) => (seconds > 0 ? format.seconds(seconds) : t('composer.untilClosed'))}
             value={prefs.settings.viewSeconds}
             onChange={(viewSeconds) => setSettings({ viewSeconds })}
           />
           <ChoiceGroup
-            legend="Burns unopened after"
+            legend={t('composer.burnsAfter')}
             name="ttl"
             choices={TTL_CHOICES}
+            label={format.duration}
             value={prefs.settings.ttlSeconds}
             onChange={(ttlSeconds) => setSettings({ ttlSeconds })}
           />
@@ -236,13 +242,13 @@ export function Composer({
             if (!prefs.burn) onDraftStart?.();
             onPrefsChange({ ...prefs, burn: !prefs.burn });
           }}
-          title={prefs.burn ? 'Burn after reading is on' : 'Burn after reading is off'}
+          title={prefs.burn ? t('composer.burnOn') : t('composer.burnOff')}
         >
           <FlameIcon />
-          <span className="burn-toggle__label">Burn after reading</span>
+          <span className="burn-toggle__label">{t('composer.burn')}</span>
         </button>
         <label className="visually-hidden" htmlFor={`${optionsId}-text`}>
-          {prefs.burn ? `Burn message to ${peer}` : `Message to ${peer}`}
+          {prefs.burn ? t('composer.burnMessageTo', { peer }) : t('composer.messageTo', { peer })}
         </label>
         <textarea
           id={`${optionsId}-text`}
@@ -250,7 +256,13 @@ export function Composer({
           className="composer__input"
           rows={rows}
           maxLength={MAX_TEXT_LENGTH}
-          placeholder={file ? 'Add a caption…' : prefs.burn ? 'Burn message…' : `Message ${peer}`}
+          placeholder={
+            file
+              ? t('composer.caption')
+              : prefs.burn
+                ? t('composer.burnPlaceholder')
+                : t('composer.placeholder', { peer })
+          }
           value={text}
           onChange={(e) => {
             if (text === '' && e.target.value !== '') onDraftStart?.();
@@ -266,8 +278,8 @@ export function Composer({
           className="icon-button composer__tool"
           onClick={() => picker.current?.click()}
           disabled={uploading}
-          aria-label="Attach a file"
-          title="Attach a photo, video or file"
+          aria-label={t('composer.attach')}
+          title={t('composer.attachTitle')}
         >
           <PaperclipIcon />
         </button>
@@ -285,7 +297,7 @@ export function Composer({
           }}
         />
         {!file && <VoiceButton recorder={recorder} disabled={uploading} />}
-        <button type="submit" className="send-button" disabled={!canSend} aria-label="Send">
+        <button type="submit" className="send-button" disabled={!canSend} aria-label={t('composer.send')}>
           <SendIcon />
         </button>
       </div>

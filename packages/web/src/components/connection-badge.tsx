@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import type { ClientState } from '../session/sdk-types.ts';
 
 /** What a person should read for each connection state. */
@@ -19,19 +20,13 @@ export function connectionOf(state: ClientState, browserOnline: boolean): Connec
   }
 }
 
-const LABELS: Record<Connection, string> = {
-  connected: 'Connected',
-  connecting: 'Connecting…',
-  reconnecting: 'Reconnecting…',
-  offline: 'Offline',
-};
-
 /** A dot and a word for the connection, announced politely to screen readers. */
 export function ConnectionBadge({ connection }: { connection: Connection }) {
+  const { t } = useTranslation();
   return (
     <span className={`connection connection--${connection}`} role="status" data-connection={connection}>
       <span className="connection__dot" aria-hidden="true" />
-      <span className="connection__label">{LABELS[connection]}</span>
+      <span className="connection__label">{t(`connection.${connection}`)}</span>
     </span>
   );
 }

@@ -1,5 +1,7 @@
+import type { TFunction } from 'i18next';
+import { useTranslation } from 'react-i18next';
 import { chatHref } from '../hooks/use-hash-route.ts';
-import { formatActivity, formatFull } from '../lib/format.ts';
+import { useFormat } from '../i18n/use-format.ts';
 import type { ConversationSummary } from '../session/sdk-types.ts';
 import { Avatar } from './avatar.tsx';
 import { FlameIcon } from './icons.tsx';
@@ -13,17 +15,19 @@ export interface ConversationListProps {
 
 /** Chats, newest activity first, with unread and sealed-burn counts. */
 export function ConversationList({ conversations, active, now }: ConversationListProps) {
+  const { t } = useTranslation();
+  const format = useFormat();
   if (conversations === undefined) return <div className="chat-list chat-list--loading" aria-busy="true" />;
   if (conversations.length === 0) {
     return (
       <div className="chat-list chat-list--empty">
-        <p>No chats yet.</p>
-        <p className="chat-list__hint">Type a friend’s username above to start one.</p>
+        <p>{t('chats.empty')}</p>
+        <p className="chat-list__hint">{t('chats.emptyHint')}</p>
       </div>
     );
   }
   return (
-    <nav className="chat-list" aria-label="Chats">
+    <nav className="chat-list" aria-label={t('chats.label')}>
       <ul>
         {conversations.map((c) => (
           <li key={c.conversation}>
@@ -37,26 +41,23 @@ export function ConversationList({ conversations, active, now }: ConversationLis
               <span className="chat-row__body">
                 <span className="chat-row__top">
                   <span className="chat-row__name">{c.peer}</span>
-                  <time className="chat-row__time" title={formatFull(c.lastActivityAt)}>
-                    {formatActivity(c.lastActivityAt, now)}
+                  <time className="chat-row__time" title={format.full(c.lastActivityAt)}>
+                    {format.activity(c.lastActivityAt, now)}
                   </time>
                 </span>
                 <span className="chat-row__bottom">
-                  <span className="chat-row__preview">{preview(c)}</span>
+                  <span className="chat-row__preview">{preview(c, t)}</span>
                   {c.sealed > 0 && (
                     <span className="badge badge--sealed" data-sealed={c.sealed}>
                       <FlameIcon />
                       {c.sealed}
-                      <span className="visually-hidden">
-                        {' '}
-                        sealed burn {c.sealed === 1 ? 'message' : 'messages'}
-                      </span>
+                      <span className="visually-hidden">{t('chats.sealed', { count: c.sealed })}</span>
                     </span>
                   )}
                   {c.unread > 0 && (
                     <span className="badge badge--unread" data-unread={c.unread}>
                       {c.unread}
-                      <span className="visually-hidden"> unread</span>
+                      <span className="visually-hidden">{t('chats.unread')}</span>
                     </span>
                   )}
                 </span>
@@ -73,10 +74,10 @@ export function ConversationList({ conversations, active, now }: ConversationLis
  * One line about the last message. Burn messages never show their text here, not even my own:
  * a preview is not an open.
  */
-function preview(c: ConversationSummary): string {
+function preview(c: ConversationSummary, t: TFunction): string {
   const last = c.lastMessage;
-  if (!last) return c.sealed > 0 ? 'Burn message' : 'Burned message';
-  if (last.burn) return last.mine ? 'You sent a burn message' : 'Burn message · tap to view';
+  if (!last) return c.sealed > 0 ? t('chats.previewSealed') : t('chats.previewBurned');
+  if (last.burn) return last.mine ? t('chats.previewOwnBurn') : t('chats.previewBurn');
   const text = (last.text ?? '').replace(/\s+/g, ' ').trim();
-  return last.mine ? `You: ${text}` : text;
+  return last.mine ? t('chats.previewMine', { text }) : text;
 }

@@ -1,4 +1,5 @@
 import type { CinderClient } from '@cinder/sdk';
+import type { TFunction } from 'i18next';
 import {
   useCallback,
   useEffect,
@@ -8,6 +9,7 @@ import {
   useState,
   useSyncExternalStore,
 } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { useArrivals } from '../hooks/use-arrivals.ts';
 import { useFileDrop } from '../hooks/use-file-drop.ts';
 import { useKeyStatus } from '../hooks/use-key-status.ts';
@@ -57,6 +59,7 @@ export function ConversationView({
   prefs,
   onPrefsChange,
 }: ConversationViewProps) {
+  const { t, i18n } = useTranslation();
   const { data, refresh } = useLiveQuery(client, peer, async () => {
     // One load for both, so a message never vanishes before its placeholder appears.
     const [messages, burned] = await Promise.all([client.messages(peer), client.burnedMessages(peer)]);
@@ -67,7 +70,7 @@ export function ConversationView({
   const visible = usePageVisible();
   const keys = useKeyStatus(client, peer, connection === 'connected');
   const notices = useSyncExternalStore(allNotices.subscribe, () => allNotices.forPeer(peer));
-  const keyAnnouncement = useKeyChangeAnnouncement(notices, keys.check);
+  const keyAnnouncement = useKeyChangeAnnouncement(notices, keys.check, i18n.t);
   const [safetyOpen, setSafetyOpen] = useState(false);
   const verified = keys.status?.verified === true;
 
@@ -99,11 +102,11 @@ export function ConversationView({
         touch(client);
         setPending((list) => list.filter((p) => p.key !== item.key));
       } catch (error) {
-        const reason = describeError(error, { peer });
+        const reason = describeError(error, i18n.t, { peer });
         setPending((list) => list.map((p) => (p.key === item.key ? { ...p, error: reason } : p)));
       }
     },
-    [client, peer, refresh],
+    [client, peer, refresh, i18n],
   );
 
   const onSend = useCallback(
@@ -140,13 +143,13 @@ export function ConversationView({
   return (
     <section
       className={drop.over ? 'conversation conversation--drop' : 'conversation'}
-      aria-label={`Conversation with ${peer}`}
+      aria-label={t('conversation.label', { peer })}
       onDragOver={drop.onDragOver}
       onDragLeave={drop.onDragLeave}
       onDrop={drop.onDrop}
     >
       <header className="conversation__header">
-        <a className="icon-button conversation__back" href="#/" aria-label="Back to chats">
+        <a className="icon-button conversation__back" href="#/" aria-label={t('conversation.back')}>
           <BackIcon />
         </a>
         <Avatar name={peer} />
@@ -154,7 +157,7 @@ export function ConversationView({
           <h2>{peer}</h2>
           <p className="conversation__subtitle">
             <FlameIcon />
-            Burn messages are end-to-end encrypted and destroyed everywhere once opened
+            {t('conversation.subtitle')}
           </p>
         </div>
         <button
@@ -162,13 +165,13 @@ export function ConversationView({
           className={verified ? 'safety-button safety-button--verified' : 'safety-button'}
           onClick={() => setSafetyOpen(true)}
           aria-haspopup="dialog"
-          aria-label={verified ? 'Safety number, verified' : 'Safety number'}
-          title={verified ? 'Safety number: verified' : 'Safety number'}
+          aria-label={verified ? t('conversation.safetyVerified') : t('conversation.safety')}
+          title={verified ? t('conversation.safetyVerifiedTitle') : t('conversation.safety')}
           data-verified={verified ? 'true' : 'false'}
         >
           {verified ? <ShieldCheckIcon /> : <ShieldIcon />}
           <span className="safety-button__label" aria-hidden="true">
-            {verified ? 'Verified' : 'Verify'}
+            {verified ? t('conversation.verified') : t('conversation.verify')}
           </span>
         </button>
         <span className="conversation__connection">
@@ -178,9 +181,7 @@ export function ConversationView({
 
       {connection !== 'connected' && (
         <p className={`banner banner--${connection}`}>
-          {connection === 'offline'
-            ? 'You are offline. Messages you send will go out when the connection is back.'
-            : 'Reconnecting… Messages you send will go out when the connection is back.'}
+          {connection === 'offline' ? t('conversation.offline') : t('conversation.reconnecting')}
         </p>
       )}
 
@@ -189,14 +190,14 @@ export function ConversationView({
           <div className="timeline__empty">
             <Avatar name={peer} size="lg" />
             <p>
-              This is the start of your chat with <strong>{peer}</strong>.
+              <Trans i18nKey="conversation.start" values={{ peer }} components={{ strong: <strong /> }} />
             </p>
             <p className="timeline__hint">
-              Flip the <FlameIcon /> flame to send a message that burns after reading.
+              <Trans i18nKey="conversation.startHint" components={{ flame: <FlameIcon /> }} />
             </p>
           </div>
         ) : (
-          <ol className="timeline__list" aria-label={`Messages with ${peer}`}>
+          <ol className="timeline__list" aria-label={t('conversation.messages', { peer })}>
             {items.map((item) => (
               <li
                 key={item.key}
@@ -300,7 +301,11 @@ function nextKey(): string {
  * A sentence for a screen reader when the peer's keys change while the chat is open; each new
  * notice also reads the keys again, so the header's verified mark follows.
  */
-function useKeyChangeAnnouncement(notices: readonly KeyNotice[], recheck: () => Promise<void>): string {
+function useKeyChangeAnnouncement(
+  notices: readonly KeyNotice[],
+  recheck: () => Promise<void>,
+  t: TFunction,
+): string {
   const seen = useRef(notices.length);
   // Notices loaded from storage after the view opened are history, not news.
   const openedAt = useRef(Date.now());
@@ -313,9 +318,9 @@ function useKeyChangeAnnouncement(notices: readonly KeyNotice[], recheck: () => 
     seen.current = notices.length;
     const last = notices.at(-1);
     if (!last || last.at < openedAt.current) return;
-    setAnnouncement(`${last.peer}’s safety number changed. Verify it again.`);
+    setAnnouncement(t('conversation.keysChanged', { peer: last.peer }));
     void recheck();
-  }, [notices, recheck]);
+  }, [notices, recheck, t]);
   return announcement;
 }
 

@@ -1,6 +1,7 @@
 import { kindOf } from '@cinder/sdk';
 import { useEffect, useState } from 'react';
-import { formatBytes, KIND_LABELS } from '../lib/media.ts';
+import { useTranslation } from 'react-i18next';
+import { formatBytes, kindLabel } from '../lib/media.ts';
 import { CloseIcon } from './icons.tsx';
 import { KindIcon } from './kind-icon.tsx';
 
@@ -17,6 +18,7 @@ export interface DraftAttachmentProps {
  * message never gets a preview: their bubble shows kind and size only.
  */
 export function DraftAttachment({ file, onRemove }: DraftAttachmentProps) {
+  const { t } = useTranslation();
   const kind = kindOf(file.type);
   const preview = usePreview(kind === 'image' ? file : null);
   return (
@@ -31,7 +33,7 @@ export function DraftAttachment({ file, onRemove }: DraftAttachmentProps) {
       <span className="draft-file__text">
         <span className="draft-file__name">{file.name}</span>
         <span className="draft-file__meta">
-          {KIND_LABELS[kind]} · {formatBytes(file.size)}
+          {t('media.describe', { kind: kindLabel(kind, t), size: formatBytes(file.size) })}
         </span>
       </span>
       {onRemove && (
@@ -39,7 +41,7 @@ export function DraftAttachment({ file, onRemove }: DraftAttachmentProps) {
           type="button"
           className="icon-button draft-file__remove"
           onClick={onRemove}
-          aria-label={`Remove ${file.name}`}
+          aria-label={t('media.remove', { name: file.name })}
         >
           <CloseIcon />
         </button>

@@ -1,4 +1,5 @@
-import { formatClock, formatFull } from '../lib/format.ts';
+import { Trans, useTranslation } from 'react-i18next';
+import { useFormat } from '../i18n/use-format.ts';
 import type { KeyNotice } from '../session/notice-store.ts';
 import { ShieldAlertIcon } from './icons.tsx';
 
@@ -13,20 +14,25 @@ export interface KeyChangeNoticeProps {
  * the next burn message, which is sealed to the new keys. Offers the safety-number view.
  */
 export function KeyChangeNotice({ notice, onShowSafetyNumber }: KeyChangeNoticeProps) {
+  const { t } = useTranslation();
+  const format = useFormat();
   return (
     <div className="bubble-group" data-kind="key-change">
       <div className="key-notice" role="note" data-verified={notice.verified ? 'true' : 'false'}>
         <ShieldAlertIcon className="key-notice__icon" />
         <p className="key-notice__text">
-          <strong>{notice.peer}’s safety number changed</strong>: a device was added or removed, or a key was
-          replaced.{notice.verified ? ' You had marked it as verified.' : ''} Verify it again.
+          <Trans
+            i18nKey={notice.verified ? 'keyNotice.textVerified' : 'keyNotice.text'}
+            values={{ peer: notice.peer }}
+            components={{ strong: <strong /> }}
+          />
         </p>
         <p className="key-notice__meta">
-          <time dateTime={new Date(notice.at).toISOString()} title={formatFull(notice.at)}>
-            {formatClock(notice.at)}
+          <time dateTime={new Date(notice.at).toISOString()} title={format.full(notice.at)}>
+            {format.clock(notice.at)}
           </time>
           <button type="button" className="link-button" onClick={onShowSafetyNumber}>
-            View safety number
+            {t('keyNotice.view')}
           </button>
         </p>
       </div>

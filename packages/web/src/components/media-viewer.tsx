@@ -1,6 +1,8 @@
 import { type MouseEvent, type SyntheticEvent, useEffect, useId, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useNow } from '../hooks/use-now.ts';
-import { describeAttachment, formatBytes, KIND_LABELS } from '../lib/media.ts';
+import { useFormat } from '../i18n/use-format.ts';
+import { describeAttachment, formatBytes, kindLabel } from '../lib/media.ts';
 import type { Revealed } from '../lib/timeline.ts';
 import { CountdownRing } from './countdown-ring.tsx';
 import { EncryptedLabel } from './encrypted-label.tsx';
@@ -31,6 +33,8 @@ function noDrag(event: SyntheticEvent) {
  * browser would need to write it to disk, which a burn forbids), so a file shows what it was.
  */
 export function MediaViewer({ revealed, onClose }: MediaViewerProps) {
+  const { t } = useTranslation();
+  const format = useFormat();
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const attachment = revealed.attachment;
@@ -46,7 +50,7 @@ export function MediaViewer({ revealed, onClose }: MediaViewerProps) {
 
   if (!attachment?.url) return null;
   const url = attachment.url;
-  const label = KIND_LABELS[attachment.kind];
+  const title = t('viewer.title', { kind: kindLabel(attachment.kind, t), from: revealed.from });
 
   return (
     <dialog
@@ -68,20 +72,20 @@ export function MediaViewer({ revealed, onClose }: MediaViewerProps) {
       <header className="viewer__header">
         <span className="viewer__title">
           <FlameIcon />
-          <span id={titleId}>
-            {label} from {revealed.from}
-          </span>
+          <span id={titleId}>{title}</span>
         </span>
         {timed ? (
           <span className="viewer__countdown" data-countdown={Math.ceil(remainingMs / 1000)}>
             <CountdownRing remainingMs={remainingMs} totalMs={totalMs} />
-            <span className="viewer__countdown-text">{`Burns in ${Math.ceil(remainingMs / 1000)}\u00a0s`}</span>
+            <span className="viewer__countdown-text">
+              {t('revealed.burnsIn', { duration: format.left(revealed.openedAt + totalMs, now) })}
+            </span>
           </span>
         ) : (
-          <span className="viewer__countdown">Burns when you close it</span>
+          <span className="viewer__countdown">{t('revealed.burnsWhenClosed')}</span>
         )}
         <button type="button" className="button button--ember button--small" onClick={onClose}>
-          Close &amp; burn
+          {t('revealed.closeAndBurn')}
         </button>
       </header>
       <div className="viewer__stage">
@@ -89,7 +93,7 @@ export function MediaViewer({ revealed, onClose }: MediaViewerProps) {
           <img
             className="viewer__media"
             src={url}
-            alt={revealed.text || `${label} from ${revealed.from}`}
+            alt={revealed.text || title}
             draggable={false}
             onDragStart={noDrag}
           />
@@ -115,7 +119,7 @@ export function MediaViewer({ revealed, onClose }: MediaViewerProps) {
             controls
             autoPlay
             controlsList="nodownload noremoteplayback"
-            aria-label={`Voice message from ${revealed.from}`}
+            aria-label={t('viewer.voiceFrom', { from: revealed.from })}
           />
         )}
         {attachment.kind === 'file' && (
@@ -125,17 +129,14 @@ export function MediaViewer({ revealed, onClose }: MediaViewerProps) {
             <p className="viewer__file-meta">
               {formatBytes(attachment.size)} · {attachment.type}
             </p>
-            <p className="viewer__file-note">
-              View-once files cannot be saved or opened in another app: that would leave a copy on this
-              device. Ask {revealed.from} to send it without burn if you need to keep it.
-            </p>
+            <p className="viewer__file-note">{t('viewer.fileNote', { from: revealed.from })}</p>
           </div>
         )}
       </div>
       <footer className="viewer__footer">
         {revealed.text && <p className="viewer__caption">{revealed.text}</p>}
         <p className="viewer__meta">
-          {describeAttachment(attachment.kind, attachment.size)} · opened once, never saved ·{' '}
+          {describeAttachment(attachment.kind, attachment.size, t)} · {t('viewer.openedOnce')} ·{' '}
           <EncryptedLabel />
         </p>
       </footer>

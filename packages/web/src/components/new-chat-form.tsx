@@ -1,10 +1,12 @@
 import { Username } from '@cinder/protocol';
 import { type FormEvent, useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { goTo } from '../hooks/use-hash-route.ts';
 import { PlusIcon } from './icons.tsx';
 
 /** Start (or jump to) a conversation by typing a username. */
 export function NewChatForm({ me }: { me: string }) {
+  const { t } = useTranslation();
   const [name, setName] = useState('');
   const [error, setError] = useState<string | null>(null);
   const id = useId();
@@ -13,11 +15,11 @@ export function NewChatForm({ me }: { me: string }) {
     event.preventDefault();
     const peer = name.trim().toLowerCase().replace(/^@/, '');
     if (!Username.safeParse(peer).success) {
-      setError('Enter a username: 3–32 lowercase letters, digits, “_ . -”.');
+      setError(t('newChat.badUsername'));
       return;
     }
     if (peer === me) {
-      setError('That’s you. Pick someone else to chat with.');
+      setError(t('newChat.self'));
       return;
     }
     setError(null);
@@ -28,12 +30,12 @@ export function NewChatForm({ me }: { me: string }) {
   return (
     <form className="new-chat" onSubmit={submit} noValidate>
       <label className="visually-hidden" htmlFor={id}>
-        Start a chat with username
+        {t('newChat.label')}
       </label>
       <input
         id={id}
         className="new-chat__input"
-        placeholder="Start a chat: username"
+        placeholder={t('newChat.placeholder')}
         autoCapitalize="none"
         autoCorrect="off"
         autoComplete="off"
@@ -43,7 +45,7 @@ export function NewChatForm({ me }: { me: string }) {
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? `${id}-error` : undefined}
       />
-      <button type="submit" className="icon-button icon-button--filled" aria-label="Start chat">
+      <button type="submit" className="icon-button icon-button--filled" aria-label={t('newChat.submit')}>
         <PlusIcon />
       </button>
       {error && (

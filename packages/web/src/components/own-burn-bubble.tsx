@@ -1,7 +1,8 @@
 import type { CinderClient } from '@cinder/sdk';
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useFormat } from '../i18n/use-format.ts';
 import { describeError } from '../lib/errors.ts';
-import { formatClock, formatFull, formatLeft, formatSeconds } from '../lib/format.ts';
 import { describeAttachment } from '../lib/media.ts';
 import { touch } from '../session/changes.ts';
 import type { StoredMessage } from '../session/sdk-types.ts';
@@ -21,6 +22,8 @@ export interface OwnBurnBubbleProps {
  * time left for the recipient to open it, and a Revoke action.
  */
 export function OwnBurnBubble({ client, message, now }: OwnBurnBubbleProps) {
+  const { t } = useTranslation();
+  const format = useFormat();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const burn = message.burn;
@@ -33,7 +36,7 @@ export function OwnBurnBubble({ client, message, now }: OwnBurnBubbleProps) {
       await client.revoke(message.id);
       touch(client);
     } catch (e) {
-      setError(describeError(e));
+      setError(describeError(e, t));
       setBusy(false);
     }
   }
@@ -43,12 +46,12 @@ export function OwnBurnBubble({ client, message, now }: OwnBurnBubbleProps) {
       <div className="bubble bubble--mine bubble--burn">
         <span className="bubble__badge">
           <FlameIcon />
-          Burn after reading
+          {t('composer.burn')}
         </span>
         {message.attachment && (
           <p className="bubble__attachment" data-attachment={message.attachment.kind}>
             <KindIcon kind={message.attachment.kind} />
-            {describeAttachment(message.attachment.kind, message.attachment.size)}
+            {describeAttachment(message.attachment.kind, message.attachment.size, t)}
           </p>
         )}
         {message.text !== undefined ? (
@@ -56,19 +59,21 @@ export function OwnBurnBubble({ client, message, now }: OwnBurnBubbleProps) {
             <p className="bubble__text">{message.text}</p>
           ) : null
         ) : (
-          <p className="bubble__text bubble__text--muted">Sent from your other device</p>
+          <p className="bubble__text bubble__text--muted">{t('ownBurn.sentElsewhere')}</p>
         )}
         <p className="bubble__policy">
           {burn && burn.viewSeconds > 0
-            ? `Visible ${formatSeconds(burn.viewSeconds)} once opened`
-            : 'Visible until closed'}
+            ? t('ownBurn.visibleFor', { duration: format.seconds(burn.viewSeconds) })
+            : t('ownBurn.visibleUntilClosed')}
           {' · '}
-          {expiresAt > now ? `burns unopened in ${formatLeft(expiresAt, now)}` : 'expiring…'}
+          {expiresAt > now
+            ? t('ownBurn.burnsUnopenedIn', { duration: format.left(expiresAt, now) })
+            : t('ownBurn.expiring')}
         </p>
       </div>
       <p className="meta">
-        <time dateTime={new Date(message.sentAt).toISOString()} title={formatFull(message.sentAt)}>
-          {formatClock(message.sentAt)}
+        <time dateTime={new Date(message.sentAt).toISOString()} title={format.full(message.sentAt)}>
+          {format.clock(message.sentAt)}
         </time>
         <MessageStatus status={message.status} />
         <button
@@ -76,10 +81,10 @@ export function OwnBurnBubble({ client, message, now }: OwnBurnBubbleProps) {
           className="link-button"
           onClick={revoke}
           disabled={busy}
-          aria-label={`Revoke burn message sent at ${formatClock(message.sentAt)}`}
+          aria-label={t('ownBurn.revokeLabel', { time: format.clock(message.sentAt) })}
         >
           <UndoIcon />
-          {busy ? 'Revoking…' : 'Revoke'}
+          {busy ? t('ownBurn.revoking') : t('ownBurn.revoke')}
         </button>
       </p>
       {error && (

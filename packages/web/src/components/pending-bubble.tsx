@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import type { PendingSend } from '../lib/timeline.ts';
 import { AlertIcon, ClockIcon, FlameIcon } from './icons.tsx';
 
@@ -11,6 +12,7 @@ export interface PendingBubbleProps {
 
 /** A message on its way (or that failed), shown until the server confirms it. */
 export function PendingBubble({ pending, connected, onRetry, onDiscard }: PendingBubbleProps) {
+  const { t } = useTranslation();
   const burn = pending.burn !== null;
   return (
     <div className="bubble-group" data-kind="pending">
@@ -20,7 +22,7 @@ export function PendingBubble({ pending, connected, onRetry, onDiscard }: Pendin
         {burn && (
           <span className="bubble__badge">
             <FlameIcon />
-            Burn after reading
+            {t('composer.burn')}
           </span>
         )}
         <p className="bubble__text">{pending.text}</p>
@@ -28,18 +30,18 @@ export function PendingBubble({ pending, connected, onRetry, onDiscard }: Pendin
       {pending.error ? (
         <p className="meta meta--error" role="alert">
           <AlertIcon />
-          <span>Not sent: {pending.error}</span>
+          <span>{t('pending.notSent', { reason: pending.error })}</span>
           <button type="button" className="link-button" onClick={onRetry}>
-            Retry
+            {t('pending.retry')}
           </button>
           <button type="button" className="link-button" onClick={onDiscard}>
-            Discard
+            {t('pending.discard')}
           </button>
         </p>
       ) : (
         <p className="meta">
           <ClockIcon />
-          <span>{connected ? 'Sending…' : 'Waiting for connection…'}</span>
+          <span>{connected ? t('pending.sending') : t('pending.waiting')}</span>
         </p>
       )}
     </div>

@@ -1,6 +1,7 @@
 import { type KeyboardEvent, useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useNow } from '../hooks/use-now.ts';
-import { formatClock } from '../lib/format.ts';
+import { useFormat } from '../i18n/use-format.ts';
 import { describeAttachment } from '../lib/media.ts';
 import type { Revealed } from '../lib/timeline.ts';
 import { CountdownRing } from './countdown-ring.tsx';
@@ -19,6 +20,8 @@ export interface RevealedBubbleProps {
  * The server burned it already; this is the only copy, and it lives in memory.
  */
 export function RevealedBubble({ revealed, onClose }: RevealedBubbleProps) {
+  const { t } = useTranslation();
+  const format = useFormat();
   const burning = revealed.phase === 'burning';
   const timed = revealed.viewSeconds > 0;
   const now = useNow(200, timed && !burning);
@@ -45,14 +48,14 @@ export function RevealedBubble({ revealed, onClose }: RevealedBubbleProps) {
             ? 'bubble bubble--theirs bubble--revealed bubble--burning'
             : 'bubble bubble--theirs bubble--revealed'
         }
-        aria-label={`Burn message from ${revealed.from}`}
+        aria-label={t('revealed.label', { from: revealed.from })}
         onKeyDown={onKeyDown}
       >
         {revealed.attachment && (
           <p className="bubble__attachment" data-attachment={revealed.attachment.kind}>
             <KindIcon kind={revealed.attachment.kind} />
-            {describeAttachment(revealed.attachment.kind, revealed.attachment.size)}
-            {burning ? '' : ' · open in the viewer'}
+            {describeAttachment(revealed.attachment.kind, revealed.attachment.size, t)}
+            {burning ? '' : t('revealed.openInViewer')}
           </p>
         )}
         {(revealed.text !== '' || !revealed.attachment) && <p className="bubble__text">{revealed.text}</p>}
@@ -60,31 +63,31 @@ export function RevealedBubble({ revealed, onClose }: RevealedBubbleProps) {
           {burning ? (
             <span className="revealed__label">
               <FlameIcon />
-              Burning…
+              {t('revealed.burning')}
             </span>
           ) : timed ? (
             <>
               <CountdownRing remainingMs={remainingMs} totalMs={totalMs} />
               <span className="revealed__label" data-countdown={Math.ceil(remainingMs / 1000)}>
-                {`Burns in ${Math.ceil(remainingMs / 1000)}\u00a0s`}
+                {t('revealed.burnsIn', { duration: format.left(revealed.openedAt + totalMs, now) })}
               </span>
             </>
           ) : (
             <span className="revealed__label">
               <FlameIcon />
-              Burns when you close it
+              {t('revealed.burnsWhenClosed')}
             </span>
           )}
           {!burning && (
             <button type="button" className="button button--ember button--small" onClick={onClose}>
-              {timed ? 'Burn now' : 'Close & burn'}
+              {timed ? t('revealed.burnNow') : t('revealed.closeAndBurn')}
             </button>
           )}
         </div>
       </article>
       <p className="meta">
-        <time dateTime={new Date(revealed.sentAt).toISOString()}>{formatClock(revealed.sentAt)}</time>
-        <span>opened {formatClock(revealed.openedAt)}</span>
+        <time dateTime={new Date(revealed.sentAt).toISOString()}>{format.clock(revealed.sentAt)}</time>
+        <span>{t('revealed.opened', { time: format.clock(revealed.openedAt) })}</span>
         <EncryptedLabel />
       </p>
     </div>

@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import type { KeyStatusState } from '../hooks/use-key-status.ts';
-import { formatFull } from '../lib/format.ts';
+import { useFormat } from '../i18n/use-format.ts';
 import { CloseIcon, LockIcon, ShieldCheckIcon, ShieldIcon } from './icons.tsx';
 
 /** Props of {@link SafetyNumberDialog}. */
@@ -17,6 +18,8 @@ export interface SafetyNumberDialogProps {
  * the number shown is the current one (and a change since the last look becomes a notice).
  */
 export function SafetyNumberDialog({ peer, keys, onClose }: SafetyNumberDialogProps) {
+  const { t } = useTranslation();
+  const format = useFormat();
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const [verifying, setVerifying] = useState(false);
@@ -60,13 +63,13 @@ export function SafetyNumberDialog({ peer, keys, onClose }: SafetyNumberDialogPr
           {status?.verified ? <ShieldCheckIcon /> : <ShieldIcon />}
         </span>
         <h2 id={titleId} className="safety__title">
-          Safety number
+          {t('safety.title')}
         </h2>
         <button
           type="button"
           className="icon-button"
           onClick={() => ref.current?.close()}
-          aria-label="Close safety number"
+          aria-label={t('safety.close')}
         >
           <CloseIcon />
         </button>
@@ -75,8 +78,7 @@ export function SafetyNumberDialog({ peer, keys, onClose }: SafetyNumberDialogPr
       <p className="safety__lead">
         <LockIcon />
         <span>
-          Burn messages with <strong>{peer}</strong> are end-to-end encrypted: only your devices and {peer}’s
-          can read them.
+          <Trans i18nKey="safety.lead" values={{ peer }} components={{ strong: <strong /> }} />
         </span>
       </p>
 
@@ -86,12 +88,12 @@ export function SafetyNumberDialog({ peer, keys, onClose }: SafetyNumberDialogPr
             {status.verified ? (
               <span className="verified-badge" data-verified="true">
                 <ShieldCheckIcon />
-                Verified
+                {t('safety.verified')}
               </span>
             ) : (
               <span className="unverified-badge" data-verified="false">
                 <ShieldIcon />
-                Not verified
+                {t('safety.notVerified')}
               </span>
             )}
           </p>
@@ -104,15 +106,9 @@ export function SafetyNumberDialog({ peer, keys, onClose }: SafetyNumberDialogPr
               </span>
             ))}
           </p>
-          <p className="safety__how">
-            Compare this number with {peer} in person or over another channel (a call, another app). If both
-            screens show the same number, your burn messages are sealed to {peer}’s own devices and no one
-            else’s. It changes when either of you adds, removes or replaces a device.
-          </p>
+          <p className="safety__how">{t('safety.how', { peer })}</p>
           {status.verified ? (
-            <p className="safety__done">
-              You verified this number. If {peer}’s devices change, a notice in this chat will say so.
-            </p>
+            <p className="safety__done">{t('safety.done', { peer })}</p>
           ) : (
             <button
               type="button"
@@ -121,7 +117,7 @@ export function SafetyNumberDialog({ peer, keys, onClose }: SafetyNumberDialogPr
               disabled={verifying}
             >
               <ShieldCheckIcon />
-              {verifying ? 'Marking…' : 'Mark as verified'}
+              {verifying ? t('safety.marking') : t('safety.mark')}
             </button>
           )}
           {verifyError && (
@@ -129,16 +125,18 @@ export function SafetyNumberDialog({ peer, keys, onClose }: SafetyNumberDialogPr
               {verifyError}
             </p>
           )}
-          <section className="safety__devices" aria-label={`${peer}’s device keys`}>
-            <h3 className="safety__subtitle">{peer}’s devices</h3>
+          <section className="safety__devices" aria-label={t('safety.devicesLabel', { peer })}>
+            <h3 className="safety__subtitle">{t('safety.devices', { peer })}</h3>
             {status.devices.length === 0 ? (
-              <p className="safety__empty">{peer} has no device that can receive encrypted messages.</p>
+              <p className="safety__empty">{t('safety.noDevices', { peer })}</p>
             ) : (
               <ul className="safety__device-list">
                 {status.devices.map((d) => (
                   <li key={d.id} className="safety__device">
                     <code className="safety__fingerprint">{d.fingerprint}</code>
-                    <span className="safety__added">Added {formatFull(d.createdAt)}</span>
+                    <span className="safety__added">
+                      {t('safety.added', { date: format.full(d.createdAt) })}
+                    </span>
                   </li>
                 ))}
               </ul>
@@ -152,7 +150,7 @@ export function SafetyNumberDialog({ peer, keys, onClose }: SafetyNumberDialogPr
       ) : (
         <p className="safety__loading" aria-busy="true">
           <span className="spinner spinner--dark" />
-          Computing the safety number…
+          {t('safety.computing')}
         </p>
       )}
     </dialog>

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { OpenFailure } from '../hooks/use-revealed.ts';
-import { formatClock, formatLeft, formatSeconds } from '../lib/format.ts';
+import { useFormat } from '../i18n/use-format.ts';
 import { describeAttachment } from '../lib/media.ts';
 import type { StoredMessage } from '../session/sdk-types.ts';
 import { EncryptedLabel } from './encrypted-label.tsx';
@@ -26,19 +27,25 @@ export interface SealedBubbleProps {
  * (the server does not have them either).
  */
 export function SealedBubble({ message, now, opening, failure, onOpen, onPrefetch }: SealedBubbleProps) {
+  const { t } = useTranslation();
+  const format = useFormat();
   const attachment = message.attachment;
   const hasAttachment = attachment !== undefined;
   // biome-ignore lint/correctness/useExhaustiveDependencies: once per message shown, not per render.
   useEffect(() => {
     if (hasAttachment) onPrefetch?.();
   }, [hasAttachment, message.id]);
-  const what = attachment ? `${describeAttachment(attachment.kind, attachment.size)} · ` : '';
+  const what = attachment ? describeAttachment(attachment.kind, attachment.size, t) : null;
   const burn = message.burn;
   const expiresAt = burn?.expiresAt ?? now;
   const expired = expiresAt <= now;
   const elsewhere = failure?.sealedElsewhere === true;
   const readFor =
-    burn && burn.viewSeconds > 0 ? `${formatSeconds(burn.viewSeconds)} to read` : 'Open until closed';
+    burn && burn.viewSeconds > 0
+      ? t('sealed.readFor', { duration: format.seconds(burn.viewSeconds) })
+      : t('sealed.openUntilClosed');
+  const left = format.left(expiresAt, now);
+  const time = format.clock(message.sentAt);
   return (
     <div className="bubble-group" data-kind="sealed">
       <button
@@ -46,13 +53,16 @@ export function SealedBubble({ message, now, opening, failure, onOpen, onPrefetc
         className="sealed"
         onClick={onOpen}
         disabled={opening || expired}
-        aria-label={`Burn message from ${message.from}${attachment ? ` (${describeAttachment(attachment.kind, attachment.size)})` : ''}, sent ${formatClock(message.sentAt)}, end-to-end encrypted. ${
-          expired
-            ? 'Expiring.'
+        aria-label={t('sealed.label', {
+          from: message.from,
+          attachment: what ? t('sealed.labelAttachment', { attachment: what }) : '',
+          time,
+          state: expired
+            ? t('sealed.labelExpiring')
             : elsewhere
-              ? 'Sealed for your other devices.'
-              : `Tap to view; ${readFor}. Burns unopened in ${formatLeft(expiresAt, now)}.`
-        }`}
+              ? t('sealed.labelElsewhere')
+              : t('sealed.labelOpen', { readFor, left }),
+        })}
       >
         <span className="sealed__icon" aria-hidden="true">
           {opening ? (
@@ -66,19 +76,19 @@ export function SealedBubble({ message, now, opening, failure, onOpen, onPrefetc
         <span className="sealed__body">
           <span className="sealed__title">
             {opening
-              ? 'Opening…'
+              ? t('sealed.opening')
               : expired
-                ? 'Expiring…'
+                ? t('sealed.expiringTitle')
                 : elsewhere
-                  ? 'Sealed for your other devices'
-                  : `${what}Tap to view`}
+                  ? t('sealed.elsewhere')
+                  : what
+                    ? t('sealed.tapToViewAttachment', { attachment: what })
+                    : t('sealed.tapToView')}
           </span>
-          <span className="sealed__meta">
-            From {message.from} · {formatClock(message.sentAt)}
-          </span>
+          <span className="sealed__meta">{t('sealed.from', { from: message.from, time })}</span>
           <span className="sealed__meta sealed__meta--soft">
             <FlameIcon />
-            {readFor} · {expired ? 'expiring' : `burns in ${formatLeft(expiresAt, now)}`}
+            {readFor} · {expired ? t('sealed.expiring') : t('sealed.burnsIn', { duration: left })}
           </span>
           <EncryptedLabel className="sealed__meta sealed__meta--soft" />
         </span>

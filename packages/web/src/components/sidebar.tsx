@@ -1,11 +1,13 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { ConversationSummary, Me } from '../session/sdk-types.ts';
 import { Avatar } from './avatar.tsx';
 import { Brand } from './brand.tsx';
 import { type Connection, ConnectionBadge } from './connection-badge.tsx';
 import { ConversationList } from './conversation-list.tsx';
-import { LogOutIcon } from './icons.tsx';
+import { GearIcon, LogOutIcon } from './icons.tsx';
 import { NewChatForm } from './new-chat-form.tsx';
+import { SettingsDialog } from './settings-dialog.tsx';
 
 /** Props of {@link Sidebar}. */
 export interface SidebarProps {
@@ -19,9 +21,11 @@ export interface SidebarProps {
 
 /** The left column: who I am, the connection, new chat, and the chat list. */
 export function Sidebar({ me, connection, conversations, active, now, onSignOut }: SidebarProps) {
+  const { t } = useTranslation();
   const [confirming, setConfirming] = useState(false);
+  const [settingsOpen, setSettingsOpen] = useState(false);
   return (
-    <aside className="sidebar" aria-label="Chats and account">
+    <aside className="sidebar" aria-label={t('sidebar.label')}>
       <header className="sidebar__header">
         <h1 className="sidebar__title">
           <Brand compact />
@@ -33,10 +37,7 @@ export function Sidebar({ me, connection, conversations, active, now, onSignOut 
       <footer className="sidebar__footer">
         {confirming ? (
           <div className="sign-out">
-            <p className="sign-out__text">
-              Sign out? This browser forgets your chats; messages still waiting on the server come back when
-              you sign in again.
-            </p>
+            <p className="sign-out__text">{t('sidebar.signOutQuestion')}</p>
             <div className="sign-out__actions">
               {/* Focus lands on the harmless choice, since the icon button that had it is gone. */}
               <button
@@ -45,10 +46,10 @@ export function Sidebar({ me, connection, conversations, active, now, onSignOut 
                 ref={(el) => el?.focus()}
                 onClick={() => setConfirming(false)}
               >
-                Cancel
+                {t('sidebar.cancel')}
               </button>
               <button type="button" className="button button--small button--primary" onClick={onSignOut}>
-                Sign out
+                {t('sidebar.signOut')}
               </button>
             </div>
           </div>
@@ -64,15 +65,26 @@ export function Sidebar({ me, connection, conversations, active, now, onSignOut 
             <button
               type="button"
               className="icon-button"
+              onClick={() => setSettingsOpen(true)}
+              aria-haspopup="dialog"
+              aria-label={t('sidebar.settings')}
+              title={t('sidebar.settings')}
+            >
+              <GearIcon />
+            </button>
+            <button
+              type="button"
+              className="icon-button"
               onClick={() => setConfirming(true)}
-              aria-label="Sign out…"
-              title="Sign out"
+              aria-label={t('sidebar.signOutMenu')}
+              title={t('sidebar.signOut')}
             >
               <LogOutIcon />
             </button>
           </>
         )}
       </footer>
+      {settingsOpen && <SettingsDialog onClose={() => setSettingsOpen(false)} />}
     </aside>
   );
 }

@@ -1,11 +1,12 @@
 import type { CinderClient } from '@cinder/sdk';
-import { formatClock, formatFull } from '../lib/format.ts';
+import { useFormat } from '../i18n/use-format.ts';
 import type { StoredMessage } from '../session/sdk-types.ts';
 import { AttachmentContent } from './attachment-content.tsx';
 import { MessageStatus } from './message-status.tsx';
 
 /** A normal (non-burn) message, mine or theirs, with its attachment if it has one. */
 export function TextBubble({ client, message }: { client: CinderClient; message: StoredMessage }) {
+  const format = useFormat();
   const text = message.text ?? '';
   return (
     <div className="bubble-group" data-kind="text" data-attachment={message.attachment?.kind}>
@@ -16,8 +17,8 @@ export function TextBubble({ client, message }: { client: CinderClient; message:
         {(text !== '' || !message.attachment) && <p className="bubble__text">{text}</p>}
       </div>
       <p className="meta">
-        <time dateTime={new Date(message.sentAt).toISOString()} title={formatFull(message.sentAt)}>
-          {formatClock(message.sentAt)}
+        <time dateTime={new Date(message.sentAt).toISOString()} title={format.full(message.sentAt)}>
+          {format.clock(message.sentAt)}
         </time>
         {message.mine && <MessageStatus status={message.status} />}
       </p>

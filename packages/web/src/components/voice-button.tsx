@@ -1,4 +1,5 @@
 import { type KeyboardEvent, useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useNow } from '../hooks/use-now.ts';
 import type { VoiceRecorder } from '../hooks/use-voice-recorder.ts';
 import { MicIcon } from './icons.tsx';
@@ -20,6 +21,7 @@ export function formatElapsed(ms: number): string {
  * to send; sliding the pointer off the button or pressing Escape throws the recording away.
  */
 export function VoiceButton({ recorder, disabled }: VoiceButtonProps) {
+  const { t } = useTranslation();
   const { state, start, stop } = recorder;
   const active = state.phase !== 'idle';
   const now = useNow(250, state.phase === 'recording');
@@ -57,10 +59,10 @@ export function VoiceButton({ recorder, disabled }: VoiceButtonProps) {
               <span className="recording__time" data-elapsed={Math.floor((now - state.startedAt) / 1000)}>
                 {formatElapsed(now - state.startedAt)}
               </span>
-              <span className="recording__hint">Release to send · slide away or Esc to cancel</span>
+              <span className="recording__hint">{t('voice.hint')}</span>
             </>
           ) : (
-            <span className="recording__hint">Starting the microphone…</span>
+            <span className="recording__hint">{t('voice.starting')}</span>
           )}
         </span>
       )}
@@ -69,8 +71,8 @@ export function VoiceButton({ recorder, disabled }: VoiceButtonProps) {
         className={
           active ? 'icon-button composer__tool composer__tool--recording' : 'icon-button composer__tool'
         }
-        aria-label="Hold to record a voice message"
-        title="Hold to record a voice message"
+        aria-label={t('voice.hold')}
+        title={t('voice.hold')}
         aria-pressed={active}
         disabled={disabled}
         onPointerDown={(event) => {

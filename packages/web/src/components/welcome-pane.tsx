@@ -1,26 +1,28 @@
+import { useTranslation } from 'react-i18next';
 import { FlameIcon, LockIcon, UndoIcon } from './icons.tsx';
 
 /** The main pane when no chat is open (wide screens only). */
 export function WelcomePane({ username }: { username: string }) {
+  const { t } = useTranslation();
   return (
-    <section className="welcome" aria-label="Welcome">
+    <section className="welcome" aria-label={t('welcome.label')}>
       <div className="welcome__ember" aria-hidden="true">
         <FlameIcon />
       </div>
-      <h2>Hi {username}.</h2>
-      <p className="welcome__lead">Pick a chat, or start one with a username on the left.</p>
+      <h2>{t('welcome.hello', { username })}</h2>
+      <p className="welcome__lead">{t('welcome.lead')}</p>
       <ul className="welcome__tips">
         <li>
           <FlameIcon />
-          Flip the flame in the composer to send a burn message.
+          {t('welcome.tipFlame')}
         </li>
         <li>
           <LockIcon />
-          It arrives sealed and end-to-end encrypted; it opens only when your friend taps it, once.
+          {t('welcome.tipSealed')}
         </li>
         <li>
           <UndoIcon />
-          Changed your mind? Revoke it before it is opened.
+          {t('welcome.tipRevoke')}
         </li>
       </ul>
     </section>

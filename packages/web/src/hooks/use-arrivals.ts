@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { StoredMessage } from '../session/sdk-types.ts';
 
 /**
@@ -6,6 +7,7 @@ import type { StoredMessage } from '../session/sdk-types.ts';
  * chat is open. Burn messages are announced as sealed, never with their content.
  */
 export function useArrivals(messages: readonly StoredMessage[] | undefined): string {
+  const { i18n } = useTranslation();
   const seen = useRef<Set<string> | null>(null);
   const [announcement, setAnnouncement] = useState('');
   useEffect(() => {
@@ -21,9 +23,9 @@ export function useArrivals(messages: readonly StoredMessage[] | undefined): str
     if (!last) return;
     setAnnouncement(
       last.burn
-        ? `Burn message from ${last.from}, sealed. Open it when you are ready.`
-        : `${last.from}: ${last.text ?? ''}`,
+        ? i18n.t('conversation.arrivedBurn', { from: last.from })
+        : i18n.t('conversation.arrived', { from: last.from, text: last.text ?? '' }),
     );
-  }, [messages]);
+  }, [messages, i18n]);
   return announcement;
 }

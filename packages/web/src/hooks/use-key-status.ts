@@ -1,5 +1,6 @@
 import type { CinderClient, KeyStatus } from '@cinder/sdk';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { describeError, hasCode } from '../lib/errors.ts';
 
 /** While a conversation is open and visible, its keys are checked again this often. */
@@ -31,6 +32,8 @@ export interface KeyStatusState {
  * before the next send.
  */
 export function useKeyStatus(client: CinderClient, peer: string, connected: boolean): KeyStatusState {
+  // The instance, not `t`: it stays the same across a language switch, so no check re-runs.
+  const { i18n } = useTranslation();
   const [status, setStatus] = useState<KeyStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [checking, setChecking] = useState(false);
@@ -58,11 +61,11 @@ export function useKeyStatus(client: CinderClient, peer: string, connected: bool
       setError(null);
     } catch (e) {
       if (!mounted.current || mine !== seq.current) return;
-      setError(describeError(e, { peer }));
+      setError(describeError(e, i18n.t, { peer }));
     } finally {
       if (mounted.current && mine === seq.current) setChecking(false);
     }
-  }, [client, peer]);
+  }, [client, peer, i18n]);
 
   const nudge = useCallback(() => {
     if (nudgeTimer.current !== undefined) return;
@@ -82,13 +85,13 @@ export function useKeyStatus(client: CinderClient, peer: string, connected: bool
         void check();
         throw new Error(
           hasCode(e, 'CONFLICT')
-            ? 'The safety number changed while you were comparing. Compare the new number.'
-            : describeError(e, { peer }),
+            ? i18n.t('safety.changedWhileComparing')
+            : describeError(e, i18n.t, { peer }),
         );
       }
       await check();
     },
-    [client, peer, check],
+    [client, peer, check, i18n],
   );
 
   // On open and on every reconnect (keys may have changed while this device was away).

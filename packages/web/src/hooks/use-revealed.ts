@@ -1,5 +1,6 @@
 import type { CinderClient, OpenedAttachment } from '@cinder/sdk';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { BURN_ANIMATION_MS } from '../lib/burn-options.ts';
 import { describeError, hasCode } from '../lib/errors.ts';
 import type { Revealed, RevealedAttachment } from '../lib/timeline.ts';
@@ -34,6 +35,7 @@ export interface RevealedState {
  * object URL, revoked when the viewer closes (or the view unmounts); the state keeps only the URL.
  */
 export function useRevealed(client: CinderClient): RevealedState {
+  const { i18n } = useTranslation();
   const [revealed, setRevealed] = useState<ReadonlyMap<string, Revealed>>(new Map());
   const [opening, setOpening] = useState<ReadonlySet<string>>(new Set());
   const [failures, setFailures] = useState<ReadonlyMap<string, OpenFailure>>(new Map());
@@ -112,17 +114,17 @@ export function useRevealed(client: CinderClient): RevealedState {
       } catch (error) {
         if (!mounted.current) return;
         const text = hasCode(error, 'DISCONNECTED')
-          ? 'The connection dropped while opening. If the server had already burned it, the text is lost.'
+          ? i18n.t('open.dropped')
           : hasCode(error, 'BURNED')
-            ? 'This message burned before it could be shown.'
-            : describeError(error);
+            ? i18n.t('open.burned')
+            : describeError(error, i18n.t);
         const sealedElsewhere = hasCode(error, 'SEALED_FOR_OTHER_DEVICES');
         setFailures((current) => withEntry(current, id, { text, sealedElsewhere }));
       } finally {
         if (mounted.current) setOpening((current) => withoutId(current, id));
       }
     },
-    [client, schedule, close],
+    [client, schedule, close, i18n],
   );
 
   return { revealed, opening, failures, open, close };

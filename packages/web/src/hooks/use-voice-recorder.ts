@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
 /** Recording state of {@link useVoiceRecorder}. */
 export type RecorderState =
@@ -40,6 +41,7 @@ function recorderType(): string {
  * microphone is released as soon as recording stops.
  */
 export function useVoiceRecorder(onRecorded: (file: File) => void): VoiceRecorder {
+  const { i18n } = useTranslation();
   const [state, setState] = useState<RecorderState>({ phase: 'idle' });
   const [error, setError] = useState<string | null>(null);
   const session = useRef<Recording | null>(null);
@@ -72,7 +74,7 @@ export function useVoiceRecorder(onRecorded: (file: File) => void): VoiceRecorde
   const start = useCallback(() => {
     if (session.current) return;
     if (typeof MediaRecorder === 'undefined' || !navigator.mediaDevices?.getUserMedia) {
-      setError('This browser cannot record audio.');
+      setError(i18n.t('voice.unsupported'));
       return;
     }
     const current: Recording = {};
@@ -101,7 +103,7 @@ export function useVoiceRecorder(onRecorded: (file: File) => void): VoiceRecorde
           release();
           if (!send) return;
           if (!long) {
-            setError('Hold the microphone button to record a voice note.');
+            setError(i18n.t('voice.tooShort'));
             return;
           }
           const blobType = (recorder.mimeType || type || 'audio/webm').split(';')[0] ?? 'audio/webm';
@@ -115,14 +117,10 @@ export function useVoiceRecorder(onRecorded: (file: File) => void): VoiceRecorde
       (reason: unknown) => {
         release();
         const denied = reason instanceof DOMException && reason.name === 'NotAllowedError';
-        setError(
-          denied
-            ? 'Microphone access was refused. Allow it in the browser to record voice notes.'
-            : 'No microphone could be started.',
-        );
+        setError(denied ? i18n.t('voice.denied') : i18n.t('voice.failed'));
       },
     );
-  }, [release]);
+  }, [release, i18n]);
 
   // Leaving the conversation mid-recording throws the recording away and frees the microphone.
   useEffect(

@@ -1,23 +1,11 @@
-/** A choice offered by the composer for a burn message. */
-export interface BurnChoice {
-  seconds: number;
-  label: string;
-}
+/**
+ * How long the reader sees the text after opening, in seconds. 0 = until the reader closes it.
+ * The composer labels them in the page's language ("5 s", "5秒").
+ */
+export const VIEW_CHOICES: readonly number[] = [5, 10, 30, 0];
 
-/** How long the reader sees the text after opening. 0 = until the reader closes it. */
-export const VIEW_CHOICES: readonly BurnChoice[] = [
-  { seconds: 5, label: '5 s' },
-  { seconds: 10, label: '10 s' },
-  { seconds: 30, label: '30 s' },
-  { seconds: 0, label: 'Until closed' },
-];
-
-/** How long a burn message may wait unopened before the server burns it. */
-export const TTL_CHOICES: readonly BurnChoice[] = [
-  { seconds: 3600, label: '1 hour' },
-  { seconds: 86_400, label: '1 day' },
-  { seconds: 7 * 86_400, label: '7 days' },
-];
+/** How long a burn message may wait unopened before the server burns it, in seconds ("1 hour", "1小时"). */
+export const TTL_CHOICES: readonly number[] = [3600, 86_400, 7 * 86_400];
 
 /** The burn policy the composer sends with a burn message. */
 export interface BurnSettings {

@@ -1,50 +1,34 @@
 import { CinderError } from '@cinder/sdk';
-
-/** What a device added after a burn message was sent is told when it tries to open it. */
-export const SEALED_FOR_OTHER_DEVICES =
-  'This message was sealed before this device was added — open it on a device that existed when it was sent.';
+import type { TFunction } from 'i18next';
 
 /**
- * A sentence a person can act on, for an error from the SDK. Never includes message content:
- * only the error code and names the user typed.
+ * A sentence a person can act on, for an error from the SDK, in the language of `t`. Never
+ * includes message content: only the error code and names the user typed.
  */
-export function describeError(error: unknown, context: { peer?: string } = {}): string {
-  if (!(error instanceof CinderError)) return 'Something went wrong. Please try again.';
+export function describeError(error: unknown, t: TFunction, context: { peer?: string } = {}): string {
+  if (!(error instanceof CinderError)) return t('errors.generic');
+  const { peer } = context;
   switch (error.code) {
     case 'CONFLICT':
-      return 'That username is taken. Try another one.';
     case 'UNAUTHORIZED':
-      return 'Wrong username or password.';
-    case 'NOT_FOUND':
-      return context.peer ? `There is no user named “${context.peer}”.` : 'Not found.';
     case 'BURNED':
-      return 'This message has already burned.';
     case 'FORBIDDEN':
-      return 'You cannot do that with this message.';
     case 'RATE_LIMITED':
-      return 'Too many attempts. Wait a moment and try again.';
     case 'TIMEOUT':
-      return 'No connection to the server. Try again when you are back online.';
     case 'DISCONNECTED':
-      return 'The connection dropped before the server answered.';
     case 'UNAVAILABLE':
-      return 'The server is not available right now.';
     case 'PAYLOAD_TOO_LARGE':
-      return 'That message is too long.';
     case 'BAD_REQUEST':
-      return 'The server did not accept that.';
     case 'SEALED_FOR_OTHER_DEVICES':
-      return SEALED_FOR_OTHER_DEVICES;
     case 'DECRYPT_FAILED':
-      return 'This message could not be decrypted on this device. It has burned and cannot be opened again.';
-    case 'KEYS_CHANGED':
-      return context.peer
-        ? `${context.peer}’s devices changed while sending. Try again.`
-        : 'The recipient’s devices changed while sending. Try again.';
     case 'UNSUPPORTED_PROTOCOL':
-      return 'This page is out of date. Reload to update.';
+      return t(`errors.${error.code}`);
+    case 'NOT_FOUND':
+      return peer ? t('errors.NOT_FOUND_peer', { peer }) : t('errors.NOT_FOUND');
+    case 'KEYS_CHANGED':
+      return peer ? t('errors.KEYS_CHANGED_peer', { peer }) : t('errors.KEYS_CHANGED');
     default:
-      return 'Something went wrong. Please try again.';
+      return t('errors.generic');
   }
 }
 

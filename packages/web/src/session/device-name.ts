@@ -1,8 +1,11 @@
+import type { TFunction } from 'i18next';
+
 /**
- * A readable label for this device ("Chrome on Linux"), shown in the account's device list.
- * Built from the user agent only; it never needs to be exact.
+ * A readable label for this device ("Chrome on Linux", "Chrome（Linux）"), shown in the account's
+ * device list. Built from the user agent only; it never needs to be exact. It is worded in the
+ * page's language at sign-in and kept by the server as it was written then.
  */
-export function deviceName(userAgent: string = navigator.userAgent): string {
+export function deviceName(t: TFunction, userAgent: string = navigator.userAgent): string {
   const browser = /Edg\//.test(userAgent)
     ? 'Edge'
     : /Firefox\//.test(userAgent)
@@ -11,7 +14,7 @@ export function deviceName(userAgent: string = navigator.userAgent): string {
         ? 'Chrome'
         : /Safari\//.test(userAgent)
           ? 'Safari'
-          : 'Browser';
+          : t('device.browser');
   const os = /Android/.test(userAgent)
     ? 'Android'
     : /iPhone|iPad/.test(userAgent)
@@ -22,6 +25,6 @@ export function deviceName(userAgent: string = navigator.userAgent): string {
           ? 'Windows'
           : /Linux/.test(userAgent)
             ? 'Linux'
-            : 'the web';
-  return `${browser} on ${os}`;
+            : t('device.web');
+  return t('device.name', { browser, os });
 }

@@ -10,8 +10,14 @@ export type Session =
   | { status: 'unreachable' }
   /** Another tab of this browser is the active Cinder tab. */
   | { status: 'elsewhere' }
-  | { status: 'signed-out'; notice: string | null }
+  | { status: 'signed-out'; notice: SignOutNotice | null }
   | { status: 'signed-in'; client: CinderClient; me: Me; notices: KeyNotices };
+
+/**
+ * Why the sign-in screen is shown, when it is not the person's own doing; the screen says it in
+ * the page's language.
+ */
+export type SignOutNotice = 'signed-out-elsewhere';
 
 /** How long a saved device waits for its first connection before the app shows it anyway (offline). */
 const RESUME_GRACE_MS = 3000;
@@ -101,7 +107,7 @@ export class SessionController {
   }
 
   /** Sign this device out on the server and forget it locally. */
-  async signOut(notice: string | null = null): Promise<void> {
+  async signOut(notice: SignOutNotice | null = null): Promise<void> {
     const old = this.#client;
     this.#set({ status: 'starting' });
     try {
@@ -122,7 +128,7 @@ export class SessionController {
     client.on('state', (state: ClientState) => {
       // The server revoked this device (or its token): go back to the sign-in screen.
       if (state === 'unauthorized' && client === this.#client && this.#session.status === 'signed-in') {
-        void this.signOut('This device was signed out. Sign in again to keep chatting.');
+        void this.signOut('signed-out-elsewhere');
       }
     });
     return new KeyNotices(client, this.#noticeStore);

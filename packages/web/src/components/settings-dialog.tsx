@@ -1,0 +1,79 @@
+import { useEffect, useId, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import { AUTONYMS, isLanguage, LANGUAGES } from '../i18n/language.ts';
+import { saveLanguage } from '../i18n/setup.ts';
+import { CloseIcon, GearIcon } from './icons.tsx';
+import '../styles/settings.css';
+
+/** Props of {@link SettingsDialog}. */
+export interface SettingsDialogProps {
+  onClose: () => void;
+}
+
+/**
+ * The settings of this browser: the language of the app. A modal `<dialog>`: focus moves into it,
+ * Escape and the close button close it, and focus goes back to the gear that opened it. A choice
+ * applies at once (the whole page re-renders in it) and is remembered over the browser's languages.
+ */
+export function SettingsDialog({ onClose }: SettingsDialogProps) {
+  const { t, i18n } = useTranslation();
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const name = useId();
+  const current = isLanguage(i18n.resolvedLanguage) ? i18n.resolvedLanguage : 'en';
+
+  // Closing goes through the element (close button, Escape), whose `close` event unmounts it.
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+  }, []);
+
+  return (
+    <dialog
+      ref={ref}
+      className="settings"
+      aria-labelledby={titleId}
+      onClose={onClose}
+      data-testid="settings-dialog"
+    >
+      <header className="settings__header">
+        <span className="settings__mark" aria-hidden="true">
+          <GearIcon />
+        </span>
+        <h2 id={titleId} className="settings__title">
+          {t('settings.title')}
+        </h2>
+        <button
+          type="button"
+          className="icon-button"
+          onClick={() => ref.current?.close()}
+          aria-label={t('settings.close')}
+        >
+          <CloseIcon />
+        </button>
+      </header>
+      <fieldset className="settings__group" aria-describedby={`${name}-hint`}>
+        <legend className="settings__legend">{t('settings.language')}</legend>
+        <div className="settings__options">
+          {LANGUAGES.map((language) => (
+            <label key={language} className="settings__option">
+              <input
+                type="radio"
+                className="settings__radio"
+                name={name}
+                value={language}
+                checked={current === language}
+                onChange={() => void saveLanguage(i18n, language)}
+              />
+              {/* In its own language, so a screen reader says it as a speaker of it would. */}
+              <span lang={language}>{AUTONYMS[language]}</span>
+            </label>
+          ))}
+        </div>
+        <p id={`${name}-hint`} className="settings__hint">
+          {t('settings.languageHint')}
+        </p>
+      </fieldset>
+    </dialog>
+  );
+}
