@@ -1,5 +1,12 @@
 /// <reference lib="esnext.disposable" preserve="true" />
-import { CinderError, conversationId, type DeviceInfo, ROUTES, WS_PATH } from '@cinder/protocol';
+import {
+  CinderError,
+  conversationId,
+  type DeviceInfo,
+  type PushStatus,
+  ROUTES,
+  WS_PATH,
+} from '@cinder/protocol';
 import { Acks } from './acks.ts';
 import { FrameApplier } from './apply.ts';
 import { Connection } from './connection.ts';
@@ -26,6 +33,14 @@ import {
 import { type FetchLike, type ServerHttp, toWebSocketUrl } from './http.ts';
 import { KeyDirectory } from './key-directory.ts';
 import { Outbox, pendingSend } from './outbox.ts';
+import {
+  fetchPushKey,
+  type PushSubscriptionLike,
+  pushStatus,
+  setPushPreviews,
+  subscribePush,
+  unsubscribePush,
+} from './push.ts';
 import { Serial } from './serial.ts';
 import { Session } from './session.ts';
 import type { Store } from './store/store.ts';
@@ -277,6 +292,51 @@ export class CinderClient {
   /** Sign a device of this account out everywhere: its token stops working and its sockets close. */
   async revokeDevice(deviceId: string): Promise<void> {
     await revokeDevice(this.#server, await this.#session.requireIdentity(), deviceId);
+  }
+
+  // Web Push (the server's docs/push.md)
+
+  /**
+   * The server's VAPID public key (base64url): pass it as `applicationServerKey` to
+   * `registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey })`. Needs
+   * no sign-in; every node of a cluster gives the same key.
+   */
+  async pushKey(): Promise<string> {
+    return fetchPushKey(this.#server);
+  }
+
+  /** This device's push state: whether it has a subscription, and whether previews are on. */
+  async pushStatus(): Promise<PushStatus> {
+    return pushStatus(this.#server, await this.#session.requireIdentity());
+  }
+
+  /**
+   * Register this device's push subscription (a `PushSubscription` or its `toJSON()`), replacing
+   * the one it had. The device then gets a push for each message sent to it while it has no
+   * connection: a burn message's push says only who sent it; a normal message's carries the start
+   * of its text only when `previews` is on (off unless set; absent keeps the device's setting).
+   * The server removes the subscription when the device signs out or the push service says it is
+   * gone. BAD_REQUEST for something that is not a subscription, or an `http:` endpoint the server
+   * does not accept.
+   */
+  async subscribePush(
+    subscription: PushSubscriptionLike,
+    options: { previews?: boolean } = {},
+  ): Promise<PushStatus> {
+    return subscribePush(this.#server, await this.#session.requireIdentity(), subscription, options.previews);
+  }
+
+  /** Remove this device's push subscription from the server; no more pushes. No error when there was none. */
+  async unsubscribePush(): Promise<void> {
+    await unsubscribePush(this.#server, await this.#session.requireIdentity());
+  }
+
+  /**
+   * Whether this device's pushes for normal messages carry the start of the text (burn messages'
+   * never do). NOT_FOUND while the device has no subscription.
+   */
+  async setPushPreviews(previews: boolean): Promise<PushStatus> {
+    return setPushPreviews(this.#server, await this.#session.requireIdentity(), previews);
   }
 
   // Messages

@@ -1,4 +1,10 @@
-export { CinderError, type DeviceInfo, type ErrorCode } from '@cinder/protocol';
+export {
+  CinderError,
+  type DeviceInfo,
+  type ErrorCode,
+  type PushPayload,
+  type PushStatus,
+} from '@cinder/protocol';
 export { backoff } from './backoff.ts';
 export { CinderClient, type CinderClientOptions, type ClientEvents } from './client.ts';
 export { type DeviceKeys, generateDeviceKeys } from './crypto/device-keys.ts';
@@ -8,6 +14,7 @@ export type { Handler } from './emitter.ts';
 export type { WebSocketConstructor, WebSocketLike } from './environment.ts';
 export { type FileData, kindOf } from './files.ts';
 export type { FetchLike } from './http.ts';
+export type { PushSubscriptionJsonLike, PushSubscriptionLike } from './push.ts';
 export { IndexedDbStore } from './store/indexeddb.ts';
 export { MemoryStore } from './store/memory.ts';
 export type { Store, StoreChanges } from './store/store.ts';

@@ -101,6 +101,16 @@ export interface ServerOptions {
    * is the n-th X-Forwarded-For entry from the right; with 0 the TCP peer's. @default 0
    */
   trustProxy?: number;
+  /**
+   * The VAPID `sub` claim of every Web Push (docs/push.md): a `mailto:` or `https:` contact the
+   * push services can reach the operator at. @default 'mailto:push@cinder.invalid'
+   */
+  vapidSubject?: string;
+  /**
+   * Accept push subscriptions whose endpoint is `http:` (a push service of the operator's own, or
+   * tests); else only `https:`. @default false
+   */
+  pushInsecureEndpoints?: boolean;
   /** Close connections that send no `hello` within this time (4003). @default 10000 */
   helloTimeoutMs?: number;
   /** Interval of WebSocket pings; a socket that missed the previous pong is dropped. @default 30000 */
@@ -159,6 +169,8 @@ export interface ServerConfig {
   rateLimits: Required<RateLimitOptions> | false;
   corsOrigin: string | null;
   trustProxy: number;
+  vapidSubject: string;
+  pushInsecureEndpoints: boolean;
   helloTimeoutMs: number;
   heartbeatMs: number;
   requestTimeoutMs: number;
@@ -192,6 +204,15 @@ function positiveInt(name: string, value: number | undefined, fallback: number, 
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}`);
   return value;
+}
+
+/** The VAPID subject, checked as push services check it: a `mailto:` or `https:` URL. */
+function vapidSubject(value: string | undefined): string {
+  const subject = value ?? 'mailto:push@cinder.invalid';
+  if (!URL.canParse(subject) || !['mailto:', 'https:'].includes(new URL(subject).protocol)) {
+    throw new Error(`vapidSubject must be a mailto: or https: URL, not "${subject}"`);
+  }
+  return subject;
 }
 
 /** Apply defaults and check ranges; throws an Error with a clear message for bad values. */
@@ -263,6 +284,8 @@ export function resolveConfig(options: ServerOptions = {}): ServerConfig {
           },
     corsOrigin: options.corsOrigin ?? null,
     trustProxy: positiveInt('trustProxy', options.trustProxy, 0, 0),
+    vapidSubject: vapidSubject(options.vapidSubject),
+    pushInsecureEndpoints: options.pushInsecureEndpoints ?? false,
     helloTimeoutMs: positiveInt('helloTimeoutMs', options.helloTimeoutMs, 10_000),
     heartbeatMs: positiveInt('heartbeatMs', options.heartbeatMs, 30_000),
     requestTimeoutMs: positiveInt('requestTimeoutMs', options.requestTimeoutMs, 20_000, 100),

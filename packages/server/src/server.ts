@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
+import webPush from 'web-push';
 import type { Bus } from './bus/bus.ts';
 import { createBus } from './bus/create-bus.ts';
 import { resolveConfig, type ServerOptions } from './config.ts';
@@ -8,6 +9,7 @@ import { Accounts } from './core/accounts.ts';
 import { BurnEngine } from './core/burn-engine.ts';
 import { Hub } from './core/hub.ts';
 import { Metrics } from './core/metrics.ts';
+import { Push } from './core/push.ts';
 import { createLimiters } from './core/rate-limit.ts';
 import { Sweeper } from './core/sweeper.ts';
 import { TimedStorage } from './core/timed-storage.ts';
@@ -17,6 +19,7 @@ import { ConnectionGuard } from './http/connection-guard.ts';
 import { type MetricsServer, startMetricsServer } from './http/metrics-server.ts';
 import { createLogger, safeError } from './logger.ts';
 import { createStorage, describeBackends } from './storage/create-storage.ts';
+import type { VapidKeys } from './storage/storage.ts';
 import { TurnScheduler } from './turn.ts';
 import { Gateway } from './ws/gateway.ts';
 
@@ -68,10 +71,20 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
   // gather their wake-ups and writes behind them (turn.ts).
   const turn = new TurnScheduler();
   const backend = createStorage(config, logger, turn);
+  let vapidKeys: VapidKeys;
   try {
     await backend.init();
   } catch (error) {
     logger.fatal({ err: safeError(error) }, 'storage failed to open');
+    closeLogger();
+    throw error;
+  }
+  try {
+    // Made at the first start and kept (docs/push.md): browsers subscribed with its public half.
+    vapidKeys = await backend.push.vapidKeys(() => webPush.generateVAPIDKeys());
+  } catch (error) {
+    logger.fatal({ err: safeError(error) }, 'push keys failed to load');
+    await backend.close();
     closeLogger();
     throw error;
   }
@@ -97,6 +110,16 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
     maxUploadBytes: config.maxUploadBytes,
   });
   const accounts = new Accounts({ storage, hub, limiters, now, logger });
+  const push = new Push({
+    storage,
+    keys: vapidKeys,
+    subject: config.vapidSubject,
+    allowInsecureEndpoints: config.pushInsecureEndpoints,
+    isConnected: (userId, deviceId) => hub.hasDevice(userId, deviceId),
+    metrics,
+    logger,
+    now,
+  });
   const engine = new BurnEngine({
     storage,
     hub,
@@ -105,6 +128,7 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
     logger,
     now,
     maxTtlSeconds: config.maxTtlSeconds,
+    push,
   });
   const sweeper = new Sweeper({
     engine,
@@ -126,6 +150,7 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
     accounts,
     storage,
     uploads,
+    push,
     bus,
     metrics,
     logger,
@@ -198,6 +223,7 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
     );
     await metricsServer?.close();
     await gateway.close();
+    await push.close();
     await bus.close();
     await limiters.close();
     await storage.close();
@@ -216,6 +242,8 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
       const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await gateway.close();
       await sweeper.stop();
+      // After the gateway: no send can queue a push any more. Pushes under way finish.
+      await push.close();
       await hub.close();
       await bus.close();
       await limiters.close();

@@ -17,6 +17,7 @@ import { burnPolicy, type Refusal, sealRefusal, sendRefusal } from './burn-rules
 import type { Hub } from './hub.ts';
 import { newId, sealedMessageId } from './ids.ts';
 import type { Metrics } from './metrics.ts';
+import type { Push } from './push.ts';
 import { type Limiters, MAX_OPEN_BYTES } from './rate-limit.ts';
 import { checkAttachable } from './uploads.ts';
 
@@ -36,6 +37,7 @@ export class BurnEngine {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #maxTtlSeconds: number;
+  readonly #push: Push | null;
 
   constructor(options: {
     storage: Storage;
@@ -45,6 +47,8 @@ export class BurnEngine {
     logger: Logger;
     now: () => number;
     maxTtlSeconds: number;
+    /** Web Push for stored messages (docs/push.md). @default none */
+    push?: Push | null;
   }) {
     this.#storage = options.storage;
     this.#hub = options.hub;
@@ -53,6 +57,7 @@ export class BurnEngine {
     this.#logger = options.logger;
     this.#now = options.now;
     this.#maxTtlSeconds = options.maxTtlSeconds;
+    this.#push = options.push ?? null;
   }
 
   /** Store a message for `frame.to`; a retried key returns the first result, even after a burn. */
@@ -95,6 +100,18 @@ export class BurnEngine {
     if (outcome.created) {
       this.#metrics.sent(message.burn !== undefined);
       this.#hub.notify(outcome.wake);
+      // Queued, never awaited: a push service never delays or fails a send. A burn message's
+      // push is given no content to carry.
+      this.#push?.messageStored(
+        message.burn
+          ? {
+              kind: 'burn',
+              recipientId: recipient.id,
+              from: who.username,
+              ttlSeconds: message.burn.ttlSeconds,
+            }
+          : { kind: 'message', recipientId: recipient.id, from: who.username, text },
+      );
       this.#logger.debug(
         {
           messageId: outcome.result.id,

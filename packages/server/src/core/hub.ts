@@ -89,6 +89,15 @@ export class Hub {
     return n;
   }
 
+  /** Whether a device of the user has a connection to this node (pushes skip it: docs/push.md). */
+  hasDevice(userId: string, deviceId: string): boolean {
+    const held = this.#members.get(userId);
+    if (held === undefined) return false;
+    if (!(held instanceof Set)) return held.deviceId === deviceId;
+    for (const member of held) if (member.deviceId === deviceId) return true;
+    return false;
+  }
+
   /** Register a member; resolves once it will hear every later wake-up. */
   async join(member: HubMember): Promise<void> {
     const { userId } = member;

@@ -29,6 +29,9 @@ const LAG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 2, 5, 30, 300, 3600];
 /** The two kinds of message: `burn` (sealed until opened) and `normal`. */
 type Kind = 'burn' | 'normal';
 
+/** How a Web Push delivery ended (see `cinder_pushes_total`). */
+export type PushOutcome = 'sent' | 'gone' | 'failed' | 'dropped';
+
 /**
  * The server's Prometheus metrics, in a registry of its own (several servers may run in one
  * process). Counts, durations and states only: label values come from fixed sets in the code
@@ -49,6 +52,8 @@ export class Metrics {
   #sweeps = 0;
   #sweepFailures = 0;
   #sweeperBurned = 0;
+  readonly #pushes: Record<PushOutcome, number> = { sent: 0, gone: 0, failed: 0, dropped: 0 };
+  #pushJobs = 0;
   readonly #errors: Counter<'code' | 'transport'>;
   readonly #expiryLag = new Histogram(
     'cinder_expiry_lag_seconds',
@@ -134,6 +139,17 @@ export class Metrics {
       () => this.#opens,
     );
     counterBy(
+      'cinder_pushes_total',
+      'Web Push deliveries by outcome: sent (the push service took it), gone (404/410: the subscription was removed), failed, dropped (the queue was full or the server stopping).',
+      'outcome',
+      () => this.#pushes,
+    );
+    counter(
+      'cinder_push_jobs_total',
+      'Stored messages whose pushes are all settled (or that had no device to push to).',
+      () => this.#pushJobs,
+    );
+    counterBy(
       'cinder_burns_total',
       'Messages burned, by reason (opened, expired, revoked).',
       'reason',
@@ -210,6 +226,16 @@ export class Metrics {
     if (reason === 'expired' && expiresAt !== null) {
       this.#expiryLag.observe([], Math.max(0, at - expiresAt) / 1000);
     }
+  }
+
+  /** One Web Push delivery settled (or was dropped). */
+  pushed(outcome: PushOutcome): void {
+    this.#pushes[outcome]++;
+  }
+
+  /** The pushes of one stored message are all settled. */
+  pushJobDone(): void {
+    this.#pushJobs++;
   }
 
   /** A sweeper pass ended after `seconds`, having burned `burned` messages, or failed. */

@@ -2,6 +2,8 @@ import {
   CinderError,
   CredentialsBody,
   MAX_UPLOAD_PUT_BYTES,
+  PushPreferencesBody,
+  PushSubscribeBody,
   ROUTES,
   UploadCreateBody,
 } from '@cinder/protocol';
@@ -12,6 +14,7 @@ import type { Bus } from '../bus/bus.ts';
 import type { Accounts, DeviceIdentity } from '../core/accounts.ts';
 import { checkLive, checkReady } from '../core/health.ts';
 import type { Metrics } from '../core/metrics.ts';
+import type { Push } from '../core/push.ts';
 import type { Uploads } from '../core/uploads.ts';
 import type { Logger } from '../logger.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -28,6 +31,8 @@ export interface AppDeps {
   storage: Storage;
   /** Chunked uploads (`/v1/uploads`). */
   uploads: Uploads;
+  /** Web Push subscriptions (`/v1/push/*`). */
+  push: Push;
   /** Checked by `/healthz` and `/readyz`. */
   bus: Bus;
   /** Times every request and counts error answers (served on the metrics listener, not here). */
@@ -141,6 +146,21 @@ export function createApp(deps: AppDeps): Hono {
   app.delete(`${ROUTES.devices}/:id`, async (c) => {
     await accounts.revokeDevice(await authenticate(c), c.req.param('id'));
     return c.body(null, 204);
+  });
+  // Web Push (docs/push.md). The key is public: a browser needs it before it can subscribe.
+  app.get(ROUTES.pushKey, (c) => c.json({ publicKey: deps.push.publicKey }));
+  app.get(ROUTES.pushSubscription, async (c) => c.json(await deps.push.status(await authenticate(c))));
+  app.put(ROUTES.pushSubscription, async (c) => {
+    const who = await authenticate(c);
+    return c.json(await deps.push.subscribe(who, await readJson(c, PushSubscribeBody)));
+  });
+  app.delete(ROUTES.pushSubscription, async (c) => {
+    await deps.push.unsubscribe(await authenticate(c));
+    return c.body(null, 204);
+  });
+  app.put(ROUTES.pushPreferences, async (c) => {
+    const who = await authenticate(c);
+    return c.json(await deps.push.setPreviews(who, (await readJson(c, PushPreferencesBody)).previews));
   });
   const uploadId = (c: Context): string => {
     const id = c.req.param('id') ?? '';
