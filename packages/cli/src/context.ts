@@ -1,5 +1,6 @@
 import type { KeyChange } from '@cinder/sdk';
 import type { Command } from 'commander';
+import type { I18n } from './i18n/i18n.ts';
 import { keyChangeNotice } from './safety.ts';
 import { type GlobalOptions, openSession, type Session, type SessionOptions } from './session.ts';
 
@@ -11,12 +12,13 @@ export interface CliIo {
   stderr: NodeJS.WriteStream;
 }
 
-/** What every command gets: the process surface. */
+/** What every command gets: the process surface, and the language to speak on it. */
 export interface CliContext {
   io: CliIo;
+  i18n: I18n;
 }
 
-/** The global options (`--server`, `--profile`) as seen from inside a subcommand's action. */
+/** The global options (`--server`, `--profile`; `--lang` is read before parsing) as seen from inside a subcommand's action. */
 export function globalsOf(command: Command): GlobalOptions {
   const all = command.optsWithGlobals<{ server?: string; profile?: string }>();
   const globals: GlobalOptions = {};
@@ -74,8 +76,9 @@ export function sessionFor(
   const keyChanged =
     onKeyChange ??
     ((change: KeyChange) =>
-      note(ctx.io, keyChangeNotice(change, cinderCommand(globals, 'verify', change.username))));
+      note(ctx.io, keyChangeNotice(change, cinderCommand(globals, 'verify', change.username), ctx.i18n)));
   return openSession(globals, ctx.io.env, {
+    i18n: ctx.i18n,
     notify: (line) => note(ctx.io, line),
     ...rest,
     beforeConnect: (client) => {

@@ -1,4 +1,6 @@
-import { formatDuration } from './duration.ts';
+import type { AttachmentKind } from '@cinder/protocol';
+import type { MessageKey } from './i18n/en.ts';
+import { ENGLISH, type I18n } from './i18n/i18n.ts';
 
 /**
  * Make untrusted text safe to show on one terminal line: control characters (including ESC,
@@ -24,20 +26,18 @@ export function multiLine(text: string): string {
   });
 }
 
-/** A timestamp as local `YYYY-MM-DD HH:MM:SS`, sortable and unambiguous in a terminal. */
-export function formatTime(ms: number): string {
-  const d = new Date(ms);
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return (
-    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
-    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
-  );
+/**
+ * A timestamp in local time to the second, in two words: `YYYY-MM-DD HH:MM:SS` in English,
+ * sortable and unambiguous in a terminal; `YYYY/MM/DD HH:MM:SS` in Chinese.
+ */
+export function formatTime(ms: number, i18n: I18n = ENGLISH): string {
+  return i18n.formatTime(ms);
 }
 
 /** `burns in 58m` for a deadline in the future, `burning` once it has passed (the sweeper is due). */
-export function burnsIn(expiresAt: number, now: number): string {
+export function burnsIn(expiresAt: number, now: number, i18n: I18n = ENGLISH): string {
   const left = Math.ceil((expiresAt - now) / 1000);
-  return left > 0 ? `burns in ${formatDuration(left)}` : 'burning';
+  return left > 0 ? i18n.t('time.burnsIn', { duration: i18n.formatDuration(left) }) : i18n.t('time.burning');
 }
 
 const SIZE_UNITS = ['KB', 'MB', 'GB', 'TB'] as const;
@@ -60,18 +60,23 @@ export function formatSize(bytes: number): string {
 }
 
 /** What an attachment of each kind is called on a listing line. */
-const KIND_LABELS = { image: 'Photo', voice: 'Voice', video: 'Video', file: 'File' } as const;
+const KIND_LABELS = {
+  image: 'kind.image',
+  voice: 'kind.voice',
+  video: 'kind.video',
+  file: 'kind.file',
+} as const satisfies Record<AttachmentKind, MessageKey>;
 
 /** An attachment as listings show it (a burn message's has kind and size only until opened). */
 export interface ListedAttachment {
-  kind: keyof typeof KIND_LABELS;
+  kind: AttachmentKind;
   size: number;
   name?: string | undefined;
 }
 
 /** `Photo · 240 KB`, and the file name when the message carries it: `File · 1.2 MB · plan.pdf`. */
-export function attachmentLabel(a: ListedAttachment): string {
-  const parts = [KIND_LABELS[a.kind], formatSize(a.size)];
+export function attachmentLabel(a: ListedAttachment, i18n: I18n = ENGLISH): string {
+  const parts = [i18n.t(KIND_LABELS[a.kind]), formatSize(a.size)];
   if (a.name !== undefined) parts.push(oneLine(a.name));
   return parts.join(' · ');
 }
@@ -92,19 +97,23 @@ export interface ListedMessage {
  * One message as `id  time  from  body`. A burn message this device cannot read shows a
  * sealed placeholder: the local store never holds its content, so there is nothing to leak.
  */
-export function messageLine(m: ListedMessage, now: number): string {
-  return `${m.id}  ${formatTime(m.sentAt)}  ${m.from}  ${messageBody(m, now)}`;
+export function messageLine(m: ListedMessage, now: number, i18n: I18n = ENGLISH): string {
+  return `${m.id}  ${i18n.formatTime(m.sentAt)}  ${m.from}  ${messageBody(m, now, i18n)}`;
 }
 
-function messageBody(m: ListedMessage, now: number): string {
-  const file = m.attachment ? `[${attachmentLabel(m.attachment)}]` : '';
+function messageBody(m: ListedMessage, now: number, i18n: I18n): string {
+  const file = m.attachment ? `[${attachmentLabel(m.attachment, i18n)}]` : '';
   if (!m.burn) return [file, oneLine(m.text ?? '')].filter(Boolean).join(' ');
-  const left = burnsIn(m.burn.expiresAt, now);
-  const sealed = m.attachment ? `${attachmentLabel(m.attachment)} · ` : '';
+  const left = burnsIn(m.burn.expiresAt, now, i18n);
+  const attachment = m.attachment
+    ? i18n.t('message.sealedAttachment', { label: attachmentLabel(m.attachment, i18n) })
+    : '';
   // The sender's own device keeps its text until the burn; its other devices see it sealed.
-  if (m.text !== undefined) return `[burn · unopened · ${sealed}${left}] ${oneLine(m.text)}`;
-  if (m.mine) return `[sealed · ${sealed}sent · ${left}]`;
+  if (m.text !== undefined) {
+    return i18n.t('message.ownUnopened', { attachment, left, text: oneLine(m.text) });
+  }
+  if (m.mine) return i18n.t('message.ownSealed', { attachment, left });
   // A burn attachment comes once, at the open: say how to keep it.
   const open = m.attachment ? `cinder open ${m.id} --out <path>` : `cinder open ${m.id}`;
-  return `[sealed · ${sealed}${left} · ${open}]`;
+  return i18n.t('message.sealed', { attachment, left, open });
 }

@@ -1,6 +1,7 @@
 import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CinderError } from '@cinder/protocol';
+import { ENGLISH, type I18n } from './i18n/i18n.ts';
+import { localizedError } from './i18n/localized-error.ts';
 
 /** Options of `acquireLock`. */
 export interface LockOptions {
@@ -11,6 +12,11 @@ export interface LockOptions {
   timeoutMs?: number;
   /** Shown in the TIMEOUT message, e.g. `profile "default"`. */
   what: string;
+  /**
+   * The language of the TIMEOUT message.
+   * @default English
+   */
+  i18n?: I18n;
 }
 
 const POLL_MS = 50;
@@ -34,7 +40,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<A
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      await waitOrBreak(path, deadline, options.what);
+      await waitOrBreak(path, deadline, options.what, options.i18n ?? ENGLISH);
     }
   } finally {
     await rm(mine, { force: true });
@@ -42,14 +48,14 @@ export async function acquireLock(path: string, options: LockOptions): Promise<A
 }
 
 /** Take over a lock whose holder died; otherwise wait a little, or give up at the deadline. */
-async function waitOrBreak(path: string, deadline: number, what: string): Promise<void> {
+async function waitOrBreak(path: string, deadline: number, what: string, i18n: I18n): Promise<void> {
   const holder = await holderOf(path);
   if (holder !== null && !isAlive(holder)) {
     await rm(path, { force: true });
     return;
   }
   if (Date.now() > deadline) {
-    throw new CinderError('TIMEOUT', `${what} is busy (used by process ${holder ?? '?'})`);
+    throw localizedError('TIMEOUT', i18n.t('lock.busy', { what, pid: holder ?? '?' }));
   }
   await sleep(POLL_MS);
 }

@@ -1,9 +1,10 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { CinderError } from '@cinder/protocol';
 import type { Identity } from '@cinder/sdk';
 import { FileStore } from '@cinder/sdk/node';
+import { ENGLISH, type I18n } from './i18n/i18n.ts';
+import { localizedError } from './i18n/localized-error.ts';
 import { acquireLock } from './lock.ts';
 
 /** Server the CLI talks to when neither `--server` nor `CINDER_URL` names one at register/login. */
@@ -30,11 +31,13 @@ const PROFILE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
  * `CINDER_PROFILE`, else `default`. Throws `BAD_REQUEST` for a name that is not a plain word
  * (it becomes a file name).
  */
-export function resolveProfile(name: string | undefined, env: NodeJS.ProcessEnv): Profile {
+export function resolveProfile(
+  name: string | undefined,
+  env: NodeJS.ProcessEnv,
+  i18n: I18n = ENGLISH,
+): Profile {
   const profileName = name ?? (env.CINDER_PROFILE || DEFAULT_PROFILE);
-  if (!PROFILE_NAME.test(profileName)) {
-    throw new CinderError('BAD_REQUEST', 'profile name: 1–64 of A-Z a-z 0-9 _ -');
-  }
+  if (!PROFILE_NAME.test(profileName)) throw localizedError('BAD_REQUEST', i18n.t('profile.badName'));
   const home = env.CINDER_HOME || join(homedir(), '.config', 'cinder');
   return {
     name: profileName,
@@ -45,9 +48,9 @@ export function resolveProfile(name: string | undefined, env: NodeJS.ProcessEnv)
 }
 
 /** Hold the profile for this process until disposed (waits while another `cinder` holds it). */
-export async function lockProfile(profile: Profile): Promise<AsyncDisposable> {
+export async function lockProfile(profile: Profile, i18n: I18n = ENGLISH): Promise<AsyncDisposable> {
   await mkdir(profile.home, { recursive: true, mode: 0o700 });
-  return acquireLock(profile.lockPath, { what: `profile "${profile.name}"` });
+  return acquireLock(profile.lockPath, { what: i18n.t('profile.what', { profile: profile.name }), i18n });
 }
 
 /** The device saved in the profile, or null if it never signed in (or was signed out). Hold the lock. */
@@ -61,13 +64,10 @@ export async function readIdentity(profile: Profile): Promise<Identity | null> {
 }
 
 /** The device saved in the profile; `UNAUTHORIZED` with a hint if there is none. Hold the lock. */
-export async function requireIdentity(profile: Profile): Promise<Identity> {
+export async function requireIdentity(profile: Profile, i18n: I18n = ENGLISH): Promise<Identity> {
   const identity = await readIdentity(profile);
   if (!identity) {
-    throw new CinderError(
-      'UNAUTHORIZED',
-      `profile "${profile.name}" is not signed in: run cinder register <username> or cinder login <username>`,
-    );
+    throw localizedError('UNAUTHORIZED', i18n.t('profile.notSignedIn', { profile: profile.name }));
   }
   return identity;
 }

@@ -12,6 +12,10 @@ import { serveCommand } from './commands/serve.ts';
 import { verifyCommand } from './commands/verify.ts';
 import { whoamiCommand } from './commands/whoami.ts';
 import type { CliIo } from './context.ts';
+import { chooseLanguage } from './i18n/choose-language.ts';
+import { commanderMessage, localizeHelp } from './i18n/commander-text.ts';
+import { createI18n, ENGLISH, type I18n } from './i18n/i18n.ts';
+import { isLocalized, localizedError } from './i18n/localized-error.ts';
 import { DEFAULT_PROFILE, DEFAULT_SERVER_URL } from './profile.ts';
 
 /** Process exit codes of `cinder`, as documented in `cinder --help`. */
@@ -24,39 +28,25 @@ export const EXIT_CODES = {
   USAGE: 2,
 } as const;
 
-const HELP_FOOTER = `
-Environment:
-  CINDER_URL        server URL (default ${DEFAULT_SERVER_URL}; saved in the profile at register/login)
-  CINDER_PROFILE    profile name (default ${DEFAULT_PROFILE})
-  CINDER_HOME       profile directory (default ~/.config/cinder); a profile is <home>/<name>.json
-  CINDER_PASSWORD   password for register / login (else a hidden prompt on the terminal)
-
-Exit codes:
-  0  success
-  1  error, printed as "error: <message> (<CODE>)", e.g. BURNED, NOT_FOUND, UNAUTHORIZED
-  2  usage error (unknown command or option, bad argument)
-
-End-to-end encryption:
-  Burn messages are encrypted for the other user's devices. Compare the safety number with
-  cinder verify <user> (they run cinder verify <you>), then mark it: cinder verify <user> --mark.
-  When their keys change, commands say so on stderr: check the number again.
-
-Example:
-  cinder register alice && cinder send bob "see you at 6" --burn --view 10s
-  cinder inbox && cinder open <id>
-  cinder send bob --file cat.jpg "look" --burn && cinder open <id> --out cat.jpg`;
-
-/** Build the `cinder` program. Commands write to `io`; nothing here calls `process.exit`. */
-export function buildProgram(io: CliIo): Command {
-  const ctx = { io };
+/**
+ * Build the `cinder` program, speaking `i18n`'s language. Commands write to `io`; nothing here
+ * calls `process.exit`. `--lang` is declared here so commander accepts it; `run` has read it
+ * before building the program, because the help and every description depend on it.
+ */
+export function buildProgram(io: CliIo, i18n: I18n = ENGLISH): Command {
+  const ctx = { io, i18n };
+  const { t } = i18n;
   const program = new Command('cinder')
-    .description('Cinder: instant messages that burn after reading')
-    .option('--server <url>', `server URL (env CINDER_URL, default ${DEFAULT_SERVER_URL})`)
-    .option('--profile <name>', `profile to use (env CINDER_PROFILE, default ${DEFAULT_PROFILE})`)
-    .addHelpText('after', HELP_FOOTER);
+    .description(t('program.description'))
+    .option('--server <url>', t('option.server', { url: DEFAULT_SERVER_URL }))
+    .option('--profile <name>', t('option.profile', { profile: DEFAULT_PROFILE }))
+    .option('--lang <lang>', t('option.lang'))
+    .addHelpText('after', t('help.footer', { url: DEFAULT_SERVER_URL, profile: DEFAULT_PROFILE }))
+    .helpCommand('help [command]', t('help.command'));
   const output = {
     writeOut: (s: string) => io.stdout.write(s),
     writeErr: (s: string) => io.stderr.write(s),
+    outputError: (s: string, write: (s: string) => void) => write(commanderMessage(s, i18n)),
   };
   for (const command of [
     serveCommand(ctx),
@@ -76,7 +66,9 @@ export function buildProgram(io: CliIo): Command {
   }
   // Commander would call process.exit itself; throwing instead lets `run` pick the exit code.
   for (const command of [program, ...program.commands]) {
-    command.exitOverride().configureOutput(output).showHelpAfterError('(add --help for usage)');
+    command.exitOverride().configureOutput(output).showHelpAfterError(t('help.afterError'));
+    // `serve` hands --help to the server's own usage text.
+    localizeHelp(command, i18n, command.name() !== 'serve');
   }
   return program;
 }
@@ -86,7 +78,14 @@ export function buildProgram(io: CliIo): Command {
  * exit code. Errors are printed as `error: <message> (<CODE>)`, never with a stack trace.
  */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const program = buildProgram(io);
+  const choice = chooseLanguage(argv, io.env);
+  const i18n = createI18n(choice.lang);
+  if (!choice.ok) {
+    const message = i18n.t('lang.invalid', { source: choice.source, value: choice.value });
+    io.stderr.write(`${i18n.t('error.usage', { message })}\n`);
+    return EXIT_CODES.USAGE;
+  }
+  const program = buildProgram(io, i18n);
   try {
     if (argv.length === 0) {
       program.outputHelp({ error: true });
@@ -99,8 +98,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       // Commander has already printed its message (or the help / version it was asked for).
       return error.exitCode === 0 ? EXIT_CODES.OK : EXIT_CODES.USAGE;
     }
-    const cinderError = error instanceof CinderError ? error : unexpected(error);
-    io.stderr.write(`error: ${cinderError.message} (${cinderError.code})\n`);
+    const cinderError = error instanceof CinderError ? error : unexpected(error, i18n);
+    const message = humanMessage(cinderError, i18n);
+    io.stderr.write(`${i18n.t('error.line', { message, code: cinderError.code })}\n`);
     if (io.env.CINDER_DEBUG) io.stderr.write(`${debugDetails(cinderError.cause)}\n`);
     return EXIT_CODES.ERROR;
   }
@@ -111,10 +111,21 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
  * ECONNREFUSED…) says what went wrong in words that never hold message content; anything else
  * might, so it is shown only with CINDER_DEBUG.
  */
-function unexpected(error: unknown): CinderError {
+function unexpected(error: unknown, i18n: I18n): CinderError {
   const system = error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string';
-  const message = system ? error.message : 'unexpected error (set CINDER_DEBUG=1 for details)';
-  return new CinderError('INTERNAL', message, { cause: error });
+  if (system) return new CinderError('INTERNAL', error.message, { cause: error });
+  return localizedError('INTERNAL', i18n.t('error.unexpected'), { cause: error });
+}
+
+/**
+ * The words of an error in the user's language. The CLI's own errors are written in it; the
+ * server's and the SDK's are English: in another language their code's meaning comes first and
+ * their words follow as the detail (they never hold message content).
+ */
+function humanMessage(error: CinderError, i18n: I18n): string {
+  if (i18n.lang === 'en' || isLocalized(error)) return error.message;
+  const summary = i18n.t(`code.${error.code}`);
+  return error.message ? i18n.t('error.fromServer', { summary, detail: error.message }) : summary;
 }
 
 function debugDetails(cause: unknown): string {

@@ -1,5 +1,6 @@
 import type { UploadProgress } from '@cinder/sdk';
 import { formatSize } from './format.ts';
+import { ENGLISH, type I18n } from './i18n/i18n.ts';
 
 const CLEAR_LINE = '\r\u001b[2K';
 
@@ -15,16 +16,20 @@ export interface ProgressLine {
  * A progress line on `stream` when it is a terminal (`uploading photo.jpg  45% · 108 KB of
  * 240 KB`), rewritten in place; nothing at all when it is not, so logs and pipes stay clean.
  */
-export function progressLine(stream: NodeJS.WriteStream, label: string): ProgressLine {
+export function progressLine(stream: NodeJS.WriteStream, label: string, i18n: I18n = ENGLISH): ProgressLine {
   if (!stream.isTTY) return { update: () => {}, done: () => {} };
   let shown = false;
   let finished = false;
   const draw = (sent: number, total: number): void => {
     if (finished) return;
     const percent = total > 0 ? Math.floor((sent / total) * 100) : 0;
-    stream.write(
-      `${CLEAR_LINE}uploading ${label}  ${percent}% · ${formatSize(sent)} of ${formatSize(total)}`,
-    );
+    const line = i18n.t('send.uploading', {
+      label,
+      percent,
+      sent: formatSize(sent),
+      total: formatSize(total),
+    });
+    stream.write(`${CLEAR_LINE}${line}`);
     shown = true;
   };
   return {

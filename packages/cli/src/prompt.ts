@@ -1,10 +1,16 @@
-import { CinderError } from '@cinder/protocol';
+import { ENGLISH, type I18n } from './i18n/i18n.ts';
+import { localizedError } from './i18n/localized-error.ts';
 
 /** Where a password comes from: the environment, or a terminal to ask on. */
 export interface PasswordSource {
   env: NodeJS.ProcessEnv;
   input: NodeJS.ReadStream;
   output: NodeJS.WriteStream;
+  /**
+   * The language of the prompts and errors.
+   * @default English
+   */
+  i18n?: I18n;
 }
 
 /**
@@ -13,15 +19,16 @@ export interface PasswordSource {
  * must not hang waiting for input that never comes.
  */
 export async function readPassword(source: PasswordSource, confirm: boolean): Promise<string> {
+  const i18n = source.i18n ?? ENGLISH;
   const fromEnv = source.env.CINDER_PASSWORD;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   if (!source.input.isTTY) {
-    throw new CinderError('BAD_REQUEST', 'no password: set CINDER_PASSWORD or run in a terminal');
+    throw localizedError('BAD_REQUEST', i18n.t('password.none'));
   }
-  const password = await promptHidden(source.input, source.output, 'Password: ');
+  const password = await promptHidden(source.input, source.output, i18n.t('password.prompt'), i18n);
   if (confirm) {
-    const again = await promptHidden(source.input, source.output, 'Repeat password: ');
-    if (again !== password) throw new CinderError('BAD_REQUEST', 'the passwords do not match');
+    const again = await promptHidden(source.input, source.output, i18n.t('password.repeat'), i18n);
+    if (again !== password) throw localizedError('BAD_REQUEST', i18n.t('password.mismatch'));
   }
   return password;
 }
@@ -34,6 +41,7 @@ export function promptHidden(
   input: NodeJS.ReadStream,
   output: NodeJS.WriteStream,
   question: string,
+  i18n: I18n = ENGLISH,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     let value = '';
@@ -43,7 +51,7 @@ export function promptHidden(
     input.setEncoding('utf8');
     input.resume();
 
-    const finish = (error: CinderError | null): void => {
+    const finish = (error: Error | null): void => {
       input.off('data', onData);
       input.setRawMode(wasRaw);
       input.pause();
@@ -63,7 +71,7 @@ export function promptHidden(
             return;
           case '\u0003': // Ctrl-C
           case '\u0004': // Ctrl-D
-            finish(new CinderError('BAD_REQUEST', 'cancelled'));
+            finish(localizedError('BAD_REQUEST', i18n.t('password.cancelled')));
             return;
           case '\u007f': // Backspace / Delete
           case '\b':

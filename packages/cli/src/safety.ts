@@ -1,4 +1,5 @@
 import type { KeyChange } from '@cinder/sdk';
+import { ENGLISH, type I18n } from './i18n/i18n.ts';
 
 /**
  * A safety number (60 digits in 12 groups of 5, as the SDK gives it) as 3 lines of 4 groups:
@@ -16,13 +17,9 @@ export function safetyNumberLines(safetyNumber: string): string[] {
  * conversation's safety number is no longer the one seen before, and `verifyCommand` (e.g.
  * `cinder verify bob`) shows the new one. A second line when the replaced keys had been verified.
  */
-export function keyChangeNotice(change: KeyChange, verifyCommand: string): string {
-  const lines = [
-    `${change.username}'s safety number changed (a device was added or removed, or a key was replaced). ` +
-      `Check it with: ${verifyCommand}`,
-  ];
-  if (change.verified) {
-    lines.push(`You had verified ${change.username}'s keys: they are not verified any more.`);
-  }
+export function keyChangeNotice(change: KeyChange, verifyCommand: string, i18n: I18n = ENGLISH): string {
+  const user = change.username;
+  const lines = [i18n.t('safety.changed', { user, command: verifyCommand })];
+  if (change.verified) lines.push(i18n.t('verify.wasVerified', { user }));
   return lines.join('\n');
 }

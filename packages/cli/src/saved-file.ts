@@ -1,5 +1,6 @@
 import { type FileHandle, open, unlink } from 'node:fs/promises';
-import { CinderError } from '@cinder/protocol';
+import { ENGLISH, type I18n } from './i18n/i18n.ts';
+import { localizedError } from './i18n/localized-error.ts';
 
 /**
  * A file created for an attachment before the message is opened, so every reason it cannot be
@@ -16,12 +17,12 @@ export interface SavedFile {
 }
 
 /** Create `path` for an attachment; BAD_REQUEST in words if it cannot be. */
-export async function createSavedFile(path: string): Promise<SavedFile> {
+export async function createSavedFile(path: string, i18n: I18n = ENGLISH): Promise<SavedFile> {
   let handle: FileHandle;
   try {
     handle = await open(path, 'wx', 0o600);
   } catch (error) {
-    throw createError(path, error);
+    throw createError(path, error, i18n);
   }
   let closed = false;
   const close = async (): Promise<void> => {
@@ -45,14 +46,12 @@ export async function createSavedFile(path: string): Promise<SavedFile> {
   };
 }
 
-function createError(path: string, error: unknown): unknown {
+function createError(path: string, error: unknown, i18n: I18n): unknown {
   const code = (error as NodeJS.ErrnoException).code;
-  const say = (message: string) => new CinderError('BAD_REQUEST', message, { cause: error });
-  if (code === 'EEXIST') return say(`${path} exists: refusing to overwrite it (the message was not opened)`);
-  if (code === 'ENOENT') return say(`cannot create ${path}: no such directory (the message was not opened)`);
-  if (code === 'EISDIR') return say(`${path} is a directory: give a file path (the message was not opened)`);
-  if (code === 'EACCES' || code === 'EPERM') {
-    return say(`cannot create ${path}: permission denied (the message was not opened)`);
-  }
+  const say = (message: string) => localizedError('BAD_REQUEST', message, { cause: error });
+  if (code === 'EEXIST') return say(i18n.t('saved.exists', { path }));
+  if (code === 'ENOENT') return say(i18n.t('saved.noDirectory', { path }));
+  if (code === 'EISDIR') return say(i18n.t('saved.directory', { path }));
+  if (code === 'EACCES' || code === 'EPERM') return say(i18n.t('saved.denied', { path }));
   return error;
 }

@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { CinderError } from '@cinder/protocol';
 import { CinderClient, type Identity, MemoryStore, type Store } from '@cinder/sdk';
 import { FileStore } from '@cinder/sdk/node';
+import { ENGLISH, type I18n } from './i18n/i18n.ts';
+import { localizedError } from './i18n/localized-error.ts';
 import { DEFAULT_SERVER_URL, lockProfile, type Profile, requireIdentity, resolveProfile } from './profile.ts';
 
 /** The global options every command sees. */
@@ -31,22 +33,27 @@ export interface SessionOptions {
   detached?: boolean;
   /** Where to say that the server is not answering yet (stderr); silent without it. */
   notify?: (line: string) => void;
+  /**
+   * The language of the notices and errors.
+   * @default English
+   */
+  i18n?: I18n;
 }
 
 /**
  * The server URL for register / login: `--server`, else `CINDER_URL`, else the default.
  * Normalised without a trailing slash, as the SDK saves it.
  */
-export function serverUrl(options: GlobalOptions, env: NodeJS.ProcessEnv): string {
+export function serverUrl(options: GlobalOptions, env: NodeJS.ProcessEnv, i18n: I18n = ENGLISH): string {
   const url = options.server ?? (env.CINDER_URL || DEFAULT_SERVER_URL);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new CinderError('BAD_REQUEST', `not a server URL: "${url}"`);
+    throw localizedError('BAD_REQUEST', i18n.t('server.notUrl', { url }));
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new CinderError('BAD_REQUEST', `not an http(s) server URL: "${url}"`);
+    throw localizedError('BAD_REQUEST', i18n.t('server.notHttp', { url }));
   }
   return url.replace(/\/+$/, '');
 }
@@ -55,18 +62,24 @@ export function serverUrl(options: GlobalOptions, env: NodeJS.ProcessEnv): strin
  * A saved device answers only to its own server: a `--server` / `CINDER_URL` that names another
  * one is a mistake worth saying, rather than an UNAUTHORIZED from the wrong server.
  */
-function checkServer(options: GlobalOptions, env: NodeJS.ProcessEnv, profile: Profile, saved: string): void {
+function checkServer(
+  options: GlobalOptions,
+  env: NodeJS.ProcessEnv,
+  profile: Profile,
+  saved: string,
+  i18n: I18n,
+): void {
   if (options.server === undefined && !env.CINDER_URL) return;
-  const asked = serverUrl(options, env);
+  const asked = serverUrl(options, env, i18n);
   if (asked !== saved) {
-    throw new CinderError(
-      'BAD_REQUEST',
-      `profile "${profile.name}" is signed in on ${saved}, not ${asked}: use another --profile`,
-    );
+    throw localizedError('BAD_REQUEST', i18n.t('server.mismatch', { profile: profile.name, saved, asked }));
   }
 }
 
-/** The name the CLI gives its devices, e.g. `cinder CLI on laptop`. */
+/**
+ * The name the CLI gives its devices, e.g. `cinder CLI on laptop`. Not translated: the server
+ * keeps it, and every device of the account shows it, whatever language each one speaks.
+ */
 export function deviceName(): string {
   return `cinder CLI on ${hostname() || 'unknown host'}`.slice(0, 64);
 }
@@ -80,11 +93,12 @@ export async function openSession(
   env: NodeJS.ProcessEnv,
   options: SessionOptions = {},
 ): Promise<Session> {
-  const profile = resolveProfile(globals.profile, env);
-  let lock: AsyncDisposable | null = await lockProfile(profile);
+  const i18n = options.i18n ?? ENGLISH;
+  const profile = resolveProfile(globals.profile, env, i18n);
+  let lock: AsyncDisposable | null = await lockProfile(profile, i18n);
   try {
-    const identity = await requireIdentity(profile);
-    checkServer(globals, env, profile, identity.url);
+    const identity = await requireIdentity(profile, i18n);
+    checkServer(globals, env, profile, identity.url, i18n);
     let store: Store = new FileStore(profile.storePath);
     if (options.detached) {
       store = await snapshot(store);
@@ -95,7 +109,7 @@ export async function openSession(
     options.beforeConnect?.(client);
     const offState = client.on('state', (state) => {
       if (state === 'reconnecting') {
-        options.notify?.(`cinder: cannot reach ${identity.url} yet, retrying…`);
+        options.notify?.(i18n.t('server.retrying', { url: identity.url }));
         offState();
       }
     });
@@ -104,7 +118,9 @@ export async function openSession(
     } catch (error) {
       await client.close();
       if (error instanceof CinderError && error.code === 'TIMEOUT') {
-        throw new CinderError('TIMEOUT', `could not reach ${identity.url}`, { cause: error });
+        throw localizedError('TIMEOUT', i18n.t('server.unreachable', { url: identity.url }), {
+          cause: error,
+        });
       }
       throw error;
     } finally {
@@ -146,8 +162,12 @@ async function snapshot(source: Store): Promise<Store> {
 }
 
 /** Run `fn` on the profile's store while holding the profile. */
-export async function withProfileStore<T>(profile: Profile, fn: (store: Store) => Promise<T>): Promise<T> {
-  await using _lock = await lockProfile(profile);
+export async function withProfileStore<T>(
+  profile: Profile,
+  fn: (store: Store) => Promise<T>,
+  i18n: I18n = ENGLISH,
+): Promise<T> {
+  await using _lock = await lockProfile(profile, i18n);
   const store = new FileStore(profile.storePath);
   try {
     return await fn(store);

@@ -1,14 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type CliIo, out } from './context.ts';
 import { multiLine } from './format.ts';
+import { ENGLISH, type I18n } from './i18n/i18n.ts';
 
 /**
  * Show an opened message's text: raw, byte for byte, when stdout is piped; escaped on a
  * terminal, for `viewSeconds` (0: no window) on the alternate screen.
  */
-export async function showText(io: CliIo, text: string, viewSeconds: number): Promise<void> {
+export async function showText(
+  io: CliIo,
+  text: string,
+  viewSeconds: number,
+  i18n: I18n = ENGLISH,
+): Promise<void> {
   if (!io.stdout.isTTY) out(io, text);
-  else if (viewSeconds > 0) await showForSeconds(io, text, viewSeconds);
+  else if (viewSeconds > 0) await showForSeconds(io, text, viewSeconds, i18n);
   else out(io, multiLine(text));
 }
 
@@ -21,7 +27,7 @@ const CLEAR_LINE = '\r\u001b[2K';
  * it. The alternate screen is not part of the scrollback, so leaving it erases the text from
  * the terminal. Any key (or Ctrl-C, or SIGTERM) closes it early.
  */
-async function showForSeconds(io: CliIo, text: string, seconds: number): Promise<void> {
+async function showForSeconds(io: CliIo, text: string, seconds: number, i18n: I18n): Promise<void> {
   const closed = new AbortController();
   const close = (): void => closed.abort();
   const keys = io.stdin.isTTY ? io.stdin : null;
@@ -36,7 +42,7 @@ async function showForSeconds(io: CliIo, text: string, seconds: number): Promise
   io.stdout.write(`${multiLine(text)}\n\n`);
   try {
     for (let left = seconds; left > 0 && !closed.signal.aborted; left--) {
-      io.stdout.write(`${CLEAR_LINE}[burning in ${left}s · press any key to close]`);
+      io.stdout.write(`${CLEAR_LINE}${i18n.t('view.countdown', { left: i18n.formatDuration(left) })}`);
       await sleep(1000, undefined, { signal: closed.signal }).catch(() => {});
     }
   } finally {
@@ -49,5 +55,5 @@ async function showForSeconds(io: CliIo, text: string, seconds: number): Promise
       keys.pause();
     }
   }
-  out(io, '[burned · the text is gone]');
+  out(io, i18n.t('view.burned'));
 }

@@ -16,8 +16,8 @@ const CINDER = [
 
 /**
  * The real `cinder` binary run against one server, with its profiles in a temp `CINDER_HOME` of
- * its own. A profile `p` signs in with the password `p-long-password` unless the environment
- * given says otherwise. Release it with `await using` or `close()`.
+ * its own, speaking English (`CINDER_LANG=en`). A profile `p` signs in with the password
+ * `p-long-password` unless the environment given says otherwise. Release it with `await using` or `close()`.
  */
 export interface CinderRunner extends AsyncDisposable {
   /** The `CINDER_HOME` (and `HOME`) of every run: `<home>/<profile>.json` is a profile's store. */
@@ -54,6 +54,8 @@ export async function cinderRunner(url: string): Promise<CinderRunner> {
     CINDER_URL: url,
     CINDER_PROFILE: profile,
     CINDER_PASSWORD: `${profile}-long-password`,
+    // The tests read English; a run in another language passes its own CINDER_LANG or LANG.
+    CINDER_LANG: 'en',
     ...extraEnv,
   });
   const track = (child: ChildProcess): ChildProcess => {

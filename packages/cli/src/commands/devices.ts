@@ -1,7 +1,7 @@
 import { keyFingerprint } from '@cinder/sdk';
 import { Command } from 'commander';
 import { type CliContext, out, outJson, sessionFor } from '../context.ts';
-import { formatTime, oneLine } from '../format.ts';
+import { oneLine } from '../format.ts';
 
 interface DevicesOptions {
   json?: boolean;
@@ -14,9 +14,10 @@ interface DevicesOptions {
  */
 export function devicesCommand(ctx: CliContext): Command {
   return new Command('devices')
-    .description("list this account's signed-in devices (* is this one) and their key fingerprints")
-    .option('--json', 'print JSON instead of lines; each device has its fingerprint (null: no key)')
+    .description(ctx.i18n.t('devices.description'))
+    .option('--json', ctx.i18n.t('devices.json'))
     .action(async (options: DevicesOptions, cmd: Command) => {
+      const { t, formatTime } = ctx.i18n;
       await using session = await sessionFor(ctx, cmd);
       const devices = (await session.client.devices()).map((d) => ({
         ...d,
@@ -27,12 +28,15 @@ export function devicesCommand(ctx: CliContext): Command {
         return;
       }
       for (const d of devices) {
-        const key = d.fingerprint === null ? 'no key' : `key ${d.fingerprint}`;
-        const seen = d.lastSeenAt === null ? 'never seen' : `seen ${formatTime(d.lastSeenAt)}`;
-        out(
-          ctx.io,
-          `${d.current ? '*' : ' '} ${d.id}  ${oneLine(d.name)}  ${key}  added ${formatTime(d.createdAt)}  ${seen}`,
-        );
+        const key =
+          d.fingerprint === null ? t('devices.noKey') : t('devices.key', { fingerprint: d.fingerprint });
+        const seen =
+          d.lastSeenAt === null
+            ? t('devices.neverSeen')
+            : t('devices.seen', { time: formatTime(d.lastSeenAt) });
+        const mark = d.current ? '*' : ' ';
+        const added = formatTime(d.createdAt);
+        out(ctx.io, t('devices.line', { mark, id: d.id, name: oneLine(d.name), key, added, seen }));
       }
     });
 }

@@ -2,7 +2,8 @@ import { CinderError } from '@cinder/protocol';
 import type { Burned, CinderClient, ClientState } from '@cinder/sdk';
 import { Command } from 'commander';
 import { type CliContext, globalsOf, note, out, outJson, sessionFor } from '../context.ts';
-import { formatTime, messageLine } from '../format.ts';
+import { messageLine } from '../format.ts';
+import { localizedError } from '../i18n/localized-error.ts';
 import { type Profile, resolveProfile } from '../profile.ts';
 import { withProfileStore } from '../session.ts';
 
@@ -19,17 +20,22 @@ interface ListenOptions {
  * deleted from the profile file at once, because the sender's text must not outlive its burn.
  */
 export function listenCommand(ctx: CliContext): Command {
+  const { i18n } = ctx;
+  const { t, formatTime } = i18n;
   return new Command('listen')
-    .description('print message / receipt / burned events as they arrive, until Ctrl-C')
-    .option('--json', 'one JSON object per line: { event, ...payload }')
+    .description(t('listen.description'))
+    .option('--json', t('listen.json'))
     .action(async (options: ListenOptions, cmd: Command) => {
       const json = options.json === true;
       // Known before connecting: burns in the sync backlog are purged from the file too.
-      const profile = resolveProfile(globalsOf(cmd).profile, ctx.io.env);
+      const profile = resolveProfile(globalsOf(cmd).profile, ctx.io.env, i18n);
       let purging: Promise<void> = Promise.resolve();
       const onBurned = (b: Burned): void => {
         if (json) outJson(ctx.io, { event: 'burned', ...b });
-        else out(ctx.io, `burned   ${b.messageId}  ${formatTime(b.at)}  ${b.reason}`);
+        else {
+          const reason = t(`reason.${b.reason}`);
+          out(ctx.io, t('listen.burned', { id: b.messageId, time: formatTime(b.at), reason }));
+        }
         purging = purging.then(() => purge(ctx, profile, b.messageId));
       };
       await using session = await sessionFor(ctx, cmd, {
@@ -38,33 +44,33 @@ export function listenCommand(ctx: CliContext): Command {
           client.on('message', (m) => {
             if (json) outJson(ctx.io, { event: 'message', ...m });
             // Own messages sent from another device of this account: not for us to open.
-            else
-              out(
-                ctx.io,
-                `message  ${messageLine({ ...m, mine: m.from === client.me?.username }, Date.now())}`,
-              );
+            else {
+              const line = messageLine({ ...m, mine: m.from === client.me?.username }, Date.now(), i18n);
+              out(ctx.io, t('listen.message', { line }));
+            }
           });
           client.on('receipt', (r) => {
             if (json) outJson(ctx.io, { event: 'receipt', ...r });
-            else out(ctx.io, `receipt  ${r.messageId}  ${formatTime(r.at)}  ${r.type} by ${r.by}`);
+            else {
+              const type = t(`receipt.${r.type}`);
+              out(ctx.io, t('listen.receipt', { id: r.messageId, time: formatTime(r.at), type, by: r.by }));
+            }
           });
           client.on('burned', onBurned);
         },
       });
-      note(
-        ctx.io,
-        `cinder: listening as ${session.identity.username} on ${session.identity.url} (Ctrl-C to stop)`,
-      );
-      const ended = await untilStopped(session.client, (state) => note(ctx.io, `cinder: ${state}`));
+      const { username, url } = session.identity;
+      note(ctx.io, t('listen.listening', { username, url }));
+      const ended = await untilStopped(session.client, (state) => note(ctx.io, t(`listen.state.${state}`)));
       await purging;
-      if (ended === 'unauthorized') throw new CinderError('UNAUTHORIZED', 'this device was signed out');
+      if (ended === 'unauthorized') throw localizedError('UNAUTHORIZED', t('listen.signedOut'));
     });
 }
 
 /** Resolve on SIGINT / SIGTERM ('stopped'), or when the device is signed out ('unauthorized'). */
 function untilStopped(
   client: CinderClient,
-  report: (state: ClientState) => void,
+  report: (state: Extract<ClientState, 'reconnecting' | 'connected'>) => void,
 ): Promise<'stopped' | 'unauthorized'> {
   return new Promise((resolve) => {
     const finish = (how: 'stopped' | 'unauthorized'): void => {
@@ -86,11 +92,15 @@ function untilStopped(
 /** Delete a burned message from the profile file now, rather than at the next command's sync. */
 async function purge(ctx: CliContext, profile: Profile, messageId: string): Promise<void> {
   try {
-    await withProfileStore(profile, async (store) => {
-      if (await store.getMessage(messageId)) await store.commit({ deleteMessages: [messageId] });
-    });
+    await withProfileStore(
+      profile,
+      async (store) => {
+        if (await store.getMessage(messageId)) await store.commit({ deleteMessages: [messageId] });
+      },
+      ctx.i18n,
+    );
   } catch (error) {
     // The next command's sync applies the burn from the server's log in any case.
-    note(ctx.io, `cinder: could not update the profile yet (${CinderError.from(error).code})`);
+    note(ctx.io, ctx.i18n.t('listen.purgeFailed', { code: CinderError.from(error).code }));
   }
 }

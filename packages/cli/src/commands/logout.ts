@@ -2,6 +2,8 @@ import { CinderError } from '@cinder/protocol';
 import { CinderClient, type Identity, type Store } from '@cinder/sdk';
 import { Command } from 'commander';
 import { type CliContext, globalsOf, out } from '../context.ts';
+import type { I18n } from '../i18n/i18n.ts';
+import { isLocalized, localizedError } from '../i18n/localized-error.ts';
 import { deleteProfile, resolveProfile } from '../profile.ts';
 import { withProfileStore } from '../session.ts';
 
@@ -11,36 +13,38 @@ interface LogoutOptions {
 
 /** `cinder logout`: sign this device out everywhere, then delete the profile. */
 export function logoutCommand(ctx: CliContext): Command {
+  const { i18n } = ctx;
   return new Command('logout')
-    .description('sign this device out everywhere and delete the profile')
-    .option('--force', 'delete the profile even if it is damaged or not signed in')
+    .description(i18n.t('logout.description'))
+    .option('--force', i18n.t('logout.force'))
     .action(async (options: LogoutOptions, cmd: Command) => {
-      const profile = resolveProfile(globalsOf(cmd).profile, ctx.io.env);
-      await withProfileStore(profile, async (store) => {
-        const identity = await identityOf(store, options.force === true);
-        if (identity) {
-          try {
-            // No sync needed: signing out is one HTTP request with the device's token.
-            await new CinderClient({ url: identity.url, store }).signOut();
-          } catch (error) {
-            // The SDK has cleared the store already: the device is unusable here either way.
-            await deleteProfile(profile);
-            const cause = CinderError.from(error);
-            throw new CinderError(
-              cause.code,
-              `signed out on this machine, but the server was not told (${cause.message}): ` +
-                'the device stays signed in there until revoked from another device',
-              { cause },
-            );
+      const profile = resolveProfile(globalsOf(cmd).profile, ctx.io.env, i18n);
+      await withProfileStore(
+        profile,
+        async (store) => {
+          const identity = await identityOf(store, options.force === true, i18n);
+          if (identity) {
+            try {
+              // No sync needed: signing out is one HTTP request with the device's token.
+              await new CinderClient({ url: identity.url, store }).signOut();
+            } catch (error) {
+              // The SDK has cleared the store already: the device is unusable here either way.
+              await deleteProfile(profile);
+              const cause = CinderError.from(error);
+              const reason =
+                isLocalized(cause) || i18n.lang === 'en' ? cause.message : i18n.t(`code.${cause.code}`);
+              throw localizedError(cause.code, i18n.t('logout.serverNotTold', { reason }), { cause });
+            }
           }
-        }
-        await deleteProfile(profile);
-      });
-      out(ctx.io, `logged out; profile "${profile.name}" deleted`);
+          await deleteProfile(profile);
+        },
+        i18n,
+      );
+      out(ctx.io, i18n.t('logout.done', { profile: profile.name }));
     });
 }
 
-async function identityOf(store: Store, force: boolean): Promise<Identity | null> {
+async function identityOf(store: Store, force: boolean, i18n: I18n): Promise<Identity | null> {
   let identity: Identity | null;
   try {
     identity = await store.getIdentity();
@@ -49,6 +53,6 @@ async function identityOf(store: Store, force: boolean): Promise<Identity | null
     if (force) return null;
     throw error;
   }
-  if (!identity && !force) throw new CinderError('UNAUTHORIZED', 'this profile is not signed in');
+  if (!identity && !force) throw localizedError('UNAUTHORIZED', i18n.t('logout.notSignedIn'));
   return identity;
 }

@@ -3,6 +3,8 @@ import type { CinderClient, OpenedMessage, StoredMessage } from '@cinder/sdk';
 import { Command } from 'commander';
 import { type CliContext, cinderCommand, globalsOf, note, outJson, sessionFor } from '../context.ts';
 import { attachmentLabel } from '../format.ts';
+import type { I18n } from '../i18n/i18n.ts';
+import { localizedError } from '../i18n/localized-error.ts';
 import { createSavedFile } from '../saved-file.ts';
 import type { Session } from '../session.ts';
 import { showText } from '../view-window.ts';
@@ -32,16 +34,16 @@ interface AttachmentOutcome {
  * so opening one without `--out` (or `--discard-attachment`) is refused before anything burns.
  */
 export function openCommand(ctx: CliContext): Command {
+  const { i18n } = ctx;
+  const { t } = i18n;
   return new Command('open')
-    .description('print a message; a burn message burns as it opens, so this works once')
-    .argument('<id>', 'message id, as shown by cinder inbox')
-    .option('--out <path>', 'write the attachment to this new file (never overwrites one)')
-    .option('--discard-attachment', 'open a burn message with an attachment without saving it (it is lost)')
-    .option('--json', 'print { id, text, ext, viewSeconds, attachment } as JSON (never the bytes)')
+    .description(t('open.description'))
+    .argument('<id>', t('open.id'))
+    .option('--out <path>', t('open.out'))
+    .option('--discard-attachment', t('open.discardAttachment'))
+    .option('--json', t('open.json'))
     .action(async (id: string, options: OpenOptions, cmd: Command) => {
-      if (options.out !== undefined && options.discardAttachment) {
-        cmd.error('error: --out and --discard-attachment cannot be used together');
-      }
+      if (options.out !== undefined && options.discardAttachment) cmd.error(t('open.outAndDiscard'));
       const { opened, attachment, failure } = await openOnce(ctx, cmd, id, options);
       if (options.json) {
         // Metadata and where it went, never the bytes.
@@ -53,19 +55,23 @@ export function openCommand(ctx: CliContext): Command {
         }
       } else {
         // A file sent without a caption has no text to show.
-        if (!attachment || opened.text !== '') await showText(ctx.io, opened.text, opened.viewSeconds ?? 0);
-        if (attachment) note(ctx.io, attachmentNote(attachment, cinderCommand(globalsOf(cmd), 'open', id)));
+        if (!attachment || opened.text !== '') {
+          await showText(ctx.io, opened.text, opened.viewSeconds ?? 0, i18n);
+        }
+        if (attachment) {
+          note(ctx.io, attachmentNote(attachment, cinderCommand(globalsOf(cmd), 'open', id), i18n));
+        }
       }
       if (failure) throw failure;
     });
 }
 
 /** `[attachment: Photo · 240 KB · cat.jpg · saved to cat.jpg]`, or why and how it was not. */
-function attachmentNote(a: AttachmentOutcome, openAgain: string): string {
-  const label = attachmentLabel(a);
-  if (a.saved !== null) return `[attachment: ${label} · saved to ${a.saved}]`;
-  if (a.burned) return `[attachment: ${label} · not saved: it burned with the message]`;
-  return `[attachment: ${label} · not saved: ${openAgain} --out <path> saves it]`;
+function attachmentNote(a: AttachmentOutcome, openAgain: string, i18n: I18n): string {
+  const label = attachmentLabel(a, i18n);
+  if (a.saved !== null) return i18n.t('open.attachmentSaved', { label, path: a.saved });
+  if (a.burned) return i18n.t('open.attachmentBurned', { label });
+  return i18n.t('open.attachmentNotSaved', { label, command: openAgain });
 }
 
 /** An opened message, what became of its attachment, and the error to end with if saving failed. */
@@ -83,6 +89,7 @@ async function openOnce(
 ): Promise<OpenOutcome> {
   // The session closes before anything is shown: the server burned the message already and
   // the view window lives only in this process.
+  const { t } = ctx.i18n;
   await using session = await sessionFor(ctx, cmd);
   const local = await findMessage(session.client, id);
   if (
@@ -93,17 +100,13 @@ async function openOnce(
     !options.discardAttachment
   ) {
     const command = cinderCommand(globalsOf(cmd), 'open', id);
-    throw new CinderError(
-      'BAD_REQUEST',
-      `message ${id} is a burn message with an attachment (${attachmentLabel(local.attachment)}) that ` +
-        `comes only once: save it with ${command} --out <path>, or open it without with ` +
-        `${command} --discard-attachment (the message was not opened)`,
-    );
+    const label = attachmentLabel(local.attachment, ctx.i18n);
+    throw localizedError('BAD_REQUEST', t('open.attachmentOnce', { id, label, command }));
   }
-  const target = options.out === undefined ? null : await createSavedFile(options.out);
+  const target = options.out === undefined ? null : await createSavedFile(options.out, ctx.i18n);
   let opened: OpenedMessage;
   try {
-    opened = await openMessage(session, id);
+    opened = await openMessage(session, id, ctx.i18n);
   } catch (error) {
     await target?.discard();
     throw error;
@@ -113,7 +116,7 @@ async function openOnce(
   if (!file) {
     if (target) {
       await target.discard();
-      note(ctx.io, `message ${id} has no attachment: nothing was written to ${target.path}`);
+      note(ctx.io, t('open.noAttachment', { id, path: target.path }));
     }
     return { opened, attachment: null };
   }
@@ -123,8 +126,8 @@ async function openOnce(
     await target.write(file.data);
   } catch (error) {
     // Shown after the text: a burn message's caption is still worth reading once.
-    const lost = burned ? '; the message burned, and its attachment with it' : '';
-    const failure = new CinderError('INTERNAL', `could not write ${target.path}${lost}`, { cause: error });
+    const message = t(burned ? 'open.writeFailedBurned' : 'open.writeFailed', { path: target.path });
+    const failure = localizedError('INTERNAL', message, { cause: error });
     return { opened, attachment: { ...outcome, saved: null }, failure };
   }
   return { opened, attachment: { ...outcome, saved: target.path } };
@@ -139,38 +142,24 @@ async function findMessage(client: CinderClient, id: string): Promise<StoredMess
   return null;
 }
 
-async function openMessage(session: Session, id: string): Promise<OpenedMessage> {
+async function openMessage(session: Session, id: string, i18n: I18n): Promise<OpenedMessage> {
   try {
     return await session.client.open(id);
   } catch (error) {
+    const cause = { cause: error };
     if (error instanceof CinderError && error.code === 'BURNED') {
-      throw new CinderError('BURNED', `already burned: message ${id} was opened, expired or revoked`, {
-        cause: error,
-      });
+      throw localizedError('BURNED', i18n.t('open.burned', { id }), cause);
     }
     // Refused before anything was taken: the message waits for a device it was sealed to.
     if (error instanceof CinderError && error.code === 'SEALED_FOR_OTHER_DEVICES') {
-      throw new CinderError(
-        'SEALED_FOR_OTHER_DEVICES',
-        `message ${id} was sealed before this device was added: open it on a device that existed ` +
-          'when it was sent (cinder devices lists them); it stays unopened there',
-        { cause: error },
-      );
+      throw localizedError('SEALED_FOR_OTHER_DEVICES', i18n.t('open.sealedForOthers', { id }), cause);
     }
     if (error instanceof CinderError && error.code === 'DECRYPT_FAILED') {
-      throw new CinderError(
-        'DECRYPT_FAILED',
-        `message ${id} burned, but its content could not be decrypted on this device`,
-        { cause: error },
-      );
+      throw localizedError('DECRYPT_FAILED', i18n.t('open.decryptFailed', { id }), cause);
     }
     // The server may have burned it and the reply with the only copy of the content been lost.
     if (error instanceof CinderError && (error.code === 'DISCONNECTED' || error.code === 'TIMEOUT')) {
-      throw new CinderError(
-        error.code,
-        'no reply from the server: if this was a burn message, it may have burned with its content',
-        { cause: error },
-      );
+      throw localizedError(error.code, i18n.t('open.noReply'), cause);
     }
     throw error;
   }

@@ -4,11 +4,11 @@ import { type CliContext, out, sessionFor } from '../context.ts';
 /** `cinder revoke <id>`: the sender burns its own unopened burn message everywhere. */
 export function revokeCommand(ctx: CliContext): Command {
   return new Command('revoke')
-    .description('burn your own unopened burn message everywhere')
-    .argument('<id>', 'message id, as printed by cinder send')
+    .description(ctx.i18n.t('revoke.description'))
+    .argument('<id>', ctx.i18n.t('revoke.id'))
     .action(async (id: string, _options: unknown, cmd: Command) => {
       await using session = await sessionFor(ctx, cmd);
       await session.client.revoke(id);
-      out(ctx.io, `revoked ${id}`);
+      out(ctx.io, ctx.i18n.t('revoke.done', { id }));
     });
 }

@@ -3,8 +3,10 @@ import { CinderError, type Ext } from '@cinder/protocol';
 import type { SendFileOptions, SendOptions, SentMessage } from '@cinder/sdk';
 import { Command, InvalidArgumentError } from 'commander';
 import { type CliContext, note, out, outJson, sessionFor } from '../context.ts';
-import { parseDuration } from '../duration.ts';
+import { parseUserDuration } from '../duration.ts';
 import { oneLine } from '../format.ts';
+import type { I18n } from '../i18n/i18n.ts';
+import { localizedError } from '../i18n/localized-error.ts';
 import { fileToSend, tooLarge } from '../local-file.ts';
 import { progressLine } from '../progress.ts';
 import type { Session } from '../session.ts';
@@ -24,29 +26,28 @@ interface SendCommandOptions {
  * a terminal's stderr; Ctrl-C cancels the upload and nothing is sent.
  */
 export function sendCommand(ctx: CliContext): Command {
+  const { i18n } = ctx;
+  const { t } = i18n;
+  const duration = (value: string): number => durationArg(value, i18n);
   return new Command('send')
-    .description('send a message (or a file, with --file) and print its id')
-    .argument('<to>', 'recipient username')
-    .argument('[text]', 'message text, or the caption with --file; "-" reads it from stdin')
-    .option('--file <path>', 'send this file (a photo, voice note, video or any file); text is its caption')
-    .option('--burn', 'burn after reading (default ttl 7d, view until closed)')
-    .option('--ttl <duration>', 'burn if unopened after this long, e.g. 1h (implies --burn)', durationArg)
-    .option(
-      '--view <duration>',
-      'how long the reader sees it after open, e.g. 10s (implies --burn)',
-      durationArg,
-    )
-    .option('--ext <json>', 'app attributes, a JSON object, e.g. \'{"k":1}\'')
-    .option('--json', 'print the SendResult as JSON')
+    .description(t('send.description'))
+    .argument('<to>', t('send.to'))
+    .argument('[text]', t('send.text'))
+    .option('--file <path>', t('send.file'))
+    .option('--burn', t('send.burn'))
+    .option('--ttl <duration>', t('send.ttl'), duration)
+    .option('--view <duration>', t('send.view'), duration)
+    .option('--ext <json>', t('send.ext'))
+    .option('--json', t('send.json'))
     .action(async (to: string, text: string | undefined, options: SendCommandOptions, cmd: Command) => {
-      if (text === undefined && options.file === undefined) {
-        cmd.error("error: missing required argument 'text' (or give --file)");
-      }
-      const ext = options.ext === undefined ? undefined : parseExt(options.ext, cmd);
+      if (text === undefined && options.file === undefined) cmd.error(t('send.missingText'));
+      const ext = options.ext === undefined ? undefined : parseExt(options.ext, cmd, i18n);
       const body = text === '-' ? stripFinalNewline(await readStream(ctx.io.stdin)) : text;
       // Checked before connecting: a missing or empty file is said at once.
       const file =
-        options.file === undefined ? undefined : { path: options.file, data: await fileToSend(options.file) };
+        options.file === undefined
+          ? undefined
+          : { path: options.file, data: await fileToSend(options.file, i18n) };
       const sendOptions: SendOptions = {};
       if (options.ttl !== undefined || options.view !== undefined) {
         sendOptions.burn = {
@@ -96,11 +97,12 @@ async function sendFile(
   file: File,
   options: Pick<SendFileOptions, 'burn' | 'ext' | 'text'>,
 ): Promise<SentMessage> {
+  const { i18n } = ctx;
   const abort = new AbortController();
-  const progress = progressLine(ctx.io.stderr, oneLine(file.name));
+  const progress = progressLine(ctx.io.stderr, oneLine(file.name), i18n);
   const cancel = (): void => {
     progress.done();
-    note(ctx.io, 'cancelling the upload… (Ctrl-C again to quit at once)');
+    note(ctx.io, i18n.t('send.cancelling'));
     abort.abort();
   };
   process.once('SIGINT', cancel);
@@ -117,10 +119,10 @@ async function sendFile(
     });
   } catch (error) {
     if (error instanceof CinderError && error.code === 'PAYLOAD_TOO_LARGE') {
-      throw tooLarge(path, file, options.burn !== undefined, error);
+      throw tooLarge(path, file, options.burn !== undefined, error, i18n);
     }
     if (error instanceof CinderError && error.code === 'CANCELLED') {
-      throw new CinderError('CANCELLED', `upload of ${path} cancelled: nothing was sent`, { cause: error });
+      throw localizedError('CANCELLED', i18n.t('send.uploadCancelled', { path }), { cause: error });
     }
     throw error;
   } finally {
@@ -129,25 +131,26 @@ async function sendFile(
   }
 }
 
-function durationArg(value: string): number {
+function durationArg(value: string, i18n: I18n): number {
   try {
-    return parseDuration(value);
+    return parseUserDuration(value);
   } catch (error) {
-    throw new InvalidArgumentError(error instanceof CinderError ? error.message : 'invalid duration');
+    if (!(error instanceof CinderError)) throw error;
+    throw new InvalidArgumentError(i18n.t('duration.invalid', { value }));
   }
 }
 
 // Parsed here rather than with a commander argParser: commander's message for a bad option
 // argument quotes the value, and ext is message content that must never be echoed.
-function parseExt(value: string, cmd: Command): Ext {
+function parseExt(value: string, cmd: Command, i18n: I18n): Ext {
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
   } catch {
-    cmd.error('error: --ext is not valid JSON');
+    cmd.error(i18n.t('send.extNotJson'));
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    cmd.error('error: --ext must be a JSON object');
+    cmd.error(i18n.t('send.extNotObject'));
   }
   return parsed as Ext;
 }

@@ -1,7 +1,7 @@
-import { CinderError } from '@cinder/protocol';
 import type { CinderServer, ServerOptions } from '@cinder/server';
 import { Command } from 'commander';
 import { type CliContext, note, out } from '../context.ts';
+import { localizedError } from '../i18n/localized-error.ts';
 
 /**
  * `cinder serve`: run a server in this process until SIGINT / SIGTERM. `@cinder/server` is an
@@ -10,35 +10,37 @@ import { type CliContext, note, out } from '../context.ts';
  * server's own parser reads the flags, its usage text is `cinder serve --help`.
  */
 export function serveCommand(ctx: CliContext): Command {
+  const { t } = ctx.i18n;
   return new Command('serve')
-    .description('run a Cinder server (same flags and environment as npm start; needs @cinder/server)')
-    .usage('[server flags]   (cinder serve --help lists them)')
+    .description(t('serve.description'))
+    .usage(t('serve.usage'))
     .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments()
     .action(async (_options: Record<string, unknown>, cmd: Command) => {
-      const args = await loadServer(cmd, () => import('@cinder/server/args'));
+      const args = await loadServer(ctx, cmd, () => import('@cinder/server/args'));
       if (cmd.args.includes('--help') || cmd.args.includes('-h')) {
-        out(ctx.io, `Usage: cinder serve [server flags]\n\n${args.SERVER_USAGE}`);
+        // The server's own usage text: its flags and environment, in English.
+        out(ctx.io, `${t('serve.usageLine')}\n\n${args.SERVER_USAGE}`);
         return;
       }
       let options: ServerOptions;
       try {
         options = args.parseServerArgs(cmd.args, ctx.io.env);
       } catch (error) {
-        cmd.error(`error: ${messageOf(error)}`);
+        cmd.error(t('serve.badFlags', { reason: messageOf(error) }));
       }
-      const { startServer } = await loadServer(cmd, () => import('@cinder/server'));
+      const { startServer } = await loadServer(ctx, cmd, () => import('@cinder/server'));
       let server: CinderServer;
       try {
         server = await startServer(options);
       } catch (error) {
         // Start-up errors (port taken, bad data dir) name settings, never message content.
-        throw new CinderError('UNAVAILABLE', `the server did not start: ${messageOf(error)}`, {
+        throw localizedError('UNAVAILABLE', t('serve.didNotStart', { reason: messageOf(error) }), {
           cause: error,
         });
       }
-      note(ctx.io, `cinder: serving ${server.url} (Ctrl-C to stop)`);
+      note(ctx.io, t('serve.serving', { url: server.url }));
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);
@@ -48,13 +50,13 @@ export function serveCommand(ctx: CliContext): Command {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
-      note(ctx.io, 'cinder: shutting down');
+      note(ctx.io, t('serve.shuttingDown'));
       await server.close();
     });
 }
 
 /** A module of `@cinder/server`, or a clear error when the optional peer is not installed. */
-async function loadServer<T>(cmd: Command, load: () => Promise<T>): Promise<T> {
+async function loadServer<T>(ctx: CliContext, cmd: Command, load: () => Promise<T>): Promise<T> {
   try {
     return await load();
   } catch (error) {
@@ -62,7 +64,7 @@ async function loadServer<T>(cmd: Command, load: () => Promise<T>): Promise<T> {
       (error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' &&
       messageOf(error).includes('@cinder/server')
     ) {
-      cmd.error('error: cinder serve needs the server package: npm install @cinder/server');
+      cmd.error(ctx.i18n.t('serve.needsServer'));
     }
     throw error;
   }

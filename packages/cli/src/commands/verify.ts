@@ -2,7 +2,8 @@ import { CinderError } from '@cinder/protocol';
 import type { CinderClient, KeyChange, KeyStatus } from '@cinder/sdk';
 import { Command } from 'commander';
 import { type CliContext, cinderCommand, globalsOf, note, out, outJson, sessionFor } from '../context.ts';
-import { formatTime } from '../format.ts';
+import type { I18n } from '../i18n/i18n.ts';
+import { localizedError } from '../i18n/localized-error.ts';
 import { keyChangeNotice, safetyNumberLines } from '../safety.ts';
 
 interface VerifyOptions {
@@ -18,18 +19,13 @@ interface VerifyOptions {
  * because the number the user compared before this run is then not the one that would be marked.
  */
 export function verifyCommand(ctx: CliContext): Command {
+  const { i18n } = ctx;
+  const { t } = i18n;
   return new Command('verify')
-    .description('show the safety number of the conversation with <user>, to compare it with theirs')
-    .argument('<user>', 'the other user')
-    .option(
-      '--mark',
-      'mark the number shown as verified, once you compared it with <user>; ' +
-        'refused if their keys changed since this device last saw them',
-    )
-    .option(
-      '--json',
-      'print { username, safetyNumber, verified, devices: [{ id, fingerprint, createdAt }], changed } as JSON',
-    )
+    .description(t('verify.description'))
+    .argument('<user>', t('verify.user'))
+    .option('--mark', t('verify.mark'))
+    .option('--json', t('verify.json'))
     .action(async (user: string, options: VerifyOptions, cmd: Command) => {
       const globals = globalsOf(cmd);
       const command = (...args: string[]): string => cinderCommand(globals, ...args);
@@ -39,33 +35,26 @@ export function verifyCommand(ctx: CliContext): Command {
       await using session = await sessionFor(ctx, cmd, {
         onKeyChange: (c) => {
           if (c.username === user) change = c;
-          else note(ctx.io, keyChangeNotice(c, command('verify', c.username)));
+          else note(ctx.io, keyChangeNotice(c, command('verify', c.username), i18n));
         },
       });
       const { client, identity } = session;
       const status = await client.keyStatus(user);
       if (change) {
-        note(
-          ctx.io,
-          `${user}'s safety number changed since this device last saw it ` +
-            '(a device was added or removed, or a key was replaced).',
-        );
-        if (change.verified) note(ctx.io, `You had verified ${user}'s keys: they are not verified any more.`);
+        note(ctx.io, t('verify.changed', { user }));
+        if (change.verified) note(ctx.io, t('verify.wasVerified', { user }));
       }
       const mark = options.mark === true && !change;
-      if (mark) await markVerified(client, status, command);
+      if (mark) await markVerified(client, status, command, i18n);
       if (options.json) {
         const { username, safetyNumber, verified, devices } = status;
         outJson(ctx.io, { username, safetyNumber, verified: verified || mark, devices, changed: !!change });
       } else {
-        for (const line of describe(status, identity.username, mark, command)) out(ctx.io, line);
+        for (const line of describe(status, identity.username, mark, command, i18n)) out(ctx.io, line);
       }
       if (options.mark && change) {
-        throw new CinderError(
-          'CONFLICT',
-          `not marked: ${user}'s safety number changed since this device last saw it. ` +
-            `Compare the number above with ${user}, then run: ${command('verify', user, '--mark')}`,
-        );
+        const again = command('verify', user, '--mark');
+        throw localizedError('CONFLICT', t('verify.notMarkedChanged', { user, command: again }));
       }
     });
 }
@@ -78,17 +67,17 @@ async function markVerified(
   client: CinderClient,
   status: KeyStatus,
   command: (...args: string[]) => string,
+  i18n: I18n,
 ): Promise<void> {
   const user = status.username;
   try {
     await client.markVerified(user, status.safetyNumber);
   } catch (error) {
     if (error instanceof CinderError && error.code === 'CONFLICT') {
-      throw new CinderError(
-        'CONFLICT',
-        `not marked: ${user}'s safety number changed while it was being marked: run ${command('verify', user)} again`,
-        { cause: error },
-      );
+      const again = command('verify', user);
+      throw localizedError('CONFLICT', i18n.t('verify.notMarkedRace', { user, command: again }), {
+        cause: error,
+      });
     }
     throw error;
   }
@@ -100,30 +89,32 @@ function describe(
   me: string,
   marked: boolean,
   command: (...args: string[]) => string,
+  i18n: I18n,
 ): string[] {
+  const { t } = i18n;
   const user = status.username;
-  const lines = [`Safety number of ${me} and ${user}:`, ''];
+  const lines = [t('verify.title', { me, user }), ''];
   for (const line of safetyNumberLines(status.safetyNumber)) lines.push(`    ${line}`);
   lines.push('');
-  if (marked)
-    lines.push(`Verified: marked now. ${command('verify', user)} says whether the keys are still these.`);
-  else if (status.verified) lines.push(`Verified: ${user}'s keys are the ones you marked as verified.`);
-  else lines.push('Not verified.');
+  if (marked) lines.push(t('verify.markedNow', { command: command('verify', user) }));
+  else if (status.verified) lines.push(t('verify.verified', { user }));
+  else lines.push(t('verify.notVerified'));
   lines.push('');
   if (status.devices.length === 0) {
-    lines.push(`${user} has no device with a key: burn messages to ${user} cannot be sent.`);
+    lines.push(t('verify.noDevices', { user }));
   } else {
-    lines.push(`${user}'s device keys:`);
+    lines.push(t('verify.deviceKeys', { user }));
     for (const d of [...status.devices].sort((a, b) => a.createdAt - b.createdAt)) {
-      lines.push(`  ${d.id}  key ${d.fingerprint}  added ${formatTime(d.createdAt)}`);
+      const added = i18n.formatTime(d.createdAt);
+      lines.push(t('verify.deviceLine', { id: d.id, fingerprint: d.fingerprint, added }));
     }
   }
   if (!marked && !status.verified) {
     lines.push(
       '',
-      `Compare the number with ${user} in person, or over a channel you trust other than Cinder (a call):`,
-      `${user} sees the same number with: cinder verify ${me}`,
-      `If the numbers match: ${command('verify', user, '--mark')}`,
+      t('verify.compare', { user }),
+      t('verify.theySee', { user, me }),
+      t('verify.ifMatch', { command: command('verify', user, '--mark') }),
     );
   }
   return lines;
