@@ -135,11 +135,15 @@ describeBrowser('web: installable on phones (manifest, service worker, offline s
         expect(icon.type).toBe('image/png');
       }
 
-      // Chromium's own installability check: no error at all.
-      const installability = (await cdp.send('Page.getInstallabilityErrors')) as {
-        installabilityErrors: { errorId: string }[];
-      };
-      expect(installability.installabilityErrors).toEqual([]);
+      // Chromium's own installability check: no error at all (polled: Chromium may still be
+      // looking at the worker it just activated).
+      const installabilityErrors = async () =>
+        (
+          (await cdp.send('Page.getInstallabilityErrors')) as {
+            installabilityErrors: { errorId: string }[];
+          }
+        ).installabilityErrors;
+      await expect.poll(installabilityErrors, { timeout: WAIT_MS }).toEqual([]);
       await cdp.detach();
     },
     TEST_MS,
@@ -168,9 +172,9 @@ describeBrowser('web: installable on phones (manifest, service worker, offline s
           () => 'failed',
         );
       expect(await app.page.evaluate(probe)).toBe('failed');
-      const [worker] = context.serviceWorkers();
-      expect(worker?.url()).toMatch(/\/sw\.js$/);
-      expect(await worker?.evaluate(probe)).toBe('failed');
+      const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+      expect(worker.url()).toMatch(/\/sw\.js$/);
+      expect(await worker.evaluate(probe)).toBe('failed');
 
       const response = await app.page.reload();
       expect(response?.fromServiceWorker()).toBe(true);
