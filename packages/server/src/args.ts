@@ -207,13 +207,6 @@ export const SERVER_FLAGS = {
     help: 'allow one other origin to call the API',
     set: (o, v) => (o.corsOrigin = v),
   },
-  'vapid-subject': {
-    env: 'CINDER_VAPID_SUBJECT',
-    arg: '<mailto:|https:>',
-    default: 'mailto:push@cinder.invalid',
-    help: 'the contact push services see in each Web Push signature (docs/push.md)',
-    set: (o, v) => (o.vapidSubject = v),
-  },
   'request-timeout': {
     env: 'CINDER_REQUEST_TIMEOUT',
     arg: '<duration>',

@@ -26,6 +26,8 @@ const FAMILIES = {
   cinder_messages_sent_total: 'counter',
   cinder_opens_total: 'counter',
   cinder_burns_total: 'counter',
+  cinder_pushes_total: 'counter',
+  cinder_push_jobs_total: 'counter',
   cinder_expiry_lag_seconds: 'histogram',
   cinder_sweeper_runs_total: 'counter',
   cinder_sweeper_failures_total: 'counter',

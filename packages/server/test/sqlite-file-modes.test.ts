@@ -67,6 +67,7 @@ describe('files are their owner’s alone', () => {
       'cinder.db': '600',
       'cinder.db-wal': '600',
       'cinder.db-shm': '600',
+      'vapid.json': '600',
       blobs: '700',
       'blobs/*': '600',
     });
@@ -97,6 +98,7 @@ describe('files are their owner’s alone', () => {
       'cinder.db-wal': '600',
       'cinder.db-shm': '600',
       'notes.txt': '600',
+      'vapid.json': '600',
       blobs: '700',
       'blobs/*': '600',
     });
