@@ -3,6 +3,8 @@
 // It keeps the app shell (index.html, the built JS and CSS, icons, manifest) so the app opens from
 // the home screen without a network, and nothing else: the API under /v1 (messages, blobs, the
 // WebSocket) and /healthz never pass through a cache. See docs/pwa.md.
+// The webworker lib (the first line) gives this file the worker's types (ServiceWorkerGlobalScope,
+// FetchEvent, PushEvent…) beside the DOM lib of the rest of the app; `self` is redeclared below.
 import { cleanupOutdatedCaches, getCacheKeyForURL, matchPrecache, precache } from 'workbox-precaching';
 import { swRouteOf } from './pwa/sw-route.ts';
 
