@@ -2,6 +2,7 @@ import type { BrowserContextOptions } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { AppPage, TEST_MS, WAIT_MS } from './app-page.ts';
 import { describeBrowser } from './browser.ts';
+import { attachFile, markedPng } from './media-files.ts';
 import {
   gradientContrastFailures,
   type PendingViolation,
@@ -100,6 +101,21 @@ describeBrowser('web: accessibility (axe-core, WCAG 2 A/AA)', () => {
         await bob.openSafetyNumber();
         await check(bob, 'safety-dialog');
         await bob.closeSafetyNumber();
+
+        // A burn photo in the full-screen viewer.
+        await attachFile(alice.page, markedPng(120).file);
+        await alice.page.getByTestId('draft-file').waitFor();
+        await alice.page.getByRole('button', { name: 'Send', exact: true }).click();
+        const photo = bob.bubbles('sealed');
+        await expect
+          .poll(() => photo.textContent(), { timeout: WAIT_MS })
+          .toMatch(/Photo · .* · Tap to view/);
+        await photo.getByRole('button', { name: /Burn message from/ }).click();
+        const viewer = bob.page.getByRole('dialog', { name: `Photo from ${alice.name}` });
+        await viewer.locator('img').waitFor();
+        await check(bob, 'media-viewer');
+        await viewer.getByRole('button', { name: 'Close & burn' }).click();
+        await viewer.waitFor({ state: 'detached' });
 
         expect(found, `accessibility problems:\n${found.join('\n')}`).toEqual([]);
       },
