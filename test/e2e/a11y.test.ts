@@ -28,9 +28,14 @@ const PENDING_TSX_FIXES: readonly PendingViolation[] = [
   { rule: 'label-content-name-mismatch', target: '.safety-button' },
 ];
 
-/** A laptop in light mode and a phone in dark mode: the two ends of what people use. */
+/** Laptops and phones, light and dark: the ends of what people use. */
 const SETUPS: { name: string; options: BrowserContextOptions }[] = [
   { name: 'laptop-light', options: { viewport: { width: 1280, height: 800 }, colorScheme: 'light' } },
+  { name: 'laptop-dark', options: { viewport: { width: 1280, height: 800 }, colorScheme: 'dark' } },
+  {
+    name: 'phone-light',
+    options: { viewport: { width: 320, height: 740 }, colorScheme: 'light', isMobile: true, hasTouch: true },
+  },
   {
     name: 'phone-dark',
     options: {

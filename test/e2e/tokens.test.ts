@@ -90,6 +90,21 @@ describe('design tokens meet WCAG AA', () => {
         .map((p) => `${p.pair}: ${p.ratio.toFixed(2)}:1`);
       expect(low).toEqual([]);
     });
+
+    it(`${scheme}: a text field's edge reaches 3:1 on the surfaces around it (WCAG 1.4.11)`, () => {
+      const edges: [string, string][] = [
+        ['border-input', 'surface'],
+        ['border-input', 'bg'],
+        ['ember-deep', 'surface'],
+        ['focus', 'bg'],
+        ['focus', 'surface'],
+      ];
+      const low = edges
+        .map(([fg, bg]) => ({ pair: `--${fg} on --${bg}`, ratio: ratio(fg, bg) }))
+        .filter((p) => p.ratio < 3)
+        .map((p) => `${p.pair}: ${p.ratio.toFixed(2)}:1`);
+      expect(low).toEqual([]);
+    });
   }
 
   it('white text reaches 4.5:1 on every stop of the ember gradient and of every avatar colour', () => {
