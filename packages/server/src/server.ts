@@ -242,7 +242,7 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
       const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await gateway.close();
       await sweeper.stop();
-      // After the gateway: no send can queue a push any more. Pushes under way finish.
+      // After the gateway: no send can queue a push any more. Pushes under way are cut.
       await push.close();
       await hub.close();
       await bus.close();

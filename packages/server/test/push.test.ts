@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PushPayload } from '@cinder/protocol';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
@@ -267,6 +269,44 @@ for (const make of [sqliteBackend, postgresBackend]) {
         expect(await receiver.received(subs.bobTablet)).toHaveLength(2);
         // Previews need a subscription.
         await expect(bobTablet.client.setPushPreviews(true)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      });
+
+      it('never holds a send for a push service that does not answer, and cuts such pushes at shutdown', async () => {
+        // A push service that takes requests and never answers them.
+        const held: IncomingMessage[] = [];
+        let cut = 0;
+        const stuck = createServer((req) => {
+          held.push(req);
+          req.socket.once('close', () => cut++);
+        });
+        await new Promise<void>((resolve) => stuck.listen(0, '127.0.0.1', resolve));
+        try {
+          const server = await serve();
+          const alice = await signIn(server, username('alice'), 'register');
+          const bob = await signIn(server, username('bob'), 'register');
+          const { keys } = await receiver.subscribe(await bob.client.pushKey());
+          const { port } = stuck.address() as AddressInfo;
+          await bob.client.subscribePush({ endpoint: `http://127.0.0.1:${port}/push/bob`, keys });
+          await bob.client.close();
+          await onlineDevices(server, 1);
+
+          await alice.client.send(bob.name, 'one');
+          await waitFor(() => held.length === 1, { what: 'the push at the push service' });
+          // Its push is still unanswered, and the next sends are stored all the same.
+          await alice.client.send(bob.name, 'two', { burn: true });
+          await alice.client.send(bob.name, 'three');
+          await waitFor(() => held.length === 3, { what: 'three pushes held' });
+          expect(held.every((req) => req.method === 'POST' && req.url === '/push/bob')).toBe(true);
+          // Had a send waited for its push, that push would have timed out (and been cut) first.
+          expect(cut).toBe(0);
+          expect((await metrics(server)).value('cinder_pushes_total', { outcome: 'sent' })).toBe(0);
+          // Stopping does not wait for the push service: it cuts the pushes under way.
+          await server.close();
+          await waitFor(() => cut >= 1, { what: 'the held pushes cut' });
+        } finally {
+          stuck.closeAllConnections();
+          await new Promise((resolve) => stuck.close(resolve));
+        }
       });
 
       it('keeps one VAPID key across restarts, and refuses http: endpoints unless allowed', async () => {

@@ -34,6 +34,8 @@ export interface DeliveryOptions {
   subject: string;
   /** A push service that has not answered within this is a failure. */
   timeoutMs: number;
+  /** Aborts every delivery under way (the server is stopping). */
+  stop: AbortSignal;
   fetch: PushFetch;
 }
 
@@ -75,7 +77,7 @@ export async function deliverPush(
       method: request.method,
       headers,
       body: new Uint8Array(request.body ?? new Uint8Array()),
-      signal: AbortSignal.timeout(options.timeoutMs),
+      signal: AbortSignal.any([AbortSignal.timeout(options.timeoutMs), options.stop]),
       redirect: 'manual',
     });
     await response.body?.cancel().catch(() => {});

@@ -49,6 +49,7 @@ export class Push {
   readonly #now: () => number;
   readonly #delivery: DeliveryOptions;
   readonly #queue: TaskQueue;
+  readonly #stop = new AbortController();
   /** Set while the queue is full, so a full queue is logged once, not per message. */
   #full = false;
 
@@ -64,6 +65,7 @@ export class Push {
       keys: options.keys,
       subject: options.subject,
       timeoutMs: options.timeoutMs ?? 10_000,
+      stop: this.#stop.signal,
       fetch: options.fetch ?? ((url, init) => globalThis.fetch(url, init)),
     };
     this.#queue = new TaskQueue(
@@ -133,9 +135,11 @@ export class Push {
     this.#full = true;
   }
 
-  /** Stop: queued pushes are dropped, those under way finish (each within its timeout). */
+  /** Stop: queued pushes are dropped, those under way are cut (counted failed). */
   async close(): Promise<void> {
-    const dropped = await this.#queue.close();
+    const closed = this.#queue.close();
+    this.#stop.abort();
+    const dropped = await closed;
     for (let i = 0; i < dropped; i++) {
       this.#metrics.pushed('dropped');
       this.#metrics.pushJobDone();
