@@ -125,7 +125,10 @@ function unexpected(error: unknown, i18n: I18n): CinderError {
 function humanMessage(error: CinderError, i18n: I18n): string {
   if (i18n.lang === 'en' || isLocalized(error)) return error.message;
   const summary = i18n.t(`code.${error.code}`);
-  return error.message ? i18n.t('error.fromServer', { summary, detail: error.message }) : summary;
+  // A code's stock English words (`Not found`) add nothing to its meaning in the user's language.
+  const stock = new CinderError(error.code).message;
+  if (!error.message || error.message === stock) return summary;
+  return i18n.t('error.fromServer', { summary, detail: error.message });
 }
 
 function debugDetails(cause: unknown): string {
