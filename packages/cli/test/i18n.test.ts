@@ -113,6 +113,11 @@ describe('cinder in Chinese (LANG=zh_CN.UTF-8, --lang zh-CN)', { timeout: 300_00
     expect(shapeOf(openedZh)).toEqual(shapeOf(openedEn));
     expect(openedZh).toMatchObject({ id: secondZh, text: 'two' });
 
+    // The server's stock words for a code add nothing to its meaning in Chinese.
+    const missing = await zhFlag('hanmei', 'open', 'm_does_not_exist');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('错误：未找到 (NOT_FOUND)\n');
+
     // An error whose words come from the server: its code's meaning in Chinese, the code as is.
     const nobody = await zhFlag('lilei', 'send', 'nobody-here', 'x');
     const nobodyEn = await english('lilei', 'send', 'nobody-here', 'x');
