@@ -4,6 +4,7 @@ import { expect, it } from 'vitest';
 import { en } from '../../packages/web/src/i18n/en.ts';
 import { AppPage as App, type AppPage, TEST_MS, WAIT_MS } from './app-page.ts';
 import { describeBrowser } from './browser.ts';
+import { runAxe, seriousViolations, settle } from './page-checks.ts';
 import { useBrowserSuite } from './suite.ts';
 
 /** Every string leaf of a resource. */
@@ -208,6 +209,8 @@ describeBrowser('web: Simplified Chinese and English', () => {
       ).toBe(true);
       expect(await dialog.getByRole('radio', { name: '简体中文' }).isChecked()).toBe(true);
       await expectChinese(app, ['语言', '日期、时间和时长也会随语言显示。']);
+      await settle(app.page);
+      expect(seriousViolations(await runAxe(app.page))).toEqual([]);
       await app.shot('i18n-zh-10-settings');
 
       await dialog.getByRole('radio', { name: 'English' }).check();
