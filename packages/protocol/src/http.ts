@@ -13,6 +13,18 @@ export const CredentialsBody = z.object({
 export type CredentialsBody = z.infer<typeof CredentialsBody>;
 
 /**
+ * `POST /v1/account/password` (Bearer): change the account's password. `current` is checked like a
+ * login's password (a wrong one is UNAUTHORIZED and counts against the account's sign-in limit);
+ * `password` follows the rules of registration. On success (204) every other device of the
+ * account is signed out; the device that asked stays signed in.
+ */
+export const ChangePasswordBody = z.object({
+  current: z.string().max(256),
+  password: Password,
+});
+export type ChangePasswordBody = z.infer<typeof ChangePasswordBody>;
+
+/**
  * Answer to register (201) and login (200): a new device and its token. The token is shown
  * once; the server keeps only its hash. Send it in `hello` and as `Authorization: Bearer`.
  */
@@ -84,7 +96,8 @@ export const HealthResponse = z.object({
 export type HealthResponse = z.infer<typeof HealthResponse>;
 
 /**
- * HTTP routes, relative to the server's base URL. `DELETE /v1/devices/:id` signs a device out.
+ * HTTP routes, relative to the server's base URL. `DELETE /v1/devices/:id` signs a device out;
+ * `POST /v1/account/password` changes the password (`ChangePasswordBody`, 204).
  * Uploads: `POST /v1/uploads`, then `GET`, `PUT ?offset=<n>` (`application/octet-stream`) and
  * `DELETE` (cancel, 204) on `/v1/uploads/:id`. `GET /v1/messages/:id/blob` (Bearer): the bytes of a
  * live message's attachment, for its sender's and recipient's devices (`Range: bytes=a-b` → 206);
@@ -96,6 +109,7 @@ export const ROUTES = {
   register: '/v1/accounts',
   login: '/v1/sessions',
   devices: '/v1/devices',
+  password: '/v1/account/password',
   uploads: '/v1/uploads',
   messageBlob: '/v1/messages/:id/blob',
   pushKey: '/v1/push/key',

@@ -7,6 +7,7 @@ import {
   ROUTES,
   WS_PATH,
 } from '@cinder/protocol';
+import { changePassword } from './account.ts';
 import { Acks } from './acks.ts';
 import { FrameApplier } from './apply.ts';
 import { Connection } from './connection.ts';
@@ -292,6 +293,16 @@ export class CinderClient {
   /** Sign a device of this account out everywhere: its token stops working and its sockets close. */
   async revokeDevice(deviceId: string): Promise<void> {
     await revokeDevice(this.#server, await this.#session.requireIdentity(), deviceId);
+  }
+
+  /**
+   * Change this account's password. `current` is the password now (a wrong one is UNAUTHORIZED,
+   * and counts against the account's sign-in limit like a failed login); `next` follows the rules
+   * of registration (BAD_REQUEST otherwise). On success every other device of the account is
+   * signed out (its client goes `unauthorized`); this one stays signed in.
+   */
+  async changePassword(current: string, next: string): Promise<void> {
+    await changePassword(this.#server, await this.#session.requireIdentity(), current, next);
   }
 
   // Web Push (the server's docs/push.md)

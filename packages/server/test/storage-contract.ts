@@ -141,6 +141,56 @@ export function runStorageContract(name: string, options: { create: () => Promis
       expect((await storage.accounts.listDevices(alice.id)).map((d) => d.id)).toEqual(['d2']);
     });
 
+    it('changes a password and signs out every other device of the user, with their push subscriptions', async () => {
+      const device = (id: string, userId: string) =>
+        storage.accounts.createDevice({
+          id,
+          userId,
+          name: id,
+          createdAt: 1,
+          lastSeenAt: null,
+          publicKey: publicKey(),
+          tokenHash: `h_${id}`,
+        });
+      await device('pa1', alice.id);
+      await device('pa2', alice.id);
+      await device('pa3', alice.id);
+      await device('pb1', bob.id);
+      const sub = (deviceId: string, userId: string) => ({
+        deviceId,
+        userId,
+        endpoint: `https://push/${deviceId}`,
+        p256dh: 'p',
+        auth: 'a',
+        previews: null,
+        createdAt: 1,
+      });
+      await storage.push.saveSubscription(sub('pa2', alice.id));
+      await storage.push.saveSubscription(sub('pa1', alice.id));
+      await storage.push.saveSubscription(sub('pb1', bob.id));
+      // The key directory is read (and may be cached) before the change.
+      expect(await storage.accounts.listDeviceKeys(alice.id)).toHaveLength(3);
+      expect((await storage.accounts.findUserByUsername('alice'))?.passwordHash).toBe('x');
+
+      expect((await storage.accounts.changePassword(alice.id, 'new-hash', 'pa1')).sort()).toEqual([
+        'pa2',
+        'pa3',
+      ]);
+      expect((await storage.accounts.findUserByUsername('alice'))?.passwordHash).toBe('new-hash');
+      expect((await storage.accounts.listDevices(alice.id)).map((d) => d.id)).toEqual(['pa1']);
+      expect((await storage.accounts.listDeviceKeys(alice.id)).map((d) => d.id)).toEqual(['pa1']);
+      expect(await storage.accounts.findDeviceByTokenHash('h_pa2')).toBeNull();
+      expect(await storage.accounts.findDeviceByTokenHash('h_pa1')).not.toBeNull();
+      expect((await storage.push.listSubscriptions(alice.id)).map((s) => s.deviceId)).toEqual(['pa1']);
+      // Another user is untouched.
+      expect((await storage.accounts.findUserByUsername('bob'))?.passwordHash).toBe('x');
+      expect((await storage.accounts.listDevices(bob.id)).map((d) => d.id)).toEqual(['pb1']);
+      expect((await storage.push.listSubscriptions(bob.id)).map((s) => s.deviceId)).toEqual(['pb1']);
+      // An unknown user: nothing changes, nothing is signed out.
+      expect(await storage.accounts.changePassword('u_nobody', 'h', 'pb1')).toEqual([]);
+      expect((await storage.accounts.listDevices(bob.id)).map((d) => d.id)).toEqual(['pb1']);
+    });
+
     it('keeps one VAPID key pair: made by the first call, returned by every later one', async () => {
       let made = 0;
       const generate = () => {

@@ -1,4 +1,5 @@
 import {
+  type ChangePasswordBody,
   CinderError,
   type CredentialsBody,
   type DevicesResponse,
@@ -138,6 +139,36 @@ export class Accounts {
     }
     this.#logger.info({ userId: who.userId, deviceId }, 'device signed out');
     this.#hub.revokeDevice(who.userId, deviceId);
+  }
+
+  /**
+   * Change the password of `who`'s account and sign out every other device of it (their tokens
+   * stop working, their sockets close as a revoked device's do, their push subscriptions go).
+   * A wrong `current` is UNAUTHORIZED and counts as a failed login of the account from `address`
+   * (so guessing through this route is limited as through login); RATE_LIMITED before any check
+   * when the account or address failed too often lately.
+   */
+  async changePassword(who: DeviceIdentity, body: ChangePasswordBody, address: string): Promise<void> {
+    const attempt = await this.#limiters.signIn?.beginLogin(address, who.username);
+    let verified = false;
+    let signedOut: string[];
+    try {
+      const user = await this.#storage.accounts.findUserByUsername(who.username);
+      const ok = user !== null && user.id === who.userId && (await verify(user.passwordHash, body.current));
+      verified = true;
+      if (!ok) throw new CinderError('UNAUTHORIZED', 'Wrong password');
+      await attempt?.succeeded();
+      signedOut = await this.#storage.accounts.changePassword(
+        who.userId,
+        await hash(body.password, ARGON2),
+        who.deviceId,
+      );
+    } catch (error) {
+      if (!verified) await attempt?.notAttempted();
+      throw error;
+    }
+    this.#logger.info({ userId: who.userId, signedOut: signedOut.length }, 'password changed');
+    for (const deviceId of signedOut) this.#hub.revokeDevice(who.userId, deviceId);
   }
 
   async #newDevice(

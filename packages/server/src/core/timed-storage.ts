@@ -181,6 +181,15 @@ class TimedAccounts implements AccountStore {
     );
   }
 
+  changePassword(userId: string, passwordHash: string, keepDeviceId: string): Promise<string[]> {
+    return timed(
+      this.#metrics,
+      'changePassword',
+      performance.now(),
+      this.#inner.changePassword(userId, passwordHash, keepDeviceId),
+    );
+  }
+
   touchDevice(deviceId: string, at: number): Promise<void> {
     return timed(this.#metrics, 'touchDevice', performance.now(), this.#inner.touchDevice(deviceId, at));
   }

@@ -1,4 +1,5 @@
 import {
+  ChangePasswordBody,
   CinderError,
   CredentialsBody,
   MAX_UPLOAD_PUT_BYTES,
@@ -145,6 +146,12 @@ export function createApp(deps: AppDeps): Hono {
   app.get(ROUTES.devices, async (c) => c.json(await accounts.listDevices(await authenticate(c))));
   app.delete(`${ROUTES.devices}/:id`, async (c) => {
     await accounts.revokeDevice(await authenticate(c), c.req.param('id'));
+    return c.body(null, 204);
+  });
+  app.post(ROUTES.password, async (c) => {
+    const who = await authenticate(c);
+    const body = await readJson(c, ChangePasswordBody);
+    await accounts.changePassword(who, body, clientAddress(c, deps.trustProxy));
     return c.body(null, 204);
   });
   // Web Push (docs/push.md). The key is public: a browser needs it before it can subscribe.

@@ -176,6 +176,11 @@ export interface AccountStore {
   listDevices(userId: string): Promise<DeviceRecord[]>;
   /** Delete a device of that user, and its push subscription; false when the user has no such device. */
   deleteDevice(userId: string, deviceId: string): Promise<boolean>;
+  /**
+   * Replace the user's password hash and sign out every device of the user but `keepDeviceId`
+   * (with their push subscriptions), in one transaction: the ids of the devices signed out.
+   */
+  changePassword(userId: string, passwordHash: string, keepDeviceId: string): Promise<string[]>;
   touchDevice(deviceId: string, at: number): Promise<void>;
   /** Remember how far the device has stored its log (from `ack`). */
   setDeviceCursor(deviceId: string, cursor: number): Promise<void>;

@@ -153,6 +153,19 @@ export class PostgresAccounts implements AccountStore {
     return Number(rows[0]?.n ?? 0) > 0;
   }
 
+  async changePassword(userId: string, passwordHash: string, keepDeviceId: string): Promise<string[]> {
+    // One statement: the new hash, the other devices and their push subscriptions go together.
+    const { rows } = await this.#pool().query<{ id: string }>(
+      `WITH pw AS (UPDATE ${this.#schema}.users SET password_hash = $2 WHERE id = $1 RETURNING id),
+        gone AS (DELETE FROM ${this.#schema}.devices
+          WHERE user_id IN (SELECT id FROM pw) AND id <> $3 RETURNING id),
+        push AS (DELETE FROM ${this.#schema}.push_subscriptions WHERE device_id IN (SELECT id FROM gone))
+      SELECT id FROM gone ORDER BY id`,
+      [userId, passwordHash, keepDeviceId],
+    );
+    return rows.map((row) => row.id);
+  }
+
   async touchDevice(deviceId: string, at: number): Promise<void> {
     await this.#pool().query(`UPDATE ${this.#schema}.devices SET last_seen_at = $1 WHERE id = $2`, [
       at,

@@ -54,8 +54,9 @@ export class SqliteAccounts implements AccountStore {
       passwordHash: row.password_hash,
       createdAt: row.created_at,
     };
-    // Accounts are never renamed, re-keyed or deleted, so a found one stays true: every send
-    // looks its recipient up by name, and this keeps that off the database.
+    // Accounts are never renamed, so a found one stays true until a write of this process drops
+    // it (a password change): every send looks its recipient up by name, and this keeps that
+    // off the database.
     if (this.#users.size >= CACHED_USERS) {
       const oldest = this.#users.keys().next();
       if (!oldest.done) this.#users.delete(oldest.value);
@@ -109,6 +110,21 @@ export class SqliteAccounts implements AccountStore {
       if (s.deleteDevice.run(deviceId, userId).changes === 0) return false;
       s.deletePushOfDevice.run(deviceId);
       return true;
+    });
+  }
+
+  async changePassword(userId: string, passwordHash: string, keepDeviceId: string): Promise<string[]> {
+    return this.#deps.write(() => {
+      this.#deviceKeys.delete(userId);
+      for (const [name, user] of this.#users) if (user.id === userId) this.#users.delete(name);
+      const s = this.#deps.statements();
+      if (s.setPasswordHash.run(passwordHash, userId).changes === 0) return [];
+      const others = s.otherDevicesOfUser.all(userId, keepDeviceId).map((row) => row.id);
+      for (const id of others) {
+        s.deleteDevice.run(id, userId);
+        s.deletePushOfDevice.run(id);
+      }
+      return others;
     });
   }
 

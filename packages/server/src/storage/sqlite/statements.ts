@@ -63,6 +63,8 @@ export function prepareStatements(db: SqliteDatabase) {
     ),
     deleteDevice: p('DELETE FROM devices WHERE id = ? AND user_id = ?'),
     deletePushOfDevice: p('DELETE FROM push_subscriptions WHERE device_id = ?'),
+    setPasswordHash: p('UPDATE users SET password_hash = ? WHERE id = ?'),
+    otherDevicesOfUser: p<{ id: string }>('SELECT id FROM devices WHERE user_id = ? AND id <> ? ORDER BY id'),
     touchDevice: p('UPDATE devices SET last_seen_at = ? WHERE id = ?'),
     setCursor: p('UPDATE devices SET cursor = max(coalesce(cursor, 0), ?) WHERE id = ?'),
     sendByKey: p<{ result: string }>('SELECT result FROM sends WHERE device_id = ? AND key = ?'),

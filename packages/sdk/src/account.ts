@@ -1,0 +1,22 @@
+import { type ChangePasswordBody, ROUTES } from '@cinder/protocol';
+import { httpRequest, joinUrl, type ServerHttp } from './http.ts';
+import type { Identity } from './types.ts';
+
+/**
+ * Change the account's password: `current` must be the password now (UNAUTHORIZED otherwise,
+ * counted like a failed login), `password` follows the rules of registration. Every other device
+ * of the account is signed out; `identity`'s device stays signed in.
+ */
+export async function changePassword(
+  server: ServerHttp,
+  identity: Identity,
+  current: string,
+  password: string,
+): Promise<void> {
+  const body: ChangePasswordBody = { current, password };
+  await httpRequest(server.fetch, joinUrl(server.url, ROUTES.password), {
+    method: 'POST',
+    token: identity.token,
+    body,
+  });
+}

@@ -1,0 +1,120 @@
+import { CinderError } from '@cinder/protocol';
+import { afterAll, expect, it } from 'vitest';
+import { codeOf, Harness, passwordOf, RawClient, waitFor } from '../../../test/kit/index.ts';
+import type { ServerOptions } from '../src/config.ts';
+import { sql } from './postgres-files.ts';
+import { describeWithServices, dropSchema, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
+import { readDatabase } from './storage-fixtures.ts';
+
+/** One storage under test: server options and a look at its rows. */
+interface Backend {
+  name: string;
+  /** Options for a server on a storage of its own (a fresh PostgreSQL schema each time). */
+  options(): ServerOptions;
+  /** Rows of `table` where `column` is `value`, in the storage the harness's server uses. */
+  rows(h: Harness, table: string, column: string, value: string): Promise<number>;
+  cleanup(): Promise<void>;
+}
+
+function sqliteBackend(): Backend {
+  return {
+    name: 'sqlite',
+    options: () => ({}),
+    rows: async (h, table, column, value) =>
+      readDatabase(
+        h.server.dataDir,
+        (db) =>
+          (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${column} = ?`).get(value) as { n: number })
+            .n,
+      ),
+    cleanup: async () => {},
+  };
+}
+
+function postgresBackend(): Backend {
+  const schemas: string[] = [];
+  return {
+    name: 'postgres',
+    // Each test runs one server, on the schema made last.
+    options: () => {
+      schemas.push(uniqueSchema('cinder_acct'));
+      return { databaseUrl: TEST_DATABASE_URL, databaseSchema: schemas.at(-1) as string };
+    },
+    rows: async (_h, table, column, value) => {
+      const { rows } = await sql(
+        `SELECT count(*) AS n FROM "${schemas.at(-1)}".${table} WHERE ${column} = $1`,
+        undefined,
+        [value],
+      );
+      return Number((rows[0] as { n: string }).n);
+    },
+    cleanup: async () => {
+      for (const s of schemas.splice(0)) await dropSchema(s);
+    },
+  };
+}
+
+for (const make of [sqliteBackend, postgresBackend]) {
+  const backend = make();
+  await describeWithServices(
+    `account features on ${backend.name}`,
+    backend.name === 'postgres' ? ['postgres'] : [],
+    () => {
+      afterAll(() => backend.cleanup());
+      const start = (options: ServerOptions = {}) => Harness.start({ ...backend.options(), ...options });
+
+      it('changes the password: other devices are signed out, this one stays, the new password signs in', async () => {
+        await using h = await start();
+        const alice = await h.user();
+        const other = await h.device(alice.name);
+        const offline = await h.device(alice.name);
+        await offline.client.close();
+        const bob = await h.user();
+        // A raw socket of the other device: it is closed as a revoked device's is.
+        const raw = await RawClient.connect(h.url, (await other.store.getIdentity())?.token ?? '');
+        const next = `${passwordOf(alice.name)}-changed`;
+
+        await alice.client.changePassword(passwordOf(alice.name), next);
+
+        expect(await raw.closed).toMatchObject({ code: 4001 });
+        await waitFor(() => other.client.state === 'unauthorized', { what: 'other device signed out' });
+        await expect(offline.client.connect()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+        // This device still works.
+        expect((await alice.client.devices()).map((d) => d.current)).toEqual([true]);
+        const sent = await alice.client.send(bob.name, 'still signed in');
+        await waitFor(() => bob.events.message.some((m) => m.id === sent.id), { what: 'delivery' });
+        // The old password no longer signs in; the new one does.
+        expect(await codeOf(h.client().client.login(alice.name, passwordOf(alice.name)))).toBe(
+          'UNAUTHORIZED',
+        );
+        const again = h.client();
+        await again.client.login(alice.name, next);
+        expect(again.client.state).toBe('connected');
+      });
+
+      it('refuses a wrong current password with UNAUTHORIZED, rate-limited like login, and signs nobody out', async () => {
+        await using h = await start({ rateLimits: { loginFailuresPerAccountAndAddress: 2 } });
+        const alice = await h.user();
+        const other = await h.device(alice.name);
+        const error = await alice.client
+          .changePassword('not-the-password', 'a-new-long-password')
+          .catch((e) => e);
+        expect(error).toBeInstanceOf(CinderError);
+        expect((error as CinderError).code).toBe('UNAUTHORIZED');
+        expect(await codeOf(alice.client.changePassword('still-not-it', 'a-new-long-password'))).toBe(
+          'UNAUTHORIZED',
+        );
+        // Over the limit: refused before the password is checked, even the right one.
+        expect(await codeOf(alice.client.changePassword(passwordOf(alice.name), 'a-new-long-password'))).toBe(
+          'RATE_LIMITED',
+        );
+        // A new password that registration would refuse is BAD_REQUEST.
+        const bob = await h.user();
+        expect(await codeOf(bob.client.changePassword(passwordOf(bob.name), 'short'))).toBe('BAD_REQUEST');
+        expect(other.client.state).toBe('connected');
+        expect(await alice.client.devices()).toHaveLength(2);
+        expect(await backend.rows(h, 'devices', 'user_id', alice.client.me?.userId ?? '')).toBe(2);
+      });
+    },
+  );
+}
