@@ -41,6 +41,7 @@ export function ChatShell({ client, me, notices, onSignOut }: ChatShellProps) {
   return (
     <div className="shell" data-view={peer ? 'conversation' : 'list'}>
       <Sidebar
+        client={client}
         me={me}
         connection={connection}
         conversations={conversations}

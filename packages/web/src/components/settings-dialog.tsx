@@ -1,12 +1,17 @@
+import type { CinderClient } from '@cinder/sdk';
 import { useEffect, useId, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AUTONYMS, isLanguage, LANGUAGES } from '../i18n/language.ts';
 import { saveLanguage } from '../i18n/setup.ts';
+import type { Me } from '../session/sdk-types.ts';
 import { CloseIcon, GearIcon } from './icons.tsx';
 import '../styles/settings.css';
 
 /** Props of {@link SettingsDialog}. */
 export interface SettingsDialogProps {
+  /** The signed-in client, for the sections that talk to the server (devices, notifications). */
+  client: CinderClient;
+  me: Me;
   onClose: () => void;
 }
 
@@ -15,7 +20,7 @@ export interface SettingsDialogProps {
  * Escape and the close button close it, and focus goes back to the gear that opened it. A choice
  * applies at once (the whole page re-renders in it) and is remembered over the browser's languages.
  */
-export function SettingsDialog({ onClose }: SettingsDialogProps) {
+export function SettingsDialog({ client, me, onClose }: SettingsDialogProps) {
   const { t, i18n } = useTranslation();
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();

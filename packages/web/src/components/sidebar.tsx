@@ -1,3 +1,4 @@
+import type { CinderClient } from '@cinder/sdk';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ConversationSummary, Me } from '../session/sdk-types.ts';
@@ -11,6 +12,7 @@ import { SettingsDialog } from './settings-dialog.tsx';
 
 /** Props of {@link Sidebar}. */
 export interface SidebarProps {
+  client: CinderClient;
   me: Me;
   connection: Connection;
   conversations: readonly ConversationSummary[] | undefined;
@@ -20,7 +22,7 @@ export interface SidebarProps {
 }
 
 /** The left column: who I am, the connection, new chat, and the chat list. */
-export function Sidebar({ me, connection, conversations, active, now, onSignOut }: SidebarProps) {
+export function Sidebar({ client, me, connection, conversations, active, now, onSignOut }: SidebarProps) {
   const { t } = useTranslation();
   const [confirming, setConfirming] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
@@ -84,7 +86,7 @@ export function Sidebar({ me, connection, conversations, active, now, onSignOut 
           </>
         )}
       </footer>
-      {settingsOpen && <SettingsDialog onClose={() => setSettingsOpen(false)} />}
+      {settingsOpen && <SettingsDialog client={client} me={me} onClose={() => setSettingsOpen(false)} />}
     </aside>
   );
 }
