@@ -3,30 +3,8 @@ import { expect, it } from 'vitest';
 import { AppPage, TEST_MS, WAIT_MS } from './app-page.ts';
 import { describeBrowser } from './browser.ts';
 import { attachFile, markedPng } from './media-files.ts';
-import {
-  gradientContrastFailures,
-  type PendingViolation,
-  runAxe,
-  seriousViolations,
-  settle,
-} from './page-checks.ts';
+import { gradientContrastFailures, runAxe, seriousViolations, settle } from './page-checks.ts';
 import { useBrowserSuite } from './suite.ts';
-
-/**
- * PENDING .tsx FIXES: serious violations that only a markup change can fix (the web app's .tsx files
- * belong to another change in flight). Each entry is tolerated at exactly that node; remove it once
- * the fix lands, and the suite checks that node again.
- *
- * - `.sealed` (sealed-bubble.tsx): the button's aria-label does not contain its visible text. Drop
- *   the aria-label and start the button with a visually hidden "Burn message from X. " so the name
- *   is that lead followed by the visible text.
- * - `.safety-button` (conversation-view.tsx, laptop widths only, where "Verify" is visible): the name
- *   "Safety number" does not contain "Verify". Name it "Safety number: verify" when unverified.
- */
-const PENDING_TSX_FIXES: readonly PendingViolation[] = [
-  { rule: 'label-content-name-mismatch', target: '.sealed' },
-  { rule: 'label-content-name-mismatch', target: '.safety-button' },
-];
 
 /** Laptops and phones, light and dark: the ends of what people use. */
 const SETUPS: { name: string; options: BrowserContextOptions }[] = [
@@ -61,7 +39,7 @@ describeBrowser('web: accessibility (axe-core, WCAG 2 A/AA)', () => {
         async function check(app: AppPage, state: string): Promise<void> {
           await settle(app.page);
           const problems = [
-            ...seriousViolations(await runAxe(app.page), PENDING_TSX_FIXES),
+            ...seriousViolations(await runAxe(app.page)),
             ...(await gradientContrastFailures(app.page)),
           ];
           found.push(...problems.map((p) => `[${setup.name} ${state}] ${p}`));

@@ -165,8 +165,8 @@ export function ConversationView({
           className={verified ? 'safety-button safety-button--verified' : 'safety-button'}
           onClick={() => setSafetyOpen(true)}
           aria-haspopup="dialog"
-          aria-label={verified ? t('conversation.safetyVerified') : t('conversation.safety')}
-          title={verified ? t('conversation.safetyVerifiedTitle') : t('conversation.safety')}
+          aria-label={verified ? t('conversation.safetyVerified') : t('account.safetyVerify')}
+          title={verified ? t('conversation.safetyVerifiedTitle') : t('account.safetyVerify')}
           data-verified={verified ? 'true' : 'false'}
         >
           {verified ? <ShieldCheckIcon /> : <ShieldIcon />}

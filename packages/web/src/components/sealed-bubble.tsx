@@ -48,22 +48,14 @@ export function SealedBubble({ message, now, opening, failure, onOpen, onPrefetc
   const time = format.clock(message.sentAt);
   return (
     <div className="bubble-group" data-kind="sealed">
-      <button
-        type="button"
-        className="sealed"
-        onClick={onOpen}
-        disabled={opening || expired}
-        aria-label={t('sealed.label', {
-          from: message.from,
-          attachment: what ? t('sealed.labelAttachment', { attachment: what }) : '',
-          time,
-          state: expired
-            ? t('sealed.labelExpiring')
-            : elsewhere
-              ? t('sealed.labelElsewhere')
-              : t('sealed.labelOpen', { readFor, left }),
-        })}
-      >
+      <button type="button" className="sealed" onClick={onOpen} disabled={opening || expired}>
+        {/* The name is this lead and then the visible text, so what a person sees is what they say. */}
+        <span className="visually-hidden">
+          {t('account.sealedLead', {
+            from: message.from,
+            attachment: what ? t('account.sealedLeadAttachment', { attachment: what }) : '',
+          })}
+        </span>
         <span className="sealed__icon" aria-hidden="true">
           {opening ? (
             <span className="spinner" />
