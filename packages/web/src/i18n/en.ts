@@ -119,6 +119,26 @@ export const en = {
       signedOutAll_other: '{{count}} devices were signed out.',
     },
   },
+  notifications: {
+    title: 'Notifications',
+    hint: 'On this device, Cinder tells you who wrote when a message arrives, also while it is closed.',
+    checking: 'Checking notifications…',
+    unsupported: 'This browser cannot show notifications from Cinder here.',
+    denied:
+      'Notifications are blocked for Cinder. Allow them in the browser’s site settings, then try again.',
+    off: 'Notifications are off on this device.',
+    on: 'Notifications are on for this device.',
+    failed:
+      'Could not subscribe to push notifications (no push service answered). You are told of new messages only while Cinder is open in a tab.',
+    turnOn: 'Turn on notifications',
+    turnOff: 'Turn off notifications',
+    previews: 'Show message previews',
+    previewsHint:
+      'The start of a normal message appears in its notification, also on a locked screen. Burn messages never show any content: only who sent one.',
+    previewsFailed: 'Could not change message previews. Try again.',
+    burnTitle: '{{from}} sent a burn message',
+    newMessage: 'New message',
+  },
   conversation: {
     label: 'Conversation with {{peer}}',
     back: 'Back to chats',
@@ -276,6 +296,17 @@ export const en = {
     tooShort: 'Hold the microphone button to record a voice note.',
     denied: 'Microphone access was refused. Allow it in the browser to record voice notes.',
     failed: 'No microphone could be started.',
+  },
+  deterrence: {
+    holdToRead: 'Press and hold to read',
+    holdToView: 'Press and hold to view',
+    away: 'Hidden while this window is in the background',
+    legend: 'Opened burn messages',
+    holdToViewSetting: 'Hold to view',
+    holdToViewHint:
+      'An opened burn message stays blurred except while you press and hold it (or hold Space or Enter), so a screenshot takes both hands. Its countdown keeps running.',
+    alwaysHint:
+      'Opened burn messages always blur while this window is in the background and carry your username as a faint watermark. None of this stops a camera: a screen can always be photographed.',
   },
   open: {
     dropped: 'The connection dropped while opening. If the server had already burned it, the text is lost.',

@@ -116,6 +116,24 @@ export const zhCN: Messages = {
       signedOutAll_other: '{{count}} 台设备已退出登录。',
     },
   },
+  notifications: {
+    title: '通知',
+    hint: '有新消息时，Cinder 会在这台设备上告诉你是谁发来的，关闭页面后也会。',
+    checking: '正在检查通知设置…',
+    unsupported: '此浏览器无法在这里显示 Cinder 的通知。',
+    denied: 'Cinder 的通知已被屏蔽。请在浏览器的网站设置中允许通知，然后重试。',
+    off: '这台设备的通知已关闭。',
+    on: '这台设备的通知已开启。',
+    failed: '无法订阅推送通知（没有推送服务响应）。只有在标签页中打开 Cinder 时，才会提醒你有新消息。',
+    turnOn: '开启通知',
+    turnOff: '关闭通知',
+    previews: '显示消息预览',
+    previewsHint:
+      '普通消息的开头会显示在通知中，锁屏时也会显示。阅后即焚消息从不显示任何内容，只显示是谁发来的。',
+    previewsFailed: '无法更改消息预览设置，请重试。',
+    burnTitle: '{{from}} 发来一条阅后即焚消息',
+    newMessage: '新消息',
+  },
   conversation: {
     label: '与 {{peer}} 的聊天',
     back: '返回聊天列表',
@@ -272,6 +290,17 @@ export const zhCN: Messages = {
     tooShort: '请按住麦克风按钮录制语音。',
     denied: '麦克风权限被拒绝。请在浏览器中允许后再录制语音。',
     failed: '无法启动麦克风。',
+  },
+  deterrence: {
+    holdToRead: '按住即可阅读',
+    holdToView: '按住即可查看',
+    away: '窗口在后台时内容已隐藏',
+    legend: '已打开的阅后即焚消息',
+    holdToViewSetting: '按住查看',
+    holdToViewHint:
+      '打开的阅后即焚消息会保持模糊，只有在你按住它（或按住空格键、回车键）时才清晰显示，这样截屏就需要两只手。倒计时照常进行。',
+    alwaysHint:
+      '当此窗口处于后台时，已打开的阅后即焚消息始终会被模糊，并带有你的用户名作为淡淡的水印。但这些都挡不住相机：屏幕总是可以被拍下来。',
   },
   open: {
     dropped: '打开时连接中断。如果服务器已将其焚毁，内容将无法找回。',
