@@ -51,6 +51,20 @@ export type DeviceInfo = z.infer<typeof DeviceInfo>;
 export const DevicesResponse = z.object({ devices: z.array(DeviceInfo) });
 export type DevicesResponse = z.infer<typeof DevicesResponse>;
 
+/** A user this account blocked (docs/accounts.md on the server). */
+export const BlockedUser = z.object({ username: Username, at: Timestamp });
+export type BlockedUser = z.infer<typeof BlockedUser>;
+
+/**
+ * `GET /v1/blocks` (Bearer): the users this account blocked, in the order blocked.
+ * `PUT /v1/blocks/:username` blocks one (204; again is a no-op), `DELETE /v1/blocks/:username`
+ * lifts the block (204, also when there was none); both are NOT_FOUND for an unknown username.
+ * A blocked user's sends and key directory reads (`keys`) get the answer an unknown username
+ * gets; nothing tells them.
+ */
+export const BlockedResponse = z.object({ blocked: z.array(BlockedUser) });
+export type BlockedResponse = z.infer<typeof BlockedResponse>;
+
 /**
  * `POST /v1/uploads` (Bearer): start a chunked upload of `size` bytes. A size over the server's
  * `--max-upload` is PAYLOAD_TOO_LARGE before anything is stored.
@@ -97,7 +111,8 @@ export type HealthResponse = z.infer<typeof HealthResponse>;
 
 /**
  * HTTP routes, relative to the server's base URL. `DELETE /v1/devices/:id` signs a device out;
- * `POST /v1/account/password` changes the password (`ChangePasswordBody`, 204).
+ * `POST /v1/account/password` changes the password (`ChangePasswordBody`, 204); `GET /v1/blocks`,
+ * and `PUT` / `DELETE` on `/v1/blocks/:username` (`BlockedResponse`).
  * Uploads: `POST /v1/uploads`, then `GET`, `PUT ?offset=<n>` (`application/octet-stream`) and
  * `DELETE` (cancel, 204) on `/v1/uploads/:id`. `GET /v1/messages/:id/blob` (Bearer): the bytes of a
  * live message's attachment, for its sender's and recipient's devices (`Range: bytes=a-b` → 206);
@@ -110,6 +125,7 @@ export const ROUTES = {
   login: '/v1/sessions',
   devices: '/v1/devices',
   password: '/v1/account/password',
+  blocks: '/v1/blocks',
   uploads: '/v1/uploads',
   messageBlob: '/v1/messages/:id/blob',
   pushKey: '/v1/push/key',

@@ -1,5 +1,6 @@
 /// <reference lib="esnext.disposable" preserve="true" />
 import {
+  type BlockedUser,
   CinderError,
   conversationId,
   type DeviceInfo,
@@ -10,6 +11,7 @@ import {
 import { changePassword } from './account.ts';
 import { Acks } from './acks.ts';
 import { FrameApplier } from './apply.ts';
+import { listBlocked, setBlocked } from './blocks.ts';
 import { Connection } from './connection.ts';
 import { conversationList } from './conversations.ts';
 import { type OpenedContent, openEnvelope } from './crypto/envelope.ts';
@@ -303,6 +305,26 @@ export class CinderClient {
    */
   async changePassword(current: string, next: string): Promise<void> {
     await changePassword(this.#server, await this.#session.requireIdentity(), current, next);
+  }
+
+  /**
+   * Block `username`: from then on their sends to this account fail exactly as if it did not exist
+   * (NOT_FOUND "No such user", and so do their key directory reads of it); nothing of theirs is
+   * stored or pushed, and they are not told. Messages they sent before stay. NOT_FOUND for an
+   * unknown username; blocking again changes nothing.
+   */
+  async block(username: string): Promise<void> {
+    await setBlocked(this.#server, await this.#session.requireIdentity(), username, true);
+  }
+
+  /** Lift a block of `username` (nothing happens when there was none). */
+  async unblock(username: string): Promise<void> {
+    await setBlocked(this.#server, await this.#session.requireIdentity(), username, false);
+  }
+
+  /** The users this account blocked (`{ username, at }`), in the order blocked. */
+  async blocked(): Promise<BlockedUser[]> {
+    return listBlocked(this.#server, await this.#session.requireIdentity());
   }
 
   // Web Push (the server's docs/push.md)

@@ -1,4 +1,5 @@
 export {
+  type BlockedUser,
   CinderError,
   type DeviceInfo,
   type ErrorCode,

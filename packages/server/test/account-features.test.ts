@@ -1,6 +1,14 @@
 import { CinderError } from '@cinder/protocol';
 import { afterAll, expect, it } from 'vitest';
-import { codeOf, Harness, passwordOf, RawClient, waitFor } from '../../../test/kit/index.ts';
+import {
+  codeOf,
+  failure,
+  Harness,
+  passwordOf,
+  RawClient,
+  username,
+  waitFor,
+} from '../../../test/kit/index.ts';
 import type { ServerOptions } from '../src/config.ts';
 import { sql } from './postgres-files.ts';
 import { describeWithServices, dropSchema, TEST_DATABASE_URL, uniqueSchema } from './services.ts';
@@ -114,6 +122,58 @@ for (const make of [sqliteBackend, postgresBackend]) {
         expect(other.client.state).toBe('connected');
         expect(await alice.client.devices()).toHaveLength(2);
         expect(await backend.rows(h, 'devices', 'user_id', alice.client.me?.userId ?? '')).toBe(2);
+      });
+
+      it('blocks a user: their sends and key reads fail exactly as for an unknown user, and nothing of them is stored', async () => {
+        await using h = await start();
+        const alice = await h.user();
+        const aliceOffline = await h.device(alice.name);
+        await aliceOffline.client.close();
+        const mallory = await h.user();
+        const carol = await h.user();
+        const before = await mallory.client.send(alice.name, 'sent before the block');
+        await waitFor(() => alice.events.message.some((m) => m.id === before.id), { what: 'delivery' });
+
+        await alice.client.block(mallory.name);
+        await alice.client.block(mallory.name); // again: no change
+        expect((await alice.client.blocked()).map((b) => b.username)).toEqual([mallory.name]);
+
+        const nobody = username();
+        const unknownNormal = await failure(mallory.client.send(nobody, 'hello'));
+        const unknownBurn = await failure(mallory.client.send(nobody, 'hello', { burn: true }));
+        expect(unknownNormal).toEqual({ code: 'NOT_FOUND', message: 'No such user' });
+        expect(await failure(mallory.client.send(alice.name, 'hello'))).toEqual(unknownNormal);
+        expect(await failure(mallory.client.send(alice.name, 'hello', { burn: true }))).toEqual(unknownBurn);
+        // The key directory over the raw wire: the same error frame as for an unknown name.
+        const raw = await RawClient.connect(h.url, (await mallory.store.getIdentity())?.token ?? '');
+        const keysOf = async (name: string) => {
+          const { rid: _rid, ...answer } = (await raw.request({ type: 'keys', username: name })) as {
+            rid?: string;
+          } & Record<string, unknown>;
+          return answer;
+        };
+        expect(await keysOf(alice.name)).toEqual(await keysOf(nobody));
+        expect(await keysOf(alice.name)).toMatchObject({ type: 'error', code: 'NOT_FOUND' });
+        raw.close();
+
+        // Others still reach alice, and alice still reaches mallory; the blocked user hears nothing.
+        const fromCarol = await carol.client.send(alice.name, 'from carol');
+        await waitFor(() => alice.events.message.some((m) => m.id === fromCarol.id), { what: 'carol' });
+        await alice.settle();
+        expect(alice.events.message.map((m) => m.from)).toEqual([mallory.name, carol.name]);
+        expect(await backend.rows(h, 'messages', 'sender_id', mallory.client.me?.userId ?? '')).toBe(1);
+        // A device of alice that was offline syncs the message from before the block, and nothing after.
+        await aliceOffline.client.connect();
+        expect((await aliceOffline.client.messages(mallory.name)).map((m) => m.id)).toEqual([before.id]);
+
+        // Unblocked: mallory reaches alice again.
+        await alice.client.unblock(mallory.name);
+        expect(await alice.client.blocked()).toEqual([]);
+        const after = await mallory.client.send(alice.name, 'after the unblock');
+        await waitFor(() => alice.events.message.some((m) => m.id === after.id), { what: 'after unblock' });
+        // Unknown names and oneself are refused.
+        expect(await codeOf(alice.client.block(nobody))).toBe('NOT_FOUND');
+        expect(await codeOf(alice.client.block(alice.name))).toBe('BAD_REQUEST');
       });
     },
   );

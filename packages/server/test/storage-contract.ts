@@ -191,6 +191,31 @@ export function runStorageContract(name: string, options: { create: () => Promis
       expect((await storage.accounts.listDevices(bob.id)).map((d) => d.id)).toEqual(['pb1']);
     });
 
+    it('keeps blocks per user, one way, listed by username in the order made', async () => {
+      expect(await storage.accounts.blocks(alice.id, bob.id)).toBe(false);
+      await storage.accounts.block(alice.id, carol.id, 20);
+      await storage.accounts.block(alice.id, bob.id, 10);
+      await storage.accounts.block(alice.id, bob.id, 30); // again: nothing changes
+      expect(await storage.accounts.listBlocked(alice.id)).toEqual([
+        { username: 'bob', at: 10 },
+        { username: 'carol', at: 20 },
+      ]);
+      // Concurrent look-ups (batched on PostgreSQL) each get their own answer.
+      expect(
+        await Promise.all([
+          storage.accounts.blocks(alice.id, bob.id),
+          storage.accounts.blocks(bob.id, alice.id),
+          storage.accounts.blocks(alice.id, carol.id),
+          storage.accounts.blocks(carol.id, bob.id),
+        ]),
+      ).toEqual([true, false, true, false]);
+      expect(await storage.accounts.listBlocked(bob.id)).toEqual([]);
+      expect(await storage.accounts.unblock(alice.id, bob.id)).toBe(true);
+      expect(await storage.accounts.unblock(alice.id, bob.id)).toBe(false);
+      expect(await storage.accounts.blocks(alice.id, bob.id)).toBe(false);
+      expect(await storage.accounts.listBlocked(alice.id)).toEqual([{ username: 'carol', at: 20 }]);
+    });
+
     it('keeps one VAPID key pair: made by the first call, returned by every later one', async () => {
       let made = 0;
       const generate = () => {

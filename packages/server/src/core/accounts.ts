@@ -1,10 +1,12 @@
 import {
+  type BlockedResponse,
   type ChangePasswordBody,
   CinderError,
   type CredentialsBody,
   type DevicesResponse,
   Id,
   type SessionResponse,
+  Username,
 } from '@cinder/protocol';
 import { hash, verify } from '@node-rs/argon2';
 import type { Logger } from '../logger.ts';
@@ -169,6 +171,39 @@ export class Accounts {
     }
     this.#logger.info({ userId: who.userId, signedOut: signedOut.length }, 'password changed');
     for (const deviceId of signedOut) this.#hub.revokeDevice(who.userId, deviceId);
+  }
+
+  /**
+   * `who` blocks `username`: from then on that user's sends to `who` and key directory reads of
+   * `who` get the answer an unknown username gets. NOT_FOUND for an unknown username;
+   * BAD_REQUEST for oneself. Blocking is a protection, so it works (with the same answer) whether
+   * or not `username` blocked `who`.
+   */
+  async block(who: DeviceIdentity, username: string): Promise<void> {
+    const other = await this.#userNamed(username);
+    if (other.id === who.userId) throw new CinderError('BAD_REQUEST', 'You cannot block yourself');
+    await this.#storage.accounts.block(who.userId, other.id, this.#now());
+    this.#logger.info({ userId: who.userId }, 'user blocked');
+  }
+
+  /** Lift a block of `username` (nothing happens when there was none). NOT_FOUND for an unknown username. */
+  async unblock(who: DeviceIdentity, username: string): Promise<void> {
+    const other = await this.#userNamed(username);
+    await this.#storage.accounts.unblock(who.userId, other.id);
+  }
+
+  /** The users `who`'s account blocked. */
+  async listBlocked(who: DeviceIdentity): Promise<BlockedResponse> {
+    return { blocked: await this.#storage.accounts.listBlocked(who.userId) };
+  }
+
+  /** The account named `username` (from a URL path: a name nobody can have is NOT_FOUND too). */
+  async #userNamed(username: string): Promise<UserRecord> {
+    const user = Username.safeParse(username).success
+      ? await this.#storage.accounts.findUserByUsername(username)
+      : null;
+    if (!user) throw new CinderError('NOT_FOUND', 'No such user');
+    return user;
   }
 
   async #newDevice(

@@ -63,8 +63,7 @@ export class BurnEngine {
   /** Store a message for `frame.to`; a retried key returns the first result, even after a burn. */
   async send(who: DeviceIdentity, frame: SendFrame): Promise<SendResult> {
     this.#limiters.send?.take(who.deviceId);
-    const recipient =
-      frame.to === who.username ? null : await this.#storage.accounts.findUserByUsername(frame.to);
+    const recipient = frame.to === who.username ? null : await this.#userSeenBy(frame.to, who.userId);
     const refusal = sendRefusal(who.username, frame.to, recipient !== null);
     if (refusal || !recipient) throw errorOf(refusal ?? { code: 'NOT_FOUND' });
     const attachment = frame.attachment;
@@ -156,11 +155,23 @@ export class BurnEngine {
     }
   }
 
-  /** The key directory: `username`'s devices that have a key. */
-  async keys(username: string): Promise<KeysResult> {
-    const user = await this.#storage.accounts.findUserByUsername(username);
-    if (!user) throw new CinderError('NOT_FOUND', 'No such user');
+  /** The key directory: `username`'s devices that have a key, as `asker` may see them. */
+  async keys(asker: DeviceIdentity, username: string): Promise<KeysResult> {
+    const user = await this.#userSeenBy(username, asker.userId);
+    const refusal = user ? null : sendRefusal(asker.username, username, false);
+    if (!user) throw errorOf(refusal ?? { code: 'NOT_FOUND' });
     return { username: user.username, devices: await this.#storage.accounts.listDeviceKeys(user.id) };
+  }
+
+  /**
+   * The account named `username` as user `askerId` sees it: null when there is none, and when it
+   * blocked `askerId` (docs/accounts.md: to a blocked user, the blocker does not exist).
+   */
+  async #userSeenBy(username: string, askerId: string): Promise<{ id: string; username: string } | null> {
+    const user = await this.#storage.accounts.findUserByUsername(username);
+    if (!user || (user.id !== askerId && (await this.#storage.accounts.blocks(user.id, askerId))))
+      return null;
+    return user;
   }
 
   /**

@@ -5,6 +5,7 @@ import type {
   ActOutcome,
   AppendOutcome,
   BlobSource,
+  BlockRecord,
   Changed,
   DeviceAuth,
   DeviceRecord,
@@ -188,6 +189,22 @@ class TimedAccounts implements AccountStore {
       performance.now(),
       this.#inner.changePassword(userId, passwordHash, keepDeviceId),
     );
+  }
+
+  block(userId: string, blockedId: string, at: number): Promise<void> {
+    return timed(this.#metrics, 'block', performance.now(), this.#inner.block(userId, blockedId, at));
+  }
+
+  unblock(userId: string, blockedId: string): Promise<boolean> {
+    return timed(this.#metrics, 'unblock', performance.now(), this.#inner.unblock(userId, blockedId));
+  }
+
+  listBlocked(userId: string): Promise<BlockRecord[]> {
+    return timed(this.#metrics, 'listBlocked', performance.now(), this.#inner.listBlocked(userId));
+  }
+
+  blocks(userId: string, otherId: string): Promise<boolean> {
+    return timed(this.#metrics, 'blocks', performance.now(), this.#inner.blocks(userId, otherId));
   }
 
   touchDevice(deviceId: string, at: number): Promise<void> {

@@ -154,6 +154,15 @@ export function createApp(deps: AppDeps): Hono {
     await accounts.changePassword(who, body, clientAddress(c, deps.trustProxy));
     return c.body(null, 204);
   });
+  app.get(ROUTES.blocks, async (c) => c.json(await accounts.listBlocked(await authenticate(c))));
+  app.put(`${ROUTES.blocks}/:username`, async (c) => {
+    await accounts.block(await authenticate(c), c.req.param('username') ?? '');
+    return c.body(null, 204);
+  });
+  app.delete(`${ROUTES.blocks}/:username`, async (c) => {
+    await accounts.unblock(await authenticate(c), c.req.param('username') ?? '');
+    return c.body(null, 204);
+  });
   // Web Push (docs/push.md). The key is public: a browser needs it before it can subscribe.
   app.get(ROUTES.pushKey, (c) => c.json({ publicKey: deps.push.publicKey }));
   app.get(ROUTES.pushSubscription, async (c) => c.json(await deps.push.status(await authenticate(c))));

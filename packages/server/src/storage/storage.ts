@@ -27,6 +27,13 @@ export interface DeviceRecord {
   publicKey: string | null;
 }
 
+/** A user blocked by another, as `AccountStore.listBlocked` lists them. */
+export interface BlockRecord {
+  username: string;
+  /** When the block was made (ms since the epoch). */
+  at: number;
+}
+
 /** A device found by its token, with its account: what a connection or request runs as. */
 export interface DeviceAuth {
   device: DeviceRecord;
@@ -182,6 +189,14 @@ export interface AccountStore {
    */
   changePassword(userId: string, passwordHash: string, keepDeviceId: string): Promise<string[]>;
   touchDevice(deviceId: string, at: number): Promise<void>;
+  /** `userId` blocks `blockedId` (docs/accounts.md); blocking again changes nothing. */
+  block(userId: string, blockedId: string, at: number): Promise<void>;
+  /** Lift a block; false when there was none. */
+  unblock(userId: string, blockedId: string): Promise<boolean>;
+  /** The users `userId` blocked, by username, in the order blocked. */
+  listBlocked(userId: string): Promise<BlockRecord[]>;
+  /** Whether `userId` blocked `otherId`: every send asks it of its recipient. */
+  blocks(userId: string, otherId: string): Promise<boolean>;
   /** Remember how far the device has stored its log (from `ack`). */
   setDeviceCursor(deviceId: string, cursor: number): Promise<void>;
 }

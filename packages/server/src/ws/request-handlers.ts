@@ -37,7 +37,7 @@ export const REQUEST_HANDLERS = {
   delivered: (context, who, request) => context.engine.delivered(who, request.ids),
   revoke: (context, who, request) => context.engine.revoke(who, request.id),
   ack: (context, who, request) => context.engine.ack(who, request.cursor),
-  keys: (context, _who, request) => context.engine.keys(request.username),
+  keys: (context, who, request) => context.engine.keys(who, request.username),
   ping: (context) => ({ serverTime: context.now() }),
 } satisfies RequestHandlers;
 

@@ -2,7 +2,14 @@ import { CinderError } from '@cinder/protocol';
 import { safeError } from '../../safe-error.ts';
 import { CursorWriter } from '../cursor-writer.ts';
 import { compareText, int } from '../rows.ts';
-import type { AccountStore, DeviceAuth, DeviceRecord, StorageLogger, UserRecord } from '../storage.ts';
+import type {
+  AccountStore,
+  BlockRecord,
+  DeviceAuth,
+  DeviceRecord,
+  StorageLogger,
+  UserRecord,
+} from '../storage.ts';
 import { Batcher } from './batcher.ts';
 import type { PostgresQueryable } from './postgres-pool.ts';
 
@@ -22,6 +29,7 @@ export class PostgresAccounts implements AccountStore {
   readonly #schema: string;
   readonly #users: Batcher<string, UserRecord | null>;
   readonly #keys: Batcher<string, DeviceKey[]>;
+  readonly #blocks: Batcher<readonly [string, string], boolean>;
   readonly #cursors: CursorWriter;
   /** Cursor writes under way, awaited by `flush`. */
   readonly #writing = new Set<Promise<void>>();
@@ -37,6 +45,11 @@ export class PostgresAccounts implements AccountStore {
     });
     this.#keys = new Batcher({
       run: (userIds) => this.#listKeys(userIds),
+      concurrency: BATCHES,
+      maxItems: MAX_BATCH,
+    });
+    this.#blocks = new Batcher({
+      run: (pairs) => this.#findBlocks(pairs),
       concurrency: BATCHES,
       maxItems: MAX_BATCH,
     });
@@ -164,6 +177,46 @@ export class PostgresAccounts implements AccountStore {
       [userId, passwordHash, keepDeviceId],
     );
     return rows.map((row) => row.id);
+  }
+
+  async block(userId: string, blockedId: string, at: number): Promise<void> {
+    await this.#pool().query(
+      `INSERT INTO ${this.#schema}.blocks (user_id, blocked_id, created_at) VALUES ($1, $2, $3)
+       ON CONFLICT (user_id, blocked_id) DO NOTHING`,
+      [userId, blockedId, at],
+    );
+  }
+
+  async unblock(userId: string, blockedId: string): Promise<boolean> {
+    const { rowCount } = await this.#pool().query(
+      `DELETE FROM ${this.#schema}.blocks WHERE user_id = $1 AND blocked_id = $2`,
+      [userId, blockedId],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async listBlocked(userId: string): Promise<BlockRecord[]> {
+    const { rows } = await this.#pool().query<{ username: string; created_at: string }>(
+      `SELECT u.username, b.created_at FROM ${this.#schema}.blocks b
+       JOIN ${this.#schema}.users u ON u.id = b.blocked_id
+       WHERE b.user_id = $1 ORDER BY b.created_at, u.username`,
+      [userId],
+    );
+    return rows.map((row) => ({ username: row.username, at: int(row.created_at) }));
+  }
+
+  blocks(userId: string, otherId: string): Promise<boolean> {
+    return this.#blocks.submit([userId, otherId]);
+  }
+
+  async #findBlocks(pairs: ReadonlyArray<readonly [string, string]>): Promise<boolean[]> {
+    const { rows } = await this.#pool().query<{ user_id: string; blocked_id: string }>(
+      `SELECT b.user_id, b.blocked_id FROM ${this.#schema}.blocks b
+       JOIN unnest($1::text[], $2::text[]) AS p(u, o) ON b.user_id = p.u AND b.blocked_id = p.o`,
+      [pairs.map(([u]) => u), pairs.map(([, o]) => o)],
+    );
+    const found = new Set(rows.map((row) => `${row.user_id}\n${row.blocked_id}`));
+    return pairs.map(([u, o]) => found.has(`${u}\n${o}`));
   }
 
   async touchDevice(deviceId: string, at: number): Promise<void> {

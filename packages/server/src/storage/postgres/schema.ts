@@ -2,7 +2,7 @@
  * Version of the schema `schemaStatements` creates, kept in `meta`. A database of an earlier
  * version is brought to it by the statements' own steps (see `schemaStatements`).
  */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 /** A double-quoted SQL identifier. */
 export function quoteIdent(name: string): string {
@@ -25,7 +25,8 @@ export function quoteIdent(name: string): string {
  * attachments; version 5 the nodes' `carries` (whether their wake-ups carry events, hub.ts);
  * version 6 Web Push (docs/push.md): the devices' subscriptions (`push_subscriptions`) and the
  * cluster's one VAPID key pair (`push_vapid`, a single row that the first node to start inserts
- * and every node reads, so all of them sign with the same key).
+ * and every node reads, so all of them sign with the same key); version 7 blocks (`blocks`,
+ * docs/accounts.md).
  *
  * `lock_logs` takes, in this order, the shared log barrier and each user's log lock (keys sorted
  * by the caller): PL/pgSQL so the order is explicit, in one round trip. `append_log` takes them
@@ -215,6 +216,15 @@ export function schemaStatements(s: string): string[] {
     )`,
     // Version 5 → 6: the tables above are all it adds.
     `UPDATE ${s}.meta SET value = 6 WHERE key = 'version' AND value < 6`,
+    // Blocks (docs/accounts.md), created by a new database and by the step to version 7 alike.
+    `CREATE TABLE IF NOT EXISTS ${s}.blocks (
+      user_id text NOT NULL,
+      blocked_id text NOT NULL,
+      created_at bigint NOT NULL,
+      PRIMARY KEY (user_id, blocked_id)
+    )`,
+    // Version 6 → 7: the table above is all it adds.
+    `UPDATE ${s}.meta SET value = 7 WHERE key = 'version' AND value < 7`,
     `CREATE OR REPLACE FUNCTION ${s}.lock_logs(barrier bigint, ns integer, keys integer[])
       RETURNS void LANGUAGE plpgsql AS $$
       DECLARE k integer;

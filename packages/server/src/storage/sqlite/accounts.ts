@@ -1,6 +1,6 @@
 import { CinderError } from '@cinder/protocol';
 import type { CursorWriter } from '../cursor-writer.ts';
-import type { AccountStore, DeviceAuth, DeviceRecord, UserRecord } from '../storage.ts';
+import type { AccountStore, BlockRecord, DeviceAuth, DeviceRecord, UserRecord } from '../storage.ts';
 import type { DeviceRow, Statements } from './statements.ts';
 
 /** Accounts kept in the username cache; the oldest is dropped beyond this. */
@@ -126,6 +126,25 @@ export class SqliteAccounts implements AccountStore {
       }
       return others;
     });
+  }
+
+  async block(userId: string, blockedId: string, at: number): Promise<void> {
+    await this.#deps.write(() => this.#deps.statements().insertBlock.run(userId, blockedId, at));
+  }
+
+  async unblock(userId: string, blockedId: string): Promise<boolean> {
+    return this.#deps.write(() => this.#deps.statements().deleteBlock.run(userId, blockedId).changes > 0);
+  }
+
+  async listBlocked(userId: string): Promise<BlockRecord[]> {
+    return this.#deps
+      .statements()
+      .blockedBy.all(userId)
+      .map((row) => ({ username: row.username, at: row.created_at }));
+  }
+
+  async blocks(userId: string, otherId: string): Promise<boolean> {
+    return this.#deps.statements().isBlocked.get(userId, otherId) !== undefined;
   }
 
   async touchDevice(deviceId: string, at: number): Promise<void> {

@@ -1,12 +1,12 @@
 import { BurnContent } from './burn-content.ts';
-import { PUSH_SCHEMA, SCHEMA, UPLOADS_SCHEMA } from './schema.ts';
+import { BLOCKS_SCHEMA, PUSH_SCHEMA, SCHEMA, UPLOADS_SCHEMA } from './schema.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 
 /**
  * The schema version `SCHEMA` creates, kept in SQLite's `user_version`. A later change of the
  * schema raises it and adds a step to `STEPS`; a data dir written by a newer Cinder is refused.
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /**
  * Steps from version n to n + 1, in order (`STEPS[n - 1]`). Each runs in one transaction, and
@@ -34,6 +34,10 @@ const STEPS: ReadonlyArray<(db: SqliteDatabase) => void> = [
   // 4 → 5: Web Push subscriptions.
   (db) => {
     db.exec(PUSH_SCHEMA);
+  },
+  // 5 → 6: blocks.
+  (db) => {
+    db.exec(BLOCKS_SCHEMA);
   },
 ];
 

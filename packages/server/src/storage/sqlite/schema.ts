@@ -36,6 +36,19 @@ CREATE INDEX IF NOT EXISTS push_subscriptions_user ON push_subscriptions (user_i
 `;
 
 /**
+ * Blocks (docs/accounts.md): `user_id` blocked `blocked_id`. Created by `SCHEMA` and by the
+ * migration step to version 6.
+ */
+export const BLOCKS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS blocks (
+  user_id TEXT NOT NULL,
+  blocked_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, blocked_id)
+) WITHOUT ROWID;
+`;
+
+/**
  * The SQLite schema. A burn message's content lives only in its row of a `burn_content_<g>`
  * generation table (burn-content.ts creates them; `content_gen` names it), and its `messages` row
  * holds an empty text, so a burn deletes that row and the generation is rewritten soon after.
@@ -147,4 +160,4 @@ CREATE TABLE IF NOT EXISTS send_log (
   result TEXT NOT NULL,
   at INTEGER NOT NULL
 );
-${UPLOADS_SCHEMA}${PUSH_SCHEMA}`;
+${UPLOADS_SCHEMA}${PUSH_SCHEMA}${BLOCKS_SCHEMA}`;

@@ -63,6 +63,13 @@ export function prepareStatements(db: SqliteDatabase) {
     ),
     deleteDevice: p('DELETE FROM devices WHERE id = ? AND user_id = ?'),
     deletePushOfDevice: p('DELETE FROM push_subscriptions WHERE device_id = ?'),
+    insertBlock: p('INSERT OR IGNORE INTO blocks (user_id, blocked_id, created_at) VALUES (?, ?, ?)'),
+    deleteBlock: p('DELETE FROM blocks WHERE user_id = ? AND blocked_id = ?'),
+    blockedBy: p<{ username: string; created_at: number }>(
+      `SELECT u.username, b.created_at FROM blocks b JOIN users u ON u.id = b.blocked_id
+       WHERE b.user_id = ? ORDER BY b.created_at, u.username`,
+    ),
+    isBlocked: p<{ one: number }>('SELECT 1 AS one FROM blocks WHERE user_id = ? AND blocked_id = ?'),
     setPasswordHash: p('UPDATE users SET password_hash = ? WHERE id = ?'),
     otherDevicesOfUser: p<{ id: string }>('SELECT id FROM devices WHERE user_id = ? AND id <> ? ORDER BY id'),
     touchDevice: p('UPDATE devices SET last_seen_at = ? WHERE id = ?'),
