@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { AUTONYMS, isLanguage, LANGUAGES } from '../i18n/language.ts';
 import { saveLanguage } from '../i18n/setup.ts';
 import type { Me } from '../session/sdk-types.ts';
+import { DeterrenceSettings } from './deterrence-settings.tsx';
 import { CloseIcon, GearIcon } from './icons.tsx';
 import '../styles/settings.css';
 
@@ -79,6 +80,7 @@ export function SettingsDialog({ client, me, onClose }: SettingsDialogProps) {
           {t('settings.languageHint')}
         </p>
       </fieldset>
+      <DeterrenceSettings client={client} me={me} />
     </dialog>
   );
 }
