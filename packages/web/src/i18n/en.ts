@@ -130,6 +130,7 @@ export const en = {
     on: 'Notifications are on for this device.',
     failed:
       'Could not subscribe to push notifications (no push service answered). You are told of new messages only while Cinder is open in a tab.',
+    tabOnly: 'Notifications show while Cinder is open in a tab, not while it is closed.',
     turnOn: 'Turn on notifications',
     turnOff: 'Turn off notifications',
     previews: 'Show message previews',

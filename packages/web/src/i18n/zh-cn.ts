@@ -125,6 +125,7 @@ export const zhCN: Messages = {
     off: '这台设备的通知已关闭。',
     on: '这台设备的通知已开启。',
     failed: '无法订阅推送通知（没有推送服务响应）。只有在标签页中打开 Cinder 时，才会提醒你有新消息。',
+    tabOnly: '只有在标签页中打开 Cinder 时才会显示通知，关闭后不会。',
     turnOn: '开启通知',
     turnOff: '关闭通知',
     previews: '显示消息预览',
