@@ -23,11 +23,17 @@ import { FlameIcon, PaperclipIcon, SendIcon } from './icons.tsx';
 import { UploadProgress } from './upload-progress.tsx';
 import { VoiceButton } from './voice-button.tsx';
 
-/** What the composer remembers between conversations: burn on/off and the chosen policy. */
-export interface ComposerPrefs {
+/**
+ * The burn state of one chat's draft: whether the message being written is a burn message, and
+ * the policy burn uses when it is on (kept for the chat when burn goes off again).
+ */
+export interface DraftBurn {
   burn: boolean;
   settings: BurnSettings;
 }
+
+/** A change of a {@link DraftBurn}, computed from the chat's state when it applies. */
+export type DraftBurnUpdate = (current: DraftBurn) => DraftBurn;
 
 /** A file send the composer asks for; the promise rejects with the SDK's error. */
 export interface FileSendRequest {
@@ -47,8 +53,13 @@ export interface ComposerHandle {
 /** Props of {@link Composer}. */
 export interface ComposerProps {
   peer: string;
-  prefs: ComposerPrefs;
-  onPrefsChange: (prefs: ComposerPrefs) => void;
+  /** This chat's draft burn state: a sent burn message turns it off for the next draft. */
+  burn: DraftBurn;
+  onBurnChange: (update: DraftBurnUpdate) => void;
+  /** The draft text this chat had when the composer was last shown. @default '' */
+  initialText?: string;
+  /** Every change of the draft text, so the chat keeps it while another chat is open. */
+  onTextChange?: (text: string) => void;
   onSend: (text: string, burn: BurnSettings | null) => void;
   onSendFile: (request: FileSendRequest) => Promise<void>;
   /** A new message is being written (the box was empty), or burn was switched on. */
@@ -66,7 +77,9 @@ interface Progress {
 }
 
 /**
- * The message box: Enter sends, Shift+Enter adds a line, the flame toggles burn after reading.
+ * The message box: Enter sends, Shift+Enter adds a line, the flame toggles burn after reading for
+ * this draft only: once a burn message is sent the next draft is a normal one, and a screen
+ * reader hears so.
  * A file comes from the paperclip, a paste or a drop (the conversation forwards drops to
  * `attach`), or the hold-to-record mic; the text becomes its caption. While a file uploads the
  * composer shows the progress and a Cancel; a failed or cancelled upload keeps the draft (text
@@ -74,8 +87,10 @@ interface Progress {
  */
 export function Composer({
   peer,
-  prefs,
-  onPrefsChange,
+  burn: prefs,
+  onBurnChange,
+  initialText = '',
+  onTextChange,
   onSend,
   onSendFile,
   onDraftStart,
@@ -83,7 +98,8 @@ export function Composer({
 }: ComposerProps) {
   const { t } = useTranslation();
   const format = useFormat();
-  const [text, setText] = useState('');
+  const [text, setText] = useState(initialText);
+  const [announcement, setAnnouncement] = useState('');
   const [file, setFile] = useState<File | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -115,6 +131,17 @@ export function Composer({
 
   useImperativeHandle(ref, () => ({ attach }));
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: report each new text, not each new callback.
+  useEffect(() => {
+    onTextChange?.(text);
+  }, [text]);
+
+  /** A burn message went out: the next draft starts as a normal message. */
+  function burnSent() {
+    onBurnChange((current) => ({ ...current, burn: false }));
+    setAnnouncement(t('account.burnSent'));
+  }
+
   /** Send `chosen` with `caption`; on success clear what was sent, on failure keep it and say why. */
   async function sendFile(chosen: File, caption: string) {
     const problem = checkFile(chosen, t);
@@ -126,11 +153,12 @@ export function Composer({
     abort.current = controller;
     setError(null);
     setProgress({ sent: 0, total: chosen.size, cancelling: false });
+    const burn = prefs.burn ? prefs.settings : null;
     try {
       await onSendFile({
         file: chosen,
         text: caption,
-        burn: prefs.burn ? prefs.settings : null,
+        burn,
         signal: controller.signal,
         onProgress: (sent, total) => {
           if (!controller.signal.aborted) setProgress({ sent, total, cancelling: false });
@@ -138,6 +166,7 @@ export function Composer({
       });
       setFile((current) => (current === chosen ? null : current));
       if (caption !== '') setText((current) => (current === caption ? '' : current));
+      if (burn) burnSent();
     } catch (failure) {
       // A voice note that did not go out becomes the draft's file, so it is not lost.
       setFile(chosen);
@@ -157,6 +186,7 @@ export function Composer({
       return;
     }
     onSend(text, prefs.burn ? prefs.settings : null);
+    if (prefs.burn) burnSent();
     setText('');
     setError(null);
     input.current?.focus();
@@ -177,7 +207,7 @@ export function Composer({
   }
 
   const setSettings = (patch: Partial<BurnSettings>) =>
-    onPrefsChange({ ...prefs, settings: { ...prefs.settings, ...patch } });
+    onBurnChange((current) => ({ ...current, settings: { ...current.settings, ...patch } }));
 
   return (
     <form
@@ -240,7 +270,8 @@ export function Composer({
           aria-controls={prefs.burn ? optionsId : undefined}
           onClick={() => {
             if (!prefs.burn) onDraftStart?.();
-            onPrefsChange({ ...prefs, burn: !prefs.burn });
+            setAnnouncement('');
+            onBurnChange((current) => ({ ...current, burn: !current.burn }));
           }}
           title={prefs.burn ? t('composer.burnOn') : t('composer.burnOff')}
         >
@@ -301,6 +332,9 @@ export function Composer({
           <SendIcon />
         </button>
       </div>
+      <p className="visually-hidden" aria-live="polite">
+        {announcement}
+      </p>
     </form>
   );
 }

@@ -24,7 +24,13 @@ import type { KeyNotice, KeyNotices } from '../session/key-notices.ts';
 import type { Me } from '../session/sdk-types.ts';
 import { Avatar } from './avatar.tsx';
 import { BurnedPlaceholder } from './burned-placeholder.tsx';
-import { Composer, type ComposerHandle, type ComposerPrefs, type FileSendRequest } from './composer.tsx';
+import {
+  Composer,
+  type ComposerHandle,
+  type DraftBurn,
+  type DraftBurnUpdate,
+  type FileSendRequest,
+} from './composer.tsx';
 import { type Connection, ConnectionBadge } from './connection-badge.tsx';
 import { DaySeparator } from './day-separator.tsx';
 import { BackIcon, FlameIcon, ShieldCheckIcon, ShieldIcon } from './icons.tsx';
@@ -45,8 +51,17 @@ export interface ConversationViewProps {
   notices: KeyNotices;
   peer: string;
   connection: Connection;
-  prefs: ComposerPrefs;
-  onPrefsChange: (prefs: ComposerPrefs) => void;
+  /** This chat's draft: burn on or off for the message being written, and its text. */
+  draft: ChatDraft;
+}
+
+/** One chat's draft as the shell keeps it while other chats are open. */
+export interface ChatDraft {
+  burn: DraftBurn;
+  onBurnChange: (update: DraftBurnUpdate) => void;
+  /** The text being written when this chat was last shown. */
+  text: string;
+  onTextChange: (text: string) => void;
 }
 
 /** One conversation: the timeline of normal and burn messages, and the composer. */
@@ -56,8 +71,7 @@ export function ConversationView({
   notices: allNotices,
   peer,
   connection,
-  prefs,
-  onPrefsChange,
+  draft,
 }: ConversationViewProps) {
   const { t, i18n } = useTranslation();
   const { data, refresh } = useLiveQuery(client, peer, async () => {
@@ -220,8 +234,10 @@ export function ConversationView({
 
       <Composer
         peer={peer}
-        prefs={prefs}
-        onPrefsChange={onPrefsChange}
+        burn={draft.burn}
+        onBurnChange={draft.onBurnChange}
+        initialText={draft.text}
+        onTextChange={draft.onTextChange}
         onSend={onSend}
         onSendFile={onSendFile}
         onDraftStart={keys.nudge}
