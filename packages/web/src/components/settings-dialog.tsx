@@ -5,6 +5,7 @@ import { AUTONYMS, isLanguage, LANGUAGES } from '../i18n/language.ts';
 import { saveLanguage } from '../i18n/setup.ts';
 import type { Me } from '../session/sdk-types.ts';
 import { DeterrenceSettings } from './deterrence-settings.tsx';
+import { DevicesSettings } from './devices-settings.tsx';
 import { CloseIcon, GearIcon } from './icons.tsx';
 import '../styles/settings.css';
 
@@ -80,6 +81,7 @@ export function SettingsDialog({ client, me, onClose }: SettingsDialogProps) {
           {t('settings.languageHint')}
         </p>
       </fieldset>
+      <DevicesSettings client={client} me={me} />
       <DeterrenceSettings client={client} me={me} />
     </dialog>
   );
