@@ -7,6 +7,7 @@ import type { Me } from '../session/sdk-types.ts';
 import { DeterrenceSettings } from './deterrence-settings.tsx';
 import { DevicesSettings } from './devices-settings.tsx';
 import { CloseIcon, GearIcon } from './icons.tsx';
+import { NotificationsSettings } from './notifications-settings.tsx';
 import '../styles/settings.css';
 
 /** Props of {@link SettingsDialog}. */
@@ -83,6 +84,7 @@ export function SettingsDialog({ client, me, onClose }: SettingsDialogProps) {
       </fieldset>
       <DevicesSettings client={client} me={me} />
       <DeterrenceSettings client={client} me={me} />
+      <NotificationsSettings client={client} me={me} />
     </dialog>
   );
 }
