@@ -1,6 +1,7 @@
 import type { CinderClient } from '@cinder/sdk';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useBackgroundNotifications } from '../hooks/use-background-notifications.ts';
 import { useClientState } from '../hooks/use-client-state.ts';
 import { useHashRoute } from '../hooks/use-hash-route.ts';
 import { useLiveQuery } from '../hooks/use-live-query.ts';
@@ -28,6 +29,7 @@ export function ChatShell({ client, me, notices, onSignOut }: ChatShellProps) {
   const { t } = useTranslation();
   const { peer } = useHashRoute();
   const { state, browserOnline } = useClientState(client);
+  useBackgroundNotifications(client, me);
   const connection = connectionOf(state, browserOnline);
   const { data: conversations } = useLiveQuery(client, 'conversations', () => client.conversations());
   const now = useNow(60_000);
