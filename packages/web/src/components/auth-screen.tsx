@@ -18,7 +18,8 @@ export interface AuthScreenProps {
 /** Sign in or create an account. */
 export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
   const { t } = useTranslation();
-  const [mode, setMode] = useState<Mode>('register');
+  // A device signed out elsewhere belongs to someone with an account: offer to sign in again.
+  const [mode, setMode] = useState<Mode>(notice ? 'login' : 'register');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
