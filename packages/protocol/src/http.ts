@@ -51,6 +51,19 @@ export type DeviceInfo = z.infer<typeof DeviceInfo>;
 export const DevicesResponse = z.object({ devices: z.array(DeviceInfo) });
 export type DevicesResponse = z.infer<typeof DevicesResponse>;
 
+/**
+ * `GET /v1/account/settings` (Bearer): the account's settings, shared by all its devices.
+ * `PUT /v1/account/settings` with some of them (`AccountSettingsBody`) changes those and answers
+ * with all of them. `readReceipts` false: this account's reads and opens of normal messages send
+ * no `read` receipt (delivered receipts and burns are unchanged); it is not reciprocal.
+ */
+export const AccountSettings = z.object({ readReceipts: z.boolean() });
+export type AccountSettings = z.infer<typeof AccountSettings>;
+
+/** The body of `PUT /v1/account/settings`: the settings to change. */
+export const AccountSettingsBody = AccountSettings.partial().strict();
+export type AccountSettingsBody = z.infer<typeof AccountSettingsBody>;
+
 /** A user this account blocked (docs/accounts.md on the server). */
 export const BlockedUser = z.object({ username: Username, at: Timestamp });
 export type BlockedUser = z.infer<typeof BlockedUser>;
@@ -112,7 +125,8 @@ export type HealthResponse = z.infer<typeof HealthResponse>;
 /**
  * HTTP routes, relative to the server's base URL. `DELETE /v1/devices/:id` signs a device out;
  * `POST /v1/account/password` changes the password (`ChangePasswordBody`, 204); `GET /v1/blocks`,
- * and `PUT` / `DELETE` on `/v1/blocks/:username` (`BlockedResponse`).
+ * and `PUT` / `DELETE` on `/v1/blocks/:username` (`BlockedResponse`); `GET` and `PUT` on
+ * `/v1/account/settings` (`AccountSettings`).
  * Uploads: `POST /v1/uploads`, then `GET`, `PUT ?offset=<n>` (`application/octet-stream`) and
  * `DELETE` (cancel, 204) on `/v1/uploads/:id`. `GET /v1/messages/:id/blob` (Bearer): the bytes of a
  * live message's attachment, for its sender's and recipient's devices (`Range: bytes=a-b` → 206);
@@ -126,6 +140,7 @@ export const ROUTES = {
   devices: '/v1/devices',
   password: '/v1/account/password',
   blocks: '/v1/blocks',
+  settings: '/v1/account/settings',
   uploads: '/v1/uploads',
   messageBlob: '/v1/messages/:id/blob',
   pushKey: '/v1/push/key',

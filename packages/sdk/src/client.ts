@@ -1,5 +1,6 @@
 /// <reference lib="esnext.disposable" preserve="true" />
 import {
+  type AccountSettings,
   type BlockedUser,
   CinderError,
   conversationId,
@@ -46,6 +47,7 @@ import {
 } from './push.ts';
 import { Serial } from './serial.ts';
 import { Session } from './session.ts';
+import { accountSettings, changeAccountSettings } from './settings.ts';
 import type { Store } from './store/store.ts';
 import { Sync } from './sync.ts';
 import type {
@@ -325,6 +327,21 @@ export class CinderClient {
   /** The users this account blocked (`{ username, at }`), in the order blocked. */
   async blocked(): Promise<BlockedUser[]> {
     return listBlocked(this.#server, await this.#session.requireIdentity());
+  }
+
+  /** This account's settings (`{ readReceipts }`), shared by all its devices. */
+  async settings(): Promise<AccountSettings> {
+    return accountSettings(this.#server, await this.#session.requireIdentity());
+  }
+
+  /**
+   * Turn this account's read receipts on or off (on by default). While off, its reads and opens
+   * of normal messages (`markRead`, `open`) send no `read` receipt; delivered receipts still go,
+   * and a burn message still burns when opened (its sender gets `burned`). Not reciprocal: this
+   * account still receives the read receipts of those who send them.
+   */
+  async setReadReceipts(on: boolean): Promise<void> {
+    await changeAccountSettings(this.#server, await this.#session.requireIdentity(), { readReceipts: on });
   }
 
   // Web Push (the server's docs/push.md)

@@ -1,4 +1,5 @@
 export {
+  type AccountSettings,
   type BlockedUser,
   CinderError,
   type DeviceInfo,

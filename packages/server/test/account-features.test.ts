@@ -175,6 +175,57 @@ for (const make of [sqliteBackend, postgresBackend]) {
         expect(await codeOf(alice.client.block(nobody))).toBe('NOT_FOUND');
         expect(await codeOf(alice.client.block(alice.name))).toBe('BAD_REQUEST');
       });
+
+      it('with read receipts off, the sender gets delivered but never read; burns still burn; not reciprocal', async () => {
+        await using h = await start();
+        const alice = await h.user();
+        const bob = await h.user();
+        const bob2 = await h.device(bob.name);
+        expect(await bob.client.settings()).toEqual({ readReceipts: true });
+        await bob.client.setReadReceipts(false);
+        // One setting for the account: its other devices read quietly too.
+        expect(await bob2.client.settings()).toEqual({ readReceipts: false });
+
+        const opened = await alice.client.send(bob.name, 'opened quietly');
+        const marked = await alice.client.send(bob.name, 'marked read quietly');
+        const burn = await alice.client.send(bob.name, 'a burn message', { burn: true });
+        await waitFor(() => bob.events.message.length === 3, { what: 'delivery to bob' });
+        await waitFor(() => bob2.events.message.length === 3, { what: 'delivery to bob2' });
+        expect((await bob.client.open(opened.id)).text).toBe('opened quietly');
+        await bob2.client.markRead(marked.id);
+        await bob.client.open(burn.id);
+        // The burn comes after the quiet reads in alice's log: once she has it, any read receipt
+        // would have arrived before it.
+        await waitFor(() => alice.events.burned.some((b) => b.messageId === burn.id), { what: 'burn' });
+        await waitFor(
+          () => [opened.id, marked.id].every((id) => alice.events.receipt.some((r) => r.messageId === id)),
+          { what: 'delivered receipts' },
+        );
+        expect(alice.events.receipt.filter((r) => r.type === 'read')).toEqual([]);
+        expect(alice.events.receipt.filter((r) => r.type === 'delivered').map((r) => r.messageId)).toEqual(
+          expect.arrayContaining([opened.id, marked.id]),
+        );
+
+        // Not reciprocal: bob still gets alice's read receipts.
+        const fromBob = await bob.client.send(alice.name, 'to alice');
+        await waitFor(() => alice.events.message.some((m) => m.id === fromBob.id), { what: 'to alice' });
+        await alice.client.markRead(fromBob.id);
+        await waitFor(() => bob.events.receipt.some((r) => r.messageId === fromBob.id && r.type === 'read'), {
+          what: "alice's read receipt",
+        });
+
+        // Back on: the next read sends its receipt.
+        await bob.client.setReadReceipts(true);
+        const later = await alice.client.send(bob.name, 'read loudly');
+        await waitFor(() => bob.events.message.some((m) => m.id === later.id), { what: 'later' });
+        await bob.client.markRead(later.id);
+        await waitFor(() => alice.events.receipt.some((r) => r.messageId === later.id && r.type === 'read'), {
+          what: 'read receipt',
+        });
+        expect(alice.events.receipt.filter((r) => r.type === 'read').map((r) => r.messageId)).toEqual([
+          later.id,
+        ]);
+      });
     },
   );
 }

@@ -48,7 +48,7 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
     for (const schema of schemas.splice(0)) await dropSchema(schema);
   });
 
-  it('brings a version 1 schema to the latest (2: device keys, sealed messages; 3: uploads; 4: attachments; 5: nodes that carry events; 6: push; 7: blocks), the shape of a new one', async () => {
+  it('brings a version 1 schema to the latest (2: device keys, sealed messages; 3: uploads; 4: attachments; 5: nodes that carry events; 6: push; 7: blocks; 8: read receipts setting), the shape of a new one', async () => {
     const fresh = uniqueSchema();
     const schema = uniqueSchema();
     schemas.push(fresh, schema);
@@ -77,7 +77,7 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
       DROP TABLE "${schema}".uploads; DROP TABLE "${schema}".upload_chunks;
       ALTER TABLE "${schema}".nodes DROP COLUMN carries;
       DROP TABLE "${schema}".push_subscriptions; DROP TABLE "${schema}".push_vapid;
-      DROP TABLE "${schema}".blocks;
+      DROP TABLE "${schema}".blocks; ALTER TABLE "${schema}".users DROP COLUMN read_receipts;
       UPDATE "${schema}".meta SET value = 1 WHERE key = 'version'`);
     expect((await columnsOf(schema)).devices).not.toContain('public_key');
 
@@ -85,13 +85,13 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
     const [storage] = await Promise.all([storageIn(schema), storageIn(schema)]);
     if (!storage) throw new Error('no storage');
     expect(await versionOf(schema)).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(7);
+    expect(SCHEMA_VERSION).toBe(8);
     expect(await columnsOf(schema)).toEqual(await columnsOf(fresh));
 
     await expectMigratedStorageWorks(storage, old);
   });
 
-  it('brings a version 3 schema to 4 (attachments), 5 (nodes that carry events), 6 (push) and 7 (blocks), keeping its uploads unattached', async () => {
+  it('brings a version 3 schema to 4 (attachments), 5 (nodes that carry events), 6 (push), 7 (blocks) and 8 (read receipts setting), keeping its uploads unattached', async () => {
     const fresh = uniqueSchema();
     const schema = uniqueSchema();
     schemas.push(fresh, schema);
@@ -105,7 +105,7 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
       ALTER TABLE "${schema}".uploads DROP COLUMN message_id;
       ALTER TABLE "${schema}".nodes DROP COLUMN carries;
       DROP TABLE "${schema}".push_subscriptions; DROP TABLE "${schema}".push_vapid;
-      DROP TABLE "${schema}".blocks;
+      DROP TABLE "${schema}".blocks; ALTER TABLE "${schema}".users DROP COLUMN read_receipts;
       UPDATE "${schema}".meta SET value = 3 WHERE key = 'version'`);
     expect((await columnsOf(schema)).uploads).not.toContain('message_id');
 

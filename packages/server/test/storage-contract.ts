@@ -552,6 +552,53 @@ export function runStorageContract(name: string, options: { create: () => Promis
       expect((await allEvents(storage, bob.id)).filter((e) => e.kind === 'receipt')).toEqual([]);
     });
 
+    it('keeps the read receipts setting per user, and reads without a receipt while it is off', async () => {
+      expect(await storage.accounts.readReceipts(bob.id)).toBe(true);
+      expect(await storage.accounts.readReceipts('u_nobody')).toBe(true);
+      await storage.accounts.setReadReceipts(bob.id, false);
+      expect(
+        await Promise.all([storage.accounts.readReceipts(bob.id), storage.accounts.readReceipts(alice.id)]),
+      ).toEqual([false, true]);
+      const m = message();
+      await storage.insertMessage({ deviceId: 'd1', key: 'key-quiet1', message: m, at: 1_000 });
+      expect(
+        await storage.openMessage({
+          id: m.id,
+          userId: bob.id,
+          deviceId: 'd_bob',
+          at: 2_000,
+          readReceipts: false,
+        }),
+      ).toEqual({ kind: 'read', text: 'secret', ext: { fire: true }, wake: [], burned: [] });
+      expect(await storage.readMessage({ id: m.id, reader: bob, at: 2_001, readReceipts: false })).toEqual({
+        kind: 'done',
+        wake: [],
+        burned: [],
+      });
+      // Refusals are the same; a burn message still burns when opened.
+      expect(
+        await storage.readMessage({ id: m.id, reader: alice, at: 2_002, readReceipts: false }),
+      ).toMatchObject({ kind: 'refused', refusal: { code: 'FORBIDDEN' } });
+      const b = message({ burn: burnPolicy });
+      await storage.insertMessage({ deviceId: 'd1', key: 'key-quiet2', message: b, at: 1_000 });
+      expect(
+        await storage.openMessage({
+          id: b.id,
+          userId: bob.id,
+          deviceId: 'd_bob',
+          at: 2_003,
+          readReceipts: false,
+        }),
+      ).toMatchObject({ kind: 'taken', burned: [{ messageId: b.id, reason: 'opened' }] });
+      expect((await allEvents(storage, alice.id)).filter((e) => e.kind === 'receipt')).toEqual([]);
+      // Back on: the next read sends its receipt.
+      await storage.accounts.setReadReceipts(bob.id, true);
+      expect(await storage.accounts.readReceipts(bob.id)).toBe(true);
+      expect(await storage.readMessage({ id: m.id, reader: bob, at: 2_004 })).toMatchObject({
+        wake: [alice.id],
+      });
+    });
+
     it('adds delivered receipts once, only for the recipient of live messages', async () => {
       const a = message();
       const b = message({ burn: burnPolicy });

@@ -1,4 +1,6 @@
 import {
+  type AccountSettings,
+  type AccountSettingsBody,
   type BlockedResponse,
   type ChangePasswordBody,
   CinderError,
@@ -195,6 +197,19 @@ export class Accounts {
   /** The users `who`'s account blocked. */
   async listBlocked(who: DeviceIdentity): Promise<BlockedResponse> {
     return { blocked: await this.#storage.accounts.listBlocked(who.userId) };
+  }
+
+  /** The settings of `who`'s account. */
+  async settings(who: DeviceIdentity): Promise<AccountSettings> {
+    return { readReceipts: await this.#storage.accounts.readReceipts(who.userId) };
+  }
+
+  /** Change the settings `body` names; answers with all of them. */
+  async changeSettings(who: DeviceIdentity, body: AccountSettingsBody): Promise<AccountSettings> {
+    if (body.readReceipts !== undefined) {
+      await this.#storage.accounts.setReadReceipts(who.userId, body.readReceipts);
+    }
+    return this.settings(who);
   }
 
   /** The account named `username` (from a URL path: a name nobody can have is NOT_FOUND too). */

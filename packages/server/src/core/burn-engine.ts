@@ -134,7 +134,13 @@ export class BurnEngine {
     try {
       const at = this.#now();
       const opened = this.#changed(
-        await this.#storage.openMessage({ id, userId: who.userId, deviceId: who.deviceId, at }),
+        await this.#storage.openMessage({
+          id,
+          userId: who.userId,
+          deviceId: who.deviceId,
+          at,
+          readReceipts: await this.#storage.accounts.readReceipts(who.userId),
+        }),
         at,
       );
       used = contentBytes(opened.text, opened.ext);
@@ -205,7 +211,12 @@ export class BurnEngine {
   async read(who: DeviceIdentity, id: string): Promise<EmptyResult> {
     const at = this.#now();
     this.#changed(
-      await this.#storage.readMessage({ id, reader: { id: who.userId, username: who.username }, at }),
+      await this.#storage.readMessage({
+        id,
+        reader: { id: who.userId, username: who.username },
+        at,
+        readReceipts: await this.#storage.accounts.readReceipts(who.userId),
+      }),
       at,
     );
     return EMPTY;

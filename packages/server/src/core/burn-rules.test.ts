@@ -208,6 +208,7 @@ function spoken(decision: ReturnType<(typeof VERBS)[keyof typeof VERBS]>): strin
   switch (decision.effect) {
     case 'take':
     case 'ignore':
+    case 'read':
       return decision.effect;
     case 'receipt':
       return `receipt ${decision.type}`;
@@ -298,6 +299,24 @@ describe('burn rules', () => {
       message: 'bob has no device that can receive end-to-end encrypted messages',
     });
     expect(sealRefusal([], [], 'bob')).toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('with read receipts off, a normal message is read without a receipt and every other answer stays', () => {
+    expect(decideOpen(live(null), RECIPIENT, AT, DEVICE, false)).toEqual({ effect: 'read', message: ROW });
+    expect(decideRead(live(null), RECIPIENT, false)).toEqual({ effect: 'ignore' });
+    // Burns do not depend on receipt settings (rule 8); refusals are the same.
+    for (const [name, found] of Object.entries(STATES)) {
+      for (const actor of Object.values(ACTORS)) {
+        const quiet = decideOpen(found, actor, AT, DEVICE, false);
+        const loud = decideOpen(found, actor, AT, DEVICE, true);
+        if (loud.effect === 'receipt') expect(quiet, name).toEqual({ effect: 'read', message: ROW });
+        else expect(quiet, name).toEqual(loud);
+        const quietRead = decideRead(found, actor, false);
+        const loudRead = decideRead(found, actor, true);
+        if (loudRead.effect === 'receipt') expect(quietRead, name).toEqual({ effect: 'ignore' });
+        else expect(quietRead, name).toEqual(loudRead);
+      }
+    }
   });
 
   it('counts a deadline as reached at its own millisecond, by the server clock only', () => {

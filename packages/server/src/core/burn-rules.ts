@@ -38,6 +38,8 @@ export interface Refusal {
  * The effects a decision may ask for:
  * - `take`: read the burn message's content and burn it (`opened`), in one transaction;
  * - `receipt`: add that receipt once (a repeat adds nothing and appends no event);
+ * - `read`: return a normal message's content without a read receipt (its reader turned read
+ *   receipts off);
  * - `burn`: burn it with that reason;
  * - `expire`: it was found past its deadline, so it burns (`expired`) in this transaction, and
  *   the verb is then refused as it would be for the burned message;
@@ -50,11 +52,12 @@ type Expire<M> = { effect: 'expire'; message: M; refusal: Refusal };
 export type OpenDecision<M> =
   | { effect: 'take'; message: M }
   | { effect: 'receipt'; type: 'read'; message: M }
+  | { effect: 'read'; message: M }
   | Expire<M>
   | Refuse;
 
 /** Read receipt of a normal message. */
-export type ReadDecision<M> = { effect: 'receipt'; type: 'read'; message: M } | Refuse;
+export type ReadDecision<M> = { effect: 'receipt'; type: 'read'; message: M } | { effect: 'ignore' } | Refuse;
 
 /** The sender burns its own unopened burn message. */
 export type RevokeDecision<M> = { effect: 'burn'; reason: 'revoked'; message: M } | Expire<M> | Refuse;
@@ -104,15 +107,27 @@ function revokeRefusal<M>(found: Found<M>, actor: string): Refusal {
  * instead (rule 5), even when an outsider asked: it is due anyway, and the outsider learns nothing.
  * A sealed burn message opens only on a device it was sealed for (`device`, the opening device):
  * on a device added later it is refused before anything is taken, and stays for the others.
+ * A reader who turned read receipts off (`readReceipts` false) reads a normal message without
+ * one; a burn message burns all the same (rule 8: burns do not depend on receipt settings).
  */
-export function decideOpen<M>(found: Found<M>, actor: string, at: number, device: string): OpenDecision<M> {
+export function decideOpen<M>(
+  found: Found<M>,
+  actor: string,
+  at: number,
+  device: string,
+  readReceipts = true,
+): OpenDecision<M> {
   if (found.state === 'live' && isDue(found.expiresAt, at)) {
     return { effect: 'expire', message: found.message, refusal: openRefusal(found, actor) };
   }
   if (found.state !== 'live' || found.recipientId !== actor) {
     return { effect: 'refuse', refusal: openRefusal(found, actor) };
   }
-  if (found.expiresAt === null) return { effect: 'receipt', type: 'read', message: found.message };
+  if (found.expiresAt === null) {
+    return readReceipts
+      ? { effect: 'receipt', type: 'read', message: found.message }
+      : { effect: 'read', message: found.message };
+  }
   if (found.sealedFor !== null && !found.sealedFor.includes(device)) {
     return { effect: 'refuse', refusal: OTHER_DEVICES };
   }
@@ -122,12 +137,14 @@ export function decideOpen<M>(found: Found<M>, actor: string, at: number, device
 /**
  * Read receipts (the seed pattern, rule 8): only for a normal message, only by its recipient.
  * A burn message is opened, not read, whatever its state; it does not expire here (the sweeper
- * burns it within a second).
+ * burns it within a second). A reader who turned read receipts off (`readReceipts` false) gets
+ * the same answers, and nothing is recorded or sent.
  */
-export function decideRead<M>(found: Found<M>, actor: string): ReadDecision<M> {
+export function decideRead<M>(found: Found<M>, actor: string, readReceipts = true): ReadDecision<M> {
   if (!isParticipant(found, actor)) return { effect: 'refuse', refusal: NOT_FOUND };
   if (found.state === 'burned' || found.expiresAt !== null) return { effect: 'refuse', refusal: READ_BURN };
   if (found.recipientId !== actor) return { effect: 'refuse', refusal: READ_FORBIDDEN };
+  if (!readReceipts) return { effect: 'ignore' };
   return { effect: 'receipt', type: 'read', message: found.message };
 }
 

@@ -207,6 +207,19 @@ class TimedAccounts implements AccountStore {
     return timed(this.#metrics, 'blocks', performance.now(), this.#inner.blocks(userId, otherId));
   }
 
+  readReceipts(userId: string): Promise<boolean> {
+    return timed(this.#metrics, 'readReceipts', performance.now(), this.#inner.readReceipts(userId));
+  }
+
+  setReadReceipts(userId: string, on: boolean): Promise<void> {
+    return timed(
+      this.#metrics,
+      'setReadReceipts',
+      performance.now(),
+      this.#inner.setReadReceipts(userId, on),
+    );
+  }
+
   touchDevice(deviceId: string, at: number): Promise<void> {
     return timed(this.#metrics, 'touchDevice', performance.now(), this.#inner.touchDevice(deviceId, at));
   }

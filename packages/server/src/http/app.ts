@@ -1,4 +1,5 @@
 import {
+  AccountSettingsBody,
   ChangePasswordBody,
   CinderError,
   CredentialsBody,
@@ -153,6 +154,11 @@ export function createApp(deps: AppDeps): Hono {
     const body = await readJson(c, ChangePasswordBody);
     await accounts.changePassword(who, body, clientAddress(c, deps.trustProxy));
     return c.body(null, 204);
+  });
+  app.get(ROUTES.settings, async (c) => c.json(await accounts.settings(await authenticate(c))));
+  app.put(ROUTES.settings, async (c) => {
+    const who = await authenticate(c);
+    return c.json(await accounts.changeSettings(who, await readJson(c, AccountSettingsBody)));
   });
   app.get(ROUTES.blocks, async (c) => c.json(await accounts.listBlocked(await authenticate(c))));
   app.put(`${ROUTES.blocks}/:username`, async (c) => {

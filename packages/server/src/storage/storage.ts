@@ -103,6 +103,17 @@ export interface ActInput {
 /** An open: by one device (`deviceId`) of the user, which must be one a sealed message was sealed for. */
 export interface OpenInput extends ActInput {
   deviceId: string;
+  /** False when the reader turned read receipts off: a normal message opens without one. @default true */
+  readReceipts?: boolean;
+}
+
+/** A read receipt by `reader` (no receipt when `readReceipts` is false). */
+export interface ReadInput {
+  id: string;
+  reader: Party;
+  at: number;
+  /** The reader's setting (docs/accounts.md). @default true */
+  readReceipts?: boolean;
 }
 
 /** A verb refused by the burn rules (burn-rules.ts); it may still have changed something (`expire`). */
@@ -197,6 +208,10 @@ export interface AccountStore {
   listBlocked(userId: string): Promise<BlockRecord[]>;
   /** Whether `userId` blocked `otherId`: every send asks it of its recipient. */
   blocks(userId: string, otherId: string): Promise<boolean>;
+  /** Whether the user sends read receipts (true for an unknown user): every open and read asks. */
+  readReceipts(userId: string): Promise<boolean>;
+  /** Turn the user's read receipts on or off (docs/accounts.md). */
+  setReadReceipts(userId: string, on: boolean): Promise<void>;
   /** Remember how far the device has stored its log (from `ack`). */
   setDeviceCursor(deviceId: string, cursor: number): Promise<void>;
 }
@@ -355,7 +370,7 @@ export interface Storage {
    */
   openMessage(input: OpenInput): Promise<OpenOutcome>;
   revokeMessage(input: ActInput): Promise<ActOutcome>;
-  readMessage(input: { id: string; reader: Party; at: number }): Promise<ActOutcome>;
+  readMessage(input: ReadInput): Promise<ActOutcome>;
   /** `decideDelivered` for each id; a request for many ids never fails for one of them. */
   markDelivered(input: { ids: readonly string[]; recipient: Party; at: number }): Promise<Changed>;
   /** Up to `limit` burn messages due at `now` (`decideExpiry`), oldest deadline first. */

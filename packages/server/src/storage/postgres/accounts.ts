@@ -30,6 +30,7 @@ export class PostgresAccounts implements AccountStore {
   readonly #users: Batcher<string, UserRecord | null>;
   readonly #keys: Batcher<string, DeviceKey[]>;
   readonly #blocks: Batcher<readonly [string, string], boolean>;
+  readonly #receipts: Batcher<string, boolean>;
   readonly #cursors: CursorWriter;
   /** Cursor writes under way, awaited by `flush`. */
   readonly #writing = new Set<Promise<void>>();
@@ -50,6 +51,11 @@ export class PostgresAccounts implements AccountStore {
     });
     this.#blocks = new Batcher({
       run: (pairs) => this.#findBlocks(pairs),
+      concurrency: BATCHES,
+      maxItems: MAX_BATCH,
+    });
+    this.#receipts = new Batcher({
+      run: (userIds) => this.#findReadReceipts(userIds),
       concurrency: BATCHES,
       maxItems: MAX_BATCH,
     });
@@ -217,6 +223,26 @@ export class PostgresAccounts implements AccountStore {
     );
     const found = new Set(rows.map((row) => `${row.user_id}\n${row.blocked_id}`));
     return pairs.map(([u, o]) => found.has(`${u}\n${o}`));
+  }
+
+  readReceipts(userId: string): Promise<boolean> {
+    return this.#receipts.submit(userId);
+  }
+
+  async #findReadReceipts(userIds: readonly string[]): Promise<boolean[]> {
+    const { rows } = await this.#pool().query<{ id: string }>(
+      `SELECT id FROM ${this.#schema}.users WHERE id = ANY($1::text[]) AND NOT read_receipts`,
+      [[...new Set(userIds)]],
+    );
+    const off = new Set(rows.map((row) => row.id));
+    return userIds.map((id) => !off.has(id));
+  }
+
+  async setReadReceipts(userId: string, on: boolean): Promise<void> {
+    await this.#pool().query(`UPDATE ${this.#schema}.users SET read_receipts = $2 WHERE id = $1`, [
+      userId,
+      on,
+    ]);
   }
 
   async touchDevice(deviceId: string, at: number): Promise<void> {

@@ -44,6 +44,7 @@ import type {
   OpenOutcome,
   Party,
   PruneOutcome,
+  ReadInput,
   Storage,
   StorageLogger,
 } from '../storage.ts';
@@ -439,7 +440,7 @@ export class PostgresStorage implements Storage {
       'UPDATE',
     );
     const decisions = inputs.map((input) =>
-      decideOpen(found(input.id), input.userId, input.at, input.deviceId),
+      decideOpen(found(input.id), input.userId, input.at, input.deviceId, input.readReceipts),
     );
     const burns: Burn[] = [];
     const receipts: Receipt[] = [];
@@ -472,11 +473,12 @@ export class PostgresStorage implements Storage {
     });
   }
 
-  async readMessage(input: { id: string; reader: Party; at: number }): Promise<ActOutcome> {
+  async readMessage(input: ReadInput): Promise<ActOutcome> {
     return this.#tx(async (tx): Promise<ActOutcome> => {
       const found = await this.#findAll(tx, [input.id], 'SHARE');
-      const decision = decideRead(found(input.id), input.reader.id);
+      const decision = decideRead(found(input.id), input.reader.id, input.readReceipts);
       if (decision.effect === 'refuse') return refused(decision.refusal);
+      if (decision.effect === 'ignore') return { kind: 'done', wake: [], burned: [] };
       const receipt = { row: decision.message, by: input.reader.username, at: input.at };
       const added = await this.#receipts(tx, [receipt], 'read');
       return { kind: 'done', wake: added.size > 0 ? [decision.message.sender_id] : [], burned: [] };
@@ -761,6 +763,8 @@ function openOutcome(
         burned: [],
       };
     }
+    case 'read':
+      return { kind: 'read', ...contentOf(decision.message), wake: [], burned: [] };
     case 'expire':
       return refused(decision.refusal, burnChange([decision.message], 'expired'));
     case 'refuse':

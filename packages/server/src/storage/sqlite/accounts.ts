@@ -147,6 +147,14 @@ export class SqliteAccounts implements AccountStore {
     return this.#deps.statements().isBlocked.get(userId, otherId) !== undefined;
   }
 
+  async readReceipts(userId: string): Promise<boolean> {
+    return this.#deps.statements().readReceiptsOf.get(userId)?.read_receipts !== 0;
+  }
+
+  async setReadReceipts(userId: string, on: boolean): Promise<void> {
+    await this.#deps.write(() => this.#deps.statements().setReadReceipts.run(on ? 1 : 0, userId));
+  }
+
   async touchDevice(deviceId: string, at: number): Promise<void> {
     await this.#deps.write(() => this.#deps.statements().touchDevice.run(at, deviceId));
   }

@@ -48,6 +48,7 @@ import type {
   OpenOutcome,
   Party,
   PruneOutcome,
+  ReadInput,
   Storage,
   StorageLogger,
 } from '../storage.ts';
@@ -381,10 +382,18 @@ export class SqliteStorage implements Storage {
 
   async openMessage(input: OpenInput): Promise<OpenOutcome> {
     return this.#write((): OpenOutcome => {
-      const decision = decideOpen(this.#find(input.id), input.userId, input.at, input.deviceId);
+      const decision = decideOpen(
+        this.#find(input.id),
+        input.userId,
+        input.at,
+        input.deviceId,
+        input.readReceipts,
+      );
       switch (decision.effect) {
         case 'take':
           return { kind: 'taken', ...this.#take(decision.message, input.at) };
+        case 'read':
+          return { kind: 'read', ...contentOf(decision.message), wake: [], burned: [] };
         case 'receipt': {
           const row = decision.message;
           return { kind: 'read', ...contentOf(row), ...this.#receipt(row, 'read', row.recipient, input.at) };
@@ -411,10 +420,11 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  async readMessage(input: { id: string; reader: Party; at: number }): Promise<ActOutcome> {
+  async readMessage(input: ReadInput): Promise<ActOutcome> {
     return this.#write((): ActOutcome => {
-      const decision = decideRead(this.#find(input.id), input.reader.id);
+      const decision = decideRead(this.#find(input.id), input.reader.id, input.readReceipts);
       if (decision.effect === 'refuse') return refused(decision.refusal);
+      if (decision.effect === 'ignore') return { kind: 'done', wake: [], burned: [] };
       return { kind: 'done', ...this.#receipt(decision.message, 'read', input.reader.username, input.at) };
     });
   }

@@ -70,6 +70,8 @@ export function prepareStatements(db: SqliteDatabase) {
        WHERE b.user_id = ? ORDER BY b.created_at, u.username`,
     ),
     isBlocked: p<{ one: number }>('SELECT 1 AS one FROM blocks WHERE user_id = ? AND blocked_id = ?'),
+    readReceiptsOf: p<{ read_receipts: number }>('SELECT read_receipts FROM users WHERE id = ?'),
+    setReadReceipts: p('UPDATE users SET read_receipts = ? WHERE id = ?'),
     setPasswordHash: p('UPDATE users SET password_hash = ? WHERE id = ?'),
     otherDevicesOfUser: p<{ id: string }>('SELECT id FROM devices WHERE user_id = ? AND id <> ? ORDER BY id'),
     touchDevice: p('UPDATE devices SET last_seen_at = ? WHERE id = ?'),

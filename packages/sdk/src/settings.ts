@@ -1,0 +1,26 @@
+import { AccountSettings, type AccountSettingsBody, ROUTES } from '@cinder/protocol';
+import { httpRequest, joinUrl, type ServerHttp } from './http.ts';
+import type { Identity } from './types.ts';
+
+/** The account's settings, shared by all its devices. */
+export function accountSettings(server: ServerHttp, identity: Identity): Promise<AccountSettings> {
+  return httpRequest(server.fetch, joinUrl(server.url, ROUTES.settings), {
+    method: 'GET',
+    token: identity.token,
+    schema: AccountSettings,
+  });
+}
+
+/** Change the settings `changes` names; resolves with all of them. */
+export function changeAccountSettings(
+  server: ServerHttp,
+  identity: Identity,
+  changes: AccountSettingsBody,
+): Promise<AccountSettings> {
+  return httpRequest(server.fetch, joinUrl(server.url, ROUTES.settings), {
+    method: 'PUT',
+    token: identity.token,
+    body: changes,
+    schema: AccountSettings,
+  });
+}
