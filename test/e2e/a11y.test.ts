@@ -1,3 +1,4 @@
+import { CinderClient, MemoryStore } from '@cinder/sdk';
 import type { BrowserContextOptions } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { AppPage, TEST_MS, WAIT_MS } from './app-page.ts';
@@ -85,7 +86,24 @@ describeBrowser('web: accessibility (axe-core, WCAG 2 A/AA)', () => {
         await check(bob, 'safety-dialog');
         await bob.closeSafetyNumber();
 
-        // A burn photo in the full-screen viewer.
+        // The settings dialog with its Devices section: this device and another one, whose
+        // sign-out asks first.
+        await using other = await otherDevice(suite.url, alice.name);
+        await openSettings(alice);
+        const devices = alice.page.getByTestId('devices-settings');
+        await expect.poll(() => devices.getByRole('listitem').count(), { timeout: WAIT_MS }).toBe(2);
+        await check(alice, 'settings-devices');
+        await devices.getByRole('button', { name: `Sign out ${other.name}` }).click();
+        await devices.getByRole('button', { name: 'Cancel' }).waitFor();
+        await check(alice, 'settings-devices-confirm');
+        await devices.getByRole('button', { name: 'Cancel' }).click();
+        await alice.page.getByRole('button', { name: 'Close settings' }).click();
+        await alice.page.getByTestId('settings-dialog').waitFor({ state: 'detached' });
+        await alice.openChat(bob.name);
+
+        // A burn photo in the full-screen viewer (the flame went off with the last burn message).
+        await alice.page.getByRole('button', { name: 'Burn after reading' }).click();
+        await alice.page.getByRole('radio', { name: 'Until closed', exact: true }).check();
         await attachFile(alice.page, markedPng(120).file);
         await alice.page.getByTestId('draft-file').waitFor();
         await alice.page.getByRole('button', { name: 'Send', exact: true }).click();
@@ -106,3 +124,18 @@ describeBrowser('web: accessibility (axe-core, WCAG 2 A/AA)', () => {
     );
   }
 });
+
+/** A second device of `username`'s account, signed in through the SDK; closed when disposed. */
+async function otherDevice(url: string, username: string) {
+  const name = 'Tablet in the kitchen';
+  const client = new CinderClient({ url, store: new MemoryStore(), deviceName: name });
+  await client.login(username, `${username}-long-password`);
+  return { name, [Symbol.asyncDispose]: () => client.close() };
+}
+
+/** Open the settings dialog from the sidebar's gear (on a phone, back from the chat first). */
+async function openSettings(app: AppPage): Promise<void> {
+  const back = app.page.getByRole('link', { name: 'Back to chats' });
+  if (await back.isVisible()) await back.click();
+  await app.page.getByRole('button', { name: 'Settings', exact: true }).click();
+}
