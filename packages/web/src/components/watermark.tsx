@@ -11,13 +11,14 @@ const KEYS = Array.from({ length: TILES }, (_, i) => `w${i}`);
  * copy or read aloud), and the layer lets every press through to what is under it.
  */
 export function Watermark({ name, dense = true }: { name: string; dense?: boolean }) {
+  // Sparse: one row across a text bubble, which may be a single line.
   return (
     <div
       className={dense ? 'watermark' : 'watermark watermark--sparse'}
       aria-hidden="true"
       data-testid="watermark"
     >
-      {(dense ? KEYS : KEYS.slice(0, 8)).map((key) => (
+      {(dense ? KEYS : KEYS.slice(0, 4)).map((key) => (
         <span key={key} className="watermark__mark" data-watermark={name} />
       ))}
     </div>

@@ -63,8 +63,8 @@ export interface HoldHandlers {
   onContextMenu: (event: MouseEvent) => void;
 }
 
-/** Controls inside a hold target keep their own press (a button's click, a video's play). */
-const CONTROLS = 'button, a, input, select, textarea, audio, [controls]';
+/** Controls inside a hold target keep their own press (a button's click, a voice note's player). */
+const CONTROLS = 'button, a, input, select, textarea, audio';
 
 /**
  * Press and hold: `held` is true while a pointer is down on the target (mouse button, finger, pen)
