@@ -1,3 +1,4 @@
+import { CinderClient, MemoryStore } from '@cinder/sdk';
 import type { BrowserContextOptions } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { AppPage, TEST_MS, WAIT_MS } from './app-page.ts';
@@ -90,7 +91,23 @@ describeBrowser('web: every view fits phones (320–390 px) and laptops, light a
         await check(bob, 'safety-dialog');
         await bob.closeSafetyNumber();
 
-        // A burn photo, open until closed: the viewer and its Close & burn button.
+        // The settings dialog with its Devices section: a long device name, and the confirmation.
+        await using other = await otherDevice(suite.url, alice.name);
+        await openSettings(alice);
+        const devices = alice.page.getByTestId('devices-settings');
+        await expect.poll(() => devices.getByRole('listitem').count(), { timeout: WAIT_MS }).toBe(2);
+        await check(alice, 'settings-devices');
+        await devices.getByRole('button', { name: `Sign out ${other.name}` }).click();
+        await devices.getByRole('button', { name: 'Cancel' }).waitFor();
+        await check(alice, 'settings-devices-confirm');
+        await devices.getByRole('button', { name: 'Cancel' }).click();
+        await alice.page.getByRole('button', { name: 'Close settings' }).click();
+        await alice.page.getByTestId('settings-dialog').waitFor({ state: 'detached' });
+        await alice.openChat(bob.name);
+
+        // A burn photo, open until closed: the viewer and its Close & burn button (the flame
+        // went off with the last burn message).
+        await alice.page.getByRole('button', { name: 'Burn after reading' }).click();
         await alice.page.getByRole('radio', { name: 'Until closed', exact: true }).check();
         await attachFile(alice.page, markedPng(200).file);
         await alice.page.getByTestId('draft-file').waitFor();
@@ -125,3 +142,18 @@ describeBrowser('web: every view fits phones (320–390 px) and laptops, light a
     );
   }
 });
+
+/** A second device of `username`'s account, signed in through the SDK; closed when disposed. */
+async function otherDevice(url: string, username: string) {
+  const name = 'Chromebook in the kitchen, the one with the sticker';
+  const client = new CinderClient({ url, store: new MemoryStore(), deviceName: name });
+  await client.login(username, `${username}-long-password`);
+  return { name, [Symbol.asyncDispose]: () => client.close() };
+}
+
+/** Open the settings dialog from the sidebar's gear (on a phone, back from the chat first). */
+async function openSettings(app: AppPage): Promise<void> {
+  const back = app.page.getByRole('link', { name: 'Back to chats' });
+  if (await back.isVisible()) await back.click();
+  await app.page.getByRole('button', { name: 'Settings', exact: true }).click();
+}
