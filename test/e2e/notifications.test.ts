@@ -1,6 +1,7 @@
 import type { BurnPushPayload, MessagePushPayload } from '@cinder/protocol';
 import type { BrowserContext, CDPSession, Page, Request } from 'playwright-core';
 import { expect, it } from 'vitest';
+import { type PushReceiver, startPushReceiver } from '../../packages/server/test/push-receiver.ts';
 import { marker } from '../kit/index.ts';
 import { AppPage, TEST_MS, WAIT_MS } from './app-page.ts';
 import { describeBrowser } from './browser.ts';
@@ -368,6 +369,130 @@ describeBrowser('web: notifications that carry no content', () => {
       });
       expect(JSON.stringify(await made(bob.page))).not.toContain(burnAgain);
       expect(JSON.stringify(await made(bob.page))).not.toContain(burnText);
+    },
+    TEST_MS,
+  );
+});
+
+/**
+ * Gives the page's `PushManager` a subscription with the local push service instead of the
+ * browser's (Chromium here reaches none): `subscribe` asks web-push-testing, through
+ * `window.__receiverSubscribe`, for a subscription to the given VAPID key, and `getSubscription`
+ * answers it. Everything after that is real: the app registers the subscription with the server,
+ * the server encrypts and sends its pushes to the local service, which checks the VAPID signature
+ * and decrypts them; the test then hands each decrypted payload to the browser's worker.
+ */
+async function subscribeThroughReceiver(context: BrowserContext, receiver: PushReceiver): Promise<void> {
+  await context.exposeFunction('__receiverSubscribe', async (key: string) => {
+    const { endpoint, keys } = await receiver.subscribe(key);
+    return { endpoint, keys };
+  });
+  await context.addInitScript(() => {
+    type Json = { endpoint: string; expirationTime: null; keys: { p256dh: string; auth: string } };
+    const w = window as unknown as {
+      __receiverSubscribe(key: string): Promise<Omit<Json, 'expirationTime'>>;
+    };
+    let current: PushSubscription | null = null;
+    const base64Url = (bytes: Uint8Array) =>
+      btoa(String.fromCharCode(...bytes))
+        .replace(/\+/g, '-')
+        .replace(/\//g, '_')
+        .replace(/=+$/, '');
+    PushManager.prototype.subscribe = async (options?: PushSubscriptionOptionsInit) => {
+      const raw = options?.applicationServerKey;
+      const key =
+        typeof raw === 'string'
+          ? raw
+          : base64Url(new Uint8Array(ArrayBuffer.isView(raw) ? raw.buffer : (raw as ArrayBuffer)));
+      const made = await w.__receiverSubscribe(key);
+      const json: Json = { ...made, expirationTime: null };
+      const subscription = {
+        endpoint: json.endpoint,
+        expirationTime: null,
+        options: { userVisibleOnly: true, applicationServerKey: null },
+        toJSON: () => json,
+        getKey: () => null,
+        unsubscribe: async () => {
+          current = null;
+          return true;
+        },
+      } as unknown as PushSubscription;
+      current = subscription;
+      return subscription;
+    };
+    PushManager.prototype.getSubscription = async () => current;
+  });
+}
+
+describeBrowser('web: notifications end to end through a local push service', () => {
+  const suite = useBrowserSuite({ pushInsecureEndpoints: true });
+
+  it(
+    'the server’s pushes for a closed tab decrypt to payloads without content, and the worker shows them as the protocol allows',
+    async () => {
+      await using receiver = await startPushReceiver();
+      const aliceCtx = await suite.newContext({ viewport: { width: 1200, height: 780 }, locale: 'en-US' });
+      const bobCtx = await suite.newContext({ viewport: { width: 1200, height: 780 }, locale: 'en-US' });
+      await bobCtx.grantPermissions(['notifications'], { origin: suite.url });
+      await subscribeThroughReceiver(bobCtx, receiver);
+      const alice = await AppPage.open(aliceCtx, suite.url, 'alice');
+      const bob = await AppPage.open(bobCtx, suite.url, 'bob');
+      await alice.signUp('alice');
+      await bob.signUp('bob');
+      await controlled(bob.page);
+
+      // Turned on in settings: subscribed with the (local) push service and with the server.
+      const section = await openNotificationSettings(bob);
+      await section.getByRole('button', { name: 'Turn on notifications' }).click();
+      await expect.poll(() => section.getAttribute('data-state'), { timeout: WAIT_MS }).toBe('on');
+      expect(await section.getByRole('status').textContent()).toBe('Notifications are on for this device.');
+      const answered = bob.page.waitForResponse((r) => r.url().endsWith('/v1/push/preferences'));
+      await section.getByRole('checkbox', { name: 'Show message previews' }).check();
+      expect(await (await answered).json()).toEqual({ subscribed: true, previews: true });
+      const subscription = await bob.page.evaluate(async () =>
+        (await (await navigator.serviceWorker.ready).pushManager.getSubscription())?.toJSON(),
+      );
+      const clientHash = new URL(subscription?.endpoint ?? '').pathname.split('/').at(-1) ?? '';
+
+      // Bob closes the tab: his device has no connection, so the server pushes.
+      await bob.page.close();
+      const burnText = `burn ${marker()}`;
+      const plainText = `plain ${marker()}`;
+      await alice.openChat('bob');
+      await alice.send(burnText, { view: '5 s', ttl: '1 hour' });
+      await alice.bubbles('own-burn').waitFor();
+      await alice.send(plainText);
+      let payloads: string[] = [];
+      await expect
+        .poll(
+          async () => {
+            payloads = await receiver.received({ endpoint: '', keys: { p256dh: '', auth: '' }, clientHash });
+            return payloads.length;
+          },
+          { timeout: WAIT_MS },
+        )
+        .toBe(2);
+      expect(payloads.map((p) => JSON.parse(p))).toEqual([
+        { v: 1, kind: 'burn', from: 'alice' },
+        { v: 1, kind: 'message', from: 'alice', preview: plainText },
+      ]);
+      expect(payloads.join('\n')).not.toContain(burnText);
+
+      // The browser's worker shows them (the payloads as the browser would have decrypted them).
+      const again = await AppPage.open(bobCtx, suite.url, 'bob again');
+      await controlled(again.page);
+      const push = await PushDelivery.attach(again.page, suite.url);
+      await push.deliver(payloads[0]);
+      const burnShown = await takeShown(again.page);
+      expect(burnShown.map(({ title, body, tag }) => ({ title, body, tag }))).toEqual([
+        { title: 'alice sent a burn message', body: '', tag: 'cinder:alice' },
+      ]);
+      await push.deliver(payloads[1]);
+      const plainShown = await takeShown(again.page);
+      expect(plainShown.map(({ title, body, tag }) => ({ title, body, tag }))).toEqual([
+        { title: 'alice', body: plainText, tag: 'cinder:alice' },
+      ]);
+      expect(JSON.stringify([...burnShown, ...plainShown])).not.toContain(burnText);
     },
     TEST_MS,
   );
