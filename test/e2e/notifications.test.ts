@@ -5,6 +5,7 @@ import { type PushReceiver, startPushReceiver } from '../../packages/server/test
 import { marker } from '../kit/index.ts';
 import { AppPage, TEST_MS, WAIT_MS } from './app-page.ts';
 import { describeBrowser } from './browser.ts';
+import { runAxe, seriousViolations, settle } from './page-checks.ts';
 import { useBrowserSuite } from './suite.ts';
 
 /** A notification as `registration.getNotifications()` gives it back to the page. */
@@ -138,6 +139,13 @@ function setHidden(page: Page, hidden: boolean): Promise<void> {
   );
 }
 
+/** No serious or critical axe-core violation on the page as it is (the settings dialog open). */
+async function expectAccessible(app: AppPage, state: string): Promise<void> {
+  await settle(app.page);
+  expect(seriousViolations(await runAxe(app.page)), `${app.name}: ${state}`).toEqual([]);
+  await app.shot(`notifications-${app.name}-${state}`);
+}
+
 /** Open the settings dialog from the sidebar; returns the notifications section. */
 async function openNotificationSettings(app: AppPage, settings = 'Settings') {
   await app.page.getByRole('button', { name: settings, exact: true }).click();
@@ -253,6 +261,7 @@ describeBrowser('web: notifications that carry no content', () => {
       const context = await suite.newContext({ viewport: { width: 1200, height: 780 }, locale: 'en-US' });
       await context.grantPermissions(['notifications'], { origin: suite.url });
       const app = await AppPage.open(context, suite.url, 'setter');
+      await app.page.emulateMedia({ colorScheme: 'dark' });
       const pushRequests: string[] = [];
       app.page.on('request', (r: Request) => {
         if (new URL(r.url()).pathname.startsWith('/v1/push/'))
@@ -268,6 +277,7 @@ describeBrowser('web: notifications that carry no content', () => {
       expect(await status.textContent()).toBe(
         'Notifications show while Cinder is open in a tab, not while it is closed.',
       );
+      await expectAccessible(app, 'tab-only');
 
       await section.getByRole('button', { name: 'Turn on notifications' }).click();
       await expect
@@ -277,6 +287,7 @@ describeBrowser('web: notifications that carry no content', () => {
       expect(await previews.isChecked()).toBe(false);
       expect(await section.textContent()).toContain('Burn messages never show any content');
       const state = await section.getAttribute('data-state');
+      await expectAccessible(app, state ?? '');
       if (state === 'failed') {
         // Chromium here reaches no push service: the section says so, and the server got nothing.
         expect(await status.textContent()).toMatch(/^Could not subscribe to push notifications/);
@@ -446,6 +457,7 @@ describeBrowser('web: notifications end to end through a local push service', ()
       await section.getByRole('button', { name: 'Turn on notifications' }).click();
       await expect.poll(() => section.getAttribute('data-state'), { timeout: WAIT_MS }).toBe('on');
       expect(await section.getByRole('status').textContent()).toBe('Notifications are on for this device.');
+      await expectAccessible(bob, 'on');
       const answered = bob.page.waitForResponse((r) => r.url().endsWith('/v1/push/preferences'));
       await section.getByRole('checkbox', { name: 'Show message previews' }).check();
       expect(await (await answered).json()).toEqual({ subscribed: true, previews: true });
