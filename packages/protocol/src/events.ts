@@ -32,8 +32,23 @@ export const BurnedEvent = z.object({
   at: Timestamp,
 });
 
-export const Event = z.discriminatedUnion('kind', [MessageEvent, ReceiptEvent, BurnedEvent]);
+/**
+ * Message `messageId`, a normal message, was recalled by its sender `by` (消息撤回): its content is
+ * gone from the server, and devices drop their copy. Never carries content.
+ */
+export const RecalledEvent = z.object({
+  kind: z.literal('recalled'),
+  seq: Cursor,
+  messageId: Id,
+  conversation: z.string(),
+  /** Username of the sender, who recalled it. */
+  by: Username,
+  at: Timestamp,
+});
+
+export const Event = z.discriminatedUnion('kind', [MessageEvent, ReceiptEvent, BurnedEvent, RecalledEvent]);
 export type Event = z.infer<typeof Event>;
 export type MessageEvent = z.infer<typeof MessageEvent>;
 export type ReceiptEvent = z.infer<typeof ReceiptEvent>;
 export type BurnedEvent = z.infer<typeof BurnedEvent>;
+export type RecalledEvent = z.infer<typeof RecalledEvent>;

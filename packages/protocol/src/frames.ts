@@ -104,6 +104,13 @@ export const DeliveredFrame = z.object({
 /** The sender burns its own unopened burn message (reason `revoked`). */
 export const RevokeFrame = z.object({ type: z.literal('revoke'), rid: RequestId, id: Id });
 
+/**
+ * The sender recalls its own normal message within the server's recall window (`--recall-window`):
+ * its content is deleted and every device of both users gets a `recalled` event. FORBIDDEN for the
+ * recipient and once the window has closed; BAD_REQUEST for a burn message (those are revoked).
+ */
+export const RecallFrame = z.object({ type: z.literal('recall'), rid: RequestId, id: Id });
+
 /** The device stored every event up to `cursor`. Lets the server track each device's progress. */
 export const AckFrame = z.object({ type: z.literal('ack'), rid: RequestId, cursor: Cursor });
 
@@ -120,6 +127,7 @@ export const ClientFrame = z.discriminatedUnion('type', [
   ReadFrame,
   DeliveredFrame,
   RevokeFrame,
+  RecallFrame,
   AckFrame,
   KeysFrame,
   PingFrame,
@@ -131,6 +139,7 @@ export type OpenFrame = z.infer<typeof OpenFrame>;
 export type ReadFrame = z.infer<typeof ReadFrame>;
 export type DeliveredFrame = z.infer<typeof DeliveredFrame>;
 export type RevokeFrame = z.infer<typeof RevokeFrame>;
+export type RecallFrame = z.infer<typeof RecallFrame>;
 export type AckFrame = z.infer<typeof AckFrame>;
 export type PingFrame = z.infer<typeof PingFrame>;
 export type KeysFrame = z.infer<typeof KeysFrame>;
@@ -185,6 +194,7 @@ export const RESULT_SCHEMAS = {
   read: EmptyResult,
   delivered: EmptyResult,
   revoke: EmptyResult,
+  recall: EmptyResult,
   ack: EmptyResult,
   keys: KeysResult,
   ping: PongResult,

@@ -61,6 +61,7 @@ import type {
   Message,
   OpenedAttachment,
   OpenedMessage,
+  Recalled,
   Receipt,
   SendFileOptions,
   SendOptions,
@@ -122,6 +123,11 @@ export interface ClientEvents {
   receipt: [receipt: Receipt];
   /** A message burned. Emitted once per message per device. */
   burned: [burned: Burned];
+  /**
+   * A normal message was recalled by its sender (消息撤回): its copy is gone from this device.
+   * Emitted once per device, on the sender's devices too (the one that recalled included).
+   */
+  recalled: [recalled: Recalled];
   /** The connection state changed. */
   state: [state: ClientState];
   /**
@@ -185,6 +191,10 @@ export class CinderClient {
       burned: (b) => {
         this.#prefetched.delete(b.messageId);
         this.#emitter.emit('burned', b);
+      },
+      recalled: (r) => {
+        this.#prefetched.delete(r.messageId);
+        this.#emitter.emit('recalled', r);
       },
       delivered: (ids) => this.#acks.delivered(ids),
     });
@@ -569,6 +579,20 @@ export class CinderClient {
     this.#session.assertLive();
     await this.#connection.request({ type: 'revoke', id }, { timeoutMs: this.#requestTimeoutMs });
     await this.#serial.run(() => this.#sync.burnLocallyById(id, 'revoked'));
+  }
+
+  /**
+   * Recall one of this account's normal messages (消息撤回) within the server's recall window
+   * (`--recall-window`, 2 minutes by default): the server deletes its text, ext and attachment,
+   * and every device of both users drops its copy and emits `recalled`. This device's copy is
+   * gone when the call resolves. FORBIDDEN once the window has closed (or for a message this
+   * account received); BAD_REQUEST for a burn message (use `revoke`); NOT_FOUND for one that is
+   * unknown or already recalled.
+   */
+  async recall(id: string): Promise<void> {
+    this.#session.assertLive();
+    await this.#connection.request({ type: 'recall', id }, { timeoutMs: this.#requestTimeoutMs });
+    await this.#serial.run(() => this.#store.commit({ deleteMessages: [id] }));
   }
 
   /** This device's copy of one message, or null (unknown here, or burned). */

@@ -34,6 +34,7 @@ export type {
   OpenedMessage,
   PeerKeys,
   PendingSend,
+  Recalled,
   Receipt,
   SendFileOptions,
   SendOptions,

@@ -4,18 +4,20 @@ import type {
   EventsFrame,
   MessageEvent,
   MessageView,
+  RecalledEvent,
   ReceiptEvent,
   ResyncFrame,
 } from '@cinder/protocol';
 import { laterStatus, toPublicMessage, toStoredMessage } from './message.ts';
 import type { Store } from './store/store.ts';
-import type { Burned, Message, Receipt, StoredMessage, Tombstone } from './types.ts';
+import type { Burned, Message, Recalled, Receipt, StoredMessage, Tombstone } from './types.ts';
 
 /** What applying events produces besides store changes. */
 export interface SyncHooks {
   message(message: Message): void;
   receipt(receipt: Receipt): void;
   burned(burned: Burned): void;
+  recalled(recalled: Recalled): void;
   /** Received messages just stored: send `delivered` for them. */
   delivered(ids: readonly string[]): void;
 }
@@ -61,6 +63,9 @@ export class Sync {
           break;
         case 'burned':
           await this.#burned(event);
+          break;
+        case 'recalled':
+          await this.#recalled(event);
           break;
       }
     }
@@ -197,6 +202,17 @@ export class Sync {
     });
     this.cursor = event.seq;
     this.#hooks.burned({ messageId, conversation, reason, at });
+  }
+
+  /**
+   * A recall: the message leaves the store (it may be gone already: recalled from this device, or
+   * never received because the server deleted its queued copy), and the app hears of it once.
+   */
+  async #recalled(event: RecalledEvent): Promise<void> {
+    const { messageId, conversation, by, at } = event;
+    await this.#store.commit({ cursor: event.seq, deleteMessages: [messageId] });
+    this.cursor = event.seq;
+    this.#hooks.recalled({ messageId, conversation, by, at });
   }
 
   async #commitCursor(seq: number): Promise<void> {

@@ -128,6 +128,18 @@ export type Burned = {
   at: number;
 };
 
+/**
+ * The `recalled` event: the sender recalled a normal message (消息撤回); every device of both
+ * users dropped its copy. Never carries content.
+ */
+export type Recalled = {
+  messageId: string;
+  conversation: string;
+  /** The sender's username: who recalled it. */
+  by: string;
+  at: number;
+};
+
 /** Local placeholder of a burned message, kept so the app can draw "message burned". Never content. */
 export type Tombstone = {
   id: string;

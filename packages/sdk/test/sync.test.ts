@@ -2,7 +2,7 @@ import type { Event, MessageView } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../src/index.ts';
 import { Sync } from '../src/sync.ts';
-import type { Burned, Message, Receipt, StoredMessage } from '../src/types.ts';
+import type { Burned, Message, Recalled, Receipt, StoredMessage } from '../src/types.ts';
 
 // Sync is the client's event-application core; here it runs on a real MemoryStore with frames
 // built by hand, to pin down orderings a live server only produces by chance.
@@ -30,12 +30,14 @@ function setup() {
     message: [] as Message[],
     receipt: [] as Receipt[],
     burned: [] as Burned[],
+    recalled: [] as Recalled[],
     delivered: [] as string[],
   };
   const sync = new Sync(store, {
     message: (m) => out.message.push(m),
     receipt: (r) => out.receipt.push(r),
     burned: (b) => out.burned.push(b),
+    recalled: (r) => out.recalled.push(r),
     delivered: (ids) => out.delivered.push(...ids),
   });
   const events = (list: Event[], cursor = list.at(-1)?.seq ?? 0) =>
@@ -55,6 +57,22 @@ describe('Sync', () => {
     expect(out.delivered).toEqual(['m1', 'm2']);
     expect(await store.getCursor()).toBe(9);
     expect(sync.cursor).toBe(9);
+  });
+
+  it('drops a recalled message and announces the recall once, also for a message it never had', async () => {
+    const { store, out, events } = setup();
+    await events([{ kind: 'message', seq: 1, message: view('m1') }]);
+    const recalled = { kind: 'recalled' as const, messageId: 'm1', conversation, by: 'bob', at: 3000 };
+    await events([{ ...recalled, seq: 2 }]);
+    await events([{ ...recalled, seq: 2 }]); // a replay
+    await events([{ ...recalled, seq: 3, messageId: 'm_never_seen' }]);
+    expect(await store.getMessage('m1')).toBeUndefined();
+    expect(await store.listMessages()).toEqual([]);
+    expect(out.recalled).toEqual([
+      { messageId: 'm1', conversation, by: 'bob', at: 3000 },
+      { messageId: 'm_never_seen', conversation, by: 'bob', at: 3000 },
+    ]);
+    expect(await store.getCursor()).toBe(3);
   });
 
   it('does not announce a message it already stored, even under a new seq', async () => {

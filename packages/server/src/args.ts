@@ -158,6 +158,13 @@ export const SERVER_FLAGS = {
     help: 'how long tombstones and the event log are kept; a device offline longer does a full resync',
     set: (o, v) => (o.tombstoneRetentionSeconds = parseDuration(v)),
   },
+  'recall-window': {
+    env: 'CINDER_RECALL_WINDOW',
+    arg: '<duration>',
+    default: '2m',
+    help: 'how long after sending a sender may recall a normal message (消息撤回)',
+    set: (o, v) => (o.recallWindowSeconds = parseDuration(v)),
+  },
   'max-frame-bytes': {
     env: 'CINDER_MAX_FRAME_BYTES',
     arg: '<size>',

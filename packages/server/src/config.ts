@@ -78,6 +78,8 @@ export interface ServerOptions {
   maxTtlSeconds?: number;
   /** How long tombstones and the event log are kept. @default DEFAULT_TOMBSTONE_RETENTION_SECONDS (30 days) */
   tombstoneRetentionSeconds?: number;
+  /** How long after sending a sender may recall a normal message (docs/accounts.md). @default DEFAULT_RECALL_WINDOW_SECONDS (2 minutes) */
+  recallWindowSeconds?: number;
   /** Largest inbound WebSocket frame answered normally; larger ones get PAYLOAD_TOO_LARGE. @default DEFAULT_MAX_FRAME_BYTES (128 KiB) */
   maxFrameBytes?: number;
   /** Largest upload; a larger `size` is PAYLOAD_TOO_LARGE before any byte is stored. @default DEFAULT_MAX_UPLOAD_BYTES (25 MiB) */
@@ -159,6 +161,7 @@ export interface ServerConfig {
   metricsHost: string;
   maxTtlSeconds: number;
   tombstoneRetentionSeconds: number;
+  recallWindowSeconds: number;
   maxFrameBytes: number;
   maxUploadBytes: number;
   uploadTtlSeconds: number;
@@ -182,6 +185,9 @@ export interface ServerConfig {
 }
 
 /** Default of `RateLimitOptions.openBytesPerSecond`: 8 MiB. */
+/** How long after sending a sender may recall a normal message: 2 minutes, as in the IM apps users know. */
+export const DEFAULT_RECALL_WINDOW_SECONDS = 120;
+
 export const DEFAULT_OPEN_BYTES_PER_SECOND = 8 * 1024 * 1024;
 
 /** Default upload bytes a device may start per second (see `RateLimitOptions.uploadBytesPerSecond`). */
@@ -241,6 +247,11 @@ export function resolveConfig(options: ServerOptions = {}): ServerConfig {
       'tombstoneRetentionSeconds',
       options.tombstoneRetentionSeconds,
       DEFAULT_TOMBSTONE_RETENTION_SECONDS,
+    ),
+    recallWindowSeconds: positiveInt(
+      'recallWindowSeconds',
+      options.recallWindowSeconds,
+      DEFAULT_RECALL_WINDOW_SECONDS,
     ),
     maxFrameBytes: positiveInt('maxFrameBytes', options.maxFrameBytes, DEFAULT_MAX_FRAME_BYTES, 1024),
     maxUploadBytes: positiveInt('maxUploadBytes', options.maxUploadBytes, DEFAULT_MAX_UPLOAD_BYTES),

@@ -128,6 +128,7 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
     logger,
     now,
     maxTtlSeconds: config.maxTtlSeconds,
+    recallWindowSeconds: config.recallWindowSeconds,
     push,
   });
   const sweeper = new Sweeper({

@@ -226,6 +226,68 @@ for (const make of [sqliteBackend, postgresBackend]) {
           later.id,
         ]);
       });
+
+      it('recalls a normal message within the window: every device of both users drops it and hears `recalled`', async () => {
+        let skew = 0;
+        await using h = await start({ now: () => Date.now() + skew, recallWindowSeconds: 120 });
+        const alice = await h.user();
+        const alice2 = await h.device(alice.name);
+        const bob = await h.user();
+        const bob2 = await h.device(bob.name);
+        const bobLate = await h.device(bob.name);
+        await bobLate.client.close(); // offline from before the send: never gets the text
+        // Each device's `recalled` events (the test kit's devices do not record this event).
+        const recalls = new Map<object, unknown[]>();
+        for (const d of [alice, alice2, bob, bob2, bobLate]) {
+          const list: unknown[] = [];
+          recalls.set(d, list);
+          d.client.on('recalled', (r) => list.push(r));
+        }
+        const text = `recall me ${Math.random()}`;
+        const sent = await alice.client.send(bob.name, text, { ext: { note: 'x' } });
+        await waitFor(() => bob2.events.message.some((m) => m.id === sent.id), { what: 'delivery to bob2' });
+        await waitFor(() => alice2.events.message.some((m) => m.id === sent.id), { what: 'copy on alice2' });
+        await bob2.client.close(); // had it, offline during the recall
+
+        // Only the sender; a burn message is revoked, not recalled.
+        expect(await failure(bob.client.recall(sent.id))).toEqual({
+          code: 'FORBIDDEN',
+          message: 'Only the sender may recall a message',
+        });
+        const burn = await alice.client.send(bob.name, 'burn', { burn: true });
+        expect(await codeOf(alice.client.recall(burn.id))).toBe('BAD_REQUEST');
+
+        await alice.client.recall(sent.id);
+        expect(await alice.client.message(sent.id)).toBeNull();
+        const expected = { messageId: sent.id, conversation: sent.conversation, by: alice.name };
+        for (const d of [alice, alice2, bob]) {
+          await waitFor(() => (recalls.get(d)?.length ?? 0) > 0, { what: 'recalled' });
+          expect(recalls.get(d)).toEqual([{ ...expected, at: expect.any(Number) }]);
+          expect(await d.client.message(sent.id)).toBeNull();
+          expect(JSON.stringify(await d.client.messages(d === bob ? alice.name : bob.name))).not.toContain(
+            text,
+          );
+        }
+        // The offline devices learn it on sync.
+        await bob2.client.connect();
+        expect(recalls.get(bob2)).toEqual([{ ...expected, at: expect.any(Number) }]);
+        expect(await bob2.client.message(sent.id)).toBeNull();
+        await bobLate.client.connect();
+        expect(recalls.get(bobLate)).toEqual([{ ...expected, at: expect.any(Number) }]);
+        expect(bobLate.events.message.map((m) => m.id)).not.toContain(sent.id);
+        // Nothing of it is left in the database.
+        expect(await backend.rows(h, 'messages', 'id', sent.id)).toBe(0);
+
+        // After the window: refused, and the message stays.
+        const late = await alice.client.send(bob.name, 'too late to recall');
+        skew = 120_001;
+        expect(await failure(alice.client.recall(late.id))).toEqual({
+          code: 'FORBIDDEN',
+          message: 'The time to recall this message has passed',
+        });
+        expect((await alice.client.message(late.id))?.text).toBe('too late to recall');
+        expect(await backend.rows(h, 'messages', 'id', late.id)).toBe(1);
+      });
     },
   );
 }

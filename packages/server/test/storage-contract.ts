@@ -624,6 +624,51 @@ export function runStorageContract(name: string, options: { create: () => Promis
       ]);
     });
 
+    it('recalls only a live normal message, only by its sender, within the window, and tells both users', async () => {
+      const m = message({ sentAt: 1_000 });
+      await storage.insertMessage({ deviceId: 'd1', key: 'key-recall1', message: m, at: 1_000 });
+      await storage.markDelivered({ ids: [m.id], recipient: bob, at: 1_500 });
+      const recall = (id: string, userId: string, at: number) =>
+        storage.recallMessage({ id, userId, at, windowMs: 120_000 });
+      expect(await recall(m.id, bob.id, 2_000)).toMatchObject({
+        kind: 'refused',
+        refusal: { code: 'FORBIDDEN' },
+      });
+      expect(await recall(m.id, carol.id, 2_000)).toMatchObject({
+        kind: 'refused',
+        refusal: { code: 'NOT_FOUND' },
+      });
+      expect(await recall(m.id, alice.id, 121_001)).toMatchObject({
+        kind: 'refused',
+        refusal: { code: 'FORBIDDEN', message: 'The time to recall this message has passed' },
+      });
+      const outcome = await recall(m.id, alice.id, 121_000);
+      expect(outcome).toEqual({ kind: 'done', wake: [alice.id, bob.id], burned: [] });
+      // Gone: the message, its queued copies, its content; a second recall finds nothing.
+      expect(await recall(m.id, alice.id, 121_000)).toMatchObject({ refusal: { code: 'NOT_FOUND' } });
+      expect(
+        await storage.openMessage({ id: m.id, userId: bob.id, deviceId: 'd_bob', at: 121_001 }),
+      ).toMatchObject({ kind: 'refused', refusal: { code: 'NOT_FOUND' } });
+      for (const user of [alice, bob]) {
+        const events = await allEvents(storage, user.id);
+        expect(events.filter((e) => e.kind === 'message')).toEqual([]);
+        expect(events.at(-1)).toEqual({
+          kind: 'recalled',
+          seq: expect.any(Number),
+          messageId: m.id,
+          conversation: m.conversation,
+          by: 'alice',
+          at: 121_000,
+        });
+        expect(JSON.stringify(events)).not.toContain('secret');
+        expect((await storage.listLiveMessages(user.id, null, 100)).messages).toEqual([]);
+      }
+      // A burn message is revoked, not recalled.
+      const b = message({ burn: burnPolicy, sentAt: 1_000 });
+      await storage.insertMessage({ deviceId: 'd1', key: 'key-recall2', message: b, at: 1_000 });
+      expect(await recall(b.id, alice.id, 1_001)).toMatchObject({ refusal: { code: 'BAD_REQUEST' } });
+    });
+
     it('revokes only for the sender, and only unburned burn messages', async () => {
       const m = message({ burn: burnPolicy });
       const normal = message();

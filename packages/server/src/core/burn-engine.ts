@@ -37,6 +37,7 @@ export class BurnEngine {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #maxTtlSeconds: number;
+  readonly #recallWindowMs: number;
   readonly #push: Push | null;
 
   constructor(options: {
@@ -47,6 +48,8 @@ export class BurnEngine {
     logger: Logger;
     now: () => number;
     maxTtlSeconds: number;
+    /** How long after sending a sender may recall a normal message (`--recall-window`). */
+    recallWindowSeconds: number;
     /** Web Push for stored messages (docs/push.md). @default none */
     push?: Push | null;
   }) {
@@ -57,6 +60,7 @@ export class BurnEngine {
     this.#logger = options.logger;
     this.#now = options.now;
     this.#maxTtlSeconds = options.maxTtlSeconds;
+    this.#recallWindowMs = options.recallWindowSeconds * 1000;
     this.#push = options.push ?? null;
   }
 
@@ -236,6 +240,17 @@ export class BurnEngine {
   async revoke(who: DeviceIdentity, id: string): Promise<EmptyResult> {
     const at = this.#now();
     this.#changed(await this.#storage.revokeMessage({ id, userId: who.userId, at }), at);
+    return EMPTY;
+  }
+
+  /** The sender recalls its own normal message within the recall window (decideRecall). */
+  async recall(who: DeviceIdentity, id: string): Promise<EmptyResult> {
+    const at = this.#now();
+    this.#changed(
+      await this.#storage.recallMessage({ id, userId: who.userId, at, windowMs: this.#recallWindowMs }),
+      at,
+    );
+    this.#logger.info({ messageId: id, userId: who.userId }, 'message recalled');
     return EMPTY;
   }
 

@@ -6,6 +6,7 @@ import {
   decideExpiry,
   decideOpen,
   decideRead,
+  decideRecall,
   decideRevoke,
   type Found,
   isDue,
@@ -316,6 +317,37 @@ describe('burn rules', () => {
         if (loudRead.effect === 'receipt') expect(quietRead, name).toEqual({ effect: 'ignore' });
         else expect(quietRead, name).toEqual(loudRead);
       }
+    }
+  });
+
+  it('lets only the sender recall a live normal message, within the window', () => {
+    const WINDOW = 120_000;
+    const normal = live(null);
+    expect(decideRecall(normal, SENDER, AT, AT - WINDOW, WINDOW)).toEqual({ effect: 'recall', message: ROW });
+    expect(decideRecall(normal, SENDER, AT, AT - WINDOW - 1, WINDOW)).toEqual({
+      effect: 'refuse',
+      refusal: { code: 'FORBIDDEN', message: 'The time to recall this message has passed' },
+    });
+    expect(decideRecall(normal, RECIPIENT, AT, AT, WINDOW)).toMatchObject({
+      refusal: { code: 'FORBIDDEN', message: 'Only the sender may recall a message' },
+    });
+    // Outsiders learn nothing: the same answer as for an id that never existed.
+    expect(decideRecall(normal, 'u_outsider', AT, AT, WINDOW)).toEqual(
+      decideRecall({ state: 'none' }, 'u_outsider', AT, AT, WINDOW),
+    );
+    expect(decideRecall({ state: 'none' }, SENDER, AT, null, WINDOW)).toMatchObject({
+      refusal: { code: 'NOT_FOUND' },
+    });
+    // Burn messages, live or burned, have revoke instead: BAD_REQUEST for both participants.
+    for (const state of ['burn', 'burn-due', 'sealed', 'burned-opened', 'burned-revoked']) {
+      for (const actor of [SENDER, RECIPIENT]) {
+        expect(decideRecall(STATES[state] as Found<typeof ROW>, actor, AT, AT, WINDOW)).toMatchObject({
+          refusal: { code: 'BAD_REQUEST' },
+        });
+      }
+      expect(decideRecall(STATES[state] as Found<typeof ROW>, 'u_outsider', AT, AT, WINDOW)).toMatchObject({
+        refusal: { code: 'NOT_FOUND' },
+      });
     }
   });
 

@@ -62,6 +62,9 @@ export type ReadDecision<M> = { effect: 'receipt'; type: 'read'; message: M } | 
 /** The sender burns its own unopened burn message. */
 export type RevokeDecision<M> = { effect: 'burn'; reason: 'revoked'; message: M } | Expire<M> | Refuse;
 
+/** The sender recalls its own normal message (消息撤回, docs/accounts.md). */
+export type RecallDecision<M> = { effect: 'recall'; message: M } | Refuse;
+
 /** A delivery receipt; anything else is ignored (the request carries many ids). */
 export type DeliveredDecision<M> =
   | { effect: 'receipt'; type: 'delivered'; message: M }
@@ -158,6 +161,34 @@ export function decideRevoke<M>(found: Found<M>, actor: string, at: number): Rev
   }
   if (found.expiresAt === null) return { effect: 'refuse', refusal: REVOKE_NORMAL };
   return { effect: 'burn', reason: 'revoked', message: found.message };
+}
+
+const RECALL_FORBIDDEN: Refusal = { code: 'FORBIDDEN', message: 'Only the sender may recall a message' };
+const RECALL_BURN: Refusal = {
+  code: 'BAD_REQUEST',
+  message: 'Burn messages are revoked, not recalled',
+};
+const RECALL_CLOSED: Refusal = { code: 'FORBIDDEN', message: 'The time to recall this message has passed' };
+
+/**
+ * Recall (消息撤回, not a burn rule: normal messages only): the sender takes back a live normal
+ * message while `at` is within `windowMs` of its `sentAt` (the server's clocks both). To anyone
+ * else it does not exist (rule 11); a burn message, live or burned, is BAD_REQUEST for its
+ * participants (it has revoke); the recipient is FORBIDDEN; a closed window is FORBIDDEN with
+ * its own message. A recalled message is gone: a second recall finds nothing (NOT_FOUND).
+ */
+export function decideRecall<M>(
+  found: Found<M>,
+  actor: string,
+  at: number,
+  sentAt: number | null,
+  windowMs: number,
+): RecallDecision<M> {
+  if (!isParticipant(found, actor)) return { effect: 'refuse', refusal: NOT_FOUND };
+  if (found.state === 'burned' || found.expiresAt !== null) return { effect: 'refuse', refusal: RECALL_BURN };
+  if (found.senderId !== actor) return { effect: 'refuse', refusal: RECALL_FORBIDDEN };
+  if (sentAt === null || at - sentAt > windowMs) return { effect: 'refuse', refusal: RECALL_CLOSED };
+  return { effect: 'recall', message: found.message };
 }
 
 /**

@@ -19,6 +19,8 @@ import type {
   PruneOutcome,
   PushStore,
   PushSubscriptionRecord,
+  ReadInput,
+  RecallInput,
   Storage,
   UploadRecord,
   UploadStore,
@@ -86,8 +88,12 @@ export class TimedStorage implements Storage {
     return timed(this.#metrics, 'revokeMessage', performance.now(), this.#inner.revokeMessage(input));
   }
 
-  readMessage(input: { id: string; reader: Party; at: number }): Promise<ActOutcome> {
+  readMessage(input: ReadInput): Promise<ActOutcome> {
     return timed(this.#metrics, 'readMessage', performance.now(), this.#inner.readMessage(input));
+  }
+
+  recallMessage(input: RecallInput): Promise<ActOutcome> {
+    return timed(this.#metrics, 'recallMessage', performance.now(), this.#inner.recallMessage(input));
   }
 
   markDelivered(input: { ids: readonly string[]; recipient: Party; at: number }): Promise<Changed> {

@@ -35,7 +35,7 @@ export interface MessageRow<I extends Int8 = Int8> {
 /** An `events` row joined with its message (message events only). */
 export interface EventRow<I extends Int8 = Int8> {
   seq: I;
-  kind: 'message' | 'receipt' | 'burned';
+  kind: 'message' | 'receipt' | 'burned' | 'recalled';
   message_id: string;
   conversation: string;
   origin_device: string | null;
@@ -235,6 +235,11 @@ export function burnChange(rows: readonly MessageRow[], reason: BurnReason): Cha
   };
 }
 
+/** What a recall changed: both users' logs grew. */
+export function recallChange(row: MessageRow): Changed {
+  return { wake: [row.sender_id, row.recipient_id], burned: [] };
+}
+
 /** What adding a receipt changed: the sender's log grew, when the receipt was new. */
 export function receiptChange(row: MessageRow, added: boolean): Changed {
   return added ? { wake: [row.sender_id], burned: [] } : NOTHING;
@@ -267,6 +272,7 @@ export function eventOf(row: EventRow): Event | null {
       };
     case 'receipt':
     case 'burned':
+    case 'recalled':
       return markEventOf(
         row.kind,
         seq,
@@ -280,12 +286,12 @@ export function eventOf(row: EventRow): Event | null {
 }
 
 /**
- * A `receipt` or `burned` event from the fields of its log entry, in the key order of every
+ * A `receipt`, `burned` or `recalled` event from the fields of its log entry, in the key order of every
  * event of its kind (tails hold events read back and events just appended: lookups over them stay
  * fast only while each kind has one shape).
  */
 export function markEventOf(
-  kind: 'receipt' | 'burned',
+  kind: 'receipt' | 'burned' | 'recalled',
   seq: number,
   messageId: string,
   conversation: string,
@@ -293,8 +299,9 @@ export function markEventOf(
   byName: string | null,
   at: number,
 ): Event {
-  return kind === 'receipt'
-    ? {
+  switch (kind) {
+    case 'receipt':
+      return {
         kind,
         seq,
         messageId,
@@ -302,6 +309,10 @@ export function markEventOf(
         type: detail === 'read' ? 'read' : 'delivered',
         by: byName ?? '',
         at,
-      }
-    : { kind, seq, messageId, conversation, reason: (detail ?? 'opened') as BurnReason, at };
+      };
+    case 'recalled':
+      return { kind, seq, messageId, conversation, by: byName ?? '', at };
+    case 'burned':
+      return { kind, seq, messageId, conversation, reason: (detail ?? 'opened') as BurnReason, at };
+  }
 }

@@ -107,6 +107,11 @@ export interface OpenInput extends ActInput {
   readReceipts?: boolean;
 }
 
+/** A recall by the sender `userId`: refused once `windowMs` has passed since the message was sent. */
+export interface RecallInput extends ActInput {
+  windowMs: number;
+}
+
 /** A read receipt by `reader` (no receipt when `readReceipts` is false). */
 export interface ReadInput {
   id: string;
@@ -371,6 +376,11 @@ export interface Storage {
   openMessage(input: OpenInput): Promise<OpenOutcome>;
   revokeMessage(input: ActInput): Promise<ActOutcome>;
   readMessage(input: ReadInput): Promise<ActOutcome>;
+  /**
+   * Recall a normal message (`decideRecall`): delete it, its blob, its queued copies and receipts,
+   * and append `recalled` to both users' logs, in one transaction.
+   */
+  recallMessage(input: RecallInput): Promise<ActOutcome>;
   /** `decideDelivered` for each id; a request for many ids never fails for one of them. */
   markDelivered(input: { ids: readonly string[]; recipient: Party; at: number }): Promise<Changed>;
   /** Up to `limit` burn messages due at `now` (`decideExpiry`), oldest deadline first. */

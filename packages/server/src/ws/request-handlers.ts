@@ -36,6 +36,7 @@ export const REQUEST_HANDLERS = {
   read: (context, who, request) => context.engine.read(who, request.id),
   delivered: (context, who, request) => context.engine.delivered(who, request.ids),
   revoke: (context, who, request) => context.engine.revoke(who, request.id),
+  recall: (context, who, request) => context.engine.recall(who, request.id),
   ack: (context, who, request) => context.engine.ack(who, request.cursor),
   keys: (context, who, request) => context.engine.keys(who, request.username),
   ping: (context) => ({ serverTime: context.now() }),

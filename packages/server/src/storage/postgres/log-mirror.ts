@@ -116,14 +116,15 @@ export class LogMirror implements LogFeed {
   }
 
   /**
-   * One user's append, this node's or another's, into the tail. A `burned` event says its burn
-   * deleted the message's queued `message` event before the append (the head was read without
+   * One user's append, this node's or another's, into the tail. A `burned` (or `recalled`) event
+   * says its burn (or recall) deleted the message's queued `message` event before the append (the head was read without
    * it): that goes first.
    */
   #chain(userId: string, head: number | null, events: readonly LoggedEvent[]): void {
     this.#touch(userId);
     for (const { event } of events) {
-      if (event.kind === 'burned') this.#tails.unmessage([userId], event.messageId);
+      if (event.kind === 'burned' || event.kind === 'recalled')
+        this.#tails.unmessage([userId], event.messageId);
     }
     this.#tails.appendAfter(userId, head, events);
   }

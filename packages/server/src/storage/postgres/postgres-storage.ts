@@ -8,6 +8,7 @@ import {
   decideExpiry,
   decideOpen,
   decideRead,
+  decideRecall,
   decideRevoke,
   type Found,
   type OpenDecision,
@@ -25,6 +26,7 @@ import {
   messageMeta,
   newMessageView,
   parseExt,
+  recallChange,
   refused,
   sendResultOf,
   type TombstoneRow,
@@ -45,6 +47,7 @@ import type {
   Party,
   PruneOutcome,
   ReadInput,
+  RecallInput,
   Storage,
   StorageLogger,
 } from '../storage.ts';
@@ -485,6 +488,17 @@ export class PostgresStorage implements Storage {
     });
   }
 
+  async recallMessage(input: RecallInput): Promise<ActOutcome> {
+    return this.#tx(async (tx): Promise<ActOutcome> => {
+      const found = (await this.#findAll(tx, [input.id], 'UPDATE'))(input.id);
+      const sentAt = found.state === 'live' ? int(found.message.sent_at) : null;
+      const decision = decideRecall(found, input.userId, input.at, sentAt, input.windowMs);
+      if (decision.effect === 'refuse') return refused(decision.refusal);
+      await this.#recall(tx, decision.message, input.at);
+      return { kind: 'done', ...recallChange(decision.message) };
+    });
+  }
+
   async markDelivered(input: { ids: readonly string[]; recipient: Party; at: number }): Promise<Changed> {
     if (input.ids.length === 0) return { wake: [], burned: [] };
     const ids = [...new Set(input.ids)];
@@ -615,6 +629,33 @@ export class PostgresStorage implements Storage {
       for (const row of rows) taken.set(row.message_id, { text: row.text, ext: row.ext });
       return taken;
     });
+  }
+
+  /**
+   * Delete a locked recalled normal message (its text and ext live in its row), its blob, its
+   * queued copies and receipts, and queue `recalled` for both users' logs. Inside the caller's
+   * transaction.
+   */
+  async #recall(tx: Tx, row: MessageRow, at: number): Promise<void> {
+    const s = this.#schema;
+    const blobs =
+      row.attachment !== null
+        ? `blobs AS (DELETE FROM ${s}.uploads WHERE message_id = $1 RETURNING id),
+           chunks AS (DELETE FROM ${s}.upload_chunks WHERE upload_id IN (SELECT id FROM blobs)),`
+        : '';
+    await tx.q(
+      `WITH ${blobs}
+            gone AS (DELETE FROM ${s}.messages WHERE id = $1),
+            queued AS (DELETE FROM ${s}.events WHERE kind = 'message' AND message_id = $1)
+       DELETE FROM ${s}.receipts WHERE message_id = $1`,
+      [row.id],
+    );
+    const event = { kind: 'recalled' as const, originDevice: null, detail: null, byName: row.sender, at };
+    const where = { messageId: row.id, conversation: row.conversation };
+    tx.events.push(
+      { ...event, ...where, userId: row.sender_id },
+      { ...event, ...where, userId: row.recipient_id },
+    );
   }
 
   /**

@@ -93,7 +93,7 @@ async function finish(tx: Tx, client: PostgresQueryable, log: LogWriter | undefi
 /** One event to append. */
 export interface NewEvent {
   userId: string;
-  kind: 'message' | 'receipt' | 'burned';
+  kind: 'message' | 'receipt' | 'burned' | 'recalled';
   messageId: string;
   conversation: string;
   originDevice: string | null;

@@ -15,6 +15,7 @@ import {
   decideExpiry,
   decideOpen,
   decideRead,
+  decideRecall,
   decideRevoke,
   type Found,
 } from '../../core/burn-rules.ts';
@@ -30,6 +31,7 @@ import {
   messageMeta,
   newMessageView,
   parseExt,
+  recallChange,
   receiptChange,
   refused,
   sendResultOf,
@@ -49,6 +51,7 @@ import type {
   Party,
   PruneOutcome,
   ReadInput,
+  RecallInput,
   Storage,
   StorageLogger,
 } from '../storage.ts';
@@ -429,6 +432,16 @@ export class SqliteStorage implements Storage {
     });
   }
 
+  async recallMessage(input: RecallInput): Promise<ActOutcome> {
+    return this.#write((): ActOutcome => {
+      const found = this.#find(input.id);
+      const sentAt = found.state === 'live' ? found.message.sent_at : null;
+      const decision = decideRecall(found, input.userId, input.at, sentAt, input.windowMs);
+      if (decision.effect === 'refuse') return refused(decision.refusal);
+      return { kind: 'done', ...this.#recall(decision.message, input.at) };
+    });
+  }
+
   async markDelivered(input: { ids: readonly string[]; recipient: Party; at: number }): Promise<Changed> {
     return this.#write(() => {
       const wake = new Set<string>();
@@ -508,6 +521,44 @@ export class SqliteStorage implements Storage {
     return burnChange([row], reason);
   }
 
+  /**
+   * Delete a recalled normal message (its text and ext live in its row), its blob, its queued
+   * copies and receipts, and tell both users. Inside a transaction.
+   */
+  #recall(row: MessageRow, at: number): Changed {
+    const open = this.#live();
+    const s = open.statements;
+    s.deleteMessage.run(row.n);
+    if (row.attachment != null) {
+      for (const blob of s.deleteBlobOf.all(row.id)) this.#record({ kind: 'unlinkBlob', id: blob.id });
+    }
+    s.deleteMessageEvents.run(row.to_seq ?? null, row.from_seq ?? null);
+    s.deleteReceipts.run(row.id);
+    if (this.#tails.has(row.sender_id) || this.#tails.has(row.recipient_id)) {
+      this.#record({ kind: 'unmessage', userIds: [row.sender_id, row.recipient_id], messageId: row.id });
+    }
+    for (const userId of [row.sender_id, row.recipient_id]) {
+      const seq = this.#appendEvent(
+        s,
+        userId,
+        'recalled',
+        row.id,
+        row.conversation,
+        null,
+        null,
+        row.sender,
+        at,
+      );
+      this.#tailAppend(
+        userId,
+        { kind: 'recalled', seq, messageId: row.id, conversation: row.conversation, by: row.sender, at },
+        null,
+      );
+    }
+    open.checkpoints.schedule();
+    return recallChange(row);
+  }
+
   /** Add a receipt once per message and type (a repeat appends no event). */
   #receipt(row: MessageRow, type: 'delivered' | 'read', by: string, at: number): Changed {
     const s = this.#stmts();
@@ -550,7 +601,7 @@ export class SqliteStorage implements Storage {
   #appendEvent(
     s: Statements,
     userId: string,
-    kind: 'message' | 'burned' | 'receipt',
+    kind: 'message' | 'burned' | 'receipt' | 'recalled',
     messageId: string,
     conversation: string,
     originDevice: string | null,
