@@ -216,6 +216,29 @@ describeBrowser('web: notifications that carry no content', () => {
         expect(JSON.stringify(shown)).not.toContain(secret);
       }
 
+      // What the worker's click handler posts to an open window: the page opens that chat itself
+      // (its hash route, no reload); a message naming no username is ignored.
+      const worker = context.serviceWorkers().find((w) => new URL(w.url()).pathname === '/sw.js');
+      expect(worker).toBeDefined();
+      const post = (data: unknown) =>
+        worker?.evaluate(async (message) => {
+          const scope = self as unknown as {
+            clients: { matchAll(o: object): Promise<{ postMessage(m: unknown): void }[]> };
+          };
+          for (const client of await scope.clients.matchAll({ type: 'window' })) client.postMessage(message);
+        }, data);
+      await app.page.evaluate(() => {
+        const hashes: string[] = [];
+        (window as unknown as { __hashes: string[] }).__hashes = hashes;
+        window.addEventListener('hashchange', () => hashes.push(window.location.hash));
+      });
+      await post({ type: 'cinder:open-chat', peer: '../evil' });
+      await post({ type: 'cinder:open-chat', peer: 'carol' });
+      await app.page.getByRole('heading', { name: 'carol', exact: true }).waitFor();
+      expect(await app.page.evaluate(() => (window as unknown as { __hashes: string[] }).__hashes)).toEqual([
+        '#/c/carol',
+      ]);
+
       // The app switched to Chinese: the worker reads the language the page saved for it.
       const settings = await openNotificationSettings(app);
       await settings.waitFor();
