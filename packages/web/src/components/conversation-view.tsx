@@ -244,7 +244,14 @@ export function ConversationView({
         ref={composer}
       />
 
-      {viewing && <MediaViewer key={viewing.id} revealed={viewing} onClose={() => close(viewing.id)} />}
+      {viewing && (
+        <MediaViewer
+          key={viewing.id}
+          revealed={viewing}
+          reader={me.username}
+          onClose={() => close(viewing.id)}
+        />
+      )}
 
       {safetyOpen && <SafetyNumberDialog peer={peer} keys={keys} onClose={() => setSafetyOpen(false)} />}
     </section>
@@ -270,7 +277,13 @@ export function ConversationView({
           />
         );
       case 'revealed':
-        return <RevealedBubble revealed={item.revealed} onClose={() => close(item.revealed.id)} />;
+        return (
+          <RevealedBubble
+            revealed={item.revealed}
+            reader={me.username}
+            onClose={() => close(item.revealed.id)}
+          />
+        );
       case 'burned':
         return <BurnedPlaceholder placeholder={item.placeholder} mine={item.mine} peer={peer} />;
       case 'key-change':
