@@ -10,6 +10,7 @@ describe('notificationFor', () => {
     expect(options.tag).toBe('cinder:alice');
     expect(options.data).toEqual({ from: 'alice' });
     expect(options.silent).toBe(false);
+    expect(options.renotify).toBe(true);
   });
 
   it("shows a normal message's preview only when the payload has one", () => {
@@ -21,6 +22,7 @@ describe('notificationFor', () => {
     expect(withPreview.title).toBe('bob');
     expect(withPreview.options.body).toBe('hi there');
     expect(withPreview.options.silent).toBe(true);
+    expect(withPreview.options.renotify).toBe(false);
     expect(notificationFor({ v: 1, kind: 'message', from: 'bob' }, 'en', false).options.body).toBe(
       'New message',
     );

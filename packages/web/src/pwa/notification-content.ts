@@ -13,7 +13,8 @@ export const FALLBACK_TAG = 'cinder';
 /** What the worker shows for one push: `showNotification(title, options)`. */
 export interface NotificationContent {
   title: string;
-  options: NotificationOptions & { data: { from: string | null } };
+  /** `renotify` (not in TypeScript's DOM lib; Chromium has it): a replacing notification alerts again. */
+  options: NotificationOptions & { data: { from: string | null }; renotify: boolean };
 }
 
 /**
@@ -25,11 +26,14 @@ export interface NotificationContent {
  *   nothing of the payload. Chrome subscribes with `userVisibleOnly`, so every push shows
  *   something; a generic line is better than Chrome's own "updated in the background".
  * `silent` when a window of the app is focused and visible (it shows the message itself).
+ * No `badge`: Android draws a badge from its alpha channel alone, and the app icon is opaque.
  */
 export function notificationFor(payload: unknown, language: Language, silent: boolean): NotificationContent {
   const strings = WORKER_STRINGS[language];
   const parsed = PushPayload.safeParse(payload);
-  const base = { lang: language, icon: '/icon-192.png', badge: '/icon-192.png', silent };
+  // A second message from the same sender replaces the first (same tag) and alerts again, unless
+  // silent: the spec refuses `renotify` with `silent`.
+  const base = { lang: language, icon: '/icon-192.png', silent, renotify: !silent };
   if (!parsed.success) {
     return {
       title: strings.fallbackTitle,
