@@ -48,13 +48,14 @@ async function realFocus(context: BrowserContext, page: Page): Promise<void> {
 describeBrowser('web: deterrence for opened burn messages (blur, hold to view, watermark)', () => {
   const suite = useBrowserSuite({}, MEDIA_ARGS);
 
-  /** Alice and Bob, both on laptops (Bob in dark mode), in a chat with each other. */
+  /** Two people on laptops (the reader in `scheme`), in a chat with each other. */
   async function pair(
     a: string,
     b: string,
+    scheme: 'light' | 'dark' = 'dark',
   ): Promise<{ alice: AppPage; bob: AppPage; bobCtx: BrowserContext }> {
     const aliceCtx = await suite.newContext({ viewport: { width: 1100, height: 760 } });
-    const bobCtx = await suite.newContext({ viewport: { width: 1100, height: 760 }, colorScheme: 'dark' });
+    const bobCtx = await suite.newContext({ viewport: { width: 1100, height: 760 }, colorScheme: scheme });
     const alice = await AppPage.open(aliceCtx, suite.url, a);
     const bob = await AppPage.open(bobCtx, suite.url, b);
     await alice.signUp(a);
@@ -88,11 +89,6 @@ describeBrowser('web: deterrence for opened burn messages (blur, hold to view, w
       expect(await text.textContent()).toBe(secret);
       expect(await bubble.getAttribute('data-veil')).toBe('clear');
       expect(await filterOf(text)).toBe('none');
-      // The reader's name lies faintly over the text too, drawn by CSS, not page text.
-      const marks = bubble.getByTestId('watermark').locator('.watermark__mark');
-      expect(await marks.count(), NO_READER).toBeGreaterThan(0);
-      expect(await marks.first().evaluate((el) => getComputedStyle(el, '::before').content)).toBe('"ben"');
-      expect(await bubble.getByTestId('watermark').textContent()).toBe('');
 
       // A real loss of focus: another page of Bob's browser comes to the front.
       const other = await bobCtx.newPage();
@@ -146,7 +142,7 @@ describeBrowser('web: deterrence for opened burn messages (blur, hold to view, w
   it(
     'hold to view: with the setting on, opened text is clear only while pressed (mouse, Space or Enter held)',
     async () => {
-      const { alice, bob } = await pair('cleo', 'dan');
+      const { alice, bob } = await pair('cleo', 'dan', 'light');
 
       // Bob turns it on in settings; the choice is this browser's (localStorage).
       await bob.page.getByRole('button', { name: 'Settings', exact: true }).click();
@@ -280,6 +276,17 @@ describeBrowser('web: deterrence for opened burn messages (blur, hold to view, w
       // The CSP forbids style attributes; nothing on the page has one.
       expect(await bob.page.locator('[style]').count()).toBe(0);
       await bob.shot('deterrence-photo-watermark');
+
+      // The bubble behind the viewer shows the caption, with the name lying faintly over it too.
+      const bubble = bob.bubbles('revealed').locator('article');
+      const textMarks = bubble.getByTestId('watermark').locator('.watermark__mark');
+      expect(await textMarks.count(), NO_READER).toBeGreaterThan(0);
+      const textMark = await textMarks.first().evaluate((el) => getComputedStyle(el, '::before').content);
+      expect(textMark).toBe('"bob"');
+      expect(await bubble.getByTestId('watermark').textContent()).toBe('');
+      expect(await bubble.getByTestId('watermark').evaluate((el) => getComputedStyle(el).pointerEvents)).toBe(
+        'none',
+      );
 
       // Away from the window: the photo and its caption blur; back: clear.
       await bob.page.evaluate(() => window.dispatchEvent(new FocusEvent('blur')));
