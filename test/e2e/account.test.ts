@@ -176,4 +176,35 @@ describeBrowser('web: everyday account features (the burn toggle per draft, devi
     },
     TEST_MS,
   );
+
+  it(
+    'the sign-in screen switches the language before signing in, and the choice stays for the app',
+    async () => {
+      const app = await AppPage.open(
+        await suite.newContext({ locale: 'en-US', ...LAPTOP }),
+        suite.url,
+        'lang',
+      );
+      const lang = () => app.page.evaluate(() => document.documentElement.lang);
+      await app.page.getByRole('heading', { name: /then it’s ash/i }).waitFor();
+      const languages = app.page.getByRole('navigation', { name: 'Language' });
+      expect(await languages.getByRole('button').allTextContents()).toEqual(['简体中文']);
+
+      await languages.getByRole('button', { name: '简体中文' }).click();
+      await app.page.getByRole('heading', { name: /说完即成灰烬/ }).waitFor();
+      expect(await lang()).toBe('zh-CN');
+      const zh = app.page.getByRole('navigation', { name: '语言' });
+      expect(await zh.getByRole('button').allTextContents()).toEqual(['English']);
+      await app.shot('account-04-sign-in-zh');
+
+      // Signed up in Chinese, the app stays in Chinese.
+      await app.page.getByRole('tab', { name: '创建账号' }).click();
+      await app.page.getByLabel('用户名').fill('lang_zh');
+      await app.page.getByLabel('密码').fill('lang_zh-long-password');
+      await app.page.getByRole('button', { name: '创建账号' }).click();
+      await app.me('lang_zh').waitFor();
+      expect(await lang()).toBe('zh-CN');
+    },
+    TEST_MS,
+  );
 });

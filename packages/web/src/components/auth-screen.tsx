@@ -1,6 +1,8 @@
 import { Password, Username } from '@cinder/protocol';
 import { type FormEvent, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { AUTONYMS, isLanguage, LANGUAGES } from '../i18n/language.ts';
+import { saveLanguage } from '../i18n/setup.ts';
 import { describeError } from '../lib/errors.ts';
 import type { SignOutNotice } from '../session/session-controller.ts';
 import { Brand } from './brand.tsx';
@@ -15,9 +17,10 @@ export interface AuthScreenProps {
   onSubmit: (mode: Mode, username: string, password: string) => Promise<void>;
 }
 
-/** Sign in or create an account. */
+/** Sign in or create an account; the page's language can be switched here too, before signing in. */
 export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const language = isLanguage(i18n.resolvedLanguage) ? i18n.resolvedLanguage : 'en';
   // A device signed out elsewhere belongs to someone with an account: offer to sign in again.
   const [mode, setMode] = useState<Mode>(notice ? 'login' : 'register');
   const [username, setUsername] = useState('');
@@ -174,6 +177,28 @@ export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
           </button>
         </form>
         <p className="auth__footnote">{t('auth.footnote')}</p>
+        {/* Each language in its own words; the one shown is plain text, the others switch to it. */}
+        <nav className="auth__footnote" aria-label={t('settings.language')}>
+          {LANGUAGES.map((choice, i) => (
+            <span key={choice}>
+              {i > 0 && ' · '}
+              {choice === language ? (
+                <span lang={choice} aria-current="true">
+                  {AUTONYMS[choice]}
+                </span>
+              ) : (
+                <button
+                  type="button"
+                  className="link-button"
+                  lang={choice}
+                  onClick={() => void saveLanguage(i18n, choice)}
+                >
+                  {AUTONYMS[choice]}
+                </button>
+              )}
+            </span>
+          ))}
+        </nav>
       </section>
     </main>
   );
