@@ -61,8 +61,10 @@ export function useBackgroundNotifications(client: CinderClient, me: Me): void {
         if (!prefs.enabled) return;
         const from = message.from;
         const title = message.burn ? i18n.t('notifications.burnTitle', { from }) : from;
-        const options: NotificationOptions = {
+        // `renotify` (Chromium; not in TypeScript's DOM lib): a replacing one alerts again.
+        const options: NotificationOptions & { renotify: boolean } = {
           tag: notificationTag(from),
+          renotify: true,
           lang: i18n.language,
           icon: '/icon-192.png',
           data: { from },
