@@ -302,6 +302,29 @@ describeBrowser('web: deterrence for opened burn messages (blur, hold to view, w
       // style attribute with something in it would be the app's.
       expect(await bob.page.locator('[style]:not([style=""])').count()).toBe(0);
 
+      // Hold to view turned on from another page of the browser: the open viewer follows at once.
+      const second = await bob.page.context().newPage();
+      await second.goto(`${suite.url}/healthz`);
+      await second.evaluate(() => localStorage.setItem('cinder-hold-to-view', '1'));
+      await expect.poll(() => viewer.getAttribute('data-veil'), { timeout: WAIT_MS }).toBe('hold');
+      await second.close();
+      expect(await filterOf(img)).toMatch(/blur\(/);
+      expect(await viewer.locator('.deterrence__hint').textContent()).toBe('Press and hold to view');
+      await bob.shot('deterrence-photo-hold');
+      // A press on the photo (through the watermark): clear while held.
+      await bob.page.mouse.move(imgBox.x + imgBox.width / 2, imgBox.y + imgBox.height / 2);
+      await bob.page.mouse.down();
+      await expect.poll(() => viewer.getAttribute('data-veil'), { timeout: WAIT_MS }).toBe('clear');
+      await bob.page.mouse.up();
+      await expect.poll(() => viewer.getAttribute('data-veil'), { timeout: WAIT_MS }).toBe('hold');
+      // The keyboard holds on the viewer itself; a held Enter is not a press of "Close & burn".
+      await viewer.focus();
+      await bob.page.keyboard.down('Enter');
+      await expect.poll(() => viewer.getAttribute('data-veil'), { timeout: WAIT_MS }).toBe('clear');
+      await bob.page.keyboard.up('Enter');
+      await expect.poll(() => viewer.getAttribute('data-veil'), { timeout: WAIT_MS }).toBe('hold');
+      expect(await viewer.isVisible()).toBe(true);
+
       await viewer.getByRole('button', { name: 'Close & burn' }).click();
       await viewer.waitFor({ state: 'detached' });
     },
