@@ -116,6 +116,17 @@ describeBrowser('web: everyday account features (the burn toggle per draft, devi
       await alice.page.reload();
       await alice.page.getByRole('heading', { name: 'tbob', exact: true }).waitFor();
       expect(await burnOn(alice)).toBe(false);
+      // The chat's burn settings do survive it (sessionStorage, nothing else: no text, no flag).
+      const saved = await alice.page.evaluate(() =>
+        Object.entries(sessionStorage).filter(([key]) => key.startsWith('cinder.burn-settings.')),
+      );
+      expect(saved.map(([, value]) => JSON.parse(value))).toEqual([
+        { tbob: { viewSeconds: 0, ttlSeconds: 86_400 } },
+      ]);
+      await flame(alice).click();
+      expect(await alice.page.getByRole('radio', { name: 'Until closed', exact: true }).isChecked()).toBe(
+        true,
+      );
     },
     TEST_MS,
   );

@@ -140,10 +140,16 @@ function sameSettings(a: BurnSettings, b: BurnSettings): boolean {
   return a.viewSeconds === b.viewSeconds && a.ttlSeconds === b.ttlSeconds;
 }
 
-/** This device's per-chat burn settings from sessionStorage; anything unreadable is dropped. */
+/**
+ * This device's per-chat burn settings from sessionStorage; anything unreadable is dropped, and so
+ * are the settings of any other device this tab was signed in as (who it chatted with is not left
+ * behind for the next account).
+ */
 function loadSettings(deviceId: string): ReadonlyMap<string, BurnSettings> {
   const settings = new Map<string, BurnSettings>();
   try {
+    for (const key of Object.keys(sessionStorage))
+      if (key.startsWith(SETTINGS_KEY) && key !== SETTINGS_KEY + deviceId) sessionStorage.removeItem(key);
     const saved: unknown = JSON.parse(sessionStorage.getItem(SETTINGS_KEY + deviceId) ?? '{}');
     if (typeof saved !== 'object' || saved === null) return settings;
     for (const [peer, value] of Object.entries(saved)) {
