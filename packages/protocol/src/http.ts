@@ -64,6 +64,14 @@ export type AccountSettings = z.infer<typeof AccountSettings>;
 export const AccountSettingsBody = AccountSettings.partial().strict();
 export type AccountSettingsBody = z.infer<typeof AccountSettingsBody>;
 
+/**
+ * `DELETE /v1/account` (Bearer): delete the account (204). `password` is checked like
+ * `ChangePasswordBody.current`. Its burn messages burn (the other side hears `burned`), everything
+ * else of it is deleted, and every device of it is signed out.
+ */
+export const DeleteAccountBody = z.object({ password: z.string().max(256) });
+export type DeleteAccountBody = z.infer<typeof DeleteAccountBody>;
+
 /** A user this account blocked (docs/accounts.md on the server). */
 export const BlockedUser = z.object({ username: Username, at: Timestamp });
 export type BlockedUser = z.infer<typeof BlockedUser>;
@@ -124,6 +132,7 @@ export type HealthResponse = z.infer<typeof HealthResponse>;
 
 /**
  * HTTP routes, relative to the server's base URL. `DELETE /v1/devices/:id` signs a device out;
+ * `DELETE /v1/account` deletes the account (`DeleteAccountBody`, 204);
  * `POST /v1/account/password` changes the password (`ChangePasswordBody`, 204); `GET /v1/blocks`,
  * and `PUT` / `DELETE` on `/v1/blocks/:username` (`BlockedResponse`); `GET` and `PUT` on
  * `/v1/account/settings` (`AccountSettings`).
@@ -138,6 +147,7 @@ export const ROUTES = {
   register: '/v1/accounts',
   login: '/v1/sessions',
   devices: '/v1/devices',
+  account: '/v1/account',
   password: '/v1/account/password',
   blocks: '/v1/blocks',
   settings: '/v1/account/settings',

@@ -9,7 +9,7 @@ import {
   ROUTES,
   WS_PATH,
 } from '@cinder/protocol';
-import { changePassword } from './account.ts';
+import { changePassword, deleteAccount } from './account.ts';
 import { Acks } from './acks.ts';
 import { FrameApplier } from './apply.ts';
 import { listBlocked, setBlocked } from './blocks.ts';
@@ -317,6 +317,19 @@ export class CinderClient {
    */
   async changePassword(current: string, next: string): Promise<void> {
     await changePassword(this.#server, await this.#session.requireIdentity(), current, next);
+  }
+
+  /**
+   * Delete this account for good. `password` is checked like `changePassword`'s `current`
+   * (UNAUTHORIZED when wrong, counted like a failed login). The server burns every burn message
+   * the account sent or received (the other side's devices get `burned`: `revoked` for those it
+   * sent, `expired` for those it received), deletes its messages, devices, push subscriptions,
+   * uploads and settings, and signs every device out; the username is then unknown to others.
+   * On success this client is closed and its store wiped.
+   */
+  async deleteAccount(password: string): Promise<void> {
+    await deleteAccount(this.#server, await this.#session.requireIdentity(), password);
+    await this.#session.accountDeleted();
   }
 
   /**

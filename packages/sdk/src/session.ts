@@ -151,6 +151,12 @@ export class Session {
     if (failure) throw failure;
   }
 
+  /** See `CinderClient.deleteAccount`: the server deleted the account; stop and wipe the store. */
+  async accountDeleted(): Promise<void> {
+    this.#halt('closed', new CinderError('DISCONNECTED', 'Account deleted'));
+    await this.#forget();
+  }
+
   /** The hello of a fresh socket. */
   async hello(): Promise<HelloFrame> {
     // Frames of the previous socket are applied first, so the cursor is the true one.

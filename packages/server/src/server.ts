@@ -109,7 +109,6 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
     logger,
     maxUploadBytes: config.maxUploadBytes,
   });
-  const accounts = new Accounts({ storage, hub, limiters, now, logger });
   const push = new Push({
     storage,
     keys: vapidKeys,
@@ -131,6 +130,7 @@ export async function startServer(options: ServerOptions = {}): Promise<CinderSe
     recallWindowSeconds: config.recallWindowSeconds,
     push,
   });
+  const accounts = new Accounts({ storage, hub, engine, limiters, now, logger });
   const sweeper = new Sweeper({
     engine,
     storage,

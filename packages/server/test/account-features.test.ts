@@ -288,6 +288,70 @@ for (const make of [sqliteBackend, postgresBackend]) {
         expect((await alice.client.message(late.id))?.text).toBe('too late to recall');
         expect(await backend.rows(h, 'messages', 'id', late.id)).toBe(1);
       });
+
+      it('deletes an account: the other side sees its burn messages burn, the name is unknown, no row of it is left', async () => {
+        await using h = await start();
+        const alice = await h.user();
+        const alice2 = await h.device(alice.name);
+        const bob = await h.user();
+        const aliceId = alice.client.me?.userId ?? '';
+        const aliceDevices = [alice.client.me?.deviceId ?? '', alice2.client.me?.deviceId ?? ''];
+        const sentBurn = await alice.client.send(bob.name, 'burn from alice', { burn: true });
+        const gotBurn = await bob.client.send(alice.name, 'burn to alice', { burn: true });
+        await alice.client.send(bob.name, 'normal from alice');
+        await bob.client.send(alice.name, 'normal to alice');
+        await alice.client.block(bob.name);
+        await alice.client.setReadReceipts(false);
+        await waitFor(() => bob.events.message.length === 2, { what: 'delivery to bob' });
+
+        expect(await codeOf(alice.client.deleteAccount('not-the-password'))).toBe('UNAUTHORIZED');
+        expect(alice2.client.state).toBe('connected');
+
+        await alice.client.deleteAccount(passwordOf(alice.name));
+        expect(alice.client.me).toBeNull();
+        expect(await alice.store.getIdentity()).toBeNull();
+        await waitFor(() => alice2.client.state === 'unauthorized', { what: 'alice2 signed out' });
+        // Bob's devices see both burn messages burn, like any burn.
+        await waitFor(() => bob.events.burned.length === 2, { what: 'burns' });
+        expect(
+          bob.events.burned
+            .map((b) => [b.messageId, b.reason])
+            .sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+        ).toEqual([
+          [gotBurn.id, 'expired'],
+          [sentBurn.id, 'revoked'],
+        ]);
+        // The name is unknown: to a send, to the key directory, to a login.
+        const nobody = username();
+        expect(await failure(bob.client.send(alice.name, 'hello?'))).toEqual(
+          await failure(bob.client.send(nobody, 'hello?')),
+        );
+        expect(await failure(bob.client.send(alice.name, 'hello?', { burn: true }))).toEqual(
+          await failure(bob.client.send(nobody, 'hello?', { burn: true })),
+        );
+        expect(await codeOf(h.client().client.login(alice.name, passwordOf(alice.name)))).toBe(
+          'UNAUTHORIZED',
+        );
+        // No row of alice.
+        for (const [table, column] of [
+          ['users', 'id'],
+          ['devices', 'user_id'],
+          ['messages', 'sender_id'],
+          ['messages', 'recipient_id'],
+          ['events', 'user_id'],
+          ['tombstones', 'sender_id'],
+          ['tombstones', 'recipient_id'],
+          ['push_subscriptions', 'user_id'],
+          ['blocks', 'user_id'],
+          ['blocks', 'blocked_id'],
+        ] as const) {
+          expect(await backend.rows(h, table, column, aliceId), `${table}.${column}`).toBe(0);
+        }
+        for (const deviceId of aliceDevices) {
+          expect(await backend.rows(h, 'uploads', 'device_id', deviceId)).toBe(0);
+          expect(await backend.rows(h, 'sends', 'device_id', deviceId)).toBe(0);
+        }
+      });
     },
   );
 }

@@ -669,6 +669,80 @@ export function runStorageContract(name: string, options: { create: () => Promis
       expect(await recall(b.id, alice.id, 1_001)).toMatchObject({ refusal: { code: 'BAD_REQUEST' } });
     });
 
+    it('deletes an account: its burn messages burn for the other side, everything else of it goes', async () => {
+      const device = (id: string, userId: string) =>
+        storage.accounts.createDevice({
+          id,
+          userId,
+          name: id,
+          createdAt: 1,
+          lastSeenAt: null,
+          publicKey: null,
+          tokenHash: `h_${id}`,
+        });
+      await device('del_a1', alice.id);
+      await device('del_a2', alice.id);
+      await device('del_b1', bob.id);
+      await storage.push.saveSubscription({
+        deviceId: 'del_a1',
+        userId: alice.id,
+        endpoint: 'https://push/a',
+        p256dh: 'p',
+        auth: 'a',
+        previews: null,
+        createdAt: 1,
+      });
+      await storage.accounts.block(alice.id, carol.id, 1);
+      await storage.accounts.block(carol.id, alice.id, 1);
+      await storage.accounts.setReadReceipts(alice.id, false);
+      const sentBurn = message({ burn: burnPolicy });
+      const gotBurn = message({ from: bob, to: alice, burn: burnPolicy });
+      const normal = message();
+      const others = message({ from: bob, to: carol, conversation: 'dm:bob:carol' });
+      for (const [i, m] of [sentBurn, gotBurn, normal, others].entries()) {
+        await storage.insertMessage({ deviceId: 'del_a1', key: `key-del-${i}`, message: m, at: 1_000 });
+      }
+      await storage.uploads.create({ id: 'f_del', deviceId: 'del_a1', size: 2, createdAt: 1, expiresAt: 9 });
+
+      const deletion = await storage.deleteAccount(alice.id, 5_000);
+      expect(deletion.devices.sort()).toEqual(['del_a1', 'del_a2']);
+      expect(deletion.wake).toEqual([bob.id]);
+      expect(
+        [...deletion.burned]
+          .sort((a, b) => a.reason.localeCompare(b.reason))
+          .map((b) => [b.messageId, b.reason]),
+      ).toEqual([
+        [gotBurn.id, 'expired'],
+        [sentBurn.id, 'revoked'],
+      ]);
+      // Bob's log: both burns, and no message event of alice's messages left to deliver.
+      const bobEvents = await allEvents(storage, bob.id);
+      expect(
+        bobEvents
+          .filter((e) => e.kind === 'burned')
+          .map((e) => e.messageId)
+          .sort(),
+      ).toEqual([sentBurn.id, gotBurn.id].sort());
+      expect(bobEvents.filter((e) => e.kind === 'message').map((e) => e.message.id)).toEqual([others.id]);
+      expect((await storage.listLiveMessages(bob.id, null, 100)).messages.map((m) => m.id)).toEqual([
+        others.id,
+      ]);
+      // Nothing of alice is left.
+      expect(await storage.accounts.findUserByUsername('alice')).toBeNull();
+      expect(await storage.accounts.listDevices(alice.id)).toEqual([]);
+      expect(await storage.accounts.findDeviceByTokenHash('h_del_a1')).toBeNull();
+      expect(await storage.accounts.listDeviceKeys(alice.id)).toEqual([]);
+      expect(await storage.push.listSubscriptions(alice.id)).toEqual([]);
+      expect(await storage.accounts.listBlocked(alice.id)).toEqual([]);
+      expect(await storage.accounts.listBlocked(carol.id)).toEqual([]);
+      expect(await storage.uploads.get('f_del')).toBeNull();
+      expect(await allEvents(storage, alice.id)).toEqual([]);
+      expect((await storage.listLiveMessages(alice.id, null, 100)).messages).toEqual([]);
+      expect((await storage.accounts.listDevices(bob.id)).map((d) => d.id)).toEqual(['del_b1']);
+      // An unknown user: nothing.
+      expect(await storage.deleteAccount('u_nobody', 6_000)).toEqual({ wake: [], burned: [], devices: [] });
+    });
+
     it('revokes only for the sender, and only unburned burn messages', async () => {
       const m = message({ burn: burnPolicy });
       const normal = message();

@@ -13,6 +13,7 @@ import {
 import { hash, verify } from '@node-rs/argon2';
 import type { Logger } from '../logger.ts';
 import type { Storage, UserRecord } from '../storage/storage.ts';
+import type { BurnEngine } from './burn-engine.ts';
 import type { Hub } from './hub.ts';
 import { hashToken, newId, newToken } from './ids.ts';
 import type { Limiters } from './rate-limit.ts';
@@ -34,6 +35,7 @@ const DEFAULT_DEVICE_NAME = 'Unnamed device';
 export class Accounts {
   readonly #storage: Storage;
   readonly #hub: Hub;
+  readonly #engine: BurnEngine;
   readonly #limiters: Limiters;
   readonly #now: () => number;
   readonly #logger: Logger;
@@ -43,12 +45,15 @@ export class Accounts {
   constructor(options: {
     storage: Storage;
     hub: Hub;
+    /** Burns what a deleted account leaves (`deleteAccount`). */
+    engine: BurnEngine;
     limiters: Limiters;
     now: () => number;
     logger: Logger;
   }) {
     this.#storage = options.storage;
     this.#hub = options.hub;
+    this.#engine = options.engine;
     this.#limiters = options.limiters;
     this.#now = options.now;
     this.#logger = options.logger;
@@ -146,6 +151,36 @@ export class Accounts {
   }
 
   /**
+   * Delete `who`'s account (docs/accounts.md): `password` is checked as `changePassword` checks
+   * `current` (UNAUTHORIZED, rate-limited like login). Its burn messages burn, everything of it is
+   * deleted, and every device of it is signed out; the username is then unknown to everyone.
+   */
+  async deleteAccount(who: DeviceIdentity, password: string, address: string): Promise<void> {
+    await this.#checkPassword(who, password, address);
+    const devices = await this.#engine.deleteAccount(who.userId);
+    this.#logger.info({ userId: who.userId, devices: devices.length }, 'account deleted');
+    for (const deviceId of devices) this.#hub.revokeDevice(who.userId, deviceId);
+    // A device that was not listed (a racing sign-in) is refused at its next request anyway.
+    if (!devices.includes(who.deviceId)) this.#hub.revokeDevice(who.userId, who.deviceId);
+  }
+
+  /** Check `who`'s password as a login does: UNAUTHORIZED when wrong, RATE_LIMITED over the limits. */
+  async #checkPassword(who: DeviceIdentity, password: string, address: string): Promise<void> {
+    const attempt = await this.#limiters.signIn?.beginLogin(address, who.username);
+    let verified = false;
+    try {
+      const user = await this.#storage.accounts.findUserByUsername(who.username);
+      const ok = user !== null && user.id === who.userId && (await verify(user.passwordHash, password));
+      verified = true;
+      if (!ok) throw new CinderError('UNAUTHORIZED', 'Wrong password');
+      await attempt?.succeeded();
+    } catch (error) {
+      if (!verified) await attempt?.notAttempted();
+      throw error;
+    }
+  }
+
+  /**
    * Change the password of `who`'s account and sign out every other device of it (their tokens
    * stop working, their sockets close as a revoked device's do, their push subscriptions go).
    * A wrong `current` is UNAUTHORIZED and counts as a failed login of the account from `address`
@@ -153,24 +188,12 @@ export class Accounts {
    * when the account or address failed too often lately.
    */
   async changePassword(who: DeviceIdentity, body: ChangePasswordBody, address: string): Promise<void> {
-    const attempt = await this.#limiters.signIn?.beginLogin(address, who.username);
-    let verified = false;
-    let signedOut: string[];
-    try {
-      const user = await this.#storage.accounts.findUserByUsername(who.username);
-      const ok = user !== null && user.id === who.userId && (await verify(user.passwordHash, body.current));
-      verified = true;
-      if (!ok) throw new CinderError('UNAUTHORIZED', 'Wrong password');
-      await attempt?.succeeded();
-      signedOut = await this.#storage.accounts.changePassword(
-        who.userId,
-        await hash(body.password, ARGON2),
-        who.deviceId,
-      );
-    } catch (error) {
-      if (!verified) await attempt?.notAttempted();
-      throw error;
-    }
+    await this.#checkPassword(who, body.current, address);
+    const signedOut = await this.#storage.accounts.changePassword(
+      who.userId,
+      await hash(body.password, ARGON2),
+      who.deviceId,
+    );
     this.#logger.info({ userId: who.userId, signedOut: signedOut.length }, 'password changed');
     for (const deviceId of signedOut) this.#hub.revokeDevice(who.userId, deviceId);
   }

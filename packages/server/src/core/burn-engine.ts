@@ -254,6 +254,17 @@ export class BurnEngine {
     return EMPTY;
   }
 
+  /**
+   * Delete account `userId` and everything of it (storage `deleteAccount`): its burn messages
+   * burn like any burn (the other side hears `burned`, counted and logged here). Resolves to the
+   * devices it signed out, which the caller closes.
+   */
+  async deleteAccount(userId: string): Promise<string[]> {
+    const at = this.#now();
+    const deletion = this.#changed(await this.#storage.deleteAccount(userId, at), at);
+    return deletion.devices;
+  }
+
   async ack(who: DeviceIdentity, cursor: number): Promise<EmptyResult> {
     await this.#storage.accounts.setDeviceCursor(who.deviceId, cursor);
     return EMPTY;

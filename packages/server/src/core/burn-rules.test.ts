@@ -2,6 +2,7 @@ import { DEFAULT_TTL_SECONDS } from '@cinder/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   burnPolicy,
+  decideAccountDeletion,
   decideDelivered,
   decideExpiry,
   decideOpen,
@@ -349,6 +350,24 @@ describe('burn rules', () => {
         refusal: { code: 'NOT_FOUND' },
       });
     }
+  });
+
+  it('burns the burn messages of a deleted account (revoked when it sent them, expired when it received them)', () => {
+    expect(decideAccountDeletion(live(AT + 1), SENDER)).toEqual({
+      effect: 'burn',
+      reason: 'revoked',
+      message: ROW,
+    });
+    expect(decideAccountDeletion(live(AT + 1, ['d1']), RECIPIENT)).toEqual({
+      effect: 'burn',
+      reason: 'expired',
+      message: ROW,
+    });
+    expect(decideAccountDeletion(live(null), SENDER)).toEqual({ effect: 'delete', message: ROW });
+    expect(decideAccountDeletion(live(null), RECIPIENT)).toEqual({ effect: 'delete', message: ROW });
+    expect(decideAccountDeletion(live(AT + 1), 'u_outsider')).toBeNull();
+    expect(decideAccountDeletion(STATES['burned-opened'] as Found<typeof ROW>, SENDER)).toBeNull();
+    expect(decideAccountDeletion({ state: 'none' }, SENDER)).toBeNull();
   });
 
   it('counts a deadline as reached at its own millisecond, by the server clock only', () => {

@@ -191,6 +191,30 @@ export function decideRecall<M>(
   return { effect: 'recall', message: found.message };
 }
 
+/** What deleting an account does to one message it sent or received. */
+export type AccountDeletionDecision<M> =
+  | { effect: 'burn'; reason: 'revoked' | 'expired'; message: M }
+  | { effect: 'delete'; message: M };
+
+/**
+ * Deleting an account (docs/accounts.md) burns every live burn message it sent or received, so
+ * the other side's devices hear `burned` like for any burn (rule 3): one the account sent is
+ * `revoked` (its sender took it back), one it received is `expired` (it can never be opened now,
+ * as if its ttl had passed). A normal message is deleted without an event.
+ */
+export function decideAccountDeletion<M>(
+  found: Found<M>,
+  deleted: string,
+): AccountDeletionDecision<M> | null {
+  if (found.state !== 'live' || (found.senderId !== deleted && found.recipientId !== deleted)) return null;
+  if (found.expiresAt === null) return { effect: 'delete', message: found.message };
+  return {
+    effect: 'burn',
+    reason: found.senderId === deleted ? 'revoked' : 'expired',
+    message: found.message,
+  };
+}
+
 /**
  * Delivery receipts: for a live message the actor received, burn messages included until their
  * deadline. Unknown, foreign, burned or due ids are ignored: the reply must not tell them apart.

@@ -1,5 +1,6 @@
 import type { MessageView } from '@cinder/protocol';
 import type {
+  AccountDeletion,
   AccountStore,
   ActInput,
   ActOutcome,
@@ -90,6 +91,10 @@ export class TimedStorage implements Storage {
 
   readMessage(input: ReadInput): Promise<ActOutcome> {
     return timed(this.#metrics, 'readMessage', performance.now(), this.#inner.readMessage(input));
+  }
+
+  deleteAccount(userId: string, at: number): Promise<AccountDeletion> {
+    return timed(this.#metrics, 'deleteAccount', performance.now(), this.#inner.deleteAccount(userId, at));
   }
 
   recallMessage(input: RecallInput): Promise<ActOutcome> {

@@ -3,6 +3,7 @@ import {
   ChangePasswordBody,
   CinderError,
   CredentialsBody,
+  DeleteAccountBody,
   MAX_UPLOAD_PUT_BYTES,
   PushPreferencesBody,
   PushSubscribeBody,
@@ -153,6 +154,12 @@ export function createApp(deps: AppDeps): Hono {
     const who = await authenticate(c);
     const body = await readJson(c, ChangePasswordBody);
     await accounts.changePassword(who, body, clientAddress(c, deps.trustProxy));
+    return c.body(null, 204);
+  });
+  app.delete(ROUTES.account, async (c) => {
+    const who = await authenticate(c);
+    const body = await readJson(c, DeleteAccountBody);
+    await accounts.deleteAccount(who, body.password, clientAddress(c, deps.trustProxy));
     return c.body(null, 204);
   });
   app.get(ROUTES.settings, async (c) => c.json(await accounts.settings(await authenticate(c))));

@@ -107,6 +107,11 @@ export interface OpenInput extends ActInput {
   readReceipts?: boolean;
 }
 
+/** Outcome of `deleteAccount`: what its burns changed, and the devices it signed out. */
+export interface AccountDeletion extends Changed {
+  devices: string[];
+}
+
 /** A recall by the sender `userId`: refused once `windowMs` has passed since the message was sent. */
 export interface RecallInput extends ActInput {
   windowMs: number;
@@ -381,6 +386,14 @@ export interface Storage {
    * and append `recalled` to both users' logs, in one transaction.
    */
   recallMessage(input: RecallInput): Promise<ActOutcome>;
+  /**
+   * Delete account `userId` and everything of it, in one transaction: its live burn messages burn
+   * as `decideAccountDeletion` says (the other side's logs get `burned`, as for any burn), its
+   * other messages go with their blobs, queued copies and receipts, and so do its devices, push
+   * subscriptions, uploads, send keys, blocks (both ways), settings, tombstones and its own log.
+   * Nothing happens for an unknown user.
+   */
+  deleteAccount(userId: string, at: number): Promise<AccountDeletion>;
   /** `decideDelivered` for each id; a request for many ids never fails for one of them. */
   markDelivered(input: { ids: readonly string[]; recipient: Party; at: number }): Promise<Changed>;
   /** Up to `limit` burn messages due at `now` (`decideExpiry`), oldest deadline first. */

@@ -4,6 +4,7 @@
 // commit), log-locks, schema, scrubber, node-registry, columns.
 import { type BurnReason, CinderError, type MessageView, type SendResult } from '@cinder/protocol';
 import {
+  decideAccountDeletion,
   decideDelivered,
   decideExpiry,
   decideOpen,
@@ -33,8 +34,10 @@ import {
   viewOf,
 } from '../rows.ts';
 import type {
+  AccountDeletion,
   ActInput,
   ActOutcome,
+  BurnedRecord,
   Changed,
   EventPage,
   InsertInput,
@@ -488,6 +491,61 @@ export class PostgresStorage implements Storage {
     });
   }
 
+  async deleteAccount(userId: string, at: number): Promise<AccountDeletion> {
+    const s = this.#schema;
+    const deletion = await this.#tx(async (tx): Promise<AccountDeletion> => {
+      // The user's row first, locked: a send to it that raced ahead commits before this reads.
+      await tx.q(`SELECT id FROM ${s}.users WHERE id = $1 FOR UPDATE`, [userId]);
+      const { rows } = await tx.q<MessageRow>(
+        `SELECT ${MESSAGE_COLUMNS} FROM ${s}.messages m WHERE m.sender_id = $1 OR m.recipient_id = $1
+         ORDER BY m.id FOR UPDATE`,
+        [userId],
+      );
+      const burns: Burn[] = [];
+      const forgotten: MessageRow[] = [];
+      const wake = new Set<string>();
+      for (const row of rows) {
+        const decision = decideAccountDeletion(foundOf(row), userId);
+        if (!decision) continue;
+        if (decision.effect === 'burn') burns.push({ row: decision.message, reason: decision.reason, at });
+        else forgotten.push(decision.message);
+        wake.add(row.sender_id === userId ? row.recipient_id : row.sender_id);
+      }
+      await this.#burn(tx, burns);
+      // The deleted user's own log is deleted below: its half of the burns is not appended.
+      for (let i = tx.events.length - 1; i >= 0; i--) {
+        if (tx.events[i]?.userId === userId) tx.events.splice(i, 1);
+      }
+      const ids = forgotten.map((row) => row.id);
+      const { rows: devices } = await tx.q<{ id: string }>(
+        `WITH normal AS (DELETE FROM ${s}.messages WHERE id = ANY($2::text[])),
+              queued AS (DELETE FROM ${s}.events WHERE kind = 'message' AND message_id = ANY($2::text[])),
+              receipts AS (DELETE FROM ${s}.receipts WHERE message_id = ANY($2::text[])),
+              devices AS (DELETE FROM ${s}.devices WHERE user_id = $1 RETURNING id),
+              uploads AS (DELETE FROM ${s}.uploads
+                WHERE message_id = ANY($2::text[]) OR device_id IN (SELECT id FROM devices) RETURNING id),
+              chunks AS (DELETE FROM ${s}.upload_chunks WHERE upload_id IN (SELECT id FROM uploads)),
+              sends AS (DELETE FROM ${s}.sends WHERE device_id IN (SELECT id FROM devices)),
+              push AS (DELETE FROM ${s}.push_subscriptions WHERE user_id = $1),
+              log AS (DELETE FROM ${s}.events WHERE user_id = $1),
+              stones AS (DELETE FROM ${s}.tombstones WHERE sender_id = $1 OR recipient_id = $1),
+              blocks AS (DELETE FROM ${s}.blocks WHERE user_id = $1 OR blocked_id = $1),
+              gone AS (DELETE FROM ${s}.users WHERE id = $1)
+         SELECT id FROM devices ORDER BY id`,
+        [userId, ids],
+      );
+      wake.delete(userId);
+      return {
+        wake: [...wake],
+        burned: burnsOf(burns),
+        devices: devices.map((d) => d.id),
+      };
+    });
+    // The log tails may hold the user's events and the deleted messages' views: start again.
+    this.#mirror?.reset();
+    return deletion;
+  }
+
   async recallMessage(input: RecallInput): Promise<ActOutcome> {
     return this.#tx(async (tx): Promise<ActOutcome> => {
       const found = (await this.#findAll(tx, [input.id], 'UPDATE'))(input.id);
@@ -768,6 +826,16 @@ export class PostgresStorage implements Storage {
       return { events, tombstones, sendKeys };
     });
   }
+}
+
+/** The burns of an account deletion, as `Changed.burned` lists them. */
+function burnsOf(burns: readonly Burn[]): BurnedRecord[] {
+  return burns.map(({ row, reason }) => ({
+    messageId: row.id,
+    conversation: row.conversation,
+    reason,
+    expiresAt: row.expires_at === null ? null : int(row.expires_at),
+  }));
 }
 
 /** A send's idempotency key as one string: its device, a space, its key (device ids hold no space). */

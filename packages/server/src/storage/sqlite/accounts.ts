@@ -155,6 +155,12 @@ export class SqliteAccounts implements AccountStore {
     await this.#deps.write(() => this.#deps.statements().setReadReceipts.run(on ? 1 : 0, userId));
   }
 
+  /** Drop what the caches hold of a deleted account. Called inside the deleting transaction. */
+  forget(userId: string): void {
+    this.#deviceKeys.delete(userId);
+    for (const [name, user] of this.#users) if (user.id === userId) this.#users.delete(name);
+  }
+
   async touchDevice(deviceId: string, at: number): Promise<void> {
     await this.#deps.write(() => this.#deps.statements().touchDevice.run(at, deviceId));
   }

@@ -11,6 +11,7 @@ import {
   type SendResult,
 } from '@cinder/protocol';
 import {
+  decideAccountDeletion,
   decideDelivered,
   decideExpiry,
   decideOpen,
@@ -38,8 +39,10 @@ import {
   viewOf,
 } from '../rows.ts';
 import type {
+  AccountDeletion,
   ActInput,
   ActOutcome,
+  BurnedRecord,
   Changed,
   EventPage,
   InsertInput,
@@ -442,6 +445,45 @@ export class SqliteStorage implements Storage {
     });
   }
 
+  async deleteAccount(userId: string, at: number): Promise<AccountDeletion> {
+    return this.#write((): AccountDeletion => {
+      const open = this.#live();
+      const s = open.statements;
+      const wake = new Set<string>();
+      const burned: BurnedRecord[] = [];
+      for (const row of s.messagesOfUser.all(userId, userId)) {
+        const decision = decideAccountDeletion(foundOf(row), userId);
+        if (!decision) continue;
+        if (decision.effect === 'burn') {
+          const change = this.#burn(decision.message, decision.reason, at);
+          burned.push(...change.burned);
+        } else {
+          this.#forget(decision.message);
+        }
+        wake.add(row.sender_id === userId ? row.recipient_id : row.sender_id);
+      }
+      // Uploads of its devices that are not a message's blob (those went with their messages).
+      for (const upload of s.uploadsOfUser.all(userId)) this.#record({ kind: 'unlinkBlob', id: upload.id });
+      s.deleteUploadsOfUser.run(userId);
+      s.deleteSendsOfUser.run(userId);
+      s.deleteSendLogOfUser.run(userId);
+      s.deletePushOfUser.run(userId);
+      s.deleteEventsOfUser.run(userId);
+      s.deleteTombstonesOfUser.run(userId, userId);
+      s.deleteBlocksOfUser.run(userId, userId);
+      const devices = s.deviceIdsOfUser.all(userId).map((row) => row.id);
+      s.deleteDevicesOfUser.run(userId);
+      s.deleteUser.run(userId);
+      // In the transaction: no read of the caches can slip between the delete and the drop.
+      this.accounts.forget(userId);
+      // The log tails may hold this user's events and the deleted messages' views: start again.
+      this.#record({ kind: 'clear' });
+      open.checkpoints.schedule();
+      wake.delete(userId);
+      return { wake: [...wake], burned, devices };
+    });
+  }
+
   async markDelivered(input: { ids: readonly string[]; recipient: Party; at: number }): Promise<Changed> {
     return this.#write(() => {
       const wake = new Set<string>();
@@ -557,6 +599,17 @@ export class SqliteStorage implements Storage {
     }
     open.checkpoints.schedule();
     return recallChange(row);
+  }
+
+  /** Delete a normal message of a deleted account, its blob, queued copies and receipts, without an event. */
+  #forget(row: MessageRow): void {
+    const s = this.#live().statements;
+    s.deleteMessage.run(row.n);
+    if (row.attachment != null) {
+      for (const blob of s.deleteBlobOf.all(row.id)) this.#record({ kind: 'unlinkBlob', id: blob.id });
+    }
+    s.deleteMessageEvents.run(row.to_seq ?? null, row.from_seq ?? null);
+    s.deleteReceipts.run(row.id);
   }
 
   /** Add a receipt once per message and type (a repeat appends no event). */

@@ -89,6 +89,29 @@ export function prepareStatements(db: SqliteDatabase) {
       p<MessageRow>(`SELECT n, id, conversation, sender_id, sender, recipient_id, recipient, sent_at,
       ttl_seconds, view_seconds, expires_at, size, text, ext, sealed_for, attachment, to_seq, from_seq, content_gen
       FROM messages WHERE id = ?`),
+    messagesOfUser: p<MessageRow>(`SELECT n, id, conversation, sender_id, sender, recipient_id, recipient,
+      sent_at, ttl_seconds, view_seconds, expires_at, size, text, ext, sealed_for, attachment, to_seq, from_seq,
+      content_gen FROM messages WHERE sender_id = ? UNION
+      SELECT n, id, conversation, sender_id, sender, recipient_id, recipient,
+      sent_at, ttl_seconds, view_seconds, expires_at, size, text, ext, sealed_for, attachment, to_seq, from_seq,
+      content_gen FROM messages WHERE recipient_id = ?`),
+    uploadsOfUser: p<{ id: string }>(
+      'SELECT id FROM uploads WHERE device_id IN (SELECT id FROM devices WHERE user_id = ?)',
+    ),
+    deleteUploadsOfUser: p(
+      'DELETE FROM uploads WHERE device_id IN (SELECT id FROM devices WHERE user_id = ?)',
+    ),
+    deleteSendsOfUser: p('DELETE FROM sends WHERE device_id IN (SELECT id FROM devices WHERE user_id = ?)'),
+    deleteSendLogOfUser: p(
+      'DELETE FROM send_log WHERE device_id IN (SELECT id FROM devices WHERE user_id = ?)',
+    ),
+    deletePushOfUser: p('DELETE FROM push_subscriptions WHERE user_id = ?'),
+    deleteEventsOfUser: p('DELETE FROM events WHERE user_id = ?'),
+    deleteTombstonesOfUser: p('DELETE FROM tombstones WHERE sender_id = ? OR recipient_id = ?'),
+    deleteBlocksOfUser: p('DELETE FROM blocks WHERE user_id = ? OR blocked_id = ?'),
+    deviceIdsOfUser: p<{ id: string }>('SELECT id FROM devices WHERE user_id = ? ORDER BY id'),
+    deleteDevicesOfUser: p('DELETE FROM devices WHERE user_id = ?'),
+    deleteUser: p('DELETE FROM users WHERE id = ?'),
     deleteMessage: p('DELETE FROM messages WHERE n = ?'),
     deleteMessageEvents: p('DELETE FROM events WHERE seq IN (?, ?)'),
     deleteReceipts: p('DELETE FROM receipts WHERE message_id = ?'),
