@@ -64,7 +64,12 @@ describeBrowser('web: burn after reading between two browsers', () => {
       expect(await bob.everything()).not.toContain(secret);
       await bob.shot('03-bob-sealed');
 
-      await alice.page.getByRole('radio', { name: '5 s', exact: true }).waitFor();
+      // The burn toggle belonged to that one message: Alice's next draft is a normal message.
+      const flame = alice.page.getByRole('button', { name: 'Burn after reading' });
+      await waitFor(async () => (await flame.getAttribute('aria-pressed')) === 'false', {
+        timeout: WAIT_MS,
+        what: 'the composer back to a normal message',
+      });
       await alice.shot('04-alice-sent-burn');
 
       // Bob opens: the text and the countdown; then it burns.

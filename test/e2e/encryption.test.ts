@@ -38,7 +38,7 @@ describeBrowser('web: end-to-end encrypted burn messages, safety numbers, key ch
       await bob.openChat('alice');
       const sealed = bob.bubbles('sealed');
       await sealed.getByText('End-to-end encrypted').waitFor();
-      await sealed.getByRole('button', { name: /Burn message from alice.*end-to-end encrypted/ }).click();
+      await sealed.getByRole('button', { name: /Burn message from alice.*end-to-end encrypted/i }).click();
       const revealed = bob.bubbles('revealed');
       await revealed.waitFor();
       expect(await revealed.textContent()).toContain(secret);
@@ -99,6 +99,8 @@ describeBrowser('web: end-to-end encrypted burn messages, safety numbers, key ch
 
       // Alice starts her next message. The notice is in the conversation while it is still a draft.
       const draft = `after the change ${randomBytes(4).toString('hex')}`;
+      // Burn went off with her last burn message; the next one is a burn message again.
+      await alice.page.getByRole('button', { name: 'Burn after reading' }).click();
       const box = alice.page.getByRole('textbox', { name: 'Burn message to bob' });
       await box.fill(draft);
       const notice = alice.bubbles('key-change');
