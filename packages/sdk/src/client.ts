@@ -7,6 +7,7 @@ import {
   type DeviceInfo,
   type PushStatus,
   ROUTES,
+  Username,
   WS_PATH,
 } from '@cinder/protocol';
 import { changePassword, deleteAccount } from './account.ts';
@@ -557,6 +558,26 @@ export class CinderClient {
    */
   async safetyNumber(username: string): Promise<string> {
     return this.#keys.safetyNumber(await this.#session.requireIdentity(), username);
+  }
+
+  /**
+   * Whether `username` is an account this one can write to, for an app to check before a chat
+   * opens. Answered by the key directory (`keys`), the request a burn send makes first, so it
+   * reveals nothing a send does not: a user who blocked this account, a deleted one and one that
+   * never existed are all `false`. Other errors (e.g. TIMEOUT) are thrown. Reads the peer's keys
+   * like a send does, so it may emit `keyChange`.
+   */
+  async userExists(username: string): Promise<boolean> {
+    const me = await this.#session.requireIdentity();
+    // A name nobody can have: the server's answer would be BAD_REQUEST for the frame.
+    if (!Username.safeParse(username).success) return false;
+    try {
+      await this.#keys.devices(me, username);
+      return true;
+    } catch (error) {
+      if (error instanceof CinderError && error.code === 'NOT_FOUND') return false;
+      throw error;
+    }
   }
 
   /** The safety number, whether the current keys are the verified ones, and each device key's fingerprint. */

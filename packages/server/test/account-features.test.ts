@@ -352,6 +352,23 @@ for (const make of [sqliteBackend, postgresBackend]) {
           expect(await backend.rows(h, 'sends', 'device_id', deviceId)).toBe(0);
         }
       });
+
+      it('tells whether a user exists exactly as the key directory does: blocked, deleted and unknown look the same', async () => {
+        await using h = await start();
+        const alice = await h.user();
+        const bob = await h.user();
+        const carol = await h.user();
+        const dave = await h.user();
+        expect(await alice.client.userExists(bob.name)).toBe(true);
+        expect(await alice.client.userExists(alice.name)).toBe(true);
+        expect(await alice.client.userExists(username())).toBe(false);
+        expect(await alice.client.userExists('Not A Name!')).toBe(false);
+        await carol.client.block(alice.name);
+        expect(await alice.client.userExists(carol.name)).toBe(false);
+        expect(await bob.client.userExists(carol.name)).toBe(true);
+        await dave.client.deleteAccount(passwordOf(dave.name));
+        expect(await alice.client.userExists(dave.name)).toBe(false);
+      });
     },
   );
 }
