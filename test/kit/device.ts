@@ -57,6 +57,7 @@ export function device(url: string, options: DeviceOptions = {}): Device {
     message: [],
     receipt: [],
     burned: [],
+    recalled: [],
     state: [],
     error: [],
     keyChange: [],
@@ -65,6 +66,7 @@ export function device(url: string, options: DeviceOptions = {}): Device {
   client.on('message', (m) => events.message.push(m));
   client.on('receipt', (r) => events.receipt.push(r));
   client.on('burned', (b) => events.burned.push(b));
+  client.on('recalled', (r) => events.recalled.push(r));
   client.on('state', (s) => events.state.push(s));
   client.on('error', (e) => events.error.push(e));
   client.on('keyChange', (k) => events.keyChange.push(k));
