@@ -1,0 +1,285 @@
+import { Password } from '@cinder/protocol';
+import type { CinderClient } from '@cinder/sdk';
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { describeError, hasCode } from '../lib/errors.ts';
+import type { Me } from '../session/sdk-types.ts';
+import '../styles/account-settings.css';
+
+/** Props of {@link AccountSettings}. */
+export interface AccountSettingsProps {
+  client: CinderClient;
+  me: Me;
+}
+
+/**
+ * The settings dialog's "Account" section: the account's read receipts switch, a password change
+ * (which signs every other device out), and at the bottom the deletion of the account. All three
+ * are the server's (packages/server/docs/accounts.md); this only asks and says what happened.
+ */
+export function AccountSettings({ client, me }: AccountSettingsProps) {
+  const { t } = useTranslation();
+  const titleId = useId();
+  return (
+    <section
+      className="settings__group account-settings"
+      aria-labelledby={titleId}
+      data-testid="account-settings"
+    >
+      <h3 id={titleId} className="settings__legend account-settings__title">
+        {t('accountSettings.title')}
+      </h3>
+      <ReadReceipts client={client} />
+      <ChangePassword client={client} />
+      <DeleteAccount client={client} me={me} />
+    </section>
+  );
+}
+
+/** The read receipts switch, loaded from the account's settings (they belong to the account). */
+function ReadReceipts({ client }: { client: CinderClient }) {
+  const { t } = useTranslation();
+  const hintId = useId();
+  const [on, setOn] = useState<boolean | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState('');
+
+  useEffect(() => {
+    let live = true;
+    client.settings().then(
+      (settings) => live && setOn(settings.readReceipts),
+      (failure: unknown) => live && setError(describeError(failure, t)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, t]);
+
+  async function change(next: boolean) {
+    setBusy(true);
+    setError(null);
+    setStatus('');
+    try {
+      await client.setReadReceipts(next);
+      setOn(next);
+      setStatus(next ? t('accountSettings.readReceiptsOn') : t('accountSettings.readReceiptsOff'));
+    } catch (failure) {
+      setError(t('accountSettings.failed', { reason: describeError(failure, t) }));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="account-settings__part">
+      <label className="account-settings__switch">
+        <input
+          type="checkbox"
+          checked={on ?? false}
+          disabled={on === null || busy}
+          aria-describedby={hintId}
+          onChange={(event) => void change(event.target.checked)}
+        />
+        <span>{t('accountSettings.readReceipts')}</span>
+      </label>
+      <p id={hintId} className="settings__hint">
+        {t('accountSettings.readReceiptsHint')}
+      </p>
+      {on === null && !error && <p className="settings__hint">{t('accountSettings.readReceiptsLoading')}</p>}
+      {error && (
+        <p role="alert" className="form-error">
+          {error}
+        </p>
+      )}
+      <p className="visually-hidden" aria-live="polite">
+        {status}
+      </p>
+    </div>
+  );
+}
+
+/** Current password, new password twice; the rule for the new one is registration's. */
+function ChangePassword({ client }: { client: CinderClient }) {
+  const { t } = useTranslation();
+  const ids = { title: useId(), hint: useId(), current: useId(), next: useId(), again: useId() };
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [again, setAgain] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setDone(false);
+    if (!Password.safeParse(next).success) return setError(t('accountSettings.badPassword'));
+    if (next !== again) return setError(t('accountSettings.mismatch'));
+    setBusy(true);
+    setError(null);
+    try {
+      await client.changePassword(current, next);
+      setCurrent('');
+      setNext('');
+      setAgain('');
+      setDone(true);
+    } catch (failure) {
+      setError(
+        hasCode(failure, 'UNAUTHORIZED') ? t('accountSettings.wrongPassword') : describeError(failure, t),
+      );
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="account-settings__part" aria-labelledby={ids.title} onSubmit={(e) => void submit(e)}>
+      <h4 id={ids.title} className="account-settings__subtitle">
+        {t('accountSettings.passwordTitle')}
+      </h4>
+      <p id={ids.hint} className="settings__hint">
+        {t('accountSettings.passwordHint')}
+      </p>
+      <div className="field">
+        <label htmlFor={ids.current}>{t('accountSettings.currentPassword')}</label>
+        <input
+          id={ids.current}
+          type="password"
+          autoComplete="current-password"
+          required
+          value={current}
+          onChange={(e) => setCurrent(e.target.value)}
+        />
+      </div>
+      <div className="field">
+        <label htmlFor={ids.next}>{t('accountSettings.newPassword')}</label>
+        <input
+          id={ids.next}
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={8}
+          value={next}
+          onChange={(e) => setNext(e.target.value)}
+        />
+      </div>
+      <div className="field">
+        <label htmlFor={ids.again}>{t('accountSettings.confirmPassword')}</label>
+        <input
+          id={ids.again}
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={8}
+          value={again}
+          onChange={(e) => setAgain(e.target.value)}
+        />
+      </div>
+      {error && (
+        <p role="alert" className="form-error">
+          {error}
+        </p>
+      )}
+      <p role="status" className="account-settings__done">
+        {done ? t('accountSettings.changed') : ''}
+      </p>
+      <button type="submit" className="button button--small account-settings__action" disabled={busy}>
+        {busy ? t('accountSettings.changing') : t('accountSettings.changePassword')}
+      </button>
+    </form>
+  );
+}
+
+/**
+ * The danger zone: what deletion does, then the password and the username typed out as the
+ * explicit confirmation. On success the SDK has closed the client and wiped its store.
+ */
+function DeleteAccount({ client, me }: AccountSettingsProps) {
+  const { t } = useTranslation();
+  const ids = { title: useId(), intro: useId(), password: useId(), username: useId() };
+  const [password, setPassword] = useState('');
+  const [typed, setTyped] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const mounted = useRef(true);
+  useEffect(
+    () => () => {
+      mounted.current = false;
+    },
+    [],
+  );
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (typed.trim().toLowerCase() !== me.username) return setError(t('accountSettings.usernameMismatch'));
+    setBusy(true);
+    setError(null);
+    try {
+      await client.deleteAccount(password);
+    } catch (failure) {
+      setError(
+        hasCode(failure, 'UNAUTHORIZED') ? t('accountSettings.wrongPassword') : describeError(failure, t),
+      );
+      setBusy(false);
+      return;
+    }
+    // The server's 4001 on this device's socket may already have sent the app to the sign-in
+    // screen (this section is gone then). Otherwise the client closed itself without that
+    // signal, which the session does not watch: a fresh load finds no saved device and shows the
+    // sign-in screen.
+    if (mounted.current) window.location.reload();
+  }
+
+  return (
+    <form
+      className="account-settings__part account-settings__danger"
+      aria-labelledby={ids.title}
+      aria-describedby={ids.intro}
+      onSubmit={(e) => void submit(e)}
+    >
+      <h4 id={ids.title} className="account-settings__subtitle account-settings__danger-title">
+        {t('accountSettings.dangerTitle')}
+      </h4>
+      <div id={ids.intro}>
+        <p className="account-settings__text">{t('accountSettings.dangerIntro')}</p>
+        <ul className="account-settings__list">
+          <li>{t('accountSettings.dangerBurns')}</li>
+          <li>{t('accountSettings.dangerMessages')}</li>
+          <li>{t('accountSettings.dangerSignOut')}</li>
+        </ul>
+      </div>
+      <div className="field">
+        <label htmlFor={ids.password}>{t('accountSettings.deletePassword')}</label>
+        <input
+          id={ids.password}
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+      </div>
+      <div className="field">
+        <label htmlFor={ids.username}>{t('accountSettings.typeUsername', { username: me.username })}</label>
+        <input
+          id={ids.username}
+          type="text"
+          autoComplete="off"
+          autoCapitalize="none"
+          spellCheck={false}
+          required
+          value={typed}
+          onChange={(e) => setTyped(e.target.value)}
+        />
+      </div>
+      {error && (
+        <p role="alert" className="form-error">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="button button--small account-settings__delete" disabled={busy}>
+        {busy ? t('accountSettings.deleting') : t('accountSettings.deleteAccount')}
+      </button>
+    </form>
+  );
+}
