@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { AUTONYMS, isLanguage, LANGUAGES } from '../i18n/language.ts';
 import { saveLanguage } from '../i18n/setup.ts';
 import type { Me } from '../session/sdk-types.ts';
+import { AccountSettings } from './account-settings.tsx';
 import { DeterrenceSettings } from './deterrence-settings.tsx';
 import { DevicesSettings } from './devices-settings.tsx';
 import { CloseIcon, GearIcon } from './icons.tsx';
@@ -82,6 +83,7 @@ export function SettingsDialog({ client, me, onClose }: SettingsDialogProps) {
           {t('settings.languageHint')}
         </p>
       </fieldset>
+      <AccountSettings client={client} me={me} />
       <DevicesSettings client={client} me={me} />
       <DeterrenceSettings client={client} me={me} />
       <NotificationsSettings client={client} me={me} />
