@@ -184,7 +184,15 @@ export type EmptyResult = z.infer<typeof EmptyResult>;
 export const PongResult = z.object({ serverTime: Timestamp });
 export type PongResult = z.infer<typeof PongResult>;
 
-export const KeysResult = z.object({ username: Username, devices: z.array(DirectoryDevice) });
+/**
+ * The key directory's answer. `displayName`: the user's display name (any script, `DisplayName`),
+ * null when they set none; absent from servers that predate display names.
+ */
+export const KeysResult = z.object({
+  username: Username,
+  displayName: z.string().nullable().optional(),
+  devices: z.array(DirectoryDevice),
+});
 export type KeysResult = z.infer<typeof KeysResult>;
 
 /** The result schema for each request type: the SDK validates replies with it. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DeviceName, Id, NewDeviceName, Password, PublicKey, Timestamp, Username } from './common.ts';
+import { DisplayName } from './display-name.ts';
 import { ERROR_CODES } from './errors.ts';
 
 /** `POST /v1/accounts` (register) and `POST /v1/sessions` (login) take the same body. */
@@ -72,6 +73,18 @@ export type AccountSettingsBody = z.infer<typeof AccountSettingsBody>;
 export const DeleteAccountBody = z.object({ password: z.string().max(256) });
 export type DeleteAccountBody = z.infer<typeof DeleteAccountBody>;
 
+/**
+ * `GET /v1/account/profile` (Bearer): what other users see of this account besides its username.
+ * `PUT` with `ProfileBody` changes it and answers with it. Others read it in the key directory
+ * (`keys`), which a chat reads before it opens anyway.
+ */
+export const Profile = z.object({ displayName: z.string().nullable() });
+export type Profile = z.infer<typeof Profile>;
+
+/** The body of `PUT /v1/account/profile`: a display name (normalised, `DisplayName`), or null to remove it. */
+export const ProfileBody = z.object({ displayName: DisplayName.nullable() });
+export type ProfileBody = z.input<typeof ProfileBody>;
+
 /** A user this account blocked (docs/accounts.md on the server). */
 export const BlockedUser = z.object({ username: Username, at: Timestamp });
 export type BlockedUser = z.infer<typeof BlockedUser>;
@@ -135,7 +148,7 @@ export type HealthResponse = z.infer<typeof HealthResponse>;
  * `DELETE /v1/account` deletes the account (`DeleteAccountBody`, 204);
  * `POST /v1/account/password` changes the password (`ChangePasswordBody`, 204); `GET /v1/blocks`,
  * and `PUT` / `DELETE` on `/v1/blocks/:username` (`BlockedResponse`); `GET` and `PUT` on
- * `/v1/account/settings` (`AccountSettings`).
+ * `/v1/account/settings` (`AccountSettings`) and on `/v1/account/profile` (`Profile`).
  * Uploads: `POST /v1/uploads`, then `GET`, `PUT ?offset=<n>` (`application/octet-stream`) and
  * `DELETE` (cancel, 204) on `/v1/uploads/:id`. `GET /v1/messages/:id/blob` (Bearer): the bytes of a
  * live message's attachment, for its sender's and recipient's devices (`Range: bytes=a-b` → 206);
@@ -151,6 +164,7 @@ export const ROUTES = {
   password: '/v1/account/password',
   blocks: '/v1/blocks',
   settings: '/v1/account/settings',
+  profile: '/v1/account/profile',
   uploads: '/v1/uploads',
   messageBlob: '/v1/messages/:id/blob',
   pushKey: '/v1/push/key',

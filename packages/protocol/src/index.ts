@@ -1,4 +1,5 @@
 export * from './common.ts';
+export * from './display-name.ts';
 export * from './duration.ts';
 export * from './errors.ts';
 export * from './events.ts';

@@ -5,6 +5,7 @@ import {
   CinderError,
   conversationId,
   type DeviceInfo,
+  type Profile,
   type PushStatus,
   ROUTES,
   Username,
@@ -48,7 +49,7 @@ import {
 } from './push.ts';
 import { Serial } from './serial.ts';
 import { Session } from './session.ts';
-import { accountSettings, changeAccountSettings } from './settings.ts';
+import { accountProfile, accountSettings, changeAccountSettings, changeProfile } from './settings.ts';
 import type { Store } from './store/store.ts';
 import { Sync } from './sync.ts';
 import type {
@@ -351,6 +352,32 @@ export class CinderClient {
   /** The users this account blocked (`{ username, at }`), in the order blocked. */
   async blocked(): Promise<BlockedUser[]> {
     return listBlocked(this.#server, await this.#session.requireIdentity());
+  }
+
+  /** What others see of this account besides its username (`{ displayName }`). */
+  async profile(): Promise<Profile> {
+    return accountProfile(this.#server, await this.#session.requireIdentity());
+  }
+
+  /**
+   * Set this account's display name, in any script (张三), or remove it with null. The server
+   * normalises it (NFC, trimmed, runs of spaces as one) and accepts 1–64 graphemes of letters,
+   * marks, numbers, punctuation, symbols and spaces; anything else (control or format characters
+   * such as bidi overrides, line breaks) is BAD_REQUEST. Resolves with the name as stored. Others
+   * read it with `displayName(username)`.
+   */
+  async setDisplayName(name: string | null): Promise<string | null> {
+    const identity = await this.#session.requireIdentity();
+    return (await changeProfile(this.#server, identity, { displayName: name })).displayName;
+  }
+
+  /**
+   * `username`'s display name (null when they set none), from the key directory: the answer a
+   * chat reads before it opens. NOT_FOUND for a user `userExists` says does not exist.
+   */
+  async displayName(username: string): Promise<string | null> {
+    const entry = await this.#keys.entry(await this.#session.requireIdentity(), username);
+    return entry.displayName ?? null;
   }
 
   /** This account's settings (`{ readReceipts }`), shared by all its devices. */

@@ -4,6 +4,7 @@ export {
   CinderError,
   type DeviceInfo,
   type ErrorCode,
+  type Profile,
   type PushPayload,
   type PushStatus,
 } from '@cinder/protocol';

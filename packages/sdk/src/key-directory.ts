@@ -1,4 +1,10 @@
-import { CinderError, type DirectoryDevice, type Envelope, type Ext } from '@cinder/protocol';
+import {
+  CinderError,
+  type DirectoryDevice,
+  type Envelope,
+  type Ext,
+  type KeysResult,
+} from '@cinder/protocol';
 import type { Connection } from './connection.ts';
 import { sealEnvelope } from './crypto/envelope.ts';
 import { keyFingerprint, keySetId, safetyNumber } from './crypto/safety-number.ts';
@@ -36,12 +42,17 @@ export class KeyDirectory {
     username: string,
     timeoutMs = this.#options.requestTimeoutMs,
   ): Promise<DirectoryDevice[]> {
+    return (await this.entry(me, username, timeoutMs)).devices;
+  }
+
+  /** `username`'s whole directory entry (devices and display name); its devices are checked as `devices` does. */
+  async entry(me: Me, username: string, timeoutMs = this.#options.requestTimeoutMs): Promise<KeysResult> {
     const result = await this.#options.connection.request(
       { type: 'keys', username },
       { timeoutMs, retry: true },
     );
     if (username !== me.username) await this.#remember(username, result.devices);
-    return result.devices;
+    return result;
   }
 
   /**

@@ -1,4 +1,10 @@
-import { AccountSettings, type AccountSettingsBody, ROUTES } from '@cinder/protocol';
+import {
+  AccountSettings,
+  type AccountSettingsBody,
+  Profile,
+  type ProfileBody,
+  ROUTES,
+} from '@cinder/protocol';
 import { httpRequest, joinUrl, type ServerHttp } from './http.ts';
 import type { Identity } from './types.ts';
 
@@ -22,5 +28,24 @@ export function changeAccountSettings(
     token: identity.token,
     body: changes,
     schema: AccountSettings,
+  });
+}
+
+/** What others see of this account besides its username. */
+export function accountProfile(server: ServerHttp, identity: Identity): Promise<Profile> {
+  return httpRequest(server.fetch, joinUrl(server.url, ROUTES.profile), {
+    method: 'GET',
+    token: identity.token,
+    schema: Profile,
+  });
+}
+
+/** Set (or, with null, remove) this account's display name; resolves with the profile as stored. */
+export function changeProfile(server: ServerHttp, identity: Identity, body: ProfileBody): Promise<Profile> {
+  return httpRequest(server.fetch, joinUrl(server.url, ROUTES.profile), {
+    method: 'PUT',
+    token: identity.token,
+    body,
+    schema: Profile,
   });
 }

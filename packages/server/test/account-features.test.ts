@@ -369,6 +369,28 @@ for (const make of [sqliteBackend, postgresBackend]) {
         await dave.client.deleteAccount(passwordOf(dave.name));
         expect(await alice.client.userExists(dave.name)).toBe(false);
       });
+
+      it('keeps a display name in any script, shown to others through the key directory', async () => {
+        await using h = await start();
+        const alice = await h.user();
+        const bob = await h.user();
+        const carol = await h.user();
+        expect(await alice.client.profile()).toEqual({ displayName: null });
+        expect(await bob.client.displayName(alice.name)).toBeNull();
+        expect(await alice.client.setDisplayName('  张三　 (Zhang) ')).toBe('张三 (Zhang)');
+        expect(await alice.client.profile()).toEqual({ displayName: '张三 (Zhang)' });
+        expect(await bob.client.displayName(alice.name)).toBe('张三 (Zhang)');
+        // Refused: a bidi override, a line break, too long; the stored name stays.
+        for (const bad of ['evil\u202Etxt.exe', 'two\nlines', '张'.repeat(65), '   ']) {
+          expect(await codeOf(alice.client.setDisplayName(bad)), JSON.stringify(bad)).toBe('BAD_REQUEST');
+        }
+        expect(await bob.client.displayName(alice.name)).toBe('张三 (Zhang)');
+        // A user who blocked you shows no name either: they do not exist to you.
+        await alice.client.block(carol.name);
+        expect(await codeOf(carol.client.displayName(alice.name))).toBe('NOT_FOUND');
+        await alice.client.setDisplayName(null);
+        expect(await bob.client.displayName(alice.name)).toBeNull();
+      });
     },
   );
 }

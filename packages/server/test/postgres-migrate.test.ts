@@ -48,7 +48,7 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
     for (const schema of schemas.splice(0)) await dropSchema(schema);
   });
 
-  it('brings a version 1 schema to the latest (2: device keys, sealed messages; 3: uploads; 4: attachments; 5: nodes that carry events; 6: push; 7: blocks; 8: read receipts setting), the shape of a new one', async () => {
+  it('brings a version 1 schema to the latest (2: device keys, sealed messages; 3: uploads; 4: attachments; 5: nodes that carry events; 6: push; 7: blocks; 8: read receipts setting; 9: display names), the shape of a new one', async () => {
     const fresh = uniqueSchema();
     const schema = uniqueSchema();
     schemas.push(fresh, schema);
@@ -78,6 +78,7 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
       ALTER TABLE "${schema}".nodes DROP COLUMN carries;
       DROP TABLE "${schema}".push_subscriptions; DROP TABLE "${schema}".push_vapid;
       DROP TABLE "${schema}".blocks; ALTER TABLE "${schema}".users DROP COLUMN read_receipts;
+      ALTER TABLE "${schema}".users DROP COLUMN display_name;
       UPDATE "${schema}".meta SET value = 1 WHERE key = 'version'`);
     expect((await columnsOf(schema)).devices).not.toContain('public_key');
 
@@ -85,13 +86,13 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
     const [storage] = await Promise.all([storageIn(schema), storageIn(schema)]);
     if (!storage) throw new Error('no storage');
     expect(await versionOf(schema)).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(8);
+    expect(SCHEMA_VERSION).toBe(9);
     expect(await columnsOf(schema)).toEqual(await columnsOf(fresh));
 
     await expectMigratedStorageWorks(storage, old);
   });
 
-  it('brings a version 3 schema to 4 (attachments), 5 (nodes that carry events), 6 (push), 7 (blocks) and 8 (read receipts setting), keeping its uploads unattached', async () => {
+  it('brings a version 3 schema to 4 (attachments), 5 (nodes that carry events), 6 (push), 7 (blocks), 8 (read receipts setting) and 9 (display names), keeping its uploads unattached', async () => {
     const fresh = uniqueSchema();
     const schema = uniqueSchema();
     schemas.push(fresh, schema);
@@ -106,6 +107,7 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
       ALTER TABLE "${schema}".nodes DROP COLUMN carries;
       DROP TABLE "${schema}".push_subscriptions; DROP TABLE "${schema}".push_vapid;
       DROP TABLE "${schema}".blocks; ALTER TABLE "${schema}".users DROP COLUMN read_receipts;
+      ALTER TABLE "${schema}".users DROP COLUMN display_name;
       UPDATE "${schema}".meta SET value = 3 WHERE key = 'version'`);
     expect((await columnsOf(schema)).uploads).not.toContain('message_id');
 

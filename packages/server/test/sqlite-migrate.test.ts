@@ -154,7 +154,7 @@ describe('sqlite schema migration', () => {
     });
   });
 
-  it('brings a version 1 file to the latest (2: device keys, sealed messages; 3: uploads; 4: attachments; 5: push subscriptions; 6: blocks; 7: read receipts setting), the shape of a new file', async () => {
+  it('brings a version 1 file to the latest (2: device keys, sealed messages; 3: uploads; 4: attachments; 5: push subscriptions; 6: blocks; 7: read receipts setting; 8: display names), the shape of a new file', async () => {
     const fresh = tempDir('cinder-migrate-');
     const dir = tempDir('cinder-migrate-');
     dirs.push(fresh, dir);
@@ -181,7 +181,7 @@ describe('sqlite schema migration', () => {
     await first.close();
     const v1 = new Database(`${dir.path}/${DATABASE_FILE}`);
     v1.exec(
-      'ALTER TABLE devices DROP COLUMN public_key; ALTER TABLE messages DROP COLUMN sealed_for; ALTER TABLE messages DROP COLUMN attachment; DROP TABLE uploads; DROP TABLE push_subscriptions; DROP TABLE blocks; ALTER TABLE users DROP COLUMN read_receipts;',
+      'ALTER TABLE devices DROP COLUMN public_key; ALTER TABLE messages DROP COLUMN sealed_for; ALTER TABLE messages DROP COLUMN attachment; DROP TABLE uploads; DROP TABLE push_subscriptions; DROP TABLE blocks; ALTER TABLE users DROP COLUMN read_receipts; ALTER TABLE users DROP COLUMN display_name;',
     );
     v1.pragma('user_version = 1');
     v1.close();
@@ -191,15 +191,15 @@ describe('sqlite schema migration', () => {
     const storage = new SqliteStorage({ dataDir: dir.path });
     await storage.init();
     try {
-      expect(readDatabase(dir.path, (db) => db.pragma('user_version', { simple: true }))).toBe(7);
-      expect(SCHEMA_VERSION).toBe(7);
+      expect(readDatabase(dir.path, (db) => db.pragma('user_version', { simple: true }))).toBe(8);
+      expect(SCHEMA_VERSION).toBe(8);
       expect(columnsOf(dir.path)).toEqual(columnsOf(fresh.path));
       await expectMigratedStorageWorks(storage, old);
     } finally {
       await storage.close();
     }
   });
-  it('brings a version 3 file to 4 (attachments), 5 (push subscriptions), 6 (blocks) and 7 (read receipts setting), keeping its uploads unattached', async () => {
+  it('brings a version 3 file to 4 (attachments), 5 (push subscriptions), 6 (blocks), 7 (read receipts setting) and 8 (display names), keeping its uploads unattached', async () => {
     const fresh = tempDir('cinder-migrate-');
     const dir = tempDir('cinder-migrate-');
     dirs.push(fresh, dir);
@@ -214,7 +214,7 @@ describe('sqlite schema migration', () => {
     await first.close();
     const v3 = new Database(`${dir.path}/${DATABASE_FILE}`);
     v3.exec(
-      'DROP INDEX uploads_message; ALTER TABLE messages DROP COLUMN attachment; ALTER TABLE uploads DROP COLUMN message_id; DROP TABLE push_subscriptions; DROP TABLE blocks; ALTER TABLE users DROP COLUMN read_receipts;',
+      'DROP INDEX uploads_message; ALTER TABLE messages DROP COLUMN attachment; ALTER TABLE uploads DROP COLUMN message_id; DROP TABLE push_subscriptions; DROP TABLE blocks; ALTER TABLE users DROP COLUMN read_receipts; ALTER TABLE users DROP COLUMN display_name;',
     );
     v3.pragma('user_version = 3');
     v3.close();
@@ -223,7 +223,7 @@ describe('sqlite schema migration', () => {
     const storage = new SqliteStorage({ dataDir: dir.path });
     await storage.init();
     try {
-      expect(readDatabase(dir.path, (db) => db.pragma('user_version', { simple: true }))).toBe(7);
+      expect(readDatabase(dir.path, (db) => db.pragma('user_version', { simple: true }))).toBe(8);
       expect(columnsOf(dir.path)).toEqual(columnsOf(fresh.path));
       expect(await storage.uploads.get('f_3')).toMatchObject({ received: 2, messageId: null });
       const view = { kind: 'image' as const, size: 2 };

@@ -191,6 +191,15 @@ export function runStorageContract(name: string, options: { create: () => Promis
       expect((await storage.accounts.listDevices(bob.id)).map((d) => d.id)).toEqual(['pb1']);
     });
 
+    it('keeps a display name per user, found with the user and removed with null', async () => {
+      expect((await storage.accounts.findUserByUsername('alice'))?.displayName ?? null).toBeNull();
+      await storage.accounts.setDisplayName(alice.id, '张三');
+      expect((await storage.accounts.findUserByUsername('alice'))?.displayName).toBe('张三');
+      expect((await storage.accounts.findUserByUsername('bob'))?.displayName ?? null).toBeNull();
+      await storage.accounts.setDisplayName(alice.id, null);
+      expect((await storage.accounts.findUserByUsername('alice'))?.displayName ?? null).toBeNull();
+    });
+
     it('keeps blocks per user, one way, listed by username in the order made', async () => {
       expect(await storage.accounts.blocks(alice.id, bob.id)).toBe(false);
       await storage.accounts.block(alice.id, carol.id, 20);

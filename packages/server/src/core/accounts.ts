@@ -7,6 +7,7 @@ import {
   type CredentialsBody,
   type DevicesResponse,
   Id,
+  type Profile,
   type SessionResponse,
   Username,
 } from '@cinder/protocol';
@@ -220,6 +221,18 @@ export class Accounts {
   /** The users `who`'s account blocked. */
   async listBlocked(who: DeviceIdentity): Promise<BlockedResponse> {
     return { blocked: await this.#storage.accounts.listBlocked(who.userId) };
+  }
+
+  /** What others see of `who`'s account besides its username. */
+  async profile(who: DeviceIdentity): Promise<Profile> {
+    const user = await this.#storage.accounts.findUserByUsername(who.username);
+    return { displayName: user?.displayName ?? null };
+  }
+
+  /** Set (or, with null, remove) the display name of `who`'s account; `displayName` is normalised already. */
+  async setProfile(who: DeviceIdentity, displayName: string | null): Promise<Profile> {
+    await this.#storage.accounts.setDisplayName(who.userId, displayName);
+    return { displayName };
   }
 
   /** The settings of `who`'s account. */

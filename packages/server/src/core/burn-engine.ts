@@ -170,14 +170,21 @@ export class BurnEngine {
     const user = await this.#userSeenBy(username, asker.userId);
     const refusal = user ? null : sendRefusal(asker.username, username, false);
     if (!user) throw errorOf(refusal ?? { code: 'NOT_FOUND' });
-    return { username: user.username, devices: await this.#storage.accounts.listDeviceKeys(user.id) };
+    return {
+      username: user.username,
+      displayName: user.displayName ?? null,
+      devices: await this.#storage.accounts.listDeviceKeys(user.id),
+    };
   }
 
   /**
    * The account named `username` as user `askerId` sees it: null when there is none, and when it
    * blocked `askerId` (docs/accounts.md: to a blocked user, the blocker does not exist).
    */
-  async #userSeenBy(username: string, askerId: string): Promise<{ id: string; username: string } | null> {
+  async #userSeenBy(
+    username: string,
+    askerId: string,
+  ): Promise<{ id: string; username: string; displayName?: string | null } | null> {
     const user = await this.#storage.accounts.findUserByUsername(username);
     if (!user || (user.id !== askerId && (await this.#storage.accounts.blocks(user.id, askerId))))
       return null;

@@ -218,6 +218,15 @@ class TimedAccounts implements AccountStore {
     return timed(this.#metrics, 'blocks', performance.now(), this.#inner.blocks(userId, otherId));
   }
 
+  setDisplayName(userId: string, displayName: string | null): Promise<void> {
+    return timed(
+      this.#metrics,
+      'setDisplayName',
+      performance.now(),
+      this.#inner.setDisplayName(userId, displayName),
+    );
+  }
+
   readReceipts(userId: string): Promise<boolean> {
     return timed(this.#metrics, 'readReceipts', performance.now(), this.#inner.readReceipts(userId));
   }

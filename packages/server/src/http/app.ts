@@ -5,6 +5,7 @@ import {
   CredentialsBody,
   DeleteAccountBody,
   MAX_UPLOAD_PUT_BYTES,
+  ProfileBody,
   PushPreferencesBody,
   PushSubscribeBody,
   ROUTES,
@@ -161,6 +162,11 @@ export function createApp(deps: AppDeps): Hono {
     const body = await readJson(c, DeleteAccountBody);
     await accounts.deleteAccount(who, body.password, clientAddress(c, deps.trustProxy));
     return c.body(null, 204);
+  });
+  app.get(ROUTES.profile, async (c) => c.json(await accounts.profile(await authenticate(c))));
+  app.put(ROUTES.profile, async (c) => {
+    const who = await authenticate(c);
+    return c.json(await accounts.setProfile(who, (await readJson(c, ProfileBody)).displayName));
   });
   app.get(ROUTES.settings, async (c) => c.json(await accounts.settings(await authenticate(c))));
   app.put(ROUTES.settings, async (c) => {

@@ -14,6 +14,8 @@ export interface UserRecord {
   username: string;
   passwordHash: string;
   createdAt: number;
+  /** The display name others see (docs/accounts.md); null or absent when none is set. */
+  displayName?: string | null;
 }
 
 /** A signed-in device. Only the SHA-256 of its token is stored. */
@@ -218,6 +220,8 @@ export interface AccountStore {
   listBlocked(userId: string): Promise<BlockRecord[]>;
   /** Whether `userId` blocked `otherId`: every send asks it of its recipient. */
   blocks(userId: string, otherId: string): Promise<boolean>;
+  /** Set the user's display name (already normalised), or remove it (null). */
+  setDisplayName(userId: string, displayName: string | null): Promise<void>;
   /** Whether the user sends read receipts (true for an unknown user): every open and read asks. */
   readReceipts(userId: string): Promise<boolean>;
   /** Turn the user's read receipts on or off (docs/accounts.md). */

@@ -91,8 +91,10 @@ export class PostgresAccounts implements AccountStore {
       username: string;
       password_hash: string;
       created_at: string;
+      display_name: string | null;
     }>(
-      `SELECT id, username, password_hash, created_at FROM ${this.#schema}.users WHERE username = ANY($1::text[])`,
+      `SELECT id, username, password_hash, created_at, display_name FROM ${this.#schema}.users
+       WHERE username = ANY($1::text[])`,
       [[...new Set(usernames)]],
     );
     const byName = new Map(
@@ -103,6 +105,7 @@ export class PostgresAccounts implements AccountStore {
           username: row.username,
           passwordHash: row.password_hash,
           createdAt: int(row.created_at),
+          displayName: row.display_name,
         },
       ]),
     );
@@ -223,6 +226,13 @@ export class PostgresAccounts implements AccountStore {
     );
     const found = new Set(rows.map((row) => `${row.user_id}\n${row.blocked_id}`));
     return pairs.map(([u, o]) => found.has(`${u}\n${o}`));
+  }
+
+  async setDisplayName(userId: string, displayName: string | null): Promise<void> {
+    await this.#pool().query(`UPDATE ${this.#schema}.users SET display_name = $2 WHERE id = $1`, [
+      userId,
+      displayName,
+    ]);
   }
 
   readReceipts(userId: string): Promise<boolean> {

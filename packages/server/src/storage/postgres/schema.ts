@@ -2,7 +2,7 @@
  * Version of the schema `schemaStatements` creates, kept in `meta`. A database of an earlier
  * version is brought to it by the statements' own steps (see `schemaStatements`).
  */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 /** A double-quoted SQL identifier. */
 export function quoteIdent(name: string): string {
@@ -26,7 +26,8 @@ export function quoteIdent(name: string): string {
  * version 6 Web Push (docs/push.md): the devices' subscriptions (`push_subscriptions`) and the
  * cluster's one VAPID key pair (`push_vapid`, a single row that the first node to start inserts
  * and every node reads, so all of them sign with the same key); version 7 blocks (`blocks`,
- * docs/accounts.md); version 8 the users' read receipts setting (`read_receipts`).
+ * docs/accounts.md); version 8 the users' read receipts setting (`read_receipts`); version 9
+ * their display names (`display_name`).
  *
  * `lock_logs` takes, in this order, the shared log barrier and each user's log lock (keys sorted
  * by the caller): PL/pgSQL so the order is explicit, in one round trip. `append_log` takes them
@@ -56,7 +57,8 @@ export function schemaStatements(s: string): string[] {
       username text NOT NULL UNIQUE,
       password_hash text NOT NULL,
       created_at bigint NOT NULL,
-      read_receipts boolean NOT NULL DEFAULT true
+      read_receipts boolean NOT NULL DEFAULT true,
+      display_name text
     )`,
     `CREATE TABLE IF NOT EXISTS ${s}.devices (
       id text PRIMARY KEY,
@@ -231,6 +233,13 @@ export function schemaStatements(s: string): string[] {
       IF (SELECT value FROM ${s}.meta WHERE key = 'version') < 8 THEN
         ALTER TABLE ${s}.users ADD COLUMN IF NOT EXISTS read_receipts boolean NOT NULL DEFAULT true;
         UPDATE ${s}.meta SET value = 8 WHERE key = 'version';
+      END IF;
+    END $$`,
+    // Version 8 → 9: display names (docs/accounts.md).
+    `DO $$ BEGIN
+      IF (SELECT value FROM ${s}.meta WHERE key = 'version') < 9 THEN
+        ALTER TABLE ${s}.users ADD COLUMN IF NOT EXISTS display_name text;
+        UPDATE ${s}.meta SET value = 9 WHERE key = 'version';
       END IF;
     END $$`,
     `CREATE OR REPLACE FUNCTION ${s}.lock_logs(barrier bigint, ns integer, keys integer[])

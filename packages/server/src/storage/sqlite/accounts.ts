@@ -53,6 +53,7 @@ export class SqliteAccounts implements AccountStore {
       username: row.username,
       passwordHash: row.password_hash,
       createdAt: row.created_at,
+      displayName: row.display_name,
     };
     // Accounts are never renamed, so a found one stays true until a write of this process drops
     // it (a password change): every send looks its recipient up by name, and this keeps that
@@ -147,6 +148,13 @@ export class SqliteAccounts implements AccountStore {
     return this.#deps.statements().isBlocked.get(userId, otherId) !== undefined;
   }
 
+  async setDisplayName(userId: string, displayName: string | null): Promise<void> {
+    await this.#deps.write(() => {
+      this.forget(userId);
+      this.#deps.statements().setDisplayName.run(displayName, userId);
+    });
+  }
+
   async readReceipts(userId: string): Promise<boolean> {
     return this.#deps.statements().readReceiptsOf.get(userId)?.read_receipts !== 0;
   }
@@ -155,7 +163,7 @@ export class SqliteAccounts implements AccountStore {
     await this.#deps.write(() => this.#deps.statements().setReadReceipts.run(on ? 1 : 0, userId));
   }
 
-  /** Drop what the caches hold of a deleted account. Called inside the deleting transaction. */
+  /** Drop what the caches hold of an account that changed or was deleted. Called inside its transaction. */
   forget(userId: string): void {
     this.#deviceKeys.delete(userId);
     for (const [name, user] of this.#users) if (user.id === userId) this.#users.delete(name);

@@ -6,7 +6,7 @@ import type { SqliteDatabase } from './sqlite-database.ts';
  * The schema version `SCHEMA` creates, kept in SQLite's `user_version`. A later change of the
  * schema raises it and adds a step to `STEPS`; a data dir written by a newer Cinder is refused.
  */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 /**
  * Steps from version n to n + 1, in order (`STEPS[n - 1]`). Each runs in one transaction, and
@@ -42,6 +42,10 @@ const STEPS: ReadonlyArray<(db: SqliteDatabase) => void> = [
   // 6 → 7: the read receipts setting (docs/accounts.md).
   (db) => {
     addColumn(db, 'users', 'read_receipts', 'INTEGER NOT NULL DEFAULT 1');
+  },
+  // 7 → 8: display names (docs/accounts.md).
+  (db) => {
+    addColumn(db, 'users', 'display_name', 'TEXT');
   },
 ];
 

@@ -74,7 +74,8 @@ CREATE TABLE IF NOT EXISTS users (
   username TEXT NOT NULL UNIQUE,
   password_hash TEXT NOT NULL,
   created_at INTEGER NOT NULL,
-  read_receipts INTEGER NOT NULL DEFAULT 1
+  read_receipts INTEGER NOT NULL DEFAULT 1,
+  display_name TEXT
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS devices (

@@ -22,6 +22,7 @@ export interface UserRow {
   username: string;
   password_hash: string;
   created_at: number;
+  display_name: string | null;
 }
 
 export interface DeviceRow {
@@ -48,7 +49,10 @@ export function prepareStatements(db: SqliteDatabase) {
   const p = <Row = never>(sql: string) => db.prepare<Row>(sql);
   return {
     insertUser: p('INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?)'),
-    userByName: p<UserRow>('SELECT id, username, password_hash, created_at FROM users WHERE username = ?'),
+    userByName: p<UserRow>(
+      'SELECT id, username, password_hash, created_at, display_name FROM users WHERE username = ?',
+    ),
+    setDisplayName: p('UPDATE users SET display_name = ? WHERE id = ?'),
     insertDevice: p(`INSERT INTO devices (id, user_id, name, token_hash, created_at, last_seen_at, public_key)
       VALUES (?, ?, ?, ?, ?, NULL, ?)`),
     deviceByToken: p<
