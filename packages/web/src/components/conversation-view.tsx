@@ -1,3 +1,4 @@
+import { conversationId } from '@cinder/protocol';
 import type { CinderClient } from '@cinder/sdk';
 import type { TFunction } from 'i18next';
 import {
@@ -17,12 +18,14 @@ import { useLiveQuery } from '../hooks/use-live-query.ts';
 import { useNow } from '../hooks/use-now.ts';
 import { useRevealed } from '../hooks/use-revealed.ts';
 import type { BurnSettings } from '../lib/burn-options.ts';
-import { describeError } from '../lib/errors.ts';
-import { buildTimeline, type PendingSend, type TimelineItem } from '../lib/timeline.ts';
+import { describeError, hasCode } from '../lib/errors.ts';
+import { RECALL_WINDOW_MS, recallMarksOf } from '../lib/recalls.ts';
+import { buildTimeline, type PendingSend, type RecalledRow, type TimelineItem } from '../lib/timeline.ts';
 import { touch } from '../session/changes.ts';
 import type { KeyNotice, KeyNotices } from '../session/key-notices.ts';
 import type { Me } from '../session/sdk-types.ts';
 import { Avatar } from './avatar.tsx';
+import { BlockBanner, BlockButton, useBlock } from './block-controls.tsx';
 import { BurnedPlaceholder } from './burned-placeholder.tsx';
 import {
   Composer,
@@ -38,6 +41,7 @@ import { KeyChangeNotice } from './key-change-notice.tsx';
 import { MediaViewer } from './media-viewer.tsx';
 import { OwnBurnBubble } from './own-burn-bubble.tsx';
 import { PendingBubble } from './pending-bubble.tsx';
+import { RecalledPlaceholder } from './recalled-placeholder.tsx';
 import { RevealedBubble } from './revealed-bubble.tsx';
 import { SafetyNumberDialog } from './safety-number-dialog.tsx';
 import { SealedBubble } from './sealed-bubble.tsx';
@@ -87,6 +91,10 @@ export function ConversationView({
   const keyAnnouncement = useKeyChangeAnnouncement(notices, keys.check, i18n.t);
   const [safetyOpen, setSafetyOpen] = useState(false);
   const verified = keys.status?.verified === true;
+  const block = useBlock(client, peer, connection === 'connected');
+  const recalls = useRecalls(client, me.username, peer, data?.messages);
+  const [recalling, setRecalling] = useState<ReadonlySet<string>>(new Set());
+  const [recallErrors, setRecallErrors] = useState<ReadonlyMap<string, string>>(new Map());
 
   const items = useMemo(
     () =>
@@ -97,11 +105,42 @@ export function ConversationView({
         revealed,
         pending,
         notices,
+        recalled: recalls.rows,
       }),
-    [me.username, data, revealed, pending, notices],
+    [me.username, data, revealed, pending, notices, recalls.rows],
   );
   const hasLiveBurns = items.some((i) => i.kind === 'sealed' || i.kind === 'own-burn');
-  const now = useNow(1000, hasLiveBurns);
+  // Read at render on purpose: the clock below ticks while any message may still be recalled.
+  const recallOpenUntil = Math.max(
+    0,
+    ...items.map((i) => (i.kind === 'text' && i.message.mine ? i.message.sentAt + RECALL_WINDOW_MS : 0)),
+  );
+  const now = useNow(1000, hasLiveBurns || recallOpenUntil > Date.now());
+
+  const recall = useCallback(
+    async (id: string, sentAt: number) => {
+      setRecalling((s) => new Set(s).add(id));
+      setRecallErrors((m) => withoutKey(m, id));
+      try {
+        await client.recall(id);
+        // The copy is gone now; the mark shows until (and after) the server's event arrives.
+        recalls.mark({ id, by: me.username, at: Date.now() }, sentAt);
+        touch(client);
+      } catch (error) {
+        const reason = hasCode(error, 'FORBIDDEN')
+          ? i18n.t('conversationActions.recallTooLate')
+          : describeError(error, i18n.t);
+        setRecallErrors((m) => new Map(m).set(id, reason));
+      } finally {
+        setRecalling((s) => {
+          const next = new Set(s);
+          next.delete(id);
+          return next;
+        });
+      }
+    },
+    [client, me.username, recalls, i18n],
+  );
 
   useMarkRead(client, data?.messages, visible);
   const announcement = useArrivals(data?.messages);
@@ -188,6 +227,7 @@ export function ConversationView({
             {verified ? t('conversation.verified') : t('conversation.verify')}
           </span>
         </button>
+        <BlockButton peer={peer} state={block} />
         <span className="conversation__connection">
           <ConnectionBadge connection={connection} />
         </span>
@@ -198,6 +238,8 @@ export function ConversationView({
           {connection === 'offline' ? t('conversation.offline') : t('conversation.reconnecting')}
         </p>
       )}
+
+      <BlockBanner peer={peer} state={block} />
 
       <div className="timeline" ref={timeline.ref} onScroll={timeline.onScroll}>
         {empty ? (
@@ -226,7 +268,7 @@ export function ConversationView({
       </div>
 
       <p className="visually-hidden" aria-live="polite">
-        {announcement}
+        {announcement === recalls.mutedAnnouncement(announcement) ? '' : announcement}
       </p>
       <p className="visually-hidden" aria-live="polite">
         {keyAnnouncement}
@@ -261,8 +303,28 @@ export function ConversationView({
     switch (item.kind) {
       case 'day':
         return <DaySeparator at={item.at} />;
-      case 'text':
-        return <TextBubble client={client} message={item.message} />;
+      case 'text': {
+        const { message } = item;
+        const error = recallErrors.get(message.id) ?? null;
+        const open = message.mine && now < message.sentAt + RECALL_WINDOW_MS;
+        return (
+          <TextBubble
+            client={client}
+            message={message}
+            recall={
+              open || error
+                ? {
+                    onRecall: () => void recall(message.id, message.sentAt),
+                    recalling: recalling.has(message.id),
+                    error,
+                  }
+                : undefined
+            }
+          />
+        );
+      }
+      case 'recalled':
+        return <RecalledPlaceholder by={item.by} mine={item.mine} />;
       case 'own-burn':
         return <OwnBurnBubble client={client} message={item.message} now={now} />;
       case 'sealed':
@@ -315,8 +377,65 @@ export function ConversationView({
         return 'row row--theirs';
       case 'burned':
         return item.mine === null ? 'row row--center' : item.mine ? 'row row--mine' : 'row row--theirs';
+      case 'recalled':
+        return 'row row--center';
     }
   }
+}
+
+function withoutKey<V>(map: ReadonlyMap<string, V>, key: string): ReadonlyMap<string, V> {
+  if (!map.has(key)) return map;
+  const next = new Map(map);
+  next.delete(key);
+  return next;
+}
+
+/**
+ * This chat's recall placeholders. Each is placed at the message's send time when this view saw
+ * the message (the `recalled` event carries only the recall's time). An arrival announcement made
+ * before a recall is muted, since it may quote the recalled text.
+ */
+function useRecalls(
+  client: CinderClient,
+  me: string,
+  peer: string,
+  messages: readonly { id: string; sentAt: number }[] | undefined,
+) {
+  const marks = recallMarksOf(client);
+  const all = useSyncExternalStore(marks.subscribe, marks.snapshot);
+  const sentAts = useRef(new Map<string, number>());
+  for (const m of messages ?? []) sentAts.current.set(m.id, m.sentAt);
+  const conversation = conversationId(me, peer);
+  const rows = useMemo<RecalledRow[]>(
+    () =>
+      all
+        .filter((m) => m.conversation === conversation)
+        .map((m) => ({ id: m.id, by: m.by, at: sentAts.current.get(m.id) ?? m.at })),
+    [all, conversation],
+  );
+  const announcementAtRecall = useRef<string | null>(null);
+  const lastAnnouncement = useRef('');
+  const count = rows.length;
+  const seenCount = useRef(count);
+  if (count !== seenCount.current) {
+    seenCount.current = count;
+    announcementAtRecall.current = lastAnnouncement.current;
+  }
+  return useMemo(
+    () => ({
+      rows,
+      mark(mark: { id: string; by: string; at: number }, sentAt: number) {
+        sentAts.current.set(mark.id, sentAt);
+        marks.add({ ...mark, conversation });
+      },
+      /** The announcement to hide: the one showing when the latest recall arrived. */
+      mutedAnnouncement(current: string): string | null {
+        lastAnnouncement.current = current;
+        return announcementAtRecall.current;
+      },
+    }),
+    [rows, marks, conversation],
+  );
 }
 
 let keys = 0;

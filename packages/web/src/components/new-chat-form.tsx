@@ -1,17 +1,22 @@
 import { Username } from '@cinder/protocol';
+import type { CinderClient } from '@cinder/sdk';
 import { type FormEvent, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { goTo } from '../hooks/use-hash-route.ts';
 import { PlusIcon } from './icons.tsx';
 
-/** Start (or jump to) a conversation by typing a username. */
-export function NewChatForm({ me }: { me: string }) {
+/**
+ * Start (or jump to) a conversation by typing a username. With `client`, a name the server does
+ * not know (or a user who blocked me: they look alike, as a send would show) does not open a chat.
+ */
+export function NewChatForm({ me, client }: { me: string; client?: CinderClient | undefined }) {
   const { t } = useTranslation();
   const [name, setName] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const [checking, setChecking] = useState(false);
   const id = useId();
 
-  function submit(event: FormEvent) {
+  async function submit(event: FormEvent) {
     event.preventDefault();
     const peer = name.trim().toLowerCase().replace(/^@/, '');
     if (!Username.safeParse(peer).success) {
@@ -23,12 +28,25 @@ export function NewChatForm({ me }: { me: string }) {
       return;
     }
     setError(null);
+    if (client) {
+      setChecking(true);
+      try {
+        if (!(await client.userExists(peer))) {
+          setError(t('conversationActions.noUser', { name: peer }));
+          return;
+        }
+      } catch {
+        // Offline or timed out: the answer is unknown, so the chat opens and a send will tell.
+      } finally {
+        setChecking(false);
+      }
+    }
     setName('');
     goTo(peer);
   }
 
   return (
-    <form className="new-chat" onSubmit={submit} noValidate>
+    <form className="new-chat" onSubmit={(e) => void submit(e)} noValidate aria-busy={checking}>
       <label className="visually-hidden" htmlFor={id}>
         {t('newChat.label')}
       </label>
@@ -45,7 +63,12 @@ export function NewChatForm({ me }: { me: string }) {
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? `${id}-error` : undefined}
       />
-      <button type="submit" className="icon-button icon-button--filled" aria-label={t('newChat.submit')}>
+      <button
+        type="submit"
+        className="icon-button icon-button--filled"
+        aria-label={checking ? t('conversationActions.checking') : t('newChat.submit')}
+        disabled={checking}
+      >
         <PlusIcon />
       </button>
       {error && (

@@ -1,11 +1,32 @@
 import type { CinderClient } from '@cinder/sdk';
+import { useTranslation } from 'react-i18next';
 import { useFormat } from '../i18n/use-format.ts';
 import type { StoredMessage } from '../session/sdk-types.ts';
 import { AttachmentContent } from './attachment-content.tsx';
+import { AlertIcon } from './icons.tsx';
 import { MessageStatus } from './message-status.tsx';
+import '../styles/recall.css';
+
+/** Recall (消息撤回) of one's own message, offered while the recall window is open. */
+export interface RecallAction {
+  onRecall: () => void;
+  recalling: boolean;
+  /** Why the last attempt failed, or null. */
+  error: string | null;
+}
 
 /** A normal (non-burn) message, mine or theirs, with its attachment if it has one. */
-export function TextBubble({ client, message }: { client: CinderClient; message: StoredMessage }) {
+export function TextBubble({
+  client,
+  message,
+  recall,
+}: {
+  client: CinderClient;
+  message: StoredMessage;
+  /** Present on my own messages that may still be recalled. */
+  recall?: RecallAction | undefined;
+}) {
+  const { t } = useTranslation();
   const format = useFormat();
   const text = message.text ?? '';
   return (
@@ -21,7 +42,24 @@ export function TextBubble({ client, message }: { client: CinderClient; message:
           {format.clock(message.sentAt)}
         </time>
         {message.mine && <MessageStatus status={message.status} />}
+        {recall && (
+          <button
+            type="button"
+            className="link-button recall-button"
+            onClick={recall.onRecall}
+            disabled={recall.recalling}
+            aria-label={t('conversationActions.recallLabel', { time: format.clock(message.sentAt) })}
+          >
+            {recall.recalling ? t('conversationActions.recalling') : t('conversationActions.recall')}
+          </button>
+        )}
       </p>
+      {recall?.error && (
+        <p className="meta meta--error" role="alert">
+          <AlertIcon />
+          <span>{t('conversationActions.recallFailed', { reason: recall.error })}</span>
+        </p>
+      )}
     </div>
   );
 }

@@ -115,4 +115,23 @@ describe('buildTimeline', () => {
     expect(items.map((i) => i.kind)).toEqual(['day', 'text', 'key-change', 'text', 'pending']);
     expect(items[2]).toMatchObject({ key: 'key-change:d1:bob:1', notice });
   });
+
+  it('a recalled message is a placeholder in its place, never its text, on either side', () => {
+    const items = buildTimeline({
+      me: 'alice',
+      // m2 is still in a load that raced the recall: the mark wins.
+      messages: [message('m1', T0 + 1000), message('m2', T0 + 2000, { from: 'alice', mine: true })],
+      burned: [],
+      revealed: new Map(),
+      pending: [],
+      recalled: [
+        { id: 'm2', by: 'alice', at: T0 + 2000 },
+        { id: 'm0', by: 'bob', at: T0 + 500 },
+      ],
+    });
+    expect(items.map((i) => i.kind)).toEqual(['day', 'recalled', 'text', 'recalled']);
+    expect(items[1]).toMatchObject({ key: 'm0', by: 'bob', mine: false });
+    expect(items[3]).toMatchObject({ key: 'm2', by: 'alice', mine: true });
+    expect(JSON.stringify(items[3])).not.toContain('hello');
+  });
 });

@@ -47,6 +47,7 @@ export type TimelineItem =
   | { kind: 'sealed'; key: string; at: number; message: StoredMessage }
   | { kind: 'revealed'; key: string; at: number; revealed: Revealed }
   | { kind: 'burned'; key: string; at: number; placeholder: BurnedPlaceholder; mine: boolean | null }
+  | { kind: 'recalled'; key: string; at: number; by: string; mine: boolean }
   | { kind: 'pending'; key: string; at: number; pending: PendingSend }
   | { kind: 'key-change'; key: string; at: number; notice: KeyNotice };
 
@@ -59,13 +60,23 @@ export interface TimelineInput {
   pending: readonly PendingSend[];
   /** The peer's key changes seen by this device. */
   notices?: readonly KeyNotice[];
+  /** Messages of this chat recalled by their sender; they take the place of the message. */
+  recalled?: readonly RecalledRow[];
+}
+
+/** A recalled message as the timeline places it: at its send time when this device knew it. */
+export interface RecalledRow {
+  id: string;
+  by: string;
+  /** The message's `sentAt` if this device saw it, else when it was recalled. */
+  at: number;
 }
 
 /**
- * Merges stored messages, burn placeholders, revealed text, key-change notices and pending sends,
- * oldest first, with a
- * day separator wherever the date changes. A revealed message wins over its placeholder (the SDK
- * records the burn as soon as `open` returns, while the reader is still looking at the text).
+ * Merges stored messages, burn and recall placeholders, revealed text, key-change notices and
+ * pending sends, oldest first, with a day separator wherever the date changes. A revealed message
+ * wins over its placeholder (the SDK records the burn as soon as `open` returns, while the reader
+ * is still looking at the text). A recall mark wins over a copy of the message still loaded.
  */
 export function buildTimeline(input: TimelineInput): TimelineItem[] {
   const items: Exclude<TimelineItem, { kind: 'day' }>[] = [];
@@ -85,6 +96,12 @@ export function buildTimeline(input: TimelineInput): TimelineItem[] {
       placeholder,
       mine,
     });
+  }
+  for (const recalled of input.recalled ?? []) {
+    if (seen.has(recalled.id)) continue;
+    seen.add(recalled.id);
+    const mine = recalled.by === input.me;
+    items.push({ kind: 'recalled', key: recalled.id, at: recalled.at, by: recalled.by, mine });
   }
   for (const message of input.messages) {
     if (seen.has(message.id)) continue;
