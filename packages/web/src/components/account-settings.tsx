@@ -57,14 +57,16 @@ function ReadReceipts({ client }: { client: CinderClient }) {
   }, [client, t]);
 
   async function change(next: boolean) {
+    // The switch moves at once, and moves back if the server refuses.
+    setOn(next);
     setBusy(true);
     setError(null);
     setStatus('');
     try {
       await client.setReadReceipts(next);
-      setOn(next);
       setStatus(next ? t('accountSettings.readReceiptsOn') : t('accountSettings.readReceiptsOff'));
     } catch (failure) {
+      setOn(!next);
       setError(t('accountSettings.failed', { reason: describeError(failure, t) }));
     } finally {
       setBusy(false);
@@ -99,7 +101,10 @@ function ReadReceipts({ client }: { client: CinderClient }) {
   );
 }
 
-/** Current password, new password twice; the rule for the new one is registration's. */
+/**
+ * Current password, new password twice; the rule for the new one is registration's. The forms of
+ * this section check their own input (`noValidate`), so what they say is in the app's language.
+ */
 function ChangePassword({ client }: { client: CinderClient }) {
   const { t } = useTranslation();
   const ids = { title: useId(), hint: useId(), current: useId(), next: useId(), again: useId() };
@@ -133,7 +138,12 @@ function ChangePassword({ client }: { client: CinderClient }) {
   }
 
   return (
-    <form className="account-settings__part" aria-labelledby={ids.title} onSubmit={(e) => void submit(e)}>
+    <form
+      className="account-settings__part"
+      aria-labelledby={ids.title}
+      noValidate
+      onSubmit={(e) => void submit(e)}
+    >
       <h4 id={ids.title} className="account-settings__subtitle">
         {t('accountSettings.passwordTitle')}
       </h4>
@@ -235,6 +245,7 @@ function DeleteAccount({ client, me }: AccountSettingsProps) {
       className="account-settings__part account-settings__danger"
       aria-labelledby={ids.title}
       aria-describedby={ids.intro}
+      noValidate
       onSubmit={(e) => void submit(e)}
     >
       <h4 id={ids.title} className="account-settings__subtitle account-settings__danger-title">
