@@ -236,13 +236,6 @@ for (const make of [sqliteBackend, postgresBackend]) {
         const bob2 = await h.device(bob.name);
         const bobLate = await h.device(bob.name);
         await bobLate.client.close(); // offline from before the send: never gets the text
-        // Each device's `recalled` events (the test kit's devices do not record this event).
-        const recalls = new Map<object, unknown[]>();
-        for (const d of [alice, alice2, bob, bob2, bobLate]) {
-          const list: unknown[] = [];
-          recalls.set(d, list);
-          d.client.on('recalled', (r) => list.push(r));
-        }
         const text = `recall me ${Math.random()}`;
         const sent = await alice.client.send(bob.name, text, { ext: { note: 'x' } });
         await waitFor(() => bob2.events.message.some((m) => m.id === sent.id), { what: 'delivery to bob2' });
@@ -261,8 +254,8 @@ for (const make of [sqliteBackend, postgresBackend]) {
         expect(await alice.client.message(sent.id)).toBeNull();
         const expected = { messageId: sent.id, conversation: sent.conversation, by: alice.name };
         for (const d of [alice, alice2, bob]) {
-          await waitFor(() => (recalls.get(d)?.length ?? 0) > 0, { what: 'recalled' });
-          expect(recalls.get(d)).toEqual([{ ...expected, at: expect.any(Number) }]);
+          await waitFor(() => d.events.recalled.length > 0, { what: 'recalled' });
+          expect(d.events.recalled).toEqual([{ ...expected, at: expect.any(Number) }]);
           expect(await d.client.message(sent.id)).toBeNull();
           expect(JSON.stringify(await d.client.messages(d === bob ? alice.name : bob.name))).not.toContain(
             text,
@@ -270,10 +263,10 @@ for (const make of [sqliteBackend, postgresBackend]) {
         }
         // The offline devices learn it on sync.
         await bob2.client.connect();
-        expect(recalls.get(bob2)).toEqual([{ ...expected, at: expect.any(Number) }]);
+        expect(bob2.events.recalled).toEqual([{ ...expected, at: expect.any(Number) }]);
         expect(await bob2.client.message(sent.id)).toBeNull();
         await bobLate.client.connect();
-        expect(recalls.get(bobLate)).toEqual([{ ...expected, at: expect.any(Number) }]);
+        expect(bobLate.events.recalled).toEqual([{ ...expected, at: expect.any(Number) }]);
         expect(bobLate.events.message.map((m) => m.id)).not.toContain(sent.id);
         // Nothing of it is left in the database.
         expect(await backend.rows(h, 'messages', 'id', sent.id)).toBe(0);
