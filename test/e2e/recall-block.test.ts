@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Locator } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { AppPage, TEST_MS, WAIT_MS } from './app-page.ts';
@@ -26,18 +25,6 @@ async function openByAddress(app: AppPage, peer: string): Promise<void> {
   }, peer);
   await app.page.getByRole('heading', { name: peer, exact: true }).waitFor();
 }
-
-/**
- * The sidebar (not this feature's file) has to hand the new-chat form its client for the check to
- * run; until it does, the user-exists test says so loudly and is skipped.
- */
-const FORM_HAS_CLIENT = /<NewChatForm[^>]*\bclient=/.test(
-  readFileSync(new URL('../../packages/web/src/components/sidebar.tsx', import.meta.url), 'utf8'),
-);
-if (!FORM_HAS_CLIENT)
-  console.warn(
-    'recall-block.test.ts: sidebar.tsx does not pass `client` to NewChatForm; skipping user-exists test',
-  );
 
 describeBrowser('web: recall, block, and checking a username before a chat opens', () => {
   const suite = useBrowserSuite();
@@ -141,7 +128,7 @@ describeBrowser('web: recall, block, and checking a username before a chat opens
     TEST_MS,
   );
 
-  it.skipIf(!FORM_HAS_CLIENT)(
+  it(
     'the new-chat form says there is no such user instead of opening a chat; a known name opens',
     async () => {
       const alice = await AppPage.open(await suite.newContext(LAPTOP), suite.url, 'alice');

@@ -6,10 +6,10 @@ import { goTo } from '../hooks/use-hash-route.ts';
 import { PlusIcon } from './icons.tsx';
 
 /**
- * Start (or jump to) a conversation by typing a username. With `client`, a name the server does
- * not know (or a user who blocked me: they look alike, as a send would show) does not open a chat.
+ * Start (or jump to) a conversation by typing a username. A name the server does not know (or a
+ * user who blocked me: they look alike, as a send would show) does not open a chat.
  */
-export function NewChatForm({ me, client }: { me: string; client?: CinderClient | undefined }) {
+export function NewChatForm({ me, client }: { me: string; client: CinderClient }) {
   const { t } = useTranslation();
   const [name, setName] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -28,18 +28,16 @@ export function NewChatForm({ me, client }: { me: string; client?: CinderClient 
       return;
     }
     setError(null);
-    if (client) {
-      setChecking(true);
-      try {
-        if (!(await client.userExists(peer))) {
-          setError(t('conversationActions.noUser', { name: peer }));
-          return;
-        }
-      } catch {
-        // Offline or timed out: the answer is unknown, so the chat opens and a send will tell.
-      } finally {
-        setChecking(false);
+    setChecking(true);
+    try {
+      if (!(await client.userExists(peer))) {
+        setError(t('conversationActions.noUser', { name: peer }));
+        return;
       }
+    } catch {
+      // Offline or timed out: the answer is unknown, so the chat opens and a send will tell.
+    } finally {
+      setChecking(false);
     }
     setName('');
     goTo(peer);

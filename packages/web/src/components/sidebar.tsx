@@ -34,7 +34,7 @@ export function Sidebar({ client, me, connection, conversations, active, now, on
         </h1>
         <ConnectionBadge connection={connection} />
       </header>
-      <NewChatForm me={me.username} />
+      <NewChatForm me={me.username} client={client} />
       <ConversationList conversations={conversations} active={active} now={now} />
       <footer className="sidebar__footer">
         {confirming ? (

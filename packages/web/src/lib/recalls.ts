@@ -1,5 +1,4 @@
 import type { CinderClient } from '@cinder/sdk';
-import { touch } from '../session/changes.ts';
 
 /**
  * The server's default recall window (`--recall-window`). The server does not publish its
@@ -53,10 +52,9 @@ export function recallMarksOf(client: CinderClient): RecallMarks {
     const created = new RecallMarks();
     marks = created;
     byClient.set(client, created);
+    // Live queries reload on `recalled` by themselves (session/changes.ts).
     client.on('recalled', (r) => {
       created.add({ id: r.messageId, conversation: r.conversation, by: r.by, at: r.at });
-      // Live queries reload, so the chat list's preview no longer shows the message either.
-      touch(client);
     });
   }
   return marks;

@@ -19,6 +19,7 @@ export function watchChanges(client: CinderClient, listener: Listener): () => vo
     client.on('message', notify);
     client.on('receipt', notify);
     client.on('burned', notify);
+    client.on('recalled', notify);
     client.on('state', notify);
   }
   listeners.add(listener);
