@@ -189,6 +189,10 @@ describeBrowser('web: the Account settings (read receipts, password change, acco
       await danger.getByRole('button', { name: 'Delete my account' }).click();
 
       await signInScreen(carol).waitFor();
+      // Said as a deletion, not as a device signed out elsewhere (the server's sign-out of this
+      // device races the answer to the deletion).
+      await carol.page.getByText('Your account was deleted, and every device signed out.').waitFor();
+      expect(await carol.page.getByText('This device was signed out.').count()).toBe(0);
       await expect.poll(() => dave.bubbles('burned').count(), { timeout: WAIT_MS }).toBe(2);
       expect(await dave.bubbles('sealed').count()).toBe(0);
       expect(await dave.bubbles('own-burn').count()).toBe(0);

@@ -25,6 +25,7 @@ export function App({ session }: { session: SessionController }) {
           me={current.me}
           notices={current.notices}
           onSignOut={() => void session.signOut()}
+          onDeleteAccount={(password) => session.deleteAccount(password)}
         />
       );
   }

@@ -1,6 +1,6 @@
 import { Password } from '@cinder/protocol';
 import type { CinderClient } from '@cinder/sdk';
-import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError, hasCode } from '../lib/errors.ts';
 import type { Me } from '../session/sdk-types.ts';
@@ -10,6 +10,8 @@ import '../styles/account-settings.css';
 export interface AccountSettingsProps {
   client: CinderClient;
   me: Me;
+  /** Delete the account (the session's, which then shows the sign-in screen); rejects with a CinderError. */
+  onDeleteAccount: (password: string) => Promise<void>;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface AccountSettingsProps {
  * (which signs every other device out), and at the bottom the deletion of the account. All three
  * are the server's (packages/server/docs/accounts.md); this only asks and says what happened.
  */
-export function AccountSettings({ client, me }: AccountSettingsProps) {
+export function AccountSettings({ client, me, onDeleteAccount }: AccountSettingsProps) {
   const { t } = useTranslation();
   const titleId = useId();
   return (
@@ -31,7 +33,7 @@ export function AccountSettings({ client, me }: AccountSettingsProps) {
       </h3>
       <ReadReceipts client={client} />
       <ChangePassword client={client} />
-      <DeleteAccount client={client} me={me} />
+      <DeleteAccount me={me} onDeleteAccount={onDeleteAccount} />
     </section>
   );
 }
@@ -202,22 +204,15 @@ function ChangePassword({ client }: { client: CinderClient }) {
 
 /**
  * The danger zone: what deletion does, then the password and the username typed out as the
- * explicit confirmation. On success the SDK has closed the client and wiped its store.
+ * explicit confirmation. On success the session shows the sign-in screen, which unmounts this.
  */
-function DeleteAccount({ client, me }: AccountSettingsProps) {
+function DeleteAccount({ me, onDeleteAccount }: Omit<AccountSettingsProps, 'client'>) {
   const { t } = useTranslation();
   const ids = { title: useId(), intro: useId(), password: useId(), username: useId() };
   const [password, setPassword] = useState('');
   const [typed, setTyped] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const mounted = useRef(true);
-  useEffect(
-    () => () => {
-      mounted.current = false;
-    },
-    [],
-  );
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -225,19 +220,13 @@ function DeleteAccount({ client, me }: AccountSettingsProps) {
     setBusy(true);
     setError(null);
     try {
-      await client.deleteAccount(password);
+      await onDeleteAccount(password);
     } catch (failure) {
       setError(
         hasCode(failure, 'UNAUTHORIZED') ? t('accountSettings.wrongPassword') : describeError(failure, t),
       );
       setBusy(false);
-      return;
     }
-    // The server's 4001 on this device's socket may already have sent the app to the sign-in
-    // screen (this section is gone then). Otherwise the client closed itself without that
-    // signal, which the session does not watch: a fresh load finds no saved device and shows the
-    // sign-in screen.
-    if (mounted.current) window.location.reload();
   }
 
   return (

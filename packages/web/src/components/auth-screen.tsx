@@ -116,7 +116,7 @@ export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
 
         {notice && (
           <p className="notice" role="status">
-            {t('auth.signedOutElsewhere')}
+            {notice === 'account-deleted' ? t('auth.accountDeleted') : t('auth.signedOutElsewhere')}
           </p>
         )}
 

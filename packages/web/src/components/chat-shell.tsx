@@ -22,10 +22,12 @@ export interface ChatShellProps {
   /** Key-change notices of this client, by peer. */
   notices: KeyNotices;
   onSignOut: () => void;
+  /** Delete the account; rejects with a CinderError for the form to show. */
+  onDeleteAccount: (password: string) => Promise<void>;
 }
 
 /** The signed-in app: chat list beside the open conversation (one at a time on a phone). */
-export function ChatShell({ client, me, notices, onSignOut }: ChatShellProps) {
+export function ChatShell({ client, me, notices, onSignOut, onDeleteAccount }: ChatShellProps) {
   const { t } = useTranslation();
   const { peer } = useHashRoute();
   const { state, browserOnline } = useClientState(client);
@@ -50,6 +52,7 @@ export function ChatShell({ client, me, notices, onSignOut }: ChatShellProps) {
         active={peer}
         now={now}
         onSignOut={onSignOut}
+        onDeleteAccount={onDeleteAccount}
       />
       <main className="main">
         {peer ? (

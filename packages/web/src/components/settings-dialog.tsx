@@ -16,6 +16,8 @@ export interface SettingsDialogProps {
   /** The signed-in client, for the sections that talk to the server (devices, notifications). */
   client: CinderClient;
   me: Me;
+  /** Delete the account; rejects with a CinderError for the form to show. */
+  onDeleteAccount: (password: string) => Promise<void>;
   onClose: () => void;
 }
 
@@ -24,7 +26,7 @@ export interface SettingsDialogProps {
  * Escape and the close button close it, and focus goes back to the gear that opened it. A choice
  * applies at once (the whole page re-renders in it) and is remembered over the browser's languages.
  */
-export function SettingsDialog({ client, me, onClose }: SettingsDialogProps) {
+export function SettingsDialog({ client, me, onDeleteAccount, onClose }: SettingsDialogProps) {
   const { t, i18n } = useTranslation();
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
@@ -83,7 +85,7 @@ export function SettingsDialog({ client, me, onClose }: SettingsDialogProps) {
           {t('settings.languageHint')}
         </p>
       </fieldset>
-      <AccountSettings client={client} me={me} />
+      <AccountSettings client={client} me={me} onDeleteAccount={onDeleteAccount} />
       <DevicesSettings client={client} me={me} />
       <DeterrenceSettings client={client} me={me} />
       <NotificationsSettings client={client} me={me} />

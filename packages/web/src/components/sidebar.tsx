@@ -19,10 +19,21 @@ export interface SidebarProps {
   active: string | null;
   now: number;
   onSignOut: () => void;
+  /** Delete the account; rejects with a CinderError for the form to show. */
+  onDeleteAccount: (password: string) => Promise<void>;
 }
 
 /** The left column: who I am, the connection, new chat, and the chat list. */
-export function Sidebar({ client, me, connection, conversations, active, now, onSignOut }: SidebarProps) {
+export function Sidebar({
+  client,
+  me,
+  connection,
+  conversations,
+  active,
+  now,
+  onSignOut,
+  onDeleteAccount,
+}: SidebarProps) {
   const { t } = useTranslation();
   const [confirming, setConfirming] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
@@ -86,7 +97,14 @@ export function Sidebar({ client, me, connection, conversations, active, now, on
           </>
         )}
       </footer>
-      {settingsOpen && <SettingsDialog client={client} me={me} onClose={() => setSettingsOpen(false)} />}
+      {settingsOpen && (
+        <SettingsDialog
+          client={client}
+          me={me}
+          onDeleteAccount={onDeleteAccount}
+          onClose={() => setSettingsOpen(false)}
+        />
+      )}
     </aside>
   );
 }

@@ -40,6 +40,7 @@ export const en = {
     badPassword: 'Passwords need at least 8 characters.',
     footnote: 'This browser stays signed in until you sign out.',
     signedOutElsewhere: 'This device was signed out. Sign in again to keep chatting.',
+    accountDeleted: 'Your account was deleted, and every device signed out.',
   },
   sidebar: {
     label: 'Chats and account',

@@ -39,6 +39,7 @@ export const zhCN: Messages = {
     badPassword: '密码至少需要 8 个字符。',
     footnote: '在你退出登录之前，此浏览器会一直保持登录。',
     signedOutElsewhere: '此设备已退出登录。请重新登录以继续聊天。',
+    accountDeleted: '你的账号已删除，所有设备均已退出登录。',
   },
   sidebar: {
     label: '聊天和账号',

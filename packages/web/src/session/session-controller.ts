@@ -17,7 +17,7 @@ export type Session =
  * Why the sign-in screen is shown, when it is not the person's own doing; the screen says it in
  * the page's language.
  */
-export type SignOutNotice = 'signed-out-elsewhere';
+export type SignOutNotice = 'signed-out-elsewhere' | 'account-deleted';
 
 /** How long a saved device waits for its first connection before the app shows it anyway (offline). */
 const RESUME_GRACE_MS = 3000;
@@ -33,6 +33,8 @@ export class SessionController {
   /** The key-change notices of `#client`, listening from its creation. */
   #notices: KeyNotices;
   #session: Session = { status: 'starting' };
+  /** The client whose account is being deleted: its sign-out by the server is expected. */
+  #deleting: CinderClient | null = null;
   readonly #listeners = new Set<() => void>();
   readonly #create: () => CinderClient;
   readonly #lock: TabLock | null;
@@ -115,6 +117,30 @@ export class SessionController {
     } catch {
       // Offline: the SDK has cleared the local store anyway, which is what matters on this device.
     }
+    await this.#forget(old, notice);
+  }
+
+  /**
+   * Delete the account (the server checks `password`), then show the sign-in screen saying so.
+   * Throws a CinderError for the form to show, and the session stays signed in.
+   */
+  async deleteAccount(password: string): Promise<void> {
+    const client = this.#client;
+    // The server signs every device out, this one too, maybe before its answer arrives.
+    this.#deleting = client;
+    try {
+      await client.deleteAccount(password);
+    } catch (failure) {
+      this.#deleting = null;
+      throw failure;
+    }
+    this.#set({ status: 'starting' });
+    await this.#forget(client, 'account-deleted');
+    this.#deleting = null;
+  }
+
+  /** Close `old` (signed out already) and start a new client on the sign-in screen. */
+  async #forget(old: CinderClient, notice: SignOutNotice | null): Promise<void> {
     await old.close().catch(() => {});
     // The next account in this browser must not see this one's key-change notices.
     await this.#notices.clear();
@@ -127,7 +153,14 @@ export class SessionController {
   #adopt(client: CinderClient): KeyNotices {
     client.on('state', (state: ClientState) => {
       // The server revoked this device (or its token): go back to the sign-in screen.
-      if (state === 'unauthorized' && client === this.#client && this.#session.status === 'signed-in') {
+      // During an account deletion it is expected, and deleteAccount shows its own notice.
+      const expected = client === this.#deleting;
+      if (
+        state === 'unauthorized' &&
+        client === this.#client &&
+        this.#session.status === 'signed-in' &&
+        !expected
+      ) {
         void this.signOut('signed-out-elsewhere');
       }
     });
