@@ -165,6 +165,13 @@ export const SERVER_FLAGS = {
     help: 'how long after sending a sender may recall a normal message (消息撤回)',
     set: (o, v) => (o.recallWindowSeconds = parseDuration(v)),
   },
+  'vapid-subject': {
+    env: 'CINDER_VAPID_SUBJECT',
+    arg: '<url>',
+    default: 'mailto:push@cinder.invalid',
+    help: 'the contact push services see in every Web Push (mailto: or https:); set a real one',
+    set: (o, v) => (o.vapidSubject = v),
+  },
   'max-frame-bytes': {
     env: 'CINDER_MAX_FRAME_BYTES',
     arg: '<size>',
