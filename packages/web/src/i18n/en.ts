@@ -370,6 +370,20 @@ export const en = {
     checking: 'Checking…',
     noUser: 'No user named “{{name}}”.',
   },
+  displayName: {
+    title: 'Display name',
+    label: 'Display name',
+    hint: 'Shown to the people you chat with, in any script (张三). Your username stays @{{username}}: others see it beside this name. Leave it empty to remove the name.',
+    save: 'Save',
+    saving: 'Saving…',
+    loading: 'Loading your display name…',
+    saved: 'Display name saved.',
+    removed: 'Display name removed.',
+    tooLong: 'A display name can have at most {{max}} characters.',
+    badCharacters:
+      'Only letters, numbers, punctuation, symbols and spaces are allowed: no control or invisible formatting characters (such as direction overrides or zero-width characters).',
+    failed: 'Could not save the display name: {{reason}}',
+  },
   errors: {
     generic: 'Something went wrong. Please try again.',
     CONFLICT: 'That username is taken. Try another one.',

@@ -363,6 +363,20 @@ export const zhCN: Messages = {
     checking: '正在查找…',
     noUser: '没有名为“{{name}}”的用户。',
   },
+  displayName: {
+    title: '显示名称',
+    label: '显示名称',
+    hint: '聊天对象看到的名字，可使用任何文字（如 张三）。你的用户名仍是 @{{username}}，对方会在名称旁看到它。留空即可移除名称。',
+    save: '保存',
+    saving: '正在保存…',
+    loading: '正在加载显示名称…',
+    saved: '显示名称已保存。',
+    removed: '显示名称已移除。',
+    tooLong: '显示名称最多 {{max}} 个字符。',
+    badCharacters:
+      '只能使用字母、数字、标点、符号和空格，不能包含控制字符或不可见的格式字符（例如文字方向覆盖符或零宽字符）。',
+    failed: '无法保存显示名称：{{reason}}',
+  },
   errors: {
     generic: '出了点问题，请重试。',
     CONFLICT: '该用户名已被占用，请换一个。',
