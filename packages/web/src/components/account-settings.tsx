@@ -1,10 +1,17 @@
-import { Password } from '@cinder/protocol';
+import {
+  DisplayName,
+  graphemeCount,
+  MAX_DISPLAY_NAME_GRAPHEMES,
+  normalizeDisplayName,
+  Password,
+} from '@cinder/protocol';
 import type { CinderClient } from '@cinder/sdk';
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError, hasCode } from '../lib/errors.ts';
 import type { Me } from '../session/sdk-types.ts';
 import '../styles/account-settings.css';
+import '../styles/display-name.css';
 
 /** Props of {@link AccountSettings}. */
 export interface AccountSettingsProps {
@@ -15,7 +22,7 @@ export interface AccountSettingsProps {
 }
 
 /**
- * The settings dialog's "Account" section: the account's read receipts switch, a password change
+ * The settings dialog's "Account" section: the display name, the account's read receipts switch, a password change
  * (which signs every other device out), and at the bottom the deletion of the account. All three
  * are the server's (packages/server/docs/accounts.md); this only asks and says what happened.
  */
@@ -31,10 +38,114 @@ export function AccountSettings({ client, me, onDeleteAccount }: AccountSettings
       <h3 id={titleId} className="settings__legend account-settings__title">
         {t('accountSettings.title')}
       </h3>
+      <DisplayNameForm client={client} me={me} />
       <ReadReceipts client={client} />
       <ChangePassword client={client} />
       <DeleteAccount me={me} onDeleteAccount={onDeleteAccount} />
     </section>
+  );
+}
+
+/**
+ * The account's display name, loaded from `client.profile()` and checked with the protocol's
+ * `DisplayName` rule before it is sent (the server checks it again). Saving an empty field removes
+ * the name (`setDisplayName(null)`, which the server allows), so others see the username alone.
+ */
+function DisplayNameForm({ client, me }: { client: CinderClient; me: Me }) {
+  const { t } = useTranslation();
+  const ids = { title: useId(), hint: useId(), input: useId(), error: useId() };
+  const [value, setValue] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState('');
+
+  useEffect(() => {
+    let live = true;
+    client.profile().then(
+      (profile) => live && setValue(profile.displayName ?? ''),
+      (failure: unknown) => live && setError(describeError(failure, t)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, t]);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (value === null) return;
+    setStatus('');
+    const empty = normalizeDisplayName(value) === '';
+    const parsed = DisplayName.safeParse(value);
+    if (!empty && !parsed.success) return setError(refusal(value));
+    setBusy(true);
+    setError(null);
+    try {
+      const stored = await client.setDisplayName(parsed.success ? parsed.data : null);
+      setValue(stored ?? '');
+      setStatus(stored === null ? t('displayName.removed') : t('displayName.saved'));
+    } catch (failure) {
+      setError(t('displayName.failed', { reason: describeError(failure, t) }));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  /** Why the protocol's rule refuses `raw`, in the app's language. */
+  function refusal(raw: string): string {
+    return raw.length > 1024 || graphemeCount(normalizeDisplayName(raw)) > MAX_DISPLAY_NAME_GRAPHEMES
+      ? t('displayName.tooLong', { max: MAX_DISPLAY_NAME_GRAPHEMES })
+      : t('displayName.badCharacters');
+  }
+
+  return (
+    <form
+      className="account-settings__part display-name-form"
+      aria-labelledby={ids.title}
+      noValidate
+      onSubmit={(e) => void submit(e)}
+    >
+      <h4 id={ids.title} className="account-settings__subtitle">
+        {t('displayName.title')}
+      </h4>
+      <p id={ids.hint} className="settings__hint">
+        {t('displayName.hint', { username: me.username })}
+      </p>
+      <div className="display-name-form__row">
+        <div className="field">
+          <label htmlFor={ids.input}>{t('displayName.label')}</label>
+          <input
+            id={ids.input}
+            type="text"
+            dir="auto"
+            autoComplete="nickname"
+            value={value ?? ''}
+            disabled={value === null}
+            aria-describedby={error ? `${ids.hint} ${ids.error}` : ids.hint}
+            aria-invalid={error ? true : undefined}
+            onChange={(e) => {
+              setValue(e.target.value);
+              setError(null);
+            }}
+          />
+        </div>
+        <button
+          type="submit"
+          className="button button--small account-settings__action"
+          disabled={value === null || busy}
+        >
+          {busy ? t('displayName.saving') : t('displayName.save')}
+        </button>
+      </div>
+      {value === null && !error && <p className="settings__hint">{t('displayName.loading')}</p>}
+      {error && (
+        <p id={ids.error} role="alert" className="form-error">
+          {error}
+        </p>
+      )}
+      <p role="status" className="account-settings__done">
+        {status}
+      </p>
+    </form>
   );
 }
 

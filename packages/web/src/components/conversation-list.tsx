@@ -1,20 +1,25 @@
+import type { CinderClient } from '@cinder/sdk';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
+import { useDisplayName } from '../hooks/use-display-name.ts';
 import { chatHref } from '../hooks/use-hash-route.ts';
 import { useFormat } from '../i18n/use-format.ts';
 import type { ConversationSummary } from '../session/sdk-types.ts';
 import { Avatar } from './avatar.tsx';
 import { FlameIcon } from './icons.tsx';
+import '../styles/display-name.css';
 
 /** Props of {@link ConversationList}. */
 export interface ConversationListProps {
   conversations: readonly ConversationSummary[] | undefined;
   active: string | null;
   now: number;
+  /** Reads the peers' display names; without it the rows show usernames only. */
+  client?: CinderClient | undefined;
 }
 
 /** Chats, newest activity first, with unread and sealed-burn counts. */
-export function ConversationList({ conversations, active, now }: ConversationListProps) {
+export function ConversationList({ conversations, active, now, client }: ConversationListProps) {
   const { t } = useTranslation();
   const format = useFormat();
   if (conversations === undefined) return <div className="chat-list chat-list--loading" aria-busy="true" />;
@@ -40,7 +45,7 @@ export function ConversationList({ conversations, active, now }: ConversationLis
               <Avatar name={c.peer} />
               <span className="chat-row__body">
                 <span className="chat-row__top">
-                  <span className="chat-row__name">{c.peer}</span>
+                  <PeerName client={client} peer={c.peer} />
                   <time className="chat-row__time" title={format.full(c.lastActivityAt)}>
                     {format.activity(c.lastActivityAt, now)}
                   </time>
@@ -67,6 +72,20 @@ export function ConversationList({ conversations, active, now }: ConversationLis
         ))}
       </ul>
     </nav>
+  );
+}
+
+/**
+ * The peer's display name with their @username beside it (a look-alike name cannot hide who it
+ * is), or the username alone when they set no name.
+ */
+function PeerName({ client, peer }: { client: CinderClient | undefined; peer: string }) {
+  const displayName = useDisplayName(client, peer);
+  if (displayName === null) return <span className="chat-row__name">{peer}</span>;
+  return (
+    <span className="chat-row__name">
+      <bdi>{displayName}</bdi> <span className="display-name__handle">@{peer}</span>
+    </span>
   );
 }
 

@@ -12,6 +12,7 @@ import {
 } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import { useArrivals } from '../hooks/use-arrivals.ts';
+import { useDisplayName } from '../hooks/use-display-name.ts';
 import { useFileDrop } from '../hooks/use-file-drop.ts';
 import { useKeyStatus } from '../hooks/use-key-status.ts';
 import { useLiveQuery } from '../hooks/use-live-query.ts';
@@ -46,6 +47,7 @@ import { RevealedBubble } from './revealed-bubble.tsx';
 import { SafetyNumberDialog } from './safety-number-dialog.tsx';
 import { SealedBubble } from './sealed-bubble.tsx';
 import { TextBubble } from './text-bubble.tsx';
+import '../styles/display-name.css';
 
 /** Props of {@link ConversationView}. */
 export interface ConversationViewProps {
@@ -92,6 +94,7 @@ export function ConversationView({
   const [safetyOpen, setSafetyOpen] = useState(false);
   const verified = keys.status?.verified === true;
   const block = useBlock(client, peer, connection === 'connected');
+  const displayName = useDisplayName(client, peer);
   const recalls = useRecalls(client, me.username, peer, data?.messages);
   const [recalling, setRecalling] = useState<ReadonlySet<string>>(new Set());
   const [recallErrors, setRecallErrors] = useState<ReadonlyMap<string, string>>(new Map());
@@ -207,7 +210,21 @@ export function ConversationView({
         </a>
         <Avatar name={peer} />
         <div className="conversation__title">
-          <h2>{peer}</h2>
+          {/* The heading stays the username (its accessible name is exactly the username): a
+              display name proves nothing, so the username is always on screen under it. */}
+          {displayName !== null && (
+            <p className="display-name__name" dir="auto" data-testid="peer-display-name">
+              {displayName}
+            </p>
+          )}
+          {displayName === null ? (
+            <h2>{peer}</h2>
+          ) : (
+            <h2 className="display-name__username">
+              <span aria-hidden="true">@</span>
+              {peer}
+            </h2>
+          )}
           <p className="conversation__subtitle">
             <FlameIcon />
             {t('conversation.subtitle')}
