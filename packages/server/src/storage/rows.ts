@@ -1,6 +1,6 @@
 import type { AttachmentView, BurnReason, Event, MessageView, SendResult } from '@cinder/protocol';
 import type { Found, Refusal } from '../core/burn-rules.ts';
-import type { Changed, NewMessage, Refused } from './storage.ts';
+import type { Changed, NewMessage, PushSubscriptionRecord, Refused } from './storage.ts';
 
 // node-postgres returns `bigint` columns as strings (they may exceed 2^53); every value Cinder
 // keeps in one (times in ms, seqs, row numbers) fits a double, so rows are read through `Number`.
@@ -315,4 +315,31 @@ export function markEventOf(
     case 'burned':
       return { kind, seq, messageId, conversation, reason: (detail ?? 'opened') as BurnReason, at };
   }
+}
+
+/** A row of `push_subscriptions` (SQLite stores the flag as 0/1, PostgreSQL as a boolean). */
+export interface PushSubscriptionRow {
+  device_id: string;
+  user_id: string;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  previews: boolean | number;
+  created_at: Int8;
+}
+
+/** The columns of {@link PushSubscriptionRow}, in a select list. */
+export const PUSH_SUBSCRIPTION_COLUMNS = 'device_id, user_id, endpoint, p256dh, auth, previews, created_at';
+
+/** A push subscription as the storage interface gives it. */
+export function pushSubscriptionOf(row: PushSubscriptionRow): PushSubscriptionRecord {
+  return {
+    deviceId: row.device_id,
+    userId: row.user_id,
+    endpoint: row.endpoint,
+    p256dh: row.p256dh,
+    auth: row.auth,
+    previews: row.previews === true || row.previews === 1,
+    createdAt: int(row.created_at),
+  };
 }

@@ -1,30 +1,6 @@
-import { int } from '../rows.ts';
+import { PUSH_SUBSCRIPTION_COLUMNS, type PushSubscriptionRow, pushSubscriptionOf } from '../rows.ts';
 import type { PushStore, PushSubscriptionRecord, VapidKeys } from '../storage.ts';
 import type { PostgresQueryable } from './postgres-pool.ts';
-
-interface SubscriptionRow {
-  device_id: string;
-  user_id: string;
-  endpoint: string;
-  p256dh: string;
-  auth: string;
-  previews: boolean;
-  created_at: string;
-}
-
-const COLUMNS = 'device_id, user_id, endpoint, p256dh, auth, previews, created_at';
-
-function recordOf(row: SubscriptionRow): PushSubscriptionRecord {
-  return {
-    deviceId: row.device_id,
-    userId: row.user_id,
-    endpoint: row.endpoint,
-    p256dh: row.p256dh,
-    auth: row.auth,
-    previews: row.previews,
-    createdAt: int(row.created_at),
-  };
-}
 
 /**
  * Web Push on PostgreSQL: subscriptions in `push_subscriptions`; the VAPID key pair in
@@ -69,27 +45,27 @@ export class PostgresPush implements PushStore {
   ): Promise<PushSubscriptionRecord | null> {
     const s = this.#schema;
     // Only for a device that is signed in: a sign-out that committed first leaves no subscription.
-    const { rows } = await this.#pool().query<SubscriptionRow>(
-      `INSERT INTO ${s}.push_subscriptions (${COLUMNS})
+    const { rows } = await this.#pool().query<PushSubscriptionRow>(
+      `INSERT INTO ${s}.push_subscriptions (${PUSH_SUBSCRIPTION_COLUMNS})
        SELECT $1, $2, $3, $4, $5,
          coalesce($6::boolean, (SELECT previews FROM ${s}.push_subscriptions WHERE device_id = $1), false), $7
        WHERE EXISTS (SELECT 1 FROM ${s}.devices WHERE id = $1 AND user_id = $2)
        ON CONFLICT (device_id) DO UPDATE SET endpoint = excluded.endpoint, p256dh = excluded.p256dh,
          auth = excluded.auth, previews = excluded.previews, created_at = excluded.created_at
-       RETURNING ${COLUMNS}`,
+       RETURNING ${PUSH_SUBSCRIPTION_COLUMNS}`,
       [sub.deviceId, sub.userId, sub.endpoint, sub.p256dh, sub.auth, sub.previews, sub.createdAt],
     );
     const row = rows[0];
-    return row ? recordOf(row) : null;
+    return row ? pushSubscriptionOf(row) : null;
   }
 
   async subscription(deviceId: string): Promise<PushSubscriptionRecord | null> {
-    const { rows } = await this.#pool().query<SubscriptionRow>(
-      `SELECT ${COLUMNS} FROM ${this.#schema}.push_subscriptions WHERE device_id = $1`,
+    const { rows } = await this.#pool().query<PushSubscriptionRow>(
+      `SELECT ${PUSH_SUBSCRIPTION_COLUMNS} FROM ${this.#schema}.push_subscriptions WHERE device_id = $1`,
       [deviceId],
     );
     const row = rows[0];
-    return row ? recordOf(row) : null;
+    return row ? pushSubscriptionOf(row) : null;
   }
 
   async setPreviews(deviceId: string, previews: boolean): Promise<boolean> {
@@ -115,12 +91,12 @@ export class PostgresPush implements PushStore {
 
   async listSubscriptions(userId: string): Promise<PushSubscriptionRecord[]> {
     const s = this.#schema;
-    const { rows } = await this.#pool().query<SubscriptionRow>(
+    const { rows } = await this.#pool().query<PushSubscriptionRow>(
       `SELECT p.device_id, p.user_id, p.endpoint, p.p256dh, p.auth, p.previews, p.created_at
        FROM ${s}.push_subscriptions p JOIN ${s}.devices d ON d.id = p.device_id
        WHERE p.user_id = $1 ORDER BY p.created_at, p.device_id`,
       [userId],
     );
-    return rows.map(recordOf);
+    return rows.map(pushSubscriptionOf);
   }
 }

@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { PUSH_SUBSCRIPTION_COLUMNS, type PushSubscriptionRow, pushSubscriptionOf } from '../rows.ts';
 import type { PushStore, PushSubscriptionRecord, VapidKeys } from '../storage.ts';
 import { PRIVATE_FILE_MODE } from './private-files.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
@@ -14,30 +15,6 @@ export interface SqlitePushDeps {
   write<T>(run: () => T): Promise<T>;
   /** The data directory, where `vapid.json` is kept. */
   dataDir(): string;
-}
-
-interface SubscriptionRow {
-  device_id: string;
-  user_id: string;
-  endpoint: string;
-  p256dh: string;
-  auth: string;
-  previews: number;
-  created_at: number;
-}
-
-const COLUMNS = 'device_id, user_id, endpoint, p256dh, auth, previews, created_at';
-
-function recordOf(row: SubscriptionRow): PushSubscriptionRecord {
-  return {
-    deviceId: row.device_id,
-    userId: row.user_id,
-    endpoint: row.endpoint,
-    p256dh: row.p256dh,
-    auth: row.auth,
-    previews: row.previews === 1,
-    createdAt: row.created_at,
-  };
 }
 
 function isVapidKeys(value: unknown): value is VapidKeys {
@@ -85,13 +62,13 @@ export class SqlitePush implements PushStore {
       const db = this.#deps.db();
       // Only for a device that is signed in: a sign-out that raced this leaves no subscription.
       const row = db
-        .prepare<SubscriptionRow>(
-          `INSERT INTO push_subscriptions (${COLUMNS})
+        .prepare<PushSubscriptionRow>(
+          `INSERT INTO push_subscriptions (${PUSH_SUBSCRIPTION_COLUMNS})
           SELECT ?, ?, ?, ?, ?, coalesce(?, (SELECT previews FROM push_subscriptions WHERE device_id = ?), 0), ?
           WHERE EXISTS (SELECT 1 FROM devices WHERE id = ? AND user_id = ?)
           ON CONFLICT (device_id) DO UPDATE SET endpoint = excluded.endpoint, p256dh = excluded.p256dh,
             auth = excluded.auth, previews = excluded.previews, created_at = excluded.created_at
-          RETURNING ${COLUMNS}`,
+          RETURNING ${PUSH_SUBSCRIPTION_COLUMNS}`,
         )
         .get(
           s.deviceId,
@@ -105,16 +82,18 @@ export class SqlitePush implements PushStore {
           s.deviceId,
           s.userId,
         );
-      return row ? recordOf(row) : null;
+      return row ? pushSubscriptionOf(row) : null;
     });
   }
 
   async subscription(deviceId: string): Promise<PushSubscriptionRecord | null> {
     const row = this.#deps
       .db()
-      .prepare<SubscriptionRow>(`SELECT ${COLUMNS} FROM push_subscriptions WHERE device_id = ?`)
+      .prepare<PushSubscriptionRow>(
+        `SELECT ${PUSH_SUBSCRIPTION_COLUMNS} FROM push_subscriptions WHERE device_id = ?`,
+      )
       .get(deviceId);
-    return row ? recordOf(row) : null;
+    return row ? pushSubscriptionOf(row) : null;
   }
 
   async setPreviews(deviceId: string, previews: boolean): Promise<boolean> {
@@ -143,13 +122,13 @@ export class SqlitePush implements PushStore {
   async listSubscriptions(userId: string): Promise<PushSubscriptionRecord[]> {
     return this.#deps
       .db()
-      .prepare<SubscriptionRow>(
-        `SELECT ${COLUMNS.split(', ')
+      .prepare<PushSubscriptionRow>(
+        `SELECT ${PUSH_SUBSCRIPTION_COLUMNS.split(', ')
           .map((c) => `p.${c}`)
           .join(', ')} FROM push_subscriptions p JOIN devices d ON d.id = p.device_id
         WHERE p.user_id = ? ORDER BY p.created_at, p.device_id`,
       )
       .all(userId)
-      .map(recordOf);
+      .map(pushSubscriptionOf);
   }
 }
