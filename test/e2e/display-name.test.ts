@@ -73,6 +73,9 @@ describeBrowser('web: display names (any script, beside the username)', () => {
       const heading = header.getByRole('heading', { name: 'nalice', exact: true });
       expect(await heading.textContent()).toBe('@nalice');
       expect(await heading.isVisible()).toBe(true);
+      // Bob's chat list: the name with the username beside it.
+      const row = bob.page.locator('a.chat-row[data-peer="nalice"] .chat-row__name');
+      await expect.poll(() => row.textContent(), { timeout: WAIT_MS }).toBe('张三 @nalice');
       await bob.shot('display-name-02-header');
 
       // An empty field removes the name (the server takes null).

@@ -14,8 +14,8 @@ export interface ConversationListProps {
   conversations: readonly ConversationSummary[] | undefined;
   active: string | null;
   now: number;
-  /** Reads the peers' display names; without it the rows show usernames only. */
-  client?: CinderClient | undefined;
+  /** Reads the peers' display names. */
+  client: CinderClient;
 }
 
 /** Chats, newest activity first, with unread and sealed-burn counts. */
@@ -79,7 +79,7 @@ export function ConversationList({ conversations, active, now, client }: Convers
  * The peer's display name with their @username beside it (a look-alike name cannot hide who it
  * is), or the username alone when they set no name.
  */
-function PeerName({ client, peer }: { client: CinderClient | undefined; peer: string }) {
+function PeerName({ client, peer }: { client: CinderClient; peer: string }) {
   const displayName = useDisplayName(client, peer);
   if (displayName === null) return <span className="chat-row__name">{peer}</span>;
   return (

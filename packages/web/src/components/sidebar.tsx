@@ -46,7 +46,7 @@ export function Sidebar({
         <ConnectionBadge connection={connection} />
       </header>
       <NewChatForm me={me.username} client={client} />
-      <ConversationList conversations={conversations} active={active} now={now} />
+      <ConversationList client={client} conversations={conversations} active={active} now={now} />
       <footer className="sidebar__footer">
         {confirming ? (
           <div className="sign-out">

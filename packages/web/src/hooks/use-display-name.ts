@@ -61,15 +61,11 @@ function displayNamesOf(client: CinderClient): DisplayNames {
 
 /**
  * `username`'s display name (any script, user content: render it as text, never as markup or
- * through i18n interpolation), null when they set none or while it loads. Without a client it is
- * null, and callers show the username.
+ * through i18n interpolation), null when they set none or while it loads; callers then show the
+ * username.
  */
-export function useDisplayName(client: CinderClient | undefined, username: string): string | null {
-  const names = client ? displayNamesOf(client) : undefined;
-  useEffect(() => names?.request(username), [names, username]);
-  return useSyncExternalStore(names?.subscribe ?? noSubscribe, () => names?.get(username) ?? null);
-}
-
-function noSubscribe(): () => void {
-  return () => {};
+export function useDisplayName(client: CinderClient, username: string): string | null {
+  const names = displayNamesOf(client);
+  useEffect(() => names.request(username), [names, username]);
+  return useSyncExternalStore(names.subscribe, () => names.get(username) ?? null);
 }
