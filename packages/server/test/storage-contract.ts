@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CinderError, type Event } from '@cinder/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewMessage, Party, Storage } from '../src/storage/storage.ts';
+import { addDevices } from './storage-fixtures.ts';
 
 /** A storage under test and how to dispose of it. */
 export interface StorageFixture {
@@ -238,19 +239,8 @@ export function runStorageContract(name: string, options: { create: () => Promis
     });
 
     it('keeps a push subscription per signed-in device, removed with the device or a gone endpoint', async () => {
-      const device = (id: string, userId: string) =>
-        storage.accounts.createDevice({
-          id,
-          userId,
-          name: id,
-          createdAt: 1,
-          lastSeenAt: null,
-          publicKey: null,
-          tokenHash: `h_${id}`,
-        });
-      await device('b1', bob.id);
-      await device('b2', bob.id);
-      await device('a1', alice.id);
+      await addDevices(storage, bob.id, ['b1', 'b2']);
+      await addDevices(storage, alice.id, ['a1']);
       const sub = (deviceId: string, userId: string, endpoint: string, previews: boolean | null) => ({
         deviceId,
         userId,
@@ -679,19 +669,8 @@ export function runStorageContract(name: string, options: { create: () => Promis
     });
 
     it('deletes an account: its burn messages burn for the other side, everything else of it goes', async () => {
-      const device = (id: string, userId: string) =>
-        storage.accounts.createDevice({
-          id,
-          userId,
-          name: id,
-          createdAt: 1,
-          lastSeenAt: null,
-          publicKey: null,
-          tokenHash: `h_${id}`,
-        });
-      await device('del_a1', alice.id);
-      await device('del_a2', alice.id);
-      await device('del_b1', bob.id);
+      await addDevices(storage, alice.id, ['del_a1', 'del_a2']);
+      await addDevices(storage, bob.id, ['del_b1']);
       await storage.push.saveSubscription({
         deviceId: 'del_a1',
         userId: alice.id,
@@ -739,7 +718,7 @@ export function runStorageContract(name: string, options: { create: () => Promis
       // Nothing of alice is left.
       expect(await storage.accounts.findUserByUsername('alice')).toBeNull();
       expect(await storage.accounts.listDevices(alice.id)).toEqual([]);
-      expect(await storage.accounts.findDeviceByTokenHash('h_del_a1')).toBeNull();
+      expect(await storage.accounts.findDeviceByTokenHash('del_a1')).toBeNull();
       expect(await storage.accounts.listDeviceKeys(alice.id)).toEqual([]);
       expect(await storage.push.listSubscriptions(alice.id)).toEqual([]);
       expect(await storage.accounts.listBlocked(alice.id)).toEqual([]);
