@@ -214,13 +214,19 @@ export type ResultOf<T extends RequestType> = z.infer<(typeof RESULT_SCHEMAS)[T]
 // Server → client frames.
 // ---------------------------------------------------------------------------
 
-/** Answer to a valid `hello`: the device is authenticated. Sync follows. */
+/**
+ * Answer to a valid `hello`: the device is authenticated. Sync follows. `recallWindowMs` is the
+ * server's `--recall-window`: how long after `sentAt` a sender may recall a normal message. It is
+ * optional, so a client still reads the welcome of a server from before it was published (an
+ * added field, not a new protocol version: older clients drop unknown keys).
+ */
 export const WelcomeFrame = z.object({
   type: z.literal('welcome'),
   protocol: z.number().int(),
   user: z.object({ id: Id, username: Username }),
   device: z.object({ id: Id, name: DeviceName }),
   serverTime: Timestamp,
+  recallWindowMs: z.number().int().positive().optional(),
 });
 
 /**

@@ -140,6 +140,22 @@ describe('parseServerFrame', () => {
     const bad = parseServerFrame(JSON.stringify({ type: 'error', rid: null, code: 'WAT', message: '' }));
     expect(bad.ok).toBe(false);
   });
+
+  it('reads the recall window of a welcome, and a welcome without one (an older server)', () => {
+    const welcome = {
+      type: 'welcome',
+      protocol: 2,
+      user: { id: 'u1', username: 'alice' },
+      device: { id: 'd1', name: 'laptop' },
+      serverTime: 1,
+    };
+    const withWindow = parseServerFrame(JSON.stringify({ ...welcome, recallWindowMs: 120_000 }));
+    expect(withWindow).toMatchObject({ ok: true, value: { recallWindowMs: 120_000 } });
+    const without = parseServerFrame(JSON.stringify(welcome));
+    expect(without.ok).toBe(true);
+    expect(without.ok && without.value).not.toHaveProperty('recallWindowMs');
+    expect(parseServerFrame(JSON.stringify({ ...welcome, recallWindowMs: -5 })).ok).toBe(false);
+  });
 });
 
 describe('errors and helpers', () => {

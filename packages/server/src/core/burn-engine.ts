@@ -64,6 +64,11 @@ export class BurnEngine {
     this.#push = options.push ?? null;
   }
 
+  /** The recall window (`--recall-window`) in ms, published to devices in `welcome`. */
+  get recallWindowMs(): number {
+    return this.#recallWindowMs;
+  }
+
   /** Store a message for `frame.to`; a retried key returns the first result, even after a burn. */
   async send(who: DeviceIdentity, frame: SendFrame): Promise<SendResult> {
     this.#limiters.send?.take(who.deviceId);

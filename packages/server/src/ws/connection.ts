@@ -283,6 +283,7 @@ export class Connection extends FrameSocket<ConnectionDeps> implements HubMember
       user: { id: identity.userId, username: identity.username },
       device: { id: identity.deviceId, name: identity.deviceName },
       serverTime: this.deps.now(),
+      recallWindowMs: this.deps.engine.recallWindowMs,
     });
     const sync = new DeviceSync({
       storage: this.deps.storage,
