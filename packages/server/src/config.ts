@@ -109,8 +109,9 @@ export interface ServerOptions {
    */
   vapidSubject?: string;
   /**
-   * Accept push subscriptions whose endpoint is `http:` (a push service of the operator's own, or
-   * tests); else only `https:`. @default false
+   * Accept push subscriptions whose endpoint is `http:` or on a private, loopback or link-local
+   * address (a push service of the operator's own network, or tests); else only `https:` on a
+   * public address, checked again when each push connects (docs/push.md). @default false
    */
   pushInsecureEndpoints?: boolean;
   /** Close connections that send no `hello` within this time (4003). @default 10000 */

@@ -69,7 +69,7 @@ export async function deliverPush(
   }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
-    // fetch sets the length of the body itself.
+    // The request sets the length of the body itself.
     if (name.toLowerCase() !== 'content-length') headers[name] = String(value);
   }
   try {
@@ -89,9 +89,13 @@ export async function deliverPush(
   }
 }
 
-/** A network error's code (ECONNREFUSED, TimeoutError, …), never its message, which may hold the URL. */
+/**
+ * A network error's code (ECONNREFUSED, EPUSHPRIVATEADDRESS, TimeoutError, …), never its message,
+ * which may hold the URL.
+ */
 function networkReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: { code?: unknown } };
+  if (typeof code === 'string') return code;
   if (typeof cause?.code === 'string') return cause.code;
   return error instanceof Error ? error.name : 'unknown';
 }

@@ -4,6 +4,7 @@ import type { PushSubscriptionRecord, Storage, VapidKeys } from '../storage/stor
 import type { DeviceIdentity } from './accounts.ts';
 import type { Metrics } from './metrics.ts';
 import { type DeliveryOptions, deliverPush, type PushFetch } from './push-delivery.ts';
+import { endpointProblem, guardedFetch } from './push-guard.ts';
 import { type PushedMessage, pushPayload, pushTtl } from './push-payload.ts';
 import { TaskQueue } from './task-queue.ts';
 
@@ -14,7 +15,11 @@ export interface PushOptions {
   keys: VapidKeys;
   /** The VAPID `sub` claim: a `mailto:` or `https:` contact for the push services. */
   subject: string;
-  /** Accept `http:` endpoints (a push service on the operator's own network, tests). @default false */
+  /**
+   * Accept `http:` endpoints and endpoints on private, loopback or link-local addresses (a push
+   * service on the operator's own network, tests); else only `https:` on public addresses
+   * (push-guard.ts). @default false
+   */
   allowInsecureEndpoints?: boolean;
   /** Whether the device has a live connection to this node: it hears the message there. */
   isConnected(userId: string, deviceId: string): boolean;
@@ -27,7 +32,7 @@ export interface PushOptions {
   maxQueued?: number;
   /** A push service that has not answered within this is a failure. @default 10000 */
   timeoutMs?: number;
-  /** @default globalThis.fetch */
+  /** @default guardedFetch(allowInsecureEndpoints) */
   fetch?: PushFetch;
 }
 
@@ -66,7 +71,7 @@ export class Push {
       subject: options.subject,
       timeoutMs: options.timeoutMs ?? 10_000,
       stop: this.#stop.signal,
-      fetch: options.fetch ?? ((url, init) => globalThis.fetch(url, init)),
+      fetch: options.fetch ?? guardedFetch(this.#allowInsecure),
     };
     this.#queue = new TaskQueue(
       { concurrency: options.concurrency ?? 8, maxQueued: options.maxQueued ?? 10_000 },
@@ -85,14 +90,14 @@ export class Push {
   }
 
   /**
-   * Keep this device's subscription (replacing the one it had). BAD_REQUEST for an `http:`
-   * endpoint unless the server allows them; UNAUTHORIZED when the device was signed out meanwhile.
+   * Keep this device's subscription (replacing the one it had). BAD_REQUEST for an endpoint the
+   * server will not push to (`endpointProblem`); UNAUTHORIZED when the device was signed out
+   * meanwhile.
    */
   async subscribe(who: DeviceIdentity, body: PushSubscribeBody): Promise<PushStatus> {
     const { endpoint, keys } = body.subscription;
-    if (!this.#allowInsecure && new URL(endpoint).protocol !== 'https:') {
-      throw new CinderError('BAD_REQUEST', 'A push endpoint must be an https: URL');
-    }
+    const problem = endpointProblem(endpoint, this.#allowInsecure);
+    if (problem !== null) throw new CinderError('BAD_REQUEST', problem);
     const saved = await this.#storage.push.saveSubscription({
       deviceId: who.deviceId,
       userId: who.userId,
