@@ -55,6 +55,7 @@ export class FrameApplier {
     switch (frame.type) {
       case 'welcome':
         sync.reset();
+        session.welcomed(frame);
         await session.rename(frame.device.name);
         return;
       case 'events':

@@ -64,6 +64,7 @@ import type {
   OpenedAttachment,
   OpenedMessage,
   Recalled,
+  RecallTombstone,
   Receipt,
   SendFileOptions,
   SendOptions,
@@ -126,8 +127,9 @@ export interface ClientEvents {
   /** A message burned. Emitted once per message per device. */
   burned: [burned: Burned];
   /**
-   * A normal message was recalled by its sender (消息撤回): its copy is gone from this device.
-   * Emitted once per device, on the sender's devices too (the one that recalled included).
+   * A normal message was recalled by its sender (消息撤回): its copy is gone from this device and
+   * a placeholder without content is in `recalledMessages()`. Emitted once per device, on the
+   * sender's devices too (on the one that recalled, by the time `recall` resolves).
    */
   recalled: [recalled: Recalled];
   /** The connection state changed. */
@@ -244,6 +246,15 @@ export class CinderClient {
   /** The signed-in device, or null before `register`/`login`/`connect` and after `signOut`. */
   get me(): Me | null {
     return this.#session.me;
+  }
+
+  /**
+   * The server's recall window in ms (`--recall-window`): how long after `sentAt` its sender may
+   * `recall` a normal message. Null until the first `welcome` of this client's connection, and
+   * from a server too old to publish it.
+   */
+  get recallWindowMs(): number | null {
+    return this.#session.recallWindowMs;
   }
 
   /** Connection state; `state` events report changes. */
@@ -645,15 +656,18 @@ export class CinderClient {
   /**
    * Recall one of this account's normal messages (消息撤回) within the server's recall window
    * (`--recall-window`, 2 minutes by default): the server deletes its text, ext and attachment,
-   * and every device of both users drops its copy and emits `recalled`. This device's copy is
-   * gone when the call resolves. FORBIDDEN once the window has closed (or for a message this
+   * and every device of both users drops its copy, keeps a placeholder (`recalledMessages`) and
+   * emits `recalled`. When the call resolves this device's copy is gone, its placeholder stored
+   * and its `recalled` emitted (if it held the message; else they follow the server's event,
+   * which usually arrives at once). FORBIDDEN once the window has closed (or for a message this
    * account received); BAD_REQUEST for a burn message (use `revoke`); NOT_FOUND for one that is
    * unknown or already recalled.
    */
   async recall(id: string): Promise<void> {
     this.#session.assertLive();
+    const identity = await this.#session.requireIdentity();
     await this.#connection.request({ type: 'recall', id }, { timeoutMs: this.#requestTimeoutMs });
-    await this.#serial.run(() => this.#store.commit({ deleteMessages: [id] }));
+    await this.#serial.run(() => this.#sync.recallLocally(id, identity.username));
   }
 
   /** This device's copy of one message, or null (unknown here, or burned). */
@@ -671,10 +685,22 @@ export class CinderClient {
   /** Placeholders of the messages that burned in the conversation with `peer`, oldest first. Never content. */
   async burnedMessages(peer: string): Promise<Tombstone[]> {
     const identity = await this.#session.requireIdentity();
-    return this.#store.listTombstones(conversationId(identity.username, peer));
+    const placeholders = await this.#store.listTombstones(conversationId(identity.username, peer));
+    return placeholders.filter((t): t is Tombstone => t.reason !== 'recalled');
   }
 
-  /** Conversations known to this device, most recent activity first. */
+  /**
+   * Placeholders of the messages recalled (消息撤回) in the conversation with `peer`, oldest recall
+   * first: who recalled each and when, and its `from`/`to`/`sentAt` if this device held it. Never
+   * content. Kept in the store like burn placeholders, so they outlive a restart.
+   */
+  async recalledMessages(peer: string): Promise<RecallTombstone[]> {
+    const identity = await this.#session.requireIdentity();
+    const placeholders = await this.#store.listTombstones(conversationId(identity.username, peer));
+    return placeholders.filter((t): t is RecallTombstone => t.reason === 'recalled');
+  }
+
+  /** Conversations known to this device, most recent activity first (burns and recalls count as activity). */
   async conversations(): Promise<ConversationSummary[]> {
     const identity = await this.#session.requireIdentity();
     const [messages, tombstones] = await Promise.all([

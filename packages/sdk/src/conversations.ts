@@ -1,14 +1,16 @@
 import { peerOf } from '@cinder/protocol';
 import { byMessageOrder } from './store/store.ts';
-import type { ConversationSummary, StoredMessage, Tombstone } from './types.ts';
+import type { ConversationSummary, StoredMessage, StoredTombstone } from './types.ts';
 
 /**
  * The conversation list of `client.conversations()`, computed from what the store holds: one
- * summary per conversation that has a stored message or a tombstone, most recent activity first.
+ * summary per conversation that has a stored message or a placeholder (burned or recalled), most
+ * recent activity first.
  * Pure: no store, no clock, and the inputs may come in any order.
  *
  * - `lastMessage` is the newest stored message (`sentAt`, then id); `lastActivityAt` is the newest
- *   of the messages' `sentAt` and the tombstones' `at`, so a burn moves a conversation up.
+ *   of the messages' `sentAt` and the placeholders' `at`, so a burn or a recall moves a
+ *   conversation up.
  * - `unread` counts received normal messages without `readAt`; `sealed` counts received burn
  *   messages (a stored burn message is unopened: opening burns it). Own messages count in neither.
  * - Ties in `lastActivityAt` go to the conversation whose last message has the greater id (server
@@ -18,7 +20,7 @@ import type { ConversationSummary, StoredMessage, Tombstone } from './types.ts';
 export function conversationList(
   me: string,
   messages: readonly StoredMessage[],
-  tombstones: readonly Tombstone[],
+  tombstones: readonly StoredTombstone[],
 ): ConversationSummary[] {
   const summaries = new Map<string, ConversationSummary>();
   const summaryOf = (conversation: string): ConversationSummary => {

@@ -36,11 +36,13 @@ export type {
   PeerKeys,
   PendingSend,
   Recalled,
+  RecallTombstone,
   Receipt,
   SendFileOptions,
   SendOptions,
   SentMessage,
   StoredMessage,
+  StoredTombstone,
   Tombstone,
   UploadProgress,
 } from './types.ts';

@@ -1,4 +1,10 @@
-import { CinderError, type HelloFrame, PROTOCOL_VERSION, SessionResponse } from '@cinder/protocol';
+import {
+  CinderError,
+  type HelloFrame,
+  PROTOCOL_VERSION,
+  SessionResponse,
+  type WelcomeFrame,
+} from '@cinder/protocol';
 import type { Acks } from './acks.ts';
 import type { Connection, ConnectionStatus } from './connection.ts';
 import { generateDeviceKeys } from './crypto/device-keys.ts';
@@ -38,6 +44,7 @@ interface ConnectWaiter {
 export class Session {
   readonly #options: SessionOptions;
   #identity: Identity | null = null;
+  #recallWindowMs: number | null = null;
   #state: ClientState = 'idle';
   #starting: Promise<void> | null = null;
   #waiters: ConnectWaiter[] = [];
@@ -195,6 +202,16 @@ export class Session {
   /** The device is in sync: `connect()` callers resolve. */
   synced(): void {
     this.#settleWaiters(null);
+  }
+
+  /** What the server published in its latest `welcome`: the recall window (null if it gave none). */
+  get recallWindowMs(): number | null {
+    return this.#recallWindowMs;
+  }
+
+  /** A socket said welcome: keep what the server publishes about itself. */
+  welcomed(frame: WelcomeFrame): void {
+    this.#recallWindowMs = frame.recallWindowMs ?? null;
   }
 
   /** The server knows this device under another name: keep it. Runs on the serial queue. */

@@ -10,7 +10,15 @@ import type {
 } from '@cinder/protocol';
 import { laterStatus, toPublicMessage, toStoredMessage } from './message.ts';
 import type { Store } from './store/store.ts';
-import type { Burned, Message, Recalled, Receipt, StoredMessage, Tombstone } from './types.ts';
+import type {
+  Burned,
+  Message,
+  Recalled,
+  RecallTombstone,
+  Receipt,
+  StoredMessage,
+  Tombstone,
+} from './types.ts';
 
 /** What applying events produces besides store changes. */
 export interface SyncHooks {
@@ -25,7 +33,8 @@ export interface SyncHooks {
 /**
  * Applies the server's event log to the local store, in order, each event fully: store first
  * (with the cursor, in one atomic commit), then the app event. Deduplicates: events at or below
- * the cursor are skipped, a stored message or a tombstoned id is never emitted again.
+ * the cursor are skipped, a stored message or a tombstoned id (burned or recalled) is never
+ * emitted again.
  *
  * Every method must run on the client's serial queue.
  */
@@ -84,6 +93,7 @@ export class Sync {
     const listed = new Map(this.#resync.map((view) => [view.id, view]));
     this.#resync = null;
     const stored = new Map((await this.#store.listMessages()).map((m) => [m.id, m]));
+    // Burned and recalled ids alike: neither comes back.
     const burned = new Set((await this.#store.listTombstones()).map((t) => t.id));
     const put: StoredMessage[] = [];
     const added: StoredMessage[] = [];
@@ -184,7 +194,9 @@ export class Sync {
   async #burned(event: BurnedEvent): Promise<void> {
     const { messageId, conversation, reason, at } = event;
     const known = await this.#store.getTombstone(messageId);
-    if (known) {
+    // Only burn messages burn and only normal ones are recalled, so a recall placeholder is never
+    // met here; if it were, the burn (the server's later word) replaces it below.
+    if (known && known.reason !== 'recalled') {
       // Burned locally first (open, revoke): take the server's time, do not tell the app again.
       await this.#store.commit({
         cursor: event.seq,
@@ -205,12 +217,47 @@ export class Sync {
   }
 
   /**
+   * Recall a message locally right after this device recalled it, so `messages()` and
+   * `recalledMessages()` are right as soon as `recall` resolves. The server's `recalled` event
+   * later finds the placeholder and only corrects its time: the app hears `recalled` once. A
+   * message this device never held waits for that event (only it says which conversation).
+   */
+  async recallLocally(id: string, by: string): Promise<void> {
+    const message = await this.#store.getMessage(id);
+    if ((await this.#store.getTombstone(id)) || !message) {
+      if (message) await this.#store.commit({ deleteMessages: [id] });
+      return;
+    }
+    const placeholder = recallTombstoneOf(id, message.conversation, by, Date.now(), message);
+    await this.#store.commit({ deleteMessages: [id], putTombstones: [placeholder] });
+    this.#hooks.recalled({ messageId: id, conversation: message.conversation, by, at: placeholder.at });
+  }
+
+  /**
    * A recall: the message leaves the store (it may be gone already: recalled from this device, or
-   * never received because the server deleted its queued copy), and the app hears of it once.
+   * never received because the server deleted its queued copy) and a placeholder without content
+   * takes its place; the app hears of it once.
    */
   async #recalled(event: RecalledEvent): Promise<void> {
     const { messageId, conversation, by, at } = event;
-    await this.#store.commit({ cursor: event.seq, deleteMessages: [messageId] });
+    const known = await this.#store.getTombstone(messageId);
+    if (known?.reason === 'recalled') {
+      // Recalled from this device first: take the server's time, do not tell the app again.
+      await this.#store.commit({
+        cursor: event.seq,
+        deleteMessages: [messageId],
+        putTombstones: [{ ...known, at }],
+      });
+      this.cursor = event.seq;
+      return;
+    }
+    const message = await this.#store.getMessage(messageId);
+    await this.#store.commit({
+      cursor: event.seq,
+      deleteMessages: [messageId],
+      // A burn placeholder stays: burn messages cannot be recalled, so that one is the truth.
+      putTombstones: known ? [] : [recallTombstoneOf(messageId, conversation, by, at, message)],
+    });
     this.cursor = event.seq;
     this.#hooks.recalled({ messageId, conversation, by, at });
   }
@@ -235,4 +282,20 @@ function tombstoneOf(
     tombstone.sentAt = message.sentAt;
   }
   return tombstone;
+}
+
+function recallTombstoneOf(
+  id: string,
+  conversation: string,
+  by: string,
+  at: number,
+  message: StoredMessage | undefined,
+): RecallTombstone {
+  const placeholder: RecallTombstone = { id, conversation, reason: 'recalled', by, at };
+  if (message) {
+    placeholder.from = message.from;
+    placeholder.to = message.to;
+    placeholder.sentAt = message.sentAt;
+  }
+  return placeholder;
 }

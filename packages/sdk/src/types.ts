@@ -151,12 +151,33 @@ export type Tombstone = {
   at: number;
 };
 
+/**
+ * Local placeholder of a recalled message (消息撤回), kept so the app can draw "alice recalled a
+ * message" after a restart. Never content. `from`, `to` and `sentAt` are there when this device
+ * held the message before the recall.
+ */
+export type RecallTombstone = {
+  id: string;
+  conversation: string;
+  from?: string;
+  to?: string;
+  sentAt?: number;
+  reason: 'recalled';
+  /** The sender's username: who recalled it. */
+  by: string;
+  /** When it was recalled (the server's time once its `recalled` event arrived). */
+  at: number;
+};
+
+/** What a store's tombstone records hold: burn placeholders and recall placeholders, told apart by `reason`. */
+export type StoredTombstone = Tombstone | RecallTombstone;
+
 /** One line of the conversation list. */
 export type ConversationSummary = {
   conversation: string;
   /** The other participant's username. */
   peer: string;
-  /** Newest of: a stored message's `sentAt`, a tombstone's `at`. */
+  /** Newest of: a stored message's `sentAt`, a burn or recall placeholder's `at`. */
   lastActivityAt: number;
   /** Newest stored message (sealed burn messages have no `text`). */
   lastMessage?: StoredMessage;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { conversationList } from '../src/conversations.ts';
-import type { StoredMessage, Tombstone } from '../src/index.ts';
+import type { RecallTombstone, StoredMessage, Tombstone } from '../src/index.ts';
 
 // conversationList is pure: these are the stored messages and tombstones a device could hold,
 // and the exact list `client.conversations()` returns for them.
@@ -56,6 +56,21 @@ function tombstone(id: string, conversation: string, at: number): Tombstone {
 describe('conversationList', () => {
   it('is empty for an empty store', () => {
     expect(conversationList('alice', [], [])).toEqual([]);
+  });
+
+  it('counts a recall placeholder as activity, even in a chat with nothing else left', () => {
+    const recalled: RecallTombstone = {
+      id: 'm9',
+      conversation: 'dm:alice:carol',
+      reason: 'recalled',
+      by: 'carol',
+      at: 5000,
+    };
+    const list = conversationList('alice', [received('m1', 'bob', 4000)], [recalled]);
+    expect(list.map((s) => [s.peer, s.lastActivityAt, s.unread])).toEqual([
+      ['carol', 5000, 0],
+      ['bob', 4000, 1],
+    ]);
   });
 
   it('summarises each conversation: peer, newest message, unread and sealed counts of received messages only', () => {

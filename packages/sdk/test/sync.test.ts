@@ -75,6 +75,45 @@ describe('Sync', () => {
     expect(await store.getCursor()).toBe(3);
   });
 
+  it('keeps a recall placeholder without content, and never brings the message back', async () => {
+    const { store, out, events, sync } = setup();
+    await events([{ kind: 'message', seq: 1, message: view('m1', { text: 'recalled-secret-41' }) }]);
+    await events([{ kind: 'recalled', seq: 2, messageId: 'm1', conversation, by: 'bob', at: 3000 }]);
+    const placeholder = {
+      id: 'm1',
+      conversation,
+      from: 'bob',
+      to: 'alice',
+      sentAt: 1000,
+      reason: 'recalled',
+      by: 'bob',
+      at: 3000,
+    };
+    expect(await store.getTombstone('m1')).toEqual(placeholder);
+    expect(JSON.stringify(await store.listTombstones())).not.toContain('recalled-secret-41');
+    // A replay under a new seq, and a full resync that still lists it, leave it recalled.
+    await events([{ kind: 'message', seq: 3, message: view('m1') }]);
+    await sync.applyResync({ type: 'resync', messages: [view('m1')], cursor: 4, done: true }, 'alice');
+    expect(await store.listMessages()).toEqual([]);
+    expect(out.message.map((m) => m.id)).toEqual(['m1']);
+    expect(await store.listTombstones()).toEqual([placeholder]);
+  });
+
+  it('announces a recall once when this device recalled it first, then takes the server’s time', async () => {
+    const { store, out, events, sync } = setup();
+    await events([{ kind: 'message', seq: 1, message: view('m1', { from: 'alice', to: 'bob' }) }]);
+    await sync.recallLocally('m1', 'alice');
+    expect(out.recalled).toEqual([{ messageId: 'm1', conversation, by: 'alice', at: expect.any(Number) }]);
+    expect(await store.getMessage('m1')).toBeUndefined();
+    await events([{ kind: 'recalled', seq: 2, messageId: 'm1', conversation, by: 'alice', at: 4242 }]);
+    expect(out.recalled).toHaveLength(1);
+    expect(await store.getTombstone('m1')).toMatchObject({ reason: 'recalled', by: 'alice', at: 4242 });
+    // Recalling what this device never held waits for the server's event (it names the conversation).
+    await sync.recallLocally('m_elsewhere', 'alice');
+    expect(out.recalled).toHaveLength(1);
+    expect(await store.getTombstone('m_elsewhere')).toBeUndefined();
+  });
+
   it('does not announce a message it already stored, even under a new seq', async () => {
     const { out, events } = setup();
     await events([{ kind: 'message', seq: 1, message: view('m1') }]);

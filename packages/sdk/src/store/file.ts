@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CinderError } from '@cinder/protocol';
-import type { Identity, PeerKeys, PendingSend, StoredMessage, Tombstone } from '../types.ts';
+import type { Identity, PeerKeys, PendingSend, StoredMessage, StoredTombstone } from '../types.ts';
 import { type StoreFile, StoreState } from './state.ts';
 import type { Store, StoreChanges } from './store.ts';
 
@@ -61,11 +61,11 @@ export class FileStore implements Store {
     return (await this.#state()).listMessages(conversation);
   }
 
-  async getTombstone(id: string): Promise<Tombstone | undefined> {
+  async getTombstone(id: string): Promise<StoredTombstone | undefined> {
     return (await this.#state()).getTombstone(id);
   }
 
-  async listTombstones(conversation?: string): Promise<Tombstone[]> {
+  async listTombstones(conversation?: string): Promise<StoredTombstone[]> {
     return (await this.#state()).listTombstones(conversation);
   }
 

@@ -1,5 +1,5 @@
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
-import type { Identity, PeerKeys, PendingSend, StoredMessage, Tombstone } from '../types.ts';
+import type { Identity, PeerKeys, PendingSend, StoredMessage, StoredTombstone } from '../types.ts';
 import {
   byMessageOrder,
   byOutboxOrder,
@@ -13,7 +13,7 @@ interface CinderDb extends DBSchema {
   /** `identity` → Identity, `cursor` → number. A missing key means null. */
   meta: { key: 'identity' | 'cursor'; value: Identity | number };
   messages: { key: string; value: StoredMessage; indexes: { conversation: string } };
-  tombstones: { key: string; value: Tombstone; indexes: { conversation: string } };
+  tombstones: { key: string; value: StoredTombstone; indexes: { conversation: string } };
   outbox: { key: string; value: PendingSend };
   peers: { key: string; value: PeerKeys };
 }
@@ -60,11 +60,11 @@ export class IndexedDbStore implements Store {
     return all.sort(byMessageOrder);
   }
 
-  async getTombstone(id: string): Promise<Tombstone | undefined> {
+  async getTombstone(id: string): Promise<StoredTombstone | undefined> {
     return (await this.#db()).get('tombstones', id);
   }
 
-  async listTombstones(conversation?: string): Promise<Tombstone[]> {
+  async listTombstones(conversation?: string): Promise<StoredTombstone[]> {
     const db = await this.#db();
     const all =
       conversation === undefined

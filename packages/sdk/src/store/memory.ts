@@ -1,4 +1,4 @@
-import type { Identity, PeerKeys, PendingSend, StoredMessage, Tombstone } from '../types.ts';
+import type { Identity, PeerKeys, PendingSend, StoredMessage, StoredTombstone } from '../types.ts';
 import { StoreState } from './state.ts';
 import type { Store, StoreChanges } from './store.ts';
 
@@ -25,11 +25,11 @@ export class MemoryStore implements Store {
     return this.#state.listMessages(conversation);
   }
 
-  async getTombstone(id: string): Promise<Tombstone | undefined> {
+  async getTombstone(id: string): Promise<StoredTombstone | undefined> {
     return this.#state.getTombstone(id);
   }
 
-  async listTombstones(conversation?: string): Promise<Tombstone[]> {
+  async listTombstones(conversation?: string): Promise<StoredTombstone[]> {
     return this.#state.listTombstones(conversation);
   }
 

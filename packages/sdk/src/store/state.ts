@@ -1,4 +1,4 @@
-import type { Identity, PeerKeys, PendingSend, StoredMessage, Tombstone } from '../types.ts';
+import type { Identity, PeerKeys, PendingSend, StoredMessage, StoredTombstone } from '../types.ts';
 import {
   byMessageOrder,
   byOutboxOrder,
@@ -15,7 +15,7 @@ export class StoreState {
   identity: Identity | null = null;
   cursor: number | null = null;
   readonly messages = new Map<string, StoredMessage>();
-  readonly tombstones = new Map<string, Tombstone>();
+  readonly tombstones = new Map<string, StoredTombstone>();
   readonly outbox = new Map<string, PendingSend>();
   readonly peers = new Map<string, PeerKeys>();
 
@@ -60,12 +60,12 @@ export class StoreState {
       .map((m) => structuredClone(m));
   }
 
-  getTombstone(id: string): Tombstone | undefined {
+  getTombstone(id: string): StoredTombstone | undefined {
     const t = this.tombstones.get(id);
     return t && { ...t };
   }
 
-  listTombstones(conversation?: string): Tombstone[] {
+  listTombstones(conversation?: string): StoredTombstone[] {
     return [...this.tombstones.values()]
       .filter((t) => conversation === undefined || t.conversation === conversation)
       .sort(byTombstoneOrder)
@@ -109,7 +109,7 @@ export interface StoreFile {
   identity: Identity | null;
   cursor: number | null;
   messages: StoredMessage[];
-  tombstones: Tombstone[];
+  tombstones: StoredTombstone[];
   outbox: PendingSend[];
   /** Absent in files written before peers' keys were kept. */
   peers?: PeerKeys[];

@@ -1,4 +1,4 @@
-import type { Identity, PeerKeys, PendingSend, StoredMessage, Tombstone } from '../types.ts';
+import type { Identity, PeerKeys, PendingSend, StoredMessage, StoredTombstone } from '../types.ts';
 
 /**
  * One atomic change to a store. Implementations apply all of it or none of it, so the cursor
@@ -11,7 +11,7 @@ export interface StoreChanges {
   cursor?: number | null;
   putMessages?: readonly StoredMessage[];
   deleteMessages?: readonly string[];
-  putTombstones?: readonly Tombstone[];
+  putTombstones?: readonly StoredTombstone[];
   putOutbox?: readonly PendingSend[];
   deleteOutbox?: readonly string[];
   /** Replace what this device remembers of these peers' keys. */
@@ -19,7 +19,8 @@ export interface StoreChanges {
 }
 
 /**
- * A device's local state: its identity, sync cursor, messages, tombstones and outbox.
+ * A device's local state: its identity, sync cursor, messages, tombstones (burn and recall
+ * placeholders, one record per message id) and outbox.
  * Reads are small verbs; every write goes through `commit`, one atomic change.
  *
  * Contract (checked by `runStoreContract` in the tests):
@@ -41,9 +42,10 @@ export interface Store {
   getMessage(id: string): Promise<StoredMessage | undefined>;
   /** Messages of one conversation, or all of them; oldest first (`sentAt`, then `id`). */
   listMessages(conversation?: string): Promise<StoredMessage[]>;
-  getTombstone(id: string): Promise<Tombstone | undefined>;
-  /** Tombstones of one conversation, or all of them; oldest first (`at`, then `id`). */
-  listTombstones(conversation?: string): Promise<Tombstone[]>;
+  /** The burn or recall placeholder of message `id` (one record per id, either kind). */
+  getTombstone(id: string): Promise<StoredTombstone | undefined>;
+  /** Burn and recall placeholders of one conversation, or all of them; oldest first (`at`, then `id`). */
+  listTombstones(conversation?: string): Promise<StoredTombstone[]>;
   /** What this device remembers of a peer's keys. */
   getPeer(username: string): Promise<PeerKeys | undefined>;
   /** Pending sends, oldest first. */
@@ -71,7 +73,7 @@ export function byMessageOrder(a: StoredMessage, b: StoredMessage): number {
 }
 
 /** Sort order of `listTombstones`: oldest burn first, ties by id. */
-export function byTombstoneOrder(a: Tombstone, b: Tombstone): number {
+export function byTombstoneOrder(a: StoredTombstone, b: StoredTombstone): number {
   return a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
