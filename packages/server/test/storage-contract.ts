@@ -356,6 +356,58 @@ export function runStorageContract(name: string, options: { create: () => Promis
       expect(aliceLog.events.map((e) => e.originDevice)).toEqual(['d1', 'd2']);
     });
 
+    it('tells each stored message whether its recipient has a push subscription, in one batch too', async () => {
+      await addDevices(storage, bob.id, ['pb1']);
+      const plain = await storage.insertMessage({
+        deviceId: 'd1',
+        key: 'key-push0',
+        message: message(),
+        at: 1_000,
+      });
+      expect(plain).toMatchObject({ created: true, pushable: false });
+      await storage.push.saveSubscription({
+        deviceId: 'pb1',
+        userId: bob.id,
+        endpoint: 'https://push/pb1',
+        p256dh: 'p',
+        auth: 'a',
+        previews: null,
+        createdAt: 10,
+      });
+      const [toBob, toAlice, toBobBurn] = await Promise.all([
+        storage.insertMessage({ deviceId: 'd1', key: 'key-push1', message: message(), at: 1_000 }),
+        storage.insertMessage({
+          deviceId: 'd2',
+          key: 'key-push2',
+          message: message({ from: bob, to: alice }),
+          at: 1_000,
+        }),
+        storage.insertMessage({
+          deviceId: 'd1',
+          key: 'key-push3',
+          message: message({ burn: burnPolicy }),
+          at: 1_000,
+        }),
+      ]);
+      expect([toBob.pushable, toAlice.pushable, toBobBurn.pushable]).toEqual([true, false, true]);
+      // A retried key wrote nothing, so nothing is pushed for it.
+      const retry = await storage.insertMessage({
+        deviceId: 'd1',
+        key: 'key-push1',
+        message: message(),
+        at: 2_000,
+      });
+      expect(retry).toMatchObject({ created: false, pushable: false });
+      expect(await storage.push.deleteSubscription('pb1')).toBe(true);
+      const after = await storage.insertMessage({
+        deviceId: 'd1',
+        key: 'key-push4',
+        message: message(),
+        at: 3_000,
+      });
+      expect(after.pushable).toBe(false);
+    });
+
     it('keeps burn messages sealed in the log and in resync listings', async () => {
       const burn = message({ burn: burnPolicy });
       const normal = message({ text: 'hello', ext: { a: 1 } });

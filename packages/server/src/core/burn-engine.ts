@@ -111,6 +111,7 @@ export class BurnEngine {
       // Queued, never awaited: a push service never delays or fails a send. A burn message's
       // push is given no content to carry.
       this.#push?.messageStored(
+        outcome.pushable,
         message.burn
           ? {
               kind: 'burn',

@@ -128,8 +128,16 @@ export class Push {
     return { subscribed: true, previews };
   }
 
-  /** A message was stored for `message.recipientId`: queue its pushes. Never throws, never waits. */
-  messageStored(message: PushedMessage): void {
+  /**
+   * A message was stored for `message.recipientId`: queue its pushes. Never throws, never waits.
+   * `pushable` is whether the recipient had a subscription then (`InsertOutcome.pushable`): without
+   * one there is nothing to read or send, and the message's pushes are settled at once.
+   */
+  messageStored(pushable: boolean, message: PushedMessage): void {
+    if (!pushable) {
+      this.#metrics.pushJobDone();
+      return;
+    }
     if (this.#queue.add(() => this.#pushAll(message))) {
       this.#full = false;
       return;

@@ -85,6 +85,12 @@ export interface InsertOutcome {
   /** False when the (device, key) pair was already used: nothing was written. */
   created: boolean;
   wake: readonly string[];
+  /**
+   * Whether the recipient had a push subscription when the message was stored (read in the
+   * same transaction), so the server reads the subscriptions only for those who have one;
+   * false when nothing was written.
+   */
+  pushable: boolean;
 }
 
 /** What `insertMessage` stores: a message, under the sending device's idempotency key. */

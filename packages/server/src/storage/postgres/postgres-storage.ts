@@ -362,7 +362,7 @@ export class PostgresStorage implements Storage {
         const first = prior.get(sendKeyOf(input));
         // Pruned between the two statements (a key older than the retention): the client retries.
         if (!first) throw new CinderError('UNAVAILABLE', 'Could not store the message');
-        return { result: first, created: false, wake: [] };
+        return { result: first, created: false, wake: [], pushable: false };
       }
       const m = input.message;
       const event = {
@@ -376,13 +376,18 @@ export class PostgresStorage implements Storage {
         { ...event, userId: m.to.id, originDevice: null, byName: null, at: m.sentAt },
         { ...event, userId: m.from.id, originDevice: input.deviceId, byName: null, at: m.sentAt },
       );
-      return { result: results[i] as SendResult, created: true, wake: [m.to.id, m.from.id] };
+      return {
+        result: results[i] as SendResult,
+        created: true,
+        wake: [m.to.id, m.from.id],
+        pushable: mine.get(sendKeyOf(input)) === true,
+      };
     });
   }
 
   /**
    * Claim the send keys and insert the messages whose key this claimed, in one statement; returns
-   * the claimed keys (`device key`). Keys are claimed in key order, so batches claiming one key
+   * the claimed keys (`device key`), each with whether its recipient has a push subscription. Keys are claimed in key order, so batches claiming one key
    * wait in one order; a concurrent retry with one of them waits for our commit, then finds our
    * result. Messages go in in the inputs' order. Burn content goes to its own table, never to
    * `messages`.
@@ -391,7 +396,7 @@ export class PostgresStorage implements Storage {
     tx: Tx,
     inputs: readonly InsertInput[],
     results: readonly SendResult[],
-  ): Promise<Set<string>> {
+  ): Promise<Map<string, boolean>> {
     const s = this.#schema;
     const claims = inputs
       .map((input, i) => ({ input, result: results[i] }))
@@ -399,7 +404,7 @@ export class PostgresStorage implements Storage {
     const metas = inputs.map((input) => messageMeta(input.message));
     const column = (i: number) => metas.map((meta) => meta[i]);
     const extOf = (m: InsertInput['message']) => (m.ext === null ? null : JSON.stringify(m.ext));
-    const { rows } = await tx.q<{ device_id: string; key: string }>(
+    const { rows } = await tx.q<{ device_id: string; key: string; pushable: boolean }>(
       `WITH claimed AS (
          INSERT INTO ${s}.sends (device_id, key, result, at)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
@@ -417,7 +422,9 @@ export class PostgresStorage implements Storage {
          FROM t ORDER BY i),
        b AS (
          INSERT INTO ${s}.burn_contents (message_id, text, ext) SELECT id, text, ext FROM t WHERE burn)
-       SELECT device_id, key FROM claimed`,
+       SELECT device_id, key,
+         EXISTS (SELECT 1 FROM ${s}.push_subscriptions p WHERE p.user_id = t.recipient_id) AS pushable
+       FROM t`,
       [
         claims.map((c) => c.input.deviceId),
         claims.map((c) => c.input.key),
@@ -431,7 +438,7 @@ export class PostgresStorage implements Storage {
         inputs.map((input) => extOf(input.message)),
       ],
     );
-    return new Set(rows.map((row) => sendKeyOf({ deviceId: row.device_id, key: row.key })));
+    return new Map(rows.map((row) => [sendKeyOf({ deviceId: row.device_id, key: row.key }), row.pushable]));
   }
 
   openMessage(input: OpenInput): Promise<OpenOutcome> {

@@ -345,7 +345,9 @@ export class SqliteStorage implements Storage {
       JSON.stringify(result),
       input.at,
     );
-    if ('prior' in claim) return { result: JSON.parse(claim.prior) as SendResult, created: false, wake: [] };
+    if ('prior' in claim) {
+      return { result: JSON.parse(claim.prior) as SendResult, created: false, wake: [], pushable: false };
+    }
     this.#record({ kind: 'sendKey', claim: claim.claimed });
     // The upload becomes the message's blob here, or the whole write (the key's claim too) fails.
     const attachment = m.attachment;
@@ -383,7 +385,8 @@ export class SqliteStorage implements Storage {
       this.#tailAppend(m.to.id, { kind: 'message', seq: toSeq, message }, null);
       this.#tailAppend(m.from.id, { kind: 'message', seq: fromSeq, message }, input.deviceId);
     }
-    return { result, created: true, wake: [m.to.id, m.from.id] };
+    const pushable = s.hasPush.get(m.to.id) !== undefined;
+    return { result, created: true, wake: [m.to.id, m.from.id], pushable };
   }
 
   async openMessage(input: OpenInput): Promise<OpenOutcome> {

@@ -67,6 +67,7 @@ export function prepareStatements(db: SqliteDatabase) {
     ),
     deleteDevice: p('DELETE FROM devices WHERE id = ? AND user_id = ?'),
     deletePushOfDevice: p('DELETE FROM push_subscriptions WHERE device_id = ?'),
+    hasPush: p<{ one: number }>('SELECT 1 AS one FROM push_subscriptions WHERE user_id = ? LIMIT 1'),
     insertBlock: p('INSERT OR IGNORE INTO blocks (user_id, blocked_id, created_at) VALUES (?, ?, ?)'),
     deleteBlock: p('DELETE FROM blocks WHERE user_id = ? AND blocked_id = ?'),
     blockedBy: p<{ username: string; created_at: number }>(
