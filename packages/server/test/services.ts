@@ -1,6 +1,8 @@
 import { createConnection } from 'node:net';
 import pg from 'pg';
 import { describe, it } from 'vitest';
+import { type TempDir, tempDir } from '../../../test/kit/index.ts';
+import type { ServerOptions } from '../src/config.ts';
 
 /** PostgreSQL of the tests (trust auth). `CINDER_TEST_DATABASE_URL` points elsewhere. */
 export const TEST_DATABASE_URL =
@@ -103,4 +105,95 @@ export async function dropSchema(schema: string): Promise<void> {
 export function uniquePrefix(): string {
   schemaCounter += 1;
   return `cinder-test:${process.pid}:${schemaCounter}:${Math.random().toString(36).slice(2, 8)}:`;
+}
+
+/**
+ * One storage a server suite runs on. Every `options()` or `flags()` call makes a storage of its
+ * own; `cleanup()` removes all of them (run it after the servers on them are closed).
+ */
+export interface StorageBackend {
+  readonly name: 'sqlite' | 'postgres';
+  /** What `describeWithServices` must reach for this storage. */
+  readonly needs: readonly Service[];
+  /** Options of a test server: SQLite in the temp data dir the server makes, PostgreSQL in a fresh schema. */
+  options(): ServerOptions;
+  /** Flags of a spawned server: SQLite in a fresh temp data dir, PostgreSQL in a fresh schema. */
+  flags(): string[];
+  /** PostgreSQL: the schema made last, the one a test's server uses ('' on SQLite). */
+  readonly schema: string;
+  /** SQLite: the data dir `flags()` made last ('' on PostgreSQL and before `flags()`). */
+  readonly dataDir: string;
+  cleanup(): Promise<void>;
+}
+
+function sqliteBackend(): StorageBackend {
+  const dirs: TempDir[] = [];
+  return {
+    name: 'sqlite',
+    needs: [],
+    options: () => ({}),
+    flags: () => {
+      dirs.push(tempDir('cinder-storage-'));
+      return ['--data-dir', dirs.at(-1)?.path as string];
+    },
+    schema: '',
+    get dataDir() {
+      return dirs.at(-1)?.path ?? '';
+    },
+    cleanup: async () => {
+      for (const dir of dirs.splice(0)) dir.remove();
+    },
+  };
+}
+
+function postgresBackend(schemaPrefix: string): StorageBackend {
+  const schemas: string[] = [];
+  const fresh = (): string => {
+    schemas.push(uniqueSchema(schemaPrefix));
+    return schemas.at(-1) as string;
+  };
+  return {
+    name: 'postgres',
+    needs: ['postgres'],
+    options: () => ({ databaseUrl: TEST_DATABASE_URL, databaseSchema: fresh() }),
+    flags: () => ['--database-url', TEST_DATABASE_URL, '--database-schema', fresh()],
+    get schema() {
+      return schemas.at(-1) ?? '';
+    },
+    dataDir: '',
+    cleanup: async () => {
+      for (const schema of schemas.splice(0)) await dropSchema(schema);
+    },
+  };
+}
+
+/**
+ * SQLite and PostgreSQL (schemas named `<schemaPrefix>_…`), each with what `readers` adds to it:
+ * the suite's own look at the rows that storage holds.
+ */
+export function storageBackends<Readers extends object = object>(
+  schemaPrefix: string,
+  readers?: {
+    sqlite(backend: StorageBackend): Readers;
+    postgres(backend: StorageBackend): Readers;
+  },
+): (StorageBackend & Readers)[] {
+  // Object.assign, not a spread: a spread would read the `schema` and `dataDir` getters once.
+  const sqlite = sqliteBackend();
+  const postgres = postgresBackend(schemaPrefix);
+  return [
+    Object.assign(sqlite, readers?.sqlite(sqlite) as Readers),
+    Object.assign(postgres, readers?.postgres(postgres) as Readers),
+  ];
+}
+
+/** `describeWithServices` once a storage: "<suite> on sqlite", "<suite> on postgres". */
+export async function describeOnStorages<Backend extends StorageBackend>(
+  suite: string,
+  backends: readonly Backend[],
+  body: (backend: Backend) => void,
+): Promise<void> {
+  for (const backend of backends) {
+    await describeWithServices(`${suite} on ${backend.name}`, backend.needs, () => body(backend));
+  }
 }
