@@ -3,8 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
-import { collectOutput, type ProcessOutput, WAIT_MS } from '../../../test/kit/index.ts';
+import { afterAll, beforeAll, expect } from 'vitest';
+import {
+  collectOutput,
+  type ProcessOutput,
+  type TestServer,
+  testServer,
+  WAIT_MS,
+} from '../../../test/kit/index.ts';
 
 /** The `cinder` command from its TypeScript source, workspace packages included (no build). */
 const CINDER = [
@@ -104,6 +110,41 @@ export async function cinderRunner(url: string): Promise<CinderRunner> {
     runWith,
     close,
     [Symbol.asyncDispose]: close,
+  };
+}
+
+/** A test server and a `CinderRunner` against it, shared by a test file. */
+export interface ServerAndCli {
+  readonly server: TestServer;
+  readonly cli: CinderRunner;
+}
+
+/**
+ * Start a test server and a `CinderRunner` on it in `beforeAll`, and close both in `afterAll`.
+ * Call at the top of a test file; read the fields inside its tests.
+ */
+export function serverAndCli(): ServerAndCli {
+  const started: { server?: TestServer; cli?: CinderRunner } = {};
+  beforeAll(async () => {
+    started.server = await testServer();
+    started.cli = await cinderRunner(started.server.url);
+  });
+  afterAll(async () => {
+    await started.cli?.close();
+    await started.server?.close();
+  });
+  const get = <K extends keyof ServerAndCli>(key: K): ServerAndCli[K] => {
+    const value = started[key];
+    if (!value) throw new Error(`serverAndCli: no ${key} before beforeAll`);
+    return value as ServerAndCli[K];
+  };
+  return {
+    get server() {
+      return get('server');
+    },
+    get cli() {
+      return get('cli');
+    },
   };
 }
 

@@ -1,37 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ProcessOutput, type TestServer, testServer } from '../../../test/kit/index.ts';
-import { type CinderRunner, cinderRunner, ok, waitForOutput } from './cinder-process.ts';
+import { describe, expect, it } from 'vitest';
+import type { ProcessOutput } from '../../../test/kit/index.ts';
+import { ok, serverAndCli, waitForOutput } from './cinder-process.ts';
 
-let server: TestServer;
-let cli: CinderRunner;
-
-beforeAll(async () => {
-  server = await testServer();
-  cli = await cinderRunner(server.url);
-});
-
-afterAll(async () => {
-  await cli?.close();
-  await server?.close();
-});
+const setup = serverAndCli();
 
 /** The environment of a person whose machine speaks Chinese: no CINDER_LANG, a zh_CN locale. */
 const ZH_LOCALE: NodeJS.ProcessEnv = { CINDER_LANG: undefined, LANG: 'zh_CN.UTF-8' };
 
 /** `cinder <args>` as `profile` on a zh_CN machine. */
 function zhLocale(profile: string, ...args: string[]): Promise<ProcessOutput> {
-  return cli.runWith(profile, ZH_LOCALE, ...args);
+  return setup.cli.runWith(profile, ZH_LOCALE, ...args);
 }
 
 /** `cinder --lang zh-CN <args>` as `profile` (on a machine whose locale says nothing). */
 function zhFlag(profile: string, ...args: string[]): Promise<ProcessOutput> {
-  return cli.runWith(profile, { CINDER_LANG: undefined }, '--lang', 'zh-CN', ...args);
+  return setup.cli.runWith(profile, { CINDER_LANG: undefined }, '--lang', 'zh-CN', ...args);
 }
 
 /** `cinder <args>` as `profile` in English. */
 function english(profile: string, ...args: string[]): Promise<ProcessOutput> {
-  return cli.run(profile, ...args);
+  return setup.cli.run(profile, ...args);
 }
 
 /** The shape of a JSON value: its keys and the types of its leaves, never the values. */
@@ -70,7 +59,7 @@ describe('cinder in Chinese (LANG=zh_CN.UTF-8, --lang zh-CN)', { timeout: 300_00
     expect(sentZh.burn.viewSeconds).toBe(sentEn.burn.viewSeconds);
 
     // The sender listens (in Chinese, human lines) while the recipient reads.
-    const listener = cli.start('lilei', ['listen'], ZH_LOCALE);
+    const listener = setup.cli.start('lilei', ['listen'], ZH_LOCALE);
     const ready = waitForOutput(listener.stderr!, (t) => t.includes('cinder：正在以 lilei 的身份接收'));
     const heard = waitForOutput(listener.stdout!, (t) => t.includes(`焚毁  ${id}`));
     await ready;
@@ -146,17 +135,25 @@ describe('cinder in Chinese (LANG=zh_CN.UTF-8, --lang zh-CN)', { timeout: 300_00
     expect(inbox).toContain('每个会话最多显示最近 <count> 条消息（默认：50）');
 
     const traditional = ok(
-      await cli.runWith('helper', { CINDER_LANG: undefined, LANG: 'zh_TW.UTF-8' }, '--help'),
+      await setup.cli.runWith('helper', { CINDER_LANG: undefined, LANG: 'zh_TW.UTF-8' }, '--help'),
     );
     expect(traditional).toContain('Usage: cinder');
     expect(traditional).toContain('instant messages that burn after reading');
 
     // --lang wins over CINDER_LANG, which wins over the locale.
     const flagWins = ok(
-      await cli.runWith('helper', { CINDER_LANG: 'zh-CN', LANG: 'zh_CN.UTF-8' }, '--lang', 'en', '--help'),
+      await setup.cli.runWith(
+        'helper',
+        { CINDER_LANG: 'zh-CN', LANG: 'zh_CN.UTF-8' },
+        '--lang',
+        'en',
+        '--help',
+      ),
     );
     expect(flagWins).toContain('Usage: cinder');
-    const envWins = ok(await cli.runWith('helper', { CINDER_LANG: 'en', LANG: 'zh_CN.UTF-8' }, '--help'));
+    const envWins = ok(
+      await setup.cli.runWith('helper', { CINDER_LANG: 'en', LANG: 'zh_CN.UTF-8' }, '--help'),
+    );
     expect(envWins).toContain('Usage: cinder');
   });
 
@@ -170,7 +167,7 @@ describe('cinder in Chinese (LANG=zh_CN.UTF-8, --lang zh-CN)', { timeout: 300_00
     expect(unknownZh.code).toBe(2);
     expect(unknownZh.stderr).toBe('错误：--lang 的值“zh-TW”不是 cinder 支持的语言：请用 en 或 zh-CN\n');
 
-    const badEnv = await cli.runWith('helper', { CINDER_LANG: 'klingon' }, 'whoami');
+    const badEnv = await setup.cli.runWith('helper', { CINDER_LANG: 'klingon' }, 'whoami');
     expect(badEnv.code).toBe(2);
     expect(badEnv.stderr).toContain('CINDER_LANG "klingon" is not a language cinder speaks');
 

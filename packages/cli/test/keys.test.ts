@@ -1,22 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { ROUTES } from '@cinder/protocol';
 import { keyFingerprint } from '@cinder/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { passwordOf, postJson, type TestServer, testServer } from '../../../test/kit/index.ts';
-import { type CinderRunner, cinderRunner, ok } from './cinder-process.ts';
+import { describe, expect, it } from 'vitest';
+import { passwordOf, postJson } from '../../../test/kit/index.ts';
+import { ok, serverAndCli } from './cinder-process.ts';
 
-let server: TestServer;
-let cli: CinderRunner;
-
-beforeAll(async () => {
-  server = await testServer();
-  cli = await cinderRunner(server.url);
-});
-
-afterAll(async () => {
-  await cli?.close();
-  await server?.close();
-});
+const setup = serverAndCli();
 
 /** `cinder verify --json` as parsed. */
 interface Verified {
@@ -36,16 +25,16 @@ interface ListedDevice {
 }
 
 async function verifyJson(profile: string, peer: string): Promise<Verified> {
-  return JSON.parse(ok(await cli.run(profile, 'verify', peer, '--json'))) as Verified;
+  return JSON.parse(ok(await setup.cli.run(profile, 'verify', peer, '--json'))) as Verified;
 }
 
 async function devicesJson(profile: string): Promise<ListedDevice[]> {
-  return JSON.parse(ok(await cli.run(profile, 'devices', '--json'))) as ListedDevice[];
+  return JSON.parse(ok(await setup.cli.run(profile, 'devices', '--json'))) as ListedDevice[];
 }
 
 /** Sign in another device of `username` with the CLI, as profile `profile`. */
 async function loginAs(profile: string, username: string): Promise<void> {
-  ok(await cli.runWith(profile, { CINDER_PASSWORD: passwordOf(username) }, 'login', username));
+  ok(await setup.cli.runWith(profile, { CINDER_PASSWORD: passwordOf(username) }, 'login', username));
 }
 
 const NOTICE =
@@ -56,15 +45,15 @@ const SAFETY_NUMBER = /^\d{5}( \d{5}){11}$/;
 // Each step spawns the command (node + tsx): allow for a busy machine.
 describe('cinder verify, devices and key changes', { timeout: 300_000 }, () => {
   it('shows one safety number on both sides, which changes with a new device, and says so at the next send', async () => {
-    ok(await cli.run('alice', 'register', 'alice'));
-    ok(await cli.run('bob', 'register', 'bob'));
+    ok(await setup.cli.run('alice', 'register', 'alice'));
+    ok(await setup.cli.run('bob', 'register', 'bob'));
 
     // Both sides compute the same 60 digits; the text form shows them as 3 lines of 4 groups.
     const first = await verifyJson('alice', 'bob');
     expect(first.safetyNumber).toMatch(SAFETY_NUMBER);
     expect(first).toMatchObject({ username: 'bob', verified: false, changed: false });
     expect((await verifyJson('bob', 'alice')).safetyNumber).toBe(first.safetyNumber);
-    const text = ok(await cli.run('bob', 'verify', 'alice'));
+    const text = ok(await setup.cli.run('bob', 'verify', 'alice'));
     const shown = text.split('\n').filter((line) => /^ {4}\d{5} \d{5} \d{5} \d{5}$/.test(line));
     expect(shown).toHaveLength(3);
     expect(shown.map((line) => line.trim()).join(' ')).toBe(first.safetyNumber);
@@ -79,21 +68,21 @@ describe('cinder verify, devices and key changes', { timeout: 300_000 }, () => {
     expect(bob1?.publicKey).toEqual(expect.any(String));
     expect(bob1?.fingerprint).toBe(keyFingerprint(bob1?.publicKey ?? ''));
     expect(first.devices.map((d) => [d.id, d.fingerprint])).toEqual([[bob1?.id, bob1?.fingerprint]]);
-    expect(ok(await cli.run('bob', 'devices'))).toMatch(
+    expect(ok(await setup.cli.run('bob', 'devices'))).toMatch(
       new RegExp(`^\\* ${bob1?.id} {2}.+ {2}key ${bob1?.fingerprint} {2}added `, 'm'),
     );
 
     // Marked verified after comparing; a burn send to unchanged keys says nothing about them.
-    expect(ok(await cli.run('alice', 'verify', 'bob', '--mark'))).toContain('Verified: marked now.');
+    expect(ok(await setup.cli.run('alice', 'verify', 'bob', '--mark'))).toContain('Verified: marked now.');
     expect(await verifyJson('alice', 'bob')).toMatchObject({ verified: true, changed: false });
     const marker = randomBytes(16).toString('hex');
-    const sent = await cli.run('alice', 'send', 'bob', marker, '--burn');
+    const sent = await setup.cli.run('alice', 'send', 'bob', marker, '--burn');
     const before = ok(sent).trim();
     expect(sent.stderr).not.toContain('safety number changed');
 
     // bob signs in a second device: it cannot open what was sealed before it existed.
     await loginAs('bob2', 'bob');
-    const early = await cli.run('bob2', 'open', before);
+    const early = await setup.cli.run('bob2', 'open', before);
     expect(early.code).toBe(1);
     expect(early.stderr).toBe(
       `error: message ${before} was sealed before this device was added: open it on a device that ` +
@@ -103,7 +92,7 @@ describe('cinder verify, devices and key changes', { timeout: 300_000 }, () => {
 
     // alice's next burn send tells her, and the verified mark is gone.
     const second = randomBytes(16).toString('hex');
-    const changed = await cli.run('alice', 'send', 'bob', second, '--burn');
+    const changed = await setup.cli.run('alice', 'send', 'bob', second, '--burn');
     const after = ok(changed).trim();
     expect(changed.stderr).toContain(`${NOTICE}\n`);
     expect(changed.stderr).toContain("You had verified bob's keys: they are not verified any more.");
@@ -121,17 +110,17 @@ describe('cinder verify, devices and key changes', { timeout: 300_000 }, () => {
     expect(now.devices.map((d) => d.fingerprint).sort()).toEqual(listed.map((d) => d.fingerprint).sort());
 
     // The first message still opens on the device that existed; the second on the new one.
-    expect(ok(await cli.run('bob', 'open', before))).toBe(`${marker}\n`);
-    expect(ok(await cli.run('bob2', 'open', after))).toBe(`${second}\n`);
+    expect(ok(await setup.cli.run('bob', 'open', before))).toBe(`${marker}\n`);
+    expect(ok(await setup.cli.run('bob2', 'open', after))).toBe(`${second}\n`);
   });
 
   it('verify --mark refuses keys that changed since this device last saw them, after showing the new number', async () => {
-    ok(await cli.run('carol', 'register', 'carol'));
-    ok(await cli.run('dan', 'register', 'dan'));
+    ok(await setup.cli.run('carol', 'register', 'carol'));
+    ok(await setup.cli.run('dan', 'register', 'dan'));
     const seen = await verifyJson('carol', 'dan');
     await loginAs('dan2', 'dan');
 
-    const refused = await cli.run('carol', 'verify', 'dan', '--mark');
+    const refused = await setup.cli.run('carol', 'verify', 'dan', '--mark');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("dan's safety number changed since this device last saw it");
     expect(refused.stderr).toMatch(/error: not marked: .*cinder verify dan --mark \(CONFLICT\)\n$/);
@@ -145,11 +134,11 @@ describe('cinder verify, devices and key changes', { timeout: 300_000 }, () => {
     expect(await verifyJson('carol', 'dan')).toMatchObject({ safetyNumber: shownNumber, verified: false });
 
     // Run again (the number unchanged since): marked.
-    ok(await cli.run('carol', 'verify', 'dan', '--mark'));
+    ok(await setup.cli.run('carol', 'verify', 'dan', '--mark'));
     expect(await verifyJson('carol', 'dan')).toMatchObject({ safetyNumber: shownNumber, verified: true });
     // A verify after a change does not repeat the generic notice: it explains the change itself.
     await loginAs('dan3', 'dan');
-    const again = await cli.run('carol', 'verify', 'dan');
+    const again = await setup.cli.run('carol', 'verify', 'dan');
     ok(again);
     expect(again.stderr).toContain("dan's safety number changed since this device last saw it");
     expect(again.stderr).toContain("You had verified dan's keys: they are not verified any more.");
@@ -158,11 +147,11 @@ describe('cinder verify, devices and key changes', { timeout: 300_000 }, () => {
   });
 
   it('devices says "no key" for a device signed in without one, and verify leaves it out', async () => {
-    ok(await cli.run('erin', 'register', 'erin'));
-    ok(await cli.run('frank', 'register', 'frank'));
+    ok(await setup.cli.run('erin', 'register', 'erin'));
+    ok(await setup.cli.run('frank', 'register', 'frank'));
     const before = await verifyJson('frank', 'erin');
     // A client that publishes no key (one signed in before keys existed).
-    const keyless = await postJson(new URL(ROUTES.login, server.url).href, {
+    const keyless = await postJson(new URL(ROUTES.login, setup.server.url).href, {
       username: 'erin',
       password: passwordOf('erin'),
     });
@@ -171,7 +160,7 @@ describe('cinder verify, devices and key changes', { timeout: 300_000 }, () => {
 
     const listed = await devicesJson('erin');
     expect(listed.find((d) => d.id === keylessId)).toMatchObject({ publicKey: null, fingerprint: null });
-    expect(ok(await cli.run('erin', 'devices'))).toMatch(
+    expect(ok(await setup.cli.run('erin', 'devices'))).toMatch(
       new RegExp(`^ {2}${keylessId} {2}.+ {2}no key {2}added `, 'm'),
     );
 
