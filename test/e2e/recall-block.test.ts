@@ -30,7 +30,7 @@ describeBrowser('web: recall, block, and checking a username before a chat opens
   const suite = useBrowserSuite();
 
   it(
-    'Alice recalls a message: both sides show who recalled it, and the text is gone from page and store',
+    'Alice recalls a message: both sides show who recalled it, also after a reload, and the text is gone from page and store',
     async () => {
       const alice = await AppPage.open(await suite.newContext(LAPTOP), suite.url, 'alice');
       const bob = await AppPage.open(await suite.newContext(LAPTOP), suite.url, 'bob');
@@ -67,6 +67,28 @@ describeBrowser('web: recall, block, and checking a username before a chat opens
       expect(kinds.slice(-2)).toEqual(['text', 'recalled']);
       await alice.shot('recall-01-alice');
       await bob.shot('recall-02-bob');
+
+      // Reload both: the placeholders come back from the device's store (the SDK keeps them, never
+      // the text), in the recalled message's place, without a new sign-in.
+      const sides = [
+        { app: alice, peer: 'rbob', line: 'You recalled a message' },
+        { app: bob, peer: 'ralice', line: 'ralice recalled a message' },
+      ];
+      for (const { app, peer, line } of sides) {
+        await app.page.reload();
+        await app.page.getByRole('heading', { name: peer, exact: true }).waitFor();
+        await app.page.getByText(line, { exact: true }).waitFor();
+        await app.bubbles('text').filter({ hasText: keep }).waitFor();
+        const after = await app.page
+          .locator('.timeline__list > li > [data-kind]')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+        expect(after.slice(-2)).toEqual(['text', 'recalled']);
+        expect(await bodyText(app)).not.toContain(marker);
+        expect(await app.everything()).not.toContain(marker);
+        expect(app.signIns).toHaveLength(1);
+      }
+      // Only the kept message still offers Recall: the recalled one has no bubble left.
+      expect(await alice.page.getByRole('button', { name: /^Recall your message/ }).count()).toBe(1);
     },
     TEST_MS,
   );

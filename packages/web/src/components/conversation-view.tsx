@@ -1,4 +1,3 @@
-import { conversationId } from '@cinder/protocol';
 import type { CinderClient } from '@cinder/sdk';
 import type { TFunction } from 'i18next';
 import {
@@ -20,11 +19,11 @@ import { useNow } from '../hooks/use-now.ts';
 import { useRevealed } from '../hooks/use-revealed.ts';
 import type { BurnSettings } from '../lib/burn-options.ts';
 import { describeError, hasCode } from '../lib/errors.ts';
-import { RECALL_WINDOW_MS, recallMarksOf } from '../lib/recalls.ts';
-import { buildTimeline, type PendingSend, type RecalledRow, type TimelineItem } from '../lib/timeline.ts';
+import { recalledRows, recallWindowOf } from '../lib/recalls.ts';
+import { buildTimeline, type PendingSend, type TimelineItem } from '../lib/timeline.ts';
 import { touch } from '../session/changes.ts';
 import type { KeyNotice, KeyNotices } from '../session/key-notices.ts';
-import type { Me } from '../session/sdk-types.ts';
+import type { Me, RecallPlaceholder } from '../session/sdk-types.ts';
 import { Avatar } from './avatar.tsx';
 import { BlockBanner, BlockButton, useBlock } from './block-controls.tsx';
 import { BurnedPlaceholder } from './burned-placeholder.tsx';
@@ -81,9 +80,13 @@ export function ConversationView({
 }: ConversationViewProps) {
   const { t, i18n } = useTranslation();
   const { data, refresh } = useLiveQuery(client, peer, async () => {
-    // One load for both, so a message never vanishes before its placeholder appears.
-    const [messages, burned] = await Promise.all([client.messages(peer), client.burnedMessages(peer)]);
-    return { messages, burned };
+    // One load for all three, so a message never vanishes before its placeholder appears.
+    const [messages, burned, recalled] = await Promise.all([
+      client.messages(peer),
+      client.burnedMessages(peer),
+      client.recalledMessages(peer),
+    ]);
+    return { messages, burned, recalled };
   });
   const { revealed, opening, failures, open, close } = useRevealed(client);
   const [pending, setPending] = useState<readonly PendingSend[]>([]);
@@ -95,7 +98,7 @@ export function ConversationView({
   const verified = keys.status?.verified === true;
   const block = useBlock(client, peer, connection === 'connected');
   const displayName = useDisplayName(client, peer);
-  const recalls = useRecalls(client, me.username, peer, data?.messages);
+  const recalls = useRecalls(data?.recalled);
   const [recalling, setRecalling] = useState<ReadonlySet<string>>(new Set());
   const [recallErrors, setRecallErrors] = useState<ReadonlyMap<string, string>>(new Map());
 
@@ -113,21 +116,23 @@ export function ConversationView({
     [me.username, data, revealed, pending, notices, recalls.rows],
   );
   const hasLiveBurns = items.some((i) => i.kind === 'sealed' || i.kind === 'own-burn');
-  // Read at render on purpose: the clock below ticks while any message may still be recalled.
+  // The server's window once it said welcome. Read at render on purpose: the clock below ticks
+  // while any message may still be recalled.
+  const recallWindowMs = recallWindowOf(client);
   const recallOpenUntil = Math.max(
     0,
-    ...items.map((i) => (i.kind === 'text' && i.message.mine ? i.message.sentAt + RECALL_WINDOW_MS : 0)),
+    ...items.map((i) => (i.kind === 'text' && i.message.mine ? i.message.sentAt + recallWindowMs : 0)),
   );
   const now = useNow(1000, hasLiveBurns || recallOpenUntil > Date.now());
 
   const recall = useCallback(
-    async (id: string, sentAt: number) => {
+    async (id: string) => {
       setRecalling((s) => new Set(s).add(id));
       setRecallErrors((m) => withoutKey(m, id));
       try {
+        // Resolves with the copy gone and the SDK's placeholder stored; its `recalled` event
+        // reloads this view.
         await client.recall(id);
-        // The copy is gone now; the mark shows until (and after) the server's event arrives.
-        recalls.mark({ id, by: me.username, at: Date.now() }, sentAt);
         touch(client);
       } catch (error) {
         const reason = hasCode(error, 'FORBIDDEN')
@@ -142,7 +147,7 @@ export function ConversationView({
         });
       }
     },
-    [client, me.username, recalls, i18n],
+    [client, i18n],
   );
 
   useMarkRead(client, data?.messages, visible);
@@ -323,7 +328,7 @@ export function ConversationView({
       case 'text': {
         const { message } = item;
         const error = recallErrors.get(message.id) ?? null;
-        const open = message.mine && now < message.sentAt + RECALL_WINDOW_MS;
+        const open = message.mine && now < message.sentAt + recallWindowMs;
         return (
           <TextBubble
             client={client}
@@ -331,7 +336,7 @@ export function ConversationView({
             recall={
               open || error
                 ? {
-                    onRecall: () => void recall(message.id, message.sentAt),
+                    onRecall: () => void recall(message.id),
                     recalling: recalling.has(message.id),
                     error,
                   }
@@ -408,28 +413,11 @@ function withoutKey<V>(map: ReadonlyMap<string, V>, key: string): ReadonlyMap<st
 }
 
 /**
- * This chat's recall placeholders. Each is placed at the message's send time when this view saw
- * the message (the `recalled` event carries only the recall's time). An arrival announcement made
- * before a recall is muted, since it may quote the recalled text.
+ * This chat's recall placeholders as timeline rows (the SDK keeps them in the device's store). An
+ * arrival announcement made before a recall is muted, since it may quote the recalled text.
  */
-function useRecalls(
-  client: CinderClient,
-  me: string,
-  peer: string,
-  messages: readonly { id: string; sentAt: number }[] | undefined,
-) {
-  const marks = recallMarksOf(client);
-  const all = useSyncExternalStore(marks.subscribe, marks.snapshot);
-  const sentAts = useRef(new Map<string, number>());
-  for (const m of messages ?? []) sentAts.current.set(m.id, m.sentAt);
-  const conversation = conversationId(me, peer);
-  const rows = useMemo<RecalledRow[]>(
-    () =>
-      all
-        .filter((m) => m.conversation === conversation)
-        .map((m) => ({ id: m.id, by: m.by, at: sentAts.current.get(m.id) ?? m.at })),
-    [all, conversation],
-  );
+function useRecalls(placeholders: readonly RecallPlaceholder[] | undefined) {
+  const rows = useMemo(() => recalledRows(placeholders ?? []), [placeholders]);
   const announcementAtRecall = useRef<string | null>(null);
   const lastAnnouncement = useRef('');
   const count = rows.length;
@@ -441,17 +429,13 @@ function useRecalls(
   return useMemo(
     () => ({
       rows,
-      mark(mark: { id: string; by: string; at: number }, sentAt: number) {
-        sentAts.current.set(mark.id, sentAt);
-        marks.add({ ...mark, conversation });
-      },
       /** The announcement to hide: the one showing when the latest recall arrived. */
       mutedAnnouncement(current: string): string | null {
         lastAnnouncement.current = current;
         return announcementAtRecall.current;
       },
     }),
-    [rows, marks, conversation],
+    [rows],
   );
 }
 

@@ -1,61 +1,24 @@
 import type { CinderClient } from '@cinder/sdk';
+import type { RecallPlaceholder } from '../session/sdk-types.ts';
+import type { RecalledRow } from './timeline.ts';
 
 /**
- * The server's default recall window (`--recall-window`). The server does not publish its
- * setting, so the app offers Recall for this long after `sentAt` and shows the server's refusal
- * when a shorter window has already closed.
+ * The server's default recall window (`--recall-window`), used while the client has not heard the
+ * server's own (`client.recallWindowMs`, null before the first welcome or from an older server).
+ * The server refuses a recall past its window either way, and the bubble says so.
  */
 export const RECALL_WINDOW_MS = 120_000;
 
-/** What is left of a recalled message (消息撤回): who recalled it and when. Never content. */
-export interface RecallMark {
-  id: string;
-  conversation: string;
-  /** The sender, who recalled it. */
-  by: string;
-  /** When it was recalled. */
-  at: number;
+/** How long after `sentAt` the app offers Recall: the server's published window, else the default. */
+export function recallWindowOf(client: Pick<CinderClient, 'recallWindowMs'>): number {
+  return client.recallWindowMs ?? RECALL_WINDOW_MS;
 }
 
 /**
- * This tab's recall placeholders of one client. The SDK drops a recalled message and emits
- * `recalled` once, keeping nothing, so the marks live here, in memory: a reload forgets them
- * (nothing of a recalled message is ever written to disk by the app).
+ * The SDK's recall placeholders (`client.recalledMessages(peer)`, kept in the device's store, so
+ * they outlive a reload) as timeline rows: at the message's send time when this device held it,
+ * else at the recall's time. Never content: the placeholders carry none.
  */
-export class RecallMarks {
-  #marks: readonly RecallMark[] = [];
-  readonly #listeners = new Set<() => void>();
-
-  /** Every mark heard so far, oldest first; a new array after each change. */
-  readonly snapshot = (): readonly RecallMark[] => this.#marks;
-
-  /** Calls `listener` after each change; returns the unsubscribe. */
-  readonly subscribe = (listener: () => void): (() => void) => {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  };
-
-  /** Record a recall; a second mark for the same message changes nothing. */
-  add(mark: RecallMark): void {
-    if (this.#marks.some((m) => m.id === mark.id)) return;
-    this.#marks = [...this.#marks, mark];
-    for (const l of this.#listeners) l();
-  }
-}
-
-const byClient = new WeakMap<CinderClient, RecallMarks>();
-
-/** The recall marks of `client`, listening to its `recalled` events from the first call on. */
-export function recallMarksOf(client: CinderClient): RecallMarks {
-  let marks = byClient.get(client);
-  if (!marks) {
-    const created = new RecallMarks();
-    marks = created;
-    byClient.set(client, created);
-    // Live queries reload on `recalled` by themselves (session/changes.ts).
-    client.on('recalled', (r) => {
-      created.add({ id: r.messageId, conversation: r.conversation, by: r.by, at: r.at });
-    });
-  }
-  return marks;
+export function recalledRows(placeholders: readonly RecallPlaceholder[]): RecalledRow[] {
+  return placeholders.map((p) => ({ id: p.id, by: p.by, at: p.sentAt ?? p.at }));
 }

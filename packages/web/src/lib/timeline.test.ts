@@ -119,7 +119,7 @@ describe('buildTimeline', () => {
   it('a recalled message is a placeholder in its place, never its text, on either side', () => {
     const items = buildTimeline({
       me: 'alice',
-      // m2 is still in a load that raced the recall: the mark wins.
+      // m2 is still in a load that raced the recall: the placeholder wins.
       messages: [message('m1', T0 + 1000), message('m2', T0 + 2000, { from: 'alice', mine: true })],
       burned: [],
       revealed: new Map(),

@@ -60,7 +60,7 @@ export interface TimelineInput {
   pending: readonly PendingSend[];
   /** The peer's key changes seen by this device. */
   notices?: readonly KeyNotice[];
-  /** Messages of this chat recalled by their sender; they take the place of the message. */
+  /** Messages of this chat recalled by their sender (the SDK's placeholders); they take the message's place. */
   recalled?: readonly RecalledRow[];
 }
 
@@ -76,7 +76,7 @@ export interface RecalledRow {
  * Merges stored messages, burn and recall placeholders, revealed text, key-change notices and
  * pending sends, oldest first, with a day separator wherever the date changes. A revealed message
  * wins over its placeholder (the SDK records the burn as soon as `open` returns, while the reader
- * is still looking at the text). A recall mark wins over a copy of the message still loaded.
+ * is still looking at the text). A recall placeholder wins over a copy of the message still loaded.
  */
 export function buildTimeline(input: TimelineInput): TimelineItem[] {
   const items: Exclude<TimelineItem, { kind: 'day' }>[] = [];

@@ -8,6 +8,8 @@ export type StoredMessage = Awaited<ReturnType<CinderClient['messages']>>[number
 export type ConversationSummary = Awaited<ReturnType<CinderClient['conversations']>>[number];
 /** A placeholder left by a burn (`client.burnedMessages(peer)`); never carries content. */
 export type BurnedPlaceholder = Awaited<ReturnType<CinderClient['burnedMessages']>>[number];
+/** A placeholder left by a recall (`client.recalledMessages(peer)`): who recalled it and when; never content. */
+export type RecallPlaceholder = Awaited<ReturnType<CinderClient['recalledMessages']>>[number];
 /** The connection state of a client. */
 export type ClientState = CinderClient['state'];
 /** The signed-in user and device. */
