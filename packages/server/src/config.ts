@@ -40,6 +40,13 @@ export interface RateLimitOptions {
   /** `send` requests per device per second; bursts up to 5× this. @default 200 */
   sendsPerSecond?: number;
   /**
+   * "No such user" answers (a `keys` lookup or a send to a name that does not exist, was
+   * deleted or blocked the asker) one account may get per 10 minutes. Past it every lookup and
+   * send to another user is RATE_LIMITED until the budget refills, so the limit cannot itself
+   * tell names apart (docs/accounts.md). @default 60
+   */
+  unknownUsersPer10Minutes?: number;
+  /**
    * Upload bytes a device may start per second (each upload reserves its size when it starts);
    * bursts up to 4× this, and always one upload of `maxUploadBytes`. @default 16 MiB
    */
@@ -288,6 +295,11 @@ export function resolveConfig(options: ServerOptions = {}): ServerConfig {
               DEFAULT_OPEN_BYTES_PER_SECOND,
             ),
             sendsPerSecond: positiveInt('sendsPerSecond', limits?.sendsPerSecond, 200),
+            unknownUsersPer10Minutes: positiveInt(
+              'unknownUsersPer10Minutes',
+              limits?.unknownUsersPer10Minutes,
+              60,
+            ),
             uploadBytesPerSecond: positiveInt(
               'uploadBytesPerSecond',
               limits?.uploadBytesPerSecond,

@@ -261,6 +261,43 @@ describe('open byte budget', () => {
   }, 60_000);
 });
 
+describe('"no such user" answers', () => {
+  it('stops an account probing names, answering found and unknown names alike once its budget is spent', async () => {
+    let clock = Date.now();
+    await using server = await testServer({ now: () => clock, rateLimits: { unknownUsersPer10Minutes: 3 } });
+    const [prober, bob, carol] = await Promise.all([register(server), register(server), register(server)]);
+    const p = await RawClient.connect(server.url, prober.token);
+    const c = await RawClient.connect(server.url, carol.token);
+    const code = async (client: RawClient, frame: Record<string, unknown>) => {
+      const answer = await client.request(frame);
+      return answer.type === 'error' ? answer.code : 'ok';
+    };
+    const keys = (client: RawClient, name: string) => code(client, { type: 'keys', username: name });
+    const send = (client: RawClient, to: string) =>
+      code(client, { type: 'send', key: `key-${Math.random().toString(36).slice(2)}`, to, text: 'hi' });
+
+    // Lookups of users who exist cost nothing.
+    for (let i = 0; i < 10; i++) expect(await keys(p, bob.user.username)).toBe('ok');
+    // Three unknown names (lookups and sends alike), then nothing more is told.
+    expect(await keys(p, username('nobody'))).toBe('NOT_FOUND');
+    expect(await send(p, username('nobody'))).toBe('NOT_FOUND');
+    expect(await keys(p, username('nobody'))).toBe('NOT_FOUND');
+    expect(await keys(p, username('nobody'))).toBe('RATE_LIMITED');
+    expect(await keys(p, bob.user.username)).toBe('RATE_LIMITED');
+    expect(await send(p, bob.user.username)).toBe('RATE_LIMITED');
+    // Another account is not affected.
+    expect(await keys(c, bob.user.username)).toBe('ok');
+    expect(await keys(c, username('nobody'))).toBe('NOT_FOUND');
+    // The budget refills: 3 per 10 minutes is one every 200 s.
+    clock += 200_000;
+    expect(await send(p, bob.user.username)).toBe('ok');
+    expect(await keys(p, username('nobody'))).toBe('NOT_FOUND');
+    expect(await keys(p, bob.user.username)).toBe('RATE_LIMITED');
+    p.close();
+    c.close();
+  }, 60_000);
+});
+
 describe('rate-limit flags', () => {
   it('reads --trust-proxy, --registrations-per-hour and --login-failures-per-address', () => {
     expect(

@@ -72,7 +72,7 @@ export class BurnEngine {
   /** Store a message for `frame.to`; a retried key returns the first result, even after a burn. */
   async send(who: DeviceIdentity, frame: SendFrame): Promise<SendResult> {
     this.#limiters.send?.take(who.deviceId);
-    const recipient = frame.to === who.username ? null : await this.#userSeenBy(frame.to, who.userId);
+    const recipient = frame.to === who.username ? null : await this.#lookUp(who, frame.to);
     const refusal = sendRefusal(who.username, frame.to, recipient !== null);
     if (refusal || !recipient) throw errorOf(refusal ?? { code: 'NOT_FOUND' });
     const attachment = frame.attachment;
@@ -173,7 +173,7 @@ export class BurnEngine {
 
   /** The key directory: `username`'s devices that have a key, as `asker` may see them. */
   async keys(asker: DeviceIdentity, username: string): Promise<KeysResult> {
-    const user = await this.#userSeenBy(username, asker.userId);
+    const user = await this.#lookUp(asker, username);
     const refusal = user ? null : sendRefusal(asker.username, username, false);
     if (!user) throw errorOf(refusal ?? { code: 'NOT_FOUND' });
     return {
@@ -181,6 +181,23 @@ export class BurnEngine {
       displayName: user.displayName ?? null,
       devices: await this.#storage.accounts.listDeviceKeys(user.id),
     };
+  }
+
+  /**
+   * `#userSeenBy` for a lookup another user asks for (a send, `keys`), charged to the asker's
+   * budget of "no such user" answers: one taken before the lookup, given back when the user
+   * exists. With the budget spent every such lookup is RATE_LIMITED, found or not, so the
+   * refusal tells the asker nothing about the name (docs/accounts.md).
+   */
+  async #lookUp(
+    asker: DeviceIdentity,
+    username: string,
+  ): Promise<{ id: string; username: string; displayName?: string | null } | null> {
+    const misses = this.#limiters.unknownUsers;
+    misses?.take(asker.userId);
+    const user = await this.#userSeenBy(username, asker.userId);
+    if (user) misses?.refund(asker.userId, 1);
+    return user;
   }
 
   /**

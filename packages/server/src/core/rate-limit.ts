@@ -74,6 +74,8 @@ export interface Limiters {
   openBytes: RateLimiter | null;
   /** `send` requests per device. */
   send: RateLimiter | null;
+  /** "No such user" answers per account (`unknownUsersPer10Minutes`). */
+  unknownUsers: RateLimiter | null;
   /** Upload bytes started per device (an upload reserves its size). */
   uploadBytes: RateLimiter | null;
   close(): Promise<void>;
@@ -84,6 +86,7 @@ export interface LimitSettings extends SignInLimitSettings {
   opensPerSecond: number;
   openBytesPerSecond: number;
   sendsPerSecond: number;
+  unknownUsersPer10Minutes: number;
   uploadBytesPerSecond: number;
 }
 
@@ -102,6 +105,7 @@ export function createLimiters(
       open: null,
       openBytes: null,
       send: null,
+      unknownUsers: null,
       uploadBytes: null,
       close: async () => {},
     };
@@ -119,6 +123,11 @@ export function createLimiters(
       now,
     }),
     send: new RateLimiter({ capacity: limits.sendsPerSecond * 5, perSecond: limits.sendsPerSecond, now }),
+    unknownUsers: new RateLimiter({
+      capacity: limits.unknownUsersPer10Minutes,
+      perSecond: limits.unknownUsersPer10Minutes / 600,
+      now,
+    }),
     uploadBytes: new RateLimiter({
       capacity: Math.max(4 * limits.uploadBytesPerSecond, shared.maxUploadBytes),
       perSecond: limits.uploadBytesPerSecond,
