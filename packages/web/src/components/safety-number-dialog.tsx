@@ -2,7 +2,8 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import type { KeyStatusState } from '../hooks/use-key-status.ts';
 import { useFormat } from '../i18n/use-format.ts';
-import { CloseIcon, LockIcon, ShieldCheckIcon, ShieldIcon } from './icons.tsx';
+import { DialogHeader } from './dialog-header.tsx';
+import { LockIcon, ShieldCheckIcon, ShieldIcon } from './icons.tsx';
 
 /** Props of {@link SafetyNumberDialog}. */
 export interface SafetyNumberDialogProps {
@@ -58,22 +59,14 @@ export function SafetyNumberDialog({ peer, keys, onClose }: SafetyNumberDialogPr
       onClose={onClose}
       data-testid="safety-dialog"
     >
-      <header className="safety__header">
-        <span className="safety__mark" aria-hidden="true">
-          {status?.verified ? <ShieldCheckIcon /> : <ShieldIcon />}
-        </span>
-        <h2 id={titleId} className="safety__title">
-          {t('safety.title')}
-        </h2>
-        <button
-          type="button"
-          className="icon-button"
-          onClick={() => ref.current?.close()}
-          aria-label={t('safety.close')}
-        >
-          <CloseIcon />
-        </button>
-      </header>
+      <DialogHeader
+        titleId={titleId}
+        title={t('safety.title')}
+        closeLabel={t('safety.close')}
+        icon={status?.verified ? <ShieldCheckIcon /> : <ShieldIcon />}
+        markClassName="safety__mark"
+        onClose={() => ref.current?.close()}
+      />
 
       <p className="safety__lead">
         <LockIcon />

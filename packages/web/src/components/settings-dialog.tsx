@@ -7,13 +7,14 @@ import type { Me } from '../session/sdk-types.ts';
 import { AccountSettings } from './account-settings.tsx';
 import { DeterrenceSettings } from './deterrence-settings.tsx';
 import { DevicesSettings } from './devices-settings.tsx';
-import { CloseIcon, GearIcon } from './icons.tsx';
+import { DialogHeader } from './dialog-header.tsx';
+import { GearIcon } from './icons.tsx';
 import { NotificationsSettings } from './notifications-settings.tsx';
 import '../styles/settings.css';
 
 /** Props of {@link SettingsDialog}. */
 export interface SettingsDialogProps {
-  /** The signed-in client, for the sections that talk to the server (devices, notifications). */
+  /** The signed-in client, for the sections that talk to the server (account, devices, notifications). */
   client: CinderClient;
   me: Me;
   /** Delete the account; rejects with a CinderError for the form to show. */
@@ -22,9 +23,10 @@ export interface SettingsDialogProps {
 }
 
 /**
- * The settings of this browser: the language of the app. A modal `<dialog>`: focus moves into it,
- * Escape and the close button close it, and focus goes back to the gear that opened it. A choice
- * applies at once (the whole page re-renders in it) and is remembered over the browser's languages.
+ * Settings: the language of the app (applies at once, the whole page re-renders in it, and is
+ * remembered over the browser's languages), then one section per concern: account, devices,
+ * burn-message deterrence, notifications. A modal `<dialog>`: focus moves into it, Escape and the
+ * close button close it, and focus goes back to the gear that opened it.
  */
 export function SettingsDialog({ client, me, onDeleteAccount, onClose }: SettingsDialogProps) {
   const { t, i18n } = useTranslation();
@@ -47,22 +49,14 @@ export function SettingsDialog({ client, me, onDeleteAccount, onClose }: Setting
       onClose={onClose}
       data-testid="settings-dialog"
     >
-      <header className="settings__header">
-        <span className="settings__mark" aria-hidden="true">
-          <GearIcon />
-        </span>
-        <h2 id={titleId} className="settings__title">
-          {t('settings.title')}
-        </h2>
-        <button
-          type="button"
-          className="icon-button"
-          onClick={() => ref.current?.close()}
-          aria-label={t('settings.close')}
-        >
-          <CloseIcon />
-        </button>
-      </header>
+      <DialogHeader
+        titleId={titleId}
+        title={t('settings.title')}
+        closeLabel={t('settings.close')}
+        icon={<GearIcon />}
+        markClassName="settings__mark"
+        onClose={() => ref.current?.close()}
+      />
       <fieldset className="settings__group" aria-describedby={`${name}-hint`}>
         <legend className="settings__legend">{t('settings.language')}</legend>
         <div className="settings__options">
