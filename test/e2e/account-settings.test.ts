@@ -127,12 +127,19 @@ describeBrowser('web: the Account settings (read receipts, password change, acco
         .getByRole('alert')
         .filter({ hasText: 'The new password needs at least 8 characters.' })
         .waitFor();
+      // Each error marks the field it is about, and describes it.
+      expect(await next.getAttribute('aria-invalid')).toBe('true');
+      expect(await current.getAttribute('aria-invalid')).toBeNull();
+      const errorId = await account.getByRole('alert').getAttribute('id');
+      expect(await next.getAttribute('aria-describedby')).toBe(errorId);
       await current.fill('not-the-password');
       await next.fill('new-password-2');
       await again.fill('new-password-2');
       await change.click();
       await account.getByRole('alert').filter({ hasText: 'The current password is wrong.' }).waitFor();
       expect(await second.me('palice').isVisible()).toBe(true);
+      expect(await current.getAttribute('aria-invalid')).toBe('true');
+      expect(await next.getAttribute('aria-invalid')).toBeNull();
 
       await current.fill('old-password-1');
       await change.click();

@@ -10,6 +10,7 @@ import { type FormEvent, useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError, hasCode } from '../lib/errors.ts';
 import type { Me } from '../session/sdk-types.ts';
+import { PasswordField } from './password-field.tsx';
 import '../styles/account-settings.css';
 import '../styles/display-name.css';
 
@@ -214,25 +215,30 @@ function ReadReceipts({ client }: { client: CinderClient }) {
   );
 }
 
+/** Which field of the password form an error is about, for `aria-invalid`. */
+type PasswordProblem = { text: string; field: 'current' | 'next' } | null;
+
 /**
  * Current password, new password twice; the rule for the new one is registration's. The forms of
  * this section check their own input (`noValidate`), so what they say is in the app's language.
  */
 function ChangePassword({ client }: { client: CinderClient }) {
   const { t } = useTranslation();
-  const ids = { title: useId(), hint: useId(), current: useId(), next: useId(), again: useId() };
+  const ids = { title: useId(), hint: useId(), error: useId() };
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [again, setAgain] = useState('');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<PasswordProblem>(null);
   const [done, setDone] = useState(false);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
+    if (busy) return;
     setDone(false);
-    if (!Password.safeParse(next).success) return setError(t('accountSettings.badPassword'));
-    if (next !== again) return setError(t('accountSettings.mismatch'));
+    if (!Password.safeParse(next).success)
+      return setError({ text: t('accountSettings.badPassword'), field: 'next' });
+    if (next !== again) return setError({ text: t('accountSettings.mismatch'), field: 'next' });
     setBusy(true);
     setError(null);
     try {
@@ -243,17 +249,24 @@ function ChangePassword({ client }: { client: CinderClient }) {
       setDone(true);
     } catch (failure) {
       setError(
-        hasCode(failure, 'UNAUTHORIZED') ? t('accountSettings.wrongPassword') : describeError(failure, t),
+        hasCode(failure, 'UNAUTHORIZED')
+          ? { text: t('accountSettings.wrongPassword'), field: 'current' }
+          : { text: describeError(failure, t), field: 'current' },
       );
     } finally {
       setBusy(false);
     }
   }
 
+  /** The props every field of this form shares: its error, when it is about that field. */
+  const about = (field: 'current' | 'next') =>
+    error?.field === field ? { invalid: true, describedBy: ids.error } : {};
+
   return (
     <form
       className="account-settings__part"
       aria-labelledby={ids.title}
+      aria-describedby={ids.hint}
       noValidate
       onSubmit={(e) => void submit(e)}
     >
@@ -263,44 +276,32 @@ function ChangePassword({ client }: { client: CinderClient }) {
       <p id={ids.hint} className="settings__hint">
         {t('accountSettings.passwordHint')}
       </p>
-      <div className="field">
-        <label htmlFor={ids.current}>{t('accountSettings.currentPassword')}</label>
-        <input
-          id={ids.current}
-          type="password"
-          autoComplete="current-password"
-          required
-          value={current}
-          onChange={(e) => setCurrent(e.target.value)}
-        />
-      </div>
-      <div className="field">
-        <label htmlFor={ids.next}>{t('accountSettings.newPassword')}</label>
-        <input
-          id={ids.next}
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={8}
-          value={next}
-          onChange={(e) => setNext(e.target.value)}
-        />
-      </div>
-      <div className="field">
-        <label htmlFor={ids.again}>{t('accountSettings.confirmPassword')}</label>
-        <input
-          id={ids.again}
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={8}
-          value={again}
-          onChange={(e) => setAgain(e.target.value)}
-        />
-      </div>
+      <PasswordField
+        label={t('accountSettings.currentPassword')}
+        autoComplete="current-password"
+        value={current}
+        onChange={setCurrent}
+        {...about('current')}
+      />
+      <PasswordField
+        label={t('accountSettings.newPassword')}
+        autoComplete="new-password"
+        minLength={8}
+        value={next}
+        onChange={setNext}
+        {...about('next')}
+      />
+      <PasswordField
+        label={t('accountSettings.confirmPassword')}
+        autoComplete="new-password"
+        minLength={8}
+        value={again}
+        onChange={setAgain}
+        {...about('next')}
+      />
       {error && (
-        <p role="alert" className="form-error">
-          {error}
+        <p id={ids.error} role="alert" className="form-error">
+          {error.text}
         </p>
       )}
       <p role="status" className="account-settings__done">
@@ -319,23 +320,28 @@ function ChangePassword({ client }: { client: CinderClient }) {
  */
 function DeleteAccount({ me, onDeleteAccount }: Omit<AccountSettingsProps, 'client'>) {
   const { t } = useTranslation();
-  const ids = { title: useId(), intro: useId(), password: useId(), username: useId() };
+  const ids = { title: useId(), intro: useId(), username: useId(), error: useId() };
   const [password, setPassword] = useState('');
   const [typed, setTyped] = useState('');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<{ text: string; field: 'password' | 'username' } | null>(null);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    if (typed.trim().toLowerCase() !== me.username) return setError(t('accountSettings.usernameMismatch'));
+    if (busy) return;
+    if (typed.trim().toLowerCase() !== me.username)
+      return setError({ text: t('accountSettings.usernameMismatch'), field: 'username' });
     setBusy(true);
     setError(null);
     try {
       await onDeleteAccount(password);
     } catch (failure) {
-      setError(
-        hasCode(failure, 'UNAUTHORIZED') ? t('accountSettings.wrongPassword') : describeError(failure, t),
-      );
+      setError({
+        text: hasCode(failure, 'UNAUTHORIZED')
+          ? t('accountSettings.wrongPassword')
+          : describeError(failure, t),
+        field: 'password',
+      });
       setBusy(false);
     }
   }
@@ -359,17 +365,13 @@ function DeleteAccount({ me, onDeleteAccount }: Omit<AccountSettingsProps, 'clie
           <li>{t('accountSettings.dangerSignOut')}</li>
         </ul>
       </div>
-      <div className="field">
-        <label htmlFor={ids.password}>{t('accountSettings.deletePassword')}</label>
-        <input
-          id={ids.password}
-          type="password"
-          autoComplete="current-password"
-          required
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-        />
-      </div>
+      <PasswordField
+        label={t('accountSettings.deletePassword')}
+        autoComplete="current-password"
+        value={password}
+        onChange={setPassword}
+        {...(error?.field === 'password' ? { invalid: true, describedBy: ids.error } : {})}
+      />
       <div className="field">
         <label htmlFor={ids.username}>{t('accountSettings.typeUsername', { username: me.username })}</label>
         <input
@@ -381,11 +383,13 @@ function DeleteAccount({ me, onDeleteAccount }: Omit<AccountSettingsProps, 'clie
           required
           value={typed}
           onChange={(e) => setTyped(e.target.value)}
+          aria-invalid={error?.field === 'username' ? true : undefined}
+          aria-describedby={error?.field === 'username' ? ids.error : undefined}
         />
       </div>
       {error && (
-        <p role="alert" className="form-error">
-          {error}
+        <p id={ids.error} role="alert" className="form-error">
+          {error.text}
         </p>
       )}
       <button type="submit" className="button button--small account-settings__delete" disabled={busy}>

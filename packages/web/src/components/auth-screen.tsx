@@ -1,5 +1,5 @@
 import { Password, Username } from '@cinder/protocol';
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, type KeyboardEvent, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AUTONYMS, isLanguage, LANGUAGES } from '../i18n/language.ts';
 import { saveLanguage } from '../i18n/setup.ts';
@@ -7,6 +7,7 @@ import { describeError } from '../lib/errors.ts';
 import type { SignOutNotice } from '../session/session-controller.ts';
 import { Brand } from './brand.tsx';
 import { EyeIcon, FlameIcon, LockIcon } from './icons.tsx';
+import { PasswordField } from './password-field.tsx';
 
 type Mode = 'login' | 'register';
 
@@ -25,20 +26,23 @@ export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
   const [mode, setMode] = useState<Mode>(notice ? 'login' : 'register');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  // `field` is the input the error is about (`aria-invalid`); the server's answers concern both.
+  const [error, setError] = useState<{ text: string; field: 'username' | 'password' | 'both' } | null>(null);
   const [busy, setBusy] = useState(false);
-  const ids = { user: useId(), pass: useId(), hint: useId(), error: useId() };
+  const ids = { user: useId(), hint: useId(), error: useId() };
+  const tabs = { register: useRef<HTMLButtonElement>(null), login: useRef<HTMLButtonElement>(null) };
 
   async function submit(event: FormEvent) {
     event.preventDefault();
+    if (busy) return;
     const name = username.trim().toLowerCase();
     const validName = Username.safeParse(name);
     if (!validName.success) {
-      setError(t('auth.badUsername'));
+      setError({ text: t('auth.badUsername'), field: 'username' });
       return;
     }
     if (!Password.safeParse(password).success) {
-      setError(t('auth.badPassword'));
+      setError({ text: t('auth.badPassword'), field: 'password' });
       return;
     }
     setBusy(true);
@@ -46,10 +50,31 @@ export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
     try {
       await onSubmit(mode, name, password);
     } catch (e) {
-      setError(describeError(e, t));
+      setError({ text: describeError(e, t), field: 'both' });
       setBusy(false);
     }
   }
+
+  function choose(next: Mode) {
+    setMode(next);
+    setError(null);
+  }
+
+  /** Arrow keys, Home and End move between the two tabs (the ARIA tabs pattern); Tab leaves them. */
+  function onTabKey(event: KeyboardEvent) {
+    const next: Mode | null =
+      event.key === 'ArrowLeft' || event.key === 'Home'
+        ? 'register'
+        : event.key === 'ArrowRight' || event.key === 'End'
+          ? 'login'
+          : null;
+    if (!next) return;
+    event.preventDefault();
+    choose(next);
+    tabs[next].current?.focus();
+  }
+
+  const invalid = (field: 'username' | 'password') => error?.field === field || error?.field === 'both';
 
   const registering = mode === 'register';
   return (
@@ -91,24 +116,24 @@ export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
           <button
             type="button"
             role="tab"
+            ref={tabs.register}
             aria-selected={registering}
+            tabIndex={registering ? 0 : -1}
             className="segmented__option"
-            onClick={() => {
-              setMode('register');
-              setError(null);
-            }}
+            onClick={() => choose('register')}
+            onKeyDown={onTabKey}
           >
             {t('auth.createAccount')}
           </button>
           <button
             type="button"
             role="tab"
+            ref={tabs.login}
             aria-selected={!registering}
+            tabIndex={registering ? -1 : 0}
             className="segmented__option"
-            onClick={() => {
-              setMode('login');
-              setError(null);
-            }}
+            onClick={() => choose('login')}
+            onKeyDown={onTabKey}
           >
             {t('auth.signIn')}
           </button>
@@ -122,7 +147,7 @@ export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
 
         <form
           className="auth__form"
-          onSubmit={submit}
+          onSubmit={(e) => void submit(e)}
           noValidate
           aria-describedby={error ? ids.error : undefined}
         >
@@ -139,7 +164,7 @@ export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
               value={username}
               onChange={(e) => setUsername(e.target.value)}
               aria-describedby={registering ? ids.hint : undefined}
-              aria-invalid={error ? true : undefined}
+              aria-invalid={invalid('username') ? true : undefined}
             />
             {registering && (
               <p id={ids.hint} className="field__hint">
@@ -147,23 +172,18 @@ export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
               </p>
             )}
           </div>
-          <div className="field">
-            <label htmlFor={ids.pass}>{t('auth.password')}</label>
-            <input
-              id={ids.pass}
-              name="password"
-              type="password"
-              autoComplete={registering ? 'new-password' : 'current-password'}
-              required
-              minLength={8}
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              aria-invalid={error ? true : undefined}
-            />
-          </div>
+          <PasswordField
+            label={t('auth.password')}
+            name="password"
+            autoComplete={registering ? 'new-password' : 'current-password'}
+            minLength={8}
+            value={password}
+            onChange={setPassword}
+            invalid={invalid('password')}
+          />
           {error && (
             <p id={ids.error} className="form-error" role="alert">
-              {error}
+              {error.text}
             </p>
           )}
           <button type="submit" className="button button--primary button--block" disabled={busy}>
