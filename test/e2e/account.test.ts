@@ -189,6 +189,59 @@ describeBrowser('web: everyday account features (the burn toggle per draft, devi
   );
 
   it(
+    'devices by keyboard: Cancel and Escape give the focus back to the button asked from; a list gone stale still signs out the rest',
+    async () => {
+      const first = await AppPage.open(await suite.newContext(LAPTOP), suite.url, 'first');
+      const second = await AppPage.open(await suite.newContext(LAPTOP), suite.url, 'second');
+      const third = await AppPage.open(await suite.newContext(LAPTOP), suite.url, 'third');
+      await first.signUp('kalice');
+      await second.signIn('kalice');
+      await third.signIn('kalice');
+      const devices = await openDevices(first);
+      await expect.poll(() => deviceRows(devices).count(), { timeout: WAIT_MS }).toBe(3);
+      const focused = (locator: Locator) => locator.evaluate((el) => el === document.activeElement);
+
+      // The question takes the focus on its Cancel; Cancel hands it back to the row's Sign out.
+      const row = deviceRows(devices).filter({ hasNotText: 'This device' }).first();
+      const rowSignOut = row.getByRole('button', { name: /^Sign out / });
+      await rowSignOut.focus();
+      await first.page.keyboard.press('Enter');
+      const question = row.getByRole('group', { name: /^Sign out “.*”\?/ });
+      await question.waitFor();
+      expect(await focused(question.getByRole('button', { name: 'Cancel' }))).toBe(true);
+      await first.page.keyboard.press('Enter');
+      await expect.poll(() => focused(rowSignOut), { timeout: WAIT_MS }).toBe(true);
+
+      // Escape answers the question and leaves the settings dialog open.
+      const all = devices.getByRole('button', { name: 'Sign out all other devices' });
+      await all.focus();
+      await first.page.keyboard.press('Enter');
+      await devices
+        .getByRole('group', { name: 'Sign out all 2 other devices? Their chats are cleared from them.' })
+        .waitFor();
+      await first.page.keyboard.press('Escape');
+      await expect.poll(() => focused(all), { timeout: WAIT_MS }).toBe(true);
+      expect(await first.page.getByTestId('settings-dialog').isVisible()).toBe(true);
+
+      // The third device signs itself out; this list still shows it. "Sign out all" signs out the
+      // second one too, and both count as done: the one already gone is no error.
+      await third.page.getByRole('button', { name: 'Sign out…' }).click();
+      await third.page.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await third.page.getByRole('tab', { name: 'Sign in' }).waitFor();
+      expect(await deviceRows(devices).count()).toBe(3);
+      await all.click();
+      await devices.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await signedOutNotice(second).waitFor();
+      await devices.getByText('2 devices were signed out.').waitFor({ state: 'attached' });
+      await expect.poll(() => deviceRows(devices).count(), { timeout: WAIT_MS }).toBe(1);
+      expect(await devices.getByRole('alert').count()).toBe(0);
+      // The pressed button is gone: the focus waits on the section's heading, inside the dialog.
+      expect(await focused(devices.getByRole('heading', { name: 'Devices' }))).toBe(true);
+    },
+    TEST_MS,
+  );
+
+  it(
     'the sign-in screen switches the language before signing in, and the choice stays for the app',
     async () => {
       const app = await AppPage.open(

@@ -1,8 +1,8 @@
 import type { CinderClient, DeviceInfo } from '@cinder/sdk';
-import { useCallback, useEffect, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useFormat } from '../i18n/use-format.ts';
-import { describeError } from '../lib/errors.ts';
+import { describeError, hasCode } from '../lib/errors.ts';
 import type { Me } from '../session/sdk-types.ts';
 import '../styles/devices.css';
 
@@ -26,10 +26,26 @@ export function DevicesSettings({ client, me }: DevicesSettingsProps) {
   const format = useFormat();
   const titleId = useId();
   const [devices, setDevices] = useState<readonly DeviceInfo[] | null>(null);
+  /** Why the list could not be read (with Try again). */
   const [error, setError] = useState<string | null>(null);
+  /** Why a sign-out failed; kept apart from `error`, which the reload after it clears. */
+  const [signOutError, setSignOutError] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<Confirming>(null);
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState('');
+  const titleRef = useRef<HTMLHeadingElement>(null);
+  // The button a cancelled question came from gets the focus back when it shows again.
+  const returnTo = useRef<string | null>(null);
+  const focusIfReturning = (key: string) => (button: HTMLButtonElement | null) => {
+    if (button && returnTo.current === key) {
+      returnTo.current = null;
+      button.focus();
+    }
+  };
+  const cancel = (key: string) => {
+    returnTo.current = key;
+    setConfirming(null);
+  };
 
   const load = useCallback(async () => {
     setError(null);
@@ -46,30 +62,39 @@ export function DevicesSettings({ client, me }: DevicesSettingsProps) {
 
   const others = devices?.filter((d) => !d.current) ?? [];
 
-  async function signOut(targets: readonly DeviceInfo[]) {
+  async function signOut(targets: readonly DeviceInfo[], kind: 'one' | 'others') {
     setBusy(true);
     setStatus('');
+    setSignOutError(null);
     try {
-      // One at a time: the list stays true to what the server did if one of them fails.
-      for (const device of targets) await client.revokeDevice(device.id);
+      // One at a time: the list stays true to what the server did if one of them fails. A device
+      // the server no longer has (signed out meanwhile, elsewhere) is as asked: go on with the rest.
+      for (const device of targets) {
+        await client.revokeDevice(device.id).catch((failure: unknown) => {
+          if (!hasCode(failure, 'NOT_FOUND')) throw failure;
+        });
+      }
       const [only] = targets;
       setStatus(
-        targets.length === 1 && only && confirming?.kind === 'one'
+        kind === 'one' && only
           ? t('account.devices.signedOut', { name: only.name })
           : t('account.devices.signedOutAll', { count: targets.length }),
       );
-      setConfirming(null);
     } catch (failure) {
-      setError(describeError(failure, t));
+      setSignOutError(t('account.devices.signOutFailed', { reason: describeError(failure, t) }));
     } finally {
+      // The question and the button pressed are gone: the section's heading takes the focus, so
+      // a keyboard stays in the dialog where it was (the outcome is announced below).
+      setConfirming(null);
       setBusy(false);
+      titleRef.current?.focus();
       await load();
     }
   }
 
   return (
     <section className="settings__group devices" aria-labelledby={titleId} data-testid="devices-settings">
-      <h3 id={titleId} className="settings__legend devices__title">
+      <h3 id={titleId} ref={titleRef} tabIndex={-1} className="settings__legend devices__title">
         {t('account.devices.title')}
       </h3>
       <p className="settings__hint">{t('account.devices.hint', { username: me.username })}</p>
@@ -107,13 +132,14 @@ export function DevicesSettings({ client, me }: DevicesSettingsProps) {
                   <Confirm
                     question={t('account.devices.confirm', { name: device.name })}
                     busy={busy}
-                    onConfirm={() => void signOut([device])}
-                    onCancel={() => setConfirming(null)}
+                    onConfirm={() => void signOut([device], 'one')}
+                    onCancel={() => cancel(device.id)}
                   />
                 ) : (
                   <button
                     type="button"
                     className="button button--small devices__sign-out"
+                    ref={focusIfReturning(device.id)}
                     disabled={busy}
                     aria-label={t('account.devices.signOutNamed', { name: device.name })}
                     onClick={() => setConfirming({ kind: 'one', device })}
@@ -132,19 +158,25 @@ export function DevicesSettings({ client, me }: DevicesSettingsProps) {
           <Confirm
             question={t('account.devices.confirmAll', { count: others.length })}
             busy={busy}
-            onConfirm={() => void signOut(others)}
-            onCancel={() => setConfirming(null)}
+            onConfirm={() => void signOut(others, 'others')}
+            onCancel={() => cancel('others')}
           />
         ) : (
           <button
             type="button"
             className="button button--small devices__sign-out-all"
+            ref={focusIfReturning('others')}
             disabled={busy}
             onClick={() => setConfirming({ kind: 'others' })}
           >
             {t('account.devices.signOutOthers')}
           </button>
         ))}
+      {signOutError && (
+        <p className="devices__error" role="alert">
+          {signOutError}
+        </p>
+      )}
       <p className="visually-hidden" aria-live="polite">
         {status}
       </p>
@@ -152,7 +184,7 @@ export function DevicesSettings({ client, me }: DevicesSettingsProps) {
   );
 }
 
-/** A question with Cancel (focused: the harmless choice) and Sign out. */
+/** A question with Cancel (focused when it shows: the harmless choice) and Sign out; Escape cancels. */
 function Confirm({
   question,
   busy,
@@ -165,14 +197,29 @@ function Confirm({
   onCancel: () => void;
 }) {
   const { t } = useTranslation();
+  const questionId = useId();
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  // Once, when the question shows: a ref callback would take the focus back on every render.
+  useEffect(() => cancelRef.current?.focus(), []);
   return (
-    <div className="devices__confirm">
-      <p className="devices__question">{question}</p>
+    <fieldset
+      className="devices__confirm"
+      aria-labelledby={questionId}
+      onKeyDown={(event) => {
+        if (event.key !== 'Escape' || busy) return;
+        // Escape answers the question; the settings dialog stays open.
+        event.preventDefault();
+        onCancel();
+      }}
+    >
+      <p id={questionId} className="devices__question">
+        {question}
+      </p>
       <div className="devices__actions">
         <button
           type="button"
           className="button button--small"
-          ref={(el) => el?.focus()}
+          ref={cancelRef}
           disabled={busy}
           onClick={onCancel}
         >
@@ -187,7 +234,7 @@ function Confirm({
           {busy ? t('account.devices.signingOut') : t('account.devices.signOut')}
         </button>
       </div>
-    </div>
+    </fieldset>
   );
 }
 

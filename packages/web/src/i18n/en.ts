@@ -118,6 +118,7 @@ export const en = {
       signedOut: '“{{name}}” was signed out.',
       signedOutAll_one: 'The other device was signed out.',
       signedOutAll_other: '{{count}} devices were signed out.',
+      signOutFailed: 'Could not sign out: {{reason}}',
     },
   },
   notifications: {

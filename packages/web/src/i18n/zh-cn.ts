@@ -115,6 +115,7 @@ export const zhCN: Messages = {
       signedOut: '“{{name}}”已退出登录。',
       signedOutAll_one: '另一台设备已退出登录。',
       signedOutAll_other: '{{count}} 台设备已退出登录。',
+      signOutFailed: '无法退出登录：{{reason}}',
     },
   },
   notifications: {
