@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Locator } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { AppPage, TEST_MS, WAIT_MS } from './app-page.ts';
 import { describeBrowser } from './browser.ts';
@@ -81,6 +82,85 @@ describeBrowser('web: keyboard use, "until closed", a second tab, signing out', 
       await alice.bubbles('burned').waitFor();
       expect(await alice.everything()).not.toContain(secret);
       alice.expectNoProblems();
+      bob.expectNoProblems();
+    },
+    TEST_MS,
+  );
+
+  it(
+    'the sign-in screen’s tabs follow the arrow keys and are one Tab stop; an error marks the field it is about',
+    async () => {
+      const app = await AppPage.open(
+        await suite.newContext({ viewport: { width: 1100, height: 720 } }),
+        suite.url,
+        'tabs',
+      );
+      const { page } = app;
+      const focused = (locator: Locator) => locator.evaluate((el) => el === document.activeElement);
+      const create = page.getByRole('tab', { name: 'Create account' });
+      const signIn = page.getByRole('tab', { name: 'Sign in' });
+      await create.focus();
+      await page.keyboard.press('ArrowRight');
+      expect(await signIn.getAttribute('aria-selected')).toBe('true');
+      expect(await focused(signIn)).toBe(true);
+      expect(await create.getAttribute('tabindex')).toBe('-1');
+      await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+      await page.keyboard.press('Home');
+      expect(await create.getAttribute('aria-selected')).toBe('true');
+      expect(await focused(create)).toBe(true);
+      await page.keyboard.press('Tab');
+      const username = page.getByLabel('Username');
+      const password = page.getByLabel('Password');
+      expect(await focused(username)).toBe(true);
+
+      // A password that is too short: only the password field is invalid.
+      await username.fill('tabsy');
+      await password.fill('short');
+      await page.keyboard.press('Enter');
+      await page.getByRole('alert').waitFor();
+      expect(await password.getAttribute('aria-invalid')).toBe('true');
+      expect(await username.getAttribute('aria-invalid')).toBeNull();
+      // A bad username: that field alone.
+      await username.fill('no spaces allowed');
+      await password.fill('long-enough-password');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => username.getAttribute('aria-invalid'), { timeout: WAIT_MS }).toBe('true');
+      expect(await password.getAttribute('aria-invalid')).toBeNull();
+      app.expectNoProblems();
+    },
+    TEST_MS,
+  );
+
+  it(
+    'blocking by keyboard: the focus follows the question, Escape cancels it, and Unblock and Block hand it on',
+    async () => {
+      const ctx = await suite.newContext({ viewport: { width: 1100, height: 720 } });
+      const otherCtx = await suite.newContext({ viewport: { width: 1100, height: 720 } });
+      const bob = await AppPage.open(ctx, suite.url, 'bob');
+      const alice = await AppPage.open(otherCtx, suite.url, 'alice');
+      await alice.signUp('qalice');
+      await bob.signUp('qbob');
+      await bob.openChat('qalice');
+      const { page } = bob;
+      const focused = (locator: Locator) => locator.evaluate((el) => el === document.activeElement);
+      const block = page.getByRole('button', { name: 'Block qalice' });
+
+      await block.focus();
+      await page.keyboard.press('Enter');
+      const question = page.getByRole('group', { name: /^Block qalice\?/ });
+      const confirm = question.getByRole('button', { name: 'Block', exact: true });
+      await expect.poll(() => focused(confirm), { timeout: WAIT_MS }).toBe(true);
+      await page.keyboard.press('Escape');
+      await question.waitFor({ state: 'detached' });
+      await expect.poll(() => focused(block), { timeout: WAIT_MS }).toBe(true);
+
+      await page.keyboard.press('Enter');
+      await expect.poll(() => focused(confirm), { timeout: WAIT_MS }).toBe(true);
+      await page.keyboard.press('Enter');
+      const unblock = page.getByTestId('blocked-banner').getByRole('button', { name: 'Unblock' });
+      await expect.poll(() => focused(unblock), { timeout: WAIT_MS }).toBe(true);
+      await page.keyboard.press('Enter');
+      await expect.poll(() => focused(block), { timeout: WAIT_MS }).toBe(true);
       bob.expectNoProblems();
     },
     TEST_MS,

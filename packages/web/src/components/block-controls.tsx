@@ -1,5 +1,5 @@
 import type { CinderClient } from '@cinder/sdk';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { type RefObject, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError } from '../lib/errors.ts';
 import '../styles/block.css';
@@ -16,6 +16,21 @@ export interface BlockState {
   cancel: () => void;
   block: () => Promise<void>;
   unblock: () => Promise<void>;
+  /**
+   * The control that takes the focus when it next shows: the Block button after Cancel or an
+   * unblock, Unblock after a block (the control pressed is gone by then). Cleared once it has it.
+   */
+  focusNext: RefObject<'block' | 'unblock' | null>;
+}
+
+/** A ref callback that focuses its button when `state` says it is next. */
+function takeFocus(state: BlockState, which: 'block' | 'unblock') {
+  return (button: HTMLButtonElement | null) => {
+    if (button && state.focusNext.current === which) {
+      state.focusNext.current = null;
+      button.focus();
+    }
+  };
 }
 
 /** Reads (once per chat) and changes whether this account blocked `peer`. */
@@ -27,11 +42,13 @@ export function useBlock(client: CinderClient, peer: string, connected: boolean)
   const [error, setError] = useState<string | null>(null);
   const current = useRef(peer);
   current.current = peer;
+  const focusNext = useRef<'block' | 'unblock' | null>(null);
 
   useEffect(() => {
     setBlocked(null);
     setConfirming(false);
     setError(null);
+    focusNext.current = null;
     if (!connected) return;
     let live = true;
     client
@@ -56,6 +73,7 @@ export function useBlock(client: CinderClient, peer: string, connected: boolean)
         if (to) await client.block(target);
         else await client.unblock(target);
         if (current.current === target) {
+          focusNext.current = to ? 'unblock' : 'block';
           setBlocked(to);
           setConfirming(false);
         }
@@ -75,9 +93,13 @@ export function useBlock(client: CinderClient, peer: string, connected: boolean)
     busy,
     error,
     ask: useCallback(() => setConfirming(true), []),
-    cancel: useCallback(() => setConfirming(false), []),
+    cancel: useCallback(() => {
+      focusNext.current = 'block';
+      setConfirming(false);
+    }, []),
     block: useCallback(() => change(true), [change]),
     unblock: useCallback(() => change(false), [change]),
+    focusNext,
   };
 }
 
@@ -89,6 +111,7 @@ export function BlockButton({ peer, state }: { peer: string; state: BlockState }
     <button
       type="button"
       className="block-button"
+      ref={takeFocus(state, 'block')}
       onClick={state.ask}
       aria-expanded={state.confirming}
       aria-label={t('conversationActions.blockLabel', { peer })}
@@ -98,9 +121,13 @@ export function BlockButton({ peer, state }: { peer: string; state: BlockState }
   );
 }
 
-/** Under the header: the confirm question before blocking, and the banner while blocked. */
+/**
+ * Under the header: the confirm question before blocking (Escape cancels it), and the banner
+ * while blocked.
+ */
 export function BlockBanner({ peer, state }: { peer: string; state: BlockState }) {
   const { t } = useTranslation();
+  const questionId = useId();
   const confirmRef = useRef<HTMLButtonElement>(null);
   const showConfirm = state.confirming && state.blocked === false;
   useEffect(() => {
@@ -109,8 +136,16 @@ export function BlockBanner({ peer, state }: { peer: string; state: BlockState }
 
   if (showConfirm)
     return (
-      <div className="block-banner block-banner--confirm">
-        <p>{t('conversationActions.blockQuestion', { peer })}</p>
+      <fieldset
+        className="block-banner block-banner--confirm"
+        aria-labelledby={questionId}
+        onKeyDown={(event) => {
+          if (event.key !== 'Escape' || state.busy) return;
+          event.preventDefault();
+          state.cancel();
+        }}
+      >
+        <p id={questionId}>{t('conversationActions.blockQuestion', { peer })}</p>
         <div className="block-banner__actions">
           <button type="button" className="link-button" onClick={state.cancel} disabled={state.busy}>
             {t('conversationActions.cancel')}
@@ -126,7 +161,7 @@ export function BlockBanner({ peer, state }: { peer: string; state: BlockState }
           </button>
         </div>
         {state.error && <p role="alert">{state.error}</p>}
-      </div>
+      </fieldset>
     );
   if (state.blocked !== true) return null;
   return (
@@ -136,6 +171,7 @@ export function BlockBanner({ peer, state }: { peer: string; state: BlockState }
         <button
           type="button"
           className="link-button"
+          ref={takeFocus(state, 'unblock')}
           onClick={() => void state.unblock()}
           disabled={state.busy}
         >
