@@ -28,24 +28,53 @@ export interface NotificationsSettingsProps {
  */
 type NotificationState = 'checking' | 'unsupported' | 'denied' | 'off' | 'on' | 'tabOnly' | 'failed';
 
+/** The push subscription of the app's service worker, or false when no worker is registered. */
+async function pushSubscription(): Promise<PushSubscription | null | false> {
+  const registration = await workerRegistration();
+  return registration ? registration.pushManager.getSubscription() : false;
+}
+
 /** This device's state as the browser and the server see it. */
 async function probe(client: CinderClient): Promise<{ state: NotificationState; previews: boolean }> {
   const prefs = loadNotificationPrefs();
   if (!notificationsSupported()) return { state: 'unsupported', previews: prefs.previews };
   if (Notification.permission === 'denied') return { state: 'denied', previews: prefs.previews };
-  const registration = await workerRegistration();
-  if (!registration) return { state: 'unsupported', previews: prefs.previews };
   const granted = Notification.permission === 'granted' && prefs.enabled;
-  const [subscription, status] = await Promise.all([
-    registration.pushManager.getSubscription(),
-    client.pushStatus().catch(() => null),
-  ]);
+  const found = await Promise.all([pushSubscription(), client.pushStatus().catch(() => null)]).catch(
+    () => null,
+  );
+  // The browser could not tell (its service worker or push manager threw): the tab's own
+  // notifications still work, and turning on tries again and says what failed.
+  if (!found) return { state: granted ? 'tabOnly' : 'off', previews: prefs.previews };
+  const [subscription, status] = found;
+  if (subscription === false) return { state: 'unsupported', previews: prefs.previews };
   if (granted && subscription && status?.subscribed) {
     // The server's copy rules its pushes; the page follows it.
     saveNotificationPrefs({ previews: status.previews });
     return { state: 'on', previews: status.previews };
   }
   return { state: granted ? 'tabOnly' : 'off', previews: prefs.previews };
+}
+
+/** Ask for the permission, then subscribe this device; never rejects (a failure is a state). */
+async function enable(client: CinderClient): Promise<NotificationState> {
+  let permission: NotificationPermission;
+  try {
+    permission = await Notification.requestPermission();
+  } catch {
+    return 'off';
+  }
+  if (permission === 'denied') return 'denied';
+  if (permission !== 'granted') return 'off';
+  saveNotificationPrefs({ enabled: true });
+  try {
+    const registration = await workerRegistration();
+    if (!registration) return 'failed';
+    await subscribeDevice(client, registration);
+    return 'on';
+  } catch {
+    return 'failed';
+  }
 }
 
 /**
@@ -78,18 +107,7 @@ export function NotificationsSettings({ client }: NotificationsSettingsProps) {
   const turnOn = useCallback(async () => {
     setBusy(true);
     try {
-      const permission = await Notification.requestPermission();
-      if (permission === 'denied') return setState('denied');
-      if (permission !== 'granted') return setState('off');
-      saveNotificationPrefs({ enabled: true });
-      const registration = await workerRegistration();
-      if (!registration) return setState('failed');
-      try {
-        await subscribeDevice(client, registration);
-        setState('on');
-      } catch {
-        setState('failed');
-      }
+      setState(await enable(client));
     } finally {
       setBusy(false);
     }
