@@ -126,6 +126,13 @@ describeBrowser('web: keyboard use, "until closed", a second tab, signing out', 
       await page.keyboard.press('Enter');
       await expect.poll(() => username.getAttribute('aria-invalid'), { timeout: WAIT_MS }).toBe('true');
       expect(await password.getAttribute('aria-invalid')).toBeNull();
+      // The server refuses a sign-in: the pair is wrong, both fields say so.
+      await signIn.click();
+      await username.fill('tabsy');
+      await page.keyboard.press('Enter');
+      await page.getByRole('alert').filter({ hasText: 'Wrong username or password' }).waitFor();
+      expect(await username.getAttribute('aria-invalid')).toBe('true');
+      expect(await password.getAttribute('aria-invalid')).toBe('true');
       app.expectNoProblems();
     },
     TEST_MS,

@@ -215,8 +215,8 @@ function ReadReceipts({ client }: { client: CinderClient }) {
   );
 }
 
-/** Which field of the password form an error is about, for `aria-invalid`. */
-type PasswordProblem = { text: string; field: 'current' | 'next' } | null;
+/** Which field of the password form an error is about, for `aria-invalid` (none: the server or the network). */
+type PasswordProblem = { text: string; field: 'current' | 'next' | null } | null;
 
 /**
  * Current password, new password twice; the rule for the new one is registration's. The forms of
@@ -251,7 +251,7 @@ function ChangePassword({ client }: { client: CinderClient }) {
       setError(
         hasCode(failure, 'UNAUTHORIZED')
           ? { text: t('accountSettings.wrongPassword'), field: 'current' }
-          : { text: describeError(failure, t), field: 'current' },
+          : { text: describeError(failure, t), field: null },
       );
     } finally {
       setBusy(false);
@@ -324,7 +324,7 @@ function DeleteAccount({ me, onDeleteAccount }: Omit<AccountSettingsProps, 'clie
   const [password, setPassword] = useState('');
   const [typed, setTyped] = useState('');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<{ text: string; field: 'password' | 'username' } | null>(null);
+  const [error, setError] = useState<{ text: string; field: 'password' | 'username' | null } | null>(null);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -336,12 +336,11 @@ function DeleteAccount({ me, onDeleteAccount }: Omit<AccountSettingsProps, 'clie
     try {
       await onDeleteAccount(password);
     } catch (failure) {
-      setError({
-        text: hasCode(failure, 'UNAUTHORIZED')
-          ? t('accountSettings.wrongPassword')
-          : describeError(failure, t),
-        field: 'password',
-      });
+      setError(
+        hasCode(failure, 'UNAUTHORIZED')
+          ? { text: t('accountSettings.wrongPassword'), field: 'password' }
+          : { text: describeError(failure, t), field: null },
+      );
       setBusy(false);
     }
   }

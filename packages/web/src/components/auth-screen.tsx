@@ -3,7 +3,7 @@ import { type FormEvent, type KeyboardEvent, useId, useRef, useState } from 'rea
 import { useTranslation } from 'react-i18next';
 import { AUTONYMS, isLanguage, LANGUAGES } from '../i18n/language.ts';
 import { saveLanguage } from '../i18n/setup.ts';
-import { describeError } from '../lib/errors.ts';
+import { describeError, hasCode } from '../lib/errors.ts';
 import type { SignOutNotice } from '../session/session-controller.ts';
 import { Brand } from './brand.tsx';
 import { EyeIcon, FlameIcon, LockIcon } from './icons.tsx';
@@ -26,8 +26,11 @@ export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
   const [mode, setMode] = useState<Mode>(notice ? 'login' : 'register');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  // `field` is the input the error is about (`aria-invalid`); the server's answers concern both.
-  const [error, setError] = useState<{ text: string; field: 'username' | 'password' | 'both' } | null>(null);
+  // `field` is the input the error is about (`aria-invalid`); none for the network's or server's troubles.
+  const [error, setError] = useState<{
+    text: string;
+    field: 'username' | 'password' | 'both' | null;
+  } | null>(null);
   const [busy, setBusy] = useState(false);
   const ids = { user: useId(), hint: useId(), error: useId() };
   const tabs = { register: useRef<HTMLButtonElement>(null), login: useRef<HTMLButtonElement>(null) };
@@ -50,7 +53,9 @@ export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
     try {
       await onSubmit(mode, name, password);
     } catch (e) {
-      setError({ text: describeError(e, t), field: 'both' });
+      // A refused sign-in is about the pair; a taken username (registering) about the name.
+      const field = hasCode(e, 'UNAUTHORIZED') ? 'both' : hasCode(e, 'CONFLICT') ? 'username' : null;
+      setError({ text: describeError(e, t), field });
       setBusy(false);
     }
   }
