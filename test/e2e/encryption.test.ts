@@ -207,4 +207,39 @@ describeBrowser('web: end-to-end encrypted burn messages, safety numbers, key ch
     },
     TEST_MS,
   );
+  it(
+    'a safety-number check that fails on open says so beside the last number read',
+    async () => {
+      const ctx = await suite.newContext({ viewport: { width: 1200, height: 780 } });
+      const alice = await AppPage.open(ctx, suite.url, 'alice');
+      const bob = await AppPage.open(
+        await suite.newContext({ viewport: { width: 1200, height: 780 } }),
+        suite.url,
+        'bob',
+      );
+      await alice.signUp('salice');
+      await bob.signUp('sbob');
+      await alice.openChat('sbob');
+      let dialog = await alice.openSafetyNumber();
+      const number = await alice.readSafetyNumber();
+      expect(number).toMatch(SAFETY_NUMBER);
+      expect(await dialog.getByRole('alert').count()).toBe(0);
+      await alice.closeSafetyNumber();
+
+      // Offline, the check the dialog makes on open fails: the number shown is the last one read,
+      // and the dialog says it could not check again.
+      await ctx.setOffline(true);
+      dialog = await alice.openSafetyNumber();
+      await dialog.getByRole('alert').waitFor();
+      expect(await alice.readSafetyNumber()).toBe(number);
+      await alice.closeSafetyNumber();
+
+      // Back online, a successful check clears it.
+      await ctx.setOffline(false);
+      await alice.connection().filter({ hasText: 'Connected' }).waitFor();
+      dialog = await alice.openSafetyNumber();
+      await expect.poll(() => dialog.getByRole('alert').count(), { timeout: WAIT_MS }).toBe(0);
+    },
+    TEST_MS,
+  );
 });

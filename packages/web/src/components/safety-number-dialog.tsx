@@ -118,6 +118,12 @@ export function SafetyNumberDialog({ peer, keys, onClose }: SafetyNumberDialogPr
               {verifyError}
             </p>
           )}
+          {/* The check on open failed: the number above is the last one read, which may be old. */}
+          {error && !verifyError && (
+            <p className="form-error" role="alert">
+              {error}
+            </p>
+          )}
           <section className="safety__devices" aria-label={t('safety.devicesLabel', { peer })}>
             <h3 className="safety__subtitle">{t('safety.devices', { peer })}</h3>
             {status.devices.length === 0 ? (
