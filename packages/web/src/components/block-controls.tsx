@@ -38,7 +38,8 @@ export function useBlock(client: CinderClient, peer: string, connected: boolean)
   const { i18n } = useTranslation();
   const [blocked, setBlocked] = useState<boolean | null>(null);
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
+  // The peer whose block or unblock is in flight: another chat's controls stay usable meanwhile.
+  const [busyFor, setBusyFor] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const current = useRef(peer);
   current.current = peer;
@@ -67,7 +68,7 @@ export function useBlock(client: CinderClient, peer: string, connected: boolean)
   const change = useCallback(
     async (to: boolean) => {
       const target = peer;
-      setBusy(true);
+      setBusyFor(target);
       setError(null);
       try {
         if (to) await client.block(target);
@@ -81,7 +82,7 @@ export function useBlock(client: CinderClient, peer: string, connected: boolean)
         if (current.current === target)
           setError(i18n.t('conversationActions.blockFailed', { reason: describeError(e, i18n.t) }));
       } finally {
-        setBusy(false);
+        setBusyFor((now) => (now === target ? null : now));
       }
     },
     [client, peer, i18n],
@@ -90,7 +91,7 @@ export function useBlock(client: CinderClient, peer: string, connected: boolean)
   return {
     blocked,
     confirming,
-    busy,
+    busy: busyFor === peer,
     error,
     ask: useCallback(() => setConfirming(true), []),
     cancel: useCallback(() => {
