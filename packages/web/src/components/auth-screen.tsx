@@ -61,6 +61,8 @@ export function AuthScreen({ notice, onSubmit }: AuthScreenProps) {
   }
 
   function choose(next: Mode) {
+    // The request in flight is of the mode shown: its button keeps saying what it does.
+    if (busy) return;
     setMode(next);
     setError(null);
   }
