@@ -133,12 +133,16 @@ export function NotificationsSettings({ client }: NotificationsSettingsProps) {
       saveNotificationPrefs({ previews: next });
       // The server keeps the choice only for a subscription it has.
       if (state !== 'on') return;
+      // Busy until the server answers: a second change before then could be undone by the first's failure.
+      setBusy(true);
       try {
         await client.setPushPreviews(next);
       } catch {
         setPreviews(!next);
         saveNotificationPrefs({ previews: !next });
         setPreviewsFailed(true);
+      } finally {
+        setBusy(false);
       }
     },
     [client, state],
