@@ -275,13 +275,7 @@ function tombstoneOf(
   at: number,
   message: StoredMessage | undefined,
 ): Tombstone {
-  const tombstone: Tombstone = { id, conversation, reason, at };
-  if (message) {
-    tombstone.from = message.from;
-    tombstone.to = message.to;
-    tombstone.sentAt = message.sentAt;
-  }
-  return tombstone;
+  return withParties({ id, conversation, reason, at }, message);
 }
 
 function recallTombstoneOf(
@@ -291,7 +285,14 @@ function recallTombstoneOf(
   at: number,
   message: StoredMessage | undefined,
 ): RecallTombstone {
-  const placeholder: RecallTombstone = { id, conversation, reason: 'recalled', by, at };
+  return withParties({ id, conversation, reason: 'recalled', by, at }, message);
+}
+
+/** A placeholder with who sent the message to whom and when, if this device held it. Never content. */
+function withParties<T extends Tombstone | RecallTombstone>(
+  placeholder: T,
+  message: StoredMessage | undefined,
+): T {
   if (message) {
     placeholder.from = message.from;
     placeholder.to = message.to;
