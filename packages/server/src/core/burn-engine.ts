@@ -149,7 +149,7 @@ export class BurnEngine {
           userId: who.userId,
           deviceId: who.deviceId,
           at,
-          readReceipts: await this.#storage.accounts.readReceipts(who.userId),
+          // The reader's read-receipt setting is read by the storage, in the open's transaction.
         }),
         at,
       );
@@ -249,7 +249,6 @@ export class BurnEngine {
         id,
         reader: { id: who.userId, username: who.username },
         at,
-        readReceipts: await this.#storage.accounts.readReceipts(who.userId),
       }),
       at,
     );

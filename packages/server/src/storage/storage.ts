@@ -111,7 +111,11 @@ export interface ActInput {
 /** An open: by one device (`deviceId`) of the user, which must be one a sealed message was sealed for. */
 export interface OpenInput extends ActInput {
   deviceId: string;
-  /** False when the reader turned read receipts off: a normal message opens without one. @default true */
+  /**
+   * False when the reader turned read receipts off: a normal message opens without one. When
+   * not given, the storage reads the user's setting in the open's own transaction (on
+   * PostgreSQL beside the row's read, so it costs no round trip of its own).
+   */
   readReceipts?: boolean;
 }
 
@@ -130,7 +134,7 @@ export interface ReadInput {
   id: string;
   reader: Party;
   at: number;
-  /** The reader's setting (docs/accounts.md). @default true */
+  /** The reader's setting (docs/accounts.md); when not given, read in the same transaction. */
   readReceipts?: boolean;
 }
 

@@ -447,13 +447,26 @@ export class PostgresStorage implements Storage {
 
   /** Open the messages of one batch (distinct ids) in the caller's transaction. */
   async #openAll(tx: Tx, inputs: readonly OpenInput[]): Promise<OpenOutcome[]> {
-    const found = await this.#findAll(
-      tx,
-      inputs.map((input) => input.id),
-      'UPDATE',
-    );
+    // The rows and the readers' settings in one round trip (pipelined in the transaction).
+    const [found, silent] = await Promise.all([
+      this.#findAll(
+        tx,
+        inputs.map((input) => input.id),
+        'UPDATE',
+      ),
+      this.#withoutReceipts(
+        tx,
+        inputs.filter((input) => input.readReceipts === undefined).map((input) => input.userId),
+      ),
+    ]);
     const decisions = inputs.map((input) =>
-      decideOpen(found(input.id), input.userId, input.at, input.deviceId, input.readReceipts),
+      decideOpen(
+        found(input.id),
+        input.userId,
+        input.at,
+        input.deviceId,
+        input.readReceipts ?? !silent.has(input.userId),
+      ),
     );
     const burns: Burn[] = [];
     const receipts: Receipt[] = [];
@@ -488,8 +501,15 @@ export class PostgresStorage implements Storage {
 
   async readMessage(input: ReadInput): Promise<ActOutcome> {
     return this.#tx(async (tx): Promise<ActOutcome> => {
-      const found = await this.#findAll(tx, [input.id], 'SHARE');
-      const decision = decideRead(found(input.id), input.reader.id, input.readReceipts);
+      const [found, silent] = await Promise.all([
+        this.#findAll(tx, [input.id], 'SHARE'),
+        this.#withoutReceipts(tx, input.readReceipts === undefined ? [input.reader.id] : []),
+      ]);
+      const decision = decideRead(
+        found(input.id),
+        input.reader.id,
+        input.readReceipts ?? !silent.has(input.reader.id),
+      );
       if (decision.effect === 'refuse') return refused(decision.refusal);
       if (decision.effect === 'ignore') return { kind: 'done', wake: [], burned: [] };
       const receipt = { row: decision.message, by: input.reader.username, at: input.at };
@@ -611,6 +631,16 @@ export class PostgresStorage implements Storage {
    * overlap never wait on each other in a cycle; `FOR UPDATE` where a burn may follow), and the
    * tombstones of those that are gone. Returns a lookup by id.
    */
+  /** Which of `userIds` turned read receipts off (docs/accounts.md); no statement for none. */
+  async #withoutReceipts(tx: Tx, userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const { rows } = await tx.q<{ id: string }>(
+      `SELECT id FROM ${this.#schema}.users WHERE id = ANY($1::text[]) AND NOT read_receipts`,
+      [[...new Set(userIds)]],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
   async #findAll(
     tx: Tx,
     ids: readonly string[],

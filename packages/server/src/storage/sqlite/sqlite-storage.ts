@@ -389,6 +389,11 @@ export class SqliteStorage implements Storage {
     return { result, created: true, wake: [m.to.id, m.from.id], pushable };
   }
 
+  /** Whether `userId` sends read receipts (docs/accounts.md), read inside the caller's write. */
+  #readReceipts(userId: string): boolean {
+    return this.#live().statements.readReceiptsOf.get(userId)?.read_receipts !== 0;
+  }
+
   async openMessage(input: OpenInput): Promise<OpenOutcome> {
     return this.#write((): OpenOutcome => {
       const decision = decideOpen(
@@ -396,7 +401,7 @@ export class SqliteStorage implements Storage {
         input.userId,
         input.at,
         input.deviceId,
-        input.readReceipts,
+        input.readReceipts ?? this.#readReceipts(input.userId),
       );
       switch (decision.effect) {
         case 'take':
@@ -431,7 +436,11 @@ export class SqliteStorage implements Storage {
 
   async readMessage(input: ReadInput): Promise<ActOutcome> {
     return this.#write((): ActOutcome => {
-      const decision = decideRead(this.#find(input.id), input.reader.id, input.readReceipts);
+      const decision = decideRead(
+        this.#find(input.id),
+        input.reader.id,
+        input.readReceipts ?? this.#readReceipts(input.reader.id),
+      );
       if (decision.effect === 'refuse') return refused(decision.refusal);
       if (decision.effect === 'ignore') return { kind: 'done', wake: [], burned: [] };
       return { kind: 'done', ...this.#receipt(decision.message, 'read', input.reader.username, input.at) };
