@@ -30,7 +30,6 @@ export class PostgresAccounts implements AccountStore {
   readonly #users: Batcher<string, UserRecord | null>;
   readonly #keys: Batcher<string, DeviceKey[]>;
   readonly #blocks: Batcher<readonly [string, string], boolean>;
-  readonly #receipts: Batcher<string, boolean>;
   readonly #cursors: CursorWriter;
   /** Cursor writes under way, awaited by `flush`. */
   readonly #writing = new Set<Promise<void>>();
@@ -51,11 +50,6 @@ export class PostgresAccounts implements AccountStore {
     });
     this.#blocks = new Batcher({
       run: (pairs) => this.#findBlocks(pairs),
-      concurrency: BATCHES,
-      maxItems: MAX_BATCH,
-    });
-    this.#receipts = new Batcher({
-      run: (userIds) => this.#findReadReceipts(userIds),
       concurrency: BATCHES,
       maxItems: MAX_BATCH,
     });
@@ -235,17 +229,9 @@ export class PostgresAccounts implements AccountStore {
     ]);
   }
 
-  readReceipts(userId: string): Promise<boolean> {
-    return this.#receipts.submit(userId);
-  }
-
-  async #findReadReceipts(userIds: readonly string[]): Promise<boolean[]> {
-    const { rows } = await this.#pool().query<{ id: string }>(
-      `SELECT id FROM ${this.#schema}.users WHERE id = ANY($1::text[]) AND NOT read_receipts`,
-      [[...new Set(userIds)]],
-    );
-    const off = new Set(rows.map((row) => row.id));
-    return userIds.map((id) => !off.has(id));
+  /** Read by settings only: opens and reads take the setting in their own transaction. */
+  async readReceipts(userId: string): Promise<boolean> {
+    return !(await usersWithoutReceipts(this.#pool(), this.#schema, [userId])).has(userId);
   }
 
   async setReadReceipts(userId: string, on: boolean): Promise<void> {
@@ -290,6 +276,20 @@ interface DeviceRow {
   created_at: string;
   last_seen_at: string | null;
   public_key: string | null;
+}
+
+/** Which of `userIds` turned read receipts off (docs/accounts.md); no statement for none. */
+export async function usersWithoutReceipts(
+  db: PostgresQueryable,
+  schema: string,
+  userIds: readonly string[],
+): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM ${schema}.users WHERE id = ANY($1::text[]) AND NOT read_receipts`,
+    [[...new Set(userIds)]],
+  );
+  return new Set(rows.map((row) => row.id));
 }
 
 function deviceOf(row: DeviceRow): DeviceRecord {

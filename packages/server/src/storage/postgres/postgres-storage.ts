@@ -54,7 +54,7 @@ import type {
   Storage,
   StorageLogger,
 } from '../storage.ts';
-import { PostgresAccounts } from './accounts.ts';
+import { PostgresAccounts, usersWithoutReceipts } from './accounts.ts';
 import { Batcher } from './batcher.ts';
 import { EVENT_COLUMNS, MESSAGE_COLUMNS } from './columns.ts';
 import { type LogLockKeys, logLockKeys } from './log-locks.ts';
@@ -454,8 +454,9 @@ export class PostgresStorage implements Storage {
         inputs.map((input) => input.id),
         'UPDATE',
       ),
-      this.#withoutReceipts(
-        tx,
+      usersWithoutReceipts(
+        { query: tx.q },
+        this.#schema,
         inputs.filter((input) => input.readReceipts === undefined).map((input) => input.userId),
       ),
     ]);
@@ -503,7 +504,11 @@ export class PostgresStorage implements Storage {
     return this.#tx(async (tx): Promise<ActOutcome> => {
       const [found, silent] = await Promise.all([
         this.#findAll(tx, [input.id], 'SHARE'),
-        this.#withoutReceipts(tx, input.readReceipts === undefined ? [input.reader.id] : []),
+        usersWithoutReceipts(
+          { query: tx.q },
+          this.#schema,
+          input.readReceipts === undefined ? [input.reader.id] : [],
+        ),
       ]);
       const decision = decideRead(
         found(input.id),
@@ -631,16 +636,6 @@ export class PostgresStorage implements Storage {
    * overlap never wait on each other in a cycle; `FOR UPDATE` where a burn may follow), and the
    * tombstones of those that are gone. Returns a lookup by id.
    */
-  /** Which of `userIds` turned read receipts off (docs/accounts.md); no statement for none. */
-  async #withoutReceipts(tx: Tx, userIds: readonly string[]): Promise<Set<string>> {
-    if (userIds.length === 0) return new Set();
-    const { rows } = await tx.q<{ id: string }>(
-      `SELECT id FROM ${this.#schema}.users WHERE id = ANY($1::text[]) AND NOT read_receipts`,
-      [[...new Set(userIds)]],
-    );
-    return new Set(rows.map((row) => row.id));
-  }
-
   async #findAll(
     tx: Tx,
     ids: readonly string[],

@@ -156,6 +156,11 @@ export class SqliteAccounts implements AccountStore {
   }
 
   async readReceipts(userId: string): Promise<boolean> {
+    return this.sendsReadReceipts(userId);
+  }
+
+  /** `readReceipts`, synchronously: an open or a read takes it inside its own write. */
+  sendsReadReceipts(userId: string): boolean {
     return this.#deps.statements().readReceiptsOf.get(userId)?.read_receipts !== 0;
   }
 

@@ -389,11 +389,6 @@ export class SqliteStorage implements Storage {
     return { result, created: true, wake: [m.to.id, m.from.id], pushable };
   }
 
-  /** Whether `userId` sends read receipts (docs/accounts.md), read inside the caller's write. */
-  #readReceipts(userId: string): boolean {
-    return this.#live().statements.readReceiptsOf.get(userId)?.read_receipts !== 0;
-  }
-
   async openMessage(input: OpenInput): Promise<OpenOutcome> {
     return this.#write((): OpenOutcome => {
       const decision = decideOpen(
@@ -401,7 +396,7 @@ export class SqliteStorage implements Storage {
         input.userId,
         input.at,
         input.deviceId,
-        input.readReceipts ?? this.#readReceipts(input.userId),
+        input.readReceipts ?? this.accounts.sendsReadReceipts(input.userId),
       );
       switch (decision.effect) {
         case 'take':
@@ -439,7 +434,7 @@ export class SqliteStorage implements Storage {
       const decision = decideRead(
         this.#find(input.id),
         input.reader.id,
-        input.readReceipts ?? this.#readReceipts(input.reader.id),
+        input.readReceipts ?? this.accounts.sendsReadReceipts(input.reader.id),
       );
       if (decision.effect === 'refuse') return refused(decision.refusal);
       if (decision.effect === 'ignore') return { kind: 'done', wake: [], burned: [] };
