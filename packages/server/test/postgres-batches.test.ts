@@ -180,6 +180,21 @@ await describeWithServices('postgres storage: calls of one turn in one batch', [
       storage.accounts.listDeviceKeys(bob.id),
     ]);
     expect([a?.id, none, b?.id, keys]).toEqual([alice.id, null, bob.id, []]);
+    // A send's lookup of its recipient (user, block, key directory) is one statement for a turn.
+    await storage.accounts.block(bob.id, alice.id, 1);
+    const before = postgresQueriesTotal();
+    const peers = await Promise.all([
+      ...Array.from({ length: 20 }, () => storage.accounts.findPeer('bob', alice.id)),
+      storage.accounts.findPeer('alice', bob.id),
+      storage.accounts.findPeer('nobody', bob.id),
+    ]);
+    // 22 alone; one more may be the storage's periodic scrub check landing in the window.
+    expect(postgresQueriesTotal() - before).toBeLessThanOrEqual(2);
+    expect(peers.map((p) => p && [p.id, p.blocksAsker, p.keys])).toEqual([
+      ...Array.from({ length: 20 }, () => [bob.id, true, []]),
+      [alice.id, false, []],
+      null,
+    ]);
     // Acks are written behind (once a second, and at close), each device's highest only.
     await Promise.all([
       storage.accounts.setDeviceCursor('d_bob', 7),

@@ -202,7 +202,9 @@ export function runStorageContract(name: string, options: { create: () => Promis
     });
 
     it('keeps blocks per user, one way, listed by username in the order made', async () => {
-      expect(await storage.accounts.blocks(alice.id, bob.id)).toBe(false);
+      const blocks = async (username: string, askerId: string) =>
+        (await storage.accounts.findPeer(username, askerId))?.blocksAsker;
+      expect(await blocks('alice', bob.id)).toBe(false);
       await storage.accounts.block(alice.id, carol.id, 20);
       await storage.accounts.block(alice.id, bob.id, 10);
       await storage.accounts.block(alice.id, bob.id, 30); // again: nothing changes
@@ -210,19 +212,22 @@ export function runStorageContract(name: string, options: { create: () => Promis
         { username: 'bob', at: 10 },
         { username: 'carol', at: 20 },
       ]);
-      // Concurrent look-ups (batched on PostgreSQL) each get their own answer.
+      // Concurrent look-ups (batched on PostgreSQL) each get their own answer; one of a name
+      // nobody has is null.
       expect(
         await Promise.all([
-          storage.accounts.blocks(alice.id, bob.id),
-          storage.accounts.blocks(bob.id, alice.id),
-          storage.accounts.blocks(alice.id, carol.id),
-          storage.accounts.blocks(carol.id, bob.id),
+          blocks('alice', bob.id),
+          blocks('bob', alice.id),
+          blocks('alice', carol.id),
+          blocks('carol', bob.id),
+          blocks('alice', bob.id),
+          storage.accounts.findPeer('nobody', bob.id),
         ]),
-      ).toEqual([true, false, true, false]);
+      ).toEqual([true, false, true, false, true, null]);
       expect(await storage.accounts.listBlocked(bob.id)).toEqual([]);
       expect(await storage.accounts.unblock(alice.id, bob.id)).toBe(true);
       expect(await storage.accounts.unblock(alice.id, bob.id)).toBe(false);
-      expect(await storage.accounts.blocks(alice.id, bob.id)).toBe(false);
+      expect(await blocks('alice', bob.id)).toBe(false);
       expect(await storage.accounts.listBlocked(alice.id)).toEqual([{ username: 'carol', at: 20 }]);
     });
 
@@ -325,9 +330,22 @@ export function runStorageContract(name: string, options: { create: () => Promis
         { id: 'd_other', publicKey: keys.other, createdAt: 1 },
       ]);
       expect(await storage.accounts.listDeviceKeys(carol.id)).toEqual([]);
+      // A peer lookup carries the same directory.
+      expect(await storage.accounts.findPeer('bob', alice.id)).toEqual({
+        id: bob.id,
+        username: 'bob',
+        displayName: null,
+        blocksAsker: false,
+        keys: await storage.accounts.listDeviceKeys(bob.id),
+      });
+      expect((await storage.accounts.findPeer('carol', alice.id))?.keys).toEqual([]);
       // A deleted (revoked, signed out) device leaves the directory with its key.
       expect(await storage.accounts.deleteDevice(bob.id, 'd_k2')).toBe(true);
       expect((await storage.accounts.listDeviceKeys(bob.id)).map((d) => d.id)).toEqual(['d_k1', 'd_k3']);
+      expect((await storage.accounts.findPeer('bob', carol.id))?.keys.map((d) => d.id)).toEqual([
+        'd_k1',
+        'd_k3',
+      ]);
     });
 
     it('inserts once per (device, key) and appends a message event to both logs', async () => {

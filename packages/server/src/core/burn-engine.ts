@@ -11,7 +11,7 @@ import {
   type SendResult,
 } from '@cinder/protocol';
 import type { Logger } from '../logger.ts';
-import type { BurnedRecord, Changed, NewMessage, Refused, Storage } from '../storage/storage.ts';
+import type { BurnedRecord, Changed, NewMessage, PeerRecord, Refused, Storage } from '../storage/storage.ts';
 import type { DeviceIdentity } from './accounts.ts';
 import { burnPolicy, type Refusal, sealRefusal, sendRefusal } from './burn-rules.ts';
 import type { Hub } from './hub.ts';
@@ -77,7 +77,7 @@ export class BurnEngine {
     if (refusal || !recipient) throw errorOf(refusal ?? { code: 'NOT_FOUND' });
     const attachment = frame.attachment;
     if (attachment) await checkAttachable(this.#storage, this.#now(), who, attachment);
-    const sealed = frame.sealed ? await this.#sealedContent(frame.sealed, recipient) : null;
+    const sealed = frame.sealed ? this.#sealedContent(frame.sealed, recipient) : null;
     const sentAt = this.#now();
     const text = frame.text ?? '';
     const message: NewMessage = {
@@ -178,8 +178,8 @@ export class BurnEngine {
     if (!user) throw errorOf(refusal ?? { code: 'NOT_FOUND' });
     return {
       username: user.username,
-      displayName: user.displayName ?? null,
-      devices: await this.#storage.accounts.listDeviceKeys(user.id),
+      displayName: user.displayName,
+      devices: user.keys,
     };
   }
 
@@ -189,10 +189,7 @@ export class BurnEngine {
    * exists. With the budget spent every such lookup is RATE_LIMITED, found or not, so the
    * refusal tells the asker nothing about the name (docs/accounts.md).
    */
-  async #lookUp(
-    asker: DeviceIdentity,
-    username: string,
-  ): Promise<{ id: string; username: string; displayName?: string | null } | null> {
+  async #lookUp(asker: DeviceIdentity, username: string): Promise<PeerRecord | null> {
     const misses = this.#limiters.unknownUsers;
     misses?.take(asker.userId);
     const user = await this.#userSeenBy(username, asker.userId);
@@ -204,13 +201,9 @@ export class BurnEngine {
    * The account named `username` as user `askerId` sees it: null when there is none, and when it
    * blocked `askerId` (docs/accounts.md: to a blocked user, the blocker does not exist).
    */
-  async #userSeenBy(
-    username: string,
-    askerId: string,
-  ): Promise<{ id: string; username: string; displayName?: string | null } | null> {
-    const user = await this.#storage.accounts.findUserByUsername(username);
-    if (!user || (user.id !== askerId && (await this.#storage.accounts.blocks(user.id, askerId))))
-      return null;
+  async #userSeenBy(username: string, askerId: string): Promise<PeerRecord | null> {
+    const user = await this.#storage.accounts.findPeer(username, askerId);
+    if (!user || (user.id !== askerId && user.blocksAsker)) return null;
     return user;
   }
 
@@ -219,11 +212,11 @@ export class BurnEngine {
    * recipient's current keyed devices (`sealRefusal`: all of them must be there; copies for
    * devices that are gone are dropped), and the payload's size.
    */
-  async #sealedContent(
+  #sealedContent(
     envelope: Envelope,
-    recipient: { id: string; username: string },
-  ): Promise<{ envelopeId: string; text: string; size: number; devices: string[] }> {
-    const current = (await this.#storage.accounts.listDeviceKeys(recipient.id)).map((d) => d.id);
+    recipient: PeerRecord,
+  ): { envelopeId: string; text: string; size: number; devices: string[] } {
+    const current = recipient.keys.map((d) => d.id);
     const refusal = sealRefusal(
       envelope.keys.map((k) => k.device),
       current,

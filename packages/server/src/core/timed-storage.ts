@@ -17,6 +17,7 @@ import type {
   OpenInput,
   OpenOutcome,
   Party,
+  PeerRecord,
   PruneOutcome,
   PushStore,
   PushSubscriptionRecord,
@@ -214,8 +215,8 @@ class TimedAccounts implements AccountStore {
     return timed(this.#metrics, 'listBlocked', performance.now(), this.#inner.listBlocked(userId));
   }
 
-  blocks(userId: string, otherId: string): Promise<boolean> {
-    return timed(this.#metrics, 'blocks', performance.now(), this.#inner.blocks(userId, otherId));
+  findPeer(username: string, askerId: string): Promise<PeerRecord | null> {
+    return timed(this.#metrics, 'findPeer', performance.now(), this.#inner.findPeer(username, askerId));
   }
 
   setDisplayName(userId: string, displayName: string | null): Promise<void> {

@@ -30,6 +30,20 @@ export interface DeviceRecord {
 }
 
 /** A user blocked by another, as `AccountStore.listBlocked` lists them. */
+/**
+ * A user as another user finds it to send to it or to read its keys (`AccountStore.findPeer`):
+ * what a send needs of its recipient, in one read.
+ */
+export interface PeerRecord {
+  id: string;
+  username: string;
+  displayName: string | null;
+  /** Whether this user blocked the one who asked (docs/accounts.md). */
+  blocksAsker: boolean;
+  /** Its key directory, as `listDeviceKeys` gives it. */
+  keys: Array<{ id: string; publicKey: string; createdAt: number }>;
+}
+
 export interface BlockRecord {
   username: string;
   /** When the block was made (ms since the epoch). */
@@ -228,8 +242,12 @@ export interface AccountStore {
   unblock(userId: string, blockedId: string): Promise<boolean>;
   /** The users `userId` blocked, by username, in the order blocked. */
   listBlocked(userId: string): Promise<BlockRecord[]>;
-  /** Whether `userId` blocked `otherId`: every send asks it of its recipient. */
-  blocks(userId: string, otherId: string): Promise<boolean>;
+  /**
+   * The account named `username` as user `askerId` looks it up to send to it or to read its keys:
+   * the user, whether it blocked `askerId`, and its key directory, in one read (every send asks
+   * it of its recipient); null when there is no such user.
+   */
+  findPeer(username: string, askerId: string): Promise<PeerRecord | null>;
   /** Set the user's display name (already normalised), or remove it (null). */
   setDisplayName(userId: string, displayName: string | null): Promise<void>;
   /** Whether the user sends read receipts (true for an unknown user): every open and read asks. */

@@ -7,6 +7,7 @@ import type {
   BlockRecord,
   DeviceAuth,
   DeviceRecord,
+  PeerRecord,
   StorageLogger,
   UserRecord,
 } from '../storage.ts';
@@ -20,8 +21,9 @@ const BATCHES = 2;
 const MAX_BATCH = 256;
 
 /**
- * Accounts and devices on PostgreSQL. The lookups every send makes (the recipient, the key
- * directory) are batched: those asked in one turn share one statement. Acked cursors are written
+ * Accounts and devices on PostgreSQL. The lookup every send makes (`findPeer`: the recipient,
+ * whether it blocked the sender, its key directory) is one statement, batched: those asked in one
+ * turn share it. Acked cursors are written
  * behind, once a second, as on SQLite (cursor-writer.ts): nothing on the hot path reads them.
  */
 export class PostgresAccounts implements AccountStore {
@@ -29,7 +31,7 @@ export class PostgresAccounts implements AccountStore {
   readonly #schema: string;
   readonly #users: Batcher<string, UserRecord | null>;
   readonly #keys: Batcher<string, DeviceKey[]>;
-  readonly #blocks: Batcher<readonly [string, string], boolean>;
+  readonly #peers: Batcher<readonly [string, string], PeerRecord | null>;
   readonly #cursors: CursorWriter;
   /** Cursor writes under way, awaited by `flush`. */
   readonly #writing = new Set<Promise<void>>();
@@ -48,8 +50,8 @@ export class PostgresAccounts implements AccountStore {
       concurrency: BATCHES,
       maxItems: MAX_BATCH,
     });
-    this.#blocks = new Batcher({
-      run: (pairs) => this.#findBlocks(pairs),
+    this.#peers = new Batcher({
+      run: (asks) => this.#findPeers(asks),
       concurrency: BATCHES,
       maxItems: MAX_BATCH,
     });
@@ -208,18 +210,43 @@ export class PostgresAccounts implements AccountStore {
     return rows.map((row) => ({ username: row.username, at: int(row.created_at) }));
   }
 
-  blocks(userId: string, otherId: string): Promise<boolean> {
-    return this.#blocks.submit([userId, otherId]);
+  findPeer(username: string, askerId: string): Promise<PeerRecord | null> {
+    return this.#peers.submit([username, askerId]);
   }
 
-  async #findBlocks(pairs: ReadonlyArray<readonly [string, string]>): Promise<boolean[]> {
-    const { rows } = await this.#pool().query<{ user_id: string; blocked_id: string }>(
-      `SELECT b.user_id, b.blocked_id FROM ${this.#schema}.blocks b
-       JOIN unnest($1::text[], $2::text[]) AS p(u, o) ON b.user_id = p.u AND b.blocked_id = p.o`,
-      [pairs.map(([u]) => u), pairs.map(([, o]) => o)],
+  /** One row per ask that found its user: the block and the key directory come along. */
+  async #findPeers(asks: ReadonlyArray<readonly [string, string]>): Promise<Array<PeerRecord | null>> {
+    const s = this.#schema;
+    const { rows } = await this.#pool().query<{
+      i: string;
+      id: string;
+      username: string;
+      display_name: string | null;
+      blocks_asker: boolean;
+      keys: DeviceKey[] | null;
+    }>(
+      `SELECT a.i, u.id, u.username, u.display_name,
+         EXISTS (SELECT 1 FROM ${s}.blocks b WHERE b.user_id = u.id AND b.blocked_id = a.asker) AS blocks_asker,
+         (SELECT json_agg(json_build_object('id', d.id, 'publicKey', d.public_key, 'createdAt', d.created_at)
+                          ORDER BY d.created_at, d.id)
+            FROM ${s}.devices d WHERE d.user_id = u.id AND d.public_key IS NOT NULL) AS keys
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS a(name, asker, i)
+       JOIN ${s}.users u ON u.username = a.name`,
+      [asks.map(([name]) => name), asks.map(([, asker]) => asker)],
     );
-    const found = new Set(rows.map((row) => `${row.user_id}\n${row.blocked_id}`));
-    return pairs.map(([u, o]) => found.has(`${u}\n${o}`));
+    const found = new Map(
+      rows.map((row) => [
+        Number(row.i) - 1,
+        {
+          id: row.id,
+          username: row.username,
+          displayName: row.display_name,
+          blocksAsker: row.blocks_asker,
+          keys: row.keys ?? [],
+        },
+      ]),
+    );
+    return asks.map((_, i) => found.get(i) ?? null);
   }
 
   async setDisplayName(userId: string, displayName: string | null): Promise<void> {

@@ -1,6 +1,13 @@
 import { CinderError } from '@cinder/protocol';
 import type { CursorWriter } from '../cursor-writer.ts';
-import type { AccountStore, BlockRecord, DeviceAuth, DeviceRecord, UserRecord } from '../storage.ts';
+import type {
+  AccountStore,
+  BlockRecord,
+  DeviceAuth,
+  DeviceRecord,
+  PeerRecord,
+  UserRecord,
+} from '../storage.ts';
 import type { DeviceRow, Statements } from './statements.ts';
 
 /** Accounts kept in the username cache; the oldest is dropped beyond this. */
@@ -144,8 +151,16 @@ export class SqliteAccounts implements AccountStore {
       .map((row) => ({ username: row.username, at: row.created_at }));
   }
 
-  async blocks(userId: string, otherId: string): Promise<boolean> {
-    return this.#deps.statements().isBlocked.get(userId, otherId) !== undefined;
+  async findPeer(username: string, askerId: string): Promise<PeerRecord | null> {
+    const user = await this.findUserByUsername(username);
+    if (!user) return null;
+    return {
+      id: user.id,
+      username: user.username,
+      displayName: user.displayName ?? null,
+      blocksAsker: this.#deps.statements().isBlocked.get(user.id, askerId) !== undefined,
+      keys: await this.listDeviceKeys(user.id),
+    };
   }
 
   async setDisplayName(userId: string, displayName: string | null): Promise<void> {
