@@ -23,8 +23,8 @@ const MAX_BATCH = 256;
 /**
  * Accounts and devices on PostgreSQL. The lookup every send makes (`findPeer`: the recipient,
  * whether it blocked the sender, its key directory) is one statement, batched: those asked in one
- * turn share it. Acked cursors are written
- * behind, once a second, as on SQLite (cursor-writer.ts): nothing on the hot path reads them.
+ * turn share it. Acked cursors are written behind, once a second, as on SQLite (cursor-writer.ts):
+ * nothing on the hot path reads them.
  */
 export class PostgresAccounts implements AccountStore {
   readonly #pool: () => PostgresQueryable;
