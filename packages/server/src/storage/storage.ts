@@ -29,7 +29,6 @@ export interface DeviceRecord {
   publicKey: string | null;
 }
 
-/** A user blocked by another, as `AccountStore.listBlocked` lists them. */
 /**
  * A user as another user finds it to send to it or to read its keys (`AccountStore.findPeer`):
  * what a send needs of its recipient, in one read.
@@ -44,6 +43,7 @@ export interface PeerRecord {
   keys: Array<{ id: string; publicKey: string; createdAt: number }>;
 }
 
+/** A user blocked by another, as `AccountStore.listBlocked` lists them. */
 export interface BlockRecord {
   username: string;
   /** When the block was made (ms since the epoch). */
