@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CinderError, type Event } from '@cinder/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewMessage, Party, Storage } from '../src/storage/storage.ts';
-import { addDevices } from './storage-fixtures.ts';
+import { addDevices, keysOf } from './storage-fixtures.ts';
 
 /** A storage under test and how to dispose of it. */
 export interface StorageFixture {
@@ -170,7 +170,7 @@ export function runStorageContract(name: string, options: { create: () => Promis
       await storage.push.saveSubscription(sub('pa1', alice.id));
       await storage.push.saveSubscription(sub('pb1', bob.id));
       // The key directory is read (and may be cached) before the change.
-      expect(await storage.accounts.listDeviceKeys(alice.id)).toHaveLength(3);
+      expect(await keysOf(storage, alice)).toHaveLength(3);
       expect((await storage.accounts.findUserByUsername('alice'))?.passwordHash).toBe('x');
 
       expect((await storage.accounts.changePassword(alice.id, 'new-hash', 'pa1')).sort()).toEqual([
@@ -179,7 +179,7 @@ export function runStorageContract(name: string, options: { create: () => Promis
       ]);
       expect((await storage.accounts.findUserByUsername('alice'))?.passwordHash).toBe('new-hash');
       expect((await storage.accounts.listDevices(alice.id)).map((d) => d.id)).toEqual(['pa1']);
-      expect((await storage.accounts.listDeviceKeys(alice.id)).map((d) => d.id)).toEqual(['pa1']);
+      expect((await keysOf(storage, alice)).map((d) => d.id)).toEqual(['pa1']);
       expect(await storage.accounts.findDeviceByTokenHash('h_pa2')).toBeNull();
       expect(await storage.accounts.findDeviceByTokenHash('h_pa1')).not.toBeNull();
       expect((await storage.push.listSubscriptions(alice.id)).map((s) => s.deviceId)).toEqual(['pa1']);
@@ -321,27 +321,23 @@ export function runStorageContract(name: string, options: { create: () => Promis
       expect((await storage.accounts.findDeviceByTokenHash('h_d_k2'))?.device.publicKey).toBe(keys.k2);
       expect((await storage.accounts.findDeviceByTokenHash('h_d_none'))?.device.publicKey).toBeNull();
       // A device without a key is not in the directory; another user's devices neither.
-      expect(await storage.accounts.listDeviceKeys(bob.id)).toEqual([
-        { id: 'd_k1', publicKey: keys.k1, createdAt: 5 },
-        { id: 'd_k2', publicKey: keys.k2, createdAt: 7 },
-        { id: 'd_k3', publicKey: keys.k3, createdAt: 7 },
-      ]);
-      expect(await storage.accounts.listDeviceKeys(alice.id)).toEqual([
-        { id: 'd_other', publicKey: keys.other, createdAt: 1 },
-      ]);
-      expect(await storage.accounts.listDeviceKeys(carol.id)).toEqual([]);
-      // A peer lookup carries the same directory.
+      // The directory rides on the lookup of a peer: oldest first, then by id.
       expect(await storage.accounts.findPeer('bob', alice.id)).toEqual({
         id: bob.id,
         username: 'bob',
         displayName: null,
         blocksAsker: false,
-        keys: await storage.accounts.listDeviceKeys(bob.id),
+        keys: [
+          { id: 'd_k1', publicKey: keys.k1, createdAt: 5 },
+          { id: 'd_k2', publicKey: keys.k2, createdAt: 7 },
+          { id: 'd_k3', publicKey: keys.k3, createdAt: 7 },
+        ],
       });
+      expect(await keysOf(storage, alice)).toEqual([{ id: 'd_other', publicKey: keys.other, createdAt: 1 }]);
       expect((await storage.accounts.findPeer('carol', alice.id))?.keys).toEqual([]);
-      // A deleted (revoked, signed out) device leaves the directory with its key.
+      // A deleted (revoked, signed out) device leaves the directory with its key, for every asker.
       expect(await storage.accounts.deleteDevice(bob.id, 'd_k2')).toBe(true);
-      expect((await storage.accounts.listDeviceKeys(bob.id)).map((d) => d.id)).toEqual(['d_k1', 'd_k3']);
+      expect((await keysOf(storage, bob)).map((d) => d.id)).toEqual(['d_k1', 'd_k3']);
       expect((await storage.accounts.findPeer('bob', carol.id))?.keys.map((d) => d.id)).toEqual([
         'd_k1',
         'd_k3',
@@ -789,7 +785,7 @@ export function runStorageContract(name: string, options: { create: () => Promis
       expect(await storage.accounts.findUserByUsername('alice')).toBeNull();
       expect(await storage.accounts.listDevices(alice.id)).toEqual([]);
       expect(await storage.accounts.findDeviceByTokenHash('del_a1')).toBeNull();
-      expect(await storage.accounts.listDeviceKeys(alice.id)).toEqual([]);
+      expect(await storage.accounts.findPeer('alice', carol.id)).toBeNull();
       expect(await storage.push.listSubscriptions(alice.id)).toEqual([]);
       expect(await storage.accounts.listBlocked(alice.id)).toEqual([]);
       expect(await storage.accounts.listBlocked(carol.id)).toEqual([]);

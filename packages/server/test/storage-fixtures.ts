@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { DATABASE_FILE } from '../src/storage/sqlite/sqlite-storage.ts';
-import type { LoggedEvent, NewMessage, Party, Storage } from '../src/storage/storage.ts';
+import type { DeviceKey, LoggedEvent, NewMessage, Party, Storage } from '../src/storage/storage.ts';
 
 // What storage tests build over and over: parties, messages, devices, and a look at the SQLite
 // file through a second, read-only connection.
@@ -15,6 +15,14 @@ export const alice = party('alice');
 export const bob = party('bob');
 
 let counter = 0;
+
+/**
+ * `user`'s key directory, read the way a send reads it: in the lookup of its recipient
+ * (`findPeer`, here asked by a user who does not exist); [] when there is no such user.
+ */
+export async function keysOf(storage: Storage, user: Party): Promise<DeviceKey[]> {
+  return (await storage.accounts.findPeer(user.username, 'u_nobody'))?.keys ?? [];
+}
 
 /** Create the accounts of these parties (Alice and Bob by default). */
 export async function addUsers(storage: Storage, parties: readonly Party[] = [alice, bob]): Promise<void> {
@@ -93,7 +101,7 @@ export function countRows(dataDir: string, from: string): number {
 export async function expectMigratedStorageWorks(storage: Storage, old: NewMessage): Promise<void> {
   // What version 1 held: a device without a key (not in the directory), a message that is not sealed.
   expect((await storage.accounts.findDeviceByTokenHash('h_old'))?.device.publicKey).toBeNull();
-  expect(await storage.accounts.listDeviceKeys(bob.id)).toEqual([]);
+  expect(await keysOf(storage, bob)).toEqual([]);
   expect(
     await storage.openMessage({ id: old.id, userId: bob.id, deviceId: 'd_old', at: 2_000 }),
   ).toMatchObject({ kind: 'taken', text: 'from version 1', sealed: false });
@@ -108,9 +116,7 @@ export async function expectMigratedStorageWorks(storage: Storage, old: NewMessa
     publicKey: key,
     tokenHash: 'h_new',
   });
-  expect(await storage.accounts.listDeviceKeys(bob.id)).toEqual([
-    { id: 'd_new', publicKey: key, createdAt: 6 },
-  ]);
+  expect(await keysOf(storage, bob)).toEqual([{ id: 'd_new', publicKey: key, createdAt: 6 }]);
   const sealed = newMessage({ from: alice, text: '{"v":1}', burn: hourBurn, sealedFor: ['d_new'] });
   await storage.insertMessage({ deviceId: 'd_a', key: 'k-sealed', message: sealed, at: 1_000 });
   expect(

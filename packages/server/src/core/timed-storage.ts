@@ -168,10 +168,6 @@ class TimedAccounts implements AccountStore {
     return timed(this.#metrics, 'createDevice', performance.now(), this.#inner.createDevice(device));
   }
 
-  listDeviceKeys(userId: string): Promise<Array<{ id: string; publicKey: string; createdAt: number }>> {
-    return timed(this.#metrics, 'listDeviceKeys', performance.now(), this.#inner.listDeviceKeys(userId));
-  }
-
   findDeviceByTokenHash(tokenHash: string): Promise<DeviceAuth | null> {
     return timed(
       this.#metrics,

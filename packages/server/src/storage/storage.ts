@@ -39,8 +39,16 @@ export interface PeerRecord {
   displayName: string | null;
   /** Whether this user blocked the one who asked (docs/accounts.md). */
   blocksAsker: boolean;
-  /** Its key directory, as `listDeviceKeys` gives it. */
-  keys: Array<{ id: string; publicKey: string; createdAt: number }>;
+  /** Its key directory: its devices that have a public key, oldest first. */
+  keys: DeviceKey[];
+}
+
+/** A device in a user's key directory (`PeerRecord.keys`). */
+export interface DeviceKey {
+  id: string;
+  publicKey: string;
+  /** When the device was created (ms since the epoch): the directory's order, then the id. */
+  createdAt: number;
 }
 
 /** A user blocked by another, as `AccountStore.listBlocked` lists them. */
@@ -223,8 +231,6 @@ export interface AccountStore {
   createUser(user: UserRecord): Promise<void>;
   findUserByUsername(username: string): Promise<UserRecord | null>;
   createDevice(device: DeviceRecord & { tokenHash: string }): Promise<void>;
-  /** The user's devices that have a public key, oldest first: the key directory. */
-  listDeviceKeys(userId: string): Promise<Array<{ id: string; publicKey: string; createdAt: number }>>;
   /** The device (and account) holding a token hash, or null when unknown or revoked. */
   findDeviceByTokenHash(tokenHash: string): Promise<DeviceAuth | null>;
   listDevices(userId: string): Promise<DeviceRecord[]>;

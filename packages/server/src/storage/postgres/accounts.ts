@@ -6,6 +6,7 @@ import type {
   AccountStore,
   BlockRecord,
   DeviceAuth,
+  DeviceKey,
   DeviceRecord,
   PeerRecord,
   StorageLogger,
@@ -13,8 +14,6 @@ import type {
 } from '../storage.ts';
 import { Batcher } from './batcher.ts';
 import type { PostgresQueryable } from './postgres-pool.ts';
-
-type DeviceKey = { id: string; publicKey: string; createdAt: number };
 
 /** Lookups of one kind running at once; those asked meanwhile share the next statement. */
 const BATCHES = 2;
@@ -30,7 +29,6 @@ export class PostgresAccounts implements AccountStore {
   readonly #pool: () => PostgresQueryable;
   readonly #schema: string;
   readonly #users: Batcher<string, UserRecord | null>;
-  readonly #keys: Batcher<string, DeviceKey[]>;
   readonly #peers: Batcher<readonly [string, string], PeerRecord | null>;
   readonly #cursors: CursorWriter;
   /** Cursor writes under way, awaited by `flush`. */
@@ -42,11 +40,6 @@ export class PostgresAccounts implements AccountStore {
     this.#schema = schema;
     this.#users = new Batcher({
       run: (usernames) => this.#findUsers(usernames),
-      concurrency: BATCHES,
-      maxItems: MAX_BATCH,
-    });
-    this.#keys = new Batcher({
-      run: (userIds) => this.#listKeys(userIds),
       concurrency: BATCHES,
       maxItems: MAX_BATCH,
     });
@@ -114,31 +107,6 @@ export class PostgresAccounts implements AccountStore {
        VALUES ($1, $2, $3, $4, $5, NULL, $6)`,
       [device.id, device.userId, device.name, device.tokenHash, device.createdAt, device.publicKey],
     );
-  }
-
-  listDeviceKeys(userId: string): Promise<DeviceKey[]> {
-    return this.#keys.submit(userId);
-  }
-
-  async #listKeys(userIds: readonly string[]): Promise<DeviceKey[][]> {
-    const { rows } = await this.#pool().query<{
-      user_id: string;
-      id: string;
-      public_key: string;
-      created_at: string;
-    }>(
-      `SELECT user_id, id, public_key, created_at FROM ${this.#schema}.devices
-       WHERE user_id = ANY($1::text[]) AND public_key IS NOT NULL ORDER BY created_at, id`,
-      [[...new Set(userIds)]],
-    );
-    const byUser = new Map<string, DeviceKey[]>();
-    for (const row of rows) {
-      const keys = byUser.get(row.user_id) ?? [];
-      keys.push({ id: row.id, publicKey: row.public_key, createdAt: int(row.created_at) });
-      byUser.set(row.user_id, keys);
-    }
-    // A copy each: two callers asking for one user must not share an array.
-    return userIds.map((userId) => [...(byUser.get(userId) ?? [])]);
   }
 
   async findDeviceByTokenHash(tokenHash: string): Promise<DeviceAuth | null> {

@@ -4,6 +4,7 @@ import type {
   AccountStore,
   BlockRecord,
   DeviceAuth,
+  DeviceKey,
   DeviceRecord,
   PeerRecord,
   UserRecord,
@@ -31,7 +32,7 @@ export class SqliteAccounts implements AccountStore {
    * writer of the data dir, and each device write drops its user's entry inside its transaction
    * (reads are synchronous, so none can slip between the write and the drop).
    */
-  readonly #deviceKeys = new Map<string, Array<{ id: string; publicKey: string; createdAt: number }>>();
+  readonly #deviceKeys = new Map<string, DeviceKey[]>();
 
   constructor(deps: SqliteAccountsDeps) {
     this.#deps = deps;
@@ -89,7 +90,8 @@ export class SqliteAccounts implements AccountStore {
     });
   }
 
-  async listDeviceKeys(userId: string): Promise<Array<{ id: string; publicKey: string; createdAt: number }>> {
+  /** The user's key directory (`PeerRecord.keys`), cached until one of their devices is added or goes. */
+  #keysOf(userId: string): DeviceKey[] {
     let keys = this.#deviceKeys.get(userId);
     if (!keys) {
       keys = this.#deps
@@ -159,7 +161,7 @@ export class SqliteAccounts implements AccountStore {
       username: user.username,
       displayName: user.displayName ?? null,
       blocksAsker: this.#deps.statements().isBlocked.get(user.id, askerId) !== undefined,
-      keys: await this.listDeviceKeys(user.id),
+      keys: this.#keysOf(user.id),
     };
   }
 
