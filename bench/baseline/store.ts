@@ -16,7 +16,7 @@ export type TakeResult =
   | { ok: false; code: 'BURNED' | 'FORBIDDEN' };
 
 /**
- * The bare baseline's storage: one SQLite file, WAL, `synchronous = NORMAL` (what Cinder uses), a
+ * The bare baseline's storage: one SQLite file, WAL, `synchronous = FULL` (what Cinder uses), a
  * message table and a per-user event log (so offline devices can catch up, as any chat backend
  * must). The verbs do not open transactions themselves: the server decides how many requests share
  * one (`inTransaction`).
@@ -37,7 +37,7 @@ export class BaselineStore {
     mkdirSync(dataDir, { recursive: true });
     this.db = new Database(join(dataDir, 'baseline.db'));
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('synchronous = FULL');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS messages (
         id INTEGER PRIMARY KEY AUTOINCREMENT, sender TEXT NOT NULL, recipient TEXT NOT NULL,

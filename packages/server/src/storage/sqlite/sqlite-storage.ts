@@ -174,8 +174,10 @@ export class SqliteStorage implements Storage {
     // fold the zeroed pages into the file and empty the WAL before anything is served.
     checkpoint(db, logger);
     db.pragma('secure_delete = ON');
-    // NORMAL in WAL mode: a crash loses nothing, a power cut may lose the last commits.
-    db.pragma('synchronous = NORMAL');
+    // FULL: every commit is flushed to the disk before its verb answers, so that a power cut
+    // neither loses an acknowledged send nor brings a burned message back (NORMAL would survive
+    // a crash of the process only). PostgreSQL's commits are flushed as well.
+    db.pragma('synchronous = FULL');
     // Sorts and temp tables stay in memory so content never lands in a temp file.
     db.pragma('temp_store = MEMORY');
     db.pragma('foreign_keys = OFF');
