@@ -48,7 +48,7 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
     for (const schema of schemas.splice(0)) await dropSchema(schema);
   });
 
-  it('brings a version 1 schema to the latest (2: device keys, sealed messages; 3: uploads; 4: attachments; 5: nodes that carry events; 6: push; 7: blocks; 8: read receipts setting; 9: display names), the shape of a new one', async () => {
+  it('brings a version 1 schema to the latest (2: device keys, sealed messages; 3: uploads; 4: attachments; 5: nodes that carry events; 6: push; 7: blocks; 8: read receipts setting; 9: display names; 10: the tables a pending scrub is for), the shape of a new one', async () => {
     const fresh = uniqueSchema();
     const schema = uniqueSchema();
     schemas.push(fresh, schema);
@@ -79,6 +79,7 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
       DROP TABLE "${schema}".push_subscriptions; DROP TABLE "${schema}".push_vapid;
       DROP TABLE "${schema}".blocks; ALTER TABLE "${schema}".users DROP COLUMN read_receipts;
       ALTER TABLE "${schema}".users DROP COLUMN display_name;
+      ALTER TABLE "${schema}".scrub_queue DROP COLUMN contents, DROP COLUMN chunks;
       UPDATE "${schema}".meta SET value = 1 WHERE key = 'version'`);
     expect((await columnsOf(schema)).devices).not.toContain('public_key');
 
@@ -86,13 +87,13 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
     const [storage] = await Promise.all([storageIn(schema), storageIn(schema)]);
     if (!storage) throw new Error('no storage');
     expect(await versionOf(schema)).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(9);
+    expect(SCHEMA_VERSION).toBe(10);
     expect(await columnsOf(schema)).toEqual(await columnsOf(fresh));
 
     await expectMigratedStorageWorks(storage, old);
   });
 
-  it('brings a version 3 schema to 4 (attachments), 5 (nodes that carry events), 6 (push), 7 (blocks), 8 (read receipts setting) and 9 (display names), keeping its uploads unattached', async () => {
+  it('brings a version 3 schema to 4 (attachments), 5 (nodes that carry events), 6 (push), 7 (blocks), 8 (read receipts setting), 9 (display names) and 10 (scrubs by table), keeping its uploads unattached', async () => {
     const fresh = uniqueSchema();
     const schema = uniqueSchema();
     schemas.push(fresh, schema);
@@ -108,6 +109,7 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
       DROP TABLE "${schema}".push_subscriptions; DROP TABLE "${schema}".push_vapid;
       DROP TABLE "${schema}".blocks; ALTER TABLE "${schema}".users DROP COLUMN read_receipts;
       ALTER TABLE "${schema}".users DROP COLUMN display_name;
+      ALTER TABLE "${schema}".scrub_queue DROP COLUMN contents, DROP COLUMN chunks;
       UPDATE "${schema}".meta SET value = 3 WHERE key = 'version'`);
     expect((await columnsOf(schema)).uploads).not.toContain('message_id');
 
@@ -119,6 +121,27 @@ await describeWithServices('postgres schema migration', ['postgres'], () => {
     const withFile = newMessage({ from: alice, text: '', attachment: { upload: 'f_3', view } });
     await storage.insertMessage({ deviceId: 'd_a', key: 'k-file', message: withFile, at: 1_000 });
     expect((await storage.uploads.get('f_3'))?.messageId).toBe(withFile.id);
+  });
+
+  it('brings a version 9 schema to 10: scrubs a version 9 node left pending ask for both tables, and are done', async () => {
+    const schema = uniqueSchema();
+    schemas.push(schema);
+    await (await storageIn(schema)).close();
+    await sql(`ALTER TABLE "${schema}".scrub_queue DROP COLUMN contents, DROP COLUMN chunks;
+      INSERT INTO "${schema}".scrub_queue DEFAULT VALUES;
+      UPDATE "${schema}".meta SET value = 9 WHERE key = 'version'`);
+
+    // Scrubs off here: the row stays for the check of what it asks for.
+    await (await storageIn(schema)).close();
+    expect(await versionOf(schema)).toBe(SCHEMA_VERSION);
+    const pending = await sql(`SELECT contents, chunks FROM "${schema}".scrub_queue`);
+    expect(pending.rows).toEqual([{ contents: true, chunks: true }]);
+
+    // A node that scrubs finishes it at start-up, before it serves anything.
+    const scrubbing = new PostgresStorage({ url: TEST_DATABASE_URL, schema, scrub: 'rewrite' });
+    open.push(scrubbing);
+    await scrubbing.init();
+    expect((await sql(`SELECT count(*)::int AS n FROM "${schema}".scrub_queue`)).rows).toEqual([{ n: 0 }]);
   });
 
   it('refuses a schema a newer Cinder wrote, and changes nothing in it', async () => {

@@ -256,7 +256,10 @@ export class PostgresStorage implements Storage {
       }
       this.#scrubber = new Scrubber({
         pool,
-        tables: [`${this.#schema}.burn_contents`, `${this.#schema}.upload_chunks`],
+        tables: [
+          { name: `${this.#schema}.burn_contents`, flag: 'contents' },
+          { name: `${this.#schema}.upload_chunks`, flag: 'chunks' },
+        ],
         queue: `${this.#schema}.scrub_queue`,
         ...(this.#options.scrub ? { mode: this.#options.scrub } : {}),
         ...(this.#options.scrubDelayMs !== undefined ? { delayMs: this.#options.scrubDelayMs } : {}),
@@ -556,7 +559,7 @@ export class PostgresStorage implements Storage {
               devices AS (DELETE FROM ${s}.devices WHERE user_id = $1 RETURNING id),
               uploads AS (DELETE FROM ${s}.uploads
                 WHERE message_id = ANY($2::text[]) OR device_id IN (SELECT id FROM devices) RETURNING id),
-              chunks AS (DELETE FROM ${s}.upload_chunks WHERE upload_id IN (SELECT id FROM uploads)),
+              ${this.#deleteChunks(tx, 'SELECT id FROM uploads')}
               sends AS (DELETE FROM ${s}.sends WHERE device_id IN (SELECT id FROM devices)),
               push AS (DELETE FROM ${s}.push_subscriptions WHERE user_id = $1),
               log AS (DELETE FROM ${s}.events WHERE user_id = $1),
@@ -673,16 +676,17 @@ export class PostgresStorage implements Storage {
     // The scrub this burn needs, recorded with it: should this node die before its scrub, the
     // row tells every other node (and this one restarted) to finish it. One per transaction.
     const pending =
-      !tx.burned && this.#options.scrub !== 'off'
-        ? `pending AS (INSERT INTO ${s}.scrub_queue DEFAULT VALUES),`
+      !tx.contentsQueued && this.#options.scrub !== 'off'
+        ? `pending AS (INSERT INTO ${s}.scrub_queue (contents, chunks) VALUES (true, false)),`
         : '';
+    tx.contentsQueued = true;
     // Their blobs go too: the upload rows and every chunk of their bytes (the scrub removes the
     // chunks' dead rows from `upload_chunks`' files).
     const withBlob = burns.filter((b) => b.row.attachment !== null).map((b) => b.row.id);
     const blobs =
       withBlob.length > 0
         ? `blobs AS (DELETE FROM ${s}.uploads WHERE message_id = ANY($8::text[]) RETURNING id),
-           chunks AS (DELETE FROM ${s}.upload_chunks WHERE upload_id IN (SELECT id FROM blobs)),`
+           ${this.#deleteChunks(tx, 'SELECT id FROM blobs')}`
         : '';
     const deleted = tx.q<{ message_id: string; text: string; ext: string | null }>(
       `WITH ${pending} ${blobs}
@@ -722,6 +726,22 @@ export class PostgresStorage implements Storage {
   }
 
   /**
+   * CTEs (each followed by a comma) that delete the chunks of the uploads `uploadIds` selects and,
+   * when there were any, queue the scrub of `upload_chunks` in the same statement. The
+   * transaction's commit schedules that scrub.
+   */
+  #deleteChunks(tx: Tx, uploadIds: string): string {
+    const s = this.#schema;
+    tx.burned = true;
+    const scrub =
+      this.#options.scrub !== 'off'
+        ? `chunks_scrub AS (INSERT INTO ${s}.scrub_queue (contents, chunks)
+             SELECT false, true WHERE EXISTS (SELECT 1 FROM chunks)),`
+        : '';
+    return `chunks AS (DELETE FROM ${s}.upload_chunks WHERE upload_id IN (${uploadIds}) RETURNING 1), ${scrub}`;
+  }
+
+  /**
    * Delete a locked recalled normal message (its text and ext live in its row), its blob, its
    * queued copies and receipts, and queue `recalled` for both users' logs. Inside the caller's
    * transaction.
@@ -731,7 +751,7 @@ export class PostgresStorage implements Storage {
     const blobs =
       row.attachment !== null
         ? `blobs AS (DELETE FROM ${s}.uploads WHERE message_id = $1 RETURNING id),
-           chunks AS (DELETE FROM ${s}.upload_chunks WHERE upload_id IN (SELECT id FROM blobs)),`
+           ${this.#deleteChunks(tx, 'SELECT id FROM blobs')}`
         : '';
     await tx.q(
       `WITH ${blobs}

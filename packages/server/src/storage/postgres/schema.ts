@@ -2,7 +2,7 @@
  * Version of the schema `schemaStatements` creates, kept in `meta`. A database of an earlier
  * version is brought to it by the statements' own steps (see `schemaStatements`).
  */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 
 /** A double-quoted SQL identifier. */
 export function quoteIdent(name: string): string {
@@ -27,7 +27,9 @@ export function quoteIdent(name: string): string {
  * cluster's one VAPID key pair (`push_vapid`, a single row that the first node to start inserts
  * and every node reads, so all of them sign with the same key); version 7 blocks (`blocks`,
  * docs/accounts.md); version 8 the users' read receipts setting (`read_receipts`); version 9
- * their display names (`display_name`).
+ * their display names (`display_name`); version 10 which tables a pending scrub is for
+ * (`scrub_queue.contents`, `scrub_queue.chunks`; a row of an earlier node, without them, is for
+ * both).
  *
  * `lock_logs` takes, in this order, the shared log barrier and each user's log lock (keys sorted
  * by the caller): PL/pgSQL so the order is explicit, in one round trip. `append_log` takes them
@@ -99,12 +101,15 @@ export function schemaStatements(s: string): string[] {
       text text NOT NULL,
       ext text
     )`,
-    // One row per transaction that burned, written in that transaction and deleted by the scrub
-    // that follows it: a burn whose node died before scrubbing stays visible here, and any node
-    // (or the restarted one) finishes it. Holds no content.
+    // A row per transaction that burned content, and per statement that deleted upload chunks,
+    // written in that transaction and deleted by the scrub that follows it: a delete whose node
+    // died before scrubbing stays visible here, and any node (or the restarted one) finishes it.
+    // `contents` and `chunks` say which table it left dead rows in. Holds no content.
     `CREATE TABLE IF NOT EXISTS ${s}.scrub_queue (
       id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-      at timestamptz NOT NULL DEFAULT now()
+      at timestamptz NOT NULL DEFAULT now(),
+      contents boolean NOT NULL DEFAULT true,
+      chunks boolean NOT NULL DEFAULT true
     )`,
     // The server nodes using this schema (see `NodeRegistry`): a node is live while it holds its
     // advisory lock (`lock_key`) and has been seen within the registry's time to live.
@@ -240,6 +245,15 @@ export function schemaStatements(s: string): string[] {
       IF (SELECT value FROM ${s}.meta WHERE key = 'version') < 9 THEN
         ALTER TABLE ${s}.users ADD COLUMN IF NOT EXISTS display_name text;
         UPDATE ${s}.meta SET value = 9 WHERE key = 'version';
+      END IF;
+    END $$`,
+    // Version 9 → 10: which tables a pending scrub is for. Nodes of version 9 insert rows without
+    // them during an upgrade: the defaults make those rows scrub both tables, as those nodes do.
+    `DO $$ BEGIN
+      IF (SELECT value FROM ${s}.meta WHERE key = 'version') < 10 THEN
+        ALTER TABLE ${s}.scrub_queue ADD COLUMN IF NOT EXISTS contents boolean NOT NULL DEFAULT true;
+        ALTER TABLE ${s}.scrub_queue ADD COLUMN IF NOT EXISTS chunks boolean NOT NULL DEFAULT true;
+        UPDATE ${s}.meta SET value = 10 WHERE key = 'version';
       END IF;
     END $$`,
     `CREATE OR REPLACE FUNCTION ${s}.lock_logs(barrier bigint, ns integer, keys integer[])

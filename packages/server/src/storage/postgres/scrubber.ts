@@ -21,12 +21,15 @@ export type ScrubMode = 'auto' | 'rewrite' | 'vacuum' | 'off';
 /** Options of the scrubber. */
 export interface ScrubberOptions {
   pool: PostgresPool;
-  /** Qualified, quoted names of the tables to scrub, in this order. */
-  tables: readonly string[];
   /**
-   * Qualified, quoted name of the table of pending scrubs (one row per transaction that burned
-   * or deleted upload chunks, written by that transaction). A run deletes the rows it saw before
-   * it started.
+   * The tables to scrub, in this order: each one's qualified, quoted `name`, and the boolean
+   * column of `queue` (`flag`) that a delete which left dead rows in it sets.
+   */
+  tables: readonly ScrubTable[];
+  /**
+   * Qualified, quoted name of the table of pending scrubs (rows written by the transactions that
+   * burned content or deleted upload chunks, saying which tables). A run scrubs the tables the
+   * rows it saw name, then deletes those rows.
    */
   queue: string;
   /** @default 'auto' */
@@ -45,6 +48,13 @@ export interface ScrubberOptions {
   logger?: StorageLogger;
 }
 
+/** A table the scrubber cleans, and the column of the queue that asks for it. */
+export interface ScrubTable {
+  name: string;
+  /** A boolean column of the queue, a plain identifier. */
+  flag: string;
+}
+
 /** Most pending-scrub rows one run clears; more make it run again. */
 const QUEUE_BATCH = 10_000;
 
@@ -53,7 +63,9 @@ const QUEUE_BATCH = 10_000;
  * delete committed before it starts), never overlapping, and again after a run if more came in
  * while it ran. A rewrite that cannot get its lock quickly gives up rather than queue every burn
  * behind it, and retries later. A run scrubs every table even when one of them fails, so a busy
- * table does not hold back the others; the pending rows stay until a run scrubbed them all.
+ * table does not hold back the others; the pending rows stay until a run scrubbed them all. A
+ * run scrubs only the tables its rows name (a text burn does not rewrite `upload_chunks`), and
+ * every table when it saw none (at startup, or when another node's run took them).
  *
  * What is pending is durable: each such transaction adds a row to `queue`, and a run deletes the
  * rows it read before it scrubbed, only once the scrub succeeded. So a burn whose node was killed
@@ -150,11 +162,14 @@ export class Scrubber {
       client = await pool.connect();
       // Read before the scrub: every row seen here belongs to a committed delete whose dead rows
       // the scrub below removes. Rows committed meanwhile stay for the next run.
-      const seen = await client.query<{ id: string }>(`SELECT id FROM ${queue} ORDER BY id LIMIT $1`, [
-        QUEUE_BATCH,
-      ]);
-      for (const table of tables) {
-        if (!(await this.#scrubTable(client, table, lockTimeoutMs))) failed = true;
+      const seen = await client.query<Record<string, boolean> & { id: string }>(
+        `SELECT id, ${tables.map((t) => t.flag).join(', ')} FROM ${queue} ORDER BY id LIMIT $1`,
+        [QUEUE_BATCH],
+      );
+      const asked = (table: ScrubTable) =>
+        seen.rows.length === 0 || seen.rows.some((row) => row[table.flag] === true);
+      for (const table of tables.filter(asked)) {
+        if (!(await this.#scrubTable(client, table.name, lockTimeoutMs))) failed = true;
       }
       if (failed) return;
       if (seen.rows.length > 0) {

@@ -7,8 +7,13 @@ import type { PostgresPool, PostgresQueryable } from './postgres-pool.ts';
 /** A transaction in progress. */
 export interface Tx {
   q: PostgresQueryable['query'];
-  /** Set when the transaction burned a message: its commit schedules a scrub. */
+  /**
+   * Set when the transaction deleted bytes a scrub must remove (burned content, upload chunks):
+   * its commit schedules a scrub.
+   */
   burned: boolean;
+  /** Set once the transaction queued the scrub of `burn_contents` (one row per transaction). */
+  contentsQueued: boolean;
   /** Events to append to the log, in order: written together just before the commit. */
   events: NewEvent[];
   /** The transaction deleted a prefix of the log (prune). */
@@ -46,6 +51,7 @@ export async function inTransaction<T>(
     const tx: Tx = {
       q: (text, values) => client.query(text, values),
       burned: false,
+      contentsQueued: false,
       events: [],
       pruned: false,
       commit() {

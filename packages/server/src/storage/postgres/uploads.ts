@@ -204,7 +204,7 @@ export class PostgresUploads implements UploadStore {
     }
     const { rowCount } = await tx.q(
       `WITH gone AS (DELETE FROM ${s}.upload_chunks WHERE upload_id = ANY($1::text[]) RETURNING 1)
-       INSERT INTO ${s}.scrub_queue (at) SELECT now() WHERE EXISTS (SELECT 1 FROM gone)`,
+       INSERT INTO ${s}.scrub_queue (contents, chunks) SELECT false, true WHERE EXISTS (SELECT 1 FROM gone)`,
       [ids],
     );
     return (rowCount ?? 0) > 0;
