@@ -66,7 +66,7 @@ import { PostgresPush } from './push.ts';
 import { quoteIdent, schemaStatements } from './schema.ts';
 import { Scrubber, type ScrubMode } from './scrubber.ts';
 import { inTransaction, LogWriter, type NewEvent, type Tx } from './transaction.ts';
-import { PostgresUploads } from './uploads.ts';
+import { chunkDeletion, PostgresUploads } from './uploads.ts';
 
 /** A burn message to burn, and why. `opened` takes its content (the `take` effect). */
 interface Burn {
@@ -559,7 +559,7 @@ export class PostgresStorage implements Storage {
               devices AS (DELETE FROM ${s}.devices WHERE user_id = $1 RETURNING id),
               uploads AS (DELETE FROM ${s}.uploads
                 WHERE message_id = ANY($2::text[]) OR device_id IN (SELECT id FROM devices) RETURNING id),
-              ${this.#deleteChunks(tx, 'SELECT id FROM uploads')}
+              ${this.#deleteChunks(tx, 'SELECT id FROM uploads')},
               sends AS (DELETE FROM ${s}.sends WHERE device_id IN (SELECT id FROM devices)),
               push AS (DELETE FROM ${s}.push_subscriptions WHERE user_id = $1),
               log AS (DELETE FROM ${s}.events WHERE user_id = $1),
@@ -686,7 +686,7 @@ export class PostgresStorage implements Storage {
     const blobs =
       withBlob.length > 0
         ? `blobs AS (DELETE FROM ${s}.uploads WHERE message_id = ANY($8::text[]) RETURNING id),
-           ${this.#deleteChunks(tx, 'SELECT id FROM blobs')}`
+           ${this.#deleteChunks(tx, 'SELECT id FROM blobs')},`
         : '';
     const deleted = tx.q<{ message_id: string; text: string; ext: string | null }>(
       `WITH ${pending} ${blobs}
@@ -725,20 +725,10 @@ export class PostgresStorage implements Storage {
     });
   }
 
-  /**
-   * CTEs (each followed by a comma) that delete the chunks of the uploads `uploadIds` selects and,
-   * when there were any, queue the scrub of `upload_chunks` in the same statement. The
-   * transaction's commit schedules that scrub.
-   */
+  /** `chunkDeletion` in the caller's transaction, whose commit then schedules the scrub it queued. */
   #deleteChunks(tx: Tx, uploadIds: string): string {
-    const s = this.#schema;
     tx.burned = true;
-    const scrub =
-      this.#options.scrub !== 'off'
-        ? `chunks_scrub AS (INSERT INTO ${s}.scrub_queue (contents, chunks)
-             SELECT false, true WHERE EXISTS (SELECT 1 FROM chunks)),`
-        : '';
-    return `chunks AS (DELETE FROM ${s}.upload_chunks WHERE upload_id IN (${uploadIds}) RETURNING 1), ${scrub}`;
+    return chunkDeletion(this.#schema, uploadIds, this.#options.scrub !== 'off');
   }
 
   /**
@@ -751,7 +741,7 @@ export class PostgresStorage implements Storage {
     const blobs =
       row.attachment !== null
         ? `blobs AS (DELETE FROM ${s}.uploads WHERE message_id = $1 RETURNING id),
-           ${this.#deleteChunks(tx, 'SELECT id FROM blobs')}`
+           ${this.#deleteChunks(tx, 'SELECT id FROM blobs')},`
         : '';
     await tx.q(
       `WITH ${blobs}

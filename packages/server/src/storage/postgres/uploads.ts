@@ -28,6 +28,21 @@ function recordOf(row: UploadRow): UploadRecord {
 
 const COLUMNS = 'id, device_id, size, received, created_at, expires_at, message_id';
 
+/**
+ * CTEs for a statement that deletes the chunks of the uploads `uploadIds` (a `SELECT` of upload
+ * ids) selects: `chunks`, a row per chunk deleted, and with `queue` the scrub of `upload_chunks`
+ * queued in the same statement when there were any (see `Scrubber`). Every delete of chunks
+ * (a cancel, an expiry, a burned blob, a recalled attachment, a deleted account's uploads) goes
+ * through it, so none can leave its bytes unscrubbed.
+ */
+export function chunkDeletion(schema: string, uploadIds: string, queue: boolean): string {
+  const deletion = `chunks AS (DELETE FROM ${schema}.upload_chunks WHERE upload_id IN (${uploadIds}) RETURNING 1)`;
+  if (!queue) return deletion;
+  return `${deletion},
+    chunks_scrub AS (INSERT INTO ${schema}.scrub_queue (contents, chunks)
+      SELECT false, true WHERE EXISTS (SELECT 1 FROM chunks))`;
+}
+
 /** How a delete of chunks gets its scrub (see `Scrubber`), as a burn does. */
 export interface ChunkScrub {
   /** Whether a delete adds a row to `scrub_queue` in its own transaction (false: scrub `off`). */
@@ -197,16 +212,11 @@ export class PostgresUploads implements UploadStore {
    * statement (see `Scrubber`); true when a scrub was queued.
    */
   async #deleteChunks(tx: Tx, ids: readonly string[]): Promise<boolean> {
-    const s = this.#schema;
-    if (!this.#scrub.queue) {
-      await tx.q(`DELETE FROM ${s}.upload_chunks WHERE upload_id = ANY($1::text[])`, [ids]);
-      return false;
-    }
-    const { rowCount } = await tx.q(
-      `WITH gone AS (DELETE FROM ${s}.upload_chunks WHERE upload_id = ANY($1::text[]) RETURNING 1)
-       INSERT INTO ${s}.scrub_queue (contents, chunks) SELECT false, true WHERE EXISTS (SELECT 1 FROM gone)`,
+    const { rows } = await tx.q<{ deleted: boolean }>(
+      `WITH ${chunkDeletion(this.#schema, 'SELECT unnest($1::text[])', this.#scrub.queue)}
+       SELECT EXISTS (SELECT 1 FROM chunks) AS deleted`,
       [ids],
     );
-    return (rowCount ?? 0) > 0;
+    return this.#scrub.queue && rows[0]?.deleted === true;
   }
 }
